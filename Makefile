@@ -1,0 +1,118 @@
+# luabpf: build, test, install. `make demo` and `make test` work on a
+# fresh Debian 12 machine: both install what they need first.
+
+PREFIX ?= /usr/local
+LUA ?= lua5.4
+CC ?= cc
+CLANG ?= clang
+B := build
+
+DEBS := clang llvm libbpf-dev libelf-dev zlib1g-dev liblua5.4-dev lua5.4 \
+	lua-busted luarocks bpftool systemtap-sdt-dev linux-libc-dev pkg-config \
+	libc6-dev make
+LUA_CFLAGS := $(shell pkg-config --cflags lua5.4 2>/dev/null || echo -I/usr/include/lua5.4)
+ARCH_INC := /usr/include/$(shell $(CC) -dumpmachine 2>/dev/null)
+
+CFLAGS ?= -O2 -g
+CFLAGS += -Wall -Wextra -fPIC -std=gnu11 $(LUA_CFLAGS) -I$(B)/gen -Ibpf -Iluabpf
+BPF_CFLAGS := -O2 -g -target bpf -Wall -I$(ARCH_INC) -Ibpf
+LDLIBS := -lbpf -lelf -lz
+
+TEMPLATES := $(wildcard bpf/*.bpf.c)
+TEMPLATE_OBJS := $(patsubst bpf/%.bpf.c,$(B)/bpf/%.bpf.o,$(TEMPLATES))
+MODULE_SRC := luabpf/core.c $(wildcard luabpf/runtime/*.c) $(wildcard luabpf/compiler/*.c)
+MODULE_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(MODULE_SRC)) $(B)/obj/templates.o
+LUA_SRC := $(wildcard luabpf/*.lua)
+WORKLOADS := $(patsubst spec/workloads/%.c,$(B)/bin/%,$(wildcard spec/workloads/*.c))
+
+# In-tree build is laid out like an install prefix, so tests run exactly
+# what `make install` ships.
+LMOD := $(B)/share/lua/5.4
+CMOD := $(B)/lib/lua/5.4
+BUSTED := $(LUA) /usr/bin/busted --lpath='$(LMOD)/?.lua;$(LMOD)/?/init.lua' \
+	--cpath='$(CMOD)/?.so'
+
+.PHONY: all deps test demo bench install clean format workloads
+all: $(CMOD)/luabpf/core.so $(patsubst luabpf/%,$(LMOD)/luabpf/%,$(LUA_SRC)) \
+	$(B)/bin/luabpf $(WORKLOADS)
+
+deps:
+	@missing=$$(for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:" $$missing; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y -q $$missing >/dev/null || \
+	  { apt-get update -q >/dev/null && apt-get install -y -q $$missing >/dev/null; }; \
+	fi
+
+$(B)/bpf/%.bpf.o: bpf/%.bpf.c bpf/interp.h bpf/plan.h
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+# Templates are embedded in the module: no clang at run time.
+$(B)/gen/templates.S: $(TEMPLATE_OBJS) Makefile
+	@mkdir -p $(@D)
+	@{ echo '.section .rodata'; \
+	  for o in $(TEMPLATE_OBJS); do n=$$(basename $$o .bpf.o); \
+	    echo ".global lb_tpl_$$n"; echo ".global lb_tpl_$${n}_end"; \
+	    echo '.balign 8'; echo "lb_tpl_$$n: .incbin \"$$o\""; echo "lb_tpl_$${n}_end:"; \
+	  done; echo '.section .note.GNU-stack,"",@progbits'; } > $@
+
+$(B)/obj/templates.o: $(B)/gen/templates.S $(TEMPLATE_OBJS)
+	@mkdir -p $(@D)
+	$(CC) -c $< -o $@
+
+# Syscall numbers from the system headers, for the raw_syscalls fast path.
+$(B)/gen/syscalls.h: Makefile
+	@mkdir -p $(@D)
+	@echo '#include <asm/unistd.h>' | $(CC) -E -dM - | \
+	  sed -n 's/^#define __NR_\([a-z0-9_]*\) \([0-9][0-9]*\)$$/\tLB_SYSCALL(\2, "\1")/p' | \
+	  sort -n -t'(' -k2 > $@
+
+$(B)/obj/%.o: %.c $(wildcard luabpf/*.h luabpf/*/*.h bpf/*.h) $(B)/gen/syscalls.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(CMOD)/luabpf/core.so: $(MODULE_OBJS)
+	@mkdir -p $(@D)
+	$(CC) -shared -o $@ $^ $(LDFLAGS) $(LDLIBS)
+
+$(LMOD)/luabpf/%.lua: luabpf/%.lua
+	@mkdir -p $(@D)
+	cp $< $@
+
+$(B)/bin/luabpf: luabpf/bin.lua
+	@mkdir -p $(@D)
+	cp $< $@ && chmod +x $@
+
+$(B)/bin/%: spec/workloads/%.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -g -Wall -Wextra -pthread $< -o $@
+
+workloads: $(WORKLOADS)
+
+test: deps
+	$(MAKE) all
+	$(BUSTED) spec
+
+demo: deps
+	$(MAKE) all
+	@echo "Counting syscalls per process for 5 seconds (scripts/syscount.lua)..."
+	timeout -s INT 5 $(B)/bin/luabpf scripts/syscount.lua; true
+
+bench: deps
+	$(MAKE) all
+	LUABPF=$(abspath $(B)/bin/luabpf) spec/bench/run
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/lua/5.4/luabpf \
+	  $(DESTDIR)$(PREFIX)/lib/lua/5.4/luabpf
+	install -m 755 luabpf/bin.lua $(DESTDIR)$(PREFIX)/bin/luabpf
+	install -m 644 $(LUA_SRC) $(DESTDIR)$(PREFIX)/share/lua/5.4/luabpf/
+	install -m 755 $(CMOD)/luabpf/core.so $(DESTDIR)$(PREFIX)/lib/lua/5.4/luabpf/
+
+format:
+	clang-format -i luabpf/*.c luabpf/*/*.c luabpf/*/*.h bpf/*.h bpf/*.c spec/*/*.c
+
+clean:
+	rm -rf $(B)

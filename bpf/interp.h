@@ -1,0 +1,209 @@
+/* The plan interpreter shared by every template.
+ * The plan sits in frozen .rodata, so for the verifier each op's code,
+ * registers and offsets are known constants: it walks only the ops this
+ * handler has, and prunes every case of the switch it does not take. */
+#ifndef LUABPF_INTERP_H
+#define LUABPF_INTERP_H
+
+#include <linux/bpf.h>
+#include <linux/types.h>
+#include <bpf/bpf_helpers.h>
+#include "plan.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+const volatile struct lb_plan plan = {};
+
+struct lb_scratch {
+	char b[LB_SCRATCH];
+};
+
+/* Per program, not per session: a profile program firing in NMI must
+ * not clobber the key a tracepoint program is building on that CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lb_scratch);
+} scratch SEC(".maps");
+
+/* Map slots: the loader points each at a session map with
+ * bpf_map__reuse_fd, which also takes the real type and sizes. */
+#define LB_SLOT(n)                                                     \
+	struct {                                                       \
+		__uint(type, BPF_MAP_TYPE_PERCPU_HASH);                \
+		__uint(max_entries, 1);                                \
+		__uint(key_size, 8);                                   \
+		__uint(value_size, 8);                                 \
+	} m##n SEC(".maps")
+LB_SLOT(0);
+LB_SLOT(1);
+LB_SLOT(2);
+LB_SLOT(3);
+LB_SLOT(4);
+LB_SLOT(5);
+LB_SLOT(6);
+LB_SLOT(7);
+
+/* A switch with the helper call in each case, never a table of map
+ * addresses: libbpf cannot relocate map pointers stored in data. */
+static __always_inline __s64 *lb_lookup(__u32 slot, void *key)
+{
+	switch (slot) {
+	case 0: return bpf_map_lookup_elem(&m0, key);
+	case 1: return bpf_map_lookup_elem(&m1, key);
+	case 2: return bpf_map_lookup_elem(&m2, key);
+	case 3: return bpf_map_lookup_elem(&m3, key);
+	case 4: return bpf_map_lookup_elem(&m4, key);
+	case 5: return bpf_map_lookup_elem(&m5, key);
+	case 6: return bpf_map_lookup_elem(&m6, key);
+	case 7: return bpf_map_lookup_elem(&m7, key);
+	}
+	return 0;
+}
+
+static __always_inline void lb_insert(__u32 slot, void *key, void *val)
+{
+	switch (slot) {
+	case 0: bpf_map_update_elem(&m0, key, val, BPF_NOEXIST); break;
+	case 1: bpf_map_update_elem(&m1, key, val, BPF_NOEXIST); break;
+	case 2: bpf_map_update_elem(&m2, key, val, BPF_NOEXIST); break;
+	case 3: bpf_map_update_elem(&m3, key, val, BPF_NOEXIST); break;
+	case 4: bpf_map_update_elem(&m4, key, val, BPF_NOEXIST); break;
+	case 5: bpf_map_update_elem(&m5, key, val, BPF_NOEXIST); break;
+	case 6: bpf_map_update_elem(&m6, key, val, BPF_NOEXIST); break;
+	case 7: bpf_map_update_elem(&m7, key, val, BPF_NOEXIST); break;
+	}
+}
+
+#define R(i) r[(i) & (LB_NREGS - 1)]
+#define S(off) (s + ((off) & (LB_SCRATCH - 1)))
+
+static __always_inline __u64 lb_ctx(__u32 which, __u64 probe)
+{
+	switch (which) {
+	case LB_CTX_PID: return bpf_get_current_pid_tgid() >> 32;
+	case LB_CTX_TID: return (__u32)bpf_get_current_pid_tgid();
+	case LB_CTX_UID: return (__u32)bpf_get_current_uid_gid();
+	case LB_CTX_GID: return bpf_get_current_uid_gid() >> 32;
+	case LB_CTX_CPU: return bpf_get_smp_processor_id();
+	case LB_CTX_NSECS: return bpf_ktime_get_ns();
+	case LB_CTX_PROBE: return probe;
+	}
+	return 0;
+}
+
+static __always_inline __s64 lb_field(const char *p, __u32 len, int sign)
+{
+	switch (len) {
+	case 1: return sign ? *(__s8 *)p : *(__u8 *)p;
+	case 2: return sign ? *(__s16 *)p : *(__u16 *)p;
+	case 4: return sign ? *(__s32 *)p : *(__u32 *)p;
+	}
+	return *(__s64 *)p;
+}
+
+/* Compare or copy len bytes (a multiple of 8) between scratch and pool. */
+static __always_inline int lb_streq(const char *a, __u32 off, __u32 len)
+{
+	for (__u32 j = 0; j < LB_POOL / 8; j++) {
+		if (j * 8 >= len)
+			break;
+		if (*(__u64 *)(a + j * 8) !=
+		    *(const volatile __u64 *)&plan.pool[(off + j * 8) & (LB_POOL - 8)])
+			return 0;
+	}
+	return 1;
+}
+
+static __always_inline void lb_strcpy(char *a, __u32 off, __u32 len)
+{
+	for (__u32 j = 0; j < LB_POOL / 8; j++) {
+		if (j * 8 >= len)
+			break;
+		*(__u64 *)(a + j * 8) =
+			*(const volatile __u64 *)&plan.pool[(off + j * 8) & (LB_POOL - 8)];
+	}
+}
+
+/* Lua's floor division and modulo; BPF has only unsigned division. */
+static __always_inline __s64 lb_div(__s64 x, __s64 y)
+{
+	__u64 ux = x < 0 ? -(__u64)x : x, uy = y < 0 ? -(__u64)y : y;
+	__u64 q = ux / uy;
+
+	if ((x < 0) != (y < 0))
+		return -(__s64)q - (q * uy != ux);
+	return q;
+}
+
+static __always_inline __s64 lb_mod(__s64 x, __s64 y)
+{
+	return x - lb_div(x, y) * y;
+}
+
+static __always_inline int lb_run(void *ctx, __u64 probe)
+{
+	__u64 r[LB_NREGS] = {};
+	__u32 zero = 0, pc = 0;
+	char *s = bpf_map_lookup_elem(&scratch, &zero);
+
+	if (!s)
+		return 0;
+	if (plan.ctx_copy)
+		bpf_probe_read_kernel(s, plan.ctx_copy & (LB_SCRATCH - 1), ctx);
+	for (__u32 i = 0; i < LB_MAX_OPS; i++) {
+		const volatile struct lb_op *op = &plan.ops[pc & (LB_MAX_OPS - 1)];
+		__u32 code = op->code, dst = op->dst, a = op->a, b = op->b;
+		__u32 off = op->off, len = op->len;
+		__s64 imm = op->imm, x = R(a), y = R(b);
+
+		pc++;
+		switch (code) {
+		case LB_OP_END: return 0;
+		case LB_OP_IMM: R(dst) = imm; break;
+		case LB_OP_CTX: R(dst) = lb_ctx(imm, probe); break;
+		case LB_OP_FIELD: R(dst) = lb_field(S(off), len, a); break;
+		case LB_OP_COMM: bpf_get_current_comm(S(off), LB_COMM_LEN); break;
+		case LB_OP_STRCPY: lb_strcpy(S(off), imm, len); break;
+		case LB_OP_STREQ: R(dst) = lb_streq(S(off), imm, len); break;
+		case LB_OP_PUT: *(__u64 *)S(off) = x; break;
+		case LB_OP_ADD: R(dst) = x + y; break;
+		case LB_OP_SUB: R(dst) = x - y; break;
+		case LB_OP_MUL: R(dst) = x * y; break;
+		case LB_OP_DIV: R(dst) = y ? lb_div(x, y) : 0; break;
+		case LB_OP_MOD: R(dst) = y ? lb_mod(x, y) : 0; break;
+		case LB_OP_BAND: R(dst) = x & y; break;
+		case LB_OP_BOR: R(dst) = x | y; break;
+		case LB_OP_BXOR: R(dst) = x ^ y; break;
+		case LB_OP_SHL: R(dst) = (__u64)x << (y & 63); break;
+		case LB_OP_SHR: R(dst) = (__u64)x >> (y & 63); break;
+		case LB_OP_EQ: R(dst) = x == y; break;
+		case LB_OP_NE: R(dst) = x != y; break;
+		case LB_OP_LT: R(dst) = x < y; break;
+		case LB_OP_LE: R(dst) = x <= y; break;
+		case LB_OP_GT: R(dst) = x > y; break;
+		case LB_OP_GE: R(dst) = x >= y; break;
+		case LB_OP_NOT: R(dst) = !x; break;
+		case LB_OP_NEG: R(dst) = -x; break;
+		case LB_OP_BNOT: R(dst) = ~x; break;
+		case LB_OP_MOV: R(dst) = x; break;
+		case LB_OP_JMP: pc = off; break;
+		case LB_OP_JZ: if (!x) pc = off; break;
+		case LB_OP_JNZ: if (x) pc = off; break;
+		case LB_OP_MAP_ADD: {
+			__s64 *v = lb_lookup(dst, S(off));
+
+			if (v)
+				*v += x;
+			else
+				lb_insert(dst, S(off), &x);
+			break;
+		}
+		default: return 0;
+		}
+	}
+	return 0;
+}
+
+#endif

@@ -1,0 +1,198 @@
+-- luabpf: bpftrace-style tracing from Lua. Kernel handlers are Lua
+-- functions compiled to BPF plans; user handlers (BEGIN, END, interval)
+-- are plain Lua run by the session's event loop.
+local core = require "luabpf.core"
+local output = require "luabpf.output"
+
+local M = {}
+local Session = {}
+Session.__index = Session
+
+-- ---- maps seen from Lua ----
+
+local methods = core.map_methods
+
+function methods.print(m, opts)
+  io.stdout:write(output.format_map(m, opts))
+  io.stdout:flush()
+end
+
+function methods.len(m) return #m:entries() end
+
+core.map_mt.__tostring = function(m) return output.format_map(m) end
+core.map_mt.__len = function(m) return #m:entries() end
+core.map_mt.__pairs = function(m)
+  local rows, i = m:entries(), 0
+  return function()
+    i = i + 1
+    local r = rows[i]
+    if r then return r[1], r[2] end
+  end, m, nil
+end
+
+-- ---- sessions ----
+
+-- Parse "10s", "500ms", "100us", "2m" or "5hz" into nanoseconds.
+local units = { ns = 1, us = 1000, ms = 1000000, s = 1000000000, m = 60000000000 }
+local function period_ns(spec)
+  local n, unit = tostring(spec):match("^(%d+)(%a+)$")
+  n = tonumber(n)
+  if n and unit == "hz" and n > 0 then return 1000000000 // n end
+  if n and units[unit] and n > 0 then return n * units[unit] end
+  error(string.format("bad period '%s' (use e.g. \"10s\", \"500ms\", \"100us\", \"5hz\")",
+                      tostring(spec)), 3)
+end
+
+-- Errors from the C side: a compile error already says file:line:col;
+-- anything else is reported at the user's call.
+local function call(level, f, ...)
+  local ok, a, b = pcall(f, ...)
+  if ok then return a, b end
+  if type(a) == "string" and a:match("^[^\n]-:%d+:%d+: ") then error(a, 0) end
+  error(a, level + 1)
+end
+
+function M.session()
+  return setmetatable({
+    core = core.session(), maps = {}, begins = {}, ends = {}, intervals = {},
+    probes = 0, running = false, exiting = false,
+  }, Session)
+end
+
+function Session:map(name)
+  if name ~= nil and type(name) ~= "string" then
+    error("bpf.map: the name must be a string", 2)
+  end
+  local m = call(2, self.core.map, self.core, name)
+  self.maps[#self.maps + 1] = m
+  return m
+end
+
+function Session:tracepoint(spec, fn)
+  if type(spec) ~= "string" or type(fn) ~= "function" then
+    error("usage: tracepoint(\"category:name\", function(e) ... end)", 2)
+  end
+  self.probes = self.probes + call(2, self.core.tracepoint, self.core, spec, fn)
+end
+
+function Session:compile(spec, fn, fields)
+  return call(2, self.core.compile, self.core, spec, fn, fields)
+end
+
+function Session:BEGIN(fn) self.begins[#self.begins + 1] = fn end
+function Session:END(fn) self.ends[#self.ends + 1] = fn end
+
+function Session:interval(period, fn)
+  local ns = period_ns(period)
+  self.intervals[#self.intervals + 1] = { every = ns, fn = fn }
+end
+
+function Session:exit() self.exiting = true end
+
+-- Something to run: a probe, or a user handler.
+function Session:has_work()
+  return self.probes > 0 or #self.begins > 0 or #self.ends > 0 or #self.intervals > 0
+end
+
+function Session:start()
+  if self.running then return end
+  local n = call(2, self.core.start, self.core)
+  self.running = true
+  local total = n + #self.begins + #self.ends + #self.intervals
+  io.stderr:write(string.format("Attaching %d probe%s...\n", total, total == 1 and "" or "s"))
+  local now = core.now()
+  for _, t in ipairs(self.intervals) do t.due = now + t.every end
+end
+
+-- Run user handlers; a Lua error ends the run (reported with traceback).
+local function run_handler(self, fn)
+  local ok, err = xpcall(fn, debug.traceback)
+  if not ok then
+    self.failed = err
+    self.exiting = true
+  end
+end
+
+-- One turn of the loop: wait up to timeout_ms, then run due intervals.
+-- Returns false once the session should stop.
+function Session:poll(timeout_ms)
+  local now = core.now()
+  local wait = timeout_ms or -1
+  for _, t in ipairs(self.intervals) do
+    local ms = (t.due - now + 999999) // 1000000
+    if wait < 0 or ms < wait then wait = ms end
+  end
+  if wait < 0 then wait = 1000 end
+  if core.wait(wait) then self.exiting = true end
+  now = core.now()
+  for _, t in ipairs(self.intervals) do
+    if not self.exiting and now >= t.due then
+      t.due = t.due + t.every
+      if t.due <= now then t.due = now + t.every end
+      run_handler(self, t.fn)
+    end
+  end
+  return not self.exiting
+end
+
+-- Print every non-empty map, sorted by name, like bpftrace at exit.
+function Session:print_maps()
+  local maps = {}
+  for _, m in ipairs(self.maps) do
+    if #m > 0 then maps[#maps + 1] = m end
+  end
+  table.sort(maps, function(a, b) return output.map_name(a) < output.map_name(b) end)
+  io.stdout:write("\n\n")
+  for _, m in ipairs(maps) do io.stdout:write(output.format_map(m)) end
+  io.stdout:flush()
+end
+
+function Session:close()
+  self.core:close()
+  self.running = false
+end
+
+-- The whole life of a script: attach, BEGIN, loop, END, print, detach.
+function Session:run()
+  self.ran = true
+  core.block_signals()
+  self:start()
+  for _, fn in ipairs(self.begins) do
+    if not self.exiting then run_handler(self, fn) end
+  end
+  while not self.exiting and self:poll() do end
+  local failed = self.failed
+  self.failed = nil
+  for _, fn in ipairs(self.ends) do run_handler(self, fn) end
+  self:print_maps()
+  self:close()
+  failed = failed or self.failed
+  if failed then error(failed, 0) end
+end
+
+-- ---- the module: functions on a default session ----
+
+local default
+local function session()
+  default = default or M.session()
+  return default
+end
+M.default_session = session
+
+for _, name in ipairs { "map", "tracepoint", "compile", "BEGIN", "END", "interval",
+                        "exit", "run", "start", "poll", "close", "print_maps" } do
+  M[name] = function(...) local s = session(); return s[name](s, ...) end
+end
+
+-- Kernel-side builtins: recognised by the compiler, never called here.
+for _, name in ipairs { "count", "sum" } do
+  M[name] = function()
+    error("bpf." .. name .. "() runs only inside kernel handlers", 2)
+  end
+  core.mark(M[name], name)
+end
+core.mark(M, "module")
+
+M.register_source = core.register_source
+M._core = core
+return M

@@ -1,0 +1,80 @@
+-- The `luabpf` command: luabpf [-v] SCRIPT [ARGS...] | luabpf -e 'CODE' [ARGS...]
+local bpf = require "luabpf"
+
+local runner = {}
+
+local usage = [[
+usage: luabpf [options] SCRIPT [ARGS...]
+       luabpf [options] -e 'CODE' [ARGS...]
+options:
+  -e CODE   run CODE, with the luabpf functions as globals
+  -h        show this help
+SCRIPT's ARGS reach it as arg[1], arg[2], ...; Ctrl-C ends the run and
+prints the maps, as bpftrace does.]]
+
+local function fail(msg)
+  io.stderr:write("luabpf: ", tostring(msg):gsub("^luabpf: ", ""), "\n")
+  os.exit(1)
+end
+
+-- -e code sees every bpf function as a global: a real table, since the
+-- compiler looks globals up without running metamethods.
+local function one_liner_env()
+  local env = setmetatable({}, { __index = _G })
+  for k, v in pairs(bpf) do
+    if type(k) == "string" and not k:match("^_") then env[k] = v end
+  end
+  env.bpf = bpf
+  return env
+end
+
+function runner.main(argv)
+  local code, script, i = nil, nil, 1
+  while argv[i] do
+    local a = argv[i]
+    if a == "-e" then
+      code = argv[i + 1] or fail("-e needs code")
+      i = i + 2
+      break
+    elseif a == "-h" or a == "--help" then
+      print(usage)
+      return 0
+    elseif a:match("^%-") and a ~= "-" then
+      fail("unknown option " .. a .. "\n" .. usage)
+    else
+      script = a
+      i = i + 1
+      break
+    end
+  end
+  if not code and not script then fail(usage) end
+
+  local args = { [0] = script or "-e" }
+  for j = i, #argv do args[#args + 1] = argv[j] end
+  _G.arg = args
+
+  local chunk, err
+  if code then
+    bpf.register_source("=-e", code)
+    chunk, err = load(code, "=-e", "t", one_liner_env())
+  else
+    chunk, err = loadfile(script, "t")
+  end
+  if not chunk then fail(err) end
+
+  local ok, e = xpcall(chunk, function(m)
+    if type(m) == "string" and m:match("^[^\n]-:%d+:%d+: ") then return m end
+    return debug.traceback(m, 2)
+  end, table.unpack(args))
+  if not ok then fail(e) end
+
+  -- A script that did not call bpf.run() itself is run now.
+  local s = bpf.default_session()
+  if s:has_work() and not s.ran then
+    ok, e = pcall(s.run, s)
+    if not ok then fail(e) end
+  end
+  return 0
+end
+
+return runner

@@ -1,0 +1,98 @@
+/* Session maps: created once, shared by every probe program. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include "runtime.h"
+
+int lb_map_create(struct lb_session *s, int i, char *err, size_t errlen)
+{
+	struct lb_mapdesc *d = &s->maps[i];
+	char name[16];
+	int fd;
+
+	if (s->map_fd[i] >= 0)
+		return 0;
+	if (d->nkeys == 0) /* no handler uses it: nothing to create */
+		return 0;
+	/* kernel map names: 15 chars of [A-Za-z0-9_.] */
+	snprintf(name, sizeof name, "lb_%.12s", d->name);
+	for (char *p = name; *p; p++)
+		if (!(*p == '_' || *p == '.' || (*p >= 'a' && *p <= 'z') ||
+		      (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
+			*p = '_';
+	fd = bpf_map_create(d->percpu ? BPF_MAP_TYPE_PERCPU_HASH : BPF_MAP_TYPE_HASH,
+			    name, d->key_size, d->value_size, LB_MAP_ENTRIES, NULL);
+	if (fd < 0) {
+		int e = errno;
+
+		snprintf(err, errlen, "cannot create map @%s: %s%s", d->name, strerror(e),
+			 e == EPERM ? " (BPF needs root, or CAP_BPF and CAP_PERFMON)" : "");
+		return -1;
+	}
+	s->map_fd[i] = fd;
+	return 0;
+}
+
+int lb_map_read(struct lb_session *s, int i, const void *key, int64_t *val)
+{
+	const struct lb_mapdesc *d = &s->maps[i];
+	int n = d->percpu ? s->ncpus : 1;
+	int64_t buf[n], sum = 0; /* value_size is 8 for every kind so far */
+
+	if (s->map_fd[i] < 0 || bpf_map_lookup_elem(s->map_fd[i], key, buf))
+		return 1;
+	for (int c = 0; c < n; c++)
+		sum += buf[c];
+	*val = sum;
+	return 0;
+}
+
+int lb_map_delete(struct lb_session *s, int i, const void *key)
+{
+	if (s->map_fd[i] < 0)
+		return 0;
+	return bpf_map_delete_elem(s->map_fd[i], key) && errno != ENOENT ? -1 : 0;
+}
+
+int lb_map_keys(struct lb_session *s, int i, void **keys, size_t *n)
+{
+	size_t ks = s->maps[i].key_size, cap = 0;
+	char *v = NULL, *prev = NULL;
+
+	*keys = NULL;
+	*n = 0;
+	if (s->map_fd[i] < 0)
+		return 0;
+	while (*n < LB_MAP_ENTRIES) { /* bounded: keys may come and go meanwhile */
+		if (*n == cap) {
+			char *nv = realloc(v, (cap = cap ? cap * 2 : 64) * ks);
+
+			if (!nv) {
+				free(v);
+				return -1;
+			}
+			v = nv;
+		}
+		prev = *n ? v + (*n - 1) * ks : NULL;
+		if (bpf_map_get_next_key(s->map_fd[i], prev, v + *n * ks))
+			break;
+		(*n)++;
+	}
+	*keys = v;
+	return 0;
+}
+
+int lb_map_clear(struct lb_session *s, int i)
+{
+	void *keys;
+	size_t n;
+
+	if (lb_map_keys(s, i, &keys, &n))
+		return -1;
+	for (size_t k = 0; k < n; k++)
+		bpf_map_delete_elem(s->map_fd[i], (char *)keys + k * s->maps[i].key_size);
+	free(keys);
+	return 0;
+}

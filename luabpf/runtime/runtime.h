@@ -1,0 +1,85 @@
+/* The user-space runtime: a session owns maps, probes and their links.
+ * Plain C with no Lua in it; luabpf/core.c binds it to Lua. */
+#ifndef LUABPF_RUNTIME_H
+#define LUABPF_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "compiler/compiler.h"
+
+#define LB_MAX_SESSION_MAPS 64
+#define LB_MAP_ENTRIES 10240
+#define LB_ERR 1024
+
+struct bpf_object;
+struct bpf_link;
+
+/* One loaded program and its link. */
+struct lb_prog {
+	struct lbc_output code; /* plan + slot map */
+	char *category, *event; /* tracepoint to attach to */
+	struct bpf_object *obj;
+	struct bpf_link *link;
+};
+
+/* One probe as the user wrote it; a wildcard holds several programs. */
+struct lb_probe {
+	char *spec;   /* "tracepoint:syscalls:sys_enter_*" */
+	struct lb_prog *progs;
+	int nprogs;
+};
+
+struct lb_session {
+	struct lb_mapdesc maps[LB_MAX_SESSION_MAPS];
+	int map_fd[LB_MAX_SESSION_MAPS];
+	int nmaps;
+	int dummy_fd; /* stands in for unused map slots */
+	struct lb_probe *probes;
+	int nprobes;
+	char **names; /* e.probe names: index is LB_PROBE_SESSION id */
+	int nnames;
+	char *sysname[LB_SYSMASK * 64]; /* tracefs names of syscalls seen */
+	int started;
+	int ncpus;
+};
+
+/* session.c */
+void lb_session_init(struct lb_session *s);
+void lb_session_close(struct lb_session *s);
+int lb_session_start(struct lb_session *s, char *err, size_t errlen);
+int lb_session_add_name(struct lb_session *s, const char *name);
+struct lb_probe *lb_session_add_probe(struct lb_session *s, const char *spec);
+struct lb_prog *lb_probe_add_prog(struct lb_probe *p);
+void lb_session_drop_probe(struct lb_session *s);
+void lb_prog_detach(struct lb_prog *pr);
+int lb_prog_attach(struct lb_session *s, struct lb_prog *pr, char *err, size_t errlen);
+int lb_session_probe_name(const struct lb_session *s, uint64_t id, char *buf, size_t len);
+int lb_session_probe_id(const struct lb_session *s, const char *name, uint64_t *id);
+int lb_count_attached(const struct lb_session *s);
+
+/* maps.c */
+int lb_map_create(struct lb_session *s, int i, char *err, size_t errlen);
+/* Read one value summed over CPUs; 0 found, 1 absent. */
+int lb_map_read(struct lb_session *s, int i, const void *key, int64_t *val);
+int lb_map_delete(struct lb_session *s, int i, const void *key);
+int lb_map_clear(struct lb_session *s, int i);
+/* All keys, concatenated (key_size each); caller frees *keys. */
+int lb_map_keys(struct lb_session *s, int i, void **keys, size_t *n);
+
+/* tracefs.c */
+const char *lb_tracefs(char *err, size_t errlen);
+/* Tracepoints matching "cat:event" globs, as "cat:event" strings. */
+int lb_tracepoints(const char *pattern, char ***out, int *n, char *err, size_t errlen);
+void lb_free_strings(char **v, int n);
+/* Fields of a tracepoint's format, common_* fields left out. */
+int lb_tp_fields(const char *cat, const char *event, struct lbc_field **out,
+		 int *n, char *err, size_t errlen);
+void lb_free_fields(struct lbc_field *f, int n);
+
+/* syscalls.c */
+int lb_syscall_nr(const char *tpname); /* "newstat" -> 4, or -1 */
+
+/* templates, embedded by the build */
+extern const char lb_tpl_tracepoint[], lb_tpl_tracepoint_end[];
+
+#endif

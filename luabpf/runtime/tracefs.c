@@ -1,0 +1,193 @@
+/* tracefs: where tracepoints are listed and described. */
+#include <dirent.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+#include "runtime.h"
+
+#define TRACEFS "/sys/kernel/tracing"
+#define TRACEFS_MAGIC 0x74726163
+
+/* Mount tracefs when it is missing (we are root when we can use it). */
+const char *lb_tracefs(char *err, size_t errlen)
+{
+	struct statfs st;
+
+	if (statfs(TRACEFS, &st) == 0 && st.f_type == TRACEFS_MAGIC)
+		return TRACEFS;
+	if (mount("tracefs", TRACEFS, "tracefs", 0, NULL) == 0)
+		return TRACEFS;
+	snprintf(err, errlen, "tracefs is not mounted at %s and mounting it failed: %s",
+		 TRACEFS, strerror(errno));
+	return NULL;
+}
+
+void lb_free_strings(char **v, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static int push(char ***v, int *n, const char *a, const char *b)
+{
+	char **nv = realloc(*v, (*n + 1) * sizeof **v);
+	size_t len = strlen(a) + strlen(b) + 2;
+
+	if (!nv)
+		return -1;
+	*v = nv;
+	if (!(nv[*n] = malloc(len)))
+		return -1;
+	snprintf(nv[*n], len, "%s:%s", a, b);
+	(*n)++;
+	return 0;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int lb_tracepoints(const char *pattern, char ***out, int *n, char *err, size_t errlen)
+{
+	const char *root = lb_tracefs(err, errlen), *colon = strchr(pattern, ':');
+	char catpat[256], path[512];
+	DIR *top, *sub;
+	struct dirent *c, *e;
+
+	*out = NULL;
+	*n = 0;
+	if (!root)
+		return -1;
+	if (!colon || (size_t)(colon - pattern) >= sizeof catpat || strchr(colon + 1, ':')) {
+		snprintf(err, errlen, "tracepoint '%s' must be category:name", pattern);
+		return -1;
+	}
+	memcpy(catpat, pattern, colon - pattern);
+	catpat[colon - pattern] = 0;
+	snprintf(path, sizeof path, "%s/events", root);
+	if (!(top = opendir(path))) {
+		snprintf(err, errlen, "cannot list %s: %s", path, strerror(errno));
+		return -1;
+	}
+	while ((c = readdir(top))) {
+		if (c->d_name[0] == '.' || fnmatch(catpat, c->d_name, 0))
+			continue;
+		snprintf(path, sizeof path, "%s/events/%s", root, c->d_name);
+		if (!(sub = opendir(path)))
+			continue;
+		while ((e = readdir(sub))) {
+			if (e->d_type != DT_DIR || e->d_name[0] == '.' ||
+			    fnmatch(colon + 1, e->d_name, 0))
+				continue;
+			if (push(out, n, c->d_name, e->d_name)) {
+				closedir(sub);
+				closedir(top);
+				snprintf(err, errlen, "out of memory");
+				return -1;
+			}
+		}
+		closedir(sub);
+	}
+	closedir(top);
+	qsort(*out, *n, sizeof **out, by_name);
+	return 0;
+}
+
+void lb_free_fields(struct lbc_field *f, int n)
+{
+	for (int i = 0; i < n; i++)
+		free((char *)f[i].name);
+	free(f);
+}
+
+/* A format line: "\tfield:unsigned int fd;\toffset:16;\tsize:8;\tsigned:0;" */
+static int parse_field(const char *line, struct lbc_field *f)
+{
+	const char *decl = strstr(line, "field:"), *semi, *p;
+	unsigned off, size, sign;
+	const char *name_end, *name;
+	int is_array;
+
+	if (!decl)
+		return 0;
+	decl += 6;
+	if (!(semi = strchr(decl, ';')))
+		return 0;
+	if (!(p = strstr(semi, "offset:")) || sscanf(p, "offset:%u;", &off) != 1 ||
+	    !(p = strstr(semi, "size:")) || sscanf(p, "size:%u;", &size) != 1 ||
+	    !(p = strstr(semi, "signed:")) || sscanf(p, "signed:%u;", &sign) != 1)
+		return 0;
+	name_end = semi;
+	is_array = name_end > decl && name_end[-1] == ']';
+	if (is_array)
+		while (name_end > decl && *name_end != '[')
+			name_end--;
+	name = name_end;
+	while (name > decl && (name[-1] == '_' || (name[-1] >= 'a' && name[-1] <= 'z') ||
+			       (name[-1] >= 'A' && name[-1] <= 'Z') ||
+			       (name[-1] >= '0' && name[-1] <= '9')))
+		name--;
+	if (name == name_end || strncmp(name, "common_", 7) == 0)
+		return 0;
+	if (!(f->name = strndup(name, name_end - name)))
+		return -1;
+	f->off = off;
+	f->size = size;
+	f->is_signed = sign;
+	/* char arrays, __data_loc strings and pointers to char are strings */
+	f->is_string = strstr(decl, "char") && (is_array || strchr(decl, '*') ||
+						strstr(decl, "__data_loc"));
+	return 1;
+}
+
+int lb_tp_fields(const char *cat, const char *event, struct lbc_field **out,
+		 int *n, char *err, size_t errlen)
+{
+	const char *root = lb_tracefs(err, errlen);
+	char path[512], line[512];
+	FILE *f;
+	int r = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (!root)
+		return -1;
+	snprintf(path, sizeof path, "%s/events/%s/%s/format", root, cat, event);
+	if (!(f = fopen(path, "r"))) {
+		snprintf(err, errlen, "tracepoint %s:%s does not exist", cat, event);
+		return -1;
+	}
+	while (fgets(line, sizeof line, f)) {
+		struct lbc_field fld, *nv;
+
+		if ((r = parse_field(line, &fld)) <= 0) {
+			if (r < 0)
+				break;
+			continue;
+		}
+		if (!(nv = realloc(*out, (*n + 1) * sizeof **out))) {
+			free((char *)fld.name);
+			r = -1;
+			break;
+		}
+		*out = nv;
+		nv[(*n)++] = fld;
+		r = 0;
+	}
+	fclose(f);
+	if (r < 0) {
+		lb_free_fields(*out, *n);
+		*out = NULL;
+		*n = 0;
+		snprintf(err, errlen, "out of memory");
+	}
+	return r < 0 ? -1 : 0;
+}
