@@ -2,6 +2,9 @@
 # fresh Debian 12 machine: both install what they need first.
 
 PREFIX ?= /usr/local
+LUADIR ?= $(PREFIX)/share/lua/5.4
+LIBDIR ?= $(PREFIX)/lib/lua/5.4
+BINDIR ?= $(PREFIX)/bin
 LUA ?= lua5.4
 CC ?= cc
 CLANG ?= clang
@@ -10,11 +13,16 @@ B := build
 DEBS := clang llvm libbpf-dev libelf-dev zlib1g-dev liblua5.4-dev lua5.4 \
 	lua-busted luarocks bpftool systemtap-sdt-dev linux-libc-dev pkg-config \
 	libc6-dev make
+# luarocks passes LUA_INCDIR and its own CFLAGS on the command line.
+ifdef LUA_INCDIR
+LUA_CFLAGS := -I$(LUA_INCDIR)
+else
 LUA_CFLAGS := $(shell pkg-config --cflags lua5.4 2>/dev/null || echo -I/usr/include/lua5.4)
+endif
 ARCH_INC := /usr/include/$(shell $(CC) -dumpmachine 2>/dev/null)
 
 CFLAGS ?= -O2 -g
-CFLAGS += -Wall -Wextra -fPIC -std=gnu11 $(LUA_CFLAGS) -I$(B)/gen -Ibpf -Iluabpf
+LB_CFLAGS = $(CFLAGS) -Wall -Wextra -fPIC -std=gnu11 $(LUA_CFLAGS) -I$(B)/gen -Ibpf -Iluabpf
 BPF_CFLAGS := -O2 -g -target bpf -Wall -I$(ARCH_INC) -Ibpf
 LDLIBS := -lbpf -lelf -lz
 
@@ -32,9 +40,10 @@ CMOD := $(B)/lib/lua/5.4
 BUSTED := $(LUA) /usr/bin/busted --lpath='$(LMOD)/?.lua;$(LMOD)/?/init.lua' \
 	--cpath='$(CMOD)/?.so'
 
-.PHONY: all deps test demo bench install clean format workloads
-all: $(CMOD)/luabpf/core.so $(patsubst luabpf/%,$(LMOD)/luabpf/%,$(LUA_SRC)) \
-	$(B)/bin/luabpf $(WORKLOADS)
+.PHONY: all module deps test demo bench install clean format workloads
+all: module $(WORKLOADS)
+module: $(CMOD)/luabpf/core.so $(patsubst luabpf/%,$(LMOD)/luabpf/%,$(LUA_SRC)) \
+	$(B)/bin/luabpf
 
 deps:
 	@missing=$$(for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -71,7 +80,7 @@ $(B)/gen/syscalls.h: Makefile
 
 $(B)/obj/%.o: %.c $(wildcard luabpf/*.h luabpf/*/*.h bpf/*.h) $(B)/gen/syscalls.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(LB_CFLAGS) -c $< -o $@
 
 $(CMOD)/luabpf/core.so: $(MODULE_OBJS)
 	@mkdir -p $(@D)
@@ -104,12 +113,11 @@ bench: deps
 	$(MAKE) all
 	LUABPF=$(abspath $(B)/bin/luabpf) spec/bench/run
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/lua/5.4/luabpf \
-	  $(DESTDIR)$(PREFIX)/lib/lua/5.4/luabpf
-	install -m 755 luabpf/bin.lua $(DESTDIR)$(PREFIX)/bin/luabpf
-	install -m 644 $(LUA_SRC) $(DESTDIR)$(PREFIX)/share/lua/5.4/luabpf/
-	install -m 755 $(CMOD)/luabpf/core.so $(DESTDIR)$(PREFIX)/lib/lua/5.4/luabpf/
+install: module
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LUADIR)/luabpf $(DESTDIR)$(LIBDIR)/luabpf
+	install -m 755 luabpf/bin.lua $(DESTDIR)$(BINDIR)/luabpf
+	install -m 644 $(LUA_SRC) $(DESTDIR)$(LUADIR)/luabpf/
+	install -m 755 $(CMOD)/luabpf/core.so $(DESTDIR)$(LIBDIR)/luabpf/
 
 format:
 	clang-format -i luabpf/*.c luabpf/*/*.c luabpf/*/*.h bpf/*.h bpf/*.c spec/*/*.c

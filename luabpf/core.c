@@ -315,11 +315,11 @@ static int add_syscalls(lua_State *L, struct lb_session *s, struct lb_probe *p,
 
 	for (int d = 0; d < 2; d++) {
 		size_t plen = strlen(dirs[d]);
-		struct lb_prog *pr = NULL;
-		struct lbc_probe probe;
+		int raw = -1; /* index, not pointer: add_tracepoint reallocates */
 
 		for (int i = 0; i < n; i++) {
 			const char *t = targets[i];
+			struct lb_prog *pr;
 			int nr;
 
 			if (strncmp(t, dirs[d], plen) != 0)
@@ -330,20 +330,24 @@ static int add_syscalls(lua_State *L, struct lb_session *s, struct lb_probe *p,
 					return -1;
 				continue;
 			}
-			if (!pr) {
+			if (raw < 0) {
+				struct lbc_probe probe;
+
 				if (!(pr = lb_probe_add_prog(p)) ||
 				    split_target(pr, d ? "raw_syscalls:sys_exit"
 						       : "raw_syscalls:sys_enter")) {
 					snprintf(err, errlen, "out of memory");
 					return -1;
 				}
+				raw = p->nprogs - 1;
 				memset(&probe, 0, sizeof probe);
-				snprintf(name, sizeof name, "tracepoint:%s", p->spec);
+				snprintf(name, sizeof name, "tracepoint:%s", strip_kind(p->spec));
 				probe.name = name;
 				probe.sysmode = d ? LB_SYS_EXIT : LB_SYS_ENTER;
 				if (compile(L, s, fn, &probe, &pr->code, err, errlen))
 					return -1;
 			}
+			pr = &p->progs[raw];
 			pr->code.plan.sysmask[nr / 64] |= 1ULL << (nr % 64);
 			if (!s->sysname[nr] && !(s->sysname[nr] = strdup(t + plen))) {
 				snprintf(err, errlen, "out of memory");
@@ -691,6 +695,10 @@ static int l_block_signals(lua_State *L)
 	sigset_t set;
 
 	stop_signals(&set);
+	/* a shell starts background jobs with SIGINT ignored: undo that, or
+	 * the blocked signal would be discarded instead of kept pending */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
 	lua_pushboolean(L, sigprocmask(SIG_BLOCK, &set, NULL) == 0);
 	return 1;
 }

@@ -1,0 +1,145 @@
+-- Helpers for kernel specs: run the real `luabpf` command and real
+-- workloads as separate processes, and read bpftrace-style output.
+local H = {}
+
+H.root = os.getenv("LUABPF_ROOT") or "."
+H.luabpf = H.root .. "/build/bin/luabpf"
+H.bin = H.root .. "/build/bin/"
+
+function H.is_root()
+  local p = io.popen("id -u")
+  local uid = p:read("*l")
+  p:close()
+  return uid == "0"
+end
+
+local function slurp(path)
+  local f = io.open(path, "rb")
+  if not f then return "" end
+  local s = f:read("a")
+  f:close()
+  return s
+end
+H.slurp = slurp
+
+local function sh_quote(s)
+  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
+end
+H.quote = sh_quote
+
+local function sleep(s) os.execute("sleep " .. s) end
+H.sleep = sleep
+
+local function tmpdir()
+  local p = io.popen("mktemp -d /tmp/luabpf-spec.XXXXXX")
+  local d = p:read("*l")
+  p:close()
+  return d
+end
+
+-- Start `cmd` (a shell command line) in the background; its stdout,
+-- stderr and exit status land in files. Returns a process handle.
+function H.spawn(cmd)
+  local d = tmpdir()
+  local p = { dir = d, out = d .. "/out", err = d .. "/err", rcfile = d .. "/rc" }
+  os.execute(string.format(
+    "sh -c %s >/dev/null 2>&1 &",
+    sh_quote(string.format("%s >%s 2>%s & echo $! >%s/pid; wait $!; echo $? >%s",
+                           cmd, p.out, p.err, d, p.rcfile))))
+  for _ = 1, 500 do
+    local pid = tonumber(slurp(d .. "/pid"))
+    if pid then p.pid = pid; return p end
+    sleep(0.01)
+  end
+  error("could not start: " .. cmd)
+end
+
+-- Wait until file `which` ("out" or "err") of p matches pattern.
+function H.wait_for(p, which, pattern, timeout)
+  local deadline = os.time() + (timeout or 20)
+  repeat
+    local text = slurp(p[which])
+    local m = text:match(pattern)
+    if m then return m end
+    if slurp(p.rcfile) ~= "" then
+      error(string.format("process ended before %q appeared:\n%s\n%s", pattern,
+                          slurp(p.out), slurp(p.err)))
+    end
+    sleep(0.02)
+  until os.time() > deadline
+  error(string.format("timed out waiting for %q:\n%s\n%s", pattern, slurp(p.out), slurp(p.err)))
+end
+
+function H.signal(p, sig) os.execute("kill -" .. sig .. " " .. p.pid .. " 2>/dev/null") end
+
+-- Wait for p to exit; returns exit status, stdout, stderr.
+function H.finish(p, timeout)
+  local deadline = os.time() + (timeout or 30)
+  while slurp(p.rcfile) == "" do
+    if os.time() > deadline then
+      H.signal(p, "KILL")
+      error("timed out waiting for exit:\n" .. slurp(p.out) .. "\n" .. slurp(p.err))
+    end
+    sleep(0.02)
+  end
+  local rc, out, err = tonumber(slurp(p.rcfile)), slurp(p.out), slurp(p.err)
+  os.execute("rm -rf " .. sh_quote(p.dir))
+  return rc, out, err
+end
+
+-- Start luabpf with a script (or {"-e", code}) and args; wait until attached.
+function H.tracer(script, ...)
+  local words = { H.luabpf }
+  for _, a in ipairs(type(script) == "table" and script or { script }) do
+    words[#words + 1] = sh_quote(a)
+  end
+  for _, a in ipairs { ... } do words[#words + 1] = sh_quote(a) end
+  local p = H.spawn(table.concat(words, " "))
+  H.wait_for(p, "err", "Attaching %d+ probes?%.%.%.")
+  return p
+end
+
+-- Stop a tracer like Ctrl-C would; returns rc, stdout, stderr.
+function H.stop(p)
+  H.signal(p, "INT")
+  return H.finish(p)
+end
+
+-- Run a command to completion; returns its stdout (errors if it fails).
+function H.run(cmd)
+  local f = io.popen(cmd .. " 2>&1; echo \"rc=$?\"")
+  local out = f:read("a")
+  f:close()
+  local body, rc = out:match("^(.*)rc=(%d+)\n$")
+  if rc ~= "0" then error("command failed (" .. rc .. "): " .. cmd .. "\n" .. body) end
+  return body
+end
+
+-- A workload that waits for SIGUSR1: returns handle plus pid and tids.
+function H.workload(cmd)
+  local p = H.spawn(cmd)
+  local line = H.wait_for(p, "out", "(pid=%d+[^\n]*)\n")
+  p.wpid = tonumber(line:match("pid=(%d+)"))
+  p.tids = {}
+  for t in (line:match("tids=([%d,]+)") or ""):gmatch("%d+") do p.tids[#p.tids + 1] = tonumber(t) end
+  return p
+end
+
+-- Parse "@name[k1, k2]: v" lines into { ["name"] = { ["k1, k2"] = v } }.
+function H.parse_maps(text)
+  local maps = {}
+  for name, key, v in text:gmatch("@([%w_]*)%[([^\n]*)%]: (%-?%d+)\n") do
+    maps[name] = maps[name] or {}
+    maps[name][key] = tonumber(v)
+  end
+  return maps
+end
+
+-- A comm unique to this run, so other processes never collide with it.
+local serial = 0
+function H.comm(prefix)
+  serial = serial + 1
+  return string.format("%s%d_%d", prefix, serial, math.random(1000, 9999))
+end
+
+return H
