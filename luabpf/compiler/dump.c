@@ -1,0 +1,149 @@
+/* lbc_dump: a stable listing of a plan for golden specs and -v. */
+#include <stdio.h>
+#include <string.h>
+#include "compiler.h"
+
+struct out {
+	char *buf;
+	size_t len, n;
+};
+
+#include <stdarg.h>
+
+static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	char tmp[512];
+	va_start(ap, fmt);
+	int w = vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_end(ap);
+	if (w < 0)
+		return;
+	if ((size_t)w >= sizeof tmp)
+		w = sizeof tmp - 1;
+	for (int i = 0; i < w; i++, o->n++)
+		if (o->n + 1 < o->len)
+			o->buf[o->n] = tmp[i];
+}
+
+static const char *const names[LB_OP_NCODES] = {
+	"end", "imm", "ctx", "field", "comm", "strcpy", "streq", "put",
+	"add", "sub", "mul", "div", "mod", "band", "bor", "bxor", "shl", "shr",
+	"eq", "ne", "lt", "le", "gt", "ge", "not", "neg", "bnot", "mov",
+	"jmp", "jz", "jnz", "map_add",
+};
+static const char *const sym[] = {
+	"+", "-", "*", "//", "%", "&", "|", "~", "<<", ">>",
+	"==", "~=", "<", "<=", ">", ">=",
+};
+static const char *const ctxname[] = {
+	"?", "pid", "tid", "uid", "gid", "cpu", "nsecs", "probe",
+};
+
+/* pool bytes as a Lua string, trailing NULs dropped */
+static void str(struct out *o, const struct lb_plan *p, long off, long len)
+{
+	if (off < 0 || len < 0 || off + len > LB_POOL) {
+		put(o, " pool[%ld] (out of range)", off);
+		return;
+	}
+	while (len > 0 && !p->pool[off + len - 1])
+		len--;
+	put(o, " \"");
+	for (long i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)p->pool[off + i];
+		if (c == '"' || c == '\\')
+			put(o, "\\%c", c);
+		else if (c < 32 || c >= 127)
+			put(o, "\\x%02x", c);
+		else
+			put(o, "%c", c);
+	}
+	put(o, "\"");
+}
+
+size_t lbc_dump(const struct lb_plan *p, char *buf, size_t buflen)
+{
+	struct out o = { buf, buflen, 0 };
+	unsigned n = p->nops > LB_MAX_OPS ? LB_MAX_OPS : p->nops;
+	put(&o, "plan nops=%u ctx_copy=%u sysmode=%u probe_id=%u", p->nops,
+	    p->ctx_copy, p->sysmode, p->probe_id);
+	for (int i = 0; i < LB_SYSMASK; i++)
+		if (p->sysmask[i]) {
+			put(&o, " sysmask=");
+			for (int k = 0; k < LB_SYSMASK; k++)
+				put(&o, "%s%llx", k ? ":" : "", (unsigned long long)p->sysmask[k]);
+			break;
+		}
+	put(&o, "\n");
+	for (unsigned i = 0; i < n; i++) {
+		const struct lb_op *x = &p->ops[i];
+		const char *nm = x->code < LB_OP_NCODES ? names[x->code] : "?";
+		put(&o, "%3u  %s", i, nm);
+		if (x->code != LB_OP_END && strlen(nm) < 8)
+			put(&o, "%*s", (int)(8 - strlen(nm)), "");
+		switch (x->code) {
+		case LB_OP_END:
+			break;
+		case LB_OP_IMM:
+			put(&o, " r%u = %lld", x->dst, (long long)x->imm);
+			break;
+		case LB_OP_CTX:
+			put(&o, " r%u = %s", x->dst,
+			    x->imm > 0 && x->imm <= LB_CTX_PROBE ? ctxname[x->imm] : "?");
+			break;
+		case LB_OP_FIELD:
+			put(&o, " r%u = ctx[%u] len=%u%s", x->dst, x->off, x->len,
+			    x->a ? " signed" : "");
+			break;
+		case LB_OP_COMM:
+			put(&o, " scratch[%u..%u)", x->off, x->off + LB_COMM_LEN);
+			break;
+		case LB_OP_STRCPY:
+			put(&o, " scratch[%u..%u) = pool[%lld]", x->off, x->off + x->len,
+			    (long long)x->imm);
+			str(&o, p, (long)x->imm, x->len);
+			break;
+		case LB_OP_STREQ:
+			put(&o, " r%u = scratch[%u..%u) == pool[%lld]", x->dst, x->off,
+			    x->off + x->len, (long long)x->imm);
+			str(&o, p, (long)x->imm, x->len);
+			break;
+		case LB_OP_PUT:
+			put(&o, " scratch[%u] = r%u", x->off, x->a);
+			break;
+		case LB_OP_NOT:
+			put(&o, " r%u = !r%u", x->dst, x->a);
+			break;
+		case LB_OP_NEG:
+			put(&o, " r%u = -r%u", x->dst, x->a);
+			break;
+		case LB_OP_BNOT:
+			put(&o, " r%u = ~r%u", x->dst, x->a);
+			break;
+		case LB_OP_MOV:
+			put(&o, " r%u = r%u", x->dst, x->a);
+			break;
+		case LB_OP_JMP:
+			put(&o, " -> %u", x->off);
+			break;
+		case LB_OP_JZ: case LB_OP_JNZ:
+			put(&o, " r%u -> %u", x->a, x->off);
+			break;
+		case LB_OP_MAP_ADD:
+			put(&o, " slot=%u key@%u r%u", x->dst, x->off, x->a);
+			break;
+		default:
+			if (x->code >= LB_OP_ADD && x->code <= LB_OP_GE)
+				put(&o, " r%u = r%u %s r%u", x->dst, x->a, sym[x->code - LB_OP_ADD], x->b);
+			else
+				put(&o, " code=%u dst=%u a=%u b=%u off=%u len=%u imm=%lld", x->code,
+				    x->dst, x->a, x->b, x->off, x->len, (long long)x->imm);
+		}
+		put(&o, "\n");
+	}
+	if (buflen)
+		buf[o.n < buflen ? o.n : buflen - 1] = 0;
+	return o.n;
+}

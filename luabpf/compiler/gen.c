@@ -1,0 +1,626 @@
+/* Expressions and conditions: names, types, constant folding, and the
+ * ops that compute values into registers. */
+#include <stdio.h>
+#include <string.h>
+#include "lbc.h"
+
+#define N(i) (&C->nodes[i])
+
+static const char *const later[] = {
+	"printf", "print", "hist", "lhist", "min", "max", "avg", "stats",
+	"str", "ksym", "usym", "exit", "kstack", "ustack", "delete", "time",
+	"cat", "system", "join", "buf", "ntop", NULL,
+};
+static const char *const userside[] = {
+	"map", "tracepoint", "interval", "run", "BEGIN", "END", "profile",
+	"kfunc", "kretfunc", "uprobe", "uretprobe", "usdt", "kprobe",
+	"kretprobe", "session", "compile", "rawtracepoint", NULL,
+};
+
+static int inlist(const char *const *l, const char *s, size_t n)
+{
+	for (; *l; l++)
+		if (strlen(*l) == n && !memcmp(*l, s, n))
+			return 1;
+	return 0;
+}
+
+int lbc_emit(struct lbc *C, int code, int dst, int a, int b, int off,
+	     int len, int64_t imm)
+{
+	struct lb_plan *P = C->plan;
+	if (P->nops >= LB_MAX_OPS - 1) /* keep room for the final END */
+		lbc_error(C, C->curtok, "split the work over several handlers",
+			  "handler too big: more than %d ops (LB_MAX_OPS)", LB_MAX_OPS);
+	struct lb_op *o = &P->ops[P->nops];
+	o->code = (__u8)code;
+	o->dst = (__u8)dst;
+	o->a = (__u8)a;
+	o->b = (__u8)b;
+	o->off = (__u16)off;
+	o->len = (__u16)len;
+	o->imm = imm;
+	return (int)P->nops++;
+}
+
+void lbc_patch(struct lbc *C, int list, int target)
+{
+	while (list != LBC_NOJ) {
+		int next = C->plan->ops[list].off;
+		C->plan->ops[list].off = (__u16)target;
+		list = next;
+	}
+}
+
+static void addjump(struct lbc *C, int *list, int pc)
+{
+	C->plan->ops[pc].off = (__u16)*list;
+	*list = pc;
+}
+
+int lbc_tmp(struct lbc *C)
+{
+	if (C->regtop >= LB_NREGS)
+		lbc_error(C, C->curtok, "split it using locals, or simplify it",
+			  "expression too complex: it needs more than %d registers", LB_NREGS);
+	return C->regtop++;
+}
+
+int lbc_reg(struct lbc *C, struct val *v)
+{
+	if (v->isconst) {
+		v->reg = lbc_tmp(C);
+		v->isconst = 0;
+		lbc_emit(C, LB_OP_IMM, v->reg, 0, 0, 0, 0, v->i);
+	}
+	return v->reg;
+}
+
+int lbc_pool(struct lbc *C, const char *s, size_t n, size_t size)
+{
+	char buf[LB_POOL];
+	struct lb_plan *P = C->plan;
+	if (size > LB_POOL || n > size)
+		lbc_error(C, C->curtok, NULL, "string constant too long (the plan holds %d bytes)", LB_POOL);
+	memset(buf, 0, size);
+	memcpy(buf, s, n);
+	for (int i = 0; i + (int)size <= C->pool_used; i++)
+		if (!memcmp(P->pool + i, buf, size))
+			return i;
+	if (C->pool_used + size > LB_POOL)
+		lbc_error(C, C->curtok, NULL, "string constants do not fit in the plan's %d-byte pool", LB_POOL);
+	memcpy(P->pool + C->pool_used, buf, size);
+	C->pool_used += (int)size;
+	return C->pool_used - (int)size;
+}
+
+const char *lbc_tname(int t)
+{
+	switch (t) {
+	case T_NIL: return "nil";
+	case T_INT: return "a number";
+	case T_BOOL: return "a boolean";
+	case T_STR: return "a string";
+	case T_COMM: return "e.comm (a string)";
+	case T_PROBE: return "e.probe";
+	case T_MAP: return "a map";
+	case T_MODULE: return "the bpf module";
+	case T_BUILTIN: return "a bpf builtin function";
+	case T_EVENT: return "the event itself";
+	case T_ARGS: return "e.args (a table of fields)";
+	}
+	return "a user-space value";
+}
+
+static struct val mkint(int t, int64_t i)
+{
+	struct val v = { .t = t, .isconst = 1, .i = i };
+	return v;
+}
+
+static struct val inreg(int t, int reg)
+{
+	struct val v = { .t = t, .reg = reg };
+	return v;
+}
+
+/* --- names -------------------------------------------------------------- */
+
+struct val lbc_name(struct lbc *C, int n)
+{
+	const struct node *x = N(n);
+	const struct lbc_input *in = C->in;
+	char name[LB_NAME_MAX];
+	for (int i = C->nlocals - 1; i >= 0; i--)
+		if (C->locals[i].n == x->n && !memcmp(C->locals[i].name, x->s, x->n)) {
+			if (C->locals[i].v.t == T_NIL)
+				lbc_error(C, x->tok, "a handler receives one argument, the event",
+					  "parameter '%.*s' is always nil", (int)x->n, x->s);
+			return C->locals[i].v;
+		}
+	if (x->n >= sizeof name)
+		lbc_error(C, x->tok, NULL, "name too long");
+	memcpy(name, x->s, x->n);
+	name[x->n] = 0;
+	int up = 0;
+	for (int i = 0; i < in->nupvalues; i++)
+		if (in->upvalues[i] && !strcmp(in->upvalues[i], name))
+			up = 1;
+	struct lbc_value lv;
+	memset(&lv, 0, sizeof lv);
+	if (!in->resolve || !in->resolve(in->ud, name, !up, &lv))
+		lv.kind = LBC_V_NIL;
+	struct val v = { 0 };
+	switch (lv.kind) {
+	case LBC_V_INT: return mkint(T_INT, lv.i);
+	case LBC_V_BOOL: return mkint(T_BOOL, lv.i != 0);
+	case LBC_V_STR:
+		v.t = T_STR;
+		v.s = lv.s ? lv.s : "";
+		v.n = lv.s ? lv.len : 0;
+		return v;
+	case LBC_V_MAP:
+		if (lv.map < 0 || lv.map >= in->nmaps)
+			lbc_error(C, x->tok, NULL, "internal: map '%s' has no descriptor", name);
+		v.t = T_MAP;
+		v.map = lv.map;
+		v.s = x->s;
+		v.n = x->n;
+		return v;
+	case LBC_V_MODULE:
+		v.t = T_MODULE;
+		return v;
+	case LBC_V_BUILTIN:
+		v.t = T_BUILTIN;
+		v.s = lv.s ? lv.s : "?";
+		v.n = strlen(v.s);
+		return v;
+	case LBC_V_OTHER:
+		v.t = T_OTHER;
+		v.s = lv.type_name ? lv.type_name : "value";
+		return v;
+	}
+	if (up)
+		lbc_error(C, x->tok, "upvalues are read when the probe is attached; give it a value first",
+			  "upvalue '%s' is nil", name);
+	lbc_error(C, x->tok, "is it a typo, or a local declared after this function?",
+		  "global '%s' is nil", name);
+}
+
+/* --- event fields ------------------------------------------------------- */
+
+static const struct { const char *name; int ctx; } efields[] = {
+	{ "pid", LB_CTX_PID }, { "tid", LB_CTX_TID }, { "uid", LB_CTX_UID },
+	{ "gid", LB_CTX_GID }, { "cpu", LB_CTX_CPU }, { "nsecs", LB_CTX_NSECS },
+};
+
+static struct val argfield(struct lbc *C, int n, const struct node *k)
+{
+	const struct lbc_probe *pr = C->in->probe;
+	if (!pr || !pr->fields)
+		lbc_error(C, k->tok, NULL, "this probe has no args");
+	for (int i = 0; i < pr->nfields; i++) {
+		const struct lbc_field *f = &pr->fields[i];
+		if (!f->name || strlen(f->name) != k->n || memcmp(f->name, k->s, k->n))
+			continue;
+		if (f->is_string)
+			lbc_error(C, k->tok, NULL, "e.args.%s is a string field: not supported in kernel handlers yet", f->name);
+		if (f->size != 1 && f->size != 2 && f->size != 4 && f->size != 8)
+			lbc_error(C, k->tok, NULL, "e.args.%s has %u bytes: only 1, 2, 4 and 8-byte fields are supported",
+				  f->name, f->size);
+		if ((unsigned)f->off + f->size > LB_SCRATCH)
+			lbc_error(C, k->tok, NULL, "e.args.%s lies beyond the %d bytes of scratch space (LB_SCRATCH)",
+				  f->name, LB_SCRATCH);
+		unsigned end = ((unsigned)f->off + f->size + 7) & ~7u;
+		if (end > C->plan->ctx_copy)
+			C->plan->ctx_copy = end;
+		C->curtok = N(n)->tok;
+		int r = lbc_tmp(C);
+		lbc_emit(C, LB_OP_FIELD, r, f->is_signed ? 1 : 0, 0, f->off, f->size, 0);
+		return inreg(T_INT, r);
+	}
+	size_t o = 0;
+	o += snprintf(C->hint, sizeof C->hint, "available fields:");
+	for (int i = 0; i < pr->nfields && o < sizeof C->hint; i++)
+		o += snprintf(C->hint + o, sizeof C->hint - o, "%s %s", i ? "," : "",
+			      pr->fields[i].name ? pr->fields[i].name : "?");
+	if (!pr->nfields)
+		snprintf(C->hint, sizeof C->hint, "this probe has no fields");
+	lbc_error(C, k->tok, C->hint, "%s has no field '%.*s'", pr->name ? pr->name : "this probe",
+		  (int)(k->n > 64 ? 64 : k->n), k->s);
+}
+
+static void strkey(struct lbc *C, int n, const char *what)
+{
+	const struct node *k = N(N(n)->b);
+	if (k->k != X_STR)
+		lbc_error(C, k->tok, NULL, "index %s with a field name", what);
+}
+
+static struct val index_(struct lbc *C, int n)
+{
+	const struct node *x = N(n), *k = N(x->b);
+	struct val b = lbc_expr(C, x->a), v = { 0 };
+	switch (b.t) {
+	case T_EVENT:
+		strkey(C, n, "the event");
+		for (size_t i = 0; i < sizeof efields / sizeof *efields; i++)
+			if (strlen(efields[i].name) == k->n && !memcmp(efields[i].name, k->s, k->n)) {
+				int r = lbc_tmp(C);
+				lbc_emit(C, LB_OP_CTX, r, 0, 0, 0, 0, efields[i].ctx);
+				return inreg(T_INT, r);
+			}
+		if (k->n == 4 && !memcmp(k->s, "comm", 4)) {
+			v.t = T_COMM;
+			return v;
+		}
+		if (k->n == 5 && !memcmp(k->s, "probe", 5)) {
+			int r = lbc_tmp(C);
+			lbc_emit(C, LB_OP_CTX, r, 0, 0, 0, 0, LB_CTX_PROBE);
+			return inreg(T_PROBE, r);
+		}
+		if (k->n == 4 && !memcmp(k->s, "args", 4)) {
+			v.t = T_ARGS;
+			return v;
+		}
+		lbc_error(C, k->tok, "e offers pid, tid, uid, gid, cpu, nsecs, comm, probe and args.NAME",
+			  "the event has no field '%.*s'", (int)(k->n > 64 ? 64 : k->n), k->s);
+	case T_ARGS:
+		strkey(C, n, "e.args");
+		return argfield(C, n, k);
+	case T_MODULE:
+		strkey(C, n, "the bpf module");
+		if ((k->n == 5 && !memcmp(k->s, "count", 5)) || (k->n == 3 && !memcmp(k->s, "sum", 3)) ||
+		    inlist(later, k->s, k->n)) {
+			v.t = T_BUILTIN;
+			v.s = k->s;
+			v.n = k->n;
+			return v;
+		}
+		if (inlist(userside, k->s, k->n))
+			lbc_error(C, k->tok, "call it outside the handler",
+				  "bpf.%.*s runs in user space; it cannot be used in a kernel handler",
+				  (int)k->n, k->s);
+		lbc_error(C, k->tok, "kernel handlers can use bpf.count() and bpf.sum(x)",
+			  "unknown builtin bpf.%.*s", (int)(k->n > 64 ? 64 : k->n), k->s);
+	case T_MAP:
+		lbc_error(C, x->tok, "for now a handler can only update maps: m[k] = bpf.count(), bpf.sum(x), m[k] + x",
+			  "reading a map in a kernel handler is not supported yet");
+	case T_OTHER:
+		lbc_error(C, x->tok, "kernel handlers can use numbers, strings and booleans captured from outside",
+			  "cannot use a user-space %s in a kernel handler", b.s);
+	}
+	lbc_error(C, x->tok, NULL, "cannot index %s", lbc_tname(b.t));
+}
+
+/* --- calls -------------------------------------------------------------- */
+
+static void callerr(struct lbc *C, int n)
+{
+	const struct node *x = N(n);
+	int root = x->a, k = 0;
+	char path[128];
+	while (N(root)->k == X_INDEX && N(root)->op == 1 && k++ < 8)
+		root = N(root)->a;
+	if (N(root)->k == X_NAME) {
+		struct val r = lbc_name(C, root);
+		if (r.t == T_OTHER) {
+			/* the dotted name as written: print, string.format ... */
+			const struct tok *a = &C->toks[N(root)->tok];
+			size_t len = C->toks[N(x->a)->tok].end - a->pos;
+			if (len >= sizeof path)
+				len = sizeof path - 1;
+			memcpy(path, C->in->source + a->pos, len);
+			path[len] = 0;
+			for (size_t i = 0; i < len; i++)
+				if ((unsigned char)path[i] < 32)
+					path[i] = '?';
+			if (!strcmp(path, "print") || !strncmp(path, "string.", 7) ||
+			    !strncmp(path, "io.", 3)) {
+				snprintf(C->hint, sizeof C->hint,
+					 "%s runs in user space; use bpf.printf here "
+					 "(bpf.printf is not supported in kernel handlers yet)", path);
+				lbc_error(C, N(root)->tok, C->hint, "cannot call %s in a kernel handler", path);
+			}
+			lbc_error(C, N(root)->tok,
+				  "only bpf builtins run in the kernel; compute values outside and capture them as upvalues",
+				  "cannot call %s (a user-space %s) in a kernel handler", path, r.s);
+		}
+	}
+	struct val f = lbc_expr(C, x->a);
+	if (f.t == T_BUILTIN) {
+		if ((f.n == 5 && !memcmp(f.s, "count", 5)) || (f.n == 3 && !memcmp(f.s, "sum", 3)))
+			lbc_error(C, x->tok, "e.g. m[e.comm] = bpf.count()",
+				  "%.*s() can only be assigned to a map element", (int)f.n, f.s);
+		if (inlist(later, f.s, f.n))
+			lbc_error(C, x->tok, NULL, "bpf.%.*s is not supported in kernel handlers yet",
+				  (int)f.n, f.s);
+		lbc_error(C, x->tok, "kernel handlers can use bpf.count() and bpf.sum(x)",
+			  "unknown builtin %.*s", (int)(f.n > 64 ? 64 : f.n), f.s);
+	}
+	if (f.t == T_MAP)
+		lbc_error(C, x->tok, "index it: m[key] = bpf.count()", "a map cannot be called");
+	lbc_error(C, x->tok, NULL, "cannot call %s", lbc_tname(f.t));
+}
+
+static void methoderr(struct lbc *C, int n)
+{
+	const struct node *x = N(n);
+	if (N(x->a)->k == X_NAME && lbc_name(C, x->a).t == T_MAP)
+		lbc_error(C, x->tok, "kernel handlers update maps with m[k] = bpf.count() or bpf.sum(x)",
+			  "map methods (m:%.*s()) run in user space", (int)(x->n > 64 ? 64 : x->n), x->s);
+	lbc_error(C, x->tok, NULL, "method calls are not supported in kernel handlers");
+}
+
+/* --- operators ---------------------------------------------------------- */
+
+static int64_t shl(uint64_t x, int64_t y)
+{
+	if (y <= -64 || y >= 64)
+		return 0;
+	return (int64_t)(y >= 0 ? x << y : x >> -y);
+}
+
+static int arith_code(int op)
+{
+	switch (op) {
+	case '+': return LB_OP_ADD;
+	case '-': return LB_OP_SUB;
+	case '*': return LB_OP_MUL;
+	case '/': case TK_IDIV: return LB_OP_DIV;
+	case '%': return LB_OP_MOD;
+	case '&': return LB_OP_BAND;
+	case '|': return LB_OP_BOR;
+	case '~': return LB_OP_BXOR;
+	case TK_SHL: return LB_OP_SHL;
+	case TK_SHR: return LB_OP_SHR;
+	case TK_EQ: return LB_OP_EQ;
+	case TK_NE: return LB_OP_NE;
+	case '<': return LB_OP_LT;
+	case TK_LE: return LB_OP_LE;
+	case '>': return LB_OP_GT;
+	case TK_GE: return LB_OP_GE;
+	}
+	return -1;
+}
+
+static int64_t fold(struct lbc *C, int n, int op, int64_t a, int64_t b)
+{
+	uint64_t x = (uint64_t)a, y = (uint64_t)b;
+	switch (op) {
+	case '+': return (int64_t)(x + y);
+	case '-': return (int64_t)(x - y);
+	case '*': return (int64_t)(x * y);
+	case '/': case TK_IDIV: case '%':
+		if (b == 0)
+			lbc_error(C, N(n)->tok, NULL, "division by zero");
+		if (b == -1)
+			return op == '%' ? 0 : (int64_t)(0 - x);
+		{ /* Lua floors */
+			int64_t q = a / b, r = a % b;
+			if (r != 0 && (r ^ b) < 0) {
+				q--;
+				r += b;
+			}
+			return op == '%' ? r : q;
+		}
+	case '&': return (int64_t)(x & y);
+	case '|': return (int64_t)(x | y);
+	case '~': return (int64_t)(x ^ y);
+	case TK_SHL: return shl(x, b);
+	case TK_SHR: return b == INT64_MIN ? 0 : shl(x, -b);
+	case TK_EQ: return a == b;
+	case TK_NE: return a != b;
+	case '<': return a < b;
+	case TK_LE: return a <= b;
+	case '>': return a > b;
+	case TK_GE: return a >= b;
+	}
+	return 0;
+}
+
+static void need(struct lbc *C, const struct val *v, int t, int n, const char *what)
+{
+	if (v->t == t)
+		return;
+	if (t == T_BOOL && v->t == T_INT)
+		lbc_error(C, N(n)->tok, "compare explicitly, e.g. `x ~= 0`",
+			  "a number is always true in a Lua condition (even 0)");
+	if (t == T_BOOL && (v->t == T_STR || v->t == T_COMM))
+		lbc_error(C, N(n)->tok, NULL, "a string is always true in a Lua condition");
+	lbc_error(C, N(n)->tok, NULL, "cannot %s %s", what, lbc_tname(v->t));
+}
+
+/* r = (comm == s) for a comm-vs-constant comparison */
+static int streq(struct lbc *C, int n, const char *s, size_t len)
+{
+	if (len >= LB_COMM_LEN || memchr(s, 0, len))
+		lbc_error(C, N(n)->tok, NULL,
+			  "e.comm holds at most %d bytes and no NUL, so it never equals this string",
+			  LB_COMM_LEN - 1);
+	int p = lbc_pool(C, s, len, LB_COMM_LEN);
+	int r = lbc_tmp(C);
+	if (C->kneed < LB_COMM_LEN)
+		C->kneed = LB_COMM_LEN;
+	lbc_emit(C, LB_OP_COMM, 0, 0, 0, 0, LB_COMM_LEN, 0);
+	lbc_emit(C, LB_OP_STREQ, r, 0, 0, 0, LB_COMM_LEN, p);
+	return r;
+}
+
+static struct val compare(struct lbc *C, int n, struct val l, struct val r, int save)
+{
+	int op = N(n)->op, eq = op == TK_EQ || op == TK_NE;
+	int isstr_l = l.t == T_STR || l.t == T_COMM, isstr_r = r.t == T_STR || r.t == T_COMM;
+	if (l.t == T_PROBE || r.t == T_PROBE)
+		lbc_error(C, N(n)->tok, NULL, "comparing e.probe is not supported yet");
+	if (isstr_l && isstr_r) {
+		if (!eq)
+			lbc_error(C, N(n)->tok, NULL, "ordering strings is not supported in kernel handlers");
+		int res;
+		if (l.t == T_STR && r.t == T_STR)
+			res = l.n == r.n && !memcmp(l.s, r.s, l.n);
+		else if (l.t == T_COMM && r.t == T_COMM)
+			res = 1;
+		else {
+			struct val *s = l.t == T_STR ? &l : &r;
+			C->regtop = save;
+			int reg = streq(C, n, s->s, s->n);
+			if (op == TK_NE)
+				lbc_emit(C, LB_OP_NOT, reg, reg, 0, 0, 0, 0);
+			return inreg(T_BOOL, reg);
+		}
+		return mkint(T_BOOL, op == TK_EQ ? res : !res);
+	}
+	if (l.t != r.t || (l.t != T_INT && l.t != T_BOOL)) {
+		if ((l.t == T_INT || l.t == T_BOOL || isstr_l) && (r.t == T_INT || r.t == T_BOOL || isstr_r))
+			lbc_error(C, N(n)->tok, eq ? "in Lua they are never equal" : NULL,
+				  "cannot compare %s with %s", lbc_tname(l.t), lbc_tname(r.t));
+		lbc_error(C, N(n)->tok, NULL, "cannot compare %s",
+			  lbc_tname(l.t == T_INT || l.t == T_BOOL || isstr_l ? r.t : l.t));
+	}
+	if (l.t == T_BOOL && !eq)
+		lbc_error(C, N(n)->tok, NULL, "cannot order two booleans");
+	if (l.isconst && r.isconst)
+		return mkint(T_BOOL, fold(C, n, op, l.i, r.i));
+	int a = lbc_reg(C, &l), b = lbc_reg(C, &r);
+	C->regtop = save;
+	int d = lbc_tmp(C);
+	lbc_emit(C, arith_code(op), d, a, b, 0, 0, 0);
+	return inreg(T_BOOL, d);
+}
+
+static struct val logic(struct lbc *C, int n)
+{
+	int save = C->regtop, list = LBC_NOJ;
+	lbc_jump(C, n, 0, &list);
+	C->regtop = save;
+	int d = lbc_tmp(C);
+	lbc_emit(C, LB_OP_IMM, d, 0, 0, 0, 0, 1);
+	int j = lbc_emit(C, LB_OP_JMP, 0, 0, 0, 0, 0, 0);
+	lbc_patch(C, list, (int)C->plan->nops);
+	lbc_emit(C, LB_OP_IMM, d, 0, 0, 0, 0, 0);
+	C->plan->ops[j].off = (__u16)C->plan->nops;
+	return inreg(T_BOOL, d);
+}
+
+static struct val binary(struct lbc *C, int n)
+{
+	const struct node *x = N(n);
+	int op = x->op, save = C->regtop;
+	if (op == TK_AND || op == TK_OR)
+		return logic(C, n);
+	if (op == '^')
+		lbc_error(C, x->tok, "use * or << for powers", "exponentiation (^) is a float operation in Lua and is not supported");
+	if (op == TK_CONCAT)
+		lbc_error(C, x->tok, NULL, "string concatenation (..) is not supported in kernel handlers");
+	struct val l = lbc_expr(C, x->a);
+	struct val r = lbc_expr(C, x->b);
+	int code = arith_code(op);
+	if (code >= LB_OP_EQ)
+		return compare(C, n, l, r, save);
+	need(C, &l, T_INT, n, "do arithmetic on");
+	need(C, &r, T_INT, n, "do arithmetic on");
+	if (l.isconst && r.isconst)
+		return mkint(T_INT, fold(C, n, op, l.i, r.i));
+	if (r.isconst && r.i == 0 && (code == LB_OP_DIV || code == LB_OP_MOD))
+		lbc_error(C, x->tok, NULL, "division by zero");
+	int a = lbc_reg(C, &l), b = lbc_reg(C, &r);
+	C->regtop = save;
+	int d = lbc_tmp(C);
+	lbc_emit(C, code, d, a, b, 0, 0, 0);
+	return inreg(T_INT, d);
+}
+
+static struct val unary(struct lbc *C, int n)
+{
+	const struct node *x = N(n);
+	int save = C->regtop;
+	if (x->op == '#')
+		lbc_error(C, x->tok, NULL, "the length operator # is not supported in kernel handlers");
+	struct val v = lbc_expr(C, x->a);
+	if (x->op == TK_NOT) {
+		need(C, &v, T_BOOL, x->a, "negate");
+		if (v.isconst)
+			return mkint(T_BOOL, !v.i);
+	} else {
+		need(C, &v, T_INT, x->a, "do arithmetic on");
+		if (v.isconst)
+			return mkint(T_INT, x->op == '-' ? (int64_t)(0 - (uint64_t)v.i) : ~v.i);
+	}
+	C->regtop = save;
+	int d = lbc_tmp(C);
+	lbc_emit(C, x->op == TK_NOT ? LB_OP_NOT : x->op == '-' ? LB_OP_NEG : LB_OP_BNOT,
+		 d, v.reg, 0, 0, 0, 0);
+	return inreg(v.t, d);
+}
+
+struct val lbc_expr(struct lbc *C, int n)
+{
+	const struct node *x = N(n);
+	struct val v = { 0 };
+	int saved = C->depth;
+	lbc_enter(C, x->tok);
+	C->curtok = x->tok;
+	switch (x->k) {
+	case X_INT: v = mkint(T_INT, x->i); break;
+	case X_TRUE: v = mkint(T_BOOL, 1); break;
+	case X_FALSE: v = mkint(T_BOOL, 0); break;
+	case X_FLT:
+		if (!(x->d >= -0x1p63 && x->d < 0x1p63) || (double)(int64_t)x->d != x->d)
+			lbc_error(C, x->tok, "BPF handlers compute with integers",
+				  "float %.14g is not supported", x->d);
+		v = mkint(T_INT, (int64_t)x->d);
+		break;
+	case X_STR: v.t = T_STR; v.s = x->s; v.n = x->n; break;
+	case X_NIL: lbc_error(C, x->tok, NULL, "nil is not supported here");
+	case X_DOTS: lbc_error(C, x->tok, NULL, "varargs (...) cannot be used in a kernel handler");
+	case X_NAME: v = lbc_name(C, n); break;
+	case X_INDEX: v = index_(C, n); break;
+	case X_CALL: callerr(C, n); break;
+	case X_METHOD: methoderr(C, n); break;
+	case X_TABLE:
+		lbc_error(C, x->tok, "a tuple key looks like m[{a, b}]",
+			  "table constructors are only allowed as map keys");
+	case X_BIN: v = binary(C, n); break;
+	case X_UN: v = unary(C, n); break;
+	default: lbc_error(C, x->tok, NULL, "internal: bad expression");
+	}
+	C->depth = saved;
+	return v;
+}
+
+/* Emit code that jumps (to the ops chained in *list) when the truth of
+ * node n equals sense, and falls through otherwise. and/or short-circuit. */
+void lbc_jump(struct lbc *C, int n, int sense, int *list)
+{
+	const struct node *x = N(n);
+	int saved = C->depth, save = C->regtop;
+	lbc_enter(C, x->tok);
+	C->curtok = x->tok;
+	if (x->k == X_BIN && (x->op == TK_AND || x->op == TK_OR)) {
+		/* "a and b" jumps on false when either does; on true it needs both */
+		int same = (x->op == TK_AND) == !sense;
+		if (same) {
+			lbc_jump(C, x->a, sense, list);
+			lbc_jump(C, x->b, sense, list);
+		} else {
+			int skip = LBC_NOJ;
+			lbc_jump(C, x->a, !sense, &skip);
+			lbc_jump(C, x->b, sense, list);
+			lbc_patch(C, skip, (int)C->plan->nops);
+		}
+	} else if (x->k == X_UN && x->op == TK_NOT) {
+		lbc_jump(C, x->a, !sense, list);
+	} else {
+		struct val v = lbc_expr(C, n);
+		need(C, &v, T_BOOL, n, "use as a condition");
+		if (v.isconst) {
+			if (!!v.i == sense)
+				addjump(C, list, lbc_emit(C, LB_OP_JMP, 0, 0, 0, 0, 0, 0));
+		} else {
+			addjump(C, list, lbc_emit(C, sense ? LB_OP_JNZ : LB_OP_JZ, 0, v.reg, 0, 0, 0, 0));
+		}
+	}
+	C->regtop = save;
+	C->depth = saved;
+}

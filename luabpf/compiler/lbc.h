@@ -1,0 +1,158 @@
+/* Private state of one compilation. Everything lives in struct lbc so
+ * several sessions may compile at once; errors longjmp back to
+ * lbc_compile, which owns every allocation. */
+#ifndef LUABPF_LBC_H
+#define LUABPF_LBC_H
+
+#include <setjmp.h>
+#include "compiler.h"
+
+#define LBC_MAX_DEPTH 200   /* syntactic and code generation nesting */
+#define LBC_MAX_SOURCE (64u << 20)
+#define LBC_MAX_CANDS 64    /* functions starting on one line */
+#define LBC_MAX_LOCALS 200
+#define LBC_NOJ 0xffff      /* end of a pending jump list */
+
+enum {
+	/* single-byte tokens use their character */
+	TK_EOS = 256, TK_NAME, TK_INT, TK_FLT, TK_STR,
+	TK_AND, TK_BREAK, TK_DO, TK_ELSE, TK_ELSEIF, TK_END, TK_FALSE,
+	TK_FOR, TK_FUNCTION, TK_GOTO, TK_IF, TK_IN, TK_LOCAL, TK_NIL,
+	TK_NOT, TK_OR, TK_REPEAT, TK_RETURN, TK_THEN, TK_TRUE, TK_UNTIL,
+	TK_WHILE,
+	TK_IDIV, TK_CONCAT, TK_DOTS, TK_EQ, TK_GE, TK_LE, TK_NE, TK_SHL,
+	TK_SHR, TK_DBCOLON,
+};
+
+struct tok {
+	int t;
+	int line, col;
+	size_t pos, end;  /* source bytes [pos, end) */
+	int64_t i;        /* TK_INT */
+	double d;         /* TK_FLT */
+	const char *s;    /* TK_STR: decoded; TK_NAME: into the source */
+	size_t n;
+};
+
+/* AST node kinds */
+enum {
+	X_NIL = 1, X_TRUE, X_FALSE, X_INT, X_FLT, X_STR, X_DOTS, X_FUNC,
+	X_NAME,   /* s/n */
+	X_INDEX,  /* a[b]; op = 1 for a.name */
+	X_CALL,   /* a(b...) */
+	X_METHOD, /* a:s(b...) */
+	X_TABLE,  /* items at a */
+	X_ITEM,   /* op 0: [b]; 1: name = b; 2: [a] = b */
+	X_BIN,    /* a op b, op is the operator token */
+	X_UN,     /* op a */
+	S_LOCAL,  /* names (X_NAME list) at a, values at b */
+	S_ASSIGN, /* targets at a, values at b */
+	S_CALL,   /* a */
+	S_IF,     /* if a then b else c (c: S_IF for elseif, S_DO for else) */
+	S_DO,     /* block at a */
+	S_RETURN, /* values at a */
+};
+
+struct node {
+	int k, op;
+	int tok;          /* where errors point */
+	int a, b, c;      /* children, 0 = none */
+	int next;         /* next in a list, 0 = end */
+	int64_t i;
+	double d;
+	const char *s;
+	size_t n;
+	int attr;         /* S_LOCAL names: 1 <const>, 2 <close> */
+};
+
+/* Value types during code generation */
+enum {
+	T_NIL = 1, T_INT, T_BOOL, T_STR, T_COMM, T_PROBE, T_MAP, T_MODULE,
+	T_BUILTIN, T_EVENT, T_ARGS, T_OTHER,
+};
+
+struct val {
+	int t;
+	int isconst;     /* T_INT/T_BOOL: i holds it; else reg */
+	int reg;
+	int64_t i;
+	const char *s;   /* T_STR bytes, T_BUILTIN name, T_OTHER type name */
+	size_t n;
+	int map;         /* T_MAP: session map index */
+};
+
+struct local {
+	const char *name;
+	size_t n;
+	struct val v;
+	int alias;       /* not in a register: cannot be reassigned */
+};
+
+struct lbc {
+	const struct lbc_input *in;
+	char *err;
+	size_t errlen;
+	jmp_buf jb;
+	char file[128];
+
+	struct tok *toks;
+	int ntoks;
+	char *sbuf;      /* decoded strings */
+	size_t sused;
+
+	int ftok, fbody, fend; /* the handler: 'function', first body token, 'end' */
+	int nparams;
+	int params[8];   /* token indices of the first parameters */
+
+	struct node *nodes;
+	int nnodes, capnodes;
+	int p;           /* parser cursor */
+	int depth;
+
+	/* code generation */
+	struct lb_plan *plan;
+	struct lb_mapdesc *maps; /* working copy, committed on success */
+	int slot_map[LB_MAX_MAPS];
+	int nslots;
+	struct local locals[LBC_MAX_LOCALS];
+	int nlocals;
+	int regtop;
+	int pool_used;
+	int kneed;       /* bytes of the key/string area after the ctx copy */
+	int curtok;      /* for errors raised while emitting */
+	char hint[512];
+};
+
+/* lex.c */
+void lbc_lex(struct lbc *C);
+const char *lbc_tokname(int t, char *buf, size_t len);
+
+/* compile.c */
+void lbc_error_at(struct lbc *C, int line, int col, const char *hint,
+		  const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 5, 6)));
+void lbc_error(struct lbc *C, int tok, const char *hint, const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 4, 5)));
+void lbc_find(struct lbc *C);
+
+/* parse.c */
+int lbc_parse(struct lbc *C); /* returns the body block */
+
+/* gen.c */
+struct val lbc_expr(struct lbc *C, int n);
+void lbc_jump(struct lbc *C, int n, int sense, int *list);
+int lbc_emit(struct lbc *C, int code, int dst, int a, int b, int off,
+	     int len, int64_t imm);
+void lbc_patch(struct lbc *C, int list, int target);
+int lbc_tmp(struct lbc *C);
+int lbc_reg(struct lbc *C, struct val *v);
+struct val lbc_name(struct lbc *C, int n);
+const char *lbc_tname(int t);
+void lbc_enter(struct lbc *C, int tok);
+int lbc_pool(struct lbc *C, const char *s, size_t n, size_t size);
+
+/* stmt.c */
+void lbc_gen(struct lbc *C, int block);
+void lbc_finish(struct lbc *C);
+
+#endif

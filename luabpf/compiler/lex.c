@@ -1,0 +1,398 @@
+/* Lua 5.4 lexer over the whole chunk. The chunk was accepted by Lua, but
+ * we may be handed anything (a changed file, a fuzzer), so every error is
+ * reported, never assumed away. */
+#include <stdlib.h>
+#include <string.h>
+#include <stdio.h>
+#include "lbc.h"
+
+static const char *const kwords[] = {
+	"and", "break", "do", "else", "elseif", "end", "false", "for",
+	"function", "goto", "if", "in", "local", "nil", "not", "or",
+	"repeat", "return", "then", "true", "until", "while",
+};
+static const char *const opnames[] = {
+	"//", "..", "...", "==", ">=", "<=", "~=", "<<", ">>", "::",
+};
+
+const char *lbc_tokname(int t, char *buf, size_t len)
+{
+	if (t < 256) {
+		snprintf(buf, len, "'%c'", t);
+		return buf;
+	}
+	switch (t) {
+	case TK_EOS: return "<eof>";
+	case TK_NAME: return "<name>";
+	case TK_INT: case TK_FLT: return "<number>";
+	case TK_STR: return "<string>";
+	}
+	if (t >= TK_AND && t <= TK_WHILE)
+		snprintf(buf, len, "'%s'", kwords[t - TK_AND]);
+	else
+		snprintf(buf, len, "'%s'", opnames[t - TK_IDIV]);
+	return buf;
+}
+
+struct lx {
+	struct lbc *C;
+	const char *s;
+	size_t n, i, linestart;
+	int line;
+};
+
+#define CUR(L) ((L)->i < (L)->n ? (unsigned char)(L)->s[(L)->i] : -1)
+#define AT(L, k) ((L)->i + (k) < (L)->n ? (unsigned char)(L)->s[(L)->i + (k)] : -1)
+
+static int isalpha_(int c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
+static int isdigit_(int c) { return c >= '0' && c <= '9'; }
+static int isxdigit_(int c) { return isdigit_(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+static int xval(int c) { return isdigit_(c) ? c - '0' : (c | 0x20) - 'a' + 10; }
+
+static void lxerr(struct lx *L, const char *msg)
+{
+	lbc_error_at(L->C, L->line, (int)(L->i - L->linestart) + 1, NULL, "%s", msg);
+}
+
+/* \n, \r, \r\n and \n\r each count as one line break, as in Lua */
+static void newline(struct lx *L)
+{
+	int c = CUR(L);
+	L->i++;
+	if ((CUR(L) == '\n' || CUR(L) == '\r') && CUR(L) != c)
+		L->i++;
+	L->line++;
+	L->linestart = L->i;
+}
+
+/* at '[': returns the level of a long bracket [==[, or -1 */
+static int longlevel(struct lx *L)
+{
+	size_t k = 1;
+	while (L->i + k < L->n && L->s[L->i + k] == '=')
+		k++;
+	if (L->i + k < L->n && L->s[L->i + k] == '[')
+		return (int)k - 1;
+	if (k > 1)
+		lxerr(L, "invalid long string delimiter");
+	return -1;
+}
+
+static void longstring(struct lx *L, int level, struct tok *t)
+{
+	char *out = t ? L->C->sbuf + L->C->sused : NULL;
+	size_t o = 0;
+	L->i += level + 2;
+	if (CUR(L) == '\r' || CUR(L) == '\n')
+		newline(L);
+	for (;;) {
+		int c = CUR(L);
+		if (c < 0)
+			lxerr(L, t ? "unfinished long string" : "unfinished long comment");
+		if (c == ']') {
+			int k = 1;
+			while (AT(L, k) == '=')
+				k++;
+			if (k - 1 == level && AT(L, k) == ']') {
+				L->i += k + 1;
+				break;
+			}
+			L->i++;
+			if (out)
+				out[o++] = ']';
+		} else if (c == '\n' || c == '\r') {
+			newline(L);
+			if (out)
+				out[o++] = '\n';
+		} else {
+			L->i++;
+			if (out)
+				out[o++] = (char)c;
+		}
+	}
+	if (t) {
+		t->t = TK_STR;
+		t->s = out;
+		t->n = o;
+		L->C->sused += o;
+	}
+}
+
+static size_t utf8(char *out, unsigned long x)
+{
+	char buf[8];
+	int n = 1;
+	if (x < 0x80) {
+		out[0] = (char)x;
+		return 1;
+	}
+	unsigned mfb = 0x3f;
+	do {
+		buf[8 - n++] = (char)(0x80 | (x & 0x3f));
+		x >>= 6;
+		mfb >>= 1;
+	} while (x > mfb);
+	buf[8 - n] = (char)((~mfb << 1) | x);
+	memcpy(out, buf + 8 - n, n);
+	return n;
+}
+
+static void shortstring(struct lx *L, struct tok *t)
+{
+	int del = CUR(L);
+	char *out = L->C->sbuf + L->C->sused;
+	size_t o = 0;
+	L->i++;
+	for (;;) {
+		int c = CUR(L);
+		if (c < 0 || c == '\n' || c == '\r')
+			lxerr(L, "unfinished string");
+		if (c == del) {
+			L->i++;
+			break;
+		}
+		if (c != '\\') {
+			out[o++] = (char)c;
+			L->i++;
+			continue;
+		}
+		L->i++;
+		c = CUR(L);
+		switch (c) {
+		case 'a': out[o++] = '\a'; L->i++; break;
+		case 'b': out[o++] = '\b'; L->i++; break;
+		case 'f': out[o++] = '\f'; L->i++; break;
+		case 'n': out[o++] = '\n'; L->i++; break;
+		case 'r': out[o++] = '\r'; L->i++; break;
+		case 't': out[o++] = '\t'; L->i++; break;
+		case 'v': out[o++] = '\v'; L->i++; break;
+		case '\\': case '"': case '\'': out[o++] = (char)c; L->i++; break;
+		case '\n': case '\r': newline(L); out[o++] = '\n'; break;
+		case 'x':
+			if (!isxdigit_(AT(L, 1)) || !isxdigit_(AT(L, 2)))
+				lxerr(L, "hexadecimal digit expected");
+			out[o++] = (char)(xval(AT(L, 1)) * 16 + xval(AT(L, 2)));
+			L->i += 3;
+			break;
+		case 'z':
+			L->i++;
+			for (;;) {
+				c = CUR(L);
+				if (c == '\n' || c == '\r')
+					newline(L);
+				else if (c == ' ' || c == '\t' || c == '\v' || c == '\f')
+					L->i++;
+				else
+					break;
+			}
+			break;
+		case 'u': {
+			unsigned long x = 0;
+			int k = 2;
+			if (AT(L, 1) != '{' || !isxdigit_(AT(L, 2)))
+				lxerr(L, "missing '{' or hexadecimal digit in \\u{xxxx}");
+			while (isxdigit_(AT(L, k))) {
+				x = x * 16 + xval(AT(L, k++));
+				if (x > 0x7fffffffUL)
+					lxerr(L, "UTF-8 value too large");
+			}
+			if (AT(L, k) != '}')
+				lxerr(L, "missing '}' in \\u{xxxx}");
+			L->i += k + 1;
+			o += utf8(out + o, x);
+			break;
+		}
+		default:
+			if (!isdigit_(c))
+				lxerr(L, "invalid escape sequence");
+			{
+				int x = 0, k = 0;
+				while (k < 3 && isdigit_(CUR(L))) {
+					x = x * 10 + CUR(L) - '0';
+					L->i++;
+					k++;
+				}
+				if (x > 255)
+					lxerr(L, "decimal escape too large");
+				out[o++] = (char)x;
+			}
+		}
+	}
+	t->t = TK_STR;
+	t->s = out;
+	t->n = o;
+	L->C->sused += o;
+}
+
+/* Lua's read_numeral decides the extent; the value follows lua_stringtonumber:
+ * hex integers wrap, decimal integers that overflow become floats. */
+static void numeral(struct lx *L, struct tok *t)
+{
+	const char *expo = "Ee";
+	size_t start = L->i;
+	char buf[128];
+	if (CUR(L) == '0' && (AT(L, 1) == 'x' || AT(L, 1) == 'X')) {
+		expo = "Pp";
+		L->i += 2;
+	}
+	for (;;) {
+		int c = CUR(L);
+		if (c >= 0 && (c == expo[0] || c == expo[1])) {
+			L->i++;
+			if (CUR(L) == '+' || CUR(L) == '-')
+				L->i++;
+		} else if (isxdigit_(c) || c == '.') {
+			L->i++;
+		} else {
+			break;
+		}
+	}
+	if (isalpha_(CUR(L)))
+		lxerr(L, "malformed number");
+	size_t len = L->i - start;
+	if (len >= sizeof buf)
+		lxerr(L, "malformed number (too long)");
+	memcpy(buf, L->s + start, len);
+	buf[len] = 0;
+	int hex = expo[0] == 'P';
+	if (!strpbrk(buf + (hex ? 2 : 0), hex ? ".pP" : ".eE")) {
+		uint64_t v = 0;
+		int ovf = 0;
+		const char *p = buf + (hex ? 2 : 0);
+		if (!*p)
+			lxerr(L, "malformed number");
+		for (; *p; p++) {
+			if (hex) {
+				v = v * 16 + (uint64_t)xval(*p);
+			} else {
+				if (!isdigit_(*p))
+					lxerr(L, "malformed number");
+				if (v > (UINT64_MAX - 9) / 10 ||
+				    v * 10 + (uint64_t)(*p - '0') > (uint64_t)INT64_MAX)
+					ovf = 1;
+				v = v * 10 + (uint64_t)(*p - '0');
+			}
+		}
+		if (!ovf) {
+			t->t = TK_INT;
+			t->i = (int64_t)v;
+			return;
+		}
+	}
+	char *end;
+	double d = strtod(buf, &end);
+	if (*end || end == buf)
+		lxerr(L, "malformed number");
+	t->t = TK_FLT;
+	t->d = d;
+}
+
+void lbc_lex(struct lbc *C)
+{
+	struct lx L = { C, C->in->source, C->in->source_len, 0, 0, 1 };
+	size_t cap = L.n + 2;
+	C->toks = calloc(cap, sizeof *C->toks);
+	C->sbuf = malloc(L.n + 1);
+	if (!C->toks || !C->sbuf)
+		lbc_error_at(C, 1, 1, NULL, "out of memory");
+	if (L.n && L.s[0] == '#') /* shebang line: luaL_loadfile skips it */
+		while (L.i < L.n && L.s[L.i] != '\n' && L.s[L.i] != '\r')
+			L.i++;
+	for (;;) {
+		int c = CUR(&L);
+		if (c == '\n' || c == '\r') {
+			newline(&L);
+			continue;
+		}
+		if (c == ' ' || c == '\t' || c == '\v' || c == '\f') {
+			L.i++;
+			continue;
+		}
+		if (c == '-' && AT(&L, 1) == '-') {
+			L.i += 2;
+			if (CUR(&L) == '[') {
+				int lv = longlevel(&L);
+				if (lv >= 0) {
+					longstring(&L, lv, NULL);
+					continue;
+				}
+			}
+			while (L.i < L.n && L.s[L.i] != '\n' && L.s[L.i] != '\r')
+				L.i++;
+			continue;
+		}
+		struct tok *t = &C->toks[C->ntoks++];
+		t->line = L.line;
+		t->col = (int)(L.i - L.linestart) + 1;
+		t->pos = L.i;
+		if (c < 0) {
+			t->t = TK_EOS;
+			t->end = L.i;
+			break;
+		}
+		int c1 = AT(&L, 1), c2 = AT(&L, 2);
+		switch (c) {
+		case '[': {
+			int lv = longlevel(&L);
+			if (lv >= 0)
+				longstring(&L, lv, t);
+			else
+				t->t = '[', L.i++;
+			break;
+		}
+		case '"': case '\'':
+			shortstring(&L, t);
+			break;
+		case '=': t->t = c1 == '=' ? TK_EQ : '='; L.i += c1 == '=' ? 2 : 1; break;
+		case '<':
+			t->t = c1 == '<' ? TK_SHL : c1 == '=' ? TK_LE : '<';
+			L.i += t->t == '<' ? 1 : 2;
+			break;
+		case '>':
+			t->t = c1 == '>' ? TK_SHR : c1 == '=' ? TK_GE : '>';
+			L.i += t->t == '>' ? 1 : 2;
+			break;
+		case '/': t->t = c1 == '/' ? TK_IDIV : '/'; L.i += c1 == '/' ? 2 : 1; break;
+		case '~': t->t = c1 == '=' ? TK_NE : '~'; L.i += c1 == '=' ? 2 : 1; break;
+		case ':': t->t = c1 == ':' ? TK_DBCOLON : ':'; L.i += c1 == ':' ? 2 : 1; break;
+		case '.':
+			if (c1 == '.') {
+				t->t = c2 == '.' ? TK_DOTS : TK_CONCAT;
+				L.i += c2 == '.' ? 3 : 2;
+			} else if (isdigit_(c1)) {
+				numeral(&L, t);
+			} else {
+				t->t = '.';
+				L.i++;
+			}
+			break;
+		case '+': case '-': case '*': case '%': case '^': case '#':
+		case '&': case '|': case '(': case ')': case '{': case '}':
+		case ']': case ';': case ',':
+			t->t = c;
+			L.i++;
+			break;
+		default:
+			if (isdigit_(c)) {
+				numeral(&L, t);
+			} else if (isalpha_(c)) {
+				size_t s = L.i;
+				while (isalpha_(CUR(&L)) || isdigit_(CUR(&L)))
+					L.i++;
+				t->t = TK_NAME;
+				t->s = L.s + s;
+				t->n = L.i - s;
+				for (size_t k = 0; k < sizeof kwords / sizeof *kwords; k++)
+					if (strlen(kwords[k]) == t->n &&
+					    !memcmp(kwords[k], t->s, t->n)) {
+						t->t = TK_AND + (int)k;
+						break;
+					}
+			} else {
+				lxerr(&L, c >= 32 && c < 127 ?
+				      "unexpected symbol" : "unexpected byte in source");
+			}
+		}
+		t->end = L.i;
+	}
+}

@@ -1,0 +1,180 @@
+/* Standalone driver for the handler compiler (development and fuzzing).
+ *
+ *   lbc_driver FILE FIRST LAST [options] [UPVALUE...]
+ *
+ * UPVALUE is NAME=SPEC (an upvalue, in Lua's order), @NAME=SPEC (a
+ * global) or _ENV. SPEC: module | map:I | int:N | str:TEXT | bool:0/1 |
+ * nil | builtin:NAME | other:TYPE.
+ * Options: --field NAME:OFF:SIZE[:s][:str]  --probe NAME  --probe-id N
+ *          --sysmode N  --nparams N  --chunk NAME  --maps N
+ * Prints the dump and the map layouts, or the error (exit 1). Compiles
+ * twice and complains if the plans differ. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "compiler/compiler.h"
+
+struct sym {
+	char name[LB_NAME_MAX];
+	int global;
+	struct lbc_value v;
+};
+
+struct env {
+	struct sym syms[64];
+	int n;
+};
+
+static int resolve(void *ud, const char *name, int global, struct lbc_value *out)
+{
+	struct env *e = ud;
+	for (int i = 0; i < e->n; i++)
+		if (e->syms[i].global == global && !strcmp(e->syms[i].name, name)) {
+			*out = e->syms[i].v;
+			return 1;
+		}
+	return 0;
+}
+
+static void spec(struct lbc_value *v, char *s)
+{
+	memset(v, 0, sizeof *v);
+	if (!strcmp(s, "module")) v->kind = LBC_V_MODULE;
+	else if (!strncmp(s, "map:", 4)) v->kind = LBC_V_MAP, v->map = atoi(s + 4);
+	else if (!strncmp(s, "int:", 4)) v->kind = LBC_V_INT, v->i = strtoll(s + 4, NULL, 0);
+	else if (!strncmp(s, "str:", 4)) v->kind = LBC_V_STR, v->s = s + 4, v->len = strlen(s + 4);
+	else if (!strncmp(s, "bool:", 5)) v->kind = LBC_V_BOOL, v->i = atoi(s + 5);
+	else if (!strncmp(s, "builtin:", 8)) v->kind = LBC_V_BUILTIN, v->s = s + 8;
+	else if (!strncmp(s, "other:", 6)) v->kind = LBC_V_OTHER, v->type_name = s + 6;
+	else if (!strcmp(s, "nil")) v->kind = LBC_V_NIL;
+	else {
+		fprintf(stderr, "bad spec %s\n", s);
+		exit(2);
+	}
+}
+
+static void maps_print(const struct lb_mapdesc *m, int n)
+{
+	static const char *kt[] = { "?", "int", "str", "probe" };
+	for (int i = 0; i < n; i++) {
+		if (!m[i].nkeys)
+			continue;
+		printf("map %d @%s keys=", i, m[i].name);
+		for (int k = 0; k < m[i].nkeys && k < LB_MAX_KEYS; k++)
+			printf("%s%s:%u", k ? "," : "", kt[m[i].keytype[k] <= 3 ? m[i].keytype[k] : 0],
+			       m[i].keysize[k]);
+		printf(" key_size=%u value_size=%u valkind=%u percpu=%u\n", m[i].key_size,
+		       m[i].value_size, m[i].valkind, m[i].percpu);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static struct env env;
+	static struct lbc_field fields[64];
+	static struct lb_mapdesc maps[LB_MAX_MAPS * 2], maps0[LB_MAX_MAPS * 2];
+	static struct lbc_output out, out2;
+	static char err[4096], dump[65536], chunk[4200];
+	const char *upv[64];
+	int nup = 0, nf = 0, nmaps = LB_MAX_MAPS;
+	struct lbc_probe probe = { .name = "tracepoint:test:probe" };
+	struct lbc_input in = { 0 };
+
+	if (argc < 4) {
+		fprintf(stderr, "usage: %s FILE FIRST LAST [options] [UPVALUE...]\n", argv[0]);
+		return 2;
+	}
+	FILE *f = fopen(argv[1], "rb");
+	if (!f) {
+		perror(argv[1]);
+		return 2;
+	}
+	size_t cap = 1 << 16, len = 0;
+	char *src = malloc(cap);
+	for (size_t r; (r = fread(src + len, 1, cap - len, f)) > 0;) {
+		len += r;
+		if (len == cap)
+			src = realloc(src, cap *= 2);
+	}
+	fclose(f);
+	snprintf(chunk, sizeof chunk, "@%s", argv[1]);
+	in.source = src;
+	in.source_len = len;
+	in.chunkname = chunk;
+	in.linedefined = atoi(argv[2]);
+	in.lastlinedefined = atoi(argv[3]);
+	in.nparams = 1;
+	for (int i = 4; i < argc; i++) {
+		char *a = argv[i];
+		if (!strcmp(a, "--field") && i + 1 < argc) {
+			char *s = argv[++i], *p;
+			struct lbc_field *fl = &fields[nf++];
+			fl->name = strtok(s, ":");
+			fl->off = (__u16)atoi((p = strtok(NULL, ":")) ? p : "0");
+			fl->size = (__u16)atoi((p = strtok(NULL, ":")) ? p : "8");
+			while ((p = strtok(NULL, ":"))) {
+				if (!strcmp(p, "s")) fl->is_signed = 1;
+				if (!strcmp(p, "str")) fl->is_string = 1;
+			}
+			probe.fields = fields;
+			probe.nfields = nf;
+		} else if (!strcmp(a, "--probe") && i + 1 < argc) {
+			probe.name = argv[++i];
+		} else if (!strcmp(a, "--probe-id") && i + 1 < argc) {
+			probe.probe_id = (__u32)atoi(argv[++i]);
+		} else if (!strcmp(a, "--sysmode") && i + 1 < argc) {
+			probe.sysmode = (__u32)atoi(argv[++i]);
+		} else if (!strcmp(a, "--nparams") && i + 1 < argc) {
+			in.nparams = atoi(argv[++i]);
+		} else if (!strcmp(a, "--chunk") && i + 1 < argc) {
+			in.chunkname = argv[++i];
+		} else if (!strcmp(a, "--maps") && i + 1 < argc) {
+			nmaps = atoi(argv[++i]);
+		} else if (!strcmp(a, "--nofields")) {
+			probe.fields = NULL;
+		} else if (!strcmp(a, "_ENV")) {
+			upv[nup++] = "_ENV";
+		} else {
+			char *eq = strchr(a, '=');
+			if (!eq || env.n == 64) {
+				fprintf(stderr, "bad argument %s\n", a);
+				return 2;
+			}
+			*eq = 0;
+			struct sym *s = &env.syms[env.n++];
+			s->global = a[0] == '@';
+			snprintf(s->name, sizeof s->name, "%s", a + s->global);
+			spec(&s->v, eq + 1);
+			if (!s->global)
+				upv[nup++] = s->name;
+		}
+	}
+	in.upvalues = upv;
+	in.nupvalues = nup;
+	in.resolve = resolve;
+	in.ud = &env;
+	in.probe = &probe;
+	in.maps = maps;
+	in.nmaps = nmaps;
+	memcpy(maps0, maps, sizeof maps);
+	if (lbc_compile(&in, &out, err, sizeof err)) {
+		printf("%s\n", err);
+		if (memcmp(maps0, maps, sizeof maps))
+			printf("BUG: maps changed on error\n");
+		free(src);
+		return 1;
+	}
+	lbc_dump(&out.plan, dump, sizeof dump);
+	fputs(dump, stdout);
+	printf("slots:");
+	for (int i = 0; i < out.nslots; i++)
+		printf(" %d->%d", i, out.slot_map[i]);
+	printf("\n");
+	maps_print(maps, nmaps);
+	/* again, with the layouts now fixed: must give the same plan */
+	if (lbc_compile(&in, &out2, err, sizeof err) ||
+	    memcmp(&out.plan, &out2.plan, sizeof out.plan))
+		printf("BUG: second compile differs: %s\n", err);
+	free(src);
+	return 0;
+}
