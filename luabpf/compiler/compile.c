@@ -92,7 +92,7 @@ static void verror(struct lbc *C, int line, int col, const char *hint,
 	struct ebuf e = { C->err, C->errlen };
 	eputf(&e, "%s:%d:%d: ", C->file, line, col);
 	eput(&e, fmt, ap);
-	if (C->in->source && C->in->source_len && line > 0) {
+	if (!C->nosrc && C->in->source && C->in->source_len && line > 0) {
 		size_t len, st = line_start(C, line, &len), show = len > 400 ? 400 : len;
 		echar(&e, '\n');
 		for (size_t i = 0; i < show; i++) {
@@ -425,9 +425,11 @@ int lbc_compile(const struct lbc_input *in, struct lbc_output *out,
 	if (setjmp(C->jb))
 		goto done;
 	if (!in->source || !in->source_len ||
-	    (in->chunkname && !strcmp(in->chunkname, "=?")))
-		lbc_error_at(C, in->linedefined, 0, NULL,
+	    (in->chunkname && !strcmp(in->chunkname, "=?"))) {
+		C->nosrc = 1;
+		lbc_error_at(C, in->linedefined, 1, NULL,
 			     "handler source is not available (stripped chunk?)");
+	}
 	if (in->linedefined <= 0)
 		lbc_error_at(C, 1, 1, NULL, "the handler must be a Lua function, not a main chunk");
 	if (in->source_len > LBC_MAX_SOURCE)

@@ -331,7 +331,7 @@ static void callerr(struct lbc *C, int n)
 	if (f.t == T_BUILTIN) {
 		if ((f.n == 5 && !memcmp(f.s, "count", 5)) || (f.n == 3 && !memcmp(f.s, "sum", 3)))
 			lbc_error(C, x->tok, "e.g. m[e.comm] = bpf.count()",
-				  "%.*s() can only be assigned to a map element", (int)f.n, f.s);
+				  "bpf.%.*s() can only be assigned to a map element", (int)f.n, f.s);
 		if (inlist(later, f.s, f.n))
 			lbc_error(C, x->tok, NULL, "bpf.%.*s is not supported in kernel handlers yet",
 				  (int)f.n, f.s);

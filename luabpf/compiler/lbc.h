@@ -121,6 +121,7 @@ struct lbc {
 	int kneed;       /* bytes of the key/string area after the ctx copy */
 	int curtok;      /* for errors raised while emitting */
 	char hint[512];
+	int nosrc;        /* errors without a source line */
 };
 
 /* lex.c */

@@ -18,7 +18,8 @@ static int same(const struct lbc *C, int a, int b, int depth)
 	if (depth > LBC_MAX_DEPTH)
 		return 0;
 	const struct node *x = &C->nodes[a], *y = &C->nodes[b];
-	if (x->k != y->k || x->op != y->op || x->i != y->i || x->n != y->n)
+	/* m.k and m["k"] are the same; op only tells them apart */
+	if (x->k != y->k || (x->k != X_INDEX && x->op != y->op) || x->i != y->i || x->n != y->n)
 		return 0;
 	if (x->k == X_FLT && x->d != y->d)
 		return 0;
@@ -177,10 +178,11 @@ static void mapadd(struct lbc *C, const struct val *m, int target, int vnode, in
 		if (v.t != T_INT)
 			lbc_error(C, N(vnode)->tok, NULL, "can only add a number to a map element, not %s",
 				  lbc_tname(v.t));
-		if (neg && v.isconst)
+		int k = v.isconst;
+		if (neg && k)
 			v.i = (int64_t)(0 - (uint64_t)v.i);
 		vreg = lbc_reg(C, &v);
-		if (neg && !v.isconst) {
+		if (neg && !k) {
 			int r = lbc_tmp(C);
 			lbc_emit(C, LB_OP_NEG, r, vreg, 0, 0, 0, 0);
 			vreg = r;
