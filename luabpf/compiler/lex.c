@@ -192,7 +192,8 @@ static void shortstring(struct lx *L, struct tok *t)
 			if (AT(L, 1) != '{' || !isxdigit_(AT(L, 2)))
 				lxerr(L, "missing '{' or hexadecimal digit in \\u{xxxx}");
 			while (isxdigit_(AT(L, k))) {
-				x = x * 16 + xval(AT(L, k++));
+				x = x * 16 + xval(AT(L, k));
+				k++;
 				if (x > 0x7fffffffUL)
 					lxerr(L, "UTF-8 value too large");
 			}
