@@ -136,6 +136,11 @@ static int tokeq(const struct tok *a, const struct tok *b)
 	return a->n == b->n && !memcmp(a->s, b->s, a->n);
 }
 
+static const char *upname(const struct lbc_input *in, int k)
+{
+	return in->upvalues[k] ? in->upvalues[k] : "";
+}
+
 /* Is token t the start of a statement, given the previous token?
  * Used to bring `local x = ...` names into scope after their values. */
 static int stmt_start(int t, int prev)
@@ -321,12 +326,12 @@ static void walk(struct lbc *C, struct cand *c, int *names, int *marks,
 				break;
 			}
 		for (k = 0; k < nup; k++)
-			if (strlen(in->upvalues[k]) == nl && !memcmp(in->upvalues[k], nm_, nl))
+			if (strlen(upname(in, k)) == nl && !memcmp(upname(in, k), nm_, nl))
 				break;
 		if (k < nup)
 			continue;
-		if (nup < in->nupvalues && strlen(in->upvalues[nup]) == nl &&
-		    !memcmp(in->upvalues[nup], nm_, nl))
+		if (nup < in->nupvalues && strlen(upname(in, nup)) == nl &&
+		    !memcmp(upname(in, nup), nm_, nl))
 			nup++;
 		else
 			c->match = 0;
@@ -402,10 +407,11 @@ void lbc_find(struct lbc *C)
 /* --- the driver -------------------------------------------------------- */
 
 int lbc_compile(const struct lbc_input *in, struct lbc_output *out,
-		char *err, size_t errlen)
+		char *errbuf, size_t errlen)
 {
+	char *err = errbuf;
 	struct lbc *C = calloc(1, sizeof *C);
-	int rc = -1;
+	volatile int rc = -1;
 	char dummy[1];
 	if (!err || !errlen) {
 		err = dummy;
@@ -452,7 +458,7 @@ int lbc_compile(const struct lbc_input *in, struct lbc_output *out,
 	out->nslots = C->nslots;
 	if (in->nmaps)
 		memcpy(in->maps, C->maps, sizeof *C->maps * (size_t)in->nmaps);
-	err[0] = 0;
+	C->err[0] = 0;
 	rc = 0;
 done:
 	free(C->maps);

@@ -258,7 +258,7 @@ static int subexpr(struct lbc *C, int limit)
 	} else {
 		e = simple(C);
 	}
-	int l, r;
+	int l, r = 0;
 	while (!at_end(C) && (l = binprio(T(C), &r)) > limit) {
 		int n = mk(C, X_BIN, C->p);
 		C->nodes[n].op = T(C);
