@@ -110,6 +110,7 @@ struct resolver {
 
 static void classify(lua_State *L, int i, struct lb_session *s, struct lbc_value *v)
 {
+	i = lua_absindex(L, i);
 	memset(v, 0, sizeof *v);
 	switch (lua_type(L, i)) {
 	case LUA_TNIL: v->kind = LBC_V_NIL; return;

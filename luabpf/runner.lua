@@ -19,8 +19,8 @@ end
 
 -- -e code sees every bpf function as a global: a real table, since the
 -- compiler looks globals up without running metamethods.
-local function one_liner_env()
-  local env = setmetatable({}, { __index = _G })
+local function one_liner_env(args)
+  local env = setmetatable({ arg = args }, { __index = _G })
   for k, v in pairs(bpf) do
     if type(k) == "string" and not k:match("^_") then env[k] = v end
   end
@@ -56,15 +56,17 @@ function runner.main(argv)
   local chunk, err
   if code then
     bpf.register_source("=-e", code)
-    chunk, err = load(code, "=-e", "t", one_liner_env())
+    chunk, err = load(code, "=-e", "t", one_liner_env(args))
   else
     chunk, err = loadfile(script, "t")
   end
   if not chunk then fail(err) end
 
+  -- An error that says where it is (file:line:) is shown as is; anything
+  -- else gets a traceback.
   local ok, e = xpcall(chunk, function(m)
-    if type(m) == "string" and m:match("^[^\n]-:%d+:%d+: ") then return m end
-    return debug.traceback(m, 2)
+    if type(m) == "string" and m:match("^[^\n]-:%d+:") then return m end
+    return debug.traceback(tostring(m), 2)
   end, table.unpack(args))
   if not ok then fail(e) end
 

@@ -9,11 +9,12 @@ describe("lab 1: core language #kernel", function()
   it("1.1 fdbytes.lua sums the bytes written per fd of one named process", function()
     local comm = H.comm("lbw")
     local t = H.tracer("scripts/fdbytes.lua", comm)
-    H.run(H.bin .. "writer --comm " .. comm .. " 5:100x7 6:4096x3 9:1x11")
+    local pidline = H.run(H.bin .. "writer --comm " .. comm .. " 5:100x7 6:4096x3 9:1x11")
     local rc, out = H.stop(t)
     assert.are.equal(0, rc)
     local m = H.parse_maps(out).bytes
-    assert.are.same({ ["5"] = 700, ["6"] = 12288, ["9"] = 11 }, m)
+    -- fd 1: the workload's own "pid=N\n" line, written under its new name
+    assert.are.same({ ["1"] = #pidline, ["5"] = 700, ["6"] = 12288, ["9"] = 11 }, m)
   end)
 
   for _, form in ipairs { "syscount", "syscount_sum", "syscount_incr" } do

@@ -28,7 +28,7 @@ int lb_map_create(struct lb_session *s, int i, char *err, size_t errlen)
 		int e = errno;
 
 		snprintf(err, errlen, "cannot create map @%s: %s%s", d->name, strerror(e),
-			 e == EPERM ? " (BPF needs root, or CAP_BPF and CAP_PERFMON)" : "");
+			 e == EPERM ? LB_NEEDS_PRIVILEGE : "");
 		return -1;
 	}
 	s->map_fd[i] = fd;

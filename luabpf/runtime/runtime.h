@@ -10,6 +10,7 @@
 #define LB_MAX_SESSION_MAPS 64
 #define LB_MAP_ENTRIES 10240
 #define LB_ERR 1024
+#define LB_NEEDS_PRIVILEGE " (luabpf needs root, or CAP_BPF and CAP_PERFMON)"
 
 struct bpf_object;
 struct bpf_link;

@@ -267,7 +267,7 @@ int lb_session_start(struct lb_session *s, char *err, size_t errlen)
 			int e = errno;
 
 			snprintf(err, errlen, "cannot create BPF maps: %s%s", strerror(e),
-				 e == EPERM ? " (luabpf needs root, or CAP_BPF and CAP_PERFMON)" : "");
+				 e == EPERM ? LB_NEEDS_PRIVILEGE : "");
 			return -1;
 		}
 	}

@@ -23,8 +23,8 @@ const char *lb_tracefs(char *err, size_t errlen)
 		return TRACEFS;
 	if (mount("tracefs", TRACEFS, "tracefs", 0, NULL) == 0)
 		return TRACEFS;
-	snprintf(err, errlen, "tracefs is not mounted at %s and mounting it failed: %s",
-		 TRACEFS, strerror(errno));
+	snprintf(err, errlen, "tracefs is not mounted at %s and mounting it failed: %s%s",
+		 TRACEFS, strerror(errno), errno == EPERM ? LB_NEEDS_PRIVILEGE : "");
 	return NULL;
 }
 
@@ -74,7 +74,10 @@ int lb_tracepoints(const char *pattern, char ***out, int *n, char *err, size_t e
 	catpat[colon - pattern] = 0;
 	snprintf(path, sizeof path, "%s/events", root);
 	if (!(top = opendir(path))) {
-		snprintf(err, errlen, "cannot list %s: %s", path, strerror(errno));
+		int e = errno;
+
+		snprintf(err, errlen, "cannot list %s: %s%s", path, strerror(e),
+			 e == EACCES || e == EPERM ? LB_NEEDS_PRIVILEGE : "");
 		return -1;
 	}
 	while ((c = readdir(top))) {

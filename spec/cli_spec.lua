@@ -1,0 +1,87 @@
+-- The luabpf command: one-liners, arguments, errors, and what it leaves behind.
+local H = require "spec.helper"
+
+-- Programs luabpf has loaded and not yet released, kernel-wide.
+local function live_programs()
+  local n = 0
+  for _ in H.run("bpftool prog show"):gmatch("name lb_tracepoint") do n = n + 1 end
+  return n
+end
+
+local function run_luabpf(args)
+  local f = io.popen(H.luabpf .. " " .. args .. " 2>&1; echo \"rc=$?\"")
+  local out = f:read("a")
+  f:close()
+  local body, rc = out:match("^(.*)rc=(%d+)\n$")
+  return tonumber(rc), body
+end
+
+local function script(text)
+  local path = os.tmpname() .. ".lua"
+  local f = assert(io.open(path, "w"))
+  f:write(text)
+  f:close()
+  return path
+end
+
+describe("luabpf command #kernel", function()
+  it("runs a one-liner with the bpf functions as globals", function()
+    local comm = H.comm("lbe")
+    local t = H.spawn(H.luabpf .. " -e " .. H.quote([[
+      local m, target = map(), arg[1]
+      tracepoint("syscalls:sys_enter_getppid", function(e)
+        if e.comm == target then m.calls = count() end
+      end)]]) .. " " .. comm)
+    H.wait_for(t, "err", "Attaching")
+    H.run(H.bin .. "syscaller --calls 321 --comm " .. comm)
+    local rc, out = H.stop(t)
+    assert.are.equal(0, rc)
+    assert.are.equal("\n\n@m[calls]: 321\n", out)
+  end)
+
+  it("ends by itself on bpf.exit() from an interval, printing the maps", function()
+    local rc, out = run_luabpf("-e " .. H.quote([[
+      local n = 0
+      local ticks = map()
+      interval("50ms", function() n = n + 1; if n == 3 then exit() end end)
+      END(function() print("end after " .. n) end)]]))
+    assert.are.equal(0, rc)
+    assert.are.equal("Attaching 2 probes...\nend after 3\n\n\n", out)
+  end)
+
+  it("reports a missing tracepoint at the script's line, exit 1, nothing attached", function()
+    local before = live_programs()
+    local path = script('local bpf = require "luabpf"\nlocal m = bpf.map()\n' ..
+      'bpf.tracepoint("syscalls:sys_enter_getppid", function(e) m[e.pid] = bpf.count() end)\n' ..
+      'bpf.tracepoint("nosuch:thing", function(e) m[e.pid] = bpf.count() end)\n')
+    local rc, out = run_luabpf(path)
+    os.remove(path)
+    assert.are.equal(1, rc)
+    assert.are.equal("luabpf: " .. path .. ":4: no tracepoint matches 'nosuch:thing'\n", out)
+    assert.are.equal(before, live_programs())
+  end)
+
+  it("reports a compile error with file:line:col, the line and a caret", function()
+    local path = script('local bpf = require "luabpf"\nlocal m = bpf.map()\n' ..
+      'bpf.tracepoint("syscalls:sys_enter_getppid", function(e)\n' ..
+      '  m[e.pid] = string.format("%d", e.pid)\nend)\n')
+    local rc, out = run_luabpf(path)
+    os.remove(path)
+    assert.are.equal(1, rc)
+    local first = out:match("^luabpf: ([^\n]*)\n")
+    assert.are.equal(path .. ":4:14:", first:sub(1, #path + 6))
+    assert.is_truthy(out:find("\n  m%[e.pid%] = string.format%(\"%%d\", e.pid%)\n             %^\n"))
+  end)
+
+  it("says what is needed when not run as root", function()
+    local path = H.root .. "/build/bin/luabpf"
+    local f = io.popen("setpriv --reuid=65534 --regid=65534 --clear-groups " .. path ..
+      " -e " .. H.quote([[local m = map() tracepoint("syscalls:sys_enter_getppid", function(e) m[e.pid] = count() end)]]) ..
+      " 2>&1; echo \"rc=$?\"")
+    local out = f:read("a")
+    f:close()
+    local rc = tonumber(out:match("rc=(%d+)\n$"))
+    assert.are.equal(1, rc)
+    assert.is_truthy(out:find("needs root, or CAP_BPF and CAP_PERFMON", 1, true), out)
+  end)
+end)
