@@ -1,0 +1,898 @@
+-- Golden plans: one spec per construct of the kernel-handler subset.
+-- Each listing was read once and checked by hand (jump targets, key
+-- offsets after the ctx copy, register reuse), then frozen here.
+local bpf = require "luabpf"
+
+-- Fields of tracepoint:syscalls:sys_enter_write as the kernel describes them,
+-- plus two made-up ones to show sizes and signedness.
+local WRITE = {
+  { name = "fd", off = 16, size = 8 },
+  { name = "buf", off = 24, size = 8, string = true },
+  { name = "count", off = 32, size = 8 },
+  { name = "ret", off = 8, size = 4, signed = true },
+  { name = "flag", off = 2, size = 1 },
+}
+local PROBE = "tracepoint:syscalls:sys_enter_write"
+
+local function compile(s, fn, spec)
+  return s:compile(spec or PROBE, fn, WRITE)
+end
+
+local function plan(lines)
+  return table.concat(lines, "\n") .. "\n"
+end
+
+describe("compiler golden plans", function()
+  local s
+  before_each(function() s = bpf.session() end)
+
+  it("count: m[e.pid] = bpf.count()", function()
+    local m = s:map()
+    assert.are.equal(plan {
+      'plan nops=5 ctx_copy=0 sysmode=0 probe_id=0',
+      '  0  ctx      r0 = pid',
+      '  1  imm      r1 = 1',
+      '  2  put      scratch[0] = r0',
+      '  3  map_add  slot=0 key@0 r1',
+      '  4  end',
+    }, compile(s, function(e) m[e.pid] = bpf.count() end))
+  end)
+
+  it("sum: m[k] = bpf.sum(e.args.count) copies the ctx up to the field", function()
+    local m = s:map()
+    assert.are.equal(plan {
+      'plan nops=5 ctx_copy=40 sysmode=0 probe_id=0',
+      '  0  ctx      r0 = pid',
+      '  1  field    r1 = ctx[32] len=8',
+      '  2  put      scratch[40] = r0',
+      '  3  map_add  slot=0 key@40 r1',
+      '  4  end',
+    }, compile(s, function(e) m[e.pid] = bpf.sum(e.args.count) end))
+  end)
+
+  it("m[k] = m[k] + x", function()
+    local m = s:map()
+    assert.are.equal(plan {
+      'plan nops=5 ctx_copy=0 sysmode=0 probe_id=0',
+      '  0  ctx      r0 = pid',
+      '  1  imm      r1 = 3',
+      '  2  put      scratch[0] = r0',
+      '  3  map_add  slot=0 key@0 r1',
+      '  4  end',
+    }, compile(s, function(e) m[e.pid] = m[e.pid] + 3 end))
+  end)
+
+  it("m[k] = x + m[k]", function()
+    local m = s:map()
+    assert.are.equal(plan {
+      'plan nops=5 ctx_copy=24 sysmode=0 probe_id=0',
+      '  0  ctx      r0 = pid',
+      '  1  field    r1 = ctx[16] len=8',
+      '  2  put      scratch[24] = r0',
+      '  3  map_add  slot=0 key@24 r1',
+      '  4  end',
+    }, compile(s, function(e) m[e.pid] = e.args.fd + m[e.pid] end))
+  end)
+
+  it("m[k] = m[k] - x negates a register value", function()
+    local m = s:map()
+    assert.are.equal(plan {
+      'plan nops=6 ctx_copy=40 sysmode=0 probe_id=0',
+      '  0  ctx      r0 = pid',
+      '  1  field    r1 = ctx[32] len=8',
+      '  2  neg      r2 = -r1',
+      '  3  put      scratch[40] = r0',
+      '  4  map_add  slot=0 key@40 r2',
+      '  5  end',
+    }, compile(s, function(e) m[e.pid] = m[e.pid] - e.args.count end))
+  end)
+
+  it("m[k] = m[k] - constant folds the negation", function()
+    local m = s:map()
+    assert.are.equal(plan {
+      'plan nops=5 ctx_copy=0 sysmode=0 probe_id=0',
+      '  0  ctx      r0 = pid',
+      '  1  imm      r1 = -5',
+      '  2  put      scratch[0] = r0',
+      '  3  map_add  slot=0 key@0 r1',
+      '  4  end',
+    }, compile(s, function(e) m[e.pid] = m[e.pid] - 5 end))
+  end)
+
+  it("scalar int keys: constants, builtins and expressions", function()
+    local m = s:map()
+    assert.are.equal(plan {
+      'plan nops=15 ctx_copy=0 sysmode=0 probe_id=0',
+      '  0  imm      r0 = 7',
+      '  1  imm      r1 = 1',
+      '  2  put      scratch[0] = r0',
+      '  3  map_add  slot=0 key@0 r1',
+      '  4  ctx      r0 = uid',
+      '  5  imm      r1 = 1',
+      '  6  put      scratch[0] = r0',
+      '  7  map_add  slot=0 key@0 r1',
+      '  8  ctx      r0 = gid',
+      '  9  ctx      r1 = cpu',
+      ' 10  add      r0 = r0 + r1',
+      ' 11  imm      r1 = 1',
+      ' 12  put      scratch[0] = r0',
+      ' 13  map_add  slot=0 key@0 r1',
+      ' 14  end',
+    }, compile(s, function(e)
+      m[7] = bpf.count()
+      m[e.uid] = bpf.count()
+      m[e.gid + e.cpu] = bpf.count()
+    end))
+  end)
+
+  it("tuple key {pid, tid, comm}", function()
+    local m = s:map()
+    assert.are.equal(plan {
+      'plan nops=8 ctx_copy=0 sysmode=0 probe_id=0',
+      '  0  ctx      r0 = pid',
+      '  1  ctx      r1 = tid',
+      '  2  imm      r2 = 1',
+      '  3  put      scratch[0] = r0',
+      '  4  put      scratch[8] = r1',
+      '  5  comm     scratch[16..32)',
+      '  6  map_add  slot=0 key@0 r2',
+      '  7  end',
+    }, compile(s, function(e) m[{e.pid, e.tid, e.comm}] = bpf.count() end))
+  end)
+
+  it("tuple key {probe, comm}", function()
+    local m = s:map()
+    assert.are.equal(plan {
+      'plan nops=6 ctx_copy=0 sysmode=0 probe_id=0',
+      '  0  ctx      r0 = probe',
+      '  1  imm      r1 = 1',
+      '  2  put      scratch[0] = r0',
+      '  3  comm     scratch[8..24)',
+      '  4  map_add  slot=0 key@0 r1',
+      '  5  end',
+    }, compile(s, function(e) m[{e.probe, e.comm}] = bpf.count() end))
+  end)
+
+  it("scalar comm key", function()
+    local m = s:map()
+    assert.are.equal(plan {
+      'plan nops=4 ctx_copy=0 sysmode=0 probe_id=0',
+      '  0  imm      r0 = 1',
+      '  1  comm     scratch[0..16)',
+      '  2  map_add  slot=0 key@0 r0',
+      '  3  end',
+    }, compile(s, function(e) m[e.comm] = bpf.count() end))
+  end)
+
+  it("string-constant key m.total (and m[\"total\"] is the same key)", function()
+    local m = s:map()
+    assert.are.equal(plan {
+      'plan nops=7 ctx_copy=40 sysmode=0 probe_id=0',
+      '  0  field    r0 = ctx[32] len=8',
+      '  1  strcpy   scratch[40..56) = pool[0] "total"',
+      '  2  map_add  slot=0 key@40 r0',
+      '  3  imm      r0 = 1',
+      '  4  strcpy   scratch[40..56) = pool[0] "total"',
+      '  5  map_add  slot=0 key@40 r0',
+      '  6  end',
+    }, compile(s, function(e)
+      m.total = bpf.sum(e.args.count)
+      m["total"] = m.total + 1
+    end))
+  end)
+
+  it("a tuple mixing a string constant, an int and comm", function()
+    local m = s:map()
+    assert.are.equal(plan {
+      'plan nops=7 ctx_copy=24 sysmode=0 probe_id=0',
+      '  0  field    r0 = ctx[16] len=8',
+      '  1  imm      r1 = 1',
+      '  2  strcpy   scratch[24..40) = pool[0] "w"',
+      '  3  put      scratch[40] = r0',
+      '  4  comm     scratch[48..64)',
+      '  5  map_add  slot=0 key@24 r1',
+      '  6  end',
+    }, compile(s, function(e) m[{"w", e.args.fd, e.comm}] = bpf.count() end))
+  end)
+
+  it("if / elseif / else, nested", function()
+    local m = s:map()
+    assert.are.equal(plan {
+      'plan nops=32 ctx_copy=0 sysmode=0 probe_id=0',
+      '  0  ctx      r0 = pid',
+      '  1  imm      r1 = 1',
+      '  2  eq       r0 = r0 == r1',
+      '  3  jz       r0 -> 9',
+      '  4  imm      r0 = 1',
+      '  5  imm      r1 = 1',
+      '  6  put      scratch[0] = r0',
+      '  7  map_add  slot=0 key@0 r1',
+      '  8  jmp      -> 31',
+      '  9  ctx      r0 = pid',
+      ' 10  imm      r1 = 2',
+      ' 11  eq       r0 = r0 == r1',
+      ' 12  jz       r0 -> 27',
+      ' 13  ctx      r0 = tid',
+      ' 14  imm      r1 = 5',
+      ' 15  gt       r0 = r0 > r1',
+      ' 16  jz       r0 -> 22',
+      ' 17  imm      r0 = 2',
+      ' 18  imm      r1 = 1',
+      ' 19  put      scratch[0] = r0',
+      ' 20  map_add  slot=0 key@0 r1',
+      ' 21  jmp      -> 26',
+      ' 22  imm      r0 = 3',
+      ' 23  imm      r1 = 1',
+      ' 24  put      scratch[0] = r0',
+      ' 25  map_add  slot=0 key@0 r1',
+      ' 26  jmp      -> 31',
+      ' 27  imm      r0 = 4',
+      ' 28  imm      r1 = 1',
+      ' 29  put      scratch[0] = r0',
+      ' 30  map_add  slot=0 key@0 r1',
+      ' 31  end',
+    }, compile(s, function(e)
+      if e.pid == 1 then
+        m[1] = bpf.count()
+      elseif e.pid == 2 then
+        if e.tid > 5 then m[2] = bpf.count() else m[3] = bpf.count() end
+      else
+        m[4] = bpf.count()
+      end
+    end))
+  end)
+
+  it("if without else, and an empty then-block", function()
+    local m = s:map()
+    assert.are.equal(plan {
+      'plan nops=13 ctx_copy=0 sysmode=0 probe_id=0',
+      '  0  ctx      r0 = pid',
+      '  1  imm      r1 = 1',
+      '  2  eq       r0 = r0 == r1',
+      '  3  jz       r0 -> 4',
+      '  4  ctx      r0 = tid',
+      '  5  imm      r1 = 2',
+      '  6  eq       r0 = r0 == r1',
+      '  7  jz       r0 -> 12',
+      '  8  imm      r0 = 2',
+      '  9  imm      r1 = 1',
+      ' 10  put      scratch[0] = r0',
+      ' 11  map_add  slot=0 key@0 r1',
+      ' 12  end',
+    }, compile(s, function(e)
+      if e.pid == 1 then end
+      if e.tid == 2 then m[2] = bpf.count() end
+    end))
+  end)
+
+  it("and / or / not short-circuit in conditions", function()
+    local m = s:map()
+    assert.are.equal(plan {
+      'plan nops=17 ctx_copy=0 sysmode=0 probe_id=0',
+      '  0  ctx      r0 = pid',
+      '  1  imm      r1 = 1',
+      '  2  eq       r0 = r0 == r1',
+      '  3  jnz      r0 -> 8',
+      '  4  ctx      r0 = tid',
+      '  5  imm      r1 = 2',
+      '  6  eq       r0 = r0 == r1',
+      '  7  jz       r0 -> 16',
+      '  8  ctx      r0 = uid',
+      '  9  imm      r1 = 0',
+      ' 10  eq       r0 = r0 == r1',
+      ' 11  jnz      r0 -> 16',
+      ' 12  imm      r0 = 5',
+      ' 13  imm      r1 = 1',
+      ' 14  put      scratch[0] = r0',
+      ' 15  map_add  slot=0 key@0 r1',
+      ' 16  end',
+    }, compile(s, function(e)
+      if (e.pid == 1 or e.tid == 2) and not (e.uid == 0) then m[5] = bpf.count() end
+    end))
+  end)
+
+  it("or of ands, and not over or", function()
+    local m = s:map()
+    assert.are.equal(plan {
+      'plan nops=33 ctx_copy=0 sysmode=0 probe_id=0',
+      '  0  ctx      r0 = pid',
+      '  1  imm      r1 = 1',
+      '  2  eq       r0 = r0 == r1',
+      '  3  jz       r0 -> 8',
+      '  4  ctx      r0 = tid',
+      '  5  imm      r1 = 2',
+      '  6  eq       r0 = r0 == r1',
+      '  7  jnz      r0 -> 16',
+      '  8  ctx      r0 = uid',
+      '  9  imm      r1 = 3',
+      ' 10  eq       r0 = r0 == r1',
+      ' 11  jz       r0 -> 20',
+      ' 12  ctx      r0 = gid',
+      ' 13  imm      r1 = 4',
+      ' 14  eq       r0 = r0 == r1',
+      ' 15  jz       r0 -> 20',
+      ' 16  imm      r0 = 1',
+      ' 17  imm      r1 = 1',
+      ' 18  put      scratch[0] = r0',
+      ' 19  map_add  slot=0 key@0 r1',
+      ' 20  ctx      r0 = pid',
+      ' 21  imm      r1 = 1',
+      ' 22  eq       r0 = r0 == r1',
+      ' 23  jnz      r0 -> 32',
+      ' 24  ctx      r0 = tid',
+      ' 25  imm      r1 = 2',
+      ' 26  eq       r0 = r0 == r1',
+      ' 27  jnz      r0 -> 32',
+      ' 28  imm      r0 = 2',
+      ' 29  imm      r1 = 1',
+      ' 30  put      scratch[0] = r0',
+      ' 31  map_add  slot=0 key@0 r1',
+      ' 32  end',
+    }, compile(s, function(e)
+      if e.pid == 1 and e.tid == 2 or e.uid == 3 and e.gid == 4 then m[1] = bpf.count() end
+      if not (e.pid == 1 or e.tid == 2) then m[2] = bpf.count() end
+    end))
+  end)
+
+  it("and / or / not as values", function()
+    local m = s:map()
+    assert.are.equal(plan {
+      'plan nops=25 ctx_copy=0 sysmode=0 probe_id=0',
+      '  0  ctx      r0 = pid',
+      '  1  imm      r1 = 1',
+      '  2  eq       r0 = r0 == r1',
+      '  3  jz       r0 -> 10',
+      '  4  ctx      r0 = tid',
+      '  5  imm      r1 = 2',
+      '  6  ne       r0 = r0 ~= r1',
+      '  7  jz       r0 -> 10',
+      '  8  imm      r0 = 1',
+      '  9  jmp      -> 11',
+      ' 10  imm      r0 = 0',
+      ' 11  jz       r0 -> 16',
+      ' 12  ctx      r1 = uid',
+      ' 13  imm      r2 = 0',
+      ' 14  gt       r1 = r1 > r2',
+      ' 15  jz       r1 -> 18',
+      ' 16  imm      r1 = 1',
+      ' 17  jmp      -> 19',
+      ' 18  imm      r1 = 0',
+      ' 19  jz       r1 -> 24',
+      ' 20  imm      r2 = 6',
+      ' 21  imm      r3 = 1',
+      ' 22  put      scratch[0] = r2',
+      ' 23  map_add  slot=0 key@0 r3',
+      ' 24  end',
+    }, compile(s, function(e)
+      local b = e.pid == 1 and e.tid ~= 2
+      local c = not b or e.uid > 0
+      if c then m[6] = bpf.count() end
+    end))
+  end)
+
+  it("every comparison", function()
+    local m = s:map()
+    assert.are.equal(plan {
+      'plan nops=49 ctx_copy=0 sysmode=0 probe_id=0',
+      '  0  ctx      r0 = pid',
+      '  1  imm      r1 = 1',
+      '  2  eq       r0 = r0 == r1',
+      '  3  jz       r0 -> 8',
+      '  4  imm      r0 = 1',
+      '  5  imm      r1 = 1',
+      '  6  put      scratch[0] = r0',
+      '  7  map_add  slot=0 key@0 r1',
+      '  8  ctx      r0 = pid',
+      '  9  imm      r1 = 2',
+      ' 10  ne       r0 = r0 ~= r1',
+      ' 11  jz       r0 -> 16',
+      ' 12  imm      r0 = 2',
+      ' 13  imm      r1 = 1',
+      ' 14  put      scratch[0] = r0',
+      ' 15  map_add  slot=0 key@0 r1',
+      ' 16  ctx      r0 = pid',
+      ' 17  imm      r1 = 3',
+      ' 18  lt       r0 = r0 < r1',
+      ' 19  jz       r0 -> 24',
+      ' 20  imm      r0 = 3',
+      ' 21  imm      r1 = 1',
+      ' 22  put      scratch[0] = r0',
+      ' 23  map_add  slot=0 key@0 r1',
+      ' 24  ctx      r0 = pid',
+      ' 25  imm      r1 = 4',
+      ' 26  le       r0 = r0 <= r1',
+      ' 27  jz       r0 -> 32',
+      ' 28  imm      r0 = 4',
+      ' 29  imm      r1 = 1',
+      ' 30  put      scratch[0] = r0',
+      ' 31  map_add  slot=0 key@0 r1',
+      ' 32  ctx      r0 = pid',
+      ' 33  imm      r1 = 5',
+      ' 34  gt       r0 = r0 > r1',
+      ' 35  jz       r0 -> 40',
+      ' 36  imm      r0 = 5',
+      ' 37  imm      r1 = 1',
+      ' 38  put      scratch[0] = r0',
+      ' 39  map_add  slot=0 key@0 r1',
+      ' 40  ctx      r0 = pid',
+      ' 41  imm      r1 = 6',
+      ' 42  ge       r0 = r0 >= r1',
+      ' 43  jz       r0 -> 48',
+      ' 44  imm      r0 = 6',
+      ' 45  imm      r1 = 1',
+      ' 46  put      scratch[0] = r0',
+      ' 47  map_add  slot=0 key@0 r1',
+      ' 48  end',
+    }, compile(s, function(e)
+      if e.pid == 1 then m[1] = bpf.count() end
+      if e.pid ~= 2 then m[2] = bpf.count() end
+      if e.pid < 3 then m[3] = bpf.count() end
+      if e.pid <= 4 then m[4] = bpf.count() end
+      if e.pid > 5 then m[5] = bpf.count() end
+      if e.pid >= 6 then m[6] = bpf.count() end
+    end))
+  end)
+
+  it("e.comm == / ~= a string, either side", function()
+    local m = s:map()
+    assert.are.equal(plan {
+      'plan nops=16 ctx_copy=0 sysmode=0 probe_id=0',
+      '  0  comm     scratch[0..16)',
+      '  1  streq    r0 = scratch[0..16) == pool[0] "bash"',
+      '  2  jz       r0 -> 7',
+      '  3  imm      r0 = 1',
+      '  4  imm      r1 = 1',
+      '  5  put      scratch[0] = r0',
+      '  6  map_add  slot=0 key@0 r1',
+      '  7  comm     scratch[0..16)',
+      '  8  streq    r0 = scratch[0..16) == pool[16] "sh"',
+      '  9  not      r0 = !r0',
+      ' 10  jz       r0 -> 15',
+      ' 11  imm      r0 = 2',
+      ' 12  imm      r1 = 1',
+      ' 13  put      scratch[0] = r0',
+      ' 14  map_add  slot=0 key@0 r1',
+      ' 15  end',
+    }, compile(s, function(e)
+      if e.comm == "bash" then m[1] = bpf.count() end
+      if "sh" ~= e.comm then m[2] = bpf.count() end
+    end))
+  end)
+
+  it("arithmetic: + - * // % and / (integer division)", function()
+    local m = s:map()
+    assert.are.equal(plan {
+      'plan nops=37 ctx_copy=0 sysmode=0 probe_id=0',
+      '  0  ctx      r0 = pid',
+      '  1  imm      r1 = 1',
+      '  2  add      r0 = r0 + r1',
+      '  3  imm      r1 = 1',
+      '  4  put      scratch[0] = r0',
+      '  5  map_add  slot=0 key@0 r1',
+      '  6  ctx      r0 = pid',
+      '  7  imm      r1 = 2',
+      '  8  sub      r0 = r0 - r1',
+      '  9  imm      r1 = 1',
+      ' 10  put      scratch[0] = r0',
+      ' 11  map_add  slot=0 key@0 r1',
+      ' 12  ctx      r0 = pid',
+      ' 13  imm      r1 = 3',
+      ' 14  mul      r0 = r0 * r1',
+      ' 15  imm      r1 = 1',
+      ' 16  put      scratch[0] = r0',
+      ' 17  map_add  slot=0 key@0 r1',
+      ' 18  ctx      r0 = pid',
+      ' 19  imm      r1 = 4',
+      ' 20  div      r0 = r0 // r1',
+      ' 21  imm      r1 = 1',
+      ' 22  put      scratch[0] = r0',
+      ' 23  map_add  slot=0 key@0 r1',
+      ' 24  ctx      r0 = pid',
+      ' 25  imm      r1 = 5',
+      ' 26  mod      r0 = r0 % r1',
+      ' 27  imm      r1 = 1',
+      ' 28  put      scratch[0] = r0',
+      ' 29  map_add  slot=0 key@0 r1',
+      ' 30  ctx      r0 = pid',
+      ' 31  imm      r1 = 6',
+      ' 32  div      r0 = r0 // r1',
+      ' 33  imm      r1 = 1',
+      ' 34  put      scratch[0] = r0',
+      ' 35  map_add  slot=0 key@0 r1',
+      ' 36  end',
+    }, compile(s, function(e)
+      m[e.pid + 1] = bpf.count()
+      m[e.pid - 2] = bpf.count()
+      m[e.pid * 3] = bpf.count()
+      m[e.pid // 4] = bpf.count()
+      m[e.pid % 5] = bpf.count()
+      m[e.pid / 6] = bpf.count()
+    end))
+  end)
+
+  it("constant folding follows Lua (floor division, modulo sign, shifts)", function()
+    local m = s:map()
+    -- 3 + -4 + -2 + 16 + 16 + 2 + 7 + 5 + -1 = 42
+    assert.are.equal(plan {
+      'plan nops=5 ctx_copy=0 sysmode=0 probe_id=0',
+      '  0  imm      r0 = 42',
+      '  1  imm      r1 = 1',
+      '  2  put      scratch[0] = r0',
+      '  3  map_add  slot=0 key@0 r1',
+      '  4  end',
+    }, compile(s, function(e)
+      m[7 // 2 + -7 // 2 + 7 % -3 + (1 << 4) + (256 >> 4) + (6 & 3) + (6 | 1) + (6 ~ 3) + ~0] = bpf.count()
+    end))
+  end)
+
+  it("bit operations & | ~ << >>", function()
+    local m = s:map()
+    assert.are.equal(plan {
+      'plan nops=19 ctx_copy=0 sysmode=0 probe_id=0',
+      '  0  ctx      r0 = pid',
+      '  1  imm      r1 = 255',
+      '  2  band     r0 = r0 & r1',
+      '  3  ctx      r1 = tid',
+      '  4  imm      r2 = 3',
+      '  5  bxor     r1 = r1 ~ r2',
+      '  6  bor      r0 = r0 | r1',
+      '  7  imm      r1 = 1',
+      '  8  put      scratch[0] = r0',
+      '  9  map_add  slot=0 key@0 r1',
+      ' 10  ctx      r0 = uid',
+      ' 11  imm      r1 = 2',
+      ' 12  shl      r0 = r0 << r1',
+      ' 13  imm      r1 = 1',
+      ' 14  shr      r0 = r0 >> r1',
+      ' 15  imm      r1 = 1',
+      ' 16  put      scratch[0] = r0',
+      ' 17  map_add  slot=0 key@0 r1',
+      ' 18  end',
+    }, compile(s, function(e)
+      m[(e.pid & 255) | (e.tid ~ 3)] = bpf.count()
+      m[(e.uid << 2) >> 1] = bpf.count()
+    end))
+  end)
+
+  it("unary minus and bitwise not", function()
+    local m = s:map()
+    assert.are.equal(plan {
+      'plan nops=15 ctx_copy=0 sysmode=0 probe_id=0',
+      '  0  ctx      r0 = pid',
+      '  1  neg      r0 = -r0',
+      '  2  imm      r1 = 1',
+      '  3  put      scratch[0] = r0',
+      '  4  map_add  slot=0 key@0 r1',
+      '  5  ctx      r0 = tid',
+      '  6  bnot     r0 = ~r0',
+      '  7  imm      r1 = 1',
+      '  8  put      scratch[0] = r0',
+      '  9  map_add  slot=0 key@0 r1',
+      ' 10  imm      r0 = 3',
+      ' 11  imm      r1 = 1',
+      ' 12  put      scratch[0] = r0',
+      ' 13  map_add  slot=0 key@0 r1',
+      ' 14  end',
+    }, compile(s, function(e)
+      m[-e.pid] = bpf.count()
+      m[~e.tid] = bpf.count()
+      m[-(-3)] = bpf.count()
+    end))
+  end)
+
+  it("locals and reassignment", function()
+    local m = s:map()
+    assert.are.equal(plan {
+      'plan nops=15 ctx_copy=0 sysmode=0 probe_id=0',
+      '  0  ctx      r0 = pid',
+      '  1  imm      r1 = 10',
+      '  2  add      r2 = r1 + r0',
+      '  3  mov      r1 = r2',
+      '  4  imm      r0 = 5',
+      '  5  ctx      r2 = tid',
+      '  6  imm      r3 = 0',
+      '  7  gt       r2 = r2 > r3',
+      '  8  jz       r2 -> 12',
+      '  9  imm      r2 = 2',
+      ' 10  mul      r2 = r0 * r2',
+      ' 11  mov      r1 = r2',
+      ' 12  put      scratch[0] = r1',
+      ' 13  map_add  slot=0 key@0 r0',
+      ' 14  end',
+    }, compile(s, function(e)
+      local x = e.pid
+      local y = 10
+      y = y + x
+      x = 5
+      if e.tid > 0 then y = x * 2 end
+      m[y] = bpf.sum(x)
+    end))
+  end)
+
+  it("locals in a block release their registers", function()
+    local m = s:map()
+    assert.are.equal(plan {
+      'plan nops=9 ctx_copy=0 sysmode=0 probe_id=0',
+      '  0  ctx      r0 = pid',
+      '  1  ctx      r1 = tid',
+      '  2  put      scratch[0] = r0',
+      '  3  map_add  slot=0 key@0 r1',
+      '  4  ctx      r0 = uid',
+      '  5  imm      r1 = 1',
+      '  6  put      scratch[0] = r0',
+      '  7  map_add  slot=0 key@0 r1',
+      '  8  end',
+    }, compile(s, function(e)
+      do
+        local a, b = e.pid, e.tid
+        m[a] = bpf.sum(b)
+      end
+      local c = e.uid
+      m[c] = bpf.count()
+    end))
+  end)
+
+  it("e.args fields: sizes, signedness, ctx_copy rounded up to 8", function()
+    local m = s:map()
+    assert.are.equal(plan {
+      'plan nops=9 ctx_copy=24 sysmode=0 probe_id=0',
+      '  0  field    r0 = ctx[16] len=8',
+      '  1  field    r1 = ctx[8] len=4 signed',
+      '  2  put      scratch[24] = r0',
+      '  3  map_add  slot=0 key@24 r1',
+      '  4  field    r0 = ctx[2] len=1',
+      '  5  imm      r1 = 1',
+      '  6  put      scratch[24] = r0',
+      '  7  map_add  slot=0 key@24 r1',
+      '  8  end',
+    }, compile(s, function(e)
+      m[e.args.fd] = bpf.sum(e.args.ret)
+      m[e.args.flag] = bpf.count()
+    end))
+  end)
+
+  it("e.args with a small field only", function()
+    local m = s:map()
+    assert.are.equal(plan {
+      'plan nops=5 ctx_copy=8 sysmode=0 probe_id=0',
+      '  0  field    r0 = ctx[2] len=1',
+      '  1  imm      r1 = 1',
+      '  2  put      scratch[8] = r0',
+      '  3  map_add  slot=0 key@8 r1',
+      '  4  end',
+    }, compile(s, function(e) m[e.args.flag] = bpf.count() end))
+  end)
+
+  it("the other event builtins", function()
+    local m = s:map()
+    assert.are.equal(plan {
+      'plan nops=15 ctx_copy=0 sysmode=0 probe_id=0',
+      '  0  ctx      r0 = pid',
+      '  1  ctx      r1 = tid',
+      '  2  ctx      r2 = uid',
+      '  3  ctx      r3 = gid',
+      '  4  ctx      r4 = cpu',
+      '  5  ctx      r5 = nsecs',
+      '  6  imm      r6 = 1',
+      '  7  put      scratch[0] = r0',
+      '  8  put      scratch[8] = r1',
+      '  9  put      scratch[16] = r2',
+      ' 10  put      scratch[24] = r3',
+      ' 11  put      scratch[32] = r4',
+      ' 12  put      scratch[40] = r5',
+      ' 13  map_add  slot=0 key@0 r6',
+      ' 14  end',
+    }, compile(s, function(e)
+      m[{e.pid, e.tid, e.uid, e.gid, e.cpu, e.nsecs}] = bpf.count()
+    end))
+  end)
+
+  it("upvalue constants: numbers, strings, booleans", function()
+    local m = s:map()
+    local pid = 42
+    local name = "bash"
+    local on, off = true, false
+    local big = 2 ^ 40 -- an integral float is an integer
+    assert.are.equal(plan {
+      'plan nops=21 ctx_copy=0 sysmode=0 probe_id=0',
+      '  0  ctx      r0 = pid',
+      '  1  imm      r1 = 42',
+      '  2  eq       r0 = r0 == r1',
+      '  3  jz       r0 -> 11',
+      '  4  comm     scratch[0..16)',
+      '  5  streq    r0 = scratch[0..16) == pool[0] "bash"',
+      '  6  jz       r0 -> 11',
+      '  7  imm      r0 = 84',
+      '  8  imm      r1 = 1',
+      '  9  put      scratch[0] = r0',
+      ' 10  map_add  slot=0 key@0 r1',
+      ' 11  jmp      -> 16',
+      ' 12  imm      r0 = 1',
+      ' 13  imm      r1 = 1',
+      ' 14  put      scratch[0] = r0',
+      ' 15  map_add  slot=0 key@0 r1',
+      ' 16  imm      r0 = 1099511627776',
+      ' 17  imm      r1 = 1',
+      ' 18  put      scratch[0] = r0',
+      ' 19  map_add  slot=0 key@0 r1',
+      ' 20  end',
+    }, compile(s, function(e)
+      if e.pid == pid and on and not off and e.comm == name then m[pid * 2] = bpf.count() end
+      if off then m[1] = bpf.count() end
+      if on then m[big] = bpf.count() end
+    end))
+  end)
+
+  it("a captured `local pid = 42` is a constant, like bpftrace's $1", function()
+    local m = s:map()
+    local pid = tonumber("42")
+    assert.are.equal(plan {
+      'plan nops=9 ctx_copy=0 sysmode=0 probe_id=0',
+      '  0  ctx      r0 = pid',
+      '  1  imm      r1 = 42',
+      '  2  eq       r0 = r0 == r1',
+      '  3  jz       r0 -> 8',
+      '  4  ctx      r0 = tid',
+      '  5  imm      r1 = 1',
+      '  6  put      scratch[0] = r0',
+      '  7  map_add  slot=0 key@0 r1',
+      '  8  end',
+    }, compile(s, function(e)
+      if e.pid == pid then m[e.tid] = bpf.count() end
+    end))
+  end)
+
+  it("a string upvalue as a map key", function()
+    local m = s:map()
+    local key = "writes"
+    assert.are.equal(plan {
+      'plan nops=4 ctx_copy=0 sysmode=0 probe_id=0',
+      '  0  imm      r0 = 1',
+      '  1  strcpy   scratch[0..16) = pool[0] "writes"',
+      '  2  map_add  slot=0 key@0 r0',
+      '  3  end',
+    }, compile(s, function(e) m[key] = bpf.count() end))
+  end)
+
+  it("local count = bpf.count and local sum = bpf.sum aliases", function()
+    local m = s:map()
+    local count, sum = bpf.count, bpf.sum
+    assert.are.equal(plan {
+      'plan nops=9 ctx_copy=40 sysmode=0 probe_id=0',
+      '  0  ctx      r0 = pid',
+      '  1  imm      r1 = 1',
+      '  2  put      scratch[40] = r0',
+      '  3  map_add  slot=0 key@40 r1',
+      '  4  ctx      r0 = tid',
+      '  5  field    r1 = ctx[32] len=8',
+      '  6  put      scratch[40] = r0',
+      '  7  map_add  slot=0 key@40 r1',
+      '  8  end',
+    }, compile(s, function(e)
+      m[e.pid] = count()
+      m[e.tid] = sum(e.args.count)
+    end))
+  end)
+
+  it("a local alias of the module inside the handler", function()
+    local m = s:map()
+    assert.are.equal(plan {
+      'plan nops=5 ctx_copy=0 sysmode=0 probe_id=0',
+      '  0  ctx      r0 = pid',
+      '  1  imm      r1 = 1',
+      '  2  put      scratch[0] = r0',
+      '  3  map_add  slot=0 key@0 r1',
+      '  4  end',
+    }, compile(s, function(e)
+      local b = bpf
+      local c = b.count
+      m[e.pid] = c()
+    end))
+  end)
+
+  it("two maps in one handler get slots 0 and 1", function()
+    local a, b = s:map(), s:map()
+    assert.are.equal(plan {
+      'plan nops=12 ctx_copy=0 sysmode=0 probe_id=0',
+      '  0  ctx      r0 = pid',
+      '  1  imm      r1 = 1',
+      '  2  put      scratch[0] = r0',
+      '  3  map_add  slot=0 key@0 r1',
+      '  4  imm      r0 = 1',
+      '  5  comm     scratch[0..16)',
+      '  6  map_add  slot=1 key@0 r0',
+      '  7  ctx      r0 = tid',
+      '  8  imm      r1 = 1',
+      '  9  put      scratch[0] = r0',
+      ' 10  map_add  slot=0 key@0 r1',
+      ' 11  end',
+    }, compile(s, function(e)
+      a[e.pid] = bpf.count()
+      b[e.comm] = bpf.count()
+      a[e.tid] = bpf.count()
+    end))
+  end)
+
+  it("two handlers on the same source line are told apart", function()
+    local a, b = s:map(), s:map()
+    local pa = compile(s, function(e) a[e.pid] = bpf.count() end) local pb = compile(s, function(e) b[e.comm] = bpf.sum(e.tid) end)
+    assert.are.equal(plan {
+      'plan nops=5 ctx_copy=0 sysmode=0 probe_id=0',
+      '  0  ctx      r0 = pid',
+      '  1  imm      r1 = 1',
+      '  2  put      scratch[0] = r0',
+      '  3  map_add  slot=0 key@0 r1',
+      '  4  end',
+    }, pa)
+    assert.are.equal(plan {
+      'plan nops=4 ctx_copy=0 sysmode=0 probe_id=0',
+      '  0  ctx      r0 = tid',
+      '  1  comm     scratch[0..16)',
+      '  2  map_add  slot=0 key@0 r0',
+      '  3  end',
+    }, pb)
+    -- each fixed its own map's layout: a by int, b by string
+    assert.has_error(function() compile(s, function(e) a[e.comm] = bpf.count() end) end)
+    assert.has_error(function() compile(s, function(e) b[e.pid] = bpf.count() end) end)
+    assert.is_string(compile(s, function(e) a[e.uid] = bpf.count() end))
+    assert.is_string(compile(s, function(e) b["x"] = bpf.count() end))
+  end)
+
+  it("syscall-wildcard mode: sys_enter_*", function()
+    local m = s:map()
+    assert.are.equal(plan {
+      'plan nops=6 ctx_copy=0 sysmode=1 probe_id=0',
+      '  0  ctx      r0 = probe',
+      '  1  imm      r1 = 1',
+      '  2  put      scratch[0] = r0',
+      '  3  comm     scratch[8..24)',
+      '  4  map_add  slot=0 key@0 r1',
+      '  5  end',
+    }, s:compile("syscalls:sys_enter_*", function(e) m[{e.probe, e.comm}] = bpf.count() end))
+  end)
+
+  it("syscall-wildcard mode: t:syscalls:sys_exit_*", function()
+    local m = s:map()
+    assert.are.equal(plan {
+      'plan nops=5 ctx_copy=0 sysmode=2 probe_id=0',
+      '  0  ctx      r0 = pid',
+      '  1  imm      r1 = 1',
+      '  2  put      scratch[0] = r0',
+      '  3  map_add  slot=0 key@0 r1',
+      '  4  end',
+    }, s:compile("t:syscalls:sys_exit_*", function(e) m[e.pid] = bpf.count() end))
+  end)
+
+  it("return ends the handler early", function()
+    local m = s:map()
+    assert.are.equal(plan {
+      'plan nops=10 ctx_copy=0 sysmode=0 probe_id=0',
+      '  0  ctx      r0 = pid',
+      '  1  imm      r1 = 0',
+      '  2  eq       r0 = r0 == r1',
+      '  3  jz       r0 -> 5',
+      '  4  end',
+      '  5  ctx      r0 = pid',
+      '  6  imm      r1 = 1',
+      '  7  put      scratch[0] = r0',
+      '  8  map_add  slot=0 key@0 r1',
+      '  9  end',
+    }, compile(s, function(e)
+      if e.pid == 0 then return end
+      m[e.pid] = bpf.count()
+    end))
+  end)
+
+  it("a comm string key wider than comm is zero padded", function()
+    local m = s:map()
+    compile(s, function(e) m["a-long-process-name-x"] = bpf.count() end)
+    assert.are.equal(plan {
+      'plan nops=5 ctx_copy=0 sysmode=0 probe_id=0',
+      '  0  imm      r0 = 1',
+      '  1  comm     scratch[0..16)',
+      '  2  strcpy   scratch[16..24) = pool[0] ""',
+      '  3  map_add  slot=0 key@0 r0',
+      '  4  end',
+    }, compile(s, function(e) m[e.comm] = bpf.count() end))
+  end)
+end)
