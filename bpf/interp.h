@@ -144,7 +144,7 @@ static __always_inline __s64 lb_mod(__s64 x, __s64 y)
 
 static __always_inline int lb_run(void *ctx, __u64 probe)
 {
-	__u64 r[LB_NREGS] = {};
+	__u64 r[LB_NREGS]; /* root may read uninitialised stack; plans never do */
 	__u32 zero = 0, pc = 0;
 	char *s = bpf_map_lookup_elem(&scratch, &zero);
 
