@@ -317,11 +317,12 @@ static void assign(struct lbc *C, int s)
 			  "cannot assign to %s '%.*s': it is a constant in a kernel handler",
 			  up ? "upvalue" : "global", (int)(x->n > 64 ? 64 : x->n), x->s);
 	}
+	/* the <const> attribute is on the local's declaration, not on x */
+	if (l->alias == 2)
+		lbc_error(C, x->tok, NULL, "attempt to assign to const variable '%.*s'", (int)x->n, x->s);
 	if (l->alias)
 		lbc_error(C, x->tok, NULL, "local '%.*s' holds %s and cannot be reassigned in a kernel handler",
 			  (int)x->n, x->s, lbc_tname(l->v.t));
-	if (N(t)->attr == 1)
-		lbc_error(C, x->tok, NULL, "attempt to assign to const variable '%.*s'", (int)x->n, x->s);
 	int save = C->regtop;
 	struct val v = lbc_expr(C, rhs);
 	if (v.t != l->v.t)
@@ -363,6 +364,8 @@ static void local(struct lbc *C, int s)
 		} else {
 			l->alias = 1;
 		}
+		if (x->attr == 1)
+			l->alias = 2; /* <const>: never reassigned (alias 2) */
 		l->v = v;
 		l->name = NULL; /* in scope only after all values, as in Lua */
 		l->n = 0;
