@@ -1,0 +1,852 @@
+-- Compile errors: one spec per message the compiler emits, each checking
+-- the whole text (file:line:col, the source line, the caret, the hint),
+-- then maps left unchanged by a failed compile, then hostile inputs.
+-- Unreachable from Lua, so not here: "out of memory", "internal: ...",
+-- "handler too complex" (the node budget covers every construct), "map
+-- '%s' holds a different kind of value" (one value kind today), "map '%s'
+-- keeps strings of at most %d bytes here; e.comm needs %d" (string keys
+-- are at least 16 bytes), "string constant too long (the plan holds ...)"
+-- (keys are checked first) and "unknown builtin %s" (only count and sum are
+-- marked builtins).
+local bpf = require "luabpf"
+
+local PROBE = "tracepoint:syscalls:sys_enter_write"
+local WRITE = {
+  { name = "fd", off = 16, size = 8 },
+  { name = "buf", off = 24, size = 8, string = true },
+  { name = "count", off = 32, size = 8 },
+}
+
+-- A chunk "t.lua" whose line 1 takes the module and two maps m, n, and
+-- whose line 2 starts the handler: body lines are lines 3, 4, ...
+local function H(body, params)
+  return "local bpf, m, n = ...\nreturn function(" .. (params or "e") .. ")\n" .. body .. "\nend\n"
+end
+
+-- Compile the function returned by chunk `code` (named "=t.lua"), with
+-- `source` (default: code) registered as its text. Returns the error.
+local function compile_err(code, opts)
+  opts = opts or {}
+  local s = opts.session or bpf.session()
+  bpf.register_source("=t.lua", opts.source or code)
+  local fn = assert(load(code, "=t.lua"))
+  if not opts.chunk then fn = fn(bpf, s:map(), s:map(), table.unpack(opts.args or {})) end
+  local fields = WRITE
+  if opts.fields == false then fields = nil elseif opts.fields then fields = opts.fields end
+  local ok, err = pcall(s.compile, s, opts.probe or PROBE, fn, fields)
+  assert(not ok, "compiled without error")
+  assert.is_string(err)
+  return err
+end
+
+-- a handler of chunk `code` ("=t.lua"), called with the module and maps
+local function handler(code, ...)
+  bpf.register_source("=t.lua", code)
+  return assert(load(code, "=t.lua"))(bpf, ...)
+end
+
+-- the same, for a body only
+local function body_err(body, opts)
+  return compile_err(H(body), opts)
+end
+
+-- a changed source: Lua loads a good handler, the compiler reads `fake`
+-- (the same line numbers, different text)
+local GOOD = H("  m[e.pid] = bpf.count()")
+local function fake_err(body, opts)
+  opts = opts or {}
+  opts.source = H(body)
+  return compile_err(GOOD, opts)
+end
+
+
+-- The message format, for lines too long to spell out: "t.lua:L:C: msg",
+-- the source line (its first 400 bytes), a caret under column C (at most
+-- column 401) and the hint, if any.
+local function fmt(line, col, msg, src, hint)
+  return ("t.lua:%d:%d: %s\n%s\n%s^"):format(line, col, msg, src:sub(1, 400),
+    string.rep(" ", math.min(col - 1, 400))) .. (hint and "\nhint: " .. hint or "")
+end
+
+describe("compiler errors", function()
+  -- lexer (the compiler reads the chunk again, so it checks everything)
+  it("unfinished string", function()
+    assert.are.equal([==[
+t.lua:3:24: unfinished string
+  m["abc] = bpf.count()
+                       ^]==], fake_err('  m["abc] = bpf.count()\n  x = "abc'))
+  end)
+  it("unfinished long string", function()
+    assert.are.equal([==[
+t.lua:6:1: unfinished long string
+
+^]==], fake_err("  local s = [==[abc\n  ]]"))
+  end)
+  it("unfinished long comment", function()
+    assert.are.equal([==[
+t.lua:6:1: unfinished long comment
+
+^]==], fake_err("  --[[ a comment\n  m[e.pid] = bpf.count()"))
+  end)
+  it("invalid long string delimiter", function()
+    assert.are.equal([==[
+t.lua:3:13: invalid long string delimiter
+  local s = [==x
+            ^]==], fake_err("  local s = [==x"))
+  end)
+  it("hexadecimal digit expected", function()
+    assert.are.equal([==[
+t.lua:3:7: hexadecimal digit expected
+  m["\xZZ"] = bpf.count()
+      ^]==], fake_err('  m["\\xZZ"] = bpf.count()'))
+  end)
+  it("missing '{' in \\u{xxxx}", function()
+    assert.are.equal([==[
+t.lua:3:7: missing '{' or hexadecimal digit in \u{xxxx}
+  m["\u123"] = bpf.count()
+      ^]==], fake_err('  m["\\u123"] = bpf.count()'))
+  end)
+  it("missing '}' in \\u{xxxx}", function()
+    assert.are.equal([==[
+t.lua:3:7: missing '}' in \u{xxxx}
+  m["\u{12"] = bpf.count()
+      ^]==], fake_err('  m["\\u{12"] = bpf.count()'))
+  end)
+  it("UTF-8 value too large", function()
+    assert.are.equal([==[
+t.lua:3:7: UTF-8 value too large
+  m["\u{80000000}"] = bpf.count()
+      ^]==], fake_err('  m["\\u{80000000}"] = bpf.count()'))
+  end)
+  it("invalid escape sequence", function()
+    assert.are.equal([==[
+t.lua:3:7: invalid escape sequence
+  m["\q"] = bpf.count()
+      ^]==], fake_err('  m["\\q"] = bpf.count()'))
+  end)
+  it("decimal escape too large", function()
+    assert.are.equal([==[
+t.lua:3:10: decimal escape too large
+  m["\300"] = bpf.count()
+         ^]==], fake_err('  m["\\300"] = bpf.count()'))
+  end)
+  it("malformed number", function()
+    assert.are.equal([==[
+t.lua:3:6: malformed number
+  m[3x] = bpf.count()
+     ^]==], fake_err("  m[3x] = bpf.count()"))
+  end)
+  it("unexpected symbol (lexer)", function()
+    assert.are.equal([==[
+t.lua:3:5: unexpected symbol
+  m[$] = bpf.count()
+    ^]==], fake_err("  m[$] = bpf.count()"))
+  end)
+  it("unexpected byte in source", function()
+    assert.are.equal([==[
+t.lua:3:5: unexpected byte in source
+  m[?] = bpf.count()
+    ^]==], fake_err("  m[\1] = bpf.count()"))
+  end)
+
+  -- parser
+  it("'end' expected", function()
+    assert.are.equal([==[
+t.lua:3:26: 'end' expected near 'else'
+  m[e.pid] = bpf.count() else
+                         ^]==], fake_err("  m[e.pid] = bpf.count() else"))
+  end)
+  it("'then' expected (a token expected)", function()
+    assert.are.equal([==[
+t.lua:3:17: 'then' expected near 'm'
+  if e.pid == 1 m[1] = bpf.count() end
+                ^]==], fake_err("  if e.pid == 1 m[1] = bpf.count() end"))
+  end)
+  it("<name> expected", function()
+    assert.are.equal([==[
+t.lua:3:9: <name> expected near <number>
+  local 5 = 1
+        ^]==], fake_err("  local 5 = 1"))
+  end)
+  it("unexpected symbol near", function()
+    assert.are.equal([==[
+t.lua:3:13: unexpected symbol near ')'
+  local x = )
+            ^]==], fake_err("  local x = )"))
+  end)
+  it("syntax error", function()
+    assert.are.equal([==[
+t.lua:4:1: syntax error near 'end'
+end
+^]==], fake_err("  e.pid"))
+  end)
+  it("unexpected end of handler", function()
+    assert.are.equal([==[
+t.lua:4:1: unexpected end of handler near 'end'
+end
+^]==], fake_err("  local x ="))
+  end)
+  it("unknown attribute", function()
+    assert.are.equal([==[
+t.lua:3:12: unknown attribute 'heavy'
+  local x <heavy> = 1
+           ^]==], fake_err("  local x <heavy> = 1"))
+  end)
+  it("functions cannot be defined inside a kernel handler", function()
+    assert.are.equal([==[
+t.lua:3:13: functions cannot be defined inside a kernel handler
+  local f = function() end
+            ^
+hint: define helper functions outside and capture constants instead]==], body_err("  local f = function() end"))
+    assert.are.equal([==[
+t.lua:3:3: functions cannot be defined inside a kernel handler
+  function f() end
+  ^
+hint: define helper functions outside the handler]==], fake_err("  function f() end"))
+    assert.are.equal([==[
+t.lua:3:3: functions cannot be defined inside a kernel handler
+  local function f() end
+  ^
+hint: define helper functions outside the handler]==], body_err("  local function f() end"))
+  end)
+  it("loops cannot run in a BPF handler", function()
+    assert.are.equal([==[
+t.lua:3:3: loops cannot run in a BPF handler
+  while e.pid == 1 do end
+  ^
+hint: a handler runs once per event and must finish; keep state across events in a map]==], body_err("  while e.pid == 1 do end"))
+    assert.are.equal([==[
+t.lua:3:3: loops cannot run in a BPF handler
+  for i = 1, 3 do m[i] = bpf.count() end
+  ^
+hint: a handler runs once per event and must finish; keep state across events in a map]==], body_err("  for i = 1, 3 do m[i] = bpf.count() end"))
+    assert.are.equal([==[
+t.lua:3:3: loops cannot run in a BPF handler
+  repeat until e.pid == 1
+  ^
+hint: a handler runs once per event and must finish; keep state across events in a map]==], body_err("  repeat until e.pid == 1"))
+  end)
+  it("goto and labels", function()
+    assert.are.equal([==[
+t.lua:3:3: goto and labels cannot be used in a BPF handler (loops cannot run in a BPF handler)
+  goto done
+  ^
+hint: a handler runs once per event and must finish; keep state across events in a map]==], body_err("  goto done\n  ::done::"))
+  end)
+  it("break outside a loop", function()
+    assert.are.equal([==[
+t.lua:3:3: break outside a loop
+  break
+  ^]==], fake_err("  break"))
+  end)
+  it("nesting too deep: 1000 parentheses, 1000 blocks", function()
+    assert.are.equal(fmt(3, 204, "nesting too deep (limit 200)", "  m[" .. string.rep("(", 398)), fake_err("  m[" .. string.rep("(", 1000) .. "1" .. string.rep(")", 1000) .. "] = bpf.count()"))
+    assert.are.equal(fmt(3, 603, "nesting too deep (limit 200)", "  " .. string.rep("do ", 133) .. "d"), fake_err("  " .. string.rep("do ", 1000) .. string.rep("end ", 1000)))
+  end)
+
+  -- finding the handler in its chunk
+  it("cannot find the handler", function()
+    assert.are.equal([==[
+t.lua:2:1: cannot find the handler (a function on lines 2-4) in the source
+return 42
+^
+hint: has the file changed since it was loaded?]==], compile_err(GOOD, { source = "local bpf, m, n = ...\nreturn 42\n" }))
+  end)
+  it("cannot tell which of the N functions on a line is the handler", function()
+    assert.are.equal([==[
+t.lua:2:8: cannot tell which of the 2 functions on line 2 is the handler
+return function(e) local f = function(e) y()
+       ^
+hint: put each handler on its own line]==], compile_err(GOOD, { source = "local bpf, m, n = ...\nreturn function(e) local f = function(e) y()\n\nend end\n" }))
+  end)
+  it("cannot tell which of the functions on a line is the handler", function()
+    local code = "local bpf, m, n = ...\nreturn function(e) m[e.pid] = bpf.count() end, function(e) m[e.tid] = bpf.count() end\n"
+    assert.are.equal([==[
+t.lua:2:8: cannot tell which of the functions on line 2 is the handler
+return function(e) m[e.pid] = bpf.count() end, function(e) m[e.tid] = bpf.count() end
+       ^
+hint: put each handler on its own line]==], compile_err(code))
+  end)
+  it("handler source is not available", function()
+    local s = bpf.session()
+    local fn = assert(load(GOOD, "=nosource.lua"))(bpf, s:map(), s:map())
+    assert.are.equal([==[
+nosource.lua:2:1: handler source is not available (stripped chunk?)]==], select(2, pcall(s.compile, s, PROBE, fn)))
+    local stripped = assert(load(string.dump(fn, true)))
+    assert.are.equal([==[
+?:2:1: handler source is not available (stripped chunk?)]==], select(2, pcall(s.compile, s, PROBE, stripped)))
+  end)
+  it("the handler must be a Lua function, not a main chunk", function()
+    assert.are.equal([==[
+t.lua:1:1: the handler must be a Lua function, not a main chunk
+local bpf, m, n = ...
+^]==], compile_err(GOOD, { chunk = true }))
+  end)
+  it("source chunk is too big", function()
+    assert.are.equal([==[
+t.lua:2:1: source chunk is too big (over 67108864 bytes)
+return function(e)
+^]==], compile_err(GOOD, { source = GOOD .. string.rep(" ", 64 * 1024 * 1024) }))
+  end)
+
+  -- names and values
+  it("name too long", function()
+    assert.are.equal([==[
+t.lua:3:5: name too long
+  m[xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx] = bpf.count()
+    ^]==], body_err("  m[" .. string.rep("x", 70) .. "] = bpf.count()"))
+  end)
+  it("parameter is always nil", function()
+    assert.are.equal([==[
+t.lua:3:5: parameter 'x' is always nil
+  m[x] = bpf.count()
+    ^
+hint: a handler receives one argument, the event]==], compile_err(H("  m[x] = bpf.count()", "e, x")))
+  end)
+  it("upvalue is nil", function()
+    assert.are.equal([==[
+t.lua:3:5: upvalue 'u' is nil
+  m[u] = bpf.count()
+    ^
+hint: upvalues are read when the probe is attached; give it a value first]==], compile_err("local bpf, m, n, u = ...\nreturn function(e)\n  m[u] = bpf.count()\nend\n"))
+  end)
+  it("global is nil", function()
+    assert.are.equal([==[
+t.lua:3:5: global 'nosuchglobal' is nil
+  m[nosuchglobal] = bpf.count()
+    ^
+hint: is it a typo, or a local declared after this function?]==], body_err("  m[nosuchglobal] = bpf.count()"))
+  end)
+  it("e.args string field", function()
+    assert.are.equal([==[
+t.lua:3:12: e.args.buf is a string field: not supported in kernel handlers yet
+  m[e.args.buf] = bpf.count()
+           ^]==], body_err("  m[e.args.buf] = bpf.count()"))
+  end)
+  it("e.args field of an odd size", function()
+    assert.are.equal([==[
+t.lua:3:12: e.args.odd has 3 bytes: only 1, 2, 4 and 8-byte fields are supported
+  m[e.args.odd] = bpf.count()
+           ^]==], body_err("  m[e.args.odd] = bpf.count()", { fields = { { name = "odd", off = 8, size = 3 } } }))
+  end)
+  it("e.args field beyond the scratch space", function()
+    assert.are.equal([==[
+t.lua:3:12: e.args.far lies beyond the 1024 bytes of scratch space (LB_SCRATCH)
+  m[e.args.far] = bpf.count()
+           ^]==], body_err("  m[e.args.far] = bpf.count()", { fields = { { name = "far", off = 1020, size = 8 } } }))
+  end)
+  it("this probe has no args", function()
+    assert.are.equal([==[
+t.lua:3:12: this probe has no args
+  m[e.args.fd] = bpf.count()
+           ^]==], body_err("  m[e.args.fd] = bpf.count()", { fields = false }))
+  end)
+  it("the probe has no such field (hint lists the fields)", function()
+    assert.are.equal([==[
+t.lua:3:12: tracepoint:syscalls:sys_enter_write has no field 'cnt'
+  m[e.args.cnt] = bpf.count()
+           ^
+hint: available fields: fd, buf, count]==], body_err("  m[e.args.cnt] = bpf.count()"))
+    assert.are.equal([==[
+t.lua:3:12: tracepoint:syscalls:sys_enter_write has no field 'cnt'
+  m[e.args.cnt] = bpf.count()
+           ^
+hint: this probe has no fields]==], body_err("  m[e.args.cnt] = bpf.count()", { fields = {} }))
+  end)
+  it("index with a field name", function()
+    assert.are.equal([==[
+t.lua:3:7: index the event with a field name
+  m[e[1]] = bpf.count()
+      ^]==], body_err("  m[e[1]] = bpf.count()"))
+    assert.are.equal([==[
+t.lua:3:12: index e.args with a field name
+  m[e.args[1]] = bpf.count()
+           ^]==], body_err("  m[e.args[1]] = bpf.count()"))
+    assert.are.equal([==[
+t.lua:3:14: index the bpf module with a field name
+  m[1] = bpf[1]()
+             ^]==], body_err("  m[1] = bpf[1]()"))
+  end)
+  it("the event has no field", function()
+    assert.are.equal([==[
+t.lua:3:7: the event has no field 'ppid'
+  m[e.ppid] = bpf.count()
+      ^
+hint: e offers pid, tid, uid, gid, cpu, nsecs, comm, probe and args.NAME]==], body_err("  m[e.ppid] = bpf.count()"))
+  end)
+  it("bpf.X runs in user space", function()
+    assert.are.equal([==[
+t.lua:3:14: bpf.map runs in user space; it cannot be used in a kernel handler
+  m[1] = bpf.map()
+             ^
+hint: call it outside the handler]==], body_err("  m[1] = bpf.map()"))
+  end)
+  it("unknown builtin bpf.X", function()
+    assert.are.equal([==[
+t.lua:3:14: unknown builtin bpf.cnt
+  m[1] = bpf.cnt()
+             ^
+hint: kernel handlers can use bpf.count() and bpf.sum(x)]==], body_err("  m[1] = bpf.cnt()"))
+  end)
+  it("reading a map", function()
+    assert.are.equal([==[
+t.lua:3:14: reading a map in a kernel handler is not supported yet
+  local x = m[e.pid]
+             ^
+hint: for now a handler can only update maps: m[k] = bpf.count(), bpf.sum(x), m[k] + x]==], body_err("  local x = m[e.pid]"))
+  end)
+  it("a user-space value", function()
+    assert.are.equal([==[
+t.lua:3:10: cannot use a user-space table in a kernel handler
+  m[math.maxinteger] = bpf.count()
+         ^
+hint: kernel handlers can use numbers, strings and booleans captured from outside]==], body_err("  m[math.maxinteger] = bpf.count()"))
+  end)
+  it("cannot index", function()
+    assert.are.equal([==[
+t.lua:3:11: cannot index a number
+  m[e.pid.x] = bpf.count()
+          ^]==], body_err("  m[e.pid.x] = bpf.count()"))
+  end)
+
+  -- calls
+  it("cannot call print", function()
+    assert.are.equal([==[
+t.lua:3:3: cannot call print in a kernel handler
+  print(e.pid)
+  ^
+hint: print runs in user space; use bpf.printf here (bpf.printf is not supported in kernel handlers yet)]==], body_err("  print(e.pid)"))
+  end)
+  it("cannot call a user-space function", function()
+    assert.are.equal([==[
+t.lua:3:5: cannot call tostring (a user-space function) in a kernel handler
+  m[tostring(e.pid)] = bpf.count()
+    ^
+hint: only bpf builtins run in the kernel; compute values outside and capture them as upvalues]==], body_err("  m[tostring(e.pid)] = bpf.count()"))
+    assert.are.equal([==[
+t.lua:3:5: cannot call os.time (a user-space table) in a kernel handler
+  m[os.time()] = bpf.count()
+    ^
+hint: only bpf builtins run in the kernel; compute values outside and capture them as upvalues]==], body_err("  m[os.time()] = bpf.count()"))
+  end)
+  it("bpf.count() outside a map assignment", function()
+    assert.are.equal([==[
+t.lua:3:12: bpf.count() can only be assigned to a map element
+  bpf.count()
+           ^
+hint: e.g. m[e.comm] = bpf.count()]==], body_err("  bpf.count()"))
+  end)
+  it("bpf.X is not supported yet", function()
+    assert.are.equal([==[
+t.lua:3:13: bpf.printf is not supported in kernel handlers yet
+  bpf.printf("%d", e.pid)
+            ^]==], body_err('  bpf.printf("%d", e.pid)'))
+  end)
+  it("a map cannot be called", function()
+    assert.are.equal([==[
+t.lua:3:4: a map cannot be called
+  m(1)
+   ^
+hint: index it: m[key] = bpf.count()]==], body_err("  m(1)"))
+  end)
+  it("cannot call a number", function()
+    assert.are.equal([==[
+t.lua:3:8: cannot call a number
+  e.pid()
+       ^]==], body_err("  e.pid()"))
+  end)
+  it("map methods run in user space", function()
+    assert.are.equal([==[
+t.lua:3:5: map methods (m:clear()) run in user space
+  m:clear()
+    ^
+hint: kernel handlers update maps with m[k] = bpf.count() or bpf.sum(x)]==], body_err("  m:clear()"))
+  end)
+  it("method calls", function()
+    assert.are.equal([==[
+t.lua:3:5: method calls are not supported in kernel handlers
+  e:foo()
+    ^]==], body_err("  e:foo()"))
+  end)
+
+  -- operators
+  it("exponentiation", function()
+    assert.are.equal([==[
+t.lua:3:11: exponentiation (^) is a float operation in Lua and is not supported
+  m[e.pid ^ 2] = bpf.count()
+          ^
+hint: use * or << for powers]==], body_err("  m[e.pid ^ 2] = bpf.count()"))
+  end)
+  it("string concatenation", function()
+    assert.are.equal([==[
+t.lua:3:12: string concatenation (..) is not supported in kernel handlers
+  m[e.comm .. "x"] = bpf.count()
+           ^]==], body_err('  m[e.comm .. "x"] = bpf.count()'))
+  end)
+  it("the length operator", function()
+    assert.are.equal([==[
+t.lua:3:5: the length operator # is not supported in kernel handlers
+  m[#e.comm] = bpf.count()
+    ^]==], body_err("  m[#e.comm] = bpf.count()"))
+  end)
+  it("division by zero, in a register and folded", function()
+    assert.are.equal([==[
+t.lua:3:11: division by zero
+  m[e.pid // 0] = bpf.count()
+          ^]==], body_err("  m[e.pid // 0] = bpf.count()"))
+    assert.are.equal([==[
+t.lua:3:7: division by zero
+  m[7 % (3 - 3)] = bpf.count()
+      ^]==], body_err("  m[7 % (3 - 3)] = bpf.count()"))
+  end)
+  it("a number is always true in a condition", function()
+    assert.are.equal([==[
+t.lua:3:8: a number is always true in a Lua condition (even 0)
+  if e.pid then m[1] = bpf.count() end
+       ^
+hint: compare explicitly, e.g. `x ~= 0`]==], body_err("  if e.pid then m[1] = bpf.count() end"))
+  end)
+  it("a string is always true in a condition", function()
+    assert.are.equal([==[
+t.lua:3:12: a string is always true in a Lua condition
+  if not e.comm then m[1] = bpf.count() end
+           ^]==], body_err("  if not e.comm then m[1] = bpf.count() end"))
+  end)
+  it("cannot do arithmetic on / use as a condition", function()
+    assert.are.equal([==[
+t.lua:3:8: cannot do arithmetic on e.comm (a string)
+  m[-e.comm] = bpf.count()
+       ^]==], body_err("  m[-e.comm] = bpf.count()"))
+    assert.are.equal([==[
+t.lua:3:6: cannot use as a condition the event itself
+  if e then m[1] = bpf.count() end
+     ^]==], body_err("  if e then m[1] = bpf.count() end"))
+  end)
+  it("ordering strings", function()
+    assert.are.equal([==[
+t.lua:3:13: ordering strings is not supported in kernel handlers
+  if e.comm < "a" then m[1] = bpf.count() end
+            ^]==], body_err('  if e.comm < "a" then m[1] = bpf.count() end'))
+  end)
+  it("comparing e.probe", function()
+    assert.are.equal([==[
+t.lua:3:14: comparing e.probe is not supported yet
+  if e.probe == 1 then m[1] = bpf.count() end
+             ^]==], body_err("  if e.probe == 1 then m[1] = bpf.count() end"))
+  end)
+  it("cannot compare X with Y", function()
+    assert.are.equal([==[
+t.lua:3:12: cannot compare a number with a string
+  if e.pid == "1" then m[1] = bpf.count() end
+           ^
+hint: in Lua they are never equal]==], body_err('  if e.pid == "1" then m[1] = bpf.count() end'))
+    assert.are.equal([==[
+t.lua:3:12: cannot compare a number with a boolean
+  if e.pid < true then m[1] = bpf.count() end
+           ^]==], body_err("  if e.pid < true then m[1] = bpf.count() end"))
+  end)
+  it("cannot compare a map", function()
+    assert.are.equal([==[
+t.lua:3:12: cannot compare a map
+  if e.pid == m then m[1] = bpf.count() end
+           ^]==], body_err("  if e.pid == m then m[1] = bpf.count() end"))
+  end)
+  it("cannot order two booleans", function()
+    assert.are.equal([==[
+t.lua:3:19: cannot order two booleans
+  if (e.pid == 1) < (e.tid == 2) then m[1] = bpf.count() end
+                  ^]==], body_err("  if (e.pid == 1) < (e.tid == 2) then m[1] = bpf.count() end"))
+  end)
+  it("e.comm never equals a long string", function()
+    assert.are.equal([==[
+t.lua:3:13: e.comm holds at most 15 bytes and no NUL, so it never equals this string
+  if e.comm == "a-very-long-name-x" then m[1] = bpf.count() end
+            ^]==], body_err('  if e.comm == "a-very-long-name-x" then m[1] = bpf.count() end'))
+  end)
+  it("floats", function()
+    assert.are.equal([==[
+t.lua:3:5: float 1.5 is not supported
+  m[1.5] = bpf.count()
+    ^
+hint: BPF handlers compute with integers]==], body_err("  m[1.5] = bpf.count()"))
+  end)
+  it("nil", function()
+    assert.are.equal([==[
+t.lua:3:5: nil is not supported here
+  m[nil] = bpf.count()
+    ^]==], body_err("  m[nil] = bpf.count()"))
+  end)
+  it("varargs", function()
+    assert.are.equal([==[
+t.lua:3:5: varargs (...) cannot be used in a kernel handler
+  m[...] = bpf.count()
+    ^]==], compile_err(H("  m[...] = bpf.count()", "e, ...")))
+  end)
+  it("table constructors outside keys", function()
+    assert.are.equal([==[
+t.lua:3:13: table constructors are only allowed as map keys
+  local t = {1}
+            ^
+hint: a tuple key looks like m[{a, b}]]==], body_err("  local t = {1}"))
+  end)
+  it("expression too complex (registers)", function()
+    assert.are.equal([==[
+t.lua:3:149: expression too complex: it needs more than 16 registers
+  m[e.pid + (e.pid + (e.pid + (e.pid + (e.pid + (e.pid + (e.pid + (e.pid + (e.pid + (e.pid + (e.pid + (e.pid + (e.pid + (e.pid + (e.pid + (e.pid + (e.pid))))))))))))))))] = bpf.count()
+                                                                                                                                                    ^
+hint: split it using locals, or simplify it]==], body_err("  m[" .. string.rep("e.pid + (", 16) .. "e.pid" .. string.rep(")", 16) .. "] = bpf.count()"))
+  end)
+  it("handler too big (ops)", function()
+    assert.are.equal([==[
+t.lua:34:4: handler too big: more than 128 ops (LB_MAX_OPS)
+  m[e.pid] = bpf.count()
+   ^
+hint: split the work over several handlers]==], body_err(string.rep("  m[e.pid] = bpf.count()\n", 40)))
+  end)
+
+  -- statements and maps
+  it("at most 8 maps in a handler", function()
+    local code = "local bpf, m, n, a, b, c, d, f, g, h = ...\nreturn function(e)\n" ..
+      "  a[1] = bpf.count() b[1] = bpf.count() c[1] = bpf.count() d[1] = bpf.count()\n" ..
+      "  f[1] = bpf.count() g[1] = bpf.count() h[1] = bpf.count() m[1] = bpf.count()\n" ..
+      "  n[1] = bpf.count()\nend\n"
+    local s = bpf.session()
+    local maps = {}
+    for i = 1, 7 do maps[i] = s:map() end
+    assert.are.equal([==[
+t.lua:5:4: a handler can use at most 8 maps (LB_MAX_MAPS)
+  n[1] = bpf.count()
+   ^]==], compile_err(code, { session = s, args = maps }))
+  end)
+  it("at most 8 key fields", function()
+    assert.are.equal([==[
+t.lua:3:30: a map key has at most 8 fields (LB_MAX_KEYS)
+  m[{1, 2, 3, 4, 5, 6, 7, 8, 9}] = bpf.count()
+                             ^]==], body_err("  m[{1, 2, 3, 4, 5, 6, 7, 8, 9}] = bpf.count()"))
+  end)
+  it("a key needs a field", function()
+    assert.are.equal([==[
+t.lua:3:5: a map key needs at least one field
+  m[{}] = bpf.count()
+    ^]==], body_err("  m[{}] = bpf.count()"))
+  end)
+  it("named fields in a key", function()
+    assert.are.equal([==[
+t.lua:3:6: named fields cannot be part of a map key
+  m[{pid = e.pid}] = bpf.count()
+     ^
+hint: a tuple key lists values: m[{a, b}]]==], body_err("  m[{pid = e.pid}] = bpf.count()"))
+  end)
+  it("NUL bytes in a string key (escaped and raw)", function()
+    assert.are.equal([==[
+t.lua:3:5: string keys cannot contain NUL bytes
+  m["a\0b"] = bpf.count()
+    ^]==], body_err('  m["a\\0b"] = bpf.count()'))
+    assert.are.equal([==[
+t.lua:3:5: string keys cannot contain NUL bytes
+  m["a?b"] = bpf.count()
+    ^]==], body_err('  m["a\0b"] = bpf.count()'))
+  end)
+  it("string key too long", function()
+    assert.are.equal(fmt(3, 5, "string key too long (at most 255 bytes)", '  m["' .. string.rep("k", 256) .. '"] = bpf.count()'), body_err('  m["' .. string.rep("k", 256) .. '"] = bpf.count()'))
+  end)
+  it("a boolean key", function()
+    assert.are.equal([==[
+t.lua:3:11: a boolean cannot be a map key
+  m[e.pid == 1] = bpf.count()
+          ^]==], body_err("  m[e.pid == 1] = bpf.count()"))
+  end)
+  it("the event as a key", function()
+    assert.are.equal([==[
+t.lua:3:5: the event itself cannot be a map key
+  m[e] = bpf.count()
+    ^]==], body_err("  m[e] = bpf.count()"))
+  end)
+  it("adding a string to a map", function()
+    assert.are.equal([==[
+t.lua:3:20: can only add a number to a map element, not e.comm (a string)
+  m[1] = bpf.sum(e.comm)
+                   ^]==], body_err("  m[1] = bpf.sum(e.comm)"))
+  end)
+  it("a map keyed two ways", function()
+    assert.are.equal([==[
+t.lua:4:4: map 'm' is keyed by (string) here but by (int) elsewhere
+  m[e.comm] = bpf.count()
+   ^]==], body_err("  m[e.pid] = bpf.count()\n  m[e.comm] = bpf.count()"))
+  end)
+  it("a string key longer than the map keeps", function()
+    assert.are.equal([==[
+t.lua:4:5: string key too long: map 'm' keeps strings of at most 15 bytes
+  m["a-much-longer-key"] = bpf.count()
+    ^]==], body_err('  m.total = bpf.count()\n  m["a-much-longer-key"] = bpf.count()'))
+  end)
+  it("deleting map elements", function()
+    assert.are.equal([==[
+t.lua:3:10: deleting map elements (m[k] = nil) is not supported yet
+  m[1] = nil
+         ^]==], body_err("  m[1] = nil"))
+  end)
+  it("count() takes no arguments", function()
+    assert.are.equal([==[
+t.lua:3:19: count() takes no arguments
+  m[1] = bpf.count(1)
+                  ^]==], body_err("  m[1] = bpf.count(1)"))
+  end)
+  it("sum() takes one argument", function()
+    assert.are.equal([==[
+t.lua:3:17: sum() takes one argument
+  m[1] = bpf.sum()
+                ^]==], body_err("  m[1] = bpf.sum()"))
+  end)
+  it("a map element can only be aggregated", function()
+    assert.are.equal([==[
+t.lua:3:10: a map element can only be aggregated in a kernel handler
+  m[1] = 5
+         ^
+hint: use m[k] = bpf.count(), m[k] = bpf.sum(x) or m[k] = m[k] + x]==], body_err("  m[1] = 5"))
+  end)
+  it("multiple assignment", function()
+    assert.are.equal([==[
+t.lua:4:8: multiple assignment is not supported in kernel handlers
+  x, y = y, x
+       ^]==], body_err("  local x, y = 1, 2\n  x, y = y, x"))
+  end)
+  it("the event is read-only", function()
+    assert.are.equal([==[
+t.lua:3:5: the event is read-only
+  e.pid = 1
+    ^]==], body_err("  e.pid = 1"))
+  end)
+  it("cannot assign to a field of the module", function()
+    assert.are.equal([==[
+t.lua:3:7: cannot assign to a field of the bpf module
+  bpf.x = 1
+      ^]==], body_err("  bpf.x = 1"))
+  end)
+  it("cannot assign to this", function()
+    assert.are.equal([==[
+t.lua:3:8: cannot assign to this
+  e.pid() = 1
+       ^]==], fake_err("  e.pid() = 1"))
+  end)
+  it("cannot assign to an upvalue or a global", function()
+    assert.are.equal([==[
+t.lua:3:3: cannot assign to upvalue 'm': it is a constant in a kernel handler
+  m = 1
+  ^
+hint: keep state across events in a map, e.g. m.total = bpf.sum(x)]==], body_err("  m = 1"))
+    assert.are.equal([==[
+t.lua:3:3: cannot assign to global 'g': it is a constant in a kernel handler
+  g = 1
+  ^
+hint: keep state across events in a map, e.g. m.total = bpf.sum(x)]==], body_err("  g = 1"))
+  end)
+  it("a local holding a string cannot be reassigned", function()
+    assert.are.equal([==[
+t.lua:4:3: local 'c' holds e.comm (a string) and cannot be reassigned in a kernel handler
+  c = "x"
+  ^]==], body_err('  local c = e.comm\n  c = "x"'))
+  end)
+  it("attempt to assign to const variable", function()
+    assert.are.equal([==[
+t.lua:3:28: attempt to assign to const variable 'x'
+  local x <const> = e.pid; x = 2
+                           ^]==], fake_err("  local x <const> = e.pid; x = 2"))
+  end)
+  it("a local keeps its type", function()
+    assert.are.equal([==[
+t.lua:4:13: local 'x' holds a number; cannot assign a boolean to it
+  x = e.pid == 1
+            ^]==], body_err("  local x = e.pid\n  x = e.pid == 1"))
+  end)
+  it("to-be-closed locals", function()
+    assert.are.equal([==[
+t.lua:3:9: to-be-closed locals are not supported in kernel handlers
+  local x <close> = e.pid
+        ^]==], body_err("  local x <close> = e.pid"))
+  end)
+  it("a local needs a value", function()
+    assert.are.equal([==[
+t.lua:3:9: local 'x' needs a value
+  local x
+        ^
+hint: nil values are not supported]==], body_err("  local x"))
+  end)
+  it("too many locals", function()
+    local names = {}
+    for i = 1, 200 do names[i] = "v" .. i end
+    local line = "  local " .. table.concat(names, ", ") .. ' = "s"' .. string.rep(', "s"', 199)
+    -- e and v1..v199 fill the 200 locals: v200 is one too many
+    assert.are.equal(fmt(3, 1095, "too many locals (limit 200)", line), fake_err(line))
+    assert.are.equal(1095, #"  local " + #table.concat(names, ", ", 1, 199) + #", " + 1)
+  end)
+  it("more values than names", function()
+    assert.are.equal([==[
+t.lua:3:16: more values than names in local declaration
+  local x = 1, 2
+               ^]==], body_err("  local x = 1, 2"))
+  end)
+  it("kernel handlers cannot return values", function()
+    assert.are.equal([==[
+t.lua:3:10: kernel handlers cannot return values
+  return 1
+         ^]==], body_err("  return 1"))
+  end)
+  it("too many parameters", function()
+    local names = {}
+    for i = 1, 201 do names[i] = "p" .. i end
+    local line = "return function(" .. table.concat(names, ", ") .. ")"
+    -- p1..p200 fill the 200 locals: p201 is one too many
+    assert.are.equal(fmt(2, 1109, "too many parameters", line),
+      compile_err(GOOD, { source = H("  m[e.pid] = bpf.count()", table.concat(names, ", ")) }))
+    assert.are.equal(1109, #"return function(" + #table.concat(names, ", ", 1, 200) + #", " + 1)
+  end)
+  it("scratch space exhausted", function()
+    assert.are.equal([==[
+t.lua:2:8: handler needs 1032 bytes of scratch space (context copy and keys), more than LB_SCRATCH (1024)
+return function(e)
+       ^]==], body_err("  m[e.args.last] = bpf.count()", { fields = { { name = "last", off = 1016, size = 8 } } }))
+  end)
+  it("the string pool is full", function()
+    assert.are.equal(fmt(4, 5, "string constants do not fit in the plan's 256-byte pool", '  n["' .. string.rep("b", 200) .. '"] = bpf.count()'), body_err('  m["' .. string.rep("a", 200) .. '"] = bpf.count()\n  n["' .. string.rep("b", 200) .. '"] = bpf.count()'))
+  end)
+
+  -- hostile inputs: a clear error, never a crash
+  it("a 10k-digit number", function()
+    assert.are.equal(fmt(3, 10005, "malformed number (too long)", "  m[" .. string.rep("9", 10000) .. "] = bpf.count()"), body_err("  m[" .. string.rep("9", 10000) .. "] = bpf.count()"))
+  end)
+  it("non-UTF-8 bytes outside a string", function()
+    assert.are.equal(fmt(3, 5, "unexpected byte in source", "  m[\xff\xfe] = bpf.count()"), fake_err("  m[\xff\xfe] = bpf.count()"))
+  end)
+  it("an unterminated long string at the end of the chunk", function()
+    assert.are.equal(fmt(5, 5007, "unfinished long string", "x = [[" .. string.rep("y", 5000)), compile_err(GOOD, { source = GOOD .. "x = [[" .. string.rep("y", 5000) }))
+  end)
+  it("non-UTF-8 bytes inside a string key are just bytes", function()
+    local s = bpf.session()
+    local fn = handler(H('  m["\xff\xfe"] = bpf.count()'), s:map(), s:map())
+    assert.are.equal(
+      "plan nops=4 ctx_copy=0 sysmode=0 probe_id=0\n" ..
+      "  0  imm      r0 = 1\n" ..
+      '  1  strcpy   scratch[0..16) = pool[0] "\\xff\\xfe"\n' ..
+      "  2  map_add  slot=0 key@0 r0\n" ..
+      "  3  end\n", s:compile(PROBE, fn, WRITE))
+  end)
+
+  it("maps are left unchanged by a handler that fails", function()
+    local s = bpf.session()
+    local m, n = s:map(), s:map()
+    -- fixes m as (string) and n as (int, int), then fails
+    local bad = handler(H("  m[e.comm] = bpf.count()\n  n[{e.pid, e.tid}] = bpf.count()\n  m[1.5] = bpf.count()"), m, n)
+    assert.has_error(function() s:compile(PROBE, bad, WRITE) end)
+    -- so a handler with other layouts still compiles, and fixes them
+    local good = handler(H("  m[e.pid] = bpf.count()\n  n[e.comm] = bpf.count()"), m, n)
+    assert.is_string(s:compile(PROBE, good, WRITE))
+    local other = handler(H("  m[e.comm] = bpf.count()"), m, n)
+    local ok, err = pcall(s.compile, s, PROBE, other, WRITE)
+    assert.is_false(ok)
+    assert.are.equal([==[
+t.lua:3:4: map 'm' is keyed by (string) here but by (int) elsewhere
+  m[e.comm] = bpf.count()
+   ^]==], err)
+  end)
+end)
