@@ -260,10 +260,11 @@ return function(e) local f = function(e) y()
 hint: put each handler on its own line]==], compile_err(GOOD, { source = "local bpf, m, n = ...\nreturn function(e) local f = function(e) y()\n\nend end\n" }))
   end)
   it("cannot tell which of the functions on a line is the handler", function()
-    local code = "local bpf, m, n = ...\nreturn function(e) m[e.pid] = bpf.count() end, function(e) m[e.tid] = bpf.count() end\n"
+    -- same upvalues and same string constants: only the numbers differ
+    local code = "local bpf, m, n = ...\nreturn function(e) m[e.pid + 1] = bpf.count() end, function(e) m[e.pid + 2] = bpf.count() end\n"
     assert.are.equal([==[
 t.lua:2:8: cannot tell which of the functions on line 2 is the handler
-return function(e) m[e.pid] = bpf.count() end, function(e) m[e.tid] = bpf.count() end
+return function(e) m[e.pid + 1] = bpf.count() end, function(e) m[e.pid + 2] = bpf.count() end
        ^
 hint: put each handler on its own line]==], compile_err(code))
   end)

@@ -838,6 +838,27 @@ describe("compiler golden plans", function()
     assert.is_string(compile(s, function(e) b["x"] = bpf.count() end))
   end)
 
+  it("two handlers on one line with the same upvalues are told apart by their constants", function()
+    local m = s:map()
+    local pa = compile(s, function(e) m[e.pid] = bpf.count() end) local pb = compile(s, function(e) m[e.tid] = bpf.count() end)
+    assert.are.equal(plan {
+      'plan nops=5 ctx_copy=0 sysmode=0 probe_id=0',
+      '  0  ctx      r0 = pid',
+      '  1  imm      r1 = 1',
+      '  2  put      scratch[0] = r0',
+      '  3  map_add  slot=0 key@0 r1',
+      '  4  end',
+    }, pa)
+    assert.are.equal(plan {
+      'plan nops=5 ctx_copy=0 sysmode=0 probe_id=0',
+      '  0  ctx      r0 = tid',
+      '  1  imm      r1 = 1',
+      '  2  put      scratch[0] = r0',
+      '  3  map_add  slot=0 key@0 r1',
+      '  4  end',
+    }, pb)
+  end)
+
   it("syscall-wildcard mode: sys_enter_*", function()
     local m = s:map()
     assert.are.equal(plan {

@@ -338,6 +338,40 @@ static void walk(struct lbc *C, struct cand *c, int *names, int *marks,
 	}
 }
 
+static int is_constant(const struct lbc_input *in, const char *s, size_t n)
+{
+	for (int k = 0; k < in->nkstrings; k++)
+		if (in->klens[k] == n && !memcmp(in->kstrings[k], s, n))
+			return 1;
+	return 0;
+}
+
+/* Does the candidate's text account for the function's string constants
+ * (read from its bytecode), and they for its literals and field names?
+ * Tells apart handlers on one line with the same upvalues, such as
+ * m[e.pid] = count() and m[e.comm] = count(). */
+static int same_constants(const struct lbc *C, const struct cand *c)
+{
+	const struct lbc_input *in = C->in;
+	const struct tok *T = C->toks;
+
+	for (int i = c->body; i < c->endtok; i++)
+		if ((T[i].t == TK_STR || (T[i].t == TK_NAME && (T[i - 1].t == '.' ||
+								T[i - 1].t == ':'))) &&
+		    !is_constant(in, T[i].s, T[i].n))
+			return 0;
+	for (int k = 0; k < in->nkstrings; k++) {
+		int found = 0;
+
+		for (int i = c->body; i < c->endtok && !found; i++)
+			found = (T[i].t == TK_STR || T[i].t == TK_NAME) && T[i].n == in->klens[k] &&
+				!memcmp(T[i].s, in->kstrings[k], T[i].n);
+		if (!found)
+			return 0;
+	}
+	return 1;
+}
+
 void lbc_find(struct lbc *C)
 {
 	const struct lbc_input *in = C->in;
@@ -368,7 +402,8 @@ void lbc_find(struct lbc *C)
 		walk(C, &cs[nc], names, names + C->ntoks, brk);
 		if (cs[nc].endtok < 0 || C->toks[cs[nc].endtok].line != in->lastlinedefined)
 			continue;
-		if (cs[nc].match && cs[nc].nparams == in->nparams) {
+		if (cs[nc].match && cs[nc].nparams == in->nparams &&
+		    (!in->kstrings || same_constants(C, &cs[nc]))) {
 			if (pick < 0) {
 				pick = nc;
 			} else {

@@ -90,6 +90,11 @@ struct lbc_input {
 	int nparams;
 	const char *const *upvalues; /* upvalue names, Lua's order */
 	int nupvalues;
+	/* The function's string constants, from its bytecode (NULL if not
+	 * known): they tell apart handlers that share a line and upvalues. */
+	const char *const *kstrings;
+	const size_t *klens;
+	int nkstrings;
 	lbc_resolve_fn resolve;
 	void *ud;
 	const struct lbc_probe *probe;
