@@ -96,10 +96,8 @@ end
 
 function Session:start()
   if self.running then return end
-  local n = call(2, self.core.start, self.core)
+  self.attached = call(2, self.core.start, self.core)
   self.running = true
-  local total = n + #self.begins + #self.ends + #self.intervals
-  io.stderr:write(string.format("Attaching %d probe%s...\n", total, total == 1 and "" or "s"))
   local now = core.now()
   for _, t in ipairs(self.intervals) do t.due = now + t.every end
 end
@@ -157,6 +155,8 @@ function Session:run()
   self.ran = true
   core.block_signals()
   self:start()
+  local n = self.attached + #self.begins + #self.ends + #self.intervals
+  io.stderr:write(string.format("Attaching %d probe%s...\n", n, n == 1 and "" or "s"))
   for _, fn in ipairs(self.begins) do
     if not self.exiting then run_handler(self, fn) end
   end
