@@ -741,40 +741,31 @@ static int map_name(lua_State *L)
 	return 1;
 }
 
-/* Called by the face when the name is known only later (a local's name). */
-static int map_set_name(lua_State *L)
-{
-	struct lmap *m = check_map(L, 1);
-	struct lb_mapdesc *d = &m->s->maps[m->idx];
-	const char *name = luaL_checkstring(L, 2);
-
-	if (!d->named && !d->name[0] && strlen(name) < LB_NAME_MAX)
-		strcpy(d->name, name);
-	return 0;
-}
-
 /* ---- module ---- */
 
-static int l_mark(lua_State *L)
+/* registry[table][arg 1] = arg 2 (a string) */
+static int registry_set(lua_State *L, const char *table)
 {
 	luaL_checkany(L, 1);
 	luaL_checkstring(L, 2);
-	lua_getfield(L, LUA_REGISTRYINDEX, MARKS);
+	lua_getfield(L, LUA_REGISTRYINDEX, table);
 	lua_pushvalue(L, 1);
 	lua_pushvalue(L, 2);
 	lua_rawset(L, -3);
 	return 0;
 }
 
+/* mark(value, "module" | builtin name): what the compiler recognises */
+static int l_mark(lua_State *L)
+{
+	return registry_set(L, MARKS);
+}
+
+/* register_source(chunkname, source): the text of a "=name" chunk */
 static int l_register_source(lua_State *L)
 {
 	luaL_checkstring(L, 1);
-	luaL_checkstring(L, 2);
-	lua_getfield(L, LUA_REGISTRYINDEX, SOURCES);
-	lua_pushvalue(L, 1);
-	lua_pushvalue(L, 2);
-	lua_rawset(L, -3);
-	return 0;
+	return registry_set(L, SOURCES);
 }
 
 static int l_tracefs(lua_State *L)
@@ -852,7 +843,6 @@ static const luaL_Reg map_methods[] = {
 	{"delete", map_delete},
 	{"clear", map_clear},
 	{"name", map_name},
-	{"set_name", map_set_name},
 	{NULL, NULL},
 };
 

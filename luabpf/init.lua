@@ -17,8 +17,6 @@ function methods.print(m, opts)
   io.stdout:flush()
 end
 
-function methods.len(m) return #m:entries() end
-
 core.map_mt.__tostring = function(m) return output.format_map(m) end
 core.map_mt.__len = function(m) return #m:entries() end
 core.map_mt.__pairs = function(m)

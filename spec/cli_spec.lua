@@ -39,6 +39,20 @@ describe("luabpf command #kernel", function()
     assert.are.equal("\n\n@m[calls]: 321\n", out)
   end)
 
+  it("ends cleanly on SIGTERM: maps printed, status 0, nothing left attached", function()
+    local before = live_programs()
+    local comm = H.comm("lbterm")
+    local t = H.tracer("scripts/syscount.lua")
+    assert.are.equal(before + 1, live_programs())
+    H.run(H.bin .. "syscaller --calls 100 --comm " .. comm)
+    H.signal(t, "TERM")
+    local rc, out = H.finish(t)
+    assert.are.equal(0, rc)
+    local n = H.parse_maps(out).calls[comm]
+    assert.is_true(n >= 100 and n <= 120, tostring(n))
+    assert.are.equal(before, live_programs())
+  end)
+
   it("ends by itself on bpf.exit() from an interval, printing the maps", function()
     local rc, out = run_luabpf("-e " .. H.quote([[
       local n = 0

@@ -30,7 +30,7 @@ H.quote = sh_quote
 local function sleep(s) os.execute("sleep " .. s) end
 H.sleep = sleep
 
-local function tmpdir()
+function H.tmpdir()
   local p = io.popen("mktemp -d /tmp/luabpf-spec.XXXXXX")
   local d = p:read("*l")
   p:close()
@@ -40,7 +40,7 @@ end
 -- Start `cmd` (a shell command line) in the background; its stdout,
 -- stderr and exit status land in files. Returns a process handle.
 function H.spawn(cmd)
-  local d = tmpdir()
+  local d = H.tmpdir()
   local p = { dir = d, out = d .. "/out", err = d .. "/err", rcfile = d .. "/rc" }
   os.execute(string.format(
     "sh -c %s >/dev/null 2>&1 &",

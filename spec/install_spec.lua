@@ -2,13 +2,6 @@
 -- the installed command runs a lab script with no LUA_PATH/LUA_CPATH set.
 local H = require "spec.helper"
 
-local function tmpdir()
-  local p = io.popen("mktemp -d /tmp/luabpf-install.XXXXXX")
-  local d = p:read("*l")
-  p:close()
-  return d
-end
-
 -- Run an installed luabpf on syscount.lua against a workload.
 local function counts_with(bin, env)
   local comm = H.comm("lbn")
@@ -24,14 +17,14 @@ end
 
 describe("installation #kernel", function()
   it("make install PREFIX=DIR gives a working DIR/bin/luabpf", function()
-    local d = tmpdir()
+    local d = H.tmpdir()
     H.run("make -s install PREFIX=" .. d)
     counts_with(d .. "/bin/luabpf")
     H.run("rm -rf " .. d)
   end)
 
   it("luarocks make installs the rock into a local tree", function()
-    local d = tmpdir()
+    local d = H.tmpdir()
     H.run("luarocks --lua-version 5.4 make --tree " .. d .. " rocks/luabpf-scm-1.rockspec")
     counts_with(d .. "/bin/luabpf")
     H.run("rm -rf " .. d)
