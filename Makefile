@@ -28,7 +28,7 @@ LDLIBS := -lbpf -lelf -lz
 
 TEMPLATES := $(wildcard bpf/*.bpf.c)
 TEMPLATE_OBJS := $(patsubst bpf/%.bpf.c,$(B)/bpf/%.bpf.o,$(TEMPLATES))
-MODULE_SRC := luabpf/core.c $(wildcard luabpf/runtime/*.c) $(wildcard luabpf/compiler/*.c)
+MODULE_SRC := $(wildcard luabpf/*.c) $(wildcard luabpf/runtime/*.c) $(wildcard luabpf/compiler/*.c)
 MODULE_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(MODULE_SRC)) $(B)/obj/templates.o
 LUA_SRC := $(wildcard luabpf/*.lua)
 WORKLOADS := $(patsubst spec/workloads/%.c,$(B)/bin/%,$(wildcard spec/workloads/*.c))

@@ -27,6 +27,39 @@ struct {
 	__type(value, struct lb_scratch);
 } scratch SEC(".maps");
 
+/* Where new aggregate slots get their zeros from (never written). */
+struct lb_zeros {
+	char b[LB_ZEROS];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lb_zeros);
+} zeros SEC(".maps");
+
+/* Session-wide maps, shared by every program like the slots below. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, 1);
+	__uint(key_size, 4);
+	__uint(value_size, LB_STACK_DEPTH * 8);
+} stacks SEC(".maps");
+
+/* Records the ring buffer had no room for: reported as "Lost N events". */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} lost SEC(".maps");
+
 /* Map slots: the loader points each at a session map with
  * bpf_map__reuse_fd, which also takes the real type and sizes. */
 #define LB_SLOT(n)                                                     \
@@ -47,7 +80,7 @@ LB_SLOT(7);
 
 /* A switch with the helper call in each case, never a table of map
  * addresses: libbpf cannot relocate map pointers stored in data. */
-static __always_inline __s64 *lb_lookup(__u32 slot, void *key)
+static __always_inline void *lb_lookup(__u32 slot, void *key)
 {
 	switch (slot) {
 	case 0: return bpf_map_lookup_elem(&m0, key);
@@ -62,17 +95,31 @@ static __always_inline __s64 *lb_lookup(__u32 slot, void *key)
 	return 0;
 }
 
-static __always_inline void lb_insert(__u32 slot, void *key, void *val)
+static __always_inline void lb_update(__u32 slot, void *key, void *val, __u64 flags)
 {
 	switch (slot) {
-	case 0: bpf_map_update_elem(&m0, key, val, BPF_NOEXIST); break;
-	case 1: bpf_map_update_elem(&m1, key, val, BPF_NOEXIST); break;
-	case 2: bpf_map_update_elem(&m2, key, val, BPF_NOEXIST); break;
-	case 3: bpf_map_update_elem(&m3, key, val, BPF_NOEXIST); break;
-	case 4: bpf_map_update_elem(&m4, key, val, BPF_NOEXIST); break;
-	case 5: bpf_map_update_elem(&m5, key, val, BPF_NOEXIST); break;
-	case 6: bpf_map_update_elem(&m6, key, val, BPF_NOEXIST); break;
-	case 7: bpf_map_update_elem(&m7, key, val, BPF_NOEXIST); break;
+	case 0: bpf_map_update_elem(&m0, key, val, flags); break;
+	case 1: bpf_map_update_elem(&m1, key, val, flags); break;
+	case 2: bpf_map_update_elem(&m2, key, val, flags); break;
+	case 3: bpf_map_update_elem(&m3, key, val, flags); break;
+	case 4: bpf_map_update_elem(&m4, key, val, flags); break;
+	case 5: bpf_map_update_elem(&m5, key, val, flags); break;
+	case 6: bpf_map_update_elem(&m6, key, val, flags); break;
+	case 7: bpf_map_update_elem(&m7, key, val, flags); break;
+	}
+}
+
+static __always_inline void lb_delete(__u32 slot, void *key)
+{
+	switch (slot) {
+	case 0: bpf_map_delete_elem(&m0, key); break;
+	case 1: bpf_map_delete_elem(&m1, key); break;
+	case 2: bpf_map_delete_elem(&m2, key); break;
+	case 3: bpf_map_delete_elem(&m3, key); break;
+	case 4: bpf_map_delete_elem(&m4, key); break;
+	case 5: bpf_map_delete_elem(&m5, key); break;
+	case 6: bpf_map_delete_elem(&m6, key); break;
+	case 7: bpf_map_delete_elem(&m7, key); break;
 	}
 }
 
@@ -124,6 +171,35 @@ static __always_inline void lb_strcpy(char *a, __u32 off, __u32 len)
 		*(__u64 *)(a + j * 8) =
 			*(const volatile __u64 *)&plan.pool[(off + j * 8) & (LB_POOL - 8)];
 	}
+}
+
+/* hist(): 0 for negatives, 1 for 0, else floor(log2(x)) + 2 */
+static __always_inline __u64 lb_log2(__s64 x)
+{
+	__u64 v = x, r = 0;
+
+	if (x < 0)
+		return 0;
+	if (x == 0)
+		return 1;
+	if (v >> 32) { v >>= 32; r += 32; }
+	if (v >> 16) { v >>= 16; r += 16; }
+	if (v >> 8) { v >>= 8; r += 8; }
+	if (v >> 4) { v >>= 4; r += 4; }
+	if (v >> 2) { v >>= 2; r += 2; }
+	if (v >> 1) r += 1;
+	return r + 2;
+}
+
+/* An aggregate slot that is not there yet: insert zeros, look again. */
+static __always_inline void *lb_slot_value(__u32 slot, void *key, char *zeros)
+{
+	void *v = lb_lookup(slot, key);
+
+	if (v)
+		return v;
+	lb_update(slot, key, zeros, BPF_NOEXIST);
+	return lb_lookup(slot, key);
 }
 
 /* Lua's floor division and modulo; BPF has only unsigned division. */
@@ -197,7 +273,71 @@ static __always_inline int lb_run(void *ctx, __u64 probe)
 			if (v)
 				*v += x;
 			else
-				lb_insert(dst, S(off), &x);
+				lb_update(dst, S(off), &x, BPF_NOEXIST);
+			break;
+		}
+		case LB_OP_MAP_READ: {
+			__s64 *v = lb_lookup(b, S(off));
+
+			R(dst) = v ? *v : 0;
+			R(a) = v != 0;
+			break;
+		}
+		case LB_OP_MAP_SET: lb_update(b, S(off), &x, BPF_ANY); break;
+		case LB_OP_MAP_DELETE: lb_delete(b, S(off)); break;
+		case LB_OP_MAP_XADD: {
+			__s64 *v = lb_lookup(b, S(off));
+
+			if (v)
+				__sync_fetch_and_add(v, x);
+			else
+				lb_update(b, S(off), &x, BPF_NOEXIST);
+			break;
+		}
+		case LB_OP_MAP_MIN:
+		case LB_OP_MAP_MAX:
+		case LB_OP_MAP_AVG:
+		case LB_OP_MAP_BUCKET: {
+			char *z = bpf_map_lookup_elem(&zeros, &zero);
+			__s64 *v;
+
+			if (!z || !(v = lb_slot_value(dst, S(off), z)))
+				break;
+			if (code == LB_OP_MAP_AVG) {
+				v[0] += 1;
+				v[1] += x;
+			} else if (code == LB_OP_MAP_BUCKET) {
+				__u64 i = (__u64)x < len ? (__u64)x : len - 1;
+
+				v[i & (LB_ZEROS / 8 - 1)] += 1;
+			} else if (!v[1] || (code == LB_OP_MAP_MIN ? x < v[0] : x > v[0])) {
+				v[0] = x;
+				v[1] = 1;
+			}
+			break;
+		}
+		case LB_OP_LOG2: R(dst) = lb_log2(x); break;
+		case LB_OP_LINEAR:
+			if (x < imm)
+				R(dst) = 0;
+			else if (y <= 0 || lb_div(x - imm, y) + 1 >= len - 1)
+				R(dst) = len - 1;
+			else
+				R(dst) = lb_div(x - imm, y) + 1;
+			break;
+		case LB_OP_EMIT:
+			*(__u64 *)S(off) = imm;
+			if (bpf_ringbuf_output(&events, S(off), len & (LB_SCRATCH - 1), 0)) {
+				__u64 *n = bpf_map_lookup_elem(&lost, &zero);
+
+				if (n)
+					*n += 1;
+			}
+			break;
+		case LB_OP_STACK: {
+			long id = bpf_get_stackid(ctx, &stacks, imm ? BPF_F_USER_STACK : 0);
+
+			R(dst) = (id < 0 ? 0xffffffffULL : (__u64)id) | ((__u64)len << 32);
 			break;
 		}
 		default: return 0;

@@ -13,6 +13,10 @@
 #define LB_POOL 256      /* constant string bytes in the plan */
 #define LB_SYSMASK 8     /* u64 words of the syscall-number filter (512 nrs) */
 #define LB_COMM_LEN 16
+#define LB_HIST_BUCKETS 66 /* hist(): (..,0), [0], [1], [2,4) .. [2^63, ..) */
+#define LB_STACK_DEPTH 127 /* frames kept per stack (PERF_MAX_STACK_DEPTH) */
+#define LB_ZEROS 8192      /* largest per-CPU aggregate value: lhist has at
+                              most LB_ZEROS / 8 buckets */
 
 /* e.probe values: kind in the high 32 bits. */
 #define LB_PROBE_SESSION 0ULL   /* low bits: index in the session's probe table */
@@ -58,6 +62,28 @@ enum lb_opcode {
 	LB_OP_JNZ,     /* if r[a] != 0: pc = off */
 	/* Aggregations into map slot dst, key at scratch[off], per-CPU values. */
 	LB_OP_MAP_ADD, /* value += r[a]  (count is ADD of 1, m[k] = m[k] + x too) */
+	/* Plain values (LB_VAL_INT maps, not per-CPU): map slot b, key at
+	 * scratch[off]. */
+	LB_OP_MAP_READ,   /* r[dst] = value, or 0 if absent; r[a] = present (0/1) */
+	LB_OP_MAP_SET,    /* value = r[a] */
+	LB_OP_MAP_DELETE, /* delete the key */
+	LB_OP_MAP_XADD,   /* value += r[a] atomically, inserting r[a] if absent */
+	/* More aggregations, per-CPU, map slot dst, key at scratch[off]: */
+	LB_OP_MAP_MIN,    /* {v, set}: v = min(v, r[a]) (value_size 16) */
+	LB_OP_MAP_MAX,    /* {v, set}: v = max(v, r[a]) */
+	LB_OP_MAP_AVG,    /* {count, sum}: count += 1, sum += r[a]: avg and stats */
+	LB_OP_MAP_BUCKET, /* u64[len]: value[min(r[a], len - 1)] += 1: hist, lhist */
+	LB_OP_LOG2,       /* r[dst] = hist bucket of r[a]: 0 if < 0, 1 if 0,
+	                     else floor(log2(r[a])) + 2 */
+	LB_OP_LINEAR,     /* r[dst] = lhist bucket of r[a], min imm, step r[b],
+	                     len buckets: 0 below min, len - 1 at or above
+	                     min + (len - 2) * step, else (r[a] - min) / step + 1 */
+	/* Output through the session's ring buffer. */
+	LB_OP_EMIT,       /* record scratch[off .. off+len): its first 8 bytes
+	                     are set to imm (LB_REC_*, id) first; len % 8 == 0 */
+	LB_OP_STACK,      /* r[dst] = stack id | len << 32 (len: frames to show);
+	                     imm = 0 kernel or 1 user stack; id 0xffffffff when
+	                     the stack could not be taken */
 	LB_OP_NCODES
 };
 
@@ -69,6 +95,14 @@ enum lb_ctx {
 	LB_CTX_CPU,
 	LB_CTX_NSECS,
 	LB_CTX_PROBE, /* see LB_PROBE_* */
+};
+
+/* Ring buffer records: the first u64 is LB_REC(kind, id). */
+#define LB_REC(kind, id) ((__u64)(kind) | ((__u64)(id) << 32))
+enum lb_rec {
+	LB_REC_PRINTF = 1, /* id: session format; args follow (struct lb_fmt) */
+	LB_REC_PRINT,      /* id: session map index: print the whole map */
+	LB_REC_EXIT,       /* bpf.exit() from a kernel handler */
 };
 
 struct lb_op {

@@ -73,6 +73,19 @@ function Session:tracepoint(spec, fn)
   self.probes = self.probes + call(2, self.core.tracepoint, self.core, spec, fn)
 end
 
+function Session:profile(rate, fn)
+  if type(fn) ~= "function" then
+    error("usage: profile(\"99hz\" | \"10ms\", function(e) ... end)", 2)
+  end
+  self.probes = self.probes + call(2, self.core.profile, self.core, tostring(rate), fn)
+end
+
+-- printf output to fn(text) instead of the terminal.
+function Session:on_printf(fn)
+  self.printf_handler = fn
+  self.core:capture(fn ~= nil)
+end
+
 function Session:compile(spec, fn, fields)
   return call(2, self.core.compile, self.core, spec, fn, fields)
 end
@@ -109,8 +122,9 @@ local function run_handler(self, fn)
   end
 end
 
--- One turn of the loop: wait up to timeout_ms, then run due intervals.
--- Returns false once the session should stop.
+-- One turn of the loop: wait up to timeout_ms (default: until the next
+-- interval, or 1 s) for records or a signal, handle them, then run the
+-- intervals that are due. Returns false once the session should stop.
 function Session:poll(timeout_ms)
   local now = core.now()
   local wait = timeout_ms or -1
@@ -119,7 +133,9 @@ function Session:poll(timeout_ms)
     if wait < 0 or ms < wait then wait = ms end
   end
   if wait < 0 then wait = 1000 end
-  if core.wait(wait) then self.exiting = true end
+  local sig, ev = self.core:poll(math.max(wait, 0))
+  if sig then self.exiting = true end
+  self:handle(ev)
   now = core.now()
   for _, t in ipairs(self.intervals) do
     if not self.exiting and now >= t.due then
@@ -129,6 +145,19 @@ function Session:poll(timeout_ms)
     end
   end
   return not self.exiting
+end
+
+-- What kernel handlers asked for: printf text (when captured), maps to
+-- print, exit.
+function Session:handle(ev)
+  for _, line in ipairs(ev.lines or {}) do run_handler(self, function() self.printf_handler(line) end) end
+  for _, i in ipairs(ev.print or {}) do
+    for _, m in ipairs(self.maps) do
+      if m:index() == i then io.stdout:write(output.format_map(m)) end
+    end
+  end
+  io.stdout:flush()
+  if ev.exit then self.exiting = true end
 end
 
 -- Print every non-empty map, sorted by name, like bpftrace at exit.
@@ -153,12 +182,14 @@ function Session:run()
   self.ran = true
   core.block_signals()
   self:start()
+  self.core:watch_signals()
   local n = self.attached + #self.begins + #self.ends + #self.intervals
   io.stderr:write(string.format("Attaching %d probe%s...\n", n, n == 1 and "" or "s"))
   for _, fn in ipairs(self.begins) do
     if not self.exiting then run_handler(self, fn) end
   end
   while not self.exiting and self:poll() do end
+  self:handle(select(2, self.core:poll(0))) -- what the last events left
   local failed = self.failed
   self.failed = nil
   for _, fn in ipairs(self.ends) do run_handler(self, fn) end
@@ -177,19 +208,32 @@ local function session()
 end
 M.default_session = session
 
-for _, name in ipairs { "map", "tracepoint", "compile", "BEGIN", "END", "interval",
-                        "exit", "run", "start", "poll", "close", "print_maps" } do
+for _, name in ipairs { "map", "tracepoint", "profile", "compile", "BEGIN", "END",
+                        "interval", "exit", "run", "start", "poll", "close", "print_maps",
+                        "on_printf" } do
   M[name] = function(...) local s = session(); return s[name](s, ...) end
 end
 
 -- Kernel-side builtins: recognised by the compiler, never called here.
-for _, name in ipairs { "count", "sum" } do
+for _, name in ipairs { "count", "sum", "min", "max", "avg", "stats", "hist", "lhist",
+                        "printf", "kstack", "ustack", "str" } do
   M[name] = function()
     error("bpf." .. name .. "() runs only inside kernel handlers", 2)
   end
   core.mark(M[name], name)
 end
 core.mark(M, "module")
+
+-- print: a builtin in kernel handlers; in user space it prints a map the
+-- bpftrace way (print(@m, top, div)) or a value.
+function M.print(x, top, div)
+  if getmetatable(x) == core.map_mt then
+    x:print { top = top, div = div }
+  else
+    print(x)
+  end
+end
+core.mark(M.print, "print")
 
 M.register_source = core.register_source
 M._core = core

@@ -21,8 +21,8 @@ end
 -- compiler looks globals up without running metamethods.
 local function one_liner_env(args)
   local env = setmetatable({ arg = args }, { __index = _G })
-  for k, v in pairs(bpf) do
-    if type(k) == "string" and not k:match("^_") then env[k] = v end
+  for k, v in pairs(bpf) do -- Lua's own globals (print) keep their meaning
+    if type(k) == "string" and not k:match("^_") and _G[k] == nil then env[k] = v end
   end
   env.bpf = bpf
   return env

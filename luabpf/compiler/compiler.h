@@ -19,11 +19,21 @@ enum lb_keytype {
 	LB_KEY_INT = 1, /* 8 bytes, signed 64-bit */
 	LB_KEY_STR,     /* keysize[i] bytes, NUL padded (comm: 16) */
 	LB_KEY_PROBE,   /* 8 bytes, an e.probe value (see LB_PROBE_*) */
+	LB_KEY_KSTACK,  /* 8 bytes: LB_OP_STACK's value (id | frames << 32) */
+	LB_KEY_USTACK,  /* 16 bytes: LB_OP_STACK's value, then the pid */
 };
 
+/* Values. Per-CPU kinds are combined over CPUs when read. */
 enum lb_valkind {
 	LB_VAL_NONE = 0, /* not used by a handler yet */
 	LB_VAL_SUM,      /* per-CPU s64 summed on read: count(), sum(x), m[k] + x */
+	LB_VAL_INT,      /* plain s64 (not per-CPU): m[k] = x, read in handlers */
+	LB_VAL_MIN,      /* per-CPU {s64 v, u64 set}: min(x) */
+	LB_VAL_MAX,      /* per-CPU {s64 v, u64 set}: max(x) */
+	LB_VAL_AVG,      /* per-CPU {u64 count, s64 sum}: avg(x) */
+	LB_VAL_STATS,    /* per-CPU {u64 count, s64 sum}: stats(x) */
+	LB_VAL_HIST,     /* per-CPU u64[LB_HIST_BUCKETS]: hist(x) */
+	LB_VAL_LHIST,    /* per-CPU u64[(max - min) / step + 2]: lhist(x, min, max, step) */
 };
 
 struct lb_mapdesc {
@@ -36,6 +46,31 @@ struct lb_mapdesc {
 	__u16 value_size;
 	__u8 valkind;
 	__u8 percpu;
+	__s64 lhist_min, lhist_max, lhist_step; /* LB_VAL_LHIST */
+};
+
+/* A printf format, checked at compile time against its arguments. The
+ * record is LB_REC(LB_REC_PRINTF, id), then the arguments at their
+ * offsets (8-byte aligned): ints 8 bytes, strings size bytes NUL padded,
+ * stacks as in LB_KEY_KSTACK / LB_KEY_USTACK, usym 16 (addr, pid). */
+#define LB_MAX_ARGS 16
+enum lb_argtype {
+	LB_ARG_INT = 1, /* s64 */
+	LB_ARG_STR,     /* size bytes */
+	LB_ARG_PROBE,   /* u64 e.probe value, printed as its name */
+	LB_ARG_KSTACK,
+	LB_ARG_USTACK,
+	LB_ARG_KSYM,    /* u64 kernel address, printed as its symbol */
+	LB_ARG_USYM,    /* u64 address, u64 pid */
+};
+
+struct lb_fmt {
+	char fmt[512];  /* the format, as written (escapes already decoded) */
+	int nargs;
+	__u8 type[LB_MAX_ARGS];
+	__u16 off[LB_MAX_ARGS];  /* from the start of the record (>= 8) */
+	__u16 size[LB_MAX_ARGS];
+	__u16 len;      /* record length, header included */
 };
 
 /* A value the handler refers to by name: an upvalue or a global. */
@@ -102,10 +137,17 @@ struct lbc_input {
 	int nmaps;
 };
 
+#define LBC_MAX_FMTS 16
 struct lbc_output {
 	struct lb_plan plan;
 	int slot_map[LB_MAX_MAPS]; /* plan map slot -> session map index */
 	int nslots;
+	/* printf/print formats: an EMIT op of LB_REC_PRINTF has id = index
+	 * here; the runtime registers them and rewrites the ids */
+	struct lb_fmt fmts[LBC_MAX_FMTS];
+	int nfmts;
+	int uses_stacks;  /* LB_OP_STACK present: needs the stack map */
+	int uses_records; /* LB_OP_EMIT present: needs the ring buffer */
 };
 
 /* Compile. Returns 0, or -1 with a message in err:

@@ -35,18 +35,50 @@ int lb_map_create(struct lb_session *s, int i, char *err, size_t errlen)
 	return 0;
 }
 
-int lb_map_read(struct lb_session *s, int i, const void *key, int64_t *val)
+size_t lb_map_value_len(const struct lb_mapdesc *d)
+{
+	switch (d->valkind) {
+	case LB_VAL_AVG:
+	case LB_VAL_STATS: return 2;
+	case LB_VAL_HIST:
+	case LB_VAL_LHIST: return d->value_size / 8;
+	}
+	return 1;
+}
+
+int lb_map_value(struct lb_session *s, int i, const void *key, int64_t *out)
 {
 	const struct lb_mapdesc *d = &s->maps[i];
-	int n = d->percpu ? s->ncpus : 1;
-	int64_t buf[n], sum = 0; /* value_size is 8 for every kind so far */
+	size_t words = (d->value_size + 7) / 8, n = lb_map_value_len(d);
+	int cpus = d->percpu ? s->ncpus : 1, set = 0;
+	int64_t *buf;
 
-	if (s->map_fd[i] < 0 || bpf_map_lookup_elem(s->map_fd[i], key, buf))
+	if (s->map_fd[i] < 0 || !(buf = calloc((size_t)cpus, words * 8)))
 		return 1;
-	for (int c = 0; c < n; c++)
-		sum += buf[c];
-	*val = sum;
-	return 0;
+	if (bpf_map_lookup_elem(s->map_fd[i], key, buf)) {
+		free(buf);
+		return 1;
+	}
+	memset(out, 0, n * sizeof *out);
+	for (int c = 0; c < cpus; c++) {
+		const int64_t *v = buf + (size_t)c * words;
+
+		switch (d->valkind) {
+		case LB_VAL_MIN:
+		case LB_VAL_MAX:
+			if (v[1] && (!set || (d->valkind == LB_VAL_MIN ? v[0] < out[0]
+								      : v[0] > out[0])))
+				out[0] = v[0];
+			set |= v[1] != 0;
+			break;
+		default: /* every other kind adds up word by word */
+			for (size_t w = 0; w < n; w++)
+				out[w] += v[w];
+			set = 1;
+		}
+	}
+	free(buf);
+	return !set;
 }
 
 int lb_map_delete(struct lb_session *s, int i, const void *key)

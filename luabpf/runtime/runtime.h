@@ -14,13 +14,23 @@
 
 struct bpf_object;
 struct bpf_link;
+struct ring_buffer;
+struct lb_syms;
 
-/* One loaded program and its link. */
+enum lb_progkind {
+	LB_PROG_TRACEPOINT = 0, /* category:event */
+	LB_PROG_PROFILE,        /* perf event on every CPU: freq or period */
+};
+
+/* One loaded program and its links (one per CPU for a profile). */
 struct lb_prog {
 	struct lbc_output code; /* plan + slot map */
+	int kind;               /* enum lb_progkind */
 	char *category, *event; /* tracepoint to attach to */
+	uint64_t freq, period_ns; /* profile: one of them */
 	struct bpf_object *obj;
-	struct bpf_link *link;
+	struct bpf_link **links;
+	int nlinks;
 };
 
 /* One probe as the user wrote it; a wildcard holds several programs. */
@@ -42,6 +52,20 @@ struct lb_session {
 	char *sysname[LB_SYSMASK * 64]; /* tracefs names of syscalls seen */
 	int started;
 	int ncpus;
+	/* output from handlers: ring buffer of records, stacks, lost count */
+	int events_fd, stacks_fd, lost_fd;
+	struct ring_buffer *rb;
+	int epoll_fd, signal_fd;
+	uint64_t lost_reported;
+	struct lb_fmt *fmts; /* printf formats: index is the record's id */
+	int nfmts;
+	struct lb_syms *syms;
+	/* what the records asked for, collected by lb_session_poll */
+	int exit_requested;
+	int *print_maps, nprint, capprint;
+	int capture;      /* printf text goes to `captured` instead of stdout */
+	char *captured;   /* NUL-separated lines */
+	size_t ncaptured, capcaptured;
 };
 
 /* session.c */
@@ -53,15 +77,33 @@ struct lb_probe *lb_session_add_probe(struct lb_session *s, const char *spec);
 struct lb_prog *lb_probe_add_prog(struct lb_probe *p);
 void lb_session_drop_probe(struct lb_session *s);
 void lb_prog_detach(struct lb_prog *pr);
-int lb_prog_attach(struct lb_session *s, struct lb_prog *pr, char *err, size_t errlen);
 int lb_session_probe_name(const struct lb_session *s, uint64_t id, char *buf, size_t len);
 int lb_session_probe_id(const struct lb_session *s, const char *name, uint64_t *id);
 int lb_count_attached(const struct lb_session *s);
+/* Take a freshly compiled program's formats into the session. */
+int lb_session_adopt(struct lb_session *s, struct lbc_output *code);
+
+/* attach.c */
+int lb_prog_load_attach(struct lb_session *s, struct lb_prog *pr, char *err, size_t errlen);
+int lb_session_shared_maps(struct lb_session *s, const struct lbc_output *code,
+			   char *err, size_t errlen);
+
+/* events.c */
+/* Wait up to timeout_ms for records or a signal; handle what came.
+ * Returns the signal number that arrived, 0 if none, -1 on error. */
+int lb_session_poll(struct lb_session *s, int timeout_ms);
+int lb_session_watch_signals(struct lb_session *s);
+/* Text of a value that needs the session (lb_render's callback). */
+size_t lb_session_text(void *session, int type, const void *arg, char *buf, size_t len);
 
 /* maps.c */
 int lb_map_create(struct lb_session *s, int i, char *err, size_t errlen);
-/* Read one value summed over CPUs; 0 found, 1 absent. */
-int lb_map_read(struct lb_session *s, int i, const void *key, int64_t *val);
+/* Number of int64 a value of map i reads as (lb_map_value's out). */
+size_t lb_map_value_len(const struct lb_mapdesc *d);
+/* Read one value, combined over CPUs by kind: sum and int: out[0]; min,
+ * max: out[0] value; avg, stats: out[0] count, out[1] sum; hist, lhist:
+ * the bucket counts. 0 found, 1 absent (min/max never set count as absent). */
+int lb_map_value(struct lb_session *s, int i, const void *key, int64_t *out);
 int lb_map_delete(struct lb_session *s, int i, const void *key);
 int lb_map_clear(struct lb_session *s, int i);
 /* All keys, concatenated (key_size each); caller frees *keys. */
@@ -82,5 +124,6 @@ int lb_syscall_nr(const char *tpname); /* "newstat" -> 4, or -1 */
 
 /* templates, embedded by the build */
 extern const char lb_tpl_tracepoint[], lb_tpl_tracepoint_end[];
+extern const char lb_tpl_perf_event[], lb_tpl_perf_event_end[];
 
 #endif

@@ -7,8 +7,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "runtime.h"
-
-#define LOG_SIZE (1 << 20)
+#include "symbols.h"
 
 static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -21,17 +20,28 @@ void lb_session_init(struct lb_session *s)
 	memset(s, 0, sizeof *s);
 	for (int i = 0; i < LB_MAX_SESSION_MAPS; i++)
 		s->map_fd[i] = -1;
-	s->dummy_fd = -1;
+	s->dummy_fd = s->events_fd = s->stacks_fd = s->lost_fd = -1;
+	s->epoll_fd = s->signal_fd = -1;
 	s->ncpus = libbpf_num_possible_cpus();
 	libbpf_set_print(quiet);
 }
 
 void lb_prog_detach(struct lb_prog *pr)
 {
-	bpf_link__destroy(pr->link);
+	for (int i = 0; i < pr->nlinks; i++)
+		bpf_link__destroy(pr->links[i]);
+	free(pr->links);
+	pr->links = NULL;
+	pr->nlinks = 0;
 	bpf_object__close(pr->obj);
-	pr->link = NULL;
 	pr->obj = NULL;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
 }
 
 void lb_session_close(struct lb_session *s)
@@ -41,14 +51,27 @@ void lb_session_close(struct lb_session *s)
 	free(s->probes);
 	s->probes = NULL;
 	s->nprobes = 0;
-	for (int i = 0; i < LB_MAX_SESSION_MAPS; i++) {
-		if (s->map_fd[i] >= 0)
-			close(s->map_fd[i]);
-		s->map_fd[i] = -1;
-	}
-	if (s->dummy_fd >= 0)
-		close(s->dummy_fd);
-	s->dummy_fd = -1;
+	for (int i = 0; i < LB_MAX_SESSION_MAPS; i++)
+		close_fd(&s->map_fd[i]);
+	ring_buffer__free(s->rb);
+	s->rb = NULL;
+	close_fd(&s->dummy_fd);
+	close_fd(&s->events_fd);
+	close_fd(&s->stacks_fd);
+	close_fd(&s->lost_fd);
+	close_fd(&s->epoll_fd);
+	close_fd(&s->signal_fd);
+	free(s->fmts);
+	s->fmts = NULL;
+	s->nfmts = 0;
+	free(s->print_maps);
+	s->print_maps = NULL;
+	s->nprint = s->capprint = 0;
+	free(s->captured);
+	s->captured = NULL;
+	s->ncaptured = s->capcaptured = 0;
+	lb_syms_free(s->syms);
+	s->syms = NULL;
 	for (int i = 0; i < LB_SYSMASK * 64; i++) {
 		free(s->sysname[i]);
 		s->sysname[i] = NULL;
@@ -152,100 +175,13 @@ struct lb_prog *lb_probe_add_prog(struct lb_probe *p)
 	return &nv[p->nprogs++];
 }
 
-/* The verifier's verdict is its last lines: keep those. */
-static void verifier_tail(char *err, size_t errlen, const char *log)
-{
-	size_t n = strlen(log), used = strlen(err);
-	const char *p = log + n;
-	int lines = 0;
-
-	while (p > log && lines < 8)
-		if (*--p == '\n' && p + 1 < log + n)
-			lines++;
-	if (used + 1 < errlen && *p)
-		snprintf(err + used, errlen - used, "\nverifier log (last lines):\n%s", p);
-}
-
-static int load(struct lb_session *s, struct lb_prog *pr, char *err, size_t errlen)
-{
-	const struct lb_plan *plan = &pr->code.plan;
-	struct bpf_object *obj;
-	struct bpf_program *prog;
-	struct bpf_map *m;
-	char *log;
-	int r;
-
-	obj = bpf_object__open_mem(lb_tpl_tracepoint,
-				   lb_tpl_tracepoint_end - lb_tpl_tracepoint, NULL);
-	if (!obj) {
-		snprintf(err, errlen, "cannot open the tracepoint template: %s", strerror(errno));
-		return -1;
-	}
-	pr->obj = obj;
-	bpf_object__for_each_map(m, obj) {
-		const char *name = bpf_map__name(m);
-		size_t n = strlen(name);
-		int slot = -1;
-
-		if (n > 7 && strcmp(name + n - 7, ".rodata") == 0) {
-			if (bpf_map__set_initial_value(m, plan, sizeof *plan)) {
-				snprintf(err, errlen, "template and plan sizes differ");
-				return -1;
-			}
-			continue;
-		}
-		if (name[0] == 'm' && name[1] >= '0' && name[1] <= '7' && !name[2])
-			slot = name[1] - '0';
-		if (slot < 0)
-			continue;
-		r = slot < pr->code.nslots ? s->map_fd[pr->code.slot_map[slot]] : s->dummy_fd;
-		if (bpf_map__reuse_fd(m, r)) {
-			snprintf(err, errlen, "cannot share map slot %d: %s", slot, strerror(errno));
-			return -1;
-		}
-	}
-	prog = bpf_object__next_program(obj, NULL);
-	if (!(log = malloc(LOG_SIZE))) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	log[0] = 0;
-	bpf_program__set_log_buf(prog, log, LOG_SIZE);
-	if ((r = bpf_object__load(obj))) {
-		snprintf(err, errlen, "the kernel refused the program for %s:%s: %s",
-			 pr->category, pr->event, strerror(-r));
-		verifier_tail(err, errlen, log);
-	}
-	free(log);
-	return r ? -1 : 0;
-}
-
-int lb_prog_attach(struct lb_session *s, struct lb_prog *pr, char *err, size_t errlen)
-{
-	struct bpf_program *prog;
-
-	if (load(s, pr, err, errlen))
-		goto fail;
-	prog = bpf_object__next_program(pr->obj, NULL);
-	pr->link = bpf_program__attach_tracepoint(prog, pr->category, pr->event);
-	if (!pr->link) {
-		snprintf(err, errlen, "cannot attach to tracepoint %s:%s: %s", pr->category,
-			 pr->event, strerror(errno));
-		goto fail;
-	}
-	return 0;
-fail:
-	lb_prog_detach(pr);
-	return -1;
-}
-
 int lb_count_attached(const struct lb_session *s)
 {
 	int n = 0;
 
 	for (int i = 0; i < s->nprobes; i++)
 		for (int j = 0; j < s->probes[i].nprogs; j++)
-			n += s->probes[i].progs[j].link != NULL;
+			n += s->probes[i].progs[j].nlinks > 0;
 	return n;
 }
 
@@ -256,27 +192,37 @@ static void detach_all(struct lb_session *s)
 			lb_prog_detach(&s->probes[i].progs[j]);
 }
 
+/* Register the program's printf formats and point its records at them. */
+int lb_session_adopt(struct lb_session *s, struct lbc_output *code)
+{
+	struct lb_fmt *nv;
+	int base = s->nfmts;
+
+	if (code->nfmts == 0)
+		return 0;
+	if (!(nv = realloc(s->fmts, (size_t)(base + code->nfmts) * sizeof *nv)))
+		return -1;
+	s->fmts = nv;
+	memcpy(nv + base, code->fmts, (size_t)code->nfmts * sizeof *nv);
+	s->nfmts += code->nfmts;
+	for (__u32 i = 0; i < code->plan.nops; i++) {
+		struct lb_op *op = &code->plan.ops[i];
+
+		if (op->code == LB_OP_EMIT && (op->imm & 0xffffffff) == LB_REC_PRINTF)
+			op->imm = LB_REC(LB_REC_PRINTF, (op->imm >> 32) + base);
+	}
+	code->nfmts = 0; /* adopted: a second call must not add them again */
+	return 0;
+}
+
 /* Create the maps, then load and attach every program. All or nothing. */
 int lb_session_start(struct lb_session *s, char *err, size_t errlen)
 {
 	if (s->started)
 		return 0;
-	if (s->dummy_fd < 0) {
-		s->dummy_fd = bpf_map_create(BPF_MAP_TYPE_HASH, "lb_unused", 8, 8, 1, NULL);
-		if (s->dummy_fd < 0) {
-			int e = errno;
-
-			snprintf(err, errlen, "cannot create BPF maps: %s%s", strerror(e),
-				 e == EPERM ? LB_NEEDS_PRIVILEGE : "");
-			return -1;
-		}
-	}
-	for (int i = 0; i < s->nmaps; i++)
-		if (lb_map_create(s, i, err, errlen))
-			return -1;
 	for (int i = 0; i < s->nprobes; i++)
 		for (int j = 0; j < s->probes[i].nprogs; j++)
-			if (lb_prog_attach(s, &s->probes[i].progs[j], err, errlen)) {
+			if (lb_prog_load_attach(s, &s->probes[i].progs[j], err, errlen)) {
 				detach_all(s);
 				return -1;
 			}

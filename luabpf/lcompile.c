@@ -1,0 +1,575 @@
+/* Compiling handlers: from a Lua function to a plan in a probe.
+ * The source, upvalues and string constants come from Lua's debug API
+ * and bytecode; the compiler itself (compiler/) sees no Lua state. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <lua.h>
+#include <lauxlib.h>
+#include "lcore.h"
+
+
+struct resolver {
+	lua_State *L;
+	int fn;     /* stack index of the handler */
+	struct lb_session *s;
+};
+
+static void classify(lua_State *L, int i, struct lb_session *s, struct lbc_value *v)
+{
+	i = lua_absindex(L, i);
+	memset(v, 0, sizeof *v);
+	switch (lua_type(L, i)) {
+	case LUA_TNIL: v->kind = LBC_V_NIL; return;
+	case LUA_TBOOLEAN: v->kind = LBC_V_BOOL; v->i = lua_toboolean(L, i); return;
+	case LUA_TNUMBER:
+		if (lua_isinteger(L, i) || (lua_Number)(lua_Integer)lua_tonumber(L, i) ==
+						   lua_tonumber(L, i)) {
+			v->kind = LBC_V_INT;
+			v->i = lua_isinteger(L, i) ? lua_tointeger(L, i)
+						   : (lua_Integer)lua_tonumber(L, i);
+		} else {
+			v->kind = LBC_V_OTHER;
+			v->type_name = "float";
+		}
+		return;
+	case LUA_TSTRING: v->kind = LBC_V_STR; v->s = lua_tolstring(L, i, &v->len); return;
+	case LUA_TUSERDATA: {
+		struct lmap *m = luaL_testudata(L, i, MAP_MT);
+
+		if (m && m->s == s) {
+			v->kind = LBC_V_MAP;
+			v->map = m->idx;
+			return;
+		}
+		v->kind = LBC_V_OTHER;
+		v->type_name = m ? "map of another session" : "userdata";
+		return;
+	}
+	}
+	lua_getfield(L, LUA_REGISTRYINDEX, MARKS);
+	lua_pushvalue(L, i);
+	lua_rawget(L, -2);
+	if (lua_isstring(L, -1)) {
+		v->s = lua_tostring(L, -1); /* anchored in the registry */
+		v->kind = strcmp(v->s, "module") == 0 ? LBC_V_MODULE : LBC_V_BUILTIN;
+	} else {
+		v->kind = LBC_V_OTHER;
+		v->type_name = luaL_typename(L, i);
+	}
+	lua_pop(L, 2);
+}
+
+static int resolve(void *ud, const char *name, int global, struct lbc_value *out)
+{
+	struct resolver *r = ud;
+	lua_State *L = r->L;
+	const char *n;
+
+	for (int i = 1; (n = lua_getupvalue(L, r->fn, i)); i++) {
+		int want = global ? strcmp(n, "_ENV") == 0 : strcmp(n, name) == 0;
+
+		if (!want) {
+			lua_pop(L, 1);
+			continue;
+		}
+		if (global) {
+			if (!lua_istable(L, -1)) {
+				lua_pop(L, 1);
+				return 0;
+			}
+			lua_pushstring(L, name);
+			lua_rawget(L, -2); /* no metamethods: compiling runs no code */
+			lua_remove(L, -2);
+		}
+		classify(L, -1, r->s, out);
+		lua_pop(L, 1); /* values stay alive: the closure or _ENV holds them */
+		return 1;
+	}
+	return 0;
+}
+
+/* The handler's chunk source: the file of an "@file" chunk, a registered
+ * source for "=name" (the runner's -e), else the string itself. */
+static const char *chunk_source(lua_State *L, const char *source, size_t *len)
+{
+	if (source[0] == '@') {
+		luaL_Buffer b;
+		FILE *f = fopen(source + 1, "rb");
+		char chunk[4096];
+		size_t n;
+
+		if (!f)
+			return NULL;
+		luaL_buffinit(L, &b);
+		while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+			luaL_addlstring(&b, chunk, n);
+		fclose(f);
+		luaL_pushresult(&b);
+		return lua_tolstring(L, -1, len);
+	}
+	if (source[0] == '=') {
+		lua_getfield(L, LUA_REGISTRYINDEX, SOURCES);
+		lua_getfield(L, -1, source);
+		lua_remove(L, -2);
+		return lua_isstring(L, -1) ? lua_tolstring(L, -1, len) : NULL;
+	}
+	lua_pushstring(L, source);
+	return lua_tolstring(L, -1, len);
+}
+
+/* ---- a function's string constants, from its bytecode ----
+ * Lua 5.4's dump format (ldump.c): header, upvalue count, then the main
+ * function: source, lines, flags, code, constants. Only as far as the
+ * constants; any surprise gives up (the compiler then goes without). */
+
+#define KMAX 256
+
+struct kstrings {
+	const char *s[KMAX];
+	size_t n[KMAX];
+	int count;
+	char *dump; /* the bytecode; s[] point into it */
+	size_t len, cap;
+};
+
+static int dump_writer(lua_State *L, const void *p, size_t sz, void *ud)
+{
+	struct kstrings *k = ud;
+
+	(void)L;
+	if (k->len + sz > k->cap) {
+		size_t cap = (k->len + sz) * 2;
+		char *nd = realloc(k->dump, cap);
+
+		if (!nd)
+			return 1;
+		k->dump = nd;
+		k->cap = cap;
+	}
+	memcpy(k->dump + k->len, p, sz);
+	k->len += sz;
+	return 0;
+}
+
+struct reader {
+	const unsigned char *p, *end;
+};
+
+static int rd_size(struct reader *r, size_t *x)
+{
+	*x = 0;
+	while (r->p < r->end) {
+		unsigned char c = *r->p++;
+
+		if (*x >> 50)
+			return -1;
+		*x = (*x << 7) | (c & 0x7f);
+		if (c & 0x80)
+			return 0;
+	}
+	return -1;
+}
+
+static int rd_skip(struct reader *r, size_t n)
+{
+	if ((size_t)(r->end - r->p) < n)
+		return -1;
+	r->p += n;
+	return 0;
+}
+
+/* The caller frees k->dump. */
+static int function_constants(lua_State *L, int fn, struct kstrings *k)
+{
+	static const char sig[] = "\x1bLua\x54\x00\x19\x93\r\n\x1a\n";
+	struct reader r;
+	size_t x, nk;
+	int bad;
+
+	memset(k, 0, sizeof *k);
+	lua_pushvalue(L, fn);
+	bad = lua_dump(L, dump_writer, k, 1);
+	lua_pop(L, 1);
+	r.p = (const unsigned char *)k->dump;
+	r.end = r.p + k->len;
+	if (bad || k->len < sizeof sig + 19 || memcmp(r.p, sig, sizeof sig - 1))
+		return -1;
+	/* header: sizes of Instruction, Integer, Number; check int and float */
+	if (rd_skip(&r, sizeof sig - 1 + 3 + 16 + 1)) /* + upvalue count */
+		return -1;
+	if (rd_size(&r, &x) || rd_skip(&r, x ? x - 1 : 0) || /* source */
+	    rd_size(&r, &x) || rd_size(&r, &x) || rd_skip(&r, 3) || /* lines, flags */
+	    rd_size(&r, &x) || x > (size_t)(r.end - r.p) / 4 || rd_skip(&r, x * 4) ||
+	    rd_size(&r, &nk))
+		return -1;
+	for (size_t i = 0; i < nk; i++) {
+		int tag;
+
+		if (r.p >= r.end)
+			return -1;
+		tag = *r.p++;
+		if (tag == 3 || tag == 0x13) { /* integer, float */
+			if (rd_skip(&r, 8))
+				return -1;
+		} else if (tag == 4 || tag == 0x14) { /* short, long string */
+			if (rd_size(&r, &x) || x == 0 || rd_skip(&r, x - 1))
+				return -1;
+			if (k->count == KMAX)
+				return -1;
+			k->s[k->count] = (const char *)r.p - (x - 1);
+			k->n[k->count++] = x - 1;
+		} else if (tag != 0 && tag != 1 && tag != 0x11) { /* nil, false, true */
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Compile the function at stack index fn for probe. Leaves the stack as
+ * it found it; on error returns -1 with the compiler's message in err. */
+static int compile(lua_State *L, struct lb_session *s, int fn,
+		   const struct lbc_probe *probe, struct lbc_output *out, char *err,
+		   size_t errlen)
+{
+	lua_Debug ar;
+	struct resolver r = {L, fn, s};
+	struct lbc_input in;
+	struct kstrings ks;
+	const char *names[256], *src;
+	size_t len = 0;
+	int top = lua_gettop(L), n = 0, rc;
+
+	lua_pushvalue(L, fn);
+	lua_getinfo(L, ">Su", &ar);
+	if (ar.what[0] == 'C') {
+		snprintf(err, errlen, "a handler must be a Lua function, not a C function");
+		return -1;
+	}
+	while (n < 256 && (names[n] = lua_getupvalue(L, fn, n + 1))) {
+		lua_pop(L, 1);
+		n++;
+	}
+	src = chunk_source(L, ar.source, &len);
+	memset(&in, 0, sizeof in);
+	in.source = src ? src : "";
+	in.source_len = src ? len : 0;
+	in.chunkname = ar.source;
+	in.linedefined = ar.linedefined;
+	in.lastlinedefined = ar.lastlinedefined;
+	in.nparams = ar.nparams;
+	in.upvalues = names;
+	in.nupvalues = n;
+	if (function_constants(L, fn, &ks) == 0) {
+		in.kstrings = ks.s;
+		in.klens = ks.n;
+		in.nkstrings = ks.count;
+	}
+	in.resolve = resolve;
+	in.ud = &r;
+	in.probe = probe;
+	in.maps = s->maps;
+	in.nmaps = s->nmaps;
+	rc = lbc_compile(&in, out, err, errlen);
+	free(ks.dump);
+	lua_settop(L, top);
+	return rc;
+}
+
+static int is_syscall_wildcard(const char *pattern)
+{
+	return strncmp(pattern, "syscalls:", 9) == 0 && strpbrk(pattern + 9, "*?[");
+}
+
+static const char *strip_kind(const char *spec)
+{
+	if (strncmp(spec, "tracepoint:", 11) == 0)
+		return spec + 11;
+	if (strncmp(spec, "t:", 2) == 0)
+		return spec + 2;
+	return spec;
+}
+
+static int split_target(struct lb_prog *pr, const char *target)
+{
+	const char *colon = strchr(target, ':');
+
+	pr->category = strndup(target, colon - target);
+	pr->event = strdup(colon + 1);
+	return pr->category && pr->event ? 0 : -1;
+}
+
+/* One program for one tracepoint, compiled with its format's fields. */
+static int add_tracepoint(lua_State *L, struct lb_session *s, struct lb_probe *p,
+			  const char *target, int fn, char *err, size_t errlen)
+{
+	char name[300];
+	struct lbc_field *fields;
+	struct lbc_probe probe;
+	struct lb_prog *pr;
+	int nfields, id, rc;
+
+	snprintf(name, sizeof name, "tracepoint:%s", target);
+	if ((id = lb_session_add_name(s, name)) < 0 || !(pr = lb_probe_add_prog(p)) ||
+	    split_target(pr, target)) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (lb_tp_fields(pr->category, pr->event, &fields, &nfields, err, errlen))
+		return -1;
+	memset(&probe, 0, sizeof probe);
+	probe.name = name;
+	probe.probe_id = id;
+	probe.fields = fields;
+	probe.nfields = nfields;
+	rc = compile(L, s, fn, &probe, &pr->code, err, errlen);
+	lb_free_fields(fields, nfields);
+	return rc;
+}
+
+/* syscalls:sys_enter_* and friends: one program on raw_syscalls per
+ * direction, filtered by a bitmap of the matched syscall numbers. Names
+ * that map to no number (none on x86_64 today) are attached one by one. */
+static int add_syscalls(lua_State *L, struct lb_session *s, struct lb_probe *p,
+			char **targets, int n, int fn, char *err, size_t errlen)
+{
+	static const char *dirs[] = {"syscalls:sys_enter_", "syscalls:sys_exit_"};
+	char name[300];
+
+	for (int d = 0; d < 2; d++) {
+		size_t plen = strlen(dirs[d]);
+		int raw = -1; /* index, not pointer: add_tracepoint reallocates */
+
+		for (int i = 0; i < n; i++) {
+			const char *t = targets[i];
+			struct lb_prog *pr;
+			int nr;
+
+			if (strncmp(t, dirs[d], plen) != 0)
+				continue;
+			nr = lb_syscall_nr(t + plen);
+			if (nr < 0 || nr >= LB_SYSMASK * 64) {
+				if (add_tracepoint(L, s, p, t, fn, err, errlen))
+					return -1;
+				continue;
+			}
+			if (raw < 0) {
+				struct lbc_probe probe;
+
+				if (!(pr = lb_probe_add_prog(p)) ||
+				    split_target(pr, d ? "raw_syscalls:sys_exit"
+						       : "raw_syscalls:sys_enter")) {
+					snprintf(err, errlen, "out of memory");
+					return -1;
+				}
+				raw = p->nprogs - 1;
+				memset(&probe, 0, sizeof probe);
+				snprintf(name, sizeof name, "tracepoint:%s", strip_kind(p->spec));
+				probe.name = name;
+				probe.sysmode = d ? LB_SYS_EXIT : LB_SYS_ENTER;
+				if (compile(L, s, fn, &probe, &pr->code, err, errlen))
+					return -1;
+			}
+			pr = &p->progs[raw];
+			pr->code.plan.sysmask[nr / 64] |= 1ULL << (nr % 64);
+			if (!s->sysname[nr] && !(s->sysname[nr] = strdup(t + plen))) {
+				snprintf(err, errlen, "out of memory");
+				return -1;
+			}
+		}
+	}
+	/* the rest of "syscalls:*" (none today) one by one */
+	for (int i = 0; i < n; i++)
+		if (strncmp(targets[i], dirs[0], strlen(dirs[0])) &&
+		    strncmp(targets[i], dirs[1], strlen(dirs[1])) &&
+		    add_tracepoint(L, s, p, targets[i], fn, err, errlen))
+			return -1;
+	return 0;
+}
+
+/* s:tracepoint(spec, fn): compile now, attach at start (or now, if the
+ * session runs). A failure leaves the session as it was. */
+int lb_l_tracepoint(lua_State *L)
+{
+	struct lb_session *s = lb_check_session(L, 1);
+	const char *spec = luaL_checkstring(L, 2), *pattern = strip_kind(spec);
+	struct lb_mapdesc *saved;
+	struct lb_probe *p;
+	char **targets, err[LB_ERR * 2];
+	int n, rc = -1;
+
+	luaL_checktype(L, 3, LUA_TFUNCTION);
+	if (lb_tracepoints(pattern, &targets, &n, err, sizeof err))
+		return luaL_error(L, "%s", err);
+	if (n == 0) {
+		lb_free_strings(targets, n);
+		return luaL_error(L, "no tracepoint matches '%s'", pattern);
+	}
+	saved = malloc(sizeof s->maps);
+	if (!saved || !(p = lb_session_add_probe(s, spec))) {
+		free(saved);
+		lb_free_strings(targets, n);
+		return luaL_error(L, "out of memory");
+	}
+	memcpy(saved, s->maps, sizeof s->maps);
+	if (is_syscall_wildcard(pattern))
+		rc = add_syscalls(L, s, p, targets, n, 3, err, sizeof err);
+	else
+		for (int i = 0; i < n; i++)
+			if ((rc = add_tracepoint(L, s, p, targets[i], 3, err, sizeof err)))
+				break;
+	lb_free_strings(targets, n);
+	for (int j = 0; rc == 0 && j < p->nprogs; j++)
+		if (lb_session_adopt(s, &p->progs[j].code)) {
+			snprintf(err, sizeof err, "out of memory");
+			rc = -1;
+		}
+	if (rc == 0 && s->started)
+		for (int j = 0; rc == 0 && j < p->nprogs; j++)
+			rc = lb_prog_load_attach(s, &p->progs[j], err, sizeof err);
+	if (rc) {
+		memcpy(s->maps, saved, sizeof s->maps);
+		free(saved);
+		lb_session_drop_probe(s);
+		return luaL_error(L, "%s", err);
+	}
+	free(saved);
+	lua_pushinteger(L, p->nprogs);
+	return 1;
+}
+
+/* "99hz" / "hz:99", "10ms" / "ms:10", "us:", "s:" -> freq or period. */
+static int parse_rate(const char *spec, struct lb_prog *pr)
+{
+	static const struct { const char *unit; uint64_t ns; } units[] = {
+		{"s", 1000000000}, {"ms", 1000000}, {"us", 1000}, {"hz", 0}};
+	char unit[8] = "";
+	unsigned long long n;
+	int used = 0;
+
+	if (sscanf(spec, "%llu%7[a-z]%n", &n, unit, &used) != 2 || spec[used]) {
+		used = 0;
+		if (sscanf(spec, "%7[a-z]:%llu%n", unit, &n, &used) != 2 || spec[used])
+			return -1;
+	}
+	for (size_t i = 0; i < sizeof units / sizeof *units; i++)
+		if (strcmp(unit, units[i].unit) == 0 && n > 0) {
+			pr->freq = units[i].ns ? 0 : n;
+			pr->period_ns = units[i].ns * n;
+			return 0;
+		}
+	return -1;
+}
+
+/* s:profile("99hz" | "10ms", fn): sample every CPU, like bpftrace's
+ * profile:hz:99; compiled now, attached at start (or now, if running). */
+int lb_l_profile(lua_State *L)
+{
+	struct lb_session *s = lb_check_session(L, 1);
+	const char *spec = luaL_checkstring(L, 2), *rate = spec;
+	struct lb_mapdesc *saved;
+	struct lbc_probe probe;
+	struct lb_probe *p;
+	struct lb_prog *pr;
+	char err[LB_ERR * 2], name[128];
+	int id, rc;
+
+	luaL_checktype(L, 3, LUA_TFUNCTION);
+	if (strncmp(rate, "profile:", 8) == 0)
+		rate += 8;
+	if (!(saved = malloc(sizeof s->maps)))
+		return luaL_error(L, "out of memory");
+	memcpy(saved, s->maps, sizeof s->maps);
+	if (!(p = lb_session_add_probe(s, spec)) || !(pr = lb_probe_add_prog(p))) {
+		free(saved);
+		return luaL_error(L, "out of memory");
+	}
+	pr->kind = LB_PROG_PROFILE;
+	rc = parse_rate(rate, pr);
+	if (rc)
+		snprintf(err, sizeof err, "bad profile rate '%s' (use e.g. \"99hz\", \"10ms\")", rate);
+	if (rc == 0) {
+		if (pr->freq)
+			snprintf(name, sizeof name, "profile:hz:%llu", (unsigned long long)pr->freq);
+		else if (pr->period_ns % 1000000 == 0)
+			snprintf(name, sizeof name, "profile:ms:%llu",
+				 (unsigned long long)(pr->period_ns / 1000000));
+		else
+			snprintf(name, sizeof name, "profile:us:%llu",
+				 (unsigned long long)(pr->period_ns / 1000));
+		memset(&probe, 0, sizeof probe);
+		probe.name = name;
+		if ((id = lb_session_add_name(s, name)) < 0) {
+			snprintf(err, sizeof err, "out of memory");
+			rc = -1;
+		}
+		probe.probe_id = id;
+	}
+	if (rc == 0)
+		rc = compile(L, s, 3, &probe, &pr->code, err, sizeof err);
+	if (rc == 0 && lb_session_adopt(s, &pr->code)) {
+		snprintf(err, sizeof err, "out of memory");
+		rc = -1;
+	}
+	if (rc == 0 && s->started)
+		rc = lb_prog_load_attach(s, pr, err, sizeof err);
+	if (rc) {
+		memcpy(s->maps, saved, sizeof s->maps);
+		free(saved);
+		lb_session_drop_probe(s);
+		return luaL_error(L, "%s", err);
+	}
+	free(saved);
+	lua_pushinteger(L, 1);
+	return 1;
+}
+
+/* s:compile(spec, fn [, fields]) -> listing: the plan a handler compiles
+ * to, without the kernel (fields: {{name=, off=, size=, signed=}...}). */
+int lb_l_compile(lua_State *L)
+{
+	struct lb_session *s = lb_check_session(L, 1);
+	const char *spec = luaL_checkstring(L, 2);
+	struct lbc_field fields[64];
+	struct lbc_probe probe;
+	struct lbc_output out;
+	char err[LB_ERR * 2];
+	luaL_Buffer b;
+	int n = 0;
+
+	luaL_checktype(L, 3, LUA_TFUNCTION);
+	memset(&probe, 0, sizeof probe);
+	probe.name = spec;
+	if (is_syscall_wildcard(strip_kind(spec)))
+		probe.sysmode = strstr(spec, "sys_exit") ? LB_SYS_EXIT : LB_SYS_ENTER;
+	if (lua_istable(L, 4)) {
+		for (; n < 64 && lua_rawgeti(L, 4, n + 1) == LUA_TTABLE; n++) {
+			lua_getfield(L, -1, "name");
+			lua_getfield(L, -2, "off");
+			lua_getfield(L, -3, "size");
+			lua_getfield(L, -4, "signed");
+			lua_getfield(L, -5, "string");
+			fields[n].name = luaL_checkstring(L, -5);
+			fields[n].off = luaL_checkinteger(L, -4);
+			fields[n].size = luaL_optinteger(L, -3, 8);
+			fields[n].is_signed = lua_toboolean(L, -2);
+			fields[n].is_string = lua_toboolean(L, -1);
+			lua_pop(L, 5); /* the names stay in the table */
+		}
+		probe.fields = fields;
+		probe.nfields = n;
+	}
+	if (compile(L, s, 3, &probe, &out, err, sizeof err)) {
+		lua_pushstring(L, err);
+		return lua_error(L);
+	}
+	luaL_buffinit(L, &b);
+	{
+		char *text = luaL_prepbuffsize(&b, 16384);
+
+		luaL_addsize(&b, lbc_dump(&out.plan, text, 16384));
+	}
+	luaL_pushresult(&b);
+	return 1;
+}

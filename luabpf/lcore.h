@@ -1,0 +1,33 @@
+/* What the Lua binding's files (core.c, lcompile.c, lmap.c) share. */
+#ifndef LUABPF_LCORE_H
+#define LUABPF_LCORE_H
+
+#include <lua.h>
+#include "runtime/runtime.h"
+
+/* registry keys */
+#define SESSION_MT "luabpf.session"
+#define MAP_MT "luabpf.map"
+#define MAP_METHODS "luabpf.map.methods" /* the Lua face adds print, ... */
+#define MARKS "luabpf.marks"             /* module table / builtin fn -> name */
+#define SOURCES "luabpf.sources"         /* chunkname -> source, for -e */
+
+struct lmap {
+	struct lb_session *s;
+	int idx;
+};
+
+struct lb_session *lb_check_session(lua_State *L, int i);
+struct lmap *lb_check_map(lua_State *L, int i);
+
+/* lcompile.c: session methods that add probes */
+int lb_l_tracepoint(lua_State *L);
+int lb_l_profile(lua_State *L);
+int lb_l_compile(lua_State *L);
+
+/* lmap.c */
+extern const luaL_Reg lb_map_methods[];
+int lb_map_index(lua_State *L);
+int lb_map_newindex(lua_State *L);
+
+#endif

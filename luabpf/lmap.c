@@ -1,0 +1,264 @@
+/* Maps seen from Lua: keys and values converted by the map's layout. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <lua.h>
+#include <lauxlib.h>
+#include "lcore.h"
+#include "runtime/symbols.h"
+
+#define LB_STACK_TEXT 16384 /* room for one symbolized stack */
+
+
+static void push_key(lua_State *L, struct lb_session *s, const struct lb_mapdesc *d,
+		     const char *key)
+{
+	size_t off = 0;
+
+	if (d->nkeys > 1)
+		lua_createtable(L, d->nkeys, 0);
+	for (int i = 0; i < d->nkeys; i++) {
+		const char *k = key + off;
+		char name[300];
+
+		switch (d->keytype[i]) {
+		case LB_KEY_STR: lua_pushlstring(L, k, strnlen(k, d->keysize[i])); break;
+		case LB_KEY_PROBE:
+			lb_session_probe_name(s, *(uint64_t *)k, name, sizeof name);
+			lua_pushstring(L, name);
+			break;
+		case LB_KEY_KSTACK:
+		case LB_KEY_USTACK: {
+			char *text = malloc(LB_STACK_TEXT);
+			size_t len;
+
+			if (!text) {
+				luaL_error(L, "out of memory");
+				return;
+			}
+			len = lb_session_text(s, d->keytype[i] == LB_KEY_KSTACK ? LB_ARG_KSTACK
+									 : LB_ARG_USTACK,
+					      k, text, LB_STACK_TEXT);
+			lua_pushlstring(L, text, len < LB_STACK_TEXT ? len : LB_STACK_TEXT - 1);
+			free(text);
+			break;
+		}
+		default: lua_pushinteger(L, *(int64_t *)k); break;
+		}
+		if (d->nkeys > 1)
+			lua_rawseti(L, -2, i + 1);
+		off += d->keysize[i];
+	}
+}
+
+/* Lua key (a value, or a table for a tuple) -> key bytes; 0 if it cannot
+ * be a key of this map (a wrong type simply finds nothing). */
+static int encode_key(lua_State *L, int idx, struct lb_session *s,
+		      const struct lb_mapdesc *d, char *key)
+{
+	size_t off = 0;
+
+	memset(key, 0, d->key_size);
+	if (d->nkeys == 0 || (d->nkeys > 1) != lua_istable(L, idx))
+		return 0;
+	for (int i = 0; i < d->nkeys; i++) {
+		int ok = 1;
+
+		if (d->nkeys > 1)
+			lua_rawgeti(L, idx, i + 1);
+		else
+			lua_pushvalue(L, idx);
+		switch (d->keytype[i]) {
+		case LB_KEY_STR: {
+			size_t len;
+			const char *str = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &len) : 0;
+
+			if ((ok = str && len < d->keysize[i]))
+				memcpy(key + off, str, len);
+			break;
+		}
+		case LB_KEY_PROBE: {
+			uint64_t id;
+
+			ok = lua_type(L, -1) == LUA_TSTRING &&
+			     lb_session_probe_id(s, lua_tostring(L, -1), &id) == 0;
+			if (ok)
+				memcpy(key + off, &id, 8);
+			break;
+		}
+		default: {
+			int isint;
+			int64_t v = lua_tointegerx(L, -1, &isint);
+
+			if ((ok = isint))
+				memcpy(key + off, &v, 8);
+		}
+		}
+		lua_pop(L, 1);
+		if (!ok)
+			return 0;
+		off += d->keysize[i];
+	}
+	return 1;
+}
+
+/* A value as Lua sees it: an integer, or a table for stats and hists. */
+static int push_value(lua_State *L, struct lmap *m, const void *key)
+{
+	const struct lb_mapdesc *d = &m->s->maps[m->idx];
+	size_t n = lb_map_value_len(d);
+	int64_t small[2], *v = n <= 2 ? small : malloc(n * sizeof *v);
+
+	if (!v)
+		return luaL_error(L, "out of memory");
+	if (lb_map_value(m->s, m->idx, key, v)) {
+		if (v != small)
+			free(v);
+		return 0;
+	}
+	switch (d->valkind) {
+	case LB_VAL_AVG: /* bpftrace: integer division of the totals */
+		lua_pushinteger(L, v[0] ? v[1] / v[0] : 0);
+		break;
+	case LB_VAL_STATS:
+		lua_createtable(L, 0, 2);
+		lua_pushinteger(L, v[0]);
+		lua_setfield(L, -2, "count");
+		lua_pushinteger(L, v[1]);
+		lua_setfield(L, -2, "sum");
+		break;
+	case LB_VAL_HIST:
+	case LB_VAL_LHIST:
+		lua_createtable(L, (int)n, 0);
+		for (size_t i = 0; i < n; i++) {
+			lua_pushinteger(L, v[i]);
+			lua_rawseti(L, -2, (lua_Integer)i + 1);
+		}
+		break;
+	default: lua_pushinteger(L, v[0]);
+	}
+	if (v != small)
+		free(v);
+	return 1;
+}
+
+int lb_map_index(lua_State *L)
+{
+	struct lmap *m = lb_check_map(L, 1);
+	const struct lb_mapdesc *d = &m->s->maps[m->idx];
+	char key[LB_SCRATCH];
+
+	if (lua_type(L, 2) == LUA_TSTRING) {
+		lua_getfield(L, LUA_REGISTRYINDEX, MAP_METHODS);
+		if (lua_getfield(L, -1, lua_tostring(L, 2)) != LUA_TNIL)
+			return 1;
+		lua_pop(L, 2);
+	}
+	if (m->s->ncpus <= 0 || !encode_key(L, 2, m->s, d, key))
+		return 0;
+	return push_value(L, m, key);
+}
+
+int lb_map_newindex(lua_State *L)
+{
+	return luaL_error(L, "maps are written by kernel handlers; from Lua use "
+			     ":delete(key) or :clear()");
+}
+
+static int map_delete(lua_State *L)
+{
+	struct lmap *m = lb_check_map(L, 1);
+	char key[LB_SCRATCH];
+
+	if (m->s->ncpus > 0 && encode_key(L, 2, m->s, &m->s->maps[m->idx], key) &&
+	    lb_map_delete(m->s, m->idx, key))
+		return luaL_error(L, "cannot delete from @%s: %s", m->s->maps[m->idx].name,
+				  strerror(errno));
+	return 0;
+}
+
+static int map_clear(lua_State *L)
+{
+	struct lmap *m = lb_check_map(L, 1);
+
+	if (m->s->ncpus > 0 && lb_map_clear(m->s, m->idx))
+		return luaL_error(L, "cannot clear @%s: %s", m->s->maps[m->idx].name,
+				  strerror(errno));
+	return 0;
+}
+
+/* m:entries() -> { {key, value}, ... } in the kernel's order. */
+static int map_entries(lua_State *L)
+{
+	struct lmap *m = lb_check_map(L, 1);
+	const struct lb_mapdesc *d = &m->s->maps[m->idx];
+	void *keys = NULL;
+	size_t n = 0, k;
+	int row = 0;
+
+	if (m->s->ncpus > 0 && lb_map_keys(m->s, m->idx, &keys, &n))
+		return luaL_error(L, "cannot read @%s: %s", d->name, strerror(errno));
+	lua_createtable(L, (int)n, 0);
+	for (k = 0; k < n; k++) {
+		const char *key = (char *)keys + k * d->key_size;
+
+		if (!push_value(L, m, key))
+			continue; /* deleted meanwhile */
+		lua_createtable(L, 2, 0);
+		lua_insert(L, -2);
+		lua_rawseti(L, -2, 2);
+		push_key(L, m->s, d, key);
+		lua_rawseti(L, -2, 1);
+		lua_rawseti(L, -2, ++row);
+	}
+	free(keys);
+	return 1;
+}
+
+static const char *const valkinds[] = {"none", "sum", "int", "min", "max",
+				       "avg", "stats", "hist", "lhist"};
+
+static int map_kind(lua_State *L)
+{
+	struct lmap *m = lb_check_map(L, 1);
+	unsigned k = m->s->maps[m->idx].valkind;
+
+	lua_pushstring(L, k < sizeof valkinds / sizeof *valkinds ? valkinds[k] : "none");
+	return 1;
+}
+
+static int map_lhist_range(lua_State *L)
+{
+	const struct lb_mapdesc *d = &lb_check_map(L, 1)->s->maps[lb_check_map(L, 1)->idx];
+
+	lua_pushinteger(L, d->lhist_min);
+	lua_pushinteger(L, d->lhist_max);
+	lua_pushinteger(L, d->lhist_step);
+	return 3;
+}
+
+static int map_index_of(lua_State *L)
+{
+	lua_pushinteger(L, lb_check_map(L, 1)->idx);
+	return 1;
+}
+
+static int map_name(lua_State *L)
+{
+	struct lmap *m = lb_check_map(L, 1);
+
+	lua_pushstring(L, m->s->maps[m->idx].name);
+	return 1;
+}
+
+const luaL_Reg lb_map_methods[] = {
+	{"entries", map_entries},
+	{"delete", map_delete},
+	{"clear", map_clear},
+	{"name", map_name},
+	{"kind", map_kind},
+	{"index", map_index_of},
+	{"lhist_range", map_lhist_range},
+	{NULL, NULL},
+};

@@ -1,0 +1,230 @@
+/* Loading a template with its plan, and attaching it. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/perf_event.h>
+#include <sys/syscall.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "runtime.h"
+
+#define LOG_SIZE (1 << 20)
+#define RINGBUF_SIZE (2 << 20)
+#define STACK_ENTRIES 4096
+
+static int map_fail(char *err, size_t errlen, const char *what)
+{
+	int e = errno;
+
+	snprintf(err, errlen, "cannot create %s: %s%s", what, strerror(e),
+		 e == EPERM ? LB_NEEDS_PRIVILEGE : "");
+	return -1;
+}
+
+/* The maps every program of the session shares, made when first needed:
+ * the stand-in for unused slots, the ring buffer, the stack map. */
+int lb_session_shared_maps(struct lb_session *s, const struct lbc_output *code,
+			   char *err, size_t errlen)
+{
+	if (s->dummy_fd < 0 &&
+	    (s->dummy_fd = bpf_map_create(BPF_MAP_TYPE_HASH, "lb_unused", 8, 8, 1, NULL)) < 0)
+		return map_fail(err, errlen, "BPF maps");
+	if (code->uses_records && s->events_fd < 0) {
+		s->events_fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "lb_events", 0, 0,
+					      RINGBUF_SIZE, NULL);
+		if (s->events_fd < 0)
+			return map_fail(err, errlen, "the ring buffer");
+		s->lost_fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "lb_lost", 4, 8, 1, NULL);
+		if (s->lost_fd < 0)
+			return map_fail(err, errlen, "the lost-records counter");
+	}
+	if (code->uses_stacks && s->stacks_fd < 0) {
+		s->stacks_fd = bpf_map_create(BPF_MAP_TYPE_STACK_TRACE, "lb_stacks", 4,
+					      LB_STACK_DEPTH * 8, STACK_ENTRIES, NULL);
+		if (s->stacks_fd < 0)
+			return map_fail(err, errlen, "the stack map");
+	}
+	for (int i = 0; i < code->nslots; i++)
+		if (lb_map_create(s, code->slot_map[i], err, errlen))
+			return -1;
+	return 0;
+}
+
+/* The verifier's verdict is its last lines: keep those. */
+static void verifier_tail(char *err, size_t errlen, const char *log)
+{
+	size_t n = strlen(log), used = strlen(err);
+	const char *p = log + n;
+	int lines = 0;
+
+	while (p > log && lines < 8)
+		if (*--p == '\n' && p + 1 < log + n)
+			lines++;
+	if (used + 1 < errlen && *p)
+		snprintf(err + used, errlen - used, "\nverifier log (last lines):\n%s", p);
+}
+
+static int reuse(struct bpf_map *m, int fd, const char *name, char *err, size_t errlen)
+{
+	if (bpf_map__reuse_fd(m, fd) == 0)
+		return 0;
+	snprintf(err, errlen, "cannot share map %s: %s", name, strerror(errno));
+	return -1;
+}
+
+/* Point the template's maps at the session's, and its .rodata at the plan. */
+static int bind_maps(struct lb_session *s, struct lb_prog *pr, char *err, size_t errlen)
+{
+	const struct lbc_output *code = &pr->code;
+	struct bpf_map *m;
+
+	bpf_object__for_each_map(m, pr->obj) {
+		const char *name = bpf_map__name(m);
+		size_t n = strlen(name);
+		int fd = -2;
+
+		if (n > 7 && strcmp(name + n - 7, ".rodata") == 0) {
+			if (bpf_map__set_initial_value(m, &code->plan, sizeof code->plan)) {
+				snprintf(err, errlen, "template and plan sizes differ");
+				return -1;
+			}
+			continue;
+		}
+		if (name[0] == 'm' && name[1] >= '0' && name[1] <= '7' && !name[2]) {
+			int slot = name[1] - '0';
+
+			fd = slot < code->nslots ? s->map_fd[code->slot_map[slot]] : s->dummy_fd;
+		} else if (strcmp(name, "events") == 0) {
+			fd = s->events_fd;
+		} else if (strcmp(name, "lost") == 0) {
+			fd = s->lost_fd;
+		} else if (strcmp(name, "stacks") == 0) {
+			fd = s->stacks_fd;
+		}
+		if (fd == -2)
+			continue; /* the program's own: scratch, zeros */
+		/* a shared map this plan does not use: never touched by the
+		 * code the verifier keeps, so the stand-in will do */
+		if (reuse(m, fd >= 0 ? fd : s->dummy_fd, name, err, errlen))
+			return -1;
+	}
+	return 0;
+}
+
+static int load(struct lb_session *s, struct lb_prog *pr, char *err, size_t errlen)
+{
+	const char *start = pr->kind == LB_PROG_PROFILE ? lb_tpl_perf_event : lb_tpl_tracepoint;
+	const char *end = pr->kind == LB_PROG_PROFILE ? lb_tpl_perf_event_end : lb_tpl_tracepoint_end;
+	struct bpf_program *prog;
+	char *log;
+	int r;
+
+	if (!(pr->obj = bpf_object__open_mem(start, end - start, NULL))) {
+		snprintf(err, errlen, "cannot open a template: %s", strerror(errno));
+		return -1;
+	}
+	if (bind_maps(s, pr, err, errlen))
+		return -1;
+	prog = bpf_object__next_program(pr->obj, NULL);
+	if (!(log = malloc(LOG_SIZE))) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	log[0] = 0;
+	bpf_program__set_log_buf(prog, log, LOG_SIZE);
+	if ((r = bpf_object__load(pr->obj))) {
+		if (pr->kind == LB_PROG_PROFILE)
+			snprintf(err, errlen, "the kernel refused the program for profile: %s",
+				 strerror(-r));
+		else
+			snprintf(err, errlen, "the kernel refused the program for %s:%s: %s",
+				 pr->category, pr->event, strerror(-r));
+		verifier_tail(err, errlen, log);
+	}
+	free(log);
+	return r ? -1 : 0;
+}
+
+static int add_link(struct lb_prog *pr, struct bpf_link *l)
+{
+	struct bpf_link **nv = realloc(pr->links, (size_t)(pr->nlinks + 1) * sizeof *nv);
+
+	if (!nv) {
+		bpf_link__destroy(l);
+		return -1;
+	}
+	pr->links = nv;
+	nv[pr->nlinks++] = l;
+	return 0;
+}
+
+/* A CPU clock perf event on every online CPU, like bpftrace's profile. */
+static int attach_profile(struct lb_session *s, struct lb_prog *pr, char *err, size_t errlen)
+{
+	struct bpf_program *prog = bpf_object__next_program(pr->obj, NULL);
+
+	for (int cpu = 0; cpu < s->ncpus; cpu++) {
+		struct perf_event_attr attr = {
+			.type = PERF_TYPE_SOFTWARE,
+			.config = PERF_COUNT_SW_CPU_CLOCK,
+			.size = sizeof attr,
+			.freq = pr->freq != 0,
+		};
+		struct bpf_link *l;
+		int fd;
+
+		if (pr->freq)
+			attr.sample_freq = pr->freq;
+		else
+			attr.sample_period = pr->period_ns;
+		fd = syscall(__NR_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+		if (fd < 0) {
+			if (errno == ENODEV)
+				continue; /* a possible CPU that is not online */
+			snprintf(err, errlen, "cannot open a perf event on CPU %d: %s%s", cpu,
+				 strerror(errno), errno == EACCES ? LB_NEEDS_PRIVILEGE : "");
+			return -1;
+		}
+		if (!(l = bpf_program__attach_perf_event(prog, fd))) {
+			snprintf(err, errlen, "cannot attach to the perf event on CPU %d: %s", cpu,
+				 strerror(errno));
+			close(fd);
+			return -1;
+		}
+		if (add_link(pr, l)) { /* the link owns fd now */
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int lb_prog_load_attach(struct lb_session *s, struct lb_prog *pr, char *err, size_t errlen)
+{
+	struct bpf_link *l;
+
+	if (lb_session_shared_maps(s, &pr->code, err, errlen) || load(s, pr, err, errlen))
+		goto fail;
+	if (pr->kind == LB_PROG_PROFILE) {
+		if (attach_profile(s, pr, err, errlen))
+			goto fail;
+		return 0;
+	}
+	l = bpf_program__attach_tracepoint(bpf_object__next_program(pr->obj, NULL),
+					   pr->category, pr->event);
+	if (!l) {
+		snprintf(err, errlen, "cannot attach to tracepoint %s:%s: %s", pr->category,
+			 pr->event, strerror(errno));
+		goto fail;
+	}
+	if (add_link(pr, l)) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	return 0;
+fail:
+	lb_prog_detach(pr);
+	return -1;
+}

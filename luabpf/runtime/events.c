@@ -1,0 +1,179 @@
+/* Records from the kernel (printf, print, exit), signals, lost records. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "runtime.h"
+#include "format.h"
+#include "symbols.h"
+
+size_t lb_session_text(void *session, int type, const void *arg, char *buf, size_t len)
+{
+	struct lb_session *s = session;
+	const uint64_t *v = arg;
+
+	if (!s->syms && !(s->syms = lb_syms_new()))
+		return (size_t)snprintf(buf, len, "[out of memory]");
+	switch (type) {
+	case LB_ARG_PROBE:
+		lb_session_probe_name(s, v[0], buf, len);
+		return strlen(buf);
+	case LB_ARG_KSTACK:
+		return lb_stack_text(s->syms, s->stacks_fd, v[0], 0, 0, buf, len);
+	case LB_ARG_USTACK:
+		return lb_stack_text(s->syms, s->stacks_fd, v[0], (pid_t)v[1], 1, buf, len);
+	case LB_ARG_KSYM:
+		return lb_ksym(s->syms, v[0], 0, buf, len);
+	case LB_ARG_USYM:
+		return lb_usym(s->syms, (pid_t)v[1], v[0], 0, buf, len);
+	}
+	return (size_t)snprintf(buf, len, "?");
+}
+
+static int push_int(int **v, int *n, int *cap, int x)
+{
+	if (*n == *cap) {
+		int c = *cap ? *cap * 2 : 8;
+		int *nv = realloc(*v, (size_t)c * sizeof *nv);
+
+		if (!nv)
+			return -1;
+		*v = nv;
+		*cap = c;
+	}
+	(*v)[(*n)++] = x;
+	return 0;
+}
+
+/* Keep printf text for a Lua callback: lines are NUL separated. */
+static int capture(struct lb_session *s, const char *text, size_t n)
+{
+	if (s->ncaptured + n + 1 > s->capcaptured) {
+		size_t c = (s->ncaptured + n + 1) * 2;
+		char *nv = realloc(s->captured, c);
+
+		if (!nv)
+			return -1;
+		s->captured = nv;
+		s->capcaptured = c;
+	}
+	memcpy(s->captured + s->ncaptured, text, n);
+	s->ncaptured += n;
+	s->captured[s->ncaptured++] = 0;
+	return 0;
+}
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct lb_session *s = ctx;
+	uint64_t head;
+	uint32_t kind, id;
+
+	if (size < 8)
+		return 0;
+	memcpy(&head, data, 8);
+	kind = (uint32_t)head;
+	id = (uint32_t)(head >> 32);
+	switch (kind) {
+	case LB_REC_PRINTF: {
+		struct lb_render r = {s, lb_session_text};
+		char *text = NULL;
+		size_t n = 0;
+
+		if (id >= (uint32_t)s->nfmts ||
+		    lb_fmt_render(&s->fmts[id], data, size, &r, &text, &n)) {
+			free(text);
+			return 0;
+		}
+		if (s->capture)
+			capture(s, text, n);
+		else
+			fwrite(text, 1, n, stdout);
+		free(text);
+		break;
+	}
+	case LB_REC_PRINT:
+		push_int(&s->print_maps, &s->nprint, &s->capprint, (int)id);
+		break;
+	case LB_REC_EXIT:
+		s->exit_requested = 1;
+		break;
+	}
+	return 0;
+}
+
+static int epoll_add(struct lb_session *s, int fd)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.fd = fd};
+
+	if (s->epoll_fd < 0 && (s->epoll_fd = epoll_create1(EPOLL_CLOEXEC)) < 0)
+		return -1;
+	return epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+/* SIGINT and SIGTERM (blocked by the caller) arrive through the poll. */
+int lb_session_watch_signals(struct lb_session *s)
+{
+	sigset_t set;
+
+	if (s->signal_fd >= 0)
+		return 0;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	if ((s->signal_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) < 0)
+		return -1;
+	return epoll_add(s, s->signal_fd);
+}
+
+static void report_lost(struct lb_session *s)
+{
+	uint64_t per_cpu[s->ncpus], total = 0;
+	uint32_t zero = 0;
+
+	if (s->lost_fd < 0 || bpf_map_lookup_elem(s->lost_fd, &zero, per_cpu))
+		return;
+	for (int c = 0; c < s->ncpus; c++)
+		total += per_cpu[c];
+	if (total > s->lost_reported) {
+		fflush(stdout);
+		fprintf(stderr, "Lost %llu events\n", (unsigned long long)(total - s->lost_reported));
+		s->lost_reported = total;
+	}
+}
+
+int lb_session_poll(struct lb_session *s, int timeout_ms)
+{
+	struct epoll_event ev[4];
+	int n, sig = 0;
+
+	if (s->events_fd >= 0 && !s->rb) {
+		s->rb = ring_buffer__new(s->events_fd, on_record, s, NULL);
+		if (!s->rb || epoll_add(s, ring_buffer__epoll_fd(s->rb)))
+			return -1;
+	}
+	if (s->epoll_fd < 0 && (s->epoll_fd = epoll_create1(EPOLL_CLOEXEC)) < 0)
+		return -1;
+	n = epoll_wait(s->epoll_fd, ev, 4, timeout_ms);
+	if (n < 0 && errno != EINTR)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		if (ev[i].data.fd == s->signal_fd) {
+			struct signalfd_siginfo si;
+
+			if (read(s->signal_fd, &si, sizeof si) == (ssize_t)sizeof si)
+				sig = (int)si.ssi_signo;
+		}
+	}
+	if (s->rb)
+		ring_buffer__consume(s->rb);
+	report_lost(s);
+	fflush(stdout);
+	return sig;
+}
