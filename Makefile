@@ -96,7 +96,7 @@ $(B)/bin/luabpf: luabpf/bin.lua
 
 $(B)/bin/%: spec/workloads/%.c
 	@mkdir -p $(@D)
-	$(CC) -O2 -g -Wall -Wextra -pthread $< -o $@
+	$(CC) -O2 -g -fno-omit-frame-pointer -Wall -Wextra -pthread $< -o $@
 
 workloads: $(WORKLOADS)
 

@@ -1,0 +1,104 @@
+/* stacker: system calls from known call paths, for stack specs.
+ *
+ * usage: stacker [--comm NAME] [--wait-signal] [--writes N] [--closes-a A]
+ *                [--closes-b B] [--sleep-us U]
+ *
+ * Prints "pid=<pid>" first. Then writes N times 64 bytes to /dev/null from
+ * stacker_write (called through stacker_path_w), sleeping U microseconds
+ * before each write when asked; then makes A close(-1) calls through
+ * stacker_path_a -> stacker_close and B through stacker_path_b ->
+ * stacker_close. The syscalls are made with inline assembly inside the
+ * named functions, and the file is built with frame pointers, so a user
+ * stack taken in the kernel starts in stacker_close / stacker_write and
+ * walks up through the path functions to main. */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <time.h>
+#include <unistd.h>
+
+static long raw3(long nr, long a, long b, long c)
+{
+	long ret;
+
+	__asm__ volatile("syscall" : "=a"(ret) : "a"(nr), "D"(a), "S"(b), "d"(c)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+
+__attribute__((noinline)) long stacker_write(int fd, const char *buf)
+{
+	return raw3(1 /* write */, fd, (long)buf, 64);
+}
+
+__attribute__((noinline)) long stacker_close(int fd)
+{
+	return raw3(3 /* close */, fd, 0, 0);
+}
+
+__attribute__((noinline)) void stacker_path_w(int fd, int n, int sleep_us)
+{
+	static char buf[64];
+	struct timespec ts = {0, sleep_us * 1000L};
+
+	for (int i = 0; i < n; i++) {
+		if (sleep_us)
+			nanosleep(&ts, NULL);
+		stacker_write(fd, buf);
+	}
+}
+
+__attribute__((noinline)) void stacker_path_a(int n)
+{
+	for (int i = 0; i < n; i++)
+		stacker_close(-1);
+}
+
+__attribute__((noinline)) void stacker_path_b(int n)
+{
+	for (int i = 0; i < n; i++)
+		stacker_close(-1);
+}
+
+int main(int argc, char **argv)
+{
+	const char *comm = "stacker";
+	int writes = 0, a = 0, b = 0, sleep_us = 0, wait = 0, fd;
+	sigset_t set;
+
+	for (int i = 1; i < argc; i++) {
+		const char *v = i + 1 < argc ? argv[i + 1] : "0";
+
+		if (!strcmp(argv[i], "--comm")) comm = v, i++;
+		else if (!strcmp(argv[i], "--writes")) writes = atoi(v), i++;
+		else if (!strcmp(argv[i], "--closes-a")) a = atoi(v), i++;
+		else if (!strcmp(argv[i], "--closes-b")) b = atoi(v), i++;
+		else if (!strcmp(argv[i], "--sleep-us")) sleep_us = atoi(v), i++;
+		else if (!strcmp(argv[i], "--wait-signal")) wait = 1;
+		else {
+			fprintf(stderr, "stacker: unknown argument %s\n", argv[i]);
+			return 2;
+		}
+	}
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	if ((fd = open("/dev/null", O_WRONLY)) < 0)
+		return 1;
+	prctl(PR_SET_NAME, comm);
+	printf("pid=%d\n", getpid());
+	fflush(stdout);
+	if (wait) {
+		int sig;
+
+		sigwait(&set, &sig);
+	}
+	stacker_path_w(fd, writes, sleep_us);
+	stacker_path_a(a);
+	stacker_path_b(b);
+	return 0;
+}
