@@ -1,10 +1,44 @@
--- bpftrace's text output, so lab users can compare line by line.
+-- bpftrace's text output (v0.17, checked against the real thing), so lab
+-- users can compare line by line.
+--
+-- What a map gives: m:name(), m:kind() ("sum", "int", "min", "max", "avg",
+-- "stats", "hist", "lhist"; "none" if unused), m:entries() -> { {key, value} }
+-- and, for lhist, m:lhist_range() -> min, max, step. Values: an integer for
+-- sum/int/min/max/avg (avg already divided, truncating toward zero), a table
+-- {count = n, sum = s} for stats, the bucket counts for hist (66: "(..., 0)",
+-- "[0]", "[1]", "[2, 4)", ...) and lhist ((max - min) / step + 2 counts).
 local output = {}
 
-local function key_text(k)
-  if type(k) ~= "table" then return tostring(k) end
+local BAR = 52 -- width of the @ bars
+
+-- C's integer division (truncates toward zero); Lua's // floors.
+local function cdiv(a, b)
+  local q = a // b
+  if q < 0 and q * b ~= a then q = q + 1 end
+  return q
+end
+output.cdiv = cdiv
+
+-- bpftrace prints stack keys with frames indented by 4 (8 elsewhere).
+local function stack_key(s)
+  if s:sub(1, 1) ~= "\n" or s:sub(-1) ~= "\n" then return s end
+  for line in s:sub(2, -2):gmatch("[^\n]*") do
+    if line:sub(1, 8) ~= "        " then return s end
+  end
+  return (s:gsub("\n        ", "\n    "))
+end
+
+local function part_text(v)
+  if type(v) == "string" then return stack_key(v) end
+  return tostring(v)
+end
+
+-- The text between @name[ and ]: a tuple is comma separated, strings are
+-- unquoted, stacks are multi-line.
+function output.key_text(k)
+  if type(k) ~= "table" then return part_text(k) end
   local parts = {}
-  for i = 1, #k do parts[i] = tostring(k[i]) end
+  for i = 1, #k do parts[i] = part_text(k[i]) end
   return table.concat(parts, ", ")
 end
 
@@ -15,30 +49,214 @@ function output.map_name(m)
   return "@" .. name
 end
 
--- Entries sorted like bpftrace: ascending by value (ties by key, so the
--- order is stable), keeping the last `top` when asked.
+local function kind_of(m)
+  return m.kind and m:kind() or "sum"
+end
+
+-- ---- histograms ----
+
+-- (float)count / (float)max * 52, in single precision like bpftrace.
+local function f32(x) return (string.unpack("f", string.pack("f", x))) end
+local function bar(count, max)
+  local w = math.floor(f32(f32(f32(count) / f32(max)) * BAR))
+  return string.rep("@", w)
+end
+
+local function line(label, count, width_count, max)
+  return string.format("%-16s%8d |%-52s|\n", label, count, bar(width_count, max))
+end
+
+-- First and last non-zero bucket, and the largest count.
+local function span(counts)
+  local first, last, max = nil, nil, 0
+  for i = 1, #counts do
+    local c = counts[i]
+    if c > 0 then
+      first = first or i
+      last = i
+      if c > max then max = c end
+    end
+  end
+  return first, last, max
+end
+
+-- 1 << power with K/M/G/T suffixes, as bpftrace's hist_index_label.
+local function pow_label(power)
+  local suffixes = { [4] = "T", [3] = "G", [2] = "M", [1] = "K" }
+  for n = 4, 1, -1 do
+    if power >= n * 10 then return tostring(1 << (power - n * 10)) .. suffixes[n] end
+  end
+  return tostring(1 << power)
+end
+
+-- Label of hist bucket index i (1-based: bucket i - 1).
+function output.hist_label(i)
+  if i == 1 then return "(..., 0)" end
+  if i == 2 then return "[0]" end
+  if i == 3 then return "[1]" end
+  return "[" .. pow_label(i - 3) .. ", " .. pow_label(i - 2) .. ")"
+end
+
+-- The body of a hist: one line per bucket from the first non-zero one to the
+-- last, counts divided by div (bars use the undivided counts). "" if empty.
+function output.hist_text(counts, div)
+  div = (div and div > 0) and div or 1
+  local first, last, max = span(counts)
+  if not first then return "" end
+  local out = {}
+  for i = first, last do
+    out[#out + 1] = line(output.hist_label(i), counts[i] // div, counts[i], max)
+  end
+  return table.concat(out)
+end
+
+-- A bound of an lhist: 0, or a multiple of 1M / 1K with that suffix.
+local function lhist_bound(n)
+  if n == 0 then return "0" end
+  if math.fmod(n, 1048576) == 0 then return (n // 1048576) .. "M" end
+  if math.fmod(n, 1024) == 0 then return (n // 1024) .. "K" end
+  return tostring(n)
+end
+
+-- Label of lhist bucket index i (1-based: 1 is below min, the last above max).
+function output.lhist_label(i, min, max, step)
+  local buckets = (max - min) // step
+  if i == 1 then return "(..., " .. lhist_bound(min) .. ")" end
+  if i == buckets + 2 then return "[" .. lhist_bound(max) .. ", ...)" end
+  return "[" .. lhist_bound((i - 2) * step + min) .. ", " .. lhist_bound((i - 1) * step + min) .. ")"
+end
+
+-- The body of an lhist, trimmed like a hist. bpftrace's div does not apply.
+function output.lhist_text(counts, min, max, step)
+  local first, last, top = span(counts)
+  if not first then return "" end
+  local out = {}
+  for i = first, last do
+    out[#out + 1] = line(output.lhist_label(i, min, max, step), counts[i], counts[i], top)
+  end
+  return table.concat(out)
+end
+
+-- ---- values as data ----
+
+local function stats_average(v)
+  return v.count ~= 0 and cdiv(v.sum, v.count) or 0
+end
+
+-- A map value as plain Lua data: integers stay integers; stats become
+-- {count, sum, average}; hists become the non-empty range of buckets as
+-- { {min = lo, max = hi, count = n}, ... } (no min below, no max above;
+-- bpftrace's JSON layout). range: the lhist's {min, max, step}.
+function output.value_data(kind, v, range)
+  if kind == "stats" then
+    return { count = v.count, sum = v.sum, average = stats_average(v) }
+  elseif kind == "hist" then
+    local first, last = span(v)
+    local rows = {}
+    for i = first or 1, last or 0 do
+      local lo, hi
+      if i == 2 then lo, hi = 0, 0
+      elseif i == 3 then lo, hi = 1, 1
+      elseif i == 66 then lo = 2.0 ^ 63
+      elseif i > 3 then lo, hi = 1 << (i - 3), (1 << (i - 2)) - 1
+      else hi = -1 end
+      rows[#rows + 1] = { min = lo, max = hi, count = v[i] }
+    end
+    return rows
+  elseif kind == "lhist" then
+    local min, max, step = range[1], range[2], range[3]
+    local first, last = span(v)
+    local rows = {}
+    for i = first or 1, last or 0 do
+      local lo, hi
+      if i == 1 then hi = min - 1
+      elseif i == #v then lo = max
+      else lo, hi = (i - 2) * step + min, (i - 1) * step + min - 1 end
+      rows[#rows + 1] = { min = lo, max = hi, count = v[i] }
+    end
+    return rows
+  end
+  return v
+end
+
+-- ---- maps ----
+
+local function key_less(a, b)
+  local ta, tb = type(a), type(b)
+  if ta == "table" and tb == "table" then
+    for i = 1, math.max(#a, #b) do
+      if a[i] == nil then return true end
+      if b[i] == nil then return false end
+      if a[i] ~= b[i] then return key_less(a[i], b[i]) end
+    end
+    return false
+  end
+  if ta == tb and (ta == "number" or ta == "string") then return a < b end
+  return tostring(a) < tostring(b)
+end
+
+-- What bpftrace sorts on: the value; stats by their average; hists by the
+-- total count over all buckets.
+local function sort_value(kind, v)
+  if kind == "stats" then return stats_average(v) end
+  if kind == "hist" or kind == "lhist" then
+    local total = 0
+    for i = 1, #v do total = total + v[i] end
+    return total
+  end
+  return v
+end
+
+-- Entries sorted ascending like bpftrace (ties, which bpftrace leaves in
+-- the kernel's order, by key so the order is stable), keeping the last
+-- `top` when asked (not for stats: bpftrace ignores top there).
 function output.sorted(m, top)
+  local kind = kind_of(m)
   local rows = m:entries()
-  for _, r in ipairs(rows) do r.text = key_text(r[1]) end
+  for _, r in ipairs(rows) do r.sort = sort_value(kind, r[2]) end
   table.sort(rows, function(a, b)
-    if a[2] ~= b[2] then return a[2] < b[2] end
-    return a.text < b.text
+    if a.sort ~= b.sort then return a.sort < b.sort end
+    return key_less(a[1], b[1])
   end)
-  if top and top > 0 and #rows > top then
+  if kind ~= "stats" and top and top > 0 and #rows > top then
     table.move(rows, #rows - top + 1, #rows, 1)
     for i = #rows, top + 1, -1 do rows[i] = nil end
   end
   return rows
 end
 
--- "@name[k1, k2]: v" lines, bpftrace's print(@name, top, div).
+local function head(name, k)
+  if k == nil then return name .. ": " end
+  return name .. "[" .. output.key_text(k) .. "]: "
+end
+
+-- bpftrace's print(@name, top, div), also what it prints for each map at
+-- exit (after a "\n\n" of its own). Entries are separated by "\n" and the
+-- whole ends with one more: a plain map is "@m[k]: v" lines, a hist map
+-- leaves a blank line after each histogram, avg and stats maps one after
+-- the last line; an empty map is "\n" ("\n\n" for avg and stats).
 function output.format_map(m, opts)
   opts = opts or {}
-  local div, name, out = opts.div or 1, output.map_name(m), {}
+  local div = (opts.div and opts.div > 0) and opts.div or 1
+  local kind, name, elems = kind_of(m), output.map_name(m), {}
+  local range
+  if kind == "lhist" then range = { m:lhist_range() } end
   for _, r in ipairs(output.sorted(m, opts.top)) do
-    out[#out + 1] = string.format("%s[%s]: %d\n", name, r.text, r[2] // div)
+    local k, v, text = r[1], r[2], nil
+    if kind == "hist" then
+      text = head(name, k) .. "\n" .. output.hist_text(v, div)
+    elseif kind == "lhist" then
+      text = head(name, k) .. "\n" .. output.lhist_text(v, range[1], range[2], range[3])
+    elseif kind == "stats" then
+      text = string.format("%scount %d, average %d, total %d", head(name, k),
+                           v.count, stats_average(v), v.sum)
+    else
+      text = head(name, k) .. string.format("%d", cdiv(v, div))
+    end
+    elems[#elems + 1] = text
   end
-  return table.concat(out)
+  local tail = (kind == "avg" or kind == "stats") and "\n\n" or "\n"
+  return table.concat(elems, "\n") .. tail
 end
 
 return output
