@@ -461,6 +461,7 @@ int lbc_compile(const struct lbc_input *in, struct lbc_output *out,
 	C->err = err;
 	C->errlen = errlen;
 	C->plan = &out->plan;
+	C->out = out;
 	chunkid(C->file, sizeof C->file, in->chunkname);
 	memset(out, 0, sizeof *out);
 	if (setjmp(C->jb))
@@ -497,6 +498,7 @@ int lbc_compile(const struct lbc_input *in, struct lbc_output *out,
 	rc = 0;
 done:
 	free(C->maps);
+	free(C->intuse);
 	free(C->nodes);
 	free(C->toks);
 	free(C->sbuf);

@@ -32,6 +32,8 @@ static const char *const names[LB_OP_NCODES] = {
 	"add", "sub", "mul", "div", "mod", "band", "bor", "bxor", "shl", "shr",
 	"eq", "ne", "lt", "le", "gt", "ge", "not", "neg", "bnot", "mov",
 	"jmp", "jz", "jnz", "map_add",
+	"map_read", "map_set", "map_delete", "map_xadd", "map_min", "map_max",
+	"map_avg", "map_bucket", "log2", "linear", "emit", "stack",
 };
 static const char *const sym[] = {
 	"+", "-", "*", "//", "%", "&", "|", "~", "<<", ">>",
@@ -131,9 +133,46 @@ size_t lbc_dump(const struct lb_plan *p, char *buf, size_t buflen)
 		case LB_OP_JZ: case LB_OP_JNZ:
 			put(&o, " r%u -> %u", x->a, x->off);
 			break;
-		case LB_OP_MAP_ADD:
+		case LB_OP_MAP_ADD: case LB_OP_MAP_MIN: case LB_OP_MAP_MAX: case LB_OP_MAP_AVG:
 			put(&o, " slot=%u key@%u r%u", x->dst, x->off, x->a);
 			break;
+		case LB_OP_MAP_BUCKET:
+			put(&o, " slot=%u key@%u r%u len=%u", x->dst, x->off, x->a, x->len);
+			break;
+		case LB_OP_MAP_READ:
+			put(&o, " r%u = slot=%u key@%u, r%u = present", x->dst, x->b, x->off, x->a);
+			break;
+		case LB_OP_MAP_SET: case LB_OP_MAP_XADD:
+			put(&o, " slot=%u key@%u r%u", x->b, x->off, x->a);
+			break;
+		case LB_OP_MAP_DELETE:
+			put(&o, " slot=%u key@%u", x->b, x->off);
+			break;
+		case LB_OP_LOG2:
+			put(&o, " r%u = log2(r%u)", x->dst, x->a);
+			break;
+		case LB_OP_LINEAR:
+			put(&o, " r%u = linear(r%u) min=%lld step=r%u len=%u", x->dst, x->a,
+			    (long long)x->imm, x->b, x->len);
+			break;
+		case LB_OP_STACK:
+			put(&o, " r%u = %s len=%u", x->dst, x->imm == 1 ? "ustack" : x->imm == 0 ? "kstack" : "?",
+			    x->len);
+			break;
+		case LB_OP_EMIT: {
+			unsigned long long k = (unsigned long long)x->imm & 0xffffffffu;
+			unsigned long long id = (unsigned long long)x->imm >> 32;
+			put(&o, " scratch[%u..%u) ", x->off, x->off + x->len);
+			if (k == LB_REC_PRINTF)
+				put(&o, "printf fmt=%llu", id);
+			else if (k == LB_REC_PRINT)
+				put(&o, "print map=%llu", id);
+			else if (k == LB_REC_EXIT)
+				put(&o, "exit");
+			else
+				put(&o, "kind=%llu id=%llu", k, id);
+			break;
+		}
 		default:
 			if (x->code >= LB_OP_ADD && x->code <= LB_OP_GE)
 				put(&o, " r%u = r%u %s r%u", x->dst, x->a, sym[x->code - LB_OP_ADD], x->b);

@@ -6,11 +6,18 @@
 
 #define N(i) (&C->nodes[i])
 
-static const char *const later[] = {
-	"printf", "print", "hist", "lhist", "min", "max", "avg", "stats",
-	"str", "ksym", "usym", "exit", "kstack", "ustack", "delete", "time",
-	"cat", "system", "join", "buf", "ntop", NULL,
+/* kernel-side builtins: aggregations (assigned to a map element),
+ * statements, and values */
+static const char *const aggs[] = {
+	"count", "sum", "min", "max", "avg", "stats", "hist", "lhist", NULL,
 };
+static const char *const stmts[] = { "printf", "print", "exit", NULL };
+static const char *const values[] = { "kstack", "ustack", "ksym", "usym", NULL };
+static const char *const later[] = {
+	"str", "delete", "time", "cat", "system", "join", "buf", "ntop", NULL,
+};
+#define BUILTINS "kernel handlers can use bpf.count, sum, min, max, avg, stats, hist, " \
+	"lhist, printf, print, exit, kstack, ustack, ksym and usym"
 static const char *const userside[] = {
 	"map", "tracepoint", "interval", "run", "BEGIN", "END", "profile",
 	"kfunc", "kretfunc", "uprobe", "uretprobe", "usdt", "kprobe",
@@ -22,6 +29,44 @@ static int inlist(const char *const *l, const char *s, size_t n)
 	for (; *l; l++)
 		if (strlen(*l) == n && !memcmp(*l, s, n))
 			return 1;
+	return 0;
+}
+
+int lbc_isname(const char *s, size_t n, const char *name)
+{
+	return strlen(name) == n && !memcmp(s, name, n);
+}
+
+static int isbuiltin_name(const char *s, size_t n)
+{
+	return inlist(aggs, s, n) || inlist(stmts, s, n) || inlist(values, s, n);
+}
+
+/* Is call node `call` a call of a bpf builtin (bpf.NAME(...), or a name or
+ * local bound to one)? Sets *name, *n. Emits no code. */
+int lbc_builtin(struct lbc *C, int call, const char **name, size_t *n)
+{
+	int f = C->nodes[call].a;
+	const struct node *x = &C->nodes[f];
+	if (C->nodes[call].k != X_CALL)
+		return 0;
+	if (x->k == X_NAME) {
+		struct val v = lbc_name(C, f);
+		if (v.t != T_BUILTIN)
+			return 0;
+		*name = v.s;
+		*n = v.n;
+		return 1;
+	}
+	if (x->k == X_INDEX && x->op == 1 && C->nodes[x->a].k == X_NAME) {
+		struct val v = lbc_name(C, x->a);
+		const struct node *k = &C->nodes[x->b];
+		if (v.t != T_MODULE || !isbuiltin_name(k->s, k->n))
+			return 0;
+		*name = k->s;
+		*n = k->n;
+		return 1;
+	}
 	return 0;
 }
 
@@ -40,6 +85,10 @@ int lbc_emit(struct lbc *C, int code, int dst, int a, int b, int off,
 	o->off = (__u16)off;
 	o->len = (__u16)len;
 	o->imm = imm;
+	if (code == LB_OP_EMIT)
+		C->out->uses_records = 1;
+	if (code == LB_OP_STACK)
+		C->out->uses_stacks = 1;
 	return (int)P->nops++;
 }
 
@@ -108,6 +157,10 @@ const char *lbc_tname(int t)
 	case T_BUILTIN: return "a bpf builtin function";
 	case T_EVENT: return "the event itself";
 	case T_ARGS: return "e.args (a table of fields)";
+	case T_KSTACK: return "a kernel stack";
+	case T_USTACK: return "a user stack";
+	case T_KSYM: return "a kernel symbol (bpf.ksym)";
+	case T_USYM: return "a user symbol (bpf.usym)";
 	}
 	return "a user-space value";
 }
@@ -263,15 +316,19 @@ static struct val index_(struct lbc *C, int n)
 			v.t = T_ARGS;
 			return v;
 		}
-		lbc_error(C, k->tok, "e offers pid, tid, uid, gid, cpu, nsecs, comm, probe and args.NAME",
+		if (lbc_isname(k->s, k->n, "kstack") || lbc_isname(k->s, k->n, "ustack")) {
+			int user = k->s[0] == 'u', r = lbc_tmp(C);
+			lbc_emit(C, LB_OP_STACK, r, 0, 0, 0, LB_STACK_DEPTH, user);
+			return inreg(user ? T_USTACK : T_KSTACK, r);
+		}
+		lbc_error(C, k->tok, "e offers pid, tid, uid, gid, cpu, nsecs, comm, probe, kstack, ustack and args.NAME",
 			  "the event has no field '%.*s'", (int)(k->n > 64 ? 64 : k->n), k->s);
 	case T_ARGS:
 		strkey(C, n, "e.args");
 		return argfield(C, n, k);
 	case T_MODULE:
 		strkey(C, n, "the bpf module");
-		if ((k->n == 5 && !memcmp(k->s, "count", 5)) || (k->n == 3 && !memcmp(k->s, "sum", 3)) ||
-		    inlist(later, k->s, k->n)) {
+		if (isbuiltin_name(k->s, k->n) || inlist(later, k->s, k->n)) {
 			v.t = T_BUILTIN;
 			v.s = k->s;
 			v.n = k->n;
@@ -281,11 +338,10 @@ static struct val index_(struct lbc *C, int n)
 			lbc_error(C, k->tok, "call it outside the handler",
 				  "bpf.%.*s runs in user space; it cannot be used in a kernel handler",
 				  (int)k->n, k->s);
-		lbc_error(C, k->tok, "kernel handlers can use bpf.count() and bpf.sum(x)",
+		lbc_error(C, k->tok, BUILTINS,
 			  "unknown builtin bpf.%.*s", (int)(k->n > 64 ? 64 : k->n), k->s);
 	case T_MAP:
-		lbc_error(C, x->tok, "for now a handler can only update maps: m[k] = bpf.count(), bpf.sum(x), m[k] + x",
-			  "reading a map in a kernel handler is not supported yet");
+		return lbc_mapread(C, &b, n);
 	case T_OTHER:
 		lbc_error(C, x->tok, "kernel handlers can use numbers, strings and booleans captured from outside",
 			  "cannot use a user-space %s in a kernel handler", b.s);
@@ -295,7 +351,7 @@ static struct val index_(struct lbc *C, int n)
 
 /* --- calls -------------------------------------------------------------- */
 
-static void callerr(struct lbc *C, int n)
+static struct val call_(struct lbc *C, int n)
 {
 	const struct node *x = N(n);
 	int root = x->a, k = 0;
@@ -318,8 +374,7 @@ static void callerr(struct lbc *C, int n)
 			if (!strcmp(path, "print") || !strncmp(path, "string.", 7) ||
 			    !strncmp(path, "io.", 3)) {
 				snprintf(C->hint, sizeof C->hint,
-					 "%s runs in user space; use bpf.printf here "
-					 "(bpf.printf is not supported in kernel handlers yet)", path);
+					 "%s runs in user space; use bpf.printf or bpf.print here", path);
 				lbc_error(C, N(root)->tok, C->hint, "cannot call %s in a kernel handler", path);
 			}
 			lbc_error(C, N(root)->tok,
@@ -329,13 +384,25 @@ static void callerr(struct lbc *C, int n)
 	}
 	struct val f = lbc_expr(C, x->a);
 	if (f.t == T_BUILTIN) {
-		if ((f.n == 5 && !memcmp(f.s, "count", 5)) || (f.n == 3 && !memcmp(f.s, "sum", 3)))
-			lbc_error(C, x->tok, "e.g. m[e.comm] = bpf.count()",
+		if (inlist(values, f.s, f.n))
+			return lbc_valcall(C, n, f.s, f.n);
+		if (inlist(aggs, f.s, f.n)) {
+			if (lbc_isname(f.s, f.n, "count"))
+				snprintf(C->hint, sizeof C->hint, "e.g. m[e.comm] = bpf.count()");
+			else if (lbc_isname(f.s, f.n, "lhist"))
+				snprintf(C->hint, sizeof C->hint, "e.g. m[e.comm] = bpf.lhist(x, 0, 100, 10)");
+			else
+				snprintf(C->hint, sizeof C->hint, "e.g. m[e.comm] = bpf.%.*s(x)", (int)f.n, f.s);
+			lbc_error(C, x->tok, C->hint,
 				  "bpf.%.*s() can only be assigned to a map element", (int)f.n, f.s);
+		}
+		if (inlist(stmts, f.s, f.n))
+			lbc_error(C, x->tok, NULL, "bpf.%.*s() returns nothing: call it as a statement",
+				  (int)f.n, f.s);
 		if (inlist(later, f.s, f.n))
 			lbc_error(C, x->tok, NULL, "bpf.%.*s is not supported in kernel handlers yet",
 				  (int)f.n, f.s);
-		lbc_error(C, x->tok, "kernel handlers can use bpf.count() and bpf.sum(x)",
+		lbc_error(C, x->tok, BUILTINS,
 			  "unknown builtin %.*s", (int)(f.n > 64 ? 64 : f.n), f.s);
 	}
 	if (f.t == T_MAP)
@@ -423,6 +490,8 @@ static void need(struct lbc *C, const struct val *v, int t, int n, const char *w
 {
 	if (v->t == t)
 		return;
+	if (t == T_BOOL && v->pres)
+		return; /* a map value: true iff present */
 	if (t == T_BOOL && v->t == T_INT)
 		lbc_error(C, N(n)->tok, "compare explicitly, e.g. `x ~= 0`",
 			  "a number is always true in a Lua condition (even 0)");
@@ -503,12 +572,96 @@ static struct val logic(struct lbc *C, int n)
 	return inreg(T_BOOL, d);
 }
 
+/* Can the value of node n be missing (nil)? Map reads, locals holding
+ * one, and `a or b` chains ending in one. Emits no code. */
+static int maybe_nil(struct lbc *C, int n)
+{
+	const struct node *x = N(n);
+	if (x->k == X_INDEX && N(x->a)->k == X_NAME)
+		return lbc_name(C, x->a).t == T_MAP;
+	if (x->k == X_NAME) {
+		for (int i = C->nlocals - 1; i >= 0; i--)
+			if (C->locals[i].n == x->n && !memcmp(C->locals[i].name, x->s, x->n))
+				return C->locals[i].v.pres != 0;
+		return 0;
+	}
+	if (x->k == X_BIN && x->op == TK_OR)
+		return maybe_nil(C, x->a) && maybe_nil(C, x->b);
+	return 0;
+}
+
+/* `a or b` where a is a map value: a if present, else b */
+static struct val valor(struct lbc *C, int n)
+{
+	const struct node *x = N(n);
+	int save = C->regtop;
+	struct val l = lbc_expr(C, x->a);
+	int lp = l.pres - 1, rb = maybe_nil(C, x->b);
+	C->regtop = save;
+	int d = lbc_tmp(C), dp = -1;
+	if (d == lp)
+		d = lbc_tmp(C);
+	if (rb)
+		dp = lbc_tmp(C);
+	C->curtok = x->tok;
+	if (d != l.reg)
+		lbc_emit(C, LB_OP_MOV, d, l.reg, 0, 0, 0, 0);
+	int j = lbc_emit(C, rb ? LB_OP_JZ : LB_OP_JNZ, 0, lp, 0, 0, 0, 0), k = -1;
+	if (rb) {
+		lbc_emit(C, LB_OP_IMM, dp, 0, 0, 0, 0, 1);
+		k = lbc_emit(C, LB_OP_JMP, 0, 0, 0, 0, 0, 0);
+		C->plan->ops[j].off = (__u16)C->plan->nops;
+	}
+	struct val r = lbc_expr(C, x->b);
+	if (r.t != T_INT)
+		lbc_error(C, N(x->b)->tok, "e.g. m[k] or 0",
+			  "`or` after a map value needs a number on its right, not %s", lbc_tname(r.t));
+	C->curtok = x->tok;
+	if (r.isconst)
+		lbc_emit(C, LB_OP_IMM, d, 0, 0, 0, 0, r.i);
+	else if (r.reg != d)
+		lbc_emit(C, LB_OP_MOV, d, r.reg, 0, 0, 0, 0);
+	if (rb) {
+		lbc_emit(C, LB_OP_MOV, dp, r.pres - 1, 0, 0, 0, 0);
+		C->plan->ops[k].off = (__u16)C->plan->nops;
+	} else {
+		C->plan->ops[j].off = (__u16)C->plan->nops;
+	}
+	C->regtop = (dp > d ? dp : d) + 1;
+	struct val v = inreg(T_INT, d);
+	v.pres = rb ? dp + 1 : 0;
+	return v;
+}
+
+/* x == nil, x ~= nil: presence of a map value */
+static struct val cmpnil(struct lbc *C, int n)
+{
+	const struct node *x = N(n);
+	int save = C->regtop, eq = x->op == TK_EQ;
+	if (N(x->a)->k == X_NIL && N(x->b)->k == X_NIL)
+		return mkint(T_BOOL, eq);
+	struct val v = lbc_expr(C, N(x->a)->k == X_NIL ? x->b : x->a);
+	if (!v.pres)
+		return mkint(T_BOOL, !eq); /* never nil */
+	C->curtok = x->tok;
+	if (!eq)
+		return inreg(T_BOOL, v.pres - 1);
+	C->regtop = save;
+	int d = lbc_tmp(C);
+	lbc_emit(C, LB_OP_NOT, d, v.pres - 1, 0, 0, 0, 0);
+	return inreg(T_BOOL, d);
+}
+
 static struct val binary(struct lbc *C, int n)
 {
 	const struct node *x = N(n);
 	int op = x->op, save = C->regtop;
+	if (op == TK_OR && maybe_nil(C, x->a))
+		return valor(C, n);
 	if (op == TK_AND || op == TK_OR)
 		return logic(C, n);
+	if ((op == TK_EQ || op == TK_NE) && (N(x->a)->k == X_NIL || N(x->b)->k == X_NIL))
+		return cmpnil(C, n);
 	if (op == '^')
 		lbc_error(C, x->tok, "use * or << for powers", "exponentiation (^) is a float operation in Lua and is not supported");
 	if (op == TK_CONCAT)
@@ -542,6 +695,10 @@ static struct val unary(struct lbc *C, int n)
 		need(C, &v, T_BOOL, x->a, "negate");
 		if (v.isconst)
 			return mkint(T_BOOL, !v.i);
+		if (v.pres) {
+			v.t = T_BOOL;
+			v.reg = v.pres - 1;
+		}
 	} else {
 		need(C, &v, T_INT, x->a, "do arithmetic on");
 		if (v.isconst)
@@ -576,7 +733,7 @@ struct val lbc_expr(struct lbc *C, int n)
 	case X_DOTS: lbc_error(C, x->tok, NULL, "varargs (...) cannot be used in a kernel handler");
 	case X_NAME: v = lbc_name(C, n); break;
 	case X_INDEX: v = index_(C, n); break;
-	case X_CALL: callerr(C, n); break;
+	case X_CALL: v = call_(C, n); break;
 	case X_METHOD: methoderr(C, n); break;
 	case X_TABLE:
 		lbc_error(C, x->tok, "a tuple key looks like m[{a, b}]",
@@ -614,6 +771,10 @@ void lbc_jump(struct lbc *C, int n, int sense, int *list)
 	} else {
 		struct val v = lbc_expr(C, n);
 		need(C, &v, T_BOOL, n, "use as a condition");
+		if (v.pres) {
+			v.isconst = 0;
+			v.reg = v.pres - 1;
+		}
 		if (v.isconst) {
 			if (!!v.i == sense)
 				addjump(C, list, lbc_emit(C, LB_OP_JMP, 0, 0, 0, 0, 0, 0));

@@ -69,6 +69,8 @@ struct node {
 enum {
 	T_NIL = 1, T_INT, T_BOOL, T_STR, T_COMM, T_PROBE, T_MAP, T_MODULE,
 	T_BUILTIN, T_EVENT, T_ARGS, T_OTHER,
+	T_KSTACK, T_USTACK, /* LB_OP_STACK values in a register */
+	T_KSYM, T_USYM,     /* bpf.ksym(x) / bpf.usym(x): printf arguments */
 };
 
 struct val {
@@ -79,6 +81,8 @@ struct val {
 	const char *s;   /* T_STR bytes, T_BUILTIN name, T_OTHER type name */
 	size_t n;
 	int map;         /* T_MAP: session map index */
+	int pres;        /* T_INT read from a map: 1 + the register holding
+			    its presence (0/1); 0 when always present */
 };
 
 struct local {
@@ -122,6 +126,9 @@ struct lbc {
 	int curtok;      /* for errors raised while emitting */
 	char hint[512];
 	int nosrc;        /* errors without a source line */
+	struct lbc_output *out; /* formats, uses_stacks, uses_records */
+	unsigned char *intuse;  /* per session map: read or set in this
+				   handler, so m[k] = m[k] + x is MAP_XADD */
 };
 
 /* lex.c */
@@ -152,8 +159,16 @@ const char *lbc_tname(int t);
 void lbc_enter(struct lbc *C, int tok);
 int lbc_pool(struct lbc *C, const char *s, size_t n, size_t size);
 
+int lbc_builtin(struct lbc *C, int call, const char **name, size_t *n);
+int lbc_isname(const char *s, size_t n, const char *name);
+
 /* stmt.c */
 void lbc_gen(struct lbc *C, int block);
 void lbc_finish(struct lbc *C);
+struct val lbc_mapread(struct lbc *C, const struct val *m, int index);
+
+/* emit.c: printf, print, exit, stacks and symbols */
+void lbc_callstmt(struct lbc *C, int call);
+struct val lbc_valcall(struct lbc *C, int call, const char *name, size_t n);
 
 #endif

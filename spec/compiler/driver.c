@@ -7,6 +7,10 @@
  * nil | builtin:NAME | other:TYPE.
  * Options: --field NAME:OFF:SIZE[:s][:str]  --probe NAME  --probe-id N
  *          --sysmode N  --nparams N  --chunk NAME  --maps N
+ * Also prints the printf formats (type@offset:size per argument) and
+ * whether the plan uses stacks or records.
+ * Build: cc -Iluabpf -Ibpf spec/compiler/driver.c luabpf/compiler/[a-z]*.c
+ *        luabpf/runtime/format.c -o lbc_driver
  * Prints the dump and the map layouts, or the error (exit 1). Compiles
  * twice and complains if the plans differ. */
 #include <stdio.h>
@@ -55,17 +59,43 @@ static void spec(struct lbc_value *v, char *s)
 
 static void maps_print(const struct lb_mapdesc *m, int n)
 {
-	static const char *kt[] = { "?", "int", "str", "probe" };
+	static const char *kt[] = { "?", "int", "str", "probe", "kstack", "ustack" };
 	for (int i = 0; i < n; i++) {
 		if (!m[i].nkeys)
 			continue;
 		printf("map %d @%s keys=", i, m[i].name);
 		for (int k = 0; k < m[i].nkeys && k < LB_MAX_KEYS; k++)
-			printf("%s%s:%u", k ? "," : "", kt[m[i].keytype[k] <= 3 ? m[i].keytype[k] : 0],
+			printf("%s%s:%u", k ? "," : "", kt[m[i].keytype[k] <= 5 ? m[i].keytype[k] : 0],
 			       m[i].keysize[k]);
-		printf(" key_size=%u value_size=%u valkind=%u percpu=%u\n", m[i].key_size,
+		printf(" key_size=%u value_size=%u valkind=%u percpu=%u", m[i].key_size,
 		       m[i].value_size, m[i].valkind, m[i].percpu);
+		if (m[i].valkind == LB_VAL_LHIST)
+			printf(" lhist=%lld,%lld,%lld", (long long)m[i].lhist_min,
+			       (long long)m[i].lhist_max, (long long)m[i].lhist_step);
+		printf("\n");
 	}
+}
+
+static void fmts_print(const struct lbc_output *o)
+{
+	static const char *at[] = { "?", "int", "str", "probe", "kstack", "ustack", "ksym", "usym" };
+	for (int i = 0; i < o->nfmts; i++) {
+		const struct lb_fmt *f = &o->fmts[i];
+		printf("fmt %d \"", i);
+		for (const char *c = f->fmt; *c; c++)
+			if (*c == '\n')
+				printf("\\n");
+			else if (*c == '"' || *c == '\\')
+				printf("\\%c", *c);
+			else
+				putchar(*c);
+		printf("\" len=%u", f->len);
+		for (int k = 0; k < f->nargs && k < LB_MAX_ARGS; k++)
+			printf(" %s@%u:%u", at[f->type[k] <= 7 ? f->type[k] : 0], f->off[k], f->size[k]);
+		printf("\n");
+	}
+	if (o->uses_stacks || o->uses_records)
+		printf("uses%s%s\n", o->uses_stacks ? " stacks" : "", o->uses_records ? " records" : "");
 }
 
 int main(int argc, char **argv)
@@ -171,6 +201,7 @@ int main(int argc, char **argv)
 		printf(" %d->%d", i, out.slot_map[i]);
 	printf("\n");
 	maps_print(maps, nmaps);
+	fmts_print(&out);
 	/* again, with the layouts now fixed: must give the same plan */
 	if (lbc_compile(&in, &out2, err, sizeof err) ||
 	    memcmp(&out.plan, &out2.plan, sizeof out.plan))

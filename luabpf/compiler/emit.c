@@ -1,0 +1,239 @@
+/* Output from kernel handlers: bpf.printf, bpf.print, bpf.exit (records
+ * through the ring buffer, LB_OP_EMIT), and the values only they and map
+ * keys take: stacks (LB_OP_STACK) and symbols. */
+#include <stdio.h>
+#include <string.h>
+#include "lbc.h"
+#include "runtime/format.h"
+
+#define N(i) (&C->nodes[i])
+
+static int frames(struct lbc *C, int call, const char *name, size_t n)
+{
+	int a = N(call)->b;
+	if (!a)
+		return LB_STACK_DEPTH;
+	struct val v = lbc_expr(C, a);
+	if (N(a)->next || v.t != T_INT || !v.isconst || v.i < 1 || v.i > LB_STACK_DEPTH)
+		lbc_error(C, N(a)->tok, "bpf.kstack() and bpf.ustack() keep all frames",
+			  "bpf.%.*s(n) takes a frame count, an integer constant from 1 to %d",
+			  (int)n, name, LB_STACK_DEPTH);
+	return (int)v.i;
+}
+
+/* bpf.kstack(n), bpf.ustack(n), bpf.ksym(x), bpf.usym(x) */
+struct val lbc_valcall(struct lbc *C, int call, const char *name, size_t n)
+{
+	struct val v = { 0 };
+	int save = C->regtop;
+	if (lbc_isname(name, n, "kstack") || lbc_isname(name, n, "ustack")) {
+		int user = name[0] == 'u', len = frames(C, call, name, n);
+		C->regtop = save;
+		C->curtok = N(call)->tok;
+		v.reg = lbc_tmp(C);
+		v.t = user ? T_USTACK : T_KSTACK;
+		lbc_emit(C, LB_OP_STACK, v.reg, 0, 0, 0, len, user);
+		return v;
+	}
+	/* ksym, usym: an address */
+	int a = N(call)->b;
+	if (!a || N(a)->next)
+		lbc_error(C, N(call)->tok, NULL, "bpf.%.*s() takes one argument, an address",
+			  (int)n, name);
+	v = lbc_expr(C, a);
+	if (v.t != T_INT)
+		lbc_error(C, N(a)->tok, NULL, "bpf.%.*s() takes an address (a number), not %s",
+			  (int)n, name, lbc_tname(v.t));
+	lbc_reg(C, &v);
+	v.pres = 0;
+	v.t = name[0] == 'u' ? T_USYM : T_KSYM;
+	return v;
+}
+
+struct arg {
+	struct val v;
+	int node;
+	int type, size;
+};
+
+static int roundup8(size_t n)
+{
+	return (int)((n + 7) & ~(size_t)7);
+}
+
+/* Evaluate one printf argument. */
+static void evalarg(struct lbc *C, int node, struct arg *a)
+{
+	struct val v = lbc_expr(C, node);
+	a->node = node;
+	C->curtok = N(node)->tok;
+	switch (v.t) {
+	case T_INT: a->type = LB_ARG_INT; a->size = 8; lbc_reg(C, &v); break;
+	case T_PROBE: a->type = LB_ARG_PROBE; a->size = 8; break;
+	case T_COMM: a->type = LB_ARG_STR; a->size = LB_COMM_LEN; break;
+	case T_STR:
+		if (v.n + 1 > LB_POOL)
+			lbc_error(C, N(node)->tok, NULL, "string constant too long (the plan holds %d bytes)",
+				  LB_POOL);
+		a->type = LB_ARG_STR;
+		a->size = roundup8(v.n + 1);
+		break;
+	case T_KSTACK: a->type = LB_ARG_KSTACK; a->size = 8; break;
+	case T_USTACK: a->type = LB_ARG_USTACK; a->size = 16; break;
+	case T_KSYM: a->type = LB_ARG_KSYM; a->size = 8; break;
+	case T_USYM: a->type = LB_ARG_USYM; a->size = 16; break;
+	case T_MAP:
+		lbc_error(C, N(node)->tok, "bpf.print(m) prints a whole map", "cannot printf a map");
+	default:
+		lbc_error(C, N(node)->tok, NULL, "cannot print %s", lbc_tname(v.t));
+	}
+	a->v = v;
+}
+
+/* Write the record (header, then the arguments) to scratch[0..) and emit
+ * it; fmt checked against the arguments, errors at token fmttok. */
+static void record(struct lbc *C, int fmttok, const char *fmt, size_t fmtlen,
+		   struct arg *args, int nargs, int tok)
+{
+	struct lb_fmt f;
+	char msg[256];
+	struct lbc_output *out = C->out;
+	memset(&f, 0, sizeof f);
+	if (memchr(fmt, 0, fmtlen))
+		lbc_error(C, fmttok, NULL, "the format contains a NUL byte");
+	if (fmtlen >= sizeof f.fmt)
+		lbc_error(C, fmttok, NULL, "format too long: %zu bytes (at most %zu)", fmtlen,
+			  sizeof f.fmt - 1);
+	memcpy(f.fmt, fmt, fmtlen);
+	f.nargs = nargs;
+	int off = 8;
+	for (int i = 0; i < nargs; i++) {
+		f.type[i] = (__u8)args[i].type;
+		f.off[i] = (__u16)off;
+		f.size[i] = (__u16)args[i].size;
+		off += args[i].size;
+	}
+	msg[0] = 0;
+	if (lb_fmt_check(f.fmt, f.type, nargs, msg, sizeof msg))
+		lbc_error(C, fmttok, NULL, "%s", msg[0] ? msg : "bad format");
+	if (off > LB_SCRATCH)
+		lbc_error(C, tok, NULL, "printf record too large: %d bytes, more than LB_SCRATCH (%d)",
+			  off, LB_SCRATCH);
+	f.len = (__u16)off;
+	int id;
+	for (id = 0; id < out->nfmts; id++)
+		if (!memcmp(&out->fmts[id], &f, sizeof f))
+			break;
+	if (id == out->nfmts) {
+		if (out->nfmts == LBC_MAX_FMTS)
+			lbc_error(C, tok, "split the work over several handlers",
+				  "too many printf formats in one handler (at most %d)", LBC_MAX_FMTS);
+		out->fmts[out->nfmts++] = f;
+	}
+	for (int i = 0; i < nargs; i++) {
+		struct arg *a = &args[i];
+		int o = f.off[i];
+		C->curtok = N(a->node)->tok;
+		switch (a->v.t) {
+		case T_INT: case T_PROBE: case T_KSTACK: case T_KSYM:
+			lbc_emit(C, LB_OP_PUT, 0, a->v.reg, 0, o, 8, 0);
+			break;
+		case T_USTACK: case T_USYM: {
+			int save = C->regtop, r;
+			lbc_emit(C, LB_OP_PUT, 0, a->v.reg, 0, o, 8, 0);
+			r = lbc_tmp(C);
+			lbc_emit(C, LB_OP_CTX, r, 0, 0, 0, 0, LB_CTX_PID);
+			lbc_emit(C, LB_OP_PUT, 0, r, 0, o + 8, 8, 0);
+			C->regtop = save;
+			break;
+		}
+		case T_COMM:
+			lbc_emit(C, LB_OP_COMM, 0, 0, 0, o, LB_COMM_LEN, 0);
+			break;
+		case T_STR: {
+			int p = lbc_pool(C, a->v.s, a->v.n, (size_t)a->size);
+			lbc_emit(C, LB_OP_STRCPY, 0, 0, 0, o, a->size, p);
+			break;
+		}
+		}
+	}
+	if (off > C->kneed)
+		C->kneed = off;
+	C->curtok = tok;
+	lbc_emit(C, LB_OP_EMIT, 0, 0, 0, 0, off, (int64_t)LB_REC(LB_REC_PRINTF, id));
+}
+
+static void emit8(struct lbc *C, int kind, int id)
+{
+	if (C->kneed < 8)
+		C->kneed = 8;
+	lbc_emit(C, LB_OP_EMIT, 0, 0, 0, 0, 8, (int64_t)LB_REC(kind, id));
+}
+
+static void printf_(struct lbc *C, int call)
+{
+	struct arg args[LB_MAX_ARGS];
+	int a = N(call)->b, nargs = 0, save = C->regtop;
+	if (!a)
+		lbc_error(C, N(call)->tok, NULL, "bpf.printf() needs a format");
+	struct val f = lbc_expr(C, a);
+	if (f.t != T_STR)
+		lbc_error(C, N(a)->tok, "e.g. bpf.printf(\"%s %d\\n\", e.comm, e.pid)",
+			  "the format of bpf.printf must be a string constant, not %s", lbc_tname(f.t));
+	for (int x = N(a)->next; x; x = N(x)->next) {
+		if (nargs == LB_MAX_ARGS)
+			lbc_error(C, N(x)->tok, NULL, "bpf.printf takes at most %d arguments after the format",
+				  LB_MAX_ARGS);
+		evalarg(C, x, &args[nargs++]);
+	}
+	record(C, N(a)->tok, f.s, f.n, args, nargs, N(call)->tok);
+	C->regtop = save;
+}
+
+static void print_(struct lbc *C, int call)
+{
+	struct arg arg;
+	int a = N(call)->b, save = C->regtop;
+	if (!a || N(a)->next)
+		lbc_error(C, N(call)->tok, "use bpf.printf for several values",
+			  "bpf.print() takes one value");
+	struct val v = lbc_expr(C, a);
+	C->curtok = N(call)->tok;
+	if (v.t == T_MAP) {
+		emit8(C, LB_REC_PRINT, v.map);
+		return;
+	}
+	evalarg(C, a, &arg);
+	if (arg.type == LB_ARG_INT)
+		record(C, N(a)->tok, "%d\n", 3, &arg, 1, N(call)->tok);
+	else
+		record(C, N(a)->tok, "%s\n", 3, &arg, 1, N(call)->tok);
+	C->regtop = save;
+}
+
+/* A call statement: printf, print, exit; anything else is an expression
+ * (errors, mostly). */
+void lbc_callstmt(struct lbc *C, int call)
+{
+	const char *s;
+	size_t n;
+	if (N(call)->k == X_CALL && lbc_builtin(C, call, &s, &n)) {
+		C->curtok = N(call)->tok;
+		if (lbc_isname(s, n, "printf")) {
+			printf_(C, call);
+			return;
+		}
+		if (lbc_isname(s, n, "print")) {
+			print_(C, call);
+			return;
+		}
+		if (lbc_isname(s, n, "exit")) {
+			if (N(call)->b)
+				lbc_error(C, N(call)->tok, NULL, "bpf.exit() takes no arguments");
+			emit8(C, LB_REC_EXIT, 0);
+			lbc_emit(C, LB_OP_END, 0, 0, 0, 0, 0, 0);
+			return;
+		}
+	}
+	lbc_expr(C, call);
+}
