@@ -916,4 +916,416 @@ describe("compiler golden plans", function()
       '  4  end',
     }, compile(s, function(e) m[e.comm] = bpf.count() end))
   end)
+
+  it("map read: presence is the condition, the value reads 0 when missing", function()
+    local ts = s:map()
+    assert.are.equal(plan {
+      'plan nops=8 ctx_copy=0 sysmode=0 probe_id=0',
+      '  0  ctx      r0 = tid',
+      '  1  put      scratch[0] = r0',
+      '  2  map_read r0 = slot=0 key@0, r1 = present',
+      '  3  jz       r1 -> 7',
+      '  4  ctx      r0 = pid',
+      '  5  put      scratch[8] = r0',
+      '  6  emit     scratch[0..16) printf fmt=0',
+      '  7  end',
+    }, compile(s, function(e)
+      if ts[e.tid] then bpf.print(e.pid) end
+    end))
+  end)
+
+  it("per-thread state: ts[e.tid] = e.nsecs, then e.nsecs - ts[e.tid], hist, delete", function()
+    local ts, h = s:map(), s:map()
+    assert.are.equal(plan {
+      'plan nops=5 ctx_copy=0 sysmode=0 probe_id=0',
+      '  0  ctx      r0 = tid',
+      '  1  ctx      r1 = nsecs',
+      '  2  put      scratch[0] = r0',
+      '  3  map_set  slot=0 key@0 r1',
+      '  4  end',
+    }, compile(s, function(e) ts[e.tid] = e.nsecs end))
+    assert.are.equal(plan {
+      'plan nops=12 ctx_copy=0 sysmode=0 probe_id=0',
+      '  0  ctx      r0 = nsecs',
+      '  1  ctx      r1 = tid',
+      '  2  put      scratch[0] = r1',
+      '  3  map_read r1 = slot=0 key@0, r2 = present',
+      '  4  sub      r0 = r0 - r1',
+      '  5  log2     r1 = log2(r0)',
+      '  6  comm     scratch[0..16)',
+      '  7  map_bucket slot=1 key@0 r1 len=66',
+      '  8  ctx      r1 = tid',
+      '  9  put      scratch[0] = r1',
+      ' 10  map_delete slot=0 key@0',
+      ' 11  end',
+    }, compile(s, function(e)
+      local d = e.nsecs - ts[e.tid]
+      h[e.comm] = bpf.hist(d)
+      ts[e.tid] = nil
+    end))
+  end)
+
+  it("m[k] = m[k] + x on a map read in the handler is an atomic add (map_xadd)", function()
+    local m = s:map()
+    assert.are.equal(plan {
+      'plan nops=14 ctx_copy=40 sysmode=0 probe_id=0',
+      '  0  ctx      r0 = pid',
+      '  1  field    r1 = ctx[32] len=8',
+      '  2  put      scratch[40] = r0',
+      '  3  map_xadd slot=0 key@40 r1',
+      '  4  ctx      r0 = pid',
+      '  5  put      scratch[40] = r0',
+      '  6  map_read r0 = slot=0 key@40, r1 = present',
+      '  7  imm      r2 = 100',
+      '  8  gt       r0 = r0 > r2',
+      '  9  jz       r0 -> 13',
+      ' 10  ctx      r0 = pid',
+      ' 11  put      scratch[40] = r0',
+      ' 12  map_delete slot=0 key@40',
+      ' 13  end',
+    }, compile(s, function(e)
+      m[e.pid] = m[e.pid] + e.args.count
+      if m[e.pid] > 100 then m[e.pid] = nil end
+    end))
+  end)
+
+  it("m[k] = m[k] + x on a map of plain values from another handler", function()
+    local m = s:map()
+    compile(s, function(e) m[e.pid] = 0 end)
+    assert.are.equal(plan {
+      'plan nops=5 ctx_copy=0 sysmode=0 probe_id=0',
+      '  0  ctx      r0 = pid',
+      '  1  imm      r1 = -1',
+      '  2  put      scratch[0] = r0',
+      '  3  map_xadd slot=0 key@0 r1',
+      '  4  end',
+    }, compile(s, function(e) m[e.pid] = m[e.pid] - 1 end))
+  end)
+
+  it("m[k] = (m[k] or 0) + 1 is an atomic add too", function()
+    local m = s:map()
+    assert.are.equal(plan {
+      'plan nops=4 ctx_copy=0 sysmode=0 probe_id=0',
+      '  0  imm      r0 = 1',
+      '  1  comm     scratch[0..16)',
+      '  2  map_xadd slot=0 key@0 r0',
+      '  3  end',
+    }, compile(s, function(e) m[e.comm] = (m[e.comm] or 0) + 1 end))
+  end)
+
+  it("m[k] = other[k] deletes when other[k] is missing", function()
+    local m, n = s:map(), s:map()
+    assert.are.equal(plan {
+      'plan nops=10 ctx_copy=0 sysmode=0 probe_id=0',
+      '  0  ctx      r0 = pid',
+      '  1  ctx      r1 = tid',
+      '  2  put      scratch[0] = r1',
+      '  3  map_read r1 = slot=0 key@0, r2 = present',
+      '  4  put      scratch[0] = r0',
+      '  5  jz       r2 -> 8',
+      '  6  map_set  slot=1 key@0 r1',
+      '  7  jmp      -> 9',
+      '  8  map_delete slot=1 key@0',
+      '  9  end',
+    }, compile(s, function(e) m[e.pid] = n[e.tid] end))
+  end)
+
+  it("min, max, avg, stats", function()
+    local a, b, c, d = s:map(), s:map(), s:map(), s:map()
+    assert.are.equal(plan {
+      'plan nops=13 ctx_copy=40 sysmode=0 probe_id=0',
+      '  0  field    r0 = ctx[32] len=8',
+      '  1  comm     scratch[40..56)',
+      '  2  map_min  slot=0 key@40 r0',
+      '  3  field    r0 = ctx[32] len=8',
+      '  4  comm     scratch[40..56)',
+      '  5  map_max  slot=1 key@40 r0',
+      '  6  field    r0 = ctx[32] len=8',
+      '  7  comm     scratch[40..56)',
+      '  8  map_avg  slot=2 key@40 r0',
+      '  9  field    r0 = ctx[32] len=8',
+      ' 10  comm     scratch[40..56)',
+      ' 11  map_avg  slot=3 key@40 r0',
+      ' 12  end',
+    }, compile(s, function(e)
+      a[e.comm] = bpf.min(e.args.count)
+      b[e.comm] = bpf.max(e.args.count)
+      c[e.comm] = bpf.avg(e.args.count)
+      d[e.comm] = bpf.stats(e.args.count)
+    end))
+  end)
+
+  it("lhist(x, 0, 1000, 100): 12 buckets", function()
+    local h = s:map()
+    assert.are.equal(plan {
+      'plan nops=7 ctx_copy=40 sysmode=0 probe_id=0',
+      '  0  ctx      r0 = pid',
+      '  1  field    r1 = ctx[32] len=8',
+      '  2  imm      r2 = 100',
+      '  3  linear   r3 = linear(r1) min=0 step=r2 len=12',
+      '  4  put      scratch[40] = r0',
+      '  5  map_bucket slot=0 key@40 r3 len=12',
+      '  6  end',
+    }, compile(s, function(e) h[e.pid] = bpf.lhist(e.args.count, 0, 1000, 100) end))
+  end)
+
+  it("printf: comm, int, string constant, string upvalue, after the ctx copy", function()
+    local who = "writer"
+    assert.are.equal(plan {
+      'plan nops=9 ctx_copy=24 sysmode=0 probe_id=0',
+      '  0  ctx      r0 = pid',
+      '  1  field    r1 = ctx[16] len=8',
+      '  2  comm     scratch[32..48)',
+      '  3  put      scratch[48] = r0',
+      '  4  strcpy   scratch[56..64) = pool[0] "fd"',
+      '  5  strcpy   scratch[64..72) = pool[8] "writer"',
+      '  6  put      scratch[72] = r1',
+      '  7  emit     scratch[24..80) printf fmt=0',
+      '  8  end',
+    }, compile(s, function(e)
+      bpf.printf("%s %-6d %s %s %x\n", e.comm, e.pid, "fd", who, e.args.fd)
+    end))
+  end)
+
+  it("printf: probe, ksym, usym, kstack, ustack(n)", function()
+    assert.are.equal(plan {
+      'plan nops=16 ctx_copy=40 sysmode=0 probe_id=0',
+      '  0  ctx      r0 = probe',
+      '  1  field    r1 = ctx[16] len=8',
+      '  2  field    r2 = ctx[32] len=8',
+      '  3  stack    r3 = kstack len=127',
+      '  4  stack    r4 = ustack len=4',
+      '  5  put      scratch[48] = r0',
+      '  6  put      scratch[56] = r1',
+      '  7  put      scratch[64] = r2',
+      '  8  ctx      r5 = pid',
+      '  9  put      scratch[72] = r5',
+      ' 10  put      scratch[80] = r3',
+      ' 11  put      scratch[88] = r4',
+      ' 12  ctx      r5 = pid',
+      ' 13  put      scratch[96] = r5',
+      ' 14  emit     scratch[40..104) printf fmt=0',
+      ' 15  end',
+    }, compile(s, function(e)
+      bpf.printf("%s %s %s %s %s\n", e.probe, bpf.ksym(e.args.fd), bpf.usym(e.args.count),
+        e.kstack, bpf.ustack(4))
+    end))
+  end)
+
+  it("print of a value and of a map, exit", function()
+    local m = s:map()
+    assert.are.equal(plan {
+      'plan nops=15 ctx_copy=0 sysmode=0 probe_id=0',
+      '  0  ctx      r0 = pid',
+      '  1  imm      r1 = 1',
+      '  2  put      scratch[0] = r0',
+      '  3  map_add  slot=0 key@0 r1',
+      '  4  comm     scratch[8..24)',
+      '  5  emit     scratch[0..24) printf fmt=0',
+      '  6  ctx      r0 = pid',
+      '  7  imm      r1 = 1',
+      '  8  add      r0 = r0 + r1',
+      '  9  put      scratch[8] = r0',
+      ' 10  emit     scratch[0..16) printf fmt=1',
+      ' 11  emit     scratch[0..8) print map=0',
+      ' 12  emit     scratch[0..8) exit',
+      ' 13  end',
+      ' 14  end',
+    }, compile(s, function(e)
+      m[e.pid] = bpf.count()
+      bpf.print(e.comm)
+      bpf.print(e.pid + 1)
+      bpf.print(m)
+      bpf.exit()
+    end))
+  end)
+
+  it("stacks as map keys: e.kstack, and bpf.ustack(n) with its pid", function()
+    local k, u = s:map(), s:map()
+    assert.are.equal(plan {
+      'plan nops=12 ctx_copy=0 sysmode=0 probe_id=0',
+      '  0  stack    r0 = kstack len=127',
+      '  1  imm      r1 = 1',
+      '  2  put      scratch[0] = r0',
+      '  3  map_add  slot=0 key@0 r1',
+      '  4  stack    r0 = ustack len=8',
+      '  5  imm      r1 = 1',
+      '  6  comm     scratch[0..16)',
+      '  7  put      scratch[16] = r0',
+      '  8  ctx      r2 = pid',
+      '  9  put      scratch[24] = r2',
+      ' 10  map_add  slot=1 key@0 r1',
+      ' 11  end',
+    }, compile(s, function(e)
+      k[e.kstack] = bpf.count()
+      u[{e.comm, bpf.ustack(8)}] = bpf.count()
+    end))
+  end)
+
+  it("not, == nil, `or` defaults and a local holding a map value", function()
+    local ts = s:map()
+    assert.are.equal(plan {
+      'plan nops=26 ctx_copy=0 sysmode=0 probe_id=0',
+      '  0  ctx      r0 = tid',
+      '  1  put      scratch[0] = r0',
+      '  2  map_read r0 = slot=0 key@0, r1 = present',
+      '  3  jz       r1 -> 9',
+      '  4  ctx      r0 = tid',
+      '  5  put      scratch[0] = r0',
+      '  6  map_read r0 = slot=0 key@0, r1 = present',
+      '  7  not      r0 = !r1',
+      '  8  jz       r0 -> 10',
+      '  9  end',
+      ' 10  ctx      r0 = pid',
+      ' 11  put      scratch[0] = r0',
+      ' 12  map_read r0 = slot=0 key@0, r1 = present',
+      ' 13  jz       r1 -> 16',
+      ' 14  imm      r1 = 1',
+      ' 15  jmp      -> 21',
+      ' 16  ctx      r2 = tid',
+      ' 17  put      scratch[0] = r2',
+      ' 18  map_read r2 = slot=0 key@0, r3 = present',
+      ' 19  mov      r0 = r2',
+      ' 20  mov      r1 = r3',
+      ' 21  jnz      r1 -> 23',
+      ' 22  imm      r0 = 0',
+      ' 23  put      scratch[8] = r0',
+      ' 24  emit     scratch[0..16) printf fmt=0',
+      ' 25  end',
+    }, compile(s, function(e)
+      if not ts[e.tid] or ts[e.tid] == nil then return end
+      local t = ts[e.pid] or ts[e.tid] or 0
+      bpf.print(t)
+    end))
+  end)
+
+  it("a local holding a map value keeps its presence", function()
+    local ts = s:map()
+    assert.are.equal(plan {
+      'plan nops=13 ctx_copy=0 sysmode=0 probe_id=0',
+      '  0  ctx      r0 = tid',
+      '  1  put      scratch[0] = r0',
+      '  2  map_read r0 = slot=0 key@0, r1 = present',
+      '  3  jz       r1 -> 9',
+      '  4  imm      r2 = 5',
+      '  5  gt       r2 = r0 > r2',
+      '  6  jz       r2 -> 9',
+      '  7  imm      r0 = 0',
+      '  8  imm      r1 = 0',
+      '  9  jz       r1 -> 12',
+      ' 10  put      scratch[8] = r0',
+      ' 11  emit     scratch[0..16) printf fmt=0',
+      ' 12  end',
+    }, compile(s, function(e)
+      local t = ts[e.tid]
+      if t ~= nil and t > 5 then t = nil end
+      if t then bpf.print(t) end
+    end))
+  end)
+end)
+
+-- What the listing does not show: the printf formats (argument types,
+-- offsets in the record, sizes), the map layouts the compiler fixes, and
+-- the uses_stacks/uses_records flags, through the standalone driver
+-- (spec/compiler/driver.c), built here with the compiler and format.c.
+describe("compiler formats and map layouts (driver)", function()
+  local H = require "spec.helper"
+  local dir, driver
+
+  setup(function()
+    dir = H.tmpdir()
+    driver = dir .. "/lbc_driver"
+    H.run(("cc -std=gnu11 -Iluabpf -Ibpf -o %s spec/compiler/driver.c luabpf/compiler/*.c " ..
+      "luabpf/runtime/format.c"):format(driver))
+  end)
+  teardown(function() if dir then os.execute("rm -rf " .. dir) end end)
+
+  -- compile lines first..last of `src` with upvalues `ups` (driver specs)
+  local function drive(src, first, last, ups)
+    local f = assert(io.open(dir .. "/h.lua", "w"))
+    f:write(src)
+    f:close()
+    return H.run(("%s %s/h.lua %d %d --field fd:16:8 --field count:32:8 %s"):format(
+      driver, dir, first, last, ups))
+  end
+
+  it("printf formats: types, offsets from the record start, sizes, length", function()
+    local out = drive([[
+local bpf, m = ...
+local f = function(e) bpf.printf("%s %d %s %s %s %s %s %s\n", e.comm, e.pid, "fd", e.probe, bpf.ksym(e.args.fd), bpf.usym(e.args.count), e.kstack, bpf.ustack(4)) end
+]], 2, 2, "bpf=module m=map:0")
+    assert.are.equal(plan {
+      'plan nops=20 ctx_copy=40 sysmode=0 probe_id=0',
+      '  0  ctx      r0 = pid',
+      '  1  ctx      r1 = probe',
+      '  2  field    r2 = ctx[16] len=8',
+      '  3  field    r3 = ctx[32] len=8',
+      '  4  stack    r4 = kstack len=127',
+      '  5  stack    r5 = ustack len=4',
+      '  6  comm     scratch[48..64)',
+      '  7  put      scratch[64] = r0',
+      '  8  strcpy   scratch[72..80) = pool[0] "fd"',
+      '  9  put      scratch[80] = r1',
+      ' 10  put      scratch[88] = r2',
+      ' 11  put      scratch[96] = r3',
+      ' 12  ctx      r6 = pid',
+      ' 13  put      scratch[104] = r6',
+      ' 14  put      scratch[112] = r4',
+      ' 15  put      scratch[120] = r5',
+      ' 16  ctx      r6 = pid',
+      ' 17  put      scratch[128] = r6',
+      ' 18  emit     scratch[40..136) printf fmt=0',
+      ' 19  end',
+      'slots:',
+      'fmt 0 "%s %d %s %s %s %s %s %s\\n" len=96 str@8:16 int@24:8 str@32:8 probe@40:8 ' ..
+        'ksym@48:8 usym@56:16 kstack@72:8 ustack@80:16',
+      'uses stacks records',
+    }, out)
+  end)
+
+  it("print: %d / %s formats, shared when identical; print(m) and exit need no format", function()
+    local out = drive([[
+local bpf, m = ...
+local f = function(e) bpf.print(e.pid); bpf.print(e.comm); bpf.print(e.tid); bpf.print(m); bpf.exit() end
+]], 2, 2, "bpf=module m=map:3")
+    assert.are.equal(plan {
+      'plan nops=12 ctx_copy=0 sysmode=0 probe_id=0',
+      '  0  ctx      r0 = pid',
+      '  1  put      scratch[8] = r0',
+      '  2  emit     scratch[0..16) printf fmt=0',
+      '  3  comm     scratch[8..24)',
+      '  4  emit     scratch[0..24) printf fmt=1',
+      '  5  ctx      r0 = tid',
+      '  6  put      scratch[8] = r0',
+      '  7  emit     scratch[0..16) printf fmt=0',
+      '  8  emit     scratch[0..8) print map=3',
+      '  9  emit     scratch[0..8) exit',
+      ' 10  end',
+      ' 11  end',
+      'slots:',
+      'fmt 0 "%d\\n" len=16 int@8:8',
+      'fmt 1 "%s\\n" len=24 str@8:16',
+      'uses records',
+    }, out)
+  end)
+
+  it("map layouts: plain values, aggregates, hist, lhist, stack keys", function()
+    local out = drive([[
+local bpf, a, b, c, d, e2, f, g, h = ...
+local fn = function(e) a[e.pid] = e.nsecs; b[e.comm] = bpf.min(e.pid); c[e.comm] = bpf.max(e.pid); d[e.comm] = bpf.avg(e.pid); e2[e.comm] = bpf.stats(e.pid); f[e.kstack] = bpf.hist(e.pid); g[e.ustack] = bpf.lhist(e.pid, 10, 100, 20); h[1] = bpf.count() end
+]], 2, 2, "bpf=module a=map:0 b=map:1 c=map:2 d=map:3 e2=map:4 f=map:5 g=map:6 h=map:7")
+    local maps = {}
+    for line in out:gmatch("map %d[^\n]*") do maps[#maps + 1] = line end
+    assert.are.same({
+      'map 0 @a keys=int:8 key_size=8 value_size=8 valkind=2 percpu=0',
+      'map 1 @b keys=str:16 key_size=16 value_size=16 valkind=3 percpu=1',
+      'map 2 @c keys=str:16 key_size=16 value_size=16 valkind=4 percpu=1',
+      'map 3 @d keys=str:16 key_size=16 value_size=16 valkind=5 percpu=1',
+      'map 4 @e2 keys=str:16 key_size=16 value_size=16 valkind=6 percpu=1',
+      'map 5 @f keys=kstack:8 key_size=8 value_size=528 valkind=7 percpu=1',
+      'map 6 @g keys=ustack:16 key_size=16 value_size=48 valkind=8 percpu=1 lhist=10,100,20',
+      'map 7 @h keys=int:8 key_size=8 value_size=8 valkind=1 percpu=1',
+    }, maps)
+    assert.matches("uses stacks\n", out, 1, true)
+  end)
 end)

@@ -197,11 +197,13 @@ static void print_(struct lbc *C, int call)
 	if (!a || N(a)->next)
 		lbc_error(C, N(call)->tok, "use bpf.printf for several values",
 			  "bpf.print() takes one value");
-	struct val v = lbc_expr(C, a);
-	C->curtok = N(call)->tok;
-	if (v.t == T_MAP) {
-		emit8(C, LB_REC_PRINT, v.map);
-		return;
+	if (N(a)->k == X_NAME) {
+		struct val v = lbc_name(C, a); /* no code */
+		if (v.t == T_MAP) {
+			C->curtok = N(call)->tok;
+			emit8(C, LB_REC_PRINT, v.map);
+			return;
+		}
 	}
 	evalarg(C, a, &arg);
 	if (arg.type == LB_ARG_INT)
