@@ -10,11 +10,18 @@
 #include "compiler/compiler.h"
 
 /* Check fmt against the argument types: conversions %d %i %u %x %X %o
- * %c %s %p %% with flags "-+ #0", width, precision, and bpftrace's length
- * modifiers (hh h l ll z j t: accepted, values are 64-bit anyway); %s
- * takes strings, stacks, symbols and probe names, the others integers.
- * Too few or too many arguments, %n, '*' widths, unknown conversions:
- * -1 with a message naming the conversion (1-based) in err. */
+ * %c %s %p %% with flags "-+ #0", width and precision (at most 1000),
+ * and the length modifiers hh h l ll z j t. Values are 64-bit: %d %i
+ * signed, %u %x %X %o unsigned, with or without l/ll/j/z/t; hh and h
+ * cut the value to a char or short as C (and bpftrace) do. %c prints the
+ * low byte, %p like glibc (0x1000, 0 as "(nil)"), %% a '%'. %s takes
+ * strings, stacks, symbols and probe names, the others integers.
+ * Too few or too many arguments, %n, '*' widths, '$', unknown
+ * conversions, a '%' at the end: -1 with a message in err naming the
+ * conversion (1-based) as written, e.g.
+ *   printf: conversion 2 (%s) needs a string, got an integer
+ *   printf: conversion 1 (%n): %n is not supported
+ *   printf: 3 conversions but 2 arguments */
 int lb_fmt_check(const char *fmt, const __u8 *types, int nargs, char *err, size_t errlen);
 
 /* Text for arguments that need the session (stacks, symbols, probes). */
@@ -25,13 +32,13 @@ struct lb_render {
 	size_t (*text)(void *ud, int type, const void *arg, char *buf, size_t len);
 };
 
-/* Render one LB_REC_PRINTF record with its checked format into a growing
- * buffer *out (malloc'd, *outlen bytes used, NUL terminated). 0 or -1
- * (out of memory, record shorter than f->len). */
+/* Render one LB_REC_PRINTF record with its checked format, appending to
+ * a growing buffer *out (malloc'd or NULL, *outlen bytes used, NUL
+ * terminated; set *outlen = 0 to start over). 0, or -1 (out of memory,
+ * record shorter than f->len, format not checked) with *out unchanged.
+ * Strings end at their first NUL or their size; r may be NULL (other
+ * %s arguments then print as hex). */
 int lb_fmt_render(const struct lb_fmt *f, const void *rec, size_t reclen,
 		  const struct lb_render *r, char **out, size_t *outlen);
-
-/* Decode the C escapes of a printf format as Lua already did: nothing to
- * do; kept here so that the compiler and runtime agree on "%%". */
 
 #endif

@@ -1,0 +1,833 @@
+/* Kernel and user symbols, and stacks laid out like bpftrace 0.17's.
+ *
+ * Kernel: /proc/kallsyms, text symbols only (like bcc), read once per
+ * lb_syms on first use, sorted; an address belongs to the nearest symbol
+ * at or below it.
+ * User: per pid the file mappings of /proc/PID/maps (re-read, at
+ * most once per call, when an address is outside all of them); per ELF
+ * file (device, inode, mtime, size) its sized function and object
+ * symbols: .symtab, else the .symtab of its separate debug file
+ * (/usr/lib/debug/.build-id/xx/yyyy.debug or .gnu_debuglink), else
+ * .dynsym. A runtime address becomes a file offset through its mapping,
+ * then an ELF virtual address through the PT_LOAD segment holding that
+ * offset (PIE, shared libraries, non-PIE and static executables alike).
+ * Files are opened through /proc/PID/map_files, then /proc/PID/root, then
+ * the path itself, checked against the mapping's inode.
+ * Unknown addresses print as bpftrace prints them: "0x7f..." ("0" for 0).
+ * Everything is bounded and lives in struct lb_syms. */
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <bpf/bpf.h>
+#include "symbols.h"
+#include "../../bpf/plan.h"
+
+#define SYMS_PROCS 64        /* processes whose maps are kept */
+#define SYMS_FILES 64        /* ELF files whose symbols are kept */
+#define SYMS_MAPS 16384      /* file mappings per process */
+#define SYMS_PER_FILE (1u << 22)
+#define SYMS_NAMES_MAX (256u << 20) /* bytes of names per table */
+#define SYMS_SEGS 32         /* PT_LOAD segments per file */
+#define SYMS_WALK 64         /* symbols tried below an address (nesting) */
+#define SYMS_PATH 4096
+
+struct sym {
+	uint64_t start, size;
+	uint32_t name; /* offset in names */
+	uint32_t rank; /* lower wins among symbols at one address */
+};
+
+struct symtab {
+	struct sym *v;
+	uint64_t *maxend; /* maxend[i]: largest end of v[0..i] */
+	size_t n, cap;
+	char *names;
+	size_t nnames, capnames;
+};
+
+struct seg {
+	uint64_t off, vaddr, filesz;
+};
+
+struct elffile {
+	dev_t dev;
+	ino_t ino;
+	struct timespec mtime;
+	off_t fsize;
+	uint64_t serial; /* never reused: mappings remember it */
+	uint64_t used;   /* LRU clock */
+	int etype;
+	int nsegs;
+	struct seg segs[SYMS_SEGS];
+	struct symtab tab;
+};
+
+struct umap {
+	uint64_t start, end, off, ino;
+	char *path;
+	uint64_t file;  /* serial of its elffile, 0 not looked up yet */
+	int failed;     /* no symbols to be had from it */
+};
+
+struct proc {
+	pid_t pid;
+	uint64_t used;
+	uint64_t gen; /* call that last read its maps */
+	struct umap *maps;
+	int nmaps;
+};
+
+struct lb_syms {
+	/* kernel */
+	int kloaded;
+	struct symtab k;
+	/* user */
+	struct proc procs[SYMS_PROCS];
+	int nprocs;
+	struct elffile *files[SYMS_FILES];
+	int nfiles;
+	uint64_t clock, gen, serial;
+	int elf_ok;
+};
+
+/* Symbol tables */
+
+static void tab_free(struct symtab *t)
+{
+	free(t->v);
+	free(t->maxend);
+	free(t->names);
+	memset(t, 0, sizeof *t);
+}
+
+static int tab_add(struct symtab *t, uint64_t start, uint64_t size, const char *name,
+		   uint32_t rank)
+{
+	size_t nl = strlen(name) + 1;
+
+	if (t->n >= SYMS_PER_FILE || t->nnames + nl > SYMS_NAMES_MAX)
+		return -1;
+	if (t->n == t->cap) {
+		size_t c = t->cap ? t->cap * 2 : 1024;
+		struct sym *nv = realloc(t->v, c * sizeof *nv);
+
+		if (!nv)
+			return -1;
+		t->v = nv;
+		t->cap = c;
+	}
+	if (t->nnames + nl > t->capnames) {
+		size_t c = t->capnames ? t->capnames : 16384;
+		char *nn;
+
+		while (c < t->nnames + nl)
+			c *= 2;
+		if (!(nn = realloc(t->names, c)))
+			return -1;
+		t->names = nn;
+		t->capnames = c;
+	}
+	memcpy(t->names + t->nnames, name, nl);
+	t->v[t->n].start = start;
+	t->v[t->n].size = size;
+	t->v[t->n].name = (uint32_t)t->nnames;
+	t->v[t->n].rank = rank;
+	t->nnames += nl;
+	t->n++;
+	return 0;
+}
+
+static int sym_cmp(const void *a, const void *b)
+{
+	const struct sym *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	return x->name < y->name ? -1 : x->name > y->name;
+}
+
+/* Sort; keep one symbol per address (the best ranked, then the first
+ * seen); compute maxend for sized look-ups. */
+static int tab_finish(struct symtab *t, int sized)
+{
+	size_t j = 0;
+
+	if (!t->n)
+		return 0;
+	qsort(t->v, t->n, sizeof *t->v, sym_cmp);
+	for (size_t i = 0; i < t->n; i++)
+		if (!j || t->v[i].start != t->v[j - 1].start)
+			t->v[j++] = t->v[i];
+	t->n = j;
+	if (sized) {
+		if (!(t->maxend = malloc(t->n * sizeof *t->maxend)))
+			return -1;
+		for (size_t i = 0; i < t->n; i++) {
+			uint64_t e = t->v[i].start + t->v[i].size;
+
+			t->maxend[i] = i && t->maxend[i - 1] > e ? t->maxend[i - 1] : e;
+		}
+	}
+	return 0;
+}
+
+/* Index of the last symbol starting at or below addr, or -1. */
+static long tab_below(const struct symtab *t, uint64_t addr)
+{
+	size_t lo = 0, hi = t->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (t->v[mid].start <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (long)lo - 1;
+}
+
+/* The sized symbol holding addr (innermost), or NULL. */
+static const struct sym *tab_find_sized(const struct symtab *t, uint64_t addr)
+{
+	long i = tab_below(t, addr);
+
+	for (int k = 0; i >= 0 && k < SYMS_WALK; i--, k++) {
+		if (t->maxend[i] <= addr)
+			break;
+		if (addr < t->v[i].start + t->v[i].size)
+			return &t->v[i];
+	}
+	return NULL;
+}
+
+/* Output */
+
+static size_t put_hex(uint64_t addr, char *buf, size_t len)
+{
+	int n;
+
+	if (!len)
+		return 0;
+	/* like C++'s ostream << (void *)addr, which bpftrace uses */
+	n = addr ? snprintf(buf, len, "0x%llx", (unsigned long long)addr)
+		 : snprintf(buf, len, "0");
+	return n < 0 ? 0 : strnlen(buf, len - 1);
+}
+
+static size_t put_sym(const char *name, uint64_t off, int with_offset, char *buf, size_t len)
+{
+	int n;
+
+	if (!len)
+		return 0;
+	n = with_offset ? snprintf(buf, len, "%s+%llu", name, (unsigned long long)off)
+			: snprintf(buf, len, "%s", name);
+	return n < 0 ? 0 : strnlen(buf, len - 1);
+}
+
+/* Kernel */
+
+static int ktype_text(char t)
+{
+	/* bcc skips data symbols (b B d D r R) and so resolves only code */
+	return t == 't' || t == 'T' || t == 'w' || t == 'W';
+}
+
+static void kload(struct lb_syms *s)
+{
+	FILE *f;
+	char *line = NULL;
+	size_t cap = 0;
+	uint32_t order = 0;
+
+	s->kloaded = 1;
+	if (!(f = fopen("/proc/kallsyms", "re")))
+		return;
+	while (getline(&line, &cap, f) > 0) {
+		char *end, *name, *nl;
+		unsigned long long a = strtoull(line, &end, 16);
+
+		if (end == line || end[0] != ' ' || !end[1] || end[2] != ' ')
+			continue;
+		if (!a || !ktype_text(end[1]))
+			continue;
+		name = end + 3;
+		nl = name + strcspn(name, "\t\n ");
+		*nl = 0;
+		if (!*name)
+			continue;
+		if (tab_add(&s->k, a, 0, name, order++))
+			break;
+	}
+	free(line);
+	fclose(f);
+	if (tab_finish(&s->k, 0))
+		tab_free(&s->k);
+}
+
+size_t lb_ksym(struct lb_syms *s, uint64_t addr, int with_offset, char *buf, size_t len)
+{
+	long i;
+
+	if (!s)
+		return put_hex(addr, buf, len);
+	if (!s->kloaded)
+		kload(s);
+	i = tab_below(&s->k, addr);
+	if (i < 0 || !addr)
+		return put_hex(addr, buf, len);
+	return put_sym(s->k.names + s->k.v[i].name, addr - s->k.v[i].start, with_offset, buf,
+		       len);
+}
+
+/* ELF files */
+
+static void elffile_free(struct elffile *f)
+{
+	if (!f)
+		return;
+	tab_free(&f->tab);
+	free(f);
+}
+
+static uint32_t sym_rank(const GElf_Sym *sym)
+{
+	int t = GELF_ST_TYPE(sym->st_info), b = GELF_ST_BIND(sym->st_info);
+	uint32_t r = t == STT_FUNC || t == STT_GNU_IFUNC ? 0 : 4;
+
+	r += b == STB_GLOBAL ? 0 : b == STB_WEAK ? 1 : 2;
+	return r;
+}
+
+/* Add the sized symbols of section type want (SHT_SYMTAB/SHT_DYNSYM).
+ * Returns how many were added, -1 on error. */
+static long read_symbols(Elf *e, Elf32_Word want, struct symtab *t, uint32_t *order)
+{
+	Elf_Scn *scn = NULL;
+	long added = 0;
+
+	while ((scn = elf_nextscn(e, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+		size_t n;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != want || !sh.sh_entsize)
+			continue;
+		if (!(d = elf_getdata(scn, NULL)))
+			continue;
+		n = sh.sh_size / sh.sh_entsize;
+		for (size_t i = 1; i < n; i++) {
+			GElf_Sym sym;
+			const char *name;
+			int type;
+
+			if (!gelf_getsym(d, (int)i, &sym))
+				break;
+			type = GELF_ST_TYPE(sym.st_info);
+			if (type != STT_FUNC && type != STT_GNU_IFUNC && type != STT_OBJECT &&
+			    type != STT_NOTYPE)
+				continue;
+			if (!sym.st_size || sym.st_shndx == SHN_UNDEF || sym.st_shndx == SHN_ABS ||
+			    sym.st_shndx == SHN_COMMON)
+				continue;
+			name = elf_strptr(e, sh.sh_link, sym.st_name);
+			if (!name || !*name)
+				continue;
+			if (tab_add(t, sym.st_value, sym.st_size, name,
+				    (sym_rank(&sym) << 24) | (*order & 0xffffff)))
+				return -1;
+			(*order)++;
+			added++;
+		}
+	}
+	return added;
+}
+
+static int has_section(Elf *e, Elf32_Word want)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	while ((scn = elf_nextscn(e, scn)))
+		if (gelf_getshdr(scn, &sh) && sh.sh_type == want)
+			return 1;
+	return 0;
+}
+
+/* The contents of the section called name, or NULL. */
+static Elf_Data *section_named(Elf *e, const char *name, GElf_Shdr *shp)
+{
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+
+	if (elf_getshdrstrndx(e, &shstrndx))
+		return NULL;
+	while ((scn = elf_nextscn(e, scn))) {
+		const char *n;
+
+		if (!gelf_getshdr(scn, shp))
+			continue;
+		n = elf_strptr(e, shstrndx, shp->sh_name);
+		if (n && !strcmp(n, name))
+			return elf_getdata(scn, NULL);
+	}
+	return NULL;
+}
+
+/* The GNU build id as lower-case hex, or "" */
+static void build_id(Elf *e, char *hex, size_t len)
+{
+	Elf_Scn *scn = NULL;
+
+	hex[0] = 0;
+	while ((scn = elf_nextscn(e, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+		size_t off = 0, noff, doff;
+		GElf_Nhdr nh;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
+			continue;
+		if (!(d = elf_getdata(scn, NULL)))
+			continue;
+		while ((off = gelf_getnote(d, off, &nh, &noff, &doff)) > 0) {
+			if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
+			    !memcmp((char *)d->d_buf + noff, "GNU", 4) && nh.n_descsz <= 64 &&
+			    nh.n_descsz * 2 + 1 <= len) {
+				const unsigned char *p = (unsigned char *)d->d_buf + doff;
+
+				for (size_t i = 0; i < nh.n_descsz; i++)
+					snprintf(hex + 2 * i, 3, "%02x", p[i]);
+				return;
+			}
+		}
+	}
+}
+
+static int open_checked(const char *path, ino_t want_ino)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || (want_ino && st.st_ino != want_ino)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Symbols from the separate debug file, found by build id or debuglink
+ * under root ("" or "/proc/PID/root"). */
+static long read_debug_file(Elf *e, const char *root, const char *path, struct symtab *t,
+			    uint32_t *order)
+{
+	char id[132], p[SYMS_PATH], dir[SYMS_PATH];
+	const char *cands[4];
+	char bufs[4][SYMS_PATH];
+	int nc = 0;
+	GElf_Shdr sh;
+	Elf_Data *d;
+	long got = -1;
+
+	build_id(e, id, sizeof id);
+	if (id[0] && id[1] && id[2] &&
+	    snprintf(bufs[nc], SYMS_PATH, "/usr/lib/debug/.build-id/%.2s/%s.debug", id, id + 2) <
+		    SYMS_PATH)
+		cands[nc] = bufs[nc], nc++;
+	d = section_named(e, ".gnu_debuglink", &sh);
+	if (d && d->d_buf && d->d_size > 1 && memchr(d->d_buf, 0, d->d_size)) {
+		const char *name = d->d_buf;
+		const char *slash = strrchr(path, '/');
+
+		if (!strchr(name, '/') && slash && (size_t)(slash - path) < sizeof dir) {
+			memcpy(dir, path, (size_t)(slash - path));
+			dir[slash - path] = 0;
+			if (snprintf(bufs[nc], SYMS_PATH, "/usr/lib/debug%s/%s", dir, name) <
+			    SYMS_PATH)
+				cands[nc] = bufs[nc], nc++;
+			if (snprintf(bufs[nc], SYMS_PATH, "%s/.debug/%s", dir, name) < SYMS_PATH)
+				cands[nc] = bufs[nc], nc++;
+		}
+	}
+	for (int i = 0; i < nc && got <= 0; i++) {
+		int fd;
+		Elf *de;
+
+		fd = -1;
+		if (snprintf(p, sizeof p, "%s%s", root, cands[i]) < (int)sizeof p)
+			fd = open_checked(p, 0);
+		if (fd < 0 && root[0])
+			fd = open_checked(cands[i], 0);
+		if (fd < 0)
+			continue;
+		if ((de = elf_begin(fd, ELF_C_READ_MMAP, NULL))) {
+			if (elf_kind(de) == ELF_K_ELF && has_section(de, SHT_SYMTAB))
+				got = read_symbols(de, SHT_SYMTAB, t, order);
+			elf_end(de);
+		}
+		close(fd);
+	}
+	return got;
+}
+
+/* Read the ELF file open on fd (path as the process sees it). */
+static struct elffile *elffile_load(int fd, const struct stat *st, const char *root,
+				    const char *path)
+{
+	struct elffile *f = calloc(1, sizeof *f);
+	Elf *e;
+	GElf_Ehdr eh;
+	size_t nph;
+	uint32_t order = 0;
+	long got = 0;
+
+	if (!f)
+		return NULL;
+	f->dev = st->st_dev;
+	f->ino = st->st_ino;
+	f->mtime = st->st_mtim;
+	f->fsize = st->st_size;
+	if (!(e = elf_begin(fd, ELF_C_READ_MMAP, NULL)))
+		goto fail;
+	if (elf_kind(e) != ELF_K_ELF || !gelf_getehdr(e, &eh) || elf_getphdrnum(e, &nph))
+		goto fail_elf;
+	f->etype = eh.e_type;
+	for (size_t i = 0; i < nph && f->nsegs < SYMS_SEGS; i++) {
+		GElf_Phdr ph;
+
+		if (!gelf_getphdr(e, (int)i, &ph) || ph.p_type != PT_LOAD)
+			continue;
+		f->segs[f->nsegs].off = ph.p_offset;
+		f->segs[f->nsegs].vaddr = ph.p_vaddr;
+		f->segs[f->nsegs].filesz = ph.p_filesz;
+		f->nsegs++;
+	}
+	if (has_section(e, SHT_SYMTAB))
+		got = read_symbols(e, SHT_SYMTAB, &f->tab, &order);
+	else
+		got = read_debug_file(e, root, path, &f->tab, &order);
+	if (got <= 0) {
+		tab_free(&f->tab);
+		order = 0;
+		got = read_symbols(e, SHT_DYNSYM, &f->tab, &order);
+	}
+	if (got < 0 || tab_finish(&f->tab, 1))
+		tab_free(&f->tab);
+	elf_end(e);
+	return f;
+fail_elf:
+	elf_end(e);
+fail:
+	free(f);
+	return NULL;
+}
+
+static struct elffile *file_by_serial(struct lb_syms *s, uint64_t serial)
+{
+	for (int i = 0; i < s->nfiles; i++)
+		if (s->files[i]->serial == serial) {
+			s->files[i]->used = ++s->clock;
+			return s->files[i];
+		}
+	return NULL;
+}
+
+/* Find or load the symbols of mapping m of process pid. */
+static struct elffile *map_file(struct lb_syms *s, pid_t pid, struct umap *m)
+{
+	char p[SYMS_PATH], root[64];
+	int fd = -1, slot;
+	struct stat st;
+	struct elffile *f;
+
+	if (m->failed)
+		return NULL;
+	if (m->file && (f = file_by_serial(s, m->file)))
+		return f;
+	snprintf(root, sizeof root, "/proc/%d/root", (int)pid);
+	snprintf(p, sizeof p, "/proc/%d/map_files/%llx-%llx", (int)pid,
+		 (unsigned long long)m->start, (unsigned long long)m->end);
+	fd = open_checked(p, (ino_t)m->ino);
+	if (fd < 0 && snprintf(p, sizeof p, "%s%s", root, m->path) < (int)sizeof p)
+		fd = open_checked(p, (ino_t)m->ino);
+	if (fd < 0)
+		fd = open_checked(m->path, (ino_t)m->ino);
+	if (fd < 0 || fstat(fd, &st)) {
+		if (fd >= 0)
+			close(fd);
+		m->failed = 1;
+		return NULL;
+	}
+	for (int i = 0; i < s->nfiles; i++) {
+		f = s->files[i];
+		if (f->dev == st.st_dev && f->ino == st.st_ino && f->fsize == st.st_size &&
+		    f->mtime.tv_sec == st.st_mtim.tv_sec && f->mtime.tv_nsec == st.st_mtim.tv_nsec) {
+			close(fd);
+			f->used = ++s->clock;
+			m->file = f->serial;
+			return f;
+		}
+	}
+	f = elffile_load(fd, &st, root, m->path);
+	close(fd);
+	if (!f) {
+		m->failed = 1;
+		return NULL;
+	}
+	f->serial = ++s->serial;
+	f->used = ++s->clock;
+	if (s->nfiles < SYMS_FILES) {
+		slot = s->nfiles++;
+	} else {
+		slot = 0;
+		for (int i = 1; i < s->nfiles; i++)
+			if (s->files[i]->used < s->files[slot]->used)
+				slot = i;
+		elffile_free(s->files[slot]);
+	}
+	s->files[slot] = f;
+	m->file = f->serial;
+	return f;
+}
+
+/* Processes */
+
+static void proc_clear(struct proc *p)
+{
+	for (int i = 0; i < p->nmaps; i++)
+		free(p->maps[i].path);
+	free(p->maps);
+	p->maps = NULL;
+	p->nmaps = 0;
+}
+
+/* (Re-)read the file mappings of p->pid (code and data). */
+static void proc_read(struct lb_syms *s, struct proc *p)
+{
+	char path[64];
+	FILE *f;
+	char *line = NULL;
+	size_t cap = 0;
+	struct umap *v = NULL;
+	int n = 0, c = 0;
+
+	proc_clear(p);
+	p->gen = s->gen;
+	snprintf(path, sizeof path, "/proc/%d/maps", (int)p->pid);
+	if (!(f = fopen(path, "re")))
+		return;
+	while (getline(&line, &cap, f) > 0 && n < SYMS_MAPS) {
+		unsigned long long start, end, off, ino;
+		char perms[8];
+		int pos = 0;
+		char *name, *nl;
+
+		if (sscanf(line, "%llx-%llx %7s %llx %*x:%*x %llu %n", &start, &end, perms, &off,
+			   &ino, &pos) < 5 || !pos)
+			continue;
+		if (!ino)
+			continue;
+		name = line + pos;
+		if (name[0] != '/')
+			continue;
+		if ((nl = strchr(name, '\n')))
+			*nl = 0;
+		if (n == c) {
+			int nc = c ? c * 2 : 16;
+			struct umap *nv = realloc(v, (size_t)nc * sizeof *nv);
+
+			if (!nv)
+				break;
+			v = nv;
+			c = nc;
+		}
+		memset(&v[n], 0, sizeof v[n]);
+		v[n].start = start;
+		v[n].end = end;
+		v[n].off = off;
+		v[n].ino = ino;
+		if (!(v[n].path = strdup(name)))
+			break;
+		n++;
+	}
+	free(line);
+	fclose(f);
+	p->maps = v;
+	p->nmaps = n;
+}
+
+static struct proc *proc_get(struct lb_syms *s, pid_t pid)
+{
+	struct proc *p;
+	int slot;
+
+	for (int i = 0; i < s->nprocs; i++)
+		if (s->procs[i].pid == pid) {
+			s->procs[i].used = ++s->clock;
+			return &s->procs[i];
+		}
+	if (s->nprocs < SYMS_PROCS) {
+		slot = s->nprocs++;
+	} else {
+		slot = 0;
+		for (int i = 1; i < s->nprocs; i++)
+			if (s->procs[i].used < s->procs[slot].used)
+				slot = i;
+		proc_clear(&s->procs[slot]);
+	}
+	p = &s->procs[slot];
+	memset(p, 0, sizeof *p);
+	p->pid = pid;
+	p->used = ++s->clock;
+	proc_read(s, p);
+	return p;
+}
+
+static struct umap *proc_find(struct proc *p, uint64_t addr)
+{
+	for (int i = 0; i < p->nmaps; i++)
+		if (addr >= p->maps[i].start && addr < p->maps[i].end)
+			return &p->maps[i];
+	return NULL;
+}
+
+static size_t usym_lookup(struct lb_syms *s, pid_t pid, uint64_t addr, int with_offset,
+			  char *buf, size_t len)
+{
+	struct proc *p;
+	struct umap *m;
+	struct elffile *f;
+	const struct sym *sym;
+	uint64_t off, vaddr;
+	int seg = -1;
+
+	if (!addr || pid <= 0 || !s->elf_ok)
+		return put_hex(addr, buf, len);
+	p = proc_get(s, pid);
+	if (!(m = proc_find(p, addr)) && p->gen != s->gen) {
+		proc_read(s, p);
+		m = proc_find(p, addr);
+	}
+	if (!m || !(f = map_file(s, pid, m)) || !f->tab.n)
+		return put_hex(addr, buf, len);
+	off = addr - m->start + m->off;
+	for (int i = 0; i < f->nsegs; i++)
+		if (off >= f->segs[i].off && off - f->segs[i].off < f->segs[i].filesz) {
+			seg = i;
+			break;
+		}
+	if (seg >= 0)
+		vaddr = off - f->segs[seg].off + f->segs[seg].vaddr;
+	else
+		vaddr = f->etype == ET_EXEC ? addr : off;
+	if (!(sym = tab_find_sized(&f->tab, vaddr)))
+		return put_hex(addr, buf, len);
+	return put_sym(f->tab.names + sym->name, vaddr - sym->start, with_offset, buf, len);
+}
+
+size_t lb_usym(struct lb_syms *s, pid_t pid, uint64_t addr, int with_offset, char *buf,
+	       size_t len)
+{
+	if (!s)
+		return put_hex(addr, buf, len);
+	s->gen++;
+	return usym_lookup(s, pid, addr, with_offset, buf, len);
+}
+
+/* Stacks */
+
+size_t lb_stack_format(struct lb_syms *s, const uint64_t *ips, int n, pid_t pid, int user,
+		       int indent, char *buf, size_t len)
+{
+	size_t used = 0;
+	char sym[1024];
+
+	if (!len)
+		return 0;
+	buf[0] = 0;
+	if (indent < 0)
+		indent = 0;
+	if (indent > 64)
+		indent = 64;
+	if (s)
+		s->gen++;
+	if (len < 2)
+		return 0;
+	buf[used++] = '\n';
+	buf[used] = 0;
+	for (int i = 0; i < n && ips[i]; i++) {
+		size_t k = user ? (s ? usym_lookup(s, pid, ips[i], 1, sym, sizeof sym)
+				     : put_hex(ips[i], sym, sizeof sym))
+				: lb_ksym(s, ips[i], 1, sym, sizeof sym);
+
+		if (used + (size_t)indent + k + 2 > len)
+			break;
+		memset(buf + used, ' ', (size_t)indent);
+		used += (size_t)indent;
+		memcpy(buf + used, sym, k);
+		used += k;
+		buf[used++] = '\n';
+		buf[used] = 0;
+	}
+	return used;
+}
+
+size_t lb_stack_text_indent(struct lb_syms *s, int stack_fd, uint64_t value, pid_t pid,
+			    int user, int indent, char *buf, size_t len)
+{
+	uint32_t id = (uint32_t)value;
+	uint64_t frames = value >> 32;
+	uint64_t ips[LB_STACK_DEPTH];
+
+	if (len)
+		buf[0] = 0;
+	if (id == 0xffffffffu || stack_fd < 0)
+		return 0;
+	memset(ips, 0, sizeof ips);
+	if (bpf_map_lookup_elem(stack_fd, &id, ips))
+		return 0; /* bpftrace prints nothing for a stack it cannot read */
+	if (!frames || frames > LB_STACK_DEPTH)
+		frames = LB_STACK_DEPTH;
+	return lb_stack_format(s, ips, (int)frames, pid, user, indent, buf, len);
+}
+
+size_t lb_stack_text(struct lb_syms *s, int stack_fd, uint64_t value, pid_t pid, int user,
+		     char *buf, size_t len)
+{
+	return lb_stack_text_indent(s, stack_fd, value, pid, user, 8, buf, len);
+}
+
+/* Life */
+
+struct lb_syms *lb_syms_new(void)
+{
+	struct lb_syms *s = calloc(1, sizeof *s);
+
+	if (!s)
+		return NULL;
+	s->elf_ok = elf_version(EV_CURRENT) != EV_NONE;
+	return s;
+}
+
+void lb_syms_free(struct lb_syms *s)
+{
+	if (!s)
+		return;
+	tab_free(&s->k);
+	for (int i = 0; i < s->nprocs; i++)
+		proc_clear(&s->procs[i]);
+	for (int i = 0; i < s->nfiles; i++)
+		elffile_free(s->files[i]);
+	free(s);
+}
