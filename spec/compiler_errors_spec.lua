@@ -3,11 +3,10 @@
 -- then maps left unchanged by a failed compile, then hostile inputs.
 -- Unreachable from Lua, so not here: "out of memory", "internal: ...",
 -- "handler too complex" (the node budget covers every construct), "map
--- '%s' holds a different kind of value" (one value kind today), "map '%s'
--- keeps strings of at most %d bytes here; e.comm needs %d" (string keys
--- are at least 16 bytes), "string constant too long (the plan holds ...)"
--- (keys are checked first) and "unknown builtin %s" (only count and sum are
--- marked builtins).
+-- '%s' keeps strings of at most %d bytes here; e.comm needs %d" (string
+-- keys are at least 16 bytes), "string constant too long (the plan holds
+-- ...)" (keys and printf arguments are checked first) and "unknown builtin
+-- %s" (only the names the compiler knows are marked builtins).
 local bpf = require "luabpf"
 
 local PROBE = "tracepoint:syscalls:sys_enter_write"
@@ -812,6 +811,202 @@ return function(e)
   end)
   it("the string pool is full", function()
     assert.are.equal(fmt(4, 5, "string constants do not fit in the plan's 256-byte pool", '  n["' .. string.rep("b", 200) .. '"] = bpf.count()'), body_err('  m["' .. string.rep("a", 200) .. '"] = bpf.count()\n  n["' .. string.rep("b", 200) .. '"] = bpf.count()'))
+  end)
+
+  -- maps of values, aggregations, printf/print/exit, stacks and symbols
+  it("a map of plain values cannot hold aggregates (kinds named)", function()
+    assert.are.equal([==[
+t.lua:4:4: map 'm' holds plain values elsewhere; it cannot also hold count/sum aggregates
+  m[2] = bpf.count()
+   ^]==], body_err("  m[1] = 1\n  m[2] = bpf.count()"))
+  end)
+  it("a map of aggregates cannot hold plain values", function()
+    assert.are.equal([==[
+t.lua:4:4: map 'm' holds hist() aggregates elsewhere; it cannot also hold plain values
+  m[2] = 3
+   ^]==], body_err("  m[1] = bpf.hist(e.pid)\n  m[2] = 3"))
+  end)
+  it("lhist() parameters differ from another use", function()
+    assert.are.equal([==[
+t.lua:4:4: map 'm' is an lhist(x, 0, 10, 1) elsewhere, not lhist(x, 0, 10, 2)
+  m[2] = bpf.lhist(e.pid, 0, 10, 2)
+   ^
+hint: every lhist() into one map needs the same min, max and step]==], body_err("  m[1] = bpf.lhist(e.pid, 0, 10, 1)\n  m[2] = bpf.lhist(e.pid, 0, 10, 2)"))
+  end)
+  it("lhist() parameters must be constants", function()
+    assert.are.equal([==[
+t.lua:3:36: lhist() step must be an integer constant
+  m[1] = bpf.lhist(e.pid, 0, 10, e.pid)
+                                   ^
+hint: e.g. bpf.lhist(x, 0, 100, 10)]==], body_err("  m[1] = bpf.lhist(e.pid, 0, 10, e.pid)"))
+  end)
+  it("lhist() step must be positive", function()
+    assert.are.equal([==[
+t.lua:3:34: lhist() step must be positive
+  m[1] = bpf.lhist(e.pid, 0, 10, 0)
+                                 ^]==], body_err("  m[1] = bpf.lhist(e.pid, 0, 10, 0)"))
+  end)
+  it("lhist() max must be greater than min", function()
+    assert.are.equal([==[
+t.lua:3:31: lhist() max must be greater than min
+  m[1] = bpf.lhist(e.pid, 10, 10, 1)
+                              ^]==], body_err("  m[1] = bpf.lhist(e.pid, 10, 10, 1)"))
+  end)
+  it("lhist() bucket limit", function()
+    assert.are.equal([==[
+t.lua:3:19: lhist() would need more than 1000 buckets
+  m[1] = bpf.lhist(e.pid, 0, 10000, 1)
+                  ^
+hint: use a larger step or a narrower range]==], body_err("  m[1] = bpf.lhist(e.pid, 0, 10000, 1)"))
+  end)
+  it("lhist() takes four arguments", function()
+    assert.are.equal([==[
+t.lua:3:19: lhist() takes four arguments: lhist(x, min, max, step)
+  m[1] = bpf.lhist(e.pid, 0, 10)
+                  ^]==], body_err("  m[1] = bpf.lhist(e.pid, 0, 10)"))
+  end)
+  it("min() takes one argument", function()
+    assert.are.equal([==[
+t.lua:3:17: min() takes one argument
+  m[1] = bpf.min()
+                ^]==], body_err("  m[1] = bpf.min()"))
+  end)
+  it("an aggregation takes a number", function()
+    assert.are.equal([==[
+t.lua:3:20: bpf.max() takes a number, not e.comm (a string)
+  m[1] = bpf.max(e.comm)
+                   ^]==], body_err("  m[1] = bpf.max(e.comm)"))
+  end)
+  it("`or` after a map value needs a number", function()
+    assert.are.equal([==[
+t.lua:3:27: `or` after a map value needs a number on its right, not a boolean
+  local x = m[1] or e.pid == 1
+                          ^
+hint: e.g. m[k] or 0]==], body_err("  local x = m[1] or e.pid == 1"))
+  end)
+  it("a local that is never nil cannot take a map value", function()
+    assert.are.equal([==[
+t.lua:4:8: local 'x' holds a number that is never nil; a map value may be missing
+  x = m[1]
+       ^
+hint: give it a default: m[k] or 0]==], body_err("  local x = 1\n  x = m[1]"))
+  end)
+  it("bpf.printf() needs a format", function()
+    assert.are.equal([==[
+t.lua:3:13: bpf.printf() needs a format
+  bpf.printf()
+            ^]==], body_err("  bpf.printf()"))
+  end)
+  it("the format must be a string constant", function()
+    assert.are.equal([==[
+t.lua:3:16: the format of bpf.printf must be a string constant, not a number
+  bpf.printf(e.pid)
+               ^
+hint: e.g. bpf.printf("%s %d\n", e.comm, e.pid)]==], body_err("  bpf.printf(e.pid)"))
+  end)
+  it("printf: the format checked against the arguments (count)", function()
+    assert.are.equal([==[
+t.lua:3:14: printf: 2 conversions but 1 argument
+  bpf.printf("%d %s\n", e.pid)
+             ^]==], body_err("  bpf.printf(\"%d %s\\n\", e.pid)"))
+  end)
+  it("printf: the format checked against the arguments (types)", function()
+    assert.are.equal([==[
+t.lua:3:14: printf: conversion 1 (%d) needs an integer, got a string
+  bpf.printf("%d\n", e.comm)
+             ^]==], body_err("  bpf.printf(\"%d\\n\", e.comm)"))
+  end)
+  it("the format contains a NUL byte", function()
+    assert.are.equal([==[
+t.lua:3:14: the format contains a NUL byte
+  bpf.printf("a\0b")
+             ^]==], body_err("  bpf.printf(\"a\\0b\")"))
+  end)
+  it("format too long", function()
+    assert.are.equal(fmt(3, 14, "format too long: 600 bytes (at most 511)", ("  bpf.printf(\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\")"):match("[^\n]*$")), body_err("  bpf.printf(\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\")"))
+  end)
+  it("at most 16 printf arguments", function()
+    assert.are.equal([==[
+t.lua:3:59: bpf.printf takes at most 16 arguments after the format
+  bpf.printf("%d", 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17)
+                                                          ^]==], body_err("  bpf.printf(\"%d\", 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17)"))
+  end)
+  it("cannot printf a map", function()
+    assert.are.equal([==[
+t.lua:3:22: cannot printf a map
+  bpf.printf("%d\n", m)
+                     ^
+hint: bpf.print(m) prints a whole map]==], body_err("  bpf.printf(\"%d\\n\", m)"))
+  end)
+  it("cannot print a boolean", function()
+    assert.are.equal([==[
+t.lua:3:28: cannot print a boolean
+  bpf.printf("%d\n", e.pid == 1)
+                           ^]==], body_err("  bpf.printf(\"%d\\n\", e.pid == 1)"))
+  end)
+  it("printf record too large", function()
+    assert.are.equal(fmt(3, 13, "printf record too large: 1256 bytes, more than LB_SCRATCH (1024)", ("  bpf.printf(\"%s%s%s%s%s%s\", \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\", \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\", \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\", \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\", \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\", \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\")"):match("[^\n]*$")), body_err("  bpf.printf(\"%s%s%s%s%s%s\", \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\", \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\", \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\", \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\", \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\", \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\")"))
+  end)
+  it("too many printf formats in one handler", function()
+    assert.are.equal([==[
+t.lua:19:13: too many printf formats in one handler (at most 16)
+  bpf.printf("17\n")
+            ^
+hint: split the work over several handlers]==], body_err("  bpf.printf(\"1\\n\")\n  bpf.printf(\"2\\n\")\n  bpf.printf(\"3\\n\")\n  bpf.printf(\"4\\n\")\n  bpf.printf(\"5\\n\")\n  bpf.printf(\"6\\n\")\n  bpf.printf(\"7\\n\")\n  bpf.printf(\"8\\n\")\n  bpf.printf(\"9\\n\")\n  bpf.printf(\"10\\n\")\n  bpf.printf(\"11\\n\")\n  bpf.printf(\"12\\n\")\n  bpf.printf(\"13\\n\")\n  bpf.printf(\"14\\n\")\n  bpf.printf(\"15\\n\")\n  bpf.printf(\"16\\n\")\n  bpf.printf(\"17\\n\")"))
+  end)
+  it("bpf.print() takes one value", function()
+    assert.are.equal([==[
+t.lua:3:12: bpf.print() takes one value
+  bpf.print(e.pid, e.tid)
+           ^
+hint: use bpf.printf for several values]==], body_err("  bpf.print(e.pid, e.tid)"))
+  end)
+  it("bpf.exit() takes no arguments", function()
+    assert.are.equal([==[
+t.lua:3:11: bpf.exit() takes no arguments
+  bpf.exit(1)
+          ^]==], body_err("  bpf.exit(1)"))
+  end)
+  it("printf returns nothing", function()
+    assert.are.equal([==[
+t.lua:3:23: bpf.printf() returns nothing: call it as a statement
+  local x = bpf.printf("x")
+                      ^]==], body_err("  local x = bpf.printf(\"x\")"))
+  end)
+  it("aggregations only in map assignments (hint per builtin)", function()
+    assert.are.equal([==[
+t.lua:3:21: bpf.hist() can only be assigned to a map element
+  local x = bpf.hist(e.pid)
+                    ^
+hint: e.g. m[e.comm] = bpf.hist(x)]==], body_err("  local x = bpf.hist(e.pid)"))
+  end)
+  it("stack frame count", function()
+    assert.are.equal([==[
+t.lua:3:16: bpf.kstack(n) takes a frame count, an integer constant from 1 to 127
+  m[bpf.kstack(0)] = bpf.count()
+               ^
+hint: bpf.kstack() and bpf.ustack() keep all frames]==], body_err("  m[bpf.kstack(0)] = bpf.count()"))
+  end)
+  it("ksym() takes one argument", function()
+    assert.are.equal([==[
+t.lua:3:28: bpf.ksym() takes one argument, an address
+  bpf.printf("%s", bpf.ksym())
+                           ^]==], body_err("  bpf.printf(\"%s\", bpf.ksym())"))
+  end)
+  it("ksym() takes an address", function()
+    assert.are.equal([==[
+t.lua:3:33: bpf.ksym() takes an address (a number), not e.comm (a string)
+  bpf.printf("%s\n", bpf.ksym(e.comm))
+                                ^]==], body_err("  bpf.printf(\"%s\\n\", bpf.ksym(e.comm))"))
+  end)
+  it("a symbol cannot be a map key", function()
+    assert.are.equal([==[
+t.lua:3:13: a kernel symbol (bpf.ksym) cannot be a map key
+  m[bpf.ksym(e.pid)] = 1
+            ^]==], body_err("  m[bpf.ksym(e.pid)] = 1"))
+  end)
+  it("map key too large", function()
+    assert.are.equal(fmt(3, 4, "map key too large: 1040 bytes, more than LB_SCRATCH (1024)", ("  m[{\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\", \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\", \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\", \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\", \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}] = 1"):match("[^\n]*$")), body_err("  m[{\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\", \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\", \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\", \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\", \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}] = 1"))
   end)
 
   -- hostile inputs: a clear error, never a crash
