@@ -66,13 +66,18 @@ enum lb_opcode {
 	 * scratch[off]. */
 	LB_OP_MAP_READ,   /* r[dst] = value, or 0 if absent; r[a] = present (0/1) */
 	LB_OP_MAP_SET,    /* value = r[a] */
-	LB_OP_MAP_DELETE, /* delete the key */
+	LB_OP_MAP_DELETE, /* delete the key (any map kind: the compiler emits it
+	                     for m[k] = nil on aggregate maps too, and after a
+	                     JZ on the presence of x for m[k] = x when x is a
+	                     map read that may be missing) */
 	LB_OP_MAP_XADD,   /* value += r[a] atomically, inserting r[a] if absent */
 	/* More aggregations, per-CPU, map slot dst, key at scratch[off]: */
 	LB_OP_MAP_MIN,    /* {v, set}: v = min(v, r[a]) (value_size 16) */
 	LB_OP_MAP_MAX,    /* {v, set}: v = max(v, r[a]) */
 	LB_OP_MAP_AVG,    /* {count, sum}: count += 1, sum += r[a]: avg and stats */
-	LB_OP_MAP_BUCKET, /* u64[len]: value[min(r[a], len - 1)] += 1: hist, lhist */
+	LB_OP_MAP_BUCKET, /* u64[len]: value[min(r[a], len - 1)] += 1: hist, lhist
+	                     (len: LB_HIST_BUCKETS after LOG2; after LINEAR its
+	                     len, at most 1000 buckets) */
 	LB_OP_LOG2,       /* r[dst] = hist bucket of r[a]: 0 if < 0, 1 if 0,
 	                     else floor(log2(r[a])) + 2 */
 	LB_OP_LINEAR,     /* r[dst] = lhist bucket of r[a], min imm, step r[b],
@@ -80,8 +85,15 @@ enum lb_opcode {
 	                     min + (len - 2) * step, else (r[a] - min) / step + 1 */
 	/* Output through the session's ring buffer. */
 	LB_OP_EMIT,       /* record scratch[off .. off+len): its first 8 bytes
-	                     are set to imm (LB_REC_*, id) first; len % 8 == 0 */
-	LB_OP_STACK,      /* r[dst] = stack id | len << 32 (len: frames to show);
+	                     are set to imm (LB_REC_*, id) first; len % 8 == 0.
+	                     The compiler builds records in the key area (just
+	                     after the ctx copy), like keys: off + len <=
+	                     LB_SCRATCH and len < LB_SCRATCH. Printf arguments
+	                     follow the header in order, 8-byte aligned;
+	                     ustack/usym arguments and keys are {value, pid}
+	                     with the pid from LB_CTX_PID. */
+	LB_OP_STACK,      /* r[dst] = stack id | len << 32 (len: frames to show,
+	                     1..LB_STACK_DEPTH; e.kstack/e.ustack use all);
 	                     imm = 0 kernel or 1 user stack; id 0xffffffff when
 	                     the stack could not be taken */
 	LB_OP_NCODES

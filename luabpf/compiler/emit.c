@@ -116,8 +116,8 @@ static void record(struct lbc *C, int fmttok, const char *fmt, size_t fmtlen,
 	msg[0] = 0;
 	if (lb_fmt_check(f.fmt, f.type, nargs, msg, sizeof msg))
 		lbc_error(C, fmttok, NULL, "%s", msg[0] ? msg : "bad format");
-	if (off > LB_SCRATCH)
-		lbc_error(C, tok, NULL, "printf record too large: %d bytes, more than LB_SCRATCH (%d)",
+	if (off >= LB_SCRATCH) /* the template masks len with LB_SCRATCH - 1 */
+		lbc_error(C, tok, NULL, "printf record too large: %d bytes, LB_SCRATCH (%d) or more",
 			  off, LB_SCRATCH);
 	f.len = (__u16)off;
 	int id;

@@ -337,6 +337,7 @@ static int64_t lhist_arg(struct lbc *C, int n, const char *what)
 }
 
 #define LHIST_MAX 1000 /* buckets */
+_Static_assert(LHIST_MAX <= LB_ZEROS / 8, "lhist buckets must fit the template's zero value");
 
 /* m[key] = <update u>, with value node vnode (negated if neg) */
 static void update(struct lbc *C, const struct val *m, int target, int u, int vnode, int neg,
