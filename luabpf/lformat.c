@@ -13,14 +13,13 @@
 #include <string.h>
 #include <lua.h>
 #include <lauxlib.h>
+#include "lcore.h"
 #include "runtime/format.h"
 #include "runtime/symbols.h"
 
 #define SYMS_MT "luabpf.syms"
 #define SYMS_KEY "luabpf.syms.instance"
 #define STACK_TEXT_MAX (LB_STACK_DEPTH * 1100 + 2)
-
-void lb_open_format(lua_State *L);
 
 static const char *const type_names[] = {"int",    "str",  "probe", "kstack",
 					 "ustack", "ksym", "usym",  NULL};
@@ -36,10 +35,16 @@ static int get_types(lua_State *L, int idx, __u8 *types, int cap)
 	if (n < 0)
 		n = 0;
 	for (int i = 1; i <= n; i++) {
-		int t;
+		int t = 0;
+		const char *name;
 
 		lua_geti(L, idx, i);
-		t = luaL_checkoption(L, -1, NULL, type_names);
+		name = lua_tostring(L, -1);
+		while (name && type_names[t] && strcmp(type_names[t], name))
+			t++;
+		if (!name || !type_names[t])
+			luaL_error(L, "argument type %d: %s is not one of int str probe kstack"
+				      " ustack ksym usym", i, name ? name : luaL_typename(L, -1));
 		lua_pop(L, 1);
 		if (i <= cap)
 			types[i - 1] = (__u8)(LB_ARG_INT + t);

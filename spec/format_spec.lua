@@ -184,17 +184,27 @@ describe("fmt_check", function()
   end)
 
   it("rejects unknown type names", function()
-    assert.has_error(function() core.fmt_check("%d", { "float" }) end)
+    assert.has_error(function() core.fmt_check("%d", { "float" }) end,
+      "argument type 1: float is not one of int str probe kstack ustack ksym usym")
   end)
 end)
 
 -- Kernel symbols need root: /proc/kallsyms shows zeros to others.
-local kallsyms = {}
+-- Also the first run of text symbols sharing one address (aliases).
+local kallsyms, alias = {}, nil
 if H.is_root() then
+  local run = {}
   for line in io.lines("/proc/kallsyms") do
     local a, t, n = line:match("^(%x+) (%a) (%S+)")
     if n == "do_sys_openat2" or n == "vfs_read" then
       kallsyms[n] = math.tointeger(tonumber(a, 16))
+    end
+    if not alias and t and t:match("[tTwW]") and not a:match("^0+$") then
+      if run.a ~= a then
+        if #run > 1 then alias = { math.tointeger(tonumber(run.a, 16)), run } end
+        run = { a = a }
+      end
+      run[#run + 1] = n
     end
   end
 end
@@ -208,6 +218,12 @@ describe("ksym", function()
     assert.equal("do_sys_openat2", core.ksym(a + 17))
     assert.equal("do_sys_openat2+17", core.ksym(a + 17, true))
     assert.equal("vfs_read+5", core.ksym(kallsyms.vfs_read + 5, true))
+  end)
+
+  kit("picks the last listed of aliases, like bcc (bpftrace: __pi_memcpy+10)", function()
+    assert.truthy(alias, "no aliases in /proc/kallsyms")
+    local a, names = alias[1], alias[2]
+    assert.equal(names[#names], core.ksym(a))
   end)
 
   it("prints unknown addresses like bpftrace: hex, 0 as 0", function()

@@ -1,10 +1,12 @@
 /* Kernel and user symbols, and stacks laid out like bpftrace 0.17's.
  *
- * Kernel: /proc/kallsyms, text symbols only (like bcc), read once per
+ * Kernel: /proc/kallsyms, text symbols only (like bcc; of aliases, the
+ * last listed, like bcc), read once per
  * lb_syms on first use, sorted; an address belongs to the nearest symbol
  * at or below it.
  * User: per pid the file mappings of /proc/PID/maps (re-read, at
- * most once per call, when an address is outside all of them); per ELF
+ * most once per call, when an address is outside all of them and its page
+ * was not already outside them at the last read); per ELF
  * file (device, inode, mtime, size) its sized function and object
  * symbols: .symtab, else the .symtab of its separate debug file
  * (/usr/lib/debug/.build-id/xx/yyyy.debug or .gnu_debuglink), else
@@ -81,6 +83,10 @@ struct proc {
 	uint64_t gen; /* call that last read its maps */
 	struct umap *maps;
 	int nmaps;
+	/* the last pages found outside all mappings after a re-read: JIT
+	 * code and the like do not re-read the maps on every stack */
+	uint64_t missed[16];
+	unsigned nmissed;
 };
 
 struct lb_syms {
@@ -265,7 +271,9 @@ static void kload(struct lb_syms *s)
 		*nl = 0;
 		if (!*name)
 			continue;
-		if (tab_add(&s->k, a, 0, name, order++))
+		/* of aliases bcc (so bpftrace) shows the last one listed:
+		 * __pi_memcpy, not memcpy */
+		if (tab_add(&s->k, a, 0, name, UINT32_MAX - order++))
 			break;
 	}
 	free(line);
@@ -702,6 +710,14 @@ static struct umap *proc_find(struct proc *p, uint64_t addr)
 	return NULL;
 }
 
+static int proc_missed(const struct proc *p, uint64_t addr)
+{
+	for (unsigned i = 0; i < p->nmissed && i < 16; i++)
+		if (p->missed[i] == addr >> 12)
+			return 1;
+	return 0;
+}
+
 static size_t usym_lookup(struct lb_syms *s, pid_t pid, uint64_t addr, int with_offset,
 			  char *buf, size_t len)
 {
@@ -715,9 +731,10 @@ static size_t usym_lookup(struct lb_syms *s, pid_t pid, uint64_t addr, int with_
 	if (!addr || pid <= 0 || !s->elf_ok)
 		return put_hex(addr, buf, len);
 	p = proc_get(s, pid);
-	if (!(m = proc_find(p, addr)) && p->gen != s->gen) {
+	if (!(m = proc_find(p, addr)) && p->gen != s->gen && !proc_missed(p, addr)) {
 		proc_read(s, p);
-		m = proc_find(p, addr);
+		if (!(m = proc_find(p, addr)))
+			p->missed[p->nmissed++ % 16] = addr >> 12;
 	}
 	if (!m || !(f = map_file(s, pid, m)) || !f->tab.n)
 		return put_hex(addr, buf, len);
