@@ -14,6 +14,7 @@
 #include <lua.h>
 #include <lauxlib.h>
 #include "lcore.h"
+#include "lcore.h"
 #include "runtime/format.h"
 #include "runtime/symbols.h"
 
