@@ -283,6 +283,7 @@ int luaopen_luabpf_core(lua_State *L)
 	lua_setfield(L, LUA_REGISTRYINDEX, SOURCES);
 
 	luaL_newlib(L, functions);
+	lb_open_format(L);
 	lua_getfield(L, LUA_REGISTRYINDEX, MAP_METHODS);
 	lua_setfield(L, -2, "map_methods");
 	luaL_getmetatable(L, MAP_MT);

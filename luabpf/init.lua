@@ -235,6 +235,12 @@ function M.print(x, top, div)
 end
 core.mark(M.print, "print")
 
+-- Symbols: user-space functions, and builtins inside kernel handlers.
+M.ksym, M.usym = core.ksym, core.usym
+core.mark(M.ksym, "ksym")
+core.mark(M.usym, "usym")
+core.mark(M.exit, "exit")
+
 M.register_source = core.register_source
 M._core = core
 return M

@@ -30,4 +30,7 @@ extern const luaL_Reg lb_map_methods[];
 int lb_map_index(lua_State *L);
 int lb_map_newindex(lua_State *L);
 
+/* lformat.c: fmt_check, fmt_render, ksym, usym ... into the table on top */
+void lb_open_format(lua_State *L);
+
 #endif

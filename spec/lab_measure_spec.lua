@@ -87,9 +87,8 @@ describe("lab 1.5-1.7: measuring handlers #kernel", function()
   it("1.6 oncpu_nonroot.lua counts a busy non-root thread at 100 Hz", function()
     local comm, rootcomm = H.comm("lbspin"), H.comm("lbroot")
     local t = H.tracer("scripts/oncpu_nonroot.lua")
-    local root = H.spawn(H.bin .. "spin --ms 2000 --comm " .. rootcomm) -- as root: left out
+    H.run(H.bin .. "spin --ms 300 --comm " .. rootcomm) -- as root: left out
     H.run("setpriv --reuid=65534 --regid=65534 --clear-groups " .. H.bin .. "spin --ms 2000 --comm " .. comm)
-    H.finish(root)
     local rc, out = H.stop(t)
     assert.are.equal(0, rc)
     local n = 0
@@ -101,8 +100,13 @@ describe("lab 1.5-1.7: measuring handlers #kernel", function()
   it("1.7 close_stacks.lua counts close() calls per user stack", function()
     local comm = H.comm("lbk")
     local t = H.tracer("scripts/close_stacks.lua", comm)
-    H.run(H.bin .. "stacker --closes-a 30 --closes-b 12 --comm " .. comm)
+    -- the workload stays until the stacks are printed: user frames are
+    -- symbolized through its /proc/PID/maps
+    local w = H.workload(H.bin .. "stacker --hold --closes-a 30 --closes-b 12 --comm " .. comm)
+    H.wait_for(w, "out", "done\n")
     local rc, out = H.stop(t)
+    H.signal(w, "USR1")
+    H.finish(w)
     assert.are.equal(0, rc)
     local found = {}
     for stack, n in out:gmatch("@stacks%[(.-)%]: (%d+)\n") do

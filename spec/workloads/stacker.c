@@ -1,7 +1,7 @@
 /* stacker: system calls from known call paths, for stack specs.
  *
- * usage: stacker [--comm NAME] [--wait-signal] [--writes N] [--closes-a A]
- *                [--closes-b B] [--sleep-us U]
+ * usage: stacker [--comm NAME] [--wait-signal] [--hold] [--writes N]
+ *                [--closes-a A] [--closes-b B] [--sleep-us U]
  *
  * Prints "pid=<pid>" first. Then writes N times 64 bytes to /dev/null from
  * stacker_write (called through stacker_path_w), sleeping U microseconds
@@ -10,7 +10,9 @@
  * stacker_close. The syscalls are made with inline assembly inside the
  * named functions, and the file is built with frame pointers, so a user
  * stack taken in the kernel starts in stacker_close / stacker_write and
- * walks up through the path functions to main. */
+ * walks up through the path functions to main. With --hold it prints
+ * "done" after the calls and waits for SIGUSR1 before exiting, so that
+ * its mappings can still be read when the stacks are printed. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <signal.h>
@@ -21,7 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static long raw3(long nr, long a, long b, long c)
+static inline __attribute__((always_inline)) long raw3(long nr, long a, long b, long c)
 {
 	long ret;
 
@@ -30,12 +32,16 @@ static long raw3(long nr, long a, long b, long c)
 	return ret;
 }
 
-__attribute__((noinline)) long stacker_write(int fd, const char *buf)
+/* Built without optimisation so that even these leaf functions set up a
+ * frame (gcc 12 drops leaf frames at -O2 whatever the flags say). */
+#define LEAF __attribute__((noinline, optimize("O0")))
+
+LEAF long stacker_write(int fd, const char *buf)
 {
 	return raw3(1 /* write */, fd, (long)buf, 64);
 }
 
-__attribute__((noinline)) long stacker_close(int fd)
+LEAF long stacker_close(int fd)
 {
 	return raw3(3 /* close */, fd, 0, 0);
 }
@@ -67,7 +73,7 @@ __attribute__((noinline)) void stacker_path_b(int n)
 int main(int argc, char **argv)
 {
 	const char *comm = "stacker";
-	int writes = 0, a = 0, b = 0, sleep_us = 0, wait = 0, fd;
+	int writes = 0, a = 0, b = 0, sleep_us = 0, wait = 0, hold = 0, fd, sig;
 	sigset_t set;
 
 	for (int i = 1; i < argc; i++) {
@@ -79,6 +85,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--closes-b")) b = atoi(v), i++;
 		else if (!strcmp(argv[i], "--sleep-us")) sleep_us = atoi(v), i++;
 		else if (!strcmp(argv[i], "--wait-signal")) wait = 1;
+		else if (!strcmp(argv[i], "--hold")) hold = 1;
 		else {
 			fprintf(stderr, "stacker: unknown argument %s\n", argv[i]);
 			return 2;
@@ -92,13 +99,15 @@ int main(int argc, char **argv)
 	prctl(PR_SET_NAME, comm);
 	printf("pid=%d\n", getpid());
 	fflush(stdout);
-	if (wait) {
-		int sig;
-
+	if (wait)
 		sigwait(&set, &sig);
-	}
 	stacker_path_w(fd, writes, sleep_us);
 	stacker_path_a(a);
 	stacker_path_b(b);
+	if (hold) {
+		printf("done\n");
+		fflush(stdout);
+		sigwait(&set, &sig);
+	}
 	return 0;
 }
