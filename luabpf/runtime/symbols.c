@@ -41,8 +41,8 @@
 
 struct sym {
 	uint64_t start, size;
+	uint64_t rank; /* lower wins among symbols at one address */
 	uint32_t name; /* offset in names */
-	uint32_t rank; /* lower wins among symbols at one address */
 };
 
 struct symtab {
@@ -113,7 +113,7 @@ static void tab_free(struct symtab *t)
 }
 
 static int tab_add(struct symtab *t, uint64_t start, uint64_t size, const char *name,
-		   uint32_t rank)
+		   uint64_t rank)
 {
 	size_t nl = strlen(name) + 1;
 
@@ -307,13 +307,20 @@ static void elffile_free(struct elffile *f)
 	free(f);
 }
 
-static uint32_t sym_rank(const GElf_Sym *sym)
+/* Of aliases (one address, e.g. libc's open, open64, __open,
+ * __GI___libc_open), show functions before data, then global before weak
+ * before local, then the fewest leading underscores, then the shortest
+ * name, then the first listed: "open". (bcc picks whichever its unstable
+ * sort leaves last, __GI___libc_open for this one.) */
+static uint64_t sym_rank(const GElf_Sym *sym, const char *name, uint32_t order)
 {
 	int t = GELF_ST_TYPE(sym->st_info), b = GELF_ST_BIND(sym->st_info);
-	uint32_t r = t == STT_FUNC || t == STT_GNU_IFUNC ? 0 : 4;
+	uint64_t r = t == STT_FUNC || t == STT_GNU_IFUNC ? 0 : 4;
+	size_t us = strspn(name, "_"), len = strlen(name);
 
 	r += b == STB_GLOBAL ? 0 : b == STB_WEAK ? 1 : 2;
-	return r;
+	return r << 56 | (uint64_t)(us > 255 ? 255 : us) << 48 |
+	       (uint64_t)(len > 0xffff ? 0xffff : len) << 32 | order;
 }
 
 /* Add the sized symbols of section type want (SHT_SYMTAB/SHT_DYNSYM).
@@ -350,8 +357,7 @@ static long read_symbols(Elf *e, Elf32_Word want, struct symtab *t, uint32_t *or
 			name = elf_strptr(e, sh.sh_link, sym.st_name);
 			if (!name || !*name)
 				continue;
-			if (tab_add(t, sym.st_value, sym.st_size, name,
-				    (sym_rank(&sym) << 24) | (*order & 0xffffff)))
+			if (tab_add(t, sym.st_value, sym.st_size, name, sym_rank(&sym, name, *order)))
 				return -1;
 			(*order)++;
 			added++;
