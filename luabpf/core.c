@@ -139,6 +139,13 @@ static int l_session_watch_signals(lua_State *L)
 	return 0;
 }
 
+/* s:verbose(on): the whole verifier log of a refused program. */
+static int l_session_verbose(lua_State *L)
+{
+	lb_check_session(L, 1)->verbose = lua_toboolean(L, 2);
+	return 0;
+}
+
 /* s:capture(on): printf text is returned by poll instead of printed. */
 static int l_session_capture(lua_State *L)
 {
@@ -233,6 +240,7 @@ static const luaL_Reg session_methods[] = {
 	{"poll", l_session_poll},
 	{"watch_signals", l_session_watch_signals},
 	{"capture", l_session_capture},
+	{"verbose", l_session_verbose},
 	{"fd", l_session_fd},
 	{"compile", lb_l_compile},
 	{"start", l_session_start},

@@ -234,6 +234,7 @@ function M.print(x, top, div)
   end
 end
 core.mark(M.print, "print")
+core.mark(print, "print") -- Lua's print in a kernel handler means the same
 
 -- Symbols: user-space functions, and builtins inside kernel handlers.
 M.ksym, M.usym = core.ksym, core.usym

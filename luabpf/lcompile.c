@@ -74,14 +74,23 @@ static int resolve(void *ud, const char *name, int global, struct lbc_value *out
 			lua_pop(L, 1);
 			continue;
 		}
-		if (global) {
+		/* A global: raw look-ups down a chain of __index tables (the
+		 * runner's -e environment falls back to _G), never a call:
+		 * compiling runs no code. */
+		for (int depth = 0; global && depth < 8; depth++) {
 			if (!lua_istable(L, -1)) {
 				lua_pop(L, 1);
 				return 0;
 			}
 			lua_pushstring(L, name);
-			lua_rawget(L, -2); /* no metamethods: compiling runs no code */
-			lua_remove(L, -2);
+			lua_rawget(L, -2);
+			if (!lua_isnil(L, -1) || !lua_getmetatable(L, -2)) {
+				lua_remove(L, -2);
+				break;
+			}
+			lua_getfield(L, -1, "__index"); /* t, nil, mt, __index */
+			lua_replace(L, -4);
+			lua_pop(L, 2);
 		}
 		classify(L, -1, r->s, out);
 		lua_pop(L, 1); /* values stay alive: the closure or _ENV holds them */

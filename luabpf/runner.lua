@@ -8,6 +8,7 @@ usage: luabpf [options] SCRIPT [ARGS...]
        luabpf [options] -e 'CODE' [ARGS...]
 options:
   -e CODE   run CODE, with the luabpf functions as globals
+  -v        verbose: the whole verifier log when the kernel refuses a program
   -h        show this help
 SCRIPT's ARGS reach it as arg[1], arg[2], ...; Ctrl-C ends the run and
 prints the maps, as bpftrace does.]]
@@ -36,6 +37,9 @@ function runner.main(argv)
       code = argv[i + 1] or fail("-e needs code")
       i = i + 2
       break
+    elseif a == "-v" then
+      bpf.default_session().core:verbose(true)
+      i = i + 1
     elseif a == "-h" or a == "--help" then
       print(usage)
       return 0

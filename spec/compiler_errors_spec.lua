@@ -419,12 +419,12 @@ t.lua:3:11: cannot index a number
   end)
 
   -- calls
-  it("cannot call print", function()
+  it("cannot call io.write (Lua's print means bpf.print in a handler)", function()
     assert.are.equal([==[
-t.lua:3:3: cannot call print in a kernel handler
-  print(e.pid)
+t.lua:3:3: cannot call io.write in a kernel handler
+  io.write(e.pid)
   ^
-hint: print runs in user space; use bpf.printf or bpf.print here]==], body_err("  print(e.pid)"))
+hint: io.write runs in user space; use bpf.printf or bpf.print here]==], body_err("  io.write(e.pid)"))
   end)
   it("cannot call a user-space function", function()
     assert.are.equal([==[

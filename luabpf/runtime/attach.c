@@ -63,7 +63,8 @@ static void verifier_tail(char *err, size_t errlen, const char *log)
 		if (*--p == '\n' && p + 1 < log + n)
 			lines++;
 	if (used + 1 < errlen && *p)
-		snprintf(err + used, errlen - used, "\nverifier log (last lines):\n%s", p);
+		snprintf(err + used, errlen - used,
+			 "\nverifier log (last lines; all of it with -v):\n%s", p);
 }
 
 static int reuse(struct bpf_map *m, int fd, const char *name, char *err, size_t errlen)
@@ -141,7 +142,10 @@ static int load(struct lb_session *s, struct lb_prog *pr, char *err, size_t errl
 		else
 			snprintf(err, errlen, "the kernel refused the program for %s:%s: %s",
 				 pr->category, pr->event, strerror(-r));
-		verifier_tail(err, errlen, log);
+		if (s->verbose)
+			fprintf(stderr, "%s\n", log);
+		else
+			verifier_tail(err, errlen, log);
 	}
 	free(log);
 	return r ? -1 : 0;

@@ -52,6 +52,7 @@ struct lb_session {
 	char *sysname[LB_SYSMASK * 64]; /* tracefs names of syscalls seen */
 	int started;
 	int ncpus;
+	int verbose; /* a refused program's whole verifier log goes to stderr */
 	/* output from handlers: ring buffer of records, stacks, lost count */
 	int events_fd, stacks_fd, lost_fd;
 	struct ring_buffer *rb;
