@@ -19,9 +19,11 @@ struct lb_scratch {
 };
 
 /* Per program, not per session: a profile program firing in NMI must
- * not clobber the key a tracepoint program is building on that CPU. */
+ * not clobber the key a tracepoint program is building on that CPU.
+ * One entry per CPU (a per-CPU array caps values at 32 KiB; strings may
+ * be longer); the loader sizes entries to the plan's scratch_size. */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct lb_scratch);
@@ -95,18 +97,19 @@ static __always_inline void *lb_lookup(__u32 slot, void *key)
 	return 0;
 }
 
-static __always_inline void lb_update(__u32 slot, void *key, void *val, __u64 flags)
+static __always_inline long lb_update(__u32 slot, void *key, void *val, __u64 flags)
 {
 	switch (slot) {
-	case 0: bpf_map_update_elem(&m0, key, val, flags); break;
-	case 1: bpf_map_update_elem(&m1, key, val, flags); break;
-	case 2: bpf_map_update_elem(&m2, key, val, flags); break;
-	case 3: bpf_map_update_elem(&m3, key, val, flags); break;
-	case 4: bpf_map_update_elem(&m4, key, val, flags); break;
-	case 5: bpf_map_update_elem(&m5, key, val, flags); break;
-	case 6: bpf_map_update_elem(&m6, key, val, flags); break;
-	case 7: bpf_map_update_elem(&m7, key, val, flags); break;
+	case 0: return bpf_map_update_elem(&m0, key, val, flags);
+	case 1: return bpf_map_update_elem(&m1, key, val, flags);
+	case 2: return bpf_map_update_elem(&m2, key, val, flags);
+	case 3: return bpf_map_update_elem(&m3, key, val, flags);
+	case 4: return bpf_map_update_elem(&m4, key, val, flags);
+	case 5: return bpf_map_update_elem(&m5, key, val, flags);
+	case 6: return bpf_map_update_elem(&m6, key, val, flags);
+	case 7: return bpf_map_update_elem(&m7, key, val, flags);
 	}
+	return -1;
 }
 
 static __always_inline void lb_delete(__u32 slot, void *key)
@@ -221,8 +224,8 @@ static __always_inline __s64 lb_mod(__s64 x, __s64 y)
 static __always_inline int lb_run(void *ctx, __u64 probe)
 {
 	__u64 r[LB_NREGS]; /* root may read uninitialised stack; plans never do */
-	__u32 zero = 0, pc = 0;
-	char *s = bpf_map_lookup_elem(&scratch, &zero);
+	__u32 zero = 0, pc = 0, cpu = bpf_get_smp_processor_id();
+	char *s = bpf_map_lookup_elem(&scratch, &cpu);
 
 	if (!s)
 		return 0;
@@ -268,12 +271,13 @@ static __always_inline int lb_run(void *ctx, __u64 probe)
 		case LB_OP_JZ: if (!x) pc = off; break;
 		case LB_OP_JNZ: if (x) pc = off; break;
 		case LB_OP_MAP_ADD: {
+			/* an insert racing with another CPU's fails: add then */
 			__s64 *v = lb_lookup(dst, S(off));
 
-			if (v)
+			if (!v && lb_update(dst, S(off), &x, BPF_NOEXIST) == 0)
+				break;
+			if (v || (v = lb_lookup(dst, S(off))))
 				*v += x;
-			else
-				lb_update(dst, S(off), &x, BPF_NOEXIST);
 			break;
 		}
 		case LB_OP_MAP_READ: {
@@ -288,10 +292,10 @@ static __always_inline int lb_run(void *ctx, __u64 probe)
 		case LB_OP_MAP_XADD: {
 			__s64 *v = lb_lookup(b, S(off));
 
-			if (v)
+			if (!v && lb_update(b, S(off), &x, BPF_NOEXIST) == 0)
+				break;
+			if (v || (v = lb_lookup(b, S(off))))
 				__sync_fetch_and_add(v, x);
-			else
-				lb_update(b, S(off), &x, BPF_NOEXIST);
 			break;
 		}
 		case LB_OP_MAP_MIN:
@@ -334,6 +338,53 @@ static __always_inline int lb_run(void *ctx, __u64 probe)
 					*n += 1;
 			}
 			break;
+		case LB_OP_STR: {
+			char *z;
+
+			if (b && len <= LB_ZEROS && (z = bpf_map_lookup_elem(&zeros, &zero)))
+				bpf_probe_read_kernel(S(off), len & (LB_ZEROS - 1), z);
+			if ((imm ? bpf_probe_read_user_str(S(off), len, (void *)x)
+				 : bpf_probe_read_kernel_str(S(off), len, (void *)x)) < 0)
+				*S(off) = 0;
+			break;
+		}
+		case LB_OP_DATALOC: {
+			char *z;
+
+			if (b && len <= LB_ZEROS && (z = bpf_map_lookup_elem(&zeros, &zero)))
+				bpf_probe_read_kernel(S(off), len & (LB_ZEROS - 1), z);
+			if (bpf_probe_read_kernel_str(S(off), len, ctx + (x & 0xffff)) < 0)
+				*S(off) = 0;
+			break;
+		}
+		case LB_OP_COPY: bpf_probe_read_kernel(S(off), len, S(imm)); break;
+		case LB_OP_SCMP: {
+			__u64 eq = 1;
+
+			for (__u32 j = 0; j < LB_POOL / 8; j++) {
+				if (j * 8 >= len)
+					break;
+				if (*(__u64 *)S(off + j * 8) != *(__u64 *)S(imm + j * 8)) {
+					eq = 0;
+					break;
+				}
+			}
+			R(dst) = eq;
+			break;
+		}
+		case LB_OP_MAP_GETSTR: {
+			char *v = lb_lookup(b, S(off)), *z;
+
+			R(dst) = v != 0;
+			if (v)
+				bpf_probe_read_kernel(S(imm), len, v);
+			else if (len <= LB_ZEROS && (z = bpf_map_lookup_elem(&zeros, &zero)))
+				bpf_probe_read_kernel(S(imm), len & (LB_ZEROS - 1), z);
+			else
+				*S(imm) = 0;
+			break;
+		}
+		case LB_OP_MAP_SETSTR: lb_update(b, S(off), S(imm), BPF_ANY); break;
 		case LB_OP_STACK: {
 			long id = bpf_get_stackid(ctx, &stacks, imm ? BPF_F_USER_STACK : 0);
 

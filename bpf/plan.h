@@ -9,7 +9,12 @@
 #define LB_MAX_OPS 128   /* ops per handler */
 #define LB_NREGS 16      /* u64 registers, r[0..15] */
 #define LB_MAX_MAPS 8    /* map slots per probe program */
-#define LB_SCRATCH 1024  /* per-CPU scratch bytes: ctx copy, keys, strings */
+#define LB_SCRATCH 65536 /* scratch bytes per CPU at most: ctx copy, keys,
+                            strings, records (plan.scratch_size: how many
+                            this plan uses; a power of two for the masks) */
+#define LB_MAX_KEY 512   /* the kernel's limit on hash map keys */
+#define LB_MAX_STR 32768 /* longest string a handler can read */
+#define LB_STR_DEFAULT 64 /* default string size (bpftrace's max_strlen) */
 #define LB_POOL 256      /* constant string bytes in the plan */
 #define LB_SYSMASK 8     /* u64 words of the syscall-number filter (512 nrs) */
 #define LB_COMM_LEN 16
@@ -96,6 +101,21 @@ enum lb_opcode {
 	                     1..LB_STACK_DEPTH; e.kstack/e.ustack use all);
 	                     imm = 0 kernel or 1 user stack; id 0xffffffff when
 	                     the stack could not be taken */
+	/* Strings, into scratch[off .. off+len), always NUL terminated: */
+	LB_OP_STR,        /* from address r[a]: imm 0 kernel, 1 user memory;
+	                     b != 0: zero the bytes after the string too (keys
+	                     and compares need them zero; printf does not) */
+	LB_OP_DATALOC,    /* from the tracepoint record's __data_loc field whose
+	                     u32 is in r[a] (offset low 16 bits, length high 16),
+	                     zero filled like LB_OP_STR with b != 0 */
+	LB_OP_COPY,       /* scratch[off .. off+len) = scratch[imm .. imm+len)
+	                     (char[N] fields of the ctx copy, string values) */
+	LB_OP_SCMP,       /* r[dst] = scratch[off .. off+len) == scratch[imm ..
+	                     imm+len); len % 8 == 0, len <= LB_POOL */
+	/* String values in plain maps (LB_VAL_STR), slot b, key at scratch[off]: */
+	LB_OP_MAP_GETSTR, /* scratch[imm .. imm+len) = the value, or zeros;
+	                     r[dst] = present (0/1) */
+	LB_OP_MAP_SETSTR, /* the value = scratch[imm .. imm+len) */
 	LB_OP_NCODES
 };
 
@@ -137,6 +157,7 @@ enum lb_sysmode {
 struct lb_plan {
 	__u32 nops;
 	__u32 ctx_copy; /* bytes of the ctx record copied to scratch[0..) first */
+	__u32 scratch_size; /* scratch bytes used: a power of two, >= 1024 */
 	__u32 sysmode;  /* enum lb_sysmode */
 	__u32 probe_id; /* e.probe of a plain probe: LB_PROBE_ID(SESSION, probe_id) */
 	__u64 sysmask[LB_SYSMASK];

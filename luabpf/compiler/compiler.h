@@ -34,6 +34,7 @@ enum lb_valkind {
 	LB_VAL_STATS,    /* per-CPU {u64 count, s64 sum}: stats(x) */
 	LB_VAL_HIST,     /* per-CPU u64[LB_HIST_BUCKETS]: hist(x) */
 	LB_VAL_LHIST,    /* per-CPU u64[(max - min) / step + 2]: lhist(x, min, max, step) */
+	LB_VAL_STR,      /* plain string of value_size bytes: m[k] = e.args.filename */
 };
 
 struct lb_mapdesc {
@@ -104,7 +105,16 @@ struct lbc_field {
 	const char *name;
 	__u16 off, size;
 	__u8 is_signed;
-	__u8 is_string; /* char[N] or __data_loc char[]: not numeric in v1 */
+	__u8 is_string; /* enum lb_fstr: how the field holds a string */
+};
+
+/* How a tracepoint field holds a string. */
+enum lb_fstr {
+	LB_FSTR_NONE = 0, /* a number */
+	LB_FSTR_UPTR,     /* char * into user memory (every syscalls:* pointer) */
+	LB_FSTR_KPTR,     /* char * into kernel memory */
+	LB_FSTR_ARRAY,    /* char[size] inside the record */
+	LB_FSTR_DATALOC,  /* __data_loc char[]: u32 offset | length << 16 */
 };
 
 /* What `e` offers in this probe. */
@@ -118,6 +128,8 @@ struct lbc_probe {
 };
 
 struct lbc_input {
+	int max_strlen; /* size of strings read by handlers, bytes incl. the NUL
+			   (bpftrace's max_strlen; 0: LB_STR_DEFAULT) */
 	const char *source; /* the whole chunk the function is defined in */
 	size_t source_len;
 	const char *chunkname; /* Lua's: "@file.lua", "=stdin" or the source */
@@ -147,6 +159,10 @@ struct lbc_output {
 	struct lb_fmt fmts[LBC_MAX_FMTS];
 	int nfmts;
 	int uses_stacks;  /* LB_OP_STACK present: needs the stack map */
+	/* set when compiling failed on an e.args field the probe does not
+	 * have: the runtime then tries the tracepoints of a wildcard one by
+	 * one, to say which of them lack it */
+	char missing_field[LB_NAME_MAX];
 	int uses_records; /* LB_OP_EMIT present: needs the ring buffer */
 };
 

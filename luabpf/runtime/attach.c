@@ -104,8 +104,20 @@ static int bind_maps(struct lb_session *s, struct lb_prog *pr, char *err, size_t
 		} else if (strcmp(name, "stacks") == 0) {
 			fd = s->stacks_fd;
 		}
+		if (strcmp(name, "scratch") == 0) {
+			/* one entry per CPU, as large as the plan needs */
+			__u32 size = code->plan.scratch_size ? code->plan.scratch_size : 1024;
+
+			if (bpf_map__set_value_size(m, size) ||
+			    bpf_map__set_max_entries(m, (__u32)s->ncpus)) {
+				snprintf(err, errlen, "cannot size the scratch map: %s",
+					 strerror(errno));
+				return -1;
+			}
+			continue;
+		}
 		if (fd == -2)
-			continue; /* the program's own: scratch, zeros */
+			continue; /* the program's own: zeros */
 		/* a shared map this plan does not use: never touched by the
 		 * code the verifier keeps, so the stand-in will do */
 		if (reuse(m, fd >= 0 ? fd : s->dummy_fd, name, err, errlen))
