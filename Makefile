@@ -43,7 +43,7 @@ BUSTED := $(LUA) /usr/bin/busted --lpath='$(LMOD)/?.lua;$(LMOD)/?/init.lua' \
 .PHONY: all module deps test demo bench install clean format workloads
 all: module $(WORKLOADS)
 module: $(CMOD)/luabpf/core.so $(patsubst luabpf/%,$(LMOD)/luabpf/%,$(LUA_SRC)) \
-	$(B)/bin/luabpf
+	$(LMOD)/luabpf/constants.lua $(B)/bin/luabpf
 
 deps:
 	@missing=$$(for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -86,6 +86,11 @@ $(CMOD)/luabpf/core.so: $(MODULE_OBJS)
 	@mkdir -p $(@D)
 	$(CC) -shared -o $@ $^ $(LDFLAGS) $(LDLIBS)
 
+# Constants (O_*, PROT_*, MAP_*, E*, SIG*) from this system's headers.
+$(LMOD)/luabpf/constants.lua: luabpf/gen-constants.sh
+	@mkdir -p $(@D)
+	sh $< $(CC) $@
+
 $(LMOD)/luabpf/%.lua: luabpf/%.lua
 	@mkdir -p $(@D)
 	cp $< $@
@@ -116,7 +121,7 @@ bench: deps
 install: module
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LUADIR)/luabpf $(DESTDIR)$(LIBDIR)/luabpf
 	install -m 755 luabpf/bin.lua $(DESTDIR)$(BINDIR)/luabpf
-	install -m 644 $(LUA_SRC) $(DESTDIR)$(LUADIR)/luabpf/
+	install -m 644 $(LUA_SRC) $(LMOD)/luabpf/constants.lua $(DESTDIR)$(LUADIR)/luabpf/
 	install -m 755 $(CMOD)/luabpf/core.so $(DESTDIR)$(LIBDIR)/luabpf/
 
 format:

@@ -139,6 +139,31 @@ static int l_session_watch_signals(lua_State *L)
 	return 0;
 }
 
+/* s:config{max_strlen = N}: settings for the handlers compiled after it
+ * (bpftrace's config block). */
+static int l_session_config(lua_State *L)
+{
+	struct lb_session *s = lb_check_session(L, 1);
+
+	luaL_checktype(L, 2, LUA_TTABLE);
+	lua_pushnil(L);
+	while (lua_next(L, 2)) {
+		const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?";
+
+		if (strcmp(k, "max_strlen") == 0) {
+			lua_Integer n = luaL_checkinteger(L, -1);
+
+			if (n < 1 || n > LB_MAX_STR)
+				return luaL_error(L, "max_strlen must be between 1 and %d", LB_MAX_STR);
+			s->max_strlen = (int)n;
+		} else {
+			return luaL_error(L, "unknown setting '%s' (known: max_strlen)", k);
+		}
+		lua_pop(L, 1);
+	}
+	return 0;
+}
+
 /* s:verbose(on): the whole verifier log of a refused program. */
 static int l_session_verbose(lua_State *L)
 {
@@ -202,6 +227,35 @@ static int l_tracefs(lua_State *L)
 	return 1;
 }
 
+/* tracepoints("cat:name" glob) -> { "cat:name", ... } sorted */
+static int l_tracepoints(lua_State *L)
+{
+	char **v, err[LB_ERR];
+	int n;
+
+	if (lb_tracepoints(luaL_checkstring(L, 1), &v, &n, err, sizeof err))
+		return luaL_error(L, "%s", err);
+	lua_createtable(L, n, 0);
+	for (int i = 0; i < n; i++) {
+		lua_pushstring(L, v[i]);
+		lua_rawseti(L, -2, i + 1);
+	}
+	lb_free_strings(v, n);
+	return 1;
+}
+
+/* tracepoint_fields("cat", "name") -> "    type name\n..." */
+static int l_tracepoint_fields(lua_State *L)
+{
+	char *text, err[LB_ERR];
+
+	if (lb_tp_describe(luaL_checkstring(L, 1), luaL_checkstring(L, 2), &text, err, sizeof err))
+		return luaL_error(L, "%s", err);
+	lua_pushstring(L, text ? text : "");
+	free(text);
+	return 1;
+}
+
 static int l_now(lua_State *L)
 {
 	struct timespec ts;
@@ -241,6 +295,7 @@ static const luaL_Reg session_methods[] = {
 	{"watch_signals", l_session_watch_signals},
 	{"capture", l_session_capture},
 	{"verbose", l_session_verbose},
+	{"config", l_session_config},
 	{"fd", l_session_fd},
 	{"compile", lb_l_compile},
 	{"start", l_session_start},
@@ -256,6 +311,8 @@ static const luaL_Reg functions[] = {
 	{"register_source", l_register_source},
 	{"tracefs", l_tracefs},
 	{"now", l_now},
+	{"tracepoints", l_tracepoints},
+	{"tracepoint_fields", l_tracepoint_fields},
 	{"block_signals", l_block_signals},
 	{NULL, NULL},
 };

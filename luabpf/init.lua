@@ -86,6 +86,12 @@ function Session:on_printf(fn)
   self.core:capture(fn ~= nil)
 end
 
+-- Settings for the handlers compiled after this (bpftrace's config
+-- block): max_strlen, the size of strings handlers read (default 64).
+function Session:config(t)
+  call(2, self.core.config, self.core, t)
+end
+
 function Session:compile(spec, fn, fields)
   return call(2, self.core.compile, self.core, spec, fn, fields)
 end
@@ -210,7 +216,7 @@ M.default_session = session
 
 for _, name in ipairs { "map", "tracepoint", "profile", "compile", "BEGIN", "END",
                         "interval", "exit", "run", "start", "poll", "close", "print_maps",
-                        "on_printf" } do
+                        "on_printf", "config" } do
   M[name] = function(...) local s = session(); return s[name](s, ...) end
 end
 
@@ -241,6 +247,9 @@ M.ksym, M.usym = core.ksym, core.usym
 core.mark(M.ksym, "ksym")
 core.mark(M.usym, "usym")
 core.mark(M.exit, "exit")
+
+-- O_*, PROT_*, MAP_*, E*, SIG* from the system headers, at build time.
+M.constants = require "luabpf.constants"
 
 M.register_source = core.register_source
 M._core = core

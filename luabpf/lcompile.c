@@ -278,6 +278,7 @@ static int compile(lua_State *L, struct lb_session *s, int fn,
 	in.resolve = resolve;
 	in.ud = &r;
 	in.probe = probe;
+	in.max_strlen = s->max_strlen;
 	in.maps = s->maps;
 	in.nmaps = s->nmaps;
 	rc = lbc_compile(&in, out, err, errlen);
@@ -337,64 +338,177 @@ static int add_tracepoint(lua_State *L, struct lb_session *s, struct lb_probe *p
 	return rc;
 }
 
+static int has_field(const struct lbc_field *f, int n, const struct lbc_field *x)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(f[i].name, x->name) == 0 && f[i].off == x->off &&
+		    f[i].size == x->size && f[i].is_signed == x->is_signed &&
+		    f[i].is_string == x->is_string)
+			return 1;
+	return 0;
+}
+
+/* The fields every one of targets[idx[..]] has, at the same place. */
+static int common_fields(char **targets, const int *idx, int n, struct lbc_field **out,
+			 int *nout, char *err, size_t errlen)
+{
+	char *colon = strchr(targets[idx[0]], ':');
+	char cat[64];
+
+	snprintf(cat, sizeof cat, "%.*s", (int)(colon - targets[idx[0]]), targets[idx[0]]);
+	if (lb_tp_fields(cat, colon + 1, out, nout, err, errlen))
+		return -1;
+	for (int t = 1; t < n && *nout > 0; t++) {
+		struct lbc_field *f;
+		int nf, kept = 0;
+
+		colon = strchr(targets[idx[t]], ':');
+		if (lb_tp_fields(cat, colon + 1, &f, &nf, err, errlen))
+			return -1;
+		for (int i = 0; i < *nout; i++) {
+			if (has_field(f, nf, &(*out)[i]))
+				(*out)[kept++] = (*out)[i];
+			else
+				free((char *)(*out)[i].name);
+		}
+		*nout = kept;
+		lb_free_fields(f, nf);
+	}
+	return 0;
+}
+
+/* After "no field X" on a wildcard: say which matched tracepoints lack
+ * it. Returns how many have it. */
+static int lacking_note(char **targets, const int *idx, int n, const char *field,
+			char *err, size_t errlen)
+{
+	size_t used = strlen(err);
+	int lack = 0, have = 0;
+
+	for (int t = 0; t < n; t++) {
+		char *colon = strchr(targets[idx[t]], ':'), cat[64], e2[8];
+		struct lbc_field *f;
+		int nf, found = 0;
+
+		snprintf(cat, sizeof cat, "%.*s", (int)(colon - targets[idx[t]]), targets[idx[t]]);
+		if (lb_tp_fields(cat, colon + 1, &f, &nf, e2, sizeof e2))
+			continue;
+		for (int i = 0; i < nf && !found; i++)
+			found = strcmp(f[i].name, field) == 0;
+		lb_free_fields(f, nf);
+		if (found) {
+			have++;
+			continue;
+		}
+		if (used + 1 < errlen)
+			used += snprintf(err + used, errlen - used, "%s%s",
+					 lack++ ? ", " : "\nthese matched tracepoints lack it: ",
+					 targets[idx[t]]);
+	}
+	if (lack == 0 && have == 0)
+		return 0;
+	if (lack && used + 1 < errlen)
+		snprintf(err + used, errlen - used, " (%d of %d)", lack, n);
+	return have;
+}
+
 /* syscalls:sys_enter_* and friends: one program on raw_syscalls per
- * direction, filtered by a bitmap of the matched syscall numbers. Names
- * that map to no number (none on x86_64 today) are attached one by one. */
+ * direction, filtered by a bitmap of the matched syscall numbers; its
+ * args are the raw record's, at the same offsets as syscalls:* records,
+ * so e.args.NAME works for every field the matched syscalls share at the
+ * same place. A field that differs in place (open's filename is arg 0,
+ * openat's arg 1) makes the matched syscalls attach one by one instead;
+ * one that some of them lack is an error naming those. */
 static int add_syscalls(lua_State *L, struct lb_session *s, struct lb_probe *p,
 			char **targets, int n, int fn, char *err, size_t errlen)
 {
 	static const char *dirs[] = {"syscalls:sys_enter_", "syscalls:sys_exit_"};
+	int *idx = malloc(sizeof *idx * (size_t)n);
 	char name[300];
+	int rc = 0;
 
-	for (int d = 0; d < 2; d++) {
+	if (!idx) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (int d = 0; d < 2 && rc == 0; d++) {
 		size_t plen = strlen(dirs[d]);
-		int raw = -1; /* index, not pointer: add_tracepoint reallocates */
+		struct lbc_field *fields = NULL;
+		struct lbc_probe probe;
+		struct lb_prog *pr;
+		int m = 0, nfields = 0;
 
 		for (int i = 0; i < n; i++) {
-			const char *t = targets[i];
-			struct lb_prog *pr;
 			int nr;
 
-			if (strncmp(t, dirs[d], plen) != 0)
+			if (strncmp(targets[i], dirs[d], plen) != 0)
 				continue;
-			nr = lb_syscall_nr(t + plen);
-			if (nr < 0 || nr >= LB_SYSMASK * 64) {
-				if (add_tracepoint(L, s, p, t, fn, err, errlen))
-					return -1;
-				continue;
-			}
-			if (raw < 0) {
-				struct lbc_probe probe;
+			nr = lb_syscall_nr(targets[i] + plen);
+			if (nr >= 0 && nr < LB_SYSMASK * 64)
+				idx[m++] = i;
+			else if ((rc = add_tracepoint(L, s, p, targets[i], fn, err, errlen)))
+				break; /* no number known: one by one */
+		}
+		if (rc || m == 0)
+			continue;
+		if ((rc = common_fields(targets, idx, m, &fields, &nfields, err, errlen)))
+			break;
+		if (!(pr = lb_probe_add_prog(p)) ||
+		    split_target(pr, d ? "raw_syscalls:sys_exit" : "raw_syscalls:sys_enter")) {
+			lb_free_fields(fields, nfields);
+			snprintf(err, errlen, "out of memory");
+			rc = -1;
+			break;
+		}
+		memset(&probe, 0, sizeof probe);
+		snprintf(name, sizeof name, "tracepoint:%s", strip_kind(p->spec));
+		probe.name = name;
+		probe.sysmode = d ? LB_SYS_EXIT : LB_SYS_ENTER;
+		probe.fields = fields;
+		probe.nfields = nfields;
+		pr->code.missing_field[0] = 0;
+		rc = compile(L, s, fn, &probe, &pr->code, err, errlen);
+		lb_free_fields(fields, nfields);
+		if (rc && pr->code.missing_field[0] && m > 1) {
+			char field[LB_NAME_MAX];
+			int have;
 
-				if (!(pr = lb_probe_add_prog(p)) ||
-				    split_target(pr, d ? "raw_syscalls:sys_exit"
-						       : "raw_syscalls:sys_enter")) {
-					snprintf(err, errlen, "out of memory");
-					return -1;
-				}
-				raw = p->nprogs - 1;
-				memset(&probe, 0, sizeof probe);
-				snprintf(name, sizeof name, "tracepoint:%s", strip_kind(p->spec));
-				probe.name = name;
-				probe.sysmode = d ? LB_SYS_EXIT : LB_SYS_ENTER;
-				if (compile(L, s, fn, &probe, &pr->code, err, errlen))
-					return -1;
+			snprintf(field, sizeof field, "%s", pr->code.missing_field);
+			have = lacking_note(targets, idx, m, field, err, errlen);
+			if (have == m) { /* everywhere, but not at one place */
+				free(pr->category);
+				free(pr->event);
+				p->nprogs--;
+				fprintf(stderr, "luabpf: e.args.%s is not at the same place in every "
+						"syscall of %s: attaching %d tracepoints one by one\n",
+					field, p->spec, m);
+				rc = 0;
+				for (int t = 0; t < m && rc == 0; t++)
+					rc = add_tracepoint(L, s, p, targets[idx[t]], fn, err, errlen);
+				continue;
 			}
-			pr = &p->progs[raw];
+		}
+		if (rc)
+			break;
+		for (int t = 0; t < m; t++) {
+			const char *sys = targets[idx[t]] + plen;
+			int nr = lb_syscall_nr(sys);
+
 			pr->code.plan.sysmask[nr / 64] |= 1ULL << (nr % 64);
-			if (!s->sysname[nr] && !(s->sysname[nr] = strdup(t + plen))) {
+			if (!s->sysname[nr] && !(s->sysname[nr] = strdup(sys))) {
 				snprintf(err, errlen, "out of memory");
-				return -1;
+				rc = -1;
+				break;
 			}
 		}
 	}
 	/* the rest of "syscalls:*" (none today) one by one */
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n && rc == 0; i++)
 		if (strncmp(targets[i], dirs[0], strlen(dirs[0])) &&
-		    strncmp(targets[i], dirs[1], strlen(dirs[1])) &&
-		    add_tracepoint(L, s, p, targets[i], fn, err, errlen))
-			return -1;
-	return 0;
+		    strncmp(targets[i], dirs[1], strlen(dirs[1])))
+			rc = add_tracepoint(L, s, p, targets[i], fn, err, errlen);
+	free(idx);
+	return rc;
 }
 
 /* s:tracepoint(spec, fn): compile now, attach at start (or now, if the
@@ -426,8 +540,18 @@ int lb_l_tracepoint(lua_State *L)
 		rc = add_syscalls(L, s, p, targets, n, 3, err, sizeof err);
 	else
 		for (int i = 0; i < n; i++)
-			if ((rc = add_tracepoint(L, s, p, targets[i], 3, err, sizeof err)))
+			if ((rc = add_tracepoint(L, s, p, targets[i], 3, err, sizeof err))) {
+				const char *field = p->nprogs ? p->progs[p->nprogs - 1].code.missing_field : "";
+				int *all = n > 1 && field[0] ? malloc(sizeof *all * (size_t)n) : NULL;
+
+				if (all) {
+					for (int t = 0; t < n; t++)
+						all[t] = t;
+					lacking_note(targets, all, n, field, err, sizeof err);
+					free(all);
+				}
 				break;
+			}
 	lb_free_strings(targets, n);
 	for (int j = 0; rc == 0 && j < p->nprogs; j++)
 		if (lb_session_adopt(s, &p->progs[j].code)) {

@@ -8,10 +8,33 @@ usage: luabpf [options] SCRIPT [ARGS...]
        luabpf [options] -e 'CODE' [ARGS...]
 options:
   -e CODE   run CODE, with the luabpf functions as globals
+  -l PATTERN   list probes matching PATTERN ('tracepoint:syscalls:sys_enter_*')
+  -lv PATTERN  the same, with each probe's arguments and their C types
   -v        verbose: the whole verifier log when the kernel refuses a program
   -h        show this help
 SCRIPT's ARGS reach it as arg[1], arg[2], ...; Ctrl-C ends the run and
 prints the maps, as bpftrace does.]]
+
+-- -l / -lv: probes by pattern, like bpftrace -l / -lv.
+local function list(pattern, verbose)
+  local core = bpf._core
+  local kind, rest = pattern:match("^(%a+):(.*)$")
+  if kind == "t" or kind == "tracepoint" then
+    pattern = rest
+  elseif kind and not rest:find(":") then
+    pattern = kind .. ":" .. rest -- "syscalls:sys_enter_*"
+  elseif kind then
+    error("listing " .. kind .. " probes is not supported yet (only tracepoint:)", 0)
+  end
+  if not pattern:find(":") then pattern = "*:" .. pattern end
+  for _, tp in ipairs(core.tracepoints(pattern)) do
+    io.stdout:write("tracepoint:", tp, "\n")
+    if verbose then
+      local cat, name = tp:match("^([^:]+):(.*)$")
+      io.stdout:write(core.tracepoint_fields(cat, name))
+    end
+  end
+end
 
 local function fail(msg)
   io.stderr:write("luabpf: ", tostring(msg):gsub("^luabpf: ", ""), "\n")
@@ -37,6 +60,10 @@ function runner.main(argv)
       code = argv[i + 1] or fail("-e needs code")
       i = i + 2
       break
+    elseif a == "-l" or a == "-lv" then
+      local ok, err = pcall(list, argv[i + 1] or "*:*", a == "-lv")
+      if not ok then fail(err) end
+      return 0
     elseif a == "-v" then
       bpf.default_session().core:verbose(true)
       i = i + 1

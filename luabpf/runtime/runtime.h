@@ -53,6 +53,7 @@ struct lb_session {
 	int started;
 	int ncpus;
 	int verbose; /* a refused program's whole verifier log goes to stderr */
+	int max_strlen; /* strings read by handlers (0: LB_STR_DEFAULT) */
 	/* output from handlers: ring buffer of records, stacks, lost count */
 	int events_fd, stacks_fd, lost_fd;
 	struct ring_buffer *rb;
@@ -119,6 +120,8 @@ void lb_free_strings(char **v, int n);
 int lb_tp_fields(const char *cat, const char *event, struct lbc_field **out,
 		 int *n, char *err, size_t errlen);
 void lb_free_fields(struct lbc_field *f, int n);
+/* The fields of a tracepoint, one "    type name" line each (malloc'd). */
+int lb_tp_describe(const char *cat, const char *event, char **out, char *err, size_t errlen);
 
 /* syscalls.c */
 int lb_syscall_nr(const char *tpname); /* "newstat" -> 4, or -1 */

@@ -81,7 +81,9 @@ int lb_tracepoints(const char *pattern, char ***out, int *n, char *err, size_t e
 		return -1;
 	}
 	while ((c = readdir(top))) {
-		if (c->d_name[0] == '.' || fnmatch(catpat, c->d_name, 0))
+		/* ftrace's own events cannot take BPF programs (bpftrace hides them) */
+		if (c->d_name[0] == '.' || fnmatch(catpat, c->d_name, 0) ||
+		    strcmp(c->d_name, "ftrace") == 0)
 			continue;
 		snprintf(path, sizeof path, "%s/events/%s", root, c->d_name);
 		if (!(sub = opendir(path)))
@@ -111,8 +113,9 @@ void lb_free_fields(struct lbc_field *f, int n)
 	free(f);
 }
 
-/* A format line: "\tfield:unsigned int fd;\toffset:16;\tsize:8;\tsigned:0;" */
-static int parse_field(const char *line, struct lbc_field *f)
+/* A format line: "\tfield:unsigned int fd;\toffset:16;\tsize:8;\tsigned:0;".
+ * user: pointers in this tracepoint point into user memory (syscalls). */
+static int parse_field(const char *line, int user, struct lbc_field *f)
 {
 	const char *decl = strstr(line, "field:"), *semi, *p;
 	unsigned off, size, sign;
@@ -145,10 +148,42 @@ static int parse_field(const char *line, struct lbc_field *f)
 	f->off = off;
 	f->size = size;
 	f->is_signed = sign;
-	/* char arrays, __data_loc strings and pointers to char are strings */
-	f->is_string = strstr(decl, "char") && (is_array || strchr(decl, '*') ||
-						strstr(decl, "__data_loc"));
+	/* syscall args are stored as unsigned longs whatever their C type: an
+	 * int is its low half, signed (openat's dfd AT_FDCWD is -100) */
+	if (size == 8 && (strncmp(decl, "int ", 4) == 0 || strncmp(decl, "unsigned int ", 13) == 0)) {
+		f->size = 4;
+		f->is_signed = decl[0] == 'i';
+	}
+	f->is_string = LB_FSTR_NONE;
+	if (strstr(decl, "char") && (size_t)(name - decl) < (size_t)(semi - decl)) {
+		if (strncmp(decl, "__data_loc", 10) == 0)
+			f->is_string = LB_FSTR_DATALOC;
+		else if (is_array)
+			f->is_string = LB_FSTR_ARRAY;
+		else if (memchr(decl, '*', name - decl) && !strstr(decl, "**"))
+			f->is_string = user ? LB_FSTR_UPTR : LB_FSTR_KPTR;
+	}
 	return 1;
+}
+
+/* The C type of a field as the format declares it: "const char * filename"
+ * -> "const char *" (for listings). */
+static void field_type(const char *line, char *buf, size_t len)
+{
+	const char *decl = strstr(line, "field:"), *semi, *name;
+
+	buf[0] = 0;
+	if (!decl || !(semi = strchr(decl += 6, ';')))
+		return;
+	name = semi;
+	if (name > decl && name[-1] == ']')
+		while (name > decl && *name != '[')
+			name--;
+	while (name > decl && name[-1] != ' ' && name[-1] != '*')
+		name--;
+	while (name > decl && name[-1] == ' ')
+		name--;
+	snprintf(buf, len, "%.*s", (int)(name - decl), decl);
 }
 
 int lb_tp_fields(const char *cat, const char *event, struct lbc_field **out,
@@ -171,7 +206,7 @@ int lb_tp_fields(const char *cat, const char *event, struct lbc_field **out,
 	while (fgets(line, sizeof line, f)) {
 		struct lbc_field fld, *nv;
 
-		if ((r = parse_field(line, &fld)) <= 0) {
+		if ((r = parse_field(line, strcmp(cat, "syscalls") == 0, &fld)) <= 0) {
 			if (r < 0)
 				break;
 			continue;
@@ -193,4 +228,58 @@ int lb_tp_fields(const char *cat, const char *event, struct lbc_field **out,
 		snprintf(err, errlen, "out of memory");
 	}
 	return r < 0 ? -1 : 0;
+}
+
+/* `luabpf -lv`: the fields of a tracepoint as bpftrace lists them:
+ * "    const char * filename" per line (common_ fields left out). */
+int lb_tp_describe(const char *cat, const char *event, char **out, char *err, size_t errlen)
+{
+	const char *root = lb_tracefs(err, errlen);
+	char path[512], line[512], type[256];
+	size_t used = 0, cap = 0;
+	FILE *f;
+
+	*out = NULL;
+	if (!root)
+		return -1;
+	snprintf(path, sizeof path, "%s/events/%s/%s/format", root, cat, event);
+	if (!(f = fopen(path, "r"))) {
+		snprintf(err, errlen, "tracepoint %s:%s does not exist", cat, event);
+		return -1;
+	}
+	while (fgets(line, sizeof line, f)) {
+		struct lbc_field fld;
+		char entry[512];
+		int n;
+
+		if (parse_field(line, 0, &fld) <= 0)
+			continue;
+		field_type(line, type, sizeof type);
+		{ /* arrays keep their dimension: "char comm[16]" */
+			const char *semi = strchr(strstr(line, "field:"), ';');
+			const char *br = semi;
+
+			while (br > line && semi[-1] == ']' && *br != '[')
+				br--;
+			n = snprintf(entry, sizeof entry, "    %s %s%.*s\n", type, fld.name,
+				     semi[-1] == ']' ? (int)(semi - br) : 0, br);
+		}
+		free((char *)fld.name);
+		if (n < 0 || (size_t)n >= sizeof entry)
+			continue;
+		if (used + (size_t)n + 1 > cap) {
+			char *nv = realloc(*out, cap = (used + (size_t)n + 1) * 2);
+
+			if (!nv) {
+				fclose(f);
+				snprintf(err, errlen, "out of memory");
+				return -1;
+			}
+			*out = nv;
+		}
+		memcpy(*out + used, entry, (size_t)n + 1);
+		used += (size_t)n;
+	}
+	fclose(f);
+	return 0;
 }
