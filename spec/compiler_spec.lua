@@ -29,7 +29,7 @@ describe("compiler golden plans", function()
   it("count: m[e.pid] = bpf.count()", function()
     local m = s:map()
     assert.are.equal(plan {
-      'plan nops=5 ctx_copy=0 sysmode=0 probe_id=0',
+      'plan nops=5 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0',
       '  0  ctx      r0 = pid',
       '  1  imm      r1 = 1',
       '  2  put      scratch[0] = r0',
@@ -41,7 +41,7 @@ describe("compiler golden plans", function()
   it("sum: m[k] = bpf.sum(e.args.count) copies the ctx up to the field", function()
     local m = s:map()
     assert.are.equal(plan {
-      'plan nops=5 ctx_copy=40 sysmode=0 probe_id=0',
+      'plan nops=5 ctx_copy=40 scratch=1024 sysmode=0 probe_id=0',
       '  0  ctx      r0 = pid',
       '  1  field    r1 = ctx[32] len=8',
       '  2  put      scratch[40] = r0',
@@ -53,7 +53,7 @@ describe("compiler golden plans", function()
   it("m[k] = m[k] + x", function()
     local m = s:map()
     assert.are.equal(plan {
-      'plan nops=5 ctx_copy=0 sysmode=0 probe_id=0',
+      'plan nops=5 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0',
       '  0  ctx      r0 = pid',
       '  1  imm      r1 = 3',
       '  2  put      scratch[0] = r0',
@@ -65,7 +65,7 @@ describe("compiler golden plans", function()
   it("m[k] = x + m[k]", function()
     local m = s:map()
     assert.are.equal(plan {
-      'plan nops=5 ctx_copy=24 sysmode=0 probe_id=0',
+      'plan nops=5 ctx_copy=24 scratch=1024 sysmode=0 probe_id=0',
       '  0  ctx      r0 = pid',
       '  1  field    r1 = ctx[16] len=8',
       '  2  put      scratch[24] = r0',
@@ -77,7 +77,7 @@ describe("compiler golden plans", function()
   it("m[k] = m[k] - x negates a register value", function()
     local m = s:map()
     assert.are.equal(plan {
-      'plan nops=6 ctx_copy=40 sysmode=0 probe_id=0',
+      'plan nops=6 ctx_copy=40 scratch=1024 sysmode=0 probe_id=0',
       '  0  ctx      r0 = pid',
       '  1  field    r1 = ctx[32] len=8',
       '  2  neg      r2 = -r1',
@@ -90,7 +90,7 @@ describe("compiler golden plans", function()
   it("m[k] = m[k] - constant folds the negation", function()
     local m = s:map()
     assert.are.equal(plan {
-      'plan nops=5 ctx_copy=0 sysmode=0 probe_id=0',
+      'plan nops=5 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0',
       '  0  ctx      r0 = pid',
       '  1  imm      r1 = -5',
       '  2  put      scratch[0] = r0',
@@ -102,7 +102,7 @@ describe("compiler golden plans", function()
   it("scalar int keys: constants, builtins and expressions", function()
     local m = s:map()
     assert.are.equal(plan {
-      'plan nops=15 ctx_copy=0 sysmode=0 probe_id=0',
+      'plan nops=15 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0',
       '  0  imm      r0 = 7',
       '  1  imm      r1 = 1',
       '  2  put      scratch[0] = r0',
@@ -128,7 +128,7 @@ describe("compiler golden plans", function()
   it("tuple key {pid, tid, comm}", function()
     local m = s:map()
     assert.are.equal(plan {
-      'plan nops=8 ctx_copy=0 sysmode=0 probe_id=0',
+      'plan nops=8 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0',
       '  0  ctx      r0 = pid',
       '  1  ctx      r1 = tid',
       '  2  imm      r2 = 1',
@@ -143,7 +143,7 @@ describe("compiler golden plans", function()
   it("tuple key {probe, comm}", function()
     local m = s:map()
     assert.are.equal(plan {
-      'plan nops=6 ctx_copy=0 sysmode=0 probe_id=0',
+      'plan nops=6 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0',
       '  0  ctx      r0 = probe',
       '  1  imm      r1 = 1',
       '  2  put      scratch[0] = r0',
@@ -156,7 +156,7 @@ describe("compiler golden plans", function()
   it("scalar comm key", function()
     local m = s:map()
     assert.are.equal(plan {
-      'plan nops=4 ctx_copy=0 sysmode=0 probe_id=0',
+      'plan nops=4 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0',
       '  0  imm      r0 = 1',
       '  1  comm     scratch[0..16)',
       '  2  map_add  slot=0 key@0 r0',
@@ -167,7 +167,7 @@ describe("compiler golden plans", function()
   it("string-constant key m.total (and m[\"total\"] is the same key)", function()
     local m = s:map()
     assert.are.equal(plan {
-      'plan nops=7 ctx_copy=40 sysmode=0 probe_id=0',
+      'plan nops=7 ctx_copy=40 scratch=1024 sysmode=0 probe_id=0',
       '  0  field    r0 = ctx[32] len=8',
       '  1  strcpy   scratch[40..56) = pool[0] "total"',
       '  2  map_add  slot=0 key@40 r0',
@@ -184,7 +184,7 @@ describe("compiler golden plans", function()
   it("a tuple mixing a string constant, an int and comm", function()
     local m = s:map()
     assert.are.equal(plan {
-      'plan nops=7 ctx_copy=24 sysmode=0 probe_id=0',
+      'plan nops=7 ctx_copy=24 scratch=1024 sysmode=0 probe_id=0',
       '  0  field    r0 = ctx[16] len=8',
       '  1  imm      r1 = 1',
       '  2  strcpy   scratch[24..40) = pool[0] "w"',
@@ -198,7 +198,7 @@ describe("compiler golden plans", function()
   it("if / elseif / else, nested", function()
     local m = s:map()
     assert.are.equal(plan {
-      'plan nops=32 ctx_copy=0 sysmode=0 probe_id=0',
+      'plan nops=32 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0',
       '  0  ctx      r0 = pid',
       '  1  imm      r1 = 1',
       '  2  eq       r0 = r0 == r1',
@@ -245,7 +245,7 @@ describe("compiler golden plans", function()
   it("if without else, and an empty then-block", function()
     local m = s:map()
     assert.are.equal(plan {
-      'plan nops=13 ctx_copy=0 sysmode=0 probe_id=0',
+      'plan nops=13 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0',
       '  0  ctx      r0 = pid',
       '  1  imm      r1 = 1',
       '  2  eq       r0 = r0 == r1',
@@ -268,7 +268,7 @@ describe("compiler golden plans", function()
   it("and / or / not short-circuit in conditions", function()
     local m = s:map()
     assert.are.equal(plan {
-      'plan nops=17 ctx_copy=0 sysmode=0 probe_id=0',
+      'plan nops=17 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0',
       '  0  ctx      r0 = pid',
       '  1  imm      r1 = 1',
       '  2  eq       r0 = r0 == r1',
@@ -294,7 +294,7 @@ describe("compiler golden plans", function()
   it("or of ands, and not over or", function()
     local m = s:map()
     assert.are.equal(plan {
-      'plan nops=33 ctx_copy=0 sysmode=0 probe_id=0',
+      'plan nops=33 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0',
       '  0  ctx      r0 = pid',
       '  1  imm      r1 = 1',
       '  2  eq       r0 = r0 == r1',
@@ -337,7 +337,7 @@ describe("compiler golden plans", function()
   it("and / or / not as values", function()
     local m = s:map()
     assert.are.equal(plan {
-      'plan nops=25 ctx_copy=0 sysmode=0 probe_id=0',
+      'plan nops=25 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0',
       '  0  ctx      r0 = pid',
       '  1  imm      r1 = 1',
       '  2  eq       r0 = r0 == r1',
@@ -373,7 +373,7 @@ describe("compiler golden plans", function()
   it("every comparison", function()
     local m = s:map()
     assert.are.equal(plan {
-      'plan nops=49 ctx_copy=0 sysmode=0 probe_id=0',
+      'plan nops=49 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0',
       '  0  ctx      r0 = pid',
       '  1  imm      r1 = 1',
       '  2  eq       r0 = r0 == r1',
@@ -436,7 +436,7 @@ describe("compiler golden plans", function()
   it("e.comm == / ~= a string, either side", function()
     local m = s:map()
     assert.are.equal(plan {
-      'plan nops=16 ctx_copy=0 sysmode=0 probe_id=0',
+      'plan nops=16 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0',
       '  0  comm     scratch[0..16)',
       '  1  streq    r0 = scratch[0..16) == pool[0] "bash"',
       '  2  jz       r0 -> 7',
@@ -462,7 +462,7 @@ describe("compiler golden plans", function()
   it("arithmetic: + - * // % and / (integer division)", function()
     local m = s:map()
     assert.are.equal(plan {
-      'plan nops=37 ctx_copy=0 sysmode=0 probe_id=0',
+      'plan nops=37 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0',
       '  0  ctx      r0 = pid',
       '  1  imm      r1 = 1',
       '  2  add      r0 = r0 + r1',
@@ -514,7 +514,7 @@ describe("compiler golden plans", function()
     local m = s:map()
     -- 3 + -4 + -2 + 16 + 16 + 2 + 7 + 5 + -1 = 42
     assert.are.equal(plan {
-      'plan nops=5 ctx_copy=0 sysmode=0 probe_id=0',
+      'plan nops=5 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0',
       '  0  imm      r0 = 42',
       '  1  imm      r1 = 1',
       '  2  put      scratch[0] = r0',
@@ -528,7 +528,7 @@ describe("compiler golden plans", function()
   it("bit operations & | ~ << >>", function()
     local m = s:map()
     assert.are.equal(plan {
-      'plan nops=19 ctx_copy=0 sysmode=0 probe_id=0',
+      'plan nops=19 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0',
       '  0  ctx      r0 = pid',
       '  1  imm      r1 = 255',
       '  2  band     r0 = r0 & r1',
@@ -557,7 +557,7 @@ describe("compiler golden plans", function()
   it("unary minus and bitwise not", function()
     local m = s:map()
     assert.are.equal(plan {
-      'plan nops=15 ctx_copy=0 sysmode=0 probe_id=0',
+      'plan nops=15 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0',
       '  0  ctx      r0 = pid',
       '  1  neg      r0 = -r0',
       '  2  imm      r1 = 1',
@@ -583,7 +583,7 @@ describe("compiler golden plans", function()
   it("locals and reassignment", function()
     local m = s:map()
     assert.are.equal(plan {
-      'plan nops=15 ctx_copy=0 sysmode=0 probe_id=0',
+      'plan nops=15 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0',
       '  0  ctx      r0 = pid',
       '  1  imm      r1 = 10',
       '  2  add      r2 = r1 + r0',
@@ -612,7 +612,7 @@ describe("compiler golden plans", function()
   it("locals in a block release their registers", function()
     local m = s:map()
     assert.are.equal(plan {
-      'plan nops=9 ctx_copy=0 sysmode=0 probe_id=0',
+      'plan nops=9 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0',
       '  0  ctx      r0 = pid',
       '  1  ctx      r1 = tid',
       '  2  put      scratch[0] = r0',
@@ -635,7 +635,7 @@ describe("compiler golden plans", function()
   it("e.args fields: sizes, signedness, ctx_copy rounded up to 8", function()
     local m = s:map()
     assert.are.equal(plan {
-      'plan nops=9 ctx_copy=24 sysmode=0 probe_id=0',
+      'plan nops=9 ctx_copy=24 scratch=1024 sysmode=0 probe_id=0',
       '  0  field    r0 = ctx[16] len=8',
       '  1  field    r1 = ctx[8] len=4 signed',
       '  2  put      scratch[24] = r0',
@@ -654,7 +654,7 @@ describe("compiler golden plans", function()
   it("e.args with a small field only", function()
     local m = s:map()
     assert.are.equal(plan {
-      'plan nops=5 ctx_copy=8 sysmode=0 probe_id=0',
+      'plan nops=5 ctx_copy=8 scratch=1024 sysmode=0 probe_id=0',
       '  0  field    r0 = ctx[2] len=1',
       '  1  imm      r1 = 1',
       '  2  put      scratch[8] = r0',
@@ -666,7 +666,7 @@ describe("compiler golden plans", function()
   it("the other event builtins", function()
     local m = s:map()
     assert.are.equal(plan {
-      'plan nops=15 ctx_copy=0 sysmode=0 probe_id=0',
+      'plan nops=15 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0',
       '  0  ctx      r0 = pid',
       '  1  ctx      r1 = tid',
       '  2  ctx      r2 = uid',
@@ -694,7 +694,7 @@ describe("compiler golden plans", function()
     local on, off = true, false
     local big = 2 ^ 40 -- an integral float is an integer
     assert.are.equal(plan {
-      'plan nops=21 ctx_copy=0 sysmode=0 probe_id=0',
+      'plan nops=21 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0',
       '  0  ctx      r0 = pid',
       '  1  imm      r1 = 42',
       '  2  eq       r0 = r0 == r1',
@@ -727,7 +727,7 @@ describe("compiler golden plans", function()
     local m = s:map()
     local pid = tonumber("42")
     assert.are.equal(plan {
-      'plan nops=9 ctx_copy=0 sysmode=0 probe_id=0',
+      'plan nops=9 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0',
       '  0  ctx      r0 = pid',
       '  1  imm      r1 = 42',
       '  2  eq       r0 = r0 == r1',
@@ -746,7 +746,7 @@ describe("compiler golden plans", function()
     local m = s:map()
     local key = "writes"
     assert.are.equal(plan {
-      'plan nops=4 ctx_copy=0 sysmode=0 probe_id=0',
+      'plan nops=4 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0',
       '  0  imm      r0 = 1',
       '  1  strcpy   scratch[0..16) = pool[0] "writes"',
       '  2  map_add  slot=0 key@0 r0',
@@ -758,7 +758,7 @@ describe("compiler golden plans", function()
     local m = s:map()
     local count, sum = bpf.count, bpf.sum
     assert.are.equal(plan {
-      'plan nops=9 ctx_copy=40 sysmode=0 probe_id=0',
+      'plan nops=9 ctx_copy=40 scratch=1024 sysmode=0 probe_id=0',
       '  0  ctx      r0 = pid',
       '  1  imm      r1 = 1',
       '  2  put      scratch[40] = r0',
@@ -777,7 +777,7 @@ describe("compiler golden plans", function()
   it("a local alias of the module inside the handler", function()
     local m = s:map()
     assert.are.equal(plan {
-      'plan nops=5 ctx_copy=0 sysmode=0 probe_id=0',
+      'plan nops=5 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0',
       '  0  ctx      r0 = pid',
       '  1  imm      r1 = 1',
       '  2  put      scratch[0] = r0',
@@ -793,7 +793,7 @@ describe("compiler golden plans", function()
   it("two maps in one handler get slots 0 and 1", function()
     local a, b = s:map(), s:map()
     assert.are.equal(plan {
-      'plan nops=12 ctx_copy=0 sysmode=0 probe_id=0',
+      'plan nops=12 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0',
       '  0  ctx      r0 = pid',
       '  1  imm      r1 = 1',
       '  2  put      scratch[0] = r0',
@@ -817,7 +817,7 @@ describe("compiler golden plans", function()
     local a, b = s:map(), s:map()
     local pa = compile(s, function(e) a[e.pid] = bpf.count() end) local pb = compile(s, function(e) b[e.comm] = bpf.sum(e.tid) end)
     assert.are.equal(plan {
-      'plan nops=5 ctx_copy=0 sysmode=0 probe_id=0',
+      'plan nops=5 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0',
       '  0  ctx      r0 = pid',
       '  1  imm      r1 = 1',
       '  2  put      scratch[0] = r0',
@@ -825,7 +825,7 @@ describe("compiler golden plans", function()
       '  4  end',
     }, pa)
     assert.are.equal(plan {
-      'plan nops=4 ctx_copy=0 sysmode=0 probe_id=0',
+      'plan nops=4 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0',
       '  0  ctx      r0 = tid',
       '  1  comm     scratch[0..16)',
       '  2  map_add  slot=0 key@0 r0',
@@ -842,7 +842,7 @@ describe("compiler golden plans", function()
     local m = s:map()
     local pa = compile(s, function(e) m[e.pid] = bpf.count() end) local pb = compile(s, function(e) m[e.tid] = bpf.count() end)
     assert.are.equal(plan {
-      'plan nops=5 ctx_copy=0 sysmode=0 probe_id=0',
+      'plan nops=5 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0',
       '  0  ctx      r0 = pid',
       '  1  imm      r1 = 1',
       '  2  put      scratch[0] = r0',
@@ -850,7 +850,7 @@ describe("compiler golden plans", function()
       '  4  end',
     }, pa)
     assert.are.equal(plan {
-      'plan nops=5 ctx_copy=0 sysmode=0 probe_id=0',
+      'plan nops=5 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0',
       '  0  ctx      r0 = tid',
       '  1  imm      r1 = 1',
       '  2  put      scratch[0] = r0',
@@ -862,7 +862,7 @@ describe("compiler golden plans", function()
   it("syscall-wildcard mode: sys_enter_*", function()
     local m = s:map()
     assert.are.equal(plan {
-      'plan nops=6 ctx_copy=0 sysmode=1 probe_id=0',
+      'plan nops=6 ctx_copy=0 scratch=1024 sysmode=1 probe_id=0',
       '  0  ctx      r0 = probe',
       '  1  imm      r1 = 1',
       '  2  put      scratch[0] = r0',
@@ -875,7 +875,7 @@ describe("compiler golden plans", function()
   it("syscall-wildcard mode: t:syscalls:sys_exit_*", function()
     local m = s:map()
     assert.are.equal(plan {
-      'plan nops=5 ctx_copy=0 sysmode=2 probe_id=0',
+      'plan nops=5 ctx_copy=0 scratch=1024 sysmode=2 probe_id=0',
       '  0  ctx      r0 = pid',
       '  1  imm      r1 = 1',
       '  2  put      scratch[0] = r0',
@@ -887,7 +887,7 @@ describe("compiler golden plans", function()
   it("return ends the handler early", function()
     local m = s:map()
     assert.are.equal(plan {
-      'plan nops=10 ctx_copy=0 sysmode=0 probe_id=0',
+      'plan nops=10 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0',
       '  0  ctx      r0 = pid',
       '  1  imm      r1 = 0',
       '  2  eq       r0 = r0 == r1',
@@ -908,7 +908,7 @@ describe("compiler golden plans", function()
     local m = s:map()
     compile(s, function(e) m["a-long-process-name-x"] = bpf.count() end)
     assert.are.equal(plan {
-      'plan nops=5 ctx_copy=0 sysmode=0 probe_id=0',
+      'plan nops=5 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0',
       '  0  imm      r0 = 1',
       '  1  comm     scratch[0..16)',
       '  2  strcpy   scratch[16..24) = pool[0] ""',
@@ -920,7 +920,7 @@ describe("compiler golden plans", function()
   it("map read: presence is the condition, the value reads 0 when missing", function()
     local ts = s:map()
     assert.are.equal(plan {
-      'plan nops=8 ctx_copy=0 sysmode=0 probe_id=0',
+      'plan nops=8 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0',
       '  0  ctx      r0 = tid',
       '  1  put      scratch[0] = r0',
       '  2  map_read r0 = slot=0 key@0, r1 = present',
@@ -937,7 +937,7 @@ describe("compiler golden plans", function()
   it("per-thread state: ts[e.tid] = e.nsecs, then e.nsecs - ts[e.tid], hist, delete", function()
     local ts, h = s:map(), s:map()
     assert.are.equal(plan {
-      'plan nops=5 ctx_copy=0 sysmode=0 probe_id=0',
+      'plan nops=5 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0',
       '  0  ctx      r0 = tid',
       '  1  ctx      r1 = nsecs',
       '  2  put      scratch[0] = r0',
@@ -945,7 +945,7 @@ describe("compiler golden plans", function()
       '  4  end',
     }, compile(s, function(e) ts[e.tid] = e.nsecs end))
     assert.are.equal(plan {
-      'plan nops=12 ctx_copy=0 sysmode=0 probe_id=0',
+      'plan nops=12 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0',
       '  0  ctx      r0 = nsecs',
       '  1  ctx      r1 = tid',
       '  2  put      scratch[0] = r1',
@@ -968,7 +968,7 @@ describe("compiler golden plans", function()
   it("m[k] = m[k] + x on a map read in the handler is an atomic add (map_xadd)", function()
     local m = s:map()
     assert.are.equal(plan {
-      'plan nops=14 ctx_copy=40 sysmode=0 probe_id=0',
+      'plan nops=14 ctx_copy=40 scratch=1024 sysmode=0 probe_id=0',
       '  0  ctx      r0 = pid',
       '  1  field    r1 = ctx[32] len=8',
       '  2  put      scratch[40] = r0',
@@ -993,7 +993,7 @@ describe("compiler golden plans", function()
     local m = s:map()
     compile(s, function(e) m[e.pid] = 0 end)
     assert.are.equal(plan {
-      'plan nops=5 ctx_copy=0 sysmode=0 probe_id=0',
+      'plan nops=5 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0',
       '  0  ctx      r0 = pid',
       '  1  imm      r1 = -1',
       '  2  put      scratch[0] = r0',
@@ -1005,7 +1005,7 @@ describe("compiler golden plans", function()
   it("m[k] = (m[k] or 0) + 1 is an atomic add too", function()
     local m = s:map()
     assert.are.equal(plan {
-      'plan nops=4 ctx_copy=0 sysmode=0 probe_id=0',
+      'plan nops=4 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0',
       '  0  imm      r0 = 1',
       '  1  comm     scratch[0..16)',
       '  2  map_xadd slot=0 key@0 r0',
@@ -1016,7 +1016,7 @@ describe("compiler golden plans", function()
   it("m[k] = other[k] deletes when other[k] is missing", function()
     local m, n = s:map(), s:map()
     assert.are.equal(plan {
-      'plan nops=10 ctx_copy=0 sysmode=0 probe_id=0',
+      'plan nops=10 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0',
       '  0  ctx      r0 = pid',
       '  1  ctx      r1 = tid',
       '  2  put      scratch[0] = r1',
@@ -1033,7 +1033,7 @@ describe("compiler golden plans", function()
   it("min, max, avg, stats", function()
     local a, b, c, d = s:map(), s:map(), s:map(), s:map()
     assert.are.equal(plan {
-      'plan nops=13 ctx_copy=40 sysmode=0 probe_id=0',
+      'plan nops=13 ctx_copy=40 scratch=1024 sysmode=0 probe_id=0',
       '  0  field    r0 = ctx[32] len=8',
       '  1  comm     scratch[40..56)',
       '  2  map_min  slot=0 key@40 r0',
@@ -1058,7 +1058,7 @@ describe("compiler golden plans", function()
   it("lhist(x, 0, 1000, 100): 12 buckets", function()
     local h = s:map()
     assert.are.equal(plan {
-      'plan nops=7 ctx_copy=40 sysmode=0 probe_id=0',
+      'plan nops=7 ctx_copy=40 scratch=1024 sysmode=0 probe_id=0',
       '  0  ctx      r0 = pid',
       '  1  field    r1 = ctx[32] len=8',
       '  2  imm      r2 = 100',
@@ -1072,7 +1072,7 @@ describe("compiler golden plans", function()
   it("printf: comm, int, string constant, string upvalue, after the ctx copy", function()
     local who = "writer"
     assert.are.equal(plan {
-      'plan nops=9 ctx_copy=24 sysmode=0 probe_id=0',
+      'plan nops=9 ctx_copy=24 scratch=1024 sysmode=0 probe_id=0',
       '  0  ctx      r0 = pid',
       '  1  field    r1 = ctx[16] len=8',
       '  2  comm     scratch[32..48)',
@@ -1089,7 +1089,7 @@ describe("compiler golden plans", function()
 
   it("printf: probe, ksym, usym, kstack, ustack(n)", function()
     assert.are.equal(plan {
-      'plan nops=16 ctx_copy=40 sysmode=0 probe_id=0',
+      'plan nops=16 ctx_copy=40 scratch=1024 sysmode=0 probe_id=0',
       '  0  ctx      r0 = probe',
       '  1  field    r1 = ctx[16] len=8',
       '  2  field    r2 = ctx[32] len=8',
@@ -1115,7 +1115,7 @@ describe("compiler golden plans", function()
   it("print of a value and of a map, exit", function()
     local m = s:map()
     assert.are.equal(plan {
-      'plan nops=15 ctx_copy=0 sysmode=0 probe_id=0',
+      'plan nops=15 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0',
       '  0  ctx      r0 = pid',
       '  1  imm      r1 = 1',
       '  2  put      scratch[0] = r0',
@@ -1143,7 +1143,7 @@ describe("compiler golden plans", function()
   it("stacks as map keys: e.kstack, and bpf.ustack(n) with its pid", function()
     local k, u = s:map(), s:map()
     assert.are.equal(plan {
-      'plan nops=12 ctx_copy=0 sysmode=0 probe_id=0',
+      'plan nops=12 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0',
       '  0  stack    r0 = kstack len=127',
       '  1  imm      r1 = 1',
       '  2  put      scratch[0] = r0',
@@ -1165,7 +1165,7 @@ describe("compiler golden plans", function()
   it("not, == nil, `or` defaults and a local holding a map value", function()
     local ts = s:map()
     assert.are.equal(plan {
-      'plan nops=26 ctx_copy=0 sysmode=0 probe_id=0',
+      'plan nops=26 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0',
       '  0  ctx      r0 = tid',
       '  1  put      scratch[0] = r0',
       '  2  map_read r0 = slot=0 key@0, r1 = present',
@@ -1202,7 +1202,7 @@ describe("compiler golden plans", function()
   it("a local holding a map value keeps its presence", function()
     local ts = s:map()
     assert.are.equal(plan {
-      'plan nops=13 ctx_copy=0 sysmode=0 probe_id=0',
+      'plan nops=13 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0',
       '  0  ctx      r0 = tid',
       '  1  put      scratch[0] = r0',
       '  2  map_read r0 = slot=0 key@0, r1 = present',
@@ -1255,7 +1255,7 @@ local bpf, m = ...
 local f = function(e) bpf.printf("%s %d %s %s %s %s %s %s\n", e.comm, e.pid, "fd", e.probe, bpf.ksym(e.args.fd), bpf.usym(e.args.count), e.kstack, bpf.ustack(4)) end
 ]], 2, 2, "bpf=module m=map:0")
     assert.are.equal(plan {
-      'plan nops=20 ctx_copy=40 sysmode=0 probe_id=0',
+      'plan nops=20 ctx_copy=40 scratch=1024 sysmode=0 probe_id=0',
       '  0  ctx      r0 = pid',
       '  1  ctx      r1 = probe',
       '  2  field    r2 = ctx[16] len=8',
@@ -1289,7 +1289,7 @@ local bpf, m = ...
 local f = function(e) bpf.print(e.pid); bpf.print(e.comm); bpf.print(e.tid); bpf.print(m); bpf.exit() end
 ]], 2, 2, "bpf=module m=map:3")
     assert.are.equal(plan {
-      'plan nops=12 ctx_copy=0 sysmode=0 probe_id=0',
+      'plan nops=12 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0',
       '  0  ctx      r0 = pid',
       '  1  put      scratch[8] = r0',
       '  2  emit     scratch[0..16) printf fmt=0',

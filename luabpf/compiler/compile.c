@@ -499,6 +499,7 @@ int lbc_compile(const struct lbc_input *in, struct lbc_output *out,
 done:
 	free(C->maps);
 	free(C->intuse);
+	free(C->struse);
 	free(C->nodes);
 	free(C->toks);
 	free(C->sbuf);

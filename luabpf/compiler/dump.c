@@ -34,6 +34,7 @@ static const char *const names[LB_OP_NCODES] = {
 	"jmp", "jz", "jnz", "map_add",
 	"map_read", "map_set", "map_delete", "map_xadd", "map_min", "map_max",
 	"map_avg", "map_bucket", "log2", "linear", "emit", "stack",
+	"str", "dataloc", "copy", "scmp", "map_getstr", "map_setstr",
 };
 static const char *const sym[] = {
 	"+", "-", "*", "//", "%", "&", "|", "~", "<<", ">>",
@@ -69,8 +70,8 @@ size_t lbc_dump(const struct lb_plan *p, char *buf, size_t buflen)
 {
 	struct out o = { buf, buflen, 0 };
 	unsigned n = p->nops > LB_MAX_OPS ? LB_MAX_OPS : p->nops;
-	put(&o, "plan nops=%u ctx_copy=%u sysmode=%u probe_id=%u", p->nops,
-	    p->ctx_copy, p->sysmode, p->probe_id);
+	put(&o, "plan nops=%u ctx_copy=%u scratch=%u sysmode=%u probe_id=%u", p->nops,
+	    p->ctx_copy, p->scratch_size, p->sysmode, p->probe_id);
 	for (int i = 0; i < LB_SYSMASK; i++)
 		if (p->sysmask[i]) {
 			put(&o, " sysmask=");
@@ -158,6 +159,31 @@ size_t lbc_dump(const struct lb_plan *p, char *buf, size_t buflen)
 		case LB_OP_STACK:
 			put(&o, " r%u = %s len=%u", x->dst, x->imm == 1 ? "ustack" : x->imm == 0 ? "kstack" : "?",
 			    x->len);
+			break;
+		case LB_OP_STR:
+			put(&o, " scratch[%u..%u) = %s r%u%s", x->off, x->off + x->len,
+			    x->imm == 1 ? "user" : x->imm == 0 ? "kernel" : "?", x->a,
+			    x->b ? " padded" : "");
+			break;
+		case LB_OP_DATALOC:
+			put(&o, " scratch[%u..%u) = ctx loc r%u%s", x->off, x->off + x->len, x->a,
+			    x->b ? " padded" : "");
+			break;
+		case LB_OP_COPY:
+			put(&o, " scratch[%u..%u) = scratch[%lld..%lld)", x->off, x->off + x->len,
+			    (long long)x->imm, (long long)x->imm + x->len);
+			break;
+		case LB_OP_SCMP:
+			put(&o, " r%u = scratch[%u..%u) == scratch[%lld..%lld)", x->dst, x->off,
+			    x->off + x->len, (long long)x->imm, (long long)x->imm + x->len);
+			break;
+		case LB_OP_MAP_GETSTR:
+			put(&o, " scratch[%lld..%lld) = slot=%u key@%u, r%u = present", (long long)x->imm,
+			    (long long)x->imm + x->len, x->b, x->off, x->dst);
+			break;
+		case LB_OP_MAP_SETSTR:
+			put(&o, " slot=%u key@%u scratch[%lld..%lld)", x->b, x->off, (long long)x->imm,
+			    (long long)x->imm + x->len);
 			break;
 		case LB_OP_EMIT: {
 			unsigned long long k = (unsigned long long)x->imm & 0xffffffffu;

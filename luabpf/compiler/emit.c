@@ -26,6 +26,8 @@ struct val lbc_valcall(struct lbc *C, int call, const char *name, size_t n)
 {
 	struct val v = { 0 };
 	int save = C->regtop;
+	if (lbc_isname(name, n, "str"))
+		return lbc_strcall(C, call);
 	if (lbc_isname(name, n, "kstack") || lbc_isname(name, n, "ustack")) {
 		int user = name[0] == 'u', len = frames(C, call, name, n);
 		C->regtop = save;
@@ -61,13 +63,36 @@ static int roundup8(size_t n)
 	return (int)((n + 7) & ~(size_t)7);
 }
 
-/* Evaluate one printf argument. */
-static void evalarg(struct lbc *C, int node, struct arg *a)
+/* Which conversions of fmt are %s? (The format is checked later.) */
+static void strconvs(const char *f, size_t n, unsigned char *isstr, int max)
+{
+	int k = 0;
+	for (size_t i = 0; i < n && k < max; i++) {
+		if (f[i] != '%')
+			continue;
+		if (++i < n && f[i] == '%')
+			continue;
+		while (i < n && strchr("-+ #0123456789.hlzjtL", f[i]))
+			i++;
+		if (i < n)
+			isstr[k++] = f[i] == 's';
+	}
+}
+
+/* Evaluate one printf argument; str: for a %s (a char * field is then
+ * the string it points to, else its address). */
+static void evalarg(struct lbc *C, int node, struct arg *a, int str)
 {
 	struct val v = lbc_expr(C, node);
 	a->node = node;
 	C->curtok = N(node)->tok;
+	if (str && v.t == T_INT && v.sk)
+		v = lbc_tostr(C, v);
 	switch (v.t) {
+	case T_DSTR:
+		a->type = LB_ARG_STR;
+		a->size = roundup8((size_t)v.ssize);
+		break;
 	case T_INT: a->type = LB_ARG_INT; a->size = 8; lbc_reg(C, &v); break;
 	case T_PROBE: a->type = LB_ARG_PROBE; a->size = 8; break;
 	case T_COMM: a->type = LB_ARG_STR; a->size = LB_COMM_LEN; break;
@@ -155,6 +180,9 @@ static void record(struct lbc *C, int fmttok, const char *fmt, size_t fmtlen,
 			lbc_emit(C, LB_OP_STRCPY, 0, 0, 0, o, a->size, p);
 			break;
 		}
+		case T_DSTR:
+			lbc_strput(C, &a->v, A_KEY, o, a->size, 0);
+			break;
 		}
 	}
 	if (off > C->kneed)
@@ -173,6 +201,7 @@ static void emit8(struct lbc *C, int kind, int id)
 static void printf_(struct lbc *C, int call)
 {
 	struct arg args[LB_MAX_ARGS];
+	unsigned char isstr[LB_MAX_ARGS] = { 0 };
 	int a = N(call)->b, nargs = 0, save = C->regtop;
 	if (!a)
 		lbc_error(C, N(call)->tok, NULL, "bpf.printf() needs a format");
@@ -180,11 +209,13 @@ static void printf_(struct lbc *C, int call)
 	if (f.t != T_STR)
 		lbc_error(C, N(a)->tok, "e.g. bpf.printf(\"%s %d\\n\", e.comm, e.pid)",
 			  "the format of bpf.printf must be a string constant, not %s", lbc_tname(f.t));
+	strconvs(f.s, f.n, isstr, LB_MAX_ARGS);
 	for (int x = N(a)->next; x; x = N(x)->next) {
 		if (nargs == LB_MAX_ARGS)
 			lbc_error(C, N(x)->tok, NULL, "bpf.printf takes at most %d arguments after the format",
 				  LB_MAX_ARGS);
-		evalarg(C, x, &args[nargs++]);
+		evalarg(C, x, &args[nargs], isstr[nargs]);
+		nargs++;
 	}
 	record(C, N(a)->tok, f.s, f.n, args, nargs, N(call)->tok);
 	C->regtop = save;
@@ -205,7 +236,7 @@ static void print_(struct lbc *C, int call)
 			return;
 		}
 	}
-	evalarg(C, a, &arg);
+	evalarg(C, a, &arg, 1); /* a char * field prints as its string */
 	if (arg.type == LB_ARG_INT)
 		record(C, N(a)->tok, "%d\n", 3, &arg, 1, N(call)->tok);
 	else

@@ -12,12 +12,12 @@ static const char *const aggs[] = {
 	"count", "sum", "min", "max", "avg", "stats", "hist", "lhist", NULL,
 };
 static const char *const stmts[] = { "printf", "print", "exit", NULL };
-static const char *const values[] = { "kstack", "ustack", "ksym", "usym", NULL };
+static const char *const values[] = { "kstack", "ustack", "ksym", "usym", "str", NULL };
 static const char *const later[] = {
-	"str", "delete", "time", "cat", "system", "join", "buf", "ntop", NULL,
+	"delete", "time", "cat", "system", "join", "buf", "ntop", NULL,
 };
 #define BUILTINS "kernel handlers can use bpf.count, sum, min, max, avg, stats, hist, " \
-	"lhist, printf, print, exit, kstack, ustack, ksym and usym"
+	"lhist, printf, print, exit, kstack, ustack, ksym, usym and str"
 static const char *const userside[] = {
 	"map", "tracepoint", "interval", "run", "BEGIN", "END", "profile",
 	"kfunc", "kretfunc", "uprobe", "uretprobe", "usdt", "kprobe",
@@ -85,6 +85,16 @@ int lbc_emit(struct lbc *C, int code, int dst, int a, int b, int off,
 	o->off = (__u16)off;
 	o->len = (__u16)len;
 	o->imm = imm;
+	switch (code) { /* ops on the key/record area; others say so (lbc_rel) */
+	case LB_OP_COMM: case LB_OP_STRCPY: case LB_OP_STREQ:
+	case LB_OP_PUT: case LB_OP_MAP_ADD: case LB_OP_MAP_READ: case LB_OP_MAP_SET:
+	case LB_OP_MAP_DELETE: case LB_OP_MAP_XADD: case LB_OP_MAP_MIN: case LB_OP_MAP_MAX:
+	case LB_OP_MAP_AVG: case LB_OP_MAP_BUCKET: case LB_OP_EMIT:
+		C->rel[P->nops] = A_KEY;
+		break;
+	default:
+		C->rel[P->nops] = A_ABS;
+	}
 	if (code == LB_OP_EMIT)
 		C->out->uses_records = 1;
 	if (code == LB_OP_STACK)
@@ -161,6 +171,7 @@ const char *lbc_tname(int t)
 	case T_USTACK: return "a user stack";
 	case T_KSYM: return "a kernel symbol (bpf.ksym)";
 	case T_USYM: return "a user symbol (bpf.usym)";
+	case T_DSTR: return "a string";
 	}
 	return "a user-space value";
 }
@@ -256,11 +267,20 @@ static struct val argfield(struct lbc *C, int n, const struct node *k)
 		const struct lbc_field *f = &pr->fields[i];
 		if (!f->name || strlen(f->name) != k->n || memcmp(f->name, k->s, k->n))
 			continue;
-		if (f->is_string)
-			lbc_error(C, k->tok, NULL, "e.args.%s is a string field: not supported in kernel handlers yet", f->name);
-		if (f->size != 1 && f->size != 2 && f->size != 4 && f->size != 8)
+		if (f->is_string > LB_FSTR_DATALOC)
+			lbc_error(C, k->tok, NULL, "internal: e.args.%s has string kind %u", f->name,
+				  f->is_string);
+		if (f->is_string == LB_FSTR_ARRAY) {
+			if (!f->size)
+				lbc_error(C, k->tok, NULL, "e.args.%s is an empty char array", f->name);
+		} else if (f->is_string == LB_FSTR_DATALOC) {
+			if (f->size != 4)
+				lbc_error(C, k->tok, NULL, "e.args.%s is a __data_loc field of %u bytes, not 4",
+					  f->name, f->size);
+		} else if (f->size != 1 && f->size != 2 && f->size != 4 && f->size != 8) {
 			lbc_error(C, k->tok, NULL, "e.args.%s has %u bytes: only 1, 2, 4 and 8-byte fields are supported",
 				  f->name, f->size);
+		}
 		if ((unsigned)f->off + f->size > LB_SCRATCH)
 			lbc_error(C, k->tok, NULL, "e.args.%s lies beyond the %d bytes of scratch space (LB_SCRATCH)",
 				  f->name, LB_SCRATCH);
@@ -268,10 +288,29 @@ static struct val argfield(struct lbc *C, int n, const struct node *k)
 		if (end > C->plan->ctx_copy)
 			C->plan->ctx_copy = end;
 		C->curtok = N(n)->tok;
+		struct val v = { .fname = f->name };
+		if (f->is_string == LB_FSTR_ARRAY) {
+			v.t = T_DSTR;
+			v.sk = DS_CTX;
+			v.sarg = f->off;
+			v.ssize = f->size;
+			return v;
+		}
 		int r = lbc_tmp(C);
-		lbc_emit(C, LB_OP_FIELD, r, f->is_signed ? 1 : 0, 0, f->off, f->size, 0);
-		return inreg(T_INT, r);
+		lbc_emit(C, LB_OP_FIELD, r, f->is_signed && !f->is_string ? 1 : 0, 0, f->off, f->size, 0);
+		v.reg = r;
+		v.ssize = C->maxstr;
+		if (f->is_string == LB_FSTR_DATALOC) {
+			v.t = T_DSTR;
+			v.sk = DS_LOC;
+			return v;
+		}
+		v.t = T_INT;
+		v.sk = f->is_string; /* a char *: a number, or a string where one is needed */
+		return v;
 	}
+	snprintf(C->out->missing_field, sizeof C->out->missing_field, "%.*s",
+		 (int)(k->n < LB_NAME_MAX ? k->n : LB_NAME_MAX - 1), k->s);
 	size_t o = 0;
 	o += snprintf(C->hint, sizeof C->hint, "available fields:");
 	for (int i = 0; i < pr->nfields && o < sizeof C->hint; i++)
@@ -384,6 +423,8 @@ static struct val call_(struct lbc *C, int n)
 	}
 	struct val f = lbc_expr(C, x->a);
 	if (f.t == T_BUILTIN) {
+		if (lbc_isname(f.s, f.n, "str"))
+			return lbc_strcall(C, n);
 		if (inlist(values, f.s, f.n))
 			return lbc_valcall(C, n, f.s, f.n);
 		if (inlist(aggs, f.s, f.n)) {
@@ -486,6 +527,23 @@ static int64_t fold(struct lbc *C, int n, int op, int64_t a, int64_t b)
 	return 0;
 }
 
+/* the hint for a string used as a number */
+static void strhint(struct lbc *C, const struct val *v)
+{
+	if (v->viastr && v->fname)
+		snprintf(C->hint, sizeof C->hint, "bpf.str(e.args.%s) is a string here: compare it with a string, "
+			 "or use e.args.%s without bpf.str() as a number (its address)", v->fname, v->fname);
+	else if (v->viastr)
+		snprintf(C->hint, sizeof C->hint, "bpf.str(p) is a string here: compare it with a string, "
+			 "or use p without bpf.str() as a number (its address)");
+	else if (v->fname)
+		snprintf(C->hint, sizeof C->hint, "e.args.%s is a string: compare it with a string, or use it "
+			 "as a map key, a printf %%s argument or a string map value", v->fname);
+	else
+		snprintf(C->hint, sizeof C->hint, "strings can be compared with == and ~=, and used as map keys, "
+			 "printf %%s arguments and string map values");
+}
+
 static void need(struct lbc *C, const struct val *v, int t, int n, const char *what)
 {
 	if (v->t == t)
@@ -495,8 +553,13 @@ static void need(struct lbc *C, const struct val *v, int t, int n, const char *w
 	if (t == T_BOOL && v->t == T_INT)
 		lbc_error(C, N(n)->tok, "compare explicitly, e.g. `x ~= 0`",
 			  "a number is always true in a Lua condition (even 0)");
-	if (t == T_BOOL && (v->t == T_STR || v->t == T_COMM))
+	if (t == T_BOOL && (v->t == T_STR || v->t == T_COMM || v->t == T_DSTR))
 		lbc_error(C, N(n)->tok, NULL, "a string is always true in a Lua condition");
+	if (v->t == T_DSTR) {
+		char b[128];
+		strhint(C, v);
+		lbc_error(C, N(n)->tok, C->hint, "cannot %s %s", what, lbc_vname(v, b, sizeof b));
+	}
 	lbc_error(C, N(n)->tok, NULL, "cannot %s %s", what, lbc_tname(v->t));
 }
 
@@ -519,13 +582,25 @@ static int streq(struct lbc *C, int n, const char *s, size_t len)
 static struct val compare(struct lbc *C, int n, struct val l, struct val r, int save)
 {
 	int op = N(n)->op, eq = op == TK_EQ || op == TK_NE;
-	int isstr_l = l.t == T_STR || l.t == T_COMM, isstr_r = r.t == T_STR || r.t == T_COMM;
+	char b1[128], b2[128];
+	/* a char * field compared with a string is the string */
+	if (lbc_isstr(&l) && r.t == T_INT && r.sk)
+		r = lbc_tostr(C, r);
+	if (lbc_isstr(&r) && l.t == T_INT && l.sk)
+		l = lbc_tostr(C, l);
+	int isstr_l = lbc_isstr(&l), isstr_r = lbc_isstr(&r);
 	if (l.t == T_PROBE || r.t == T_PROBE)
 		lbc_error(C, N(n)->tok, NULL, "comparing e.probe is not supported yet");
 	if (isstr_l && isstr_r) {
 		if (!eq)
 			lbc_error(C, N(n)->tok, NULL, "ordering strings is not supported in kernel handlers");
 		int res;
+		if (l.t == T_DSTR || r.t == T_DSTR) {
+			int reg = lbc_streq(C, n, l, r, save);
+			if (op == TK_NE)
+				lbc_emit(C, LB_OP_NOT, reg, reg, 0, 0, 0, 0);
+			return inreg(T_BOOL, reg);
+		}
 		if (l.t == T_STR && r.t == T_STR)
 			res = l.n == r.n && !memcmp(l.s, r.s, l.n);
 		else if (l.t == T_COMM && r.t == T_COMM)
@@ -541,9 +616,14 @@ static struct val compare(struct lbc *C, int n, struct val l, struct val r, int 
 		return mkint(T_BOOL, op == TK_EQ ? res : !res);
 	}
 	if (l.t != r.t || (l.t != T_INT && l.t != T_BOOL)) {
-		if ((l.t == T_INT || l.t == T_BOOL || isstr_l) && (r.t == T_INT || r.t == T_BOOL || isstr_r))
-			lbc_error(C, N(n)->tok, eq ? "in Lua they are never equal" : NULL,
-				  "cannot compare %s with %s", lbc_tname(l.t), lbc_tname(r.t));
+		if ((l.t == T_INT || l.t == T_BOOL || isstr_l) && (r.t == T_INT || r.t == T_BOOL || isstr_r)) {
+			const struct val *d = l.t == T_DSTR ? &l : r.t == T_DSTR ? &r : NULL;
+			if (d)
+				strhint(C, d);
+			lbc_error(C, N(n)->tok, d ? C->hint : eq ? "in Lua they are never equal" : NULL,
+				  "cannot compare %s with %s", lbc_vname(&l, b1, sizeof b1),
+				  lbc_vname(&r, b2, sizeof b2));
+		}
 		lbc_error(C, N(n)->tok, NULL, "cannot compare %s",
 			  lbc_tname(l.t == T_INT || l.t == T_BOOL || isstr_l ? r.t : l.t));
 	}
@@ -596,6 +676,9 @@ static struct val valor(struct lbc *C, int n)
 	const struct node *x = N(n);
 	int save = C->regtop;
 	struct val l = lbc_expr(C, x->a);
+	if (l.t != T_INT)
+		lbc_error(C, x->tok, "an absent string value reads as \"\"; test it with `if m[k] then`",
+			  "`or` after %s is not supported", lbc_tname(l.t));
 	int lp = l.pres - 1, rb = maybe_nil(C, x->b);
 	C->regtop = save;
 	int d = lbc_tmp(C), dp = -1;

@@ -71,7 +71,20 @@ enum {
 	T_BUILTIN, T_EVENT, T_ARGS, T_OTHER,
 	T_KSTACK, T_USTACK, /* LB_OP_STACK values in a register */
 	T_KSYM, T_USYM,     /* bpf.ksym(x) / bpf.usym(x): printf arguments */
+	T_DSTR,             /* a string read in the kernel (see DS_*) */
 };
+
+/* Where a T_DSTR string is, or comes from. It is written to its place
+ * (a key field, a printf argument, a temporary) only when used there. */
+enum {
+	DS_PTR = 1, /* address in reg, sarg: 1 user / 0 kernel memory */
+	DS_LOC,     /* __data_loc u32 in reg */
+	DS_CTX,     /* char[ssize] at ctx copy offset sarg */
+	DS_TMP,     /* ssize bytes (a multiple of 8, zero padded) at temp sarg */
+};
+
+/* Scratch areas an op's off or imm refers to (relocated by lbc_finish) */
+enum { A_ABS = 0, A_KEY = 1, A_TMP = 2 };
 
 struct val {
 	int t;
@@ -83,6 +96,13 @@ struct val {
 	int map;         /* T_MAP: session map index */
 	int pres;        /* T_INT read from a map: 1 + the register holding
 			    its presence (0/1); 0 when always present */
+	/* strings: T_INT with sk = LB_FSTR_UPTR/KPTR is a char * field, a
+	 * number that is a string where a string is needed; T_DSTR: sk is
+	 * DS_*, sarg as there */
+	int sk, sarg;
+	int ssize;          /* string size, bytes with the NUL */
+	const char *fname;  /* the e.args field it comes from, or NULL */
+	int viastr;         /* T_DSTR made by bpf.str() from a number */
 };
 
 struct local {
@@ -122,7 +142,12 @@ struct lbc {
 	int nlocals;
 	int regtop;
 	int pool_used;
-	int kneed;       /* bytes of the key/string area after the ctx copy */
+	int kneed;       /* bytes of the key/record area after the ctx copy */
+	int stop, sneed; /* temporary strings: in use, most ever (after keys) */
+	int spin;        /* temps below this hold locals: kept to block end */
+	int maxstr;      /* in->max_strlen or LB_STR_DEFAULT */
+	unsigned char rel[LB_MAX_OPS]; /* op off area | imm area << 2 (A_*) */
+	unsigned char *struse;  /* per session map: gets strings in this handler */
 	int curtok;      /* for errors raised while emitting */
 	char hint[512];
 	int nosrc;        /* errors without a source line */
@@ -166,6 +191,19 @@ int lbc_isname(const char *s, size_t n, const char *name);
 void lbc_gen(struct lbc *C, int block);
 void lbc_finish(struct lbc *C);
 struct val lbc_mapread(struct lbc *C, const struct val *m, int index);
+
+/* str.c: strings */
+int lbc_slot(int size);
+void lbc_rel(struct lbc *C, int pc, int offarea, int immarea);
+int lbc_stmp(struct lbc *C, int size);
+int lbc_isstr(const struct val *v);       /* T_STR, T_COMM, T_DSTR */
+struct val lbc_tostr(struct lbc *C, struct val v); /* a char * field as a string */
+int lbc_strsize(const struct val *v);
+void lbc_strput(struct lbc *C, const struct val *v, int area, int off, int size, int zero);
+int lbc_streq(struct lbc *C, int n, struct val l, struct val r, int save);
+struct val lbc_strcall(struct lbc *C, int call);
+const char *lbc_vname(const struct val *v, char *buf, size_t len);
+void lbc_zero(struct lbc *C, int area, int off, int len);
 
 /* emit.c: printf, print, exit, stacks and symbols */
 void lbc_callstmt(struct lbc *C, int call);

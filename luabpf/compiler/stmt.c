@@ -86,6 +86,7 @@ static const char *kindname(int k)
 	case LB_VAL_STATS: return "stats() aggregates";
 	case LB_VAL_HIST: return "hist() aggregates";
 	case LB_VAL_LHIST: return "lhist() aggregates";
+	case LB_VAL_STR: return "strings";
 	}
 	return "values";
 }
@@ -101,8 +102,9 @@ static void fixkind(struct lbc *C, const struct val *m, int tok, int kind, const
 	char mname[LB_NAME_MAX + 2];
 	if (d->valkind == LB_VAL_NONE) {
 		d->valkind = (__u8)kind;
-		d->percpu = kind != LB_VAL_INT;
+		d->percpu = kind != LB_VAL_INT && kind != LB_VAL_STR;
 		switch (kind) {
+		case LB_VAL_STR: d->value_size = (__u16)lh->n; break;
 		case LB_VAL_SUM: case LB_VAL_INT: d->value_size = 8; break;
 		case LB_VAL_HIST: d->value_size = 8 * LB_HIST_BUCKETS; break;
 		case LB_VAL_LHIST:
@@ -150,8 +152,14 @@ static void key_eval(struct lbc *C, int target, struct key *K)
 	for (int i = 0; i < nk; i++) {
 		struct val v = lbc_expr(C, k[i].node);
 		C->curtok = N(k[i].node)->tok;
+		if (v.t == T_INT && v.sk) /* a char * field: the string */
+			v = lbc_tostr(C, v);
 		k[i].v = v;
 		switch (v.t) {
+		case T_DSTR:
+			k[i].type = LB_KEY_STR;
+			k[i].size = lbc_slot(v.ssize);
+			break;
 		case T_INT:
 			k[i].type = LB_KEY_INT;
 			k[i].size = 8;
@@ -233,9 +241,9 @@ static void key_put(struct lbc *C, const struct val *m, int tok, struct key *K)
 		int total = 0;
 		for (int i = 0; i < nk; i++)
 			total += k[i].size;
-		if (total > LB_SCRATCH)
-			lbc_error(C, tok, NULL, "map key too large: %d bytes, more than LB_SCRATCH (%d)",
-				  total, LB_SCRATCH);
+		if (total > LB_MAX_KEY)
+			lbc_error(C, tok, "the kernel limits hash map keys; read shorter strings with bpf.str(p, n)",
+				  "map key too large: %d bytes, more than LB_MAX_KEY (%d)", total, LB_MAX_KEY);
 		d->nkeys = (__u8)nk;
 		for (int i = 0; i < nk; i++) {
 			d->keytype[i] = (__u8)k[i].type;
@@ -261,19 +269,9 @@ static void key_put(struct lbc *C, const struct val *m, int tok, struct key *K)
 			C->regtop = save;
 			break;
 		}
-		case T_COMM:
-			lbc_emit(C, LB_OP_COMM, 0, 0, 0, off, LB_COMM_LEN, 0);
-			if (k[i].size > LB_COMM_LEN) {
-				int z = lbc_pool(C, "", 0, (size_t)(k[i].size - LB_COMM_LEN));
-				lbc_emit(C, LB_OP_STRCPY, 0, 0, 0, off + LB_COMM_LEN,
-					 k[i].size - LB_COMM_LEN, z);
-			}
+		case T_COMM: case T_STR: case T_DSTR:
+			lbc_strput(C, &k[i].v, A_KEY, off, k[i].size, 1);
 			break;
-		case T_STR: {
-			int p = lbc_pool(C, k[i].v.s, k[i].v.n, (size_t)k[i].size);
-			lbc_emit(C, LB_OP_STRCPY, 0, 0, 0, off, k[i].size, p);
-			break;
-		}
 		}
 		off += k[i].size;
 	}
@@ -291,6 +289,17 @@ struct val lbc_mapread(struct lbc *C, const struct val *m, int index)
 	char mname[LB_NAME_MAX + 2];
 	key_eval(C, index, &K);
 	C->curtok = tok;
+	if (d->valkind == LB_VAL_STR || (d->valkind == LB_VAL_NONE && C->struse[m->map])) {
+		struct lh sz = { .n = lbc_slot(C->maxstr) };
+		fixkind(C, m, tok, LB_VAL_STR, &sz);
+		key_put(C, m, tok, &K);
+		C->regtop = save;
+		int p = lbc_tmp(C), vs = d->value_size, t = lbc_stmp(C, vs);
+		int pc = lbc_emit(C, LB_OP_MAP_GETSTR, p, 0, slot(C, m->map, tok), 0, vs, t);
+		lbc_rel(C, pc, A_KEY, A_TMP);
+		struct val r = { .t = T_DSTR, .sk = DS_TMP, .sarg = t, .ssize = vs, .pres = p + 1 };
+		return r;
+	}
 	if (d->valkind != LB_VAL_NONE && d->valkind != LB_VAL_INT) {
 		if (d->valkind == LB_VAL_SUM)
 			snprintf(C->hint, sizeof C->hint, "to read it back, keep plain values: "
@@ -339,6 +348,56 @@ static int64_t lhist_arg(struct lbc *C, int n, const char *what)
 #define LHIST_MAX 1000 /* buckets */
 _Static_assert(LHIST_MAX <= LB_ZEROS / 8, "lhist buckets must fit the template's zero value");
 
+/* m[key] = s, a string: LB_VAL_STR, the value zero padded in a temp */
+static void strset(struct lbc *C, const struct val *m, int target, struct key *K, struct val v,
+		   int vnode)
+{
+	struct lb_mapdesc *d = &C->maps[m->map];
+	int tok = N(target)->tok;
+	char mname[LB_NAME_MAX + 2];
+	if (v.t == T_INT)
+		v = lbc_tostr(C, v);
+	if (d->valkind == LB_VAL_INT && v.fname && !v.viastr) {
+		snprintf(C->hint, sizeof C->hint, "e.args.%s is a string here; to keep its address, "
+			 "store e.args.%s + 0", v.fname, v.fname);
+		lbc_error(C, tok, C->hint, "map '%s' holds plain values elsewhere; it cannot also hold strings",
+			  mapname(C, m, mname, sizeof mname));
+	}
+	struct lh sz = { .n = lbc_slot(lbc_strsize(&v)) };
+	if (sz.n < lbc_slot(C->maxstr) && v.t != T_DSTR)
+		sz.n = lbc_slot(C->maxstr); /* constants and e.comm: room for others */
+	fixkind(C, m, tok, LB_VAL_STR, &sz);
+	int vs = d->value_size;
+	C->curtok = N(vnode)->tok;
+	if ((v.t == T_STR && (int)v.n + 1 > vs) || (v.t == T_COMM && vs < LB_COMM_LEN))
+		lbc_error(C, N(vnode)->tok, NULL, "map '%s' keeps strings of at most %d bytes; %s needs %d",
+			  mapname(C, m, mname, sizeof mname), vs - 1,
+			  v.t == T_COMM ? "e.comm" : "this string", v.t == T_COMM ? LB_COMM_LEN - 1 : (int)v.n);
+	if (v.t == T_STR && memchr(v.s, 0, v.n))
+		lbc_error(C, N(vnode)->tok, NULL, "string values cannot contain NUL bytes");
+	C->curtok = tok;
+	key_put(C, m, tok, K);
+	int t;
+	C->curtok = N(vnode)->tok;
+	if (v.t == T_DSTR && v.sk == DS_TMP && v.ssize == vs) {
+		t = v.sarg;
+	} else {
+		t = lbc_stmp(C, vs);
+		lbc_strput(C, &v, A_TMP, t, vs, 1);
+	}
+	C->curtok = tok;
+	int s = slot(C, m->map, tok), j = -1, e = -1;
+	if (v.pres) /* m[k] = other[k]: a missing value deletes, as nil would */
+		j = lbc_emit(C, LB_OP_JZ, 0, v.pres - 1, 0, 0, 0, 0);
+	lbc_rel(C, lbc_emit(C, LB_OP_MAP_SETSTR, 0, 0, s, 0, vs, t), A_KEY, A_TMP);
+	if (v.pres) {
+		e = lbc_emit(C, LB_OP_JMP, 0, 0, 0, 0, 0, 0);
+		C->plan->ops[j].off = (__u16)C->plan->nops;
+		lbc_emit(C, LB_OP_MAP_DELETE, 0, 0, s, 0, 0, 0);
+		C->plan->ops[e].off = (__u16)C->plan->nops;
+	}
+}
+
 /* m[key] = <update u>, with value node vnode (negated if neg) */
 static void update(struct lbc *C, const struct val *m, int target, int u, int vnode, int neg,
 		   int call)
@@ -353,10 +412,16 @@ static void update(struct lbc *C, const struct val *m, int target, int u, int vn
 		lbc_emit(C, LB_OP_IMM, vreg, 0, 0, 0, 0, 1);
 	} else if (u != U_DELETE) {
 		struct val v = lbc_expr(C, vnode);
+		if (u == U_SET && (lbc_isstr(&v) || (v.t == T_INT && v.sk))) {
+			strset(C, m, target, &K, v, vnode);
+			C->regtop = save;
+			return;
+		}
 		if (v.t != T_INT) {
 			if (u == U_SET)
-				lbc_error(C, N(vnode)->tok, NULL, "a map element can hold a number, not %s",
+				lbc_error(C, N(vnode)->tok, NULL, "a map element can hold a number or a string, not %s",
 					  lbc_tname(v.t));
+
 			if (u != U_SUM && u != U_XADD)
 				lbc_error(C, N(vnode)->tok, NULL, "bpf.%s() takes a number, not %s",
 					  upd[u].name, lbc_tname(v.t));
@@ -544,8 +609,36 @@ static int mapof(struct lbc *C, int n)
 	return lv.map;
 }
 
+/* Is node n a string, by its syntax: a constant, x.comm, bpf.str(...),
+ * e.args.NAME of a string field? (No code, no errors.) */
+static int stringy(struct lbc *C, int n)
+{
+	const struct node *x = N(n);
+	const struct lbc_probe *pr = C->in->probe;
+	if (x->k == X_STR)
+		return 1;
+	if (x->k == X_CALL) {
+		const struct node *f = N(x->a);
+		return (f->k == X_NAME && lbc_isname(f->s, f->n, "str")) ||
+		       (f->k == X_INDEX && f->op == 1 && lbc_isname(N(f->b)->s, N(f->b)->n, "str"));
+	}
+	if (x->k != X_INDEX || x->op != 1)
+		return 0;
+	if (lbc_isname(N(x->b)->s, N(x->b)->n, "comm"))
+		return 1;
+	const struct node *a = N(x->a);
+	if (a->k != X_INDEX || a->op != 1 || !lbc_isname(N(a->b)->s, N(a->b)->n, "args") ||
+	    !pr || !pr->fields)
+		return 0;
+	for (int i = 0; i < pr->nfields; i++)
+		if (pr->fields[i].name && lbc_isname(N(x->b)->s, N(x->b)->n, pr->fields[i].name))
+			return pr->fields[i].is_string != 0;
+	return 0;
+}
+
 /* Which maps does the handler read or set (not only aggregate)? There
- * m[k] = m[k] + x must be an atomic add of a plain value. */
+ * m[k] = m[k] + x must be an atomic add of a plain value. Which get
+ * strings? A read before the first such set then reads a string. */
 static void prepass(struct lbc *C)
 {
 	unsigned char *skip = calloc((size_t)C->nnodes + 1, 1);
@@ -558,6 +651,8 @@ static void prepass(struct lbc *C)
 		    !s->b)
 			continue;
 		skip[t] = 1;
+		if (stringy(C, s->b))
+			C->struse[mi] = 1;
 		/* a value or nil (calls are aggregations, or errors) */
 		if (N(s->b)->k != X_CALL && !selfadd(C, t, s->b, &neg, &self))
 			C->intuse[mi] = 1;
@@ -625,6 +720,11 @@ static void assign(struct lbc *C, int s)
 	if (v.t != l->v.t)
 		lbc_error(C, N(rhs)->tok, NULL, "local '%.*s' holds %s; cannot assign %s to it",
 			  (int)x->n, x->s, lbc_tname(l->v.t), lbc_tname(v.t));
+	if (v.sk != l->v.sk)
+		lbc_error(C, N(rhs)->tok, "a local keeps what it was declared with",
+			  "local '%.*s' holds %s; cannot assign %s to it", (int)x->n, x->s,
+			  l->v.sk ? "a char * field (a string where one is needed)" : "a number",
+			  v.sk ? "a char * field" : "a plain number");
 	if (v.pres && !l->v.pres)
 		lbc_error(C, N(rhs)->tok, "give it a default: m[k] or 0",
 			  "local '%.*s' holds a number that is never nil; a map value may be missing",
@@ -674,6 +774,23 @@ static void local(struct lbc *C, int s)
 			}
 			v.isconst = 0;
 			v.reg = r;
+		} else if (v.t == T_DSTR) {
+			C->curtok = x->tok;
+			if (v.sk == DS_PTR || v.sk == DS_LOC) {
+				int r = lbc_tmp(C);
+				if (v.reg != r)
+					lbc_emit(C, LB_OP_MOV, r, v.reg, 0, 0, 0, 0);
+				v.reg = r;
+			}
+			if (v.pres) {
+				int p = lbc_tmp(C);
+				if (v.pres - 1 != p)
+					lbc_emit(C, LB_OP_MOV, p, v.pres - 1, 0, 0, 0, 0);
+				v.pres = p + 1;
+			}
+			if (v.sk == DS_TMP)
+				C->spin = C->stop; /* keep its temporary */
+			l->alias = 1;
 		} else {
 			l->alias = 1;
 		}
@@ -722,8 +839,10 @@ static void ifstat(struct lbc *C, int s)
 
 static void block(struct lbc *C, int b)
 {
-	int nl = C->nlocals, rt = C->regtop, saved = C->depth;
+	int nl = C->nlocals, rt = C->regtop, saved = C->depth, st = C->stop, sp = C->spin;
+	C->spin = C->stop;
 	for (; b; b = N(b)->next) {
+		C->stop = C->spin; /* temps of the last statement are dead */
 		lbc_enter(C, N(b)->tok);
 		C->curtok = N(b)->tok;
 		switch (N(b)->k) {
@@ -744,6 +863,8 @@ static void block(struct lbc *C, int b)
 	}
 	C->nlocals = nl;
 	C->regtop = rt;
+	C->stop = st;
+	C->spin = sp;
 }
 
 void lbc_gen(struct lbc *C, int body)
@@ -774,9 +895,14 @@ void lbc_gen(struct lbc *C, int body)
 		l->v.t = np++ ? T_NIL : T_EVENT;
 		l->alias = 1;
 	}
+	C->maxstr = C->in->max_strlen ? C->in->max_strlen : LB_STR_DEFAULT;
+	if (C->maxstr < 1 || C->maxstr > LB_MAX_STR)
+		lbc_error(C, C->ftok, NULL, "max_strlen is %d: it must be from 1 to %d",
+			  C->in->max_strlen, LB_MAX_STR);
 	if (C->in->nmaps) {
 		C->intuse = calloc((size_t)C->in->nmaps, 1);
-		if (!C->intuse)
+		C->struse = calloc((size_t)C->in->nmaps, 1);
+		if (!C->intuse || !C->struse)
 			lbc_error(C, C->ftok, NULL, "out of memory");
 		prepass(C);
 	}
@@ -789,19 +915,20 @@ void lbc_finish(struct lbc *C)
 	C->curtok = C->fend;
 	lbc_emit(C, LB_OP_END, 0, 0, 0, 0, 0, 0);
 	unsigned kbase = (P->ctx_copy + 7) & ~7u;
-	if (kbase + (unsigned)C->kneed > LB_SCRATCH)
+	unsigned sbase = kbase + (((unsigned)C->kneed + 7) & ~7u);
+	unsigned total = sbase + (unsigned)C->sneed;
+	if (total > LB_SCRATCH)
 		lbc_error(C, C->ftok, NULL,
-			  "handler needs %u bytes of scratch space (context copy, keys and records), more than LB_SCRATCH (%d)",
-			  kbase + C->kneed, LB_SCRATCH);
+			  "handler needs %u bytes of scratch space (context copy, keys, strings and records), more than LB_SCRATCH (%d)",
+			  total, LB_SCRATCH);
+	unsigned base[3] = { 0, kbase, sbase };
 	for (unsigned i = 0; i < P->nops; i++) {
-		switch (P->ops[i].code) {
-		case LB_OP_COMM: case LB_OP_STRCPY: case LB_OP_STREQ:
-		case LB_OP_PUT: case LB_OP_MAP_ADD: case LB_OP_MAP_READ: case LB_OP_MAP_SET:
-		case LB_OP_MAP_DELETE: case LB_OP_MAP_XADD: case LB_OP_MAP_MIN: case LB_OP_MAP_MAX:
-		case LB_OP_MAP_AVG: case LB_OP_MAP_BUCKET: case LB_OP_EMIT:
-			P->ops[i].off = (__u16)(P->ops[i].off + kbase);
-		}
+		P->ops[i].off = (__u16)(P->ops[i].off + base[C->rel[i] & 3]);
+		P->ops[i].imm += base[(C->rel[i] >> 2) & 3];
 	}
+	P->scratch_size = 1024;
+	while (P->scratch_size < total)
+		P->scratch_size *= 2;
 	if (C->in->probe) {
 		P->probe_id = C->in->probe->probe_id;
 		P->sysmode = C->in->probe->sysmode;

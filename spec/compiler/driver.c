@@ -5,13 +5,16 @@
  * UPVALUE is NAME=SPEC (an upvalue, in Lua's order), @NAME=SPEC (a
  * global) or _ENV. SPEC: module | map:I | int:N | str:TEXT | bool:0/1 |
  * nil | builtin:NAME | other:TYPE.
- * Options: --field NAME:OFF:SIZE[:s][:str]  --probe NAME  --probe-id N
- *          --sysmode N  --nparams N  --chunk NAME  --maps N
+ * Options: --field NAME:OFF:SIZE[:s][:str|:uptr|:kptr|:array|:dataloc]
+ *          --probe NAME  --probe-id N  --sysmode N  --nparams N
+ *          --chunk NAME  --maps N  --max-strlen N
+ * (str is uptr: a char * into user memory, as in syscalls:*)
  * Also prints the printf formats (type@offset:size per argument) and
  * whether the plan uses stacks or records.
  * Build: cc -Iluabpf -Ibpf spec/compiler/driver.c luabpf/compiler/[a-z]*.c
  *        luabpf/runtime/format.c -o lbc_driver
- * Prints the dump and the map layouts, or the error (exit 1). Compiles
+ * Prints the dump and the map layouts, or the error (exit 1) and the
+ * missing e.args field if the error is about one. Compiles
  * twice and complains if the plans differ. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,7 +147,10 @@ int main(int argc, char **argv)
 			fl->size = (__u16)atoi((p = strtok(NULL, ":")) ? p : "8");
 			while ((p = strtok(NULL, ":"))) {
 				if (!strcmp(p, "s")) fl->is_signed = 1;
-				if (!strcmp(p, "str")) fl->is_string = 1;
+				if (!strcmp(p, "str") || !strcmp(p, "uptr")) fl->is_string = LB_FSTR_UPTR;
+				if (!strcmp(p, "kptr")) fl->is_string = LB_FSTR_KPTR;
+				if (!strcmp(p, "array")) fl->is_string = LB_FSTR_ARRAY;
+				if (!strcmp(p, "dataloc")) fl->is_string = LB_FSTR_DATALOC;
 			}
 			probe.fields = fields;
 			probe.nfields = nf;
@@ -158,6 +164,8 @@ int main(int argc, char **argv)
 			in.nparams = atoi(argv[++i]);
 		} else if (!strcmp(a, "--chunk") && i + 1 < argc) {
 			in.chunkname = argv[++i];
+		} else if (!strcmp(a, "--max-strlen") && i + 1 < argc) {
+			in.max_strlen = atoi(argv[++i]);
 		} else if (!strcmp(a, "--maps") && i + 1 < argc) {
 			nmaps = atoi(argv[++i]);
 		} else if (!strcmp(a, "--nofields")) {
@@ -189,6 +197,8 @@ int main(int argc, char **argv)
 	memcpy(maps0, maps, sizeof maps);
 	if (lbc_compile(&in, &out, err, sizeof err)) {
 		printf("%s\n", err);
+		if (out.missing_field[0])
+			printf("missing field: %s\n", out.missing_field);
 		if (memcmp(maps0, maps, sizeof maps))
 			printf("BUG: maps changed on error\n");
 		free(src);
