@@ -1,6 +1,6 @@
 /* writer: write known byte counts to known file descriptors.
  *
- * usage: writer [--comm NAME] [--wait-signal] [--pause-ms M] SPEC...
+ * usage: writer [--comm NAME] [--wait-signal] [--pause-ms M] [--text] SPEC...
  *   SPEC is FD:SIZExCOUNT, e.g. `writer 5:100x7 6:4096x3`
  *
  * Order of events:
@@ -15,6 +15,12 @@
  *   6. exit 0.
  * So FD receives exactly COUNT writes and SIZE*COUNT bytes per SPEC (specs
  * naming the same FD twice add up).  No other write(2) is made after step 2.
+ *
+ * The bytes written are 'w's, except with --text: then every write is one
+ * text line, SIZE - 1 characters cycling through "0123456789" followed by
+ * '\n', and the buffer holds a NUL just after those SIZE bytes (not
+ * written), so that a tracer's str(args->buf) reads exactly the line.
+ * E.g. `writer --text 2:20480x1` writes one 20 KiB line to fd 2.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -56,7 +62,7 @@ static long num(const char *s, char **end)
 int main(int argc, char **argv)
 {
 	const char *comm = "writer";
-	int wait_signal = 0;
+	int wait_signal = 0, text = 0;
 	long pause_ms = 0, maxsize = 1;
 	struct spec *specs;
 	int nspecs = 0, i, nullfd;
@@ -72,6 +78,8 @@ int main(int argc, char **argv)
 
 		if (!strcmp(a, "--wait-signal")) {
 			wait_signal = 1;
+		} else if (!strcmp(a, "--text")) {
+			text = 1;
 		} else if (!strcmp(a, "--comm")) {
 			if (++i >= argc)
 				usage();
@@ -101,10 +109,11 @@ int main(int argc, char **argv)
 	if (nspecs == 0)
 		usage();
 
-	buf = malloc(maxsize);
+	buf = malloc(maxsize + 1);
 	if (!buf)
 		return 1;
 	memset(buf, 'w', maxsize);
+	buf[maxsize] = '\0';
 
 	/* Block SIGUSR1 before the pid is printed: a tracer may send it as
 	 * soon as it reads the pid. */
@@ -137,6 +146,12 @@ int main(int argc, char **argv)
 	}
 
 	for (i = 0; i < nspecs; i++) {
+		if (text && specs[i].size > 0) {
+			for (j = 0; j < specs[i].size - 1; j++)
+				buf[j] = (char)('0' + j % 10);
+			buf[specs[i].size - 1] = '\n';
+			buf[specs[i].size] = '\0';
+		}
 		for (j = 0; j < specs[i].count; j++) {
 			ssize_t n = write(specs[i].fd, buf, specs[i].size);
 
