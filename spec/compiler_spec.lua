@@ -1224,6 +1224,287 @@ describe("compiler golden plans", function()
   end)
 end)
 
+-- Strings (LB_OP_STR, COPY, DATALOC, SCMP, MAP_GETSTR/SETSTR) on
+-- sys_enter_openat, whose filename is a char * into user memory. A char *
+-- field is a number (its address) except where a string is needed: a map
+-- key, a printf %s, a comparison with a string, a value stored in a map.
+-- Temporaries (string map reads, comparisons, values) follow the key area.
+local OPEN = {
+  { name = "dfd", off = 16, size = 8 },
+  { name = "filename", off = 24, size = 8, string = true },
+  { name = "flags", off = 32, size = 8 },
+}
+
+describe("compiler golden plans: strings", function()
+  local s
+  before_each(function() s = bpf.session() end)
+  local function compile(s, fn) return s:compile("tracepoint:syscalls:sys_enter_openat", fn, OPEN) end
+
+  it("a char * field as a key is the string it points to (user memory in syscalls:*)", function()
+    local m, names = s:map(), s:map()
+    assert.are.equal(plan {
+      'plan nops=5 ctx_copy=32 scratch=1024 sysmode=0 probe_id=0',
+      '  0  field    r0 = ctx[24] len=8',
+      '  1  imm      r1 = 1',
+      '  2  str      scratch[32..96) = user r0 padded',
+      '  3  map_add  slot=0 key@32 r1',
+      '  4  end',
+    }, compile(s, function(e)
+      m[e.args.filename] = bpf.count()
+    end))
+  end)
+
+  it("a tuple key of comm and a char * field", function()
+    local m, names = s:map(), s:map()
+    assert.are.equal(plan {
+      'plan nops=6 ctx_copy=32 scratch=1024 sysmode=0 probe_id=0',
+      '  0  field    r0 = ctx[24] len=8',
+      '  1  imm      r1 = 1',
+      '  2  comm     scratch[32..48)',
+      '  3  str      scratch[48..112) = user r0 padded',
+      '  4  map_add  slot=0 key@32 r1',
+      '  5  end',
+    }, compile(s, function(e)
+      m[{e.comm, e.args.filename}] = bpf.count()
+    end))
+  end)
+
+  it("a char * field compared with a string constant", function()
+    local m, names = s:map(), s:map()
+    assert.are.equal(plan {
+      'plan nops=9 ctx_copy=32 scratch=1024 sysmode=0 probe_id=0',
+      '  0  field    r0 = ctx[24] len=8',
+      '  1  str      scratch[40..104) = user r0 padded',
+      '  2  streq    r0 = scratch[40..56) == pool[0] "/etc/passwd"',
+      '  3  jz       r0 -> 8',
+      '  4  ctx      r0 = pid',
+      '  5  imm      r1 = 1',
+      '  6  put      scratch[32] = r0',
+      '  7  map_add  slot=0 key@32 r1',
+      '  8  end',
+    }, compile(s, function(e)
+      if e.args.filename == "/etc/passwd" then m[e.pid] = bpf.count() end
+    end))
+  end)
+
+  it("a char * field compared with a number is its address", function()
+    local m, names = s:map(), s:map()
+    assert.are.equal(plan {
+      'plan nops=9 ctx_copy=32 scratch=1024 sysmode=0 probe_id=0',
+      '  0  field    r0 = ctx[24] len=8',
+      '  1  imm      r1 = 0',
+      '  2  ne       r0 = r0 ~= r1',
+      '  3  jz       r0 -> 8',
+      '  4  ctx      r0 = pid',
+      '  5  imm      r1 = 1',
+      '  6  put      scratch[32] = r0',
+      '  7  map_add  slot=0 key@32 r1',
+      '  8  end',
+    }, compile(s, function(e)
+      if e.args.filename ~= 0 then m[e.pid] = bpf.count() end
+    end))
+  end)
+
+  it("printf: %s reads the string, %x prints the address", function()
+    local m, names = s:map(), s:map()
+    assert.are.equal(plan {
+      'plan nops=7 ctx_copy=32 scratch=1024 sysmode=0 probe_id=0',
+      '  0  field    r0 = ctx[24] len=8',
+      '  1  field    r1 = ctx[24] len=8',
+      '  2  comm     scratch[40..56)',
+      '  3  str      scratch[56..120) = user r0',
+      '  4  put      scratch[120] = r1',
+      '  5  emit     scratch[32..128) printf fmt=0',
+      '  6  end',
+    }, compile(s, function(e)
+      bpf.printf("%s %s %x\n", e.comm, e.args.filename, e.args.filename)
+    end))
+  end)
+
+  it("bpf.str(p, n) reads n bytes at most (with the NUL), in an 8-byte slot", function()
+    local m, names = s:map(), s:map()
+    assert.are.equal(plan {
+      'plan nops=4 ctx_copy=32 scratch=1024 sysmode=0 probe_id=0',
+      '  0  field    r0 = ctx[24] len=8',
+      '  1  str      scratch[40..52) = user r0',
+      '  2  emit     scratch[32..56) printf fmt=0',
+      '  3  end',
+    }, compile(s, function(e)
+      bpf.printf("%s\n", bpf.str(e.args.filename, 12))
+    end))
+  end)
+
+  it("bpf.str of a plain number reads user memory in syscalls:* probes", function()
+    local m, names = s:map(), s:map()
+    assert.are.equal(plan {
+      'plan nops=4 ctx_copy=24 scratch=1024 sysmode=0 probe_id=0',
+      '  0  field    r0 = ctx[16] len=8',
+      '  1  str      scratch[32..96) = user r0',
+      '  2  emit     scratch[24..96) printf fmt=0',
+      '  3  end',
+    }, compile(s, function(e)
+      bpf.print(bpf.str(e.args.dfd))
+    end))
+  end)
+
+  it("bpf.str keys: a shorter read is zero padded to its slot", function()
+    local m, names = s:map(), s:map()
+    assert.are.equal(plan {
+      'plan nops=6 ctx_copy=32 scratch=1024 sysmode=0 probe_id=0',
+      '  0  field    r0 = ctx[24] len=8',
+      '  1  imm      r1 = 1',
+      '  2  strcpy   scratch[48..56) = pool[0] ""',
+      '  3  str      scratch[32..52) = user r0 padded',
+      '  4  map_add  slot=0 key@32 r1',
+      '  5  end',
+    }, compile(s, function(e)
+      m[bpf.str(e.args.filename, 20)] = bpf.count()
+    end))
+  end)
+
+  it("string map: names[e.tid] = e.args.filename", function()
+    local m, names = s:map(), s:map()
+    assert.are.equal(plan {
+      'plan nops=6 ctx_copy=32 scratch=1024 sysmode=0 probe_id=0',
+      '  0  ctx      r0 = tid',
+      '  1  field    r1 = ctx[24] len=8',
+      '  2  put      scratch[32] = r0',
+      '  3  str      scratch[40..104) = user r1 padded',
+      '  4  map_setstr slot=0 key@32 scratch[40..104)',
+      '  5  end',
+    }, compile(s, function(e)
+      names[e.tid] = e.args.filename
+    end))
+  end)
+
+  it("string map: present test, printf %s of the value, delete", function()
+    local m, names = s:map(), s:map()
+    compile(s, function(e) names[e.tid] = e.args.filename end)
+    assert.are.equal(plan {
+      'plan nops=13 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0',
+      '  0  ctx      r0 = tid',
+      '  1  put      scratch[0] = r0',
+      '  2  map_getstr scratch[72..136) = slot=0 key@0, r0 = present',
+      '  3  jz       r0 -> 9',
+      '  4  ctx      r0 = tid',
+      '  5  put      scratch[0] = r0',
+      '  6  map_getstr scratch[136..200) = slot=0 key@0, r0 = present',
+      '  7  copy     scratch[8..72) = scratch[136..200)',
+      '  8  emit     scratch[0..72) printf fmt=0',
+      '  9  ctx      r0 = tid',
+      ' 10  put      scratch[0] = r0',
+      ' 11  map_delete slot=0 key@0',
+      ' 12  end',
+    }, compile(s, function(e)
+      if names[e.tid] then bpf.printf("%s\n", names[e.tid]) end
+      names[e.tid] = nil
+    end))
+  end)
+
+  it("string map values compared with \"\" (absent reads as \"\") and with e.comm, and as a key", function()
+    local m, names = s:map(), s:map()
+    compile(s, function(e) names[e.tid] = e.args.filename end)
+    assert.are.equal(plan {
+      'plan nops=20 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0',
+      '  0  ctx      r0 = tid',
+      '  1  put      scratch[0] = r0',
+      '  2  map_getstr scratch[64..128) = slot=0 key@0, r0 = present',
+      '  3  streq    r0 = scratch[64..72) == pool[0] ""',
+      '  4  not      r0 = !r0',
+      '  5  jz       r0 -> 19',
+      '  6  ctx      r0 = tid',
+      '  7  put      scratch[0] = r0',
+      '  8  map_getstr scratch[128..192) = slot=0 key@0, r0 = present',
+      '  9  comm     scratch[192..208)',
+      ' 10  scmp     r0 = scratch[128..144) == scratch[192..208)',
+      ' 11  not      r0 = !r0',
+      ' 12  jz       r0 -> 19',
+      ' 13  ctx      r0 = tid',
+      ' 14  put      scratch[0] = r0',
+      ' 15  map_getstr scratch[208..272) = slot=0 key@0, r0 = present',
+      ' 16  imm      r1 = 1',
+      ' 17  copy     scratch[0..64) = scratch[208..272)',
+      ' 18  map_add  slot=1 key@0 r1',
+      ' 19  end',
+    }, compile(s, function(e)
+      if names[e.tid] ~= "" and names[e.tid] ~= e.comm then m[names[e.tid]] = bpf.count() end
+    end))
+  end)
+
+  it("a local holding a string map value keeps its temporary", function()
+    local m, names = s:map(), s:map()
+    compile(s, function(e) names[e.tid] = e.args.filename end)
+    assert.are.equal(plan {
+      'plan nops=10 ctx_copy=32 scratch=1024 sysmode=0 probe_id=0',
+      '  0  ctx      r0 = tid',
+      '  1  put      scratch[32] = r0',
+      '  2  map_getstr scratch[104..168) = slot=0 key@32, r0 = present',
+      '  3  field    r1 = ctx[24] len=8',
+      '  4  str      scratch[168..232) = user r1 padded',
+      '  5  scmp     r1 = scratch[104..168) == scratch[168..232)',
+      '  6  jz       r1 -> 9',
+      '  7  copy     scratch[40..104) = scratch[104..168)',
+      '  8  emit     scratch[32..104) printf fmt=0',
+      '  9  end',
+    }, compile(s, function(e)
+      local s = names[e.tid]
+      if s == e.args.filename then bpf.print(s) end
+    end))
+  end)
+
+  it("string map: constants and e.comm are zero padded to the value size; m[k] = other[k] deletes when missing", function()
+    local m, names = s:map(), s:map()
+    assert.are.equal(plan {
+      'plan nops=20 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0',
+      '  0  ctx      r0 = tid',
+      '  1  put      scratch[0] = r0',
+      '  2  comm     scratch[8..24)',
+      '  3  strcpy   scratch[24..72) = pool[0] ""',
+      '  4  map_setstr slot=0 key@0 scratch[8..72)',
+      '  5  ctx      r0 = pid',
+      '  6  put      scratch[0] = r0',
+      '  7  strcpy   scratch[8..16) = pool[48] "x"',
+      '  8  strcpy   scratch[16..72) = pool[56] ""',
+      '  9  map_setstr slot=0 key@0 scratch[8..72)',
+      ' 10  imm      r0 = 1',
+      ' 11  ctx      r1 = tid',
+      ' 12  put      scratch[0] = r1',
+      ' 13  map_getstr scratch[8..72) = slot=0 key@0, r1 = present',
+      ' 14  put      scratch[0] = r0',
+      ' 15  jz       r1 -> 18',
+      ' 16  map_setstr slot=0 key@0 scratch[8..72)',
+      ' 17  jmp      -> 19',
+      ' 18  map_delete slot=0 key@0',
+      ' 19  end',
+    }, compile(s, function(e)
+      names[e.tid] = e.comm
+      names[e.pid] = "x"
+      names[1] = names[e.tid]
+    end))
+  end)
+
+  it("string map read before the first set in the same handler", function()
+    local m, names = s:map(), s:map()
+    assert.are.equal(plan {
+      'plan nops=11 ctx_copy=32 scratch=1024 sysmode=0 probe_id=0',
+      '  0  ctx      r0 = tid',
+      '  1  put      scratch[32] = r0',
+      '  2  map_getstr scratch[104..168) = slot=0 key@32, r0 = present',
+      '  3  copy     scratch[40..104) = scratch[104..168)',
+      '  4  emit     scratch[32..104) printf fmt=0',
+      '  5  ctx      r0 = tid',
+      '  6  field    r1 = ctx[24] len=8',
+      '  7  put      scratch[32] = r0',
+      '  8  str      scratch[104..168) = user r1 padded',
+      '  9  map_setstr slot=0 key@32 scratch[104..168)',
+      ' 10  end',
+    }, compile(s, function(e)
+      bpf.printf("%s\n", names[e.tid])
+      names[e.tid] = bpf.str(e.args.filename)
+    end))
+  end)
+end)
+
 -- What the listing does not show: the printf formats (argument types,
 -- offsets in the record, sizes), the map layouts the compiler fixes, and
 -- the uses_stacks/uses_records flags, through the standalone driver

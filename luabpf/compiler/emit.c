@@ -64,7 +64,7 @@ static int roundup8(size_t n)
 }
 
 /* Which conversions of fmt are %s? (The format is checked later.) */
-static void strconvs(const char *f, size_t n, unsigned char *isstr, int max)
+void lbc_strconvs(const char *f, size_t n, unsigned char *isstr, int max)
 {
 	int k = 0;
 	for (size_t i = 0; i < n && k < max; i++) {
@@ -83,6 +83,7 @@ static void strconvs(const char *f, size_t n, unsigned char *isstr, int max)
  * the string it points to, else its address). */
 static void evalarg(struct lbc *C, int node, struct arg *a, int str)
 {
+	C->wantstr = str == 1; /* a %s: an untyped map read is a string */
 	struct val v = lbc_expr(C, node);
 	a->node = node;
 	C->curtok = N(node)->tok;
@@ -209,7 +210,7 @@ static void printf_(struct lbc *C, int call)
 	if (f.t != T_STR)
 		lbc_error(C, N(a)->tok, "e.g. bpf.printf(\"%s %d\\n\", e.comm, e.pid)",
 			  "the format of bpf.printf must be a string constant, not %s", lbc_tname(f.t));
-	strconvs(f.s, f.n, isstr, LB_MAX_ARGS);
+	lbc_strconvs(f.s, f.n, isstr, LB_MAX_ARGS);
 	for (int x = N(a)->next; x; x = N(x)->next) {
 		if (nargs == LB_MAX_ARGS)
 			lbc_error(C, N(x)->tok, NULL, "bpf.printf takes at most %d arguments after the format",
@@ -236,7 +237,7 @@ static void print_(struct lbc *C, int call)
 			return;
 		}
 	}
-	evalarg(C, a, &arg, 1); /* a char * field prints as its string */
+	evalarg(C, a, &arg, 2); /* a char * field prints as its string */
 	if (arg.type == LB_ARG_INT)
 		record(C, N(a)->tok, "%d\n", 3, &arg, 1, N(call)->tok);
 	else

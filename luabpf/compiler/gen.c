@@ -332,6 +332,8 @@ static void strkey(struct lbc *C, int n, const char *what)
 static struct val index_(struct lbc *C, int n)
 {
 	const struct node *x = N(n), *k = N(x->b);
+	int ws = C->wantstr;
+	C->wantstr = 0;
 	struct val b = lbc_expr(C, x->a), v = { 0 };
 	switch (b.t) {
 	case T_EVENT:
@@ -380,6 +382,7 @@ static struct val index_(struct lbc *C, int n)
 		lbc_error(C, k->tok, BUILTINS,
 			  "unknown builtin bpf.%.*s", (int)(k->n > 64 ? 64 : k->n), k->s);
 	case T_MAP:
+		C->wantstr = ws;
 		return lbc_mapread(C, &b, n);
 	case T_OTHER:
 		lbc_error(C, x->tok, "kernel handlers can use numbers, strings and booleans captured from outside",
@@ -749,9 +752,11 @@ static struct val binary(struct lbc *C, int n)
 		lbc_error(C, x->tok, "use * or << for powers", "exponentiation (^) is a float operation in Lua and is not supported");
 	if (op == TK_CONCAT)
 		lbc_error(C, x->tok, NULL, "string concatenation (..) is not supported in kernel handlers");
+	int code = arith_code(op), cmpeq = op == TK_EQ || op == TK_NE;
+	C->wantstr = cmpeq && lbc_stringy(C, x->b);
 	struct val l = lbc_expr(C, x->a);
+	C->wantstr = cmpeq && lbc_stringy(C, x->a);
 	struct val r = lbc_expr(C, x->b);
-	int code = arith_code(op);
 	if (code >= LB_OP_EQ)
 		return compare(C, n, l, r, save);
 	need(C, &l, T_INT, n, "do arithmetic on");
@@ -798,7 +803,8 @@ struct val lbc_expr(struct lbc *C, int n)
 {
 	const struct node *x = N(n);
 	struct val v = { 0 };
-	int saved = C->depth;
+	int saved = C->depth, ws = C->wantstr;
+	C->wantstr = 0;
 	lbc_enter(C, x->tok);
 	C->curtok = x->tok;
 	switch (x->k) {
@@ -815,7 +821,7 @@ struct val lbc_expr(struct lbc *C, int n)
 	case X_NIL: lbc_error(C, x->tok, NULL, "nil is not supported here");
 	case X_DOTS: lbc_error(C, x->tok, NULL, "varargs (...) cannot be used in a kernel handler");
 	case X_NAME: v = lbc_name(C, n); break;
-	case X_INDEX: v = index_(C, n); break;
+	case X_INDEX: C->wantstr = ws; v = index_(C, n); break;
 	case X_CALL: v = call_(C, n); break;
 	case X_METHOD: methoderr(C, n); break;
 	case X_TABLE:

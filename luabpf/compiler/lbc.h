@@ -148,6 +148,9 @@ struct lbc {
 	int maxstr;      /* in->max_strlen or LB_STR_DEFAULT */
 	unsigned char rel[LB_MAX_OPS]; /* op off area | imm area << 2 (A_*) */
 	unsigned char *struse;  /* per session map: gets strings in this handler */
+	int wantstr;     /* the expression being evaluated is used as a string:
+			    a map read of a map without a value kind yet
+			    makes it a string map */
 	int curtok;      /* for errors raised while emitting */
 	char hint[512];
 	int nosrc;        /* errors without a source line */
@@ -207,6 +210,8 @@ void lbc_zero(struct lbc *C, int area, int off, int len);
 
 /* emit.c: printf, print, exit, stacks and symbols */
 void lbc_callstmt(struct lbc *C, int call);
+int lbc_stringy(struct lbc *C, int n);
+void lbc_strconvs(const char *f, size_t n, unsigned char *isstr, int max);
 struct val lbc_valcall(struct lbc *C, int call, const char *name, size_t n);
 
 #endif

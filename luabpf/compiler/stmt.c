@@ -285,11 +285,12 @@ struct val lbc_mapread(struct lbc *C, const struct val *m, int index)
 {
 	struct key K;
 	struct lb_mapdesc *d = &C->maps[m->map];
-	int save = C->regtop, tok = N(index)->tok;
+	int save = C->regtop, tok = N(index)->tok, ws = C->wantstr;
 	char mname[LB_NAME_MAX + 2];
+	C->wantstr = 0;
 	key_eval(C, index, &K);
 	C->curtok = tok;
-	if (d->valkind == LB_VAL_STR || (d->valkind == LB_VAL_NONE && C->struse[m->map])) {
+	if (d->valkind == LB_VAL_STR || (d->valkind == LB_VAL_NONE && (C->struse[m->map] || ws))) {
 		struct lh sz = { .n = lbc_slot(C->maxstr) };
 		fixkind(C, m, tok, LB_VAL_STR, &sz);
 		key_put(C, m, tok, &K);
@@ -611,7 +612,7 @@ static int mapof(struct lbc *C, int n)
 
 /* Is node n a string, by its syntax: a constant, x.comm, bpf.str(...),
  * e.args.NAME of a string field? (No code, no errors.) */
-static int stringy(struct lbc *C, int n)
+int lbc_stringy(struct lbc *C, int n)
 {
 	const struct node *x = N(n);
 	const struct lbc_probe *pr = C->in->probe;
@@ -651,7 +652,7 @@ static void prepass(struct lbc *C)
 		    !s->b)
 			continue;
 		skip[t] = 1;
-		if (stringy(C, s->b))
+		if (lbc_stringy(C, s->b))
 			C->struse[mi] = 1;
 		/* a value or nil (calls are aggregations, or errors) */
 		if (N(s->b)->k != X_CALL && !selfadd(C, t, s->b, &neg, &self))
@@ -663,6 +664,25 @@ static void prepass(struct lbc *C)
 		int mi;
 		if (N(i)->k == X_INDEX && !skip[i] && (mi = mapof(C, N(i)->a)) >= 0)
 			C->intuse[mi] = 1;
+		/* m[k] read as a string: a printf %s argument, compared with a string */
+		const struct node *x = N(i);
+		if (x->k == X_BIN && (x->op == TK_EQ || x->op == TK_NE)) {
+			for (int side = 0; side < 2; side++) {
+				int a = side ? x->b : x->a, o = side ? x->a : x->b;
+				if (N(a)->k == X_INDEX && (mi = mapof(C, N(a)->a)) >= 0 && lbc_stringy(C, o))
+					C->struse[mi] = 1;
+			}
+		}
+		if (x->k == X_CALL && N(x->a)->k == X_INDEX && N(x->a)->op == 1 &&
+		    lbc_isname(N(N(x->a)->b)->s, N(N(x->a)->b)->n, "printf") && x->b &&
+		    N(x->b)->k == X_STR) {
+			unsigned char isstr[LB_MAX_ARGS] = { 0 };
+			int k = 0;
+			lbc_strconvs(N(x->b)->s, N(x->b)->n, isstr, LB_MAX_ARGS);
+			for (int a = N(x->b)->next; a && k < LB_MAX_ARGS; a = N(a)->next, k++)
+				if (isstr[k] && N(a)->k == X_INDEX && (mi = mapof(C, N(a)->a)) >= 0)
+					C->struse[mi] = 1;
+		}
 	}
 	free(skip);
 }

@@ -110,7 +110,7 @@ void lbc_strput(struct lbc *C, const struct val *v, int area, int off, int size,
 	case T_STR:
 		if ((int)s.n + 1 > size)
 			lbc_error(C, C->curtok, NULL, "internal: string does not fit");
-		if (size <= LB_POOL) {
+		if (size <= LB_COMM_LEN || (!zero && size <= LB_POOL)) {
 			int p = lbc_pool(C, s.s, s.n, (size_t)size);
 			lbc_rel(C, lbc_emit(C, LB_OP_STRCPY, 0, 0, 0, off, size, p), area, A_ABS);
 		} else {
@@ -162,6 +162,11 @@ static int intemp(struct lbc *C, const struct val *v, int *area, int *size)
 {
 	if (v->t == T_DSTR && v->sk == DS_TMP) {
 		*area = A_TMP;
+		*size = v->ssize;
+		return v->sarg;
+	}
+	if (v->t == T_DSTR && v->sk == DS_CTX && v->ssize % 8 == 0) {
+		*area = A_ABS; /* a char[N] field, in place */
 		*size = v->ssize;
 		return v->sarg;
 	}
