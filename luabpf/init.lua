@@ -50,6 +50,38 @@ local function call(level, f, ...)
   error(a, level + 1)
 end
 
+-- Sources of "=name" chunks (the runner's -e), as the compiler sees them.
+local sources = {}
+
+-- The text of line n of a chunk, or nil.
+local function source_line(chunk, n)
+  local text = sources[chunk]
+  if not text and chunk:sub(1, 1) == "@" then
+    local f = io.open(chunk:sub(2))
+    if f then text = f:read("a") f:close() end
+  end
+  if not text then return nil end
+  local i = 0
+  for line in (text .. "\n"):gmatch("([^\n]*)\n") do
+    i = i + 1
+    if i == n then return line end
+  end
+end
+
+-- An error about an argument of the user's call (a probe name): shown
+-- like a compile error, file:line:col with the line and a caret under
+-- the string it is about.
+local function argument_error(level, msg, needle, hint)
+  local info = debug.getinfo(level + 1, "Sl")
+  local line = info and info.currentline > 0 and source_line(info.source, info.currentline)
+  local col = line and line:find(needle, 1, true)
+  if not col then error(msg, level + 1) end
+  local where = info.source:gsub("^[@=]", "")
+  error(string.format("%s:%d:%d: %s\n%s\n%s^%s", where, info.currentline, col, msg, line,
+                      line:sub(1, col - 1):gsub("[^\t]", " "),
+                      hint and ("\nhint: " .. hint) or ""), 0)
+end
+
 function M.session()
   return setmetatable({
     core = core.session(), maps = {}, begins = {}, ends = {}, intervals = {},
@@ -70,7 +102,15 @@ function Session:tracepoint(spec, fn)
   if type(spec) ~= "string" or type(fn) ~= "function" then
     error("usage: tracepoint(\"category:name\", function(e) ... end)", 2)
   end
-  self.probes = self.probes + call(2, self.core.tracepoint, self.core, spec, fn)
+  local ok, n = pcall(self.core.tracepoint, self.core, spec, fn)
+  if not ok then
+    if type(n) == "string" and n:match("^no tracepoint matches") then
+      argument_error(2, n, spec, "luabpf -l 'tracepoint:" ..
+        (spec:gsub("^t[a-z]*:", ""):match("^([^:]*)") or "*") .. ":*' lists them")
+    end
+    call(2, error, n)
+  end
+  self.probes = self.probes + n
 end
 
 function Session:profile(rate, fn)
@@ -251,6 +291,9 @@ core.mark(M.exit, "exit")
 -- O_*, PROT_*, MAP_*, E*, SIG* from the system headers, at build time.
 M.constants = require "luabpf.constants"
 
-M.register_source = core.register_source
+function M.register_source(chunk, text)
+  sources[chunk] = text
+  core.register_source(chunk, text)
+end
 M._core = core
 return M

@@ -71,7 +71,9 @@ describe("luabpf command #kernel", function()
     local rc, out = run_luabpf(path)
     os.remove(path)
     assert.are.equal(1, rc)
-    assert.are.equal("luabpf: " .. path .. ":4: no tracepoint matches 'nosuch:thing'\n", out)
+    assert.are.equal("luabpf: " .. path .. ":4:16: no tracepoint matches 'nosuch:thing'\n" ..
+      'bpf.tracepoint("nosuch:thing", function(e) m[e.pid] = bpf.count() end)\n' ..
+      "               ^\nhint: luabpf -l 'tracepoint:nosuch:*' lists them\n", out)
     assert.are.equal(before, live_programs())
   end)
 
