@@ -1006,6 +1006,126 @@ t.lua:3:13: a kernel symbol (bpf.ksym) cannot be a map key
     assert.are.equal(fmt(3, 4, "map key too large: 1040 bytes, more than LB_MAX_KEY (512)", ("  m[{\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\", \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\", \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\", \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\", \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}] = 1"):match("[^\n]*$"), "the kernel limits hash map keys; read shorter strings with bpf.str(p, n)"), body_err("  m[{\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\", \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\", \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\", \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\", \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}] = 1"))
   end)
 
+  -- strings (char * fields, bpf.str, string maps)
+  it("a string constant longer than the string read never equals it", function()
+    assert.are.equal([==[
+t.lua:3:17: e.args.buf (a string) holds at most 63 bytes and no NUL, so it never equals this string
+  if e.args.buf == "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" then m[1] = 1 end
+                ^
+hint: strings are read up to max_strlen bytes; read longer ones with bpf.str(p, n)]==], body_err([==[  if e.args.buf == "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" then m[1] = 1 end]==]))
+  end)
+  it("comparing two long strings", function()
+    assert.are.equal([==[
+t.lua:3:31: cannot compare strings of more than 256 bytes (these have 304)
+  if bpf.str(e.args.buf, 300) == bpf.str(e.args.fd, 300) then m[1] = 1 end
+                              ^
+hint: read shorter strings with bpf.str(p, n)]==], body_err([==[  if bpf.str(e.args.buf, 300) == bpf.str(e.args.fd, 300) then m[1] = 1 end]==]))
+  end)
+  it("bpf.str() needs a pointer", function()
+    assert.are.equal([==[
+t.lua:3:20: bpf.str() takes a pointer and an optional size
+  bpf.print(bpf.str())
+                   ^
+hint: e.g. bpf.str(e.args.filename) or bpf.str(p, 32)]==], body_err([==[  bpf.print(bpf.str())]==]))
+  end)
+  it("bpf.str() takes at most two arguments", function()
+    assert.are.equal([==[
+t.lua:3:36: bpf.str() takes at most two arguments
+  bpf.print(bpf.str(e.args.buf, 8, 9))
+                                   ^]==], body_err([==[  bpf.print(bpf.str(e.args.buf, 8, 9))]==]))
+  end)
+  it("bpf.str(p, n): n is a constant from 1 to LB_MAX_STR", function()
+    assert.are.equal([==[
+t.lua:3:33: bpf.str(p, n) takes a size, an integer constant from 1 to 32768
+  bpf.print(bpf.str(e.args.buf, 0))
+                                ^
+hint: the size counts the terminating NUL]==], body_err([==[  bpf.print(bpf.str(e.args.buf, 0))]==]))
+  end)
+  it("bpf.str() of a boolean", function()
+    assert.are.equal([==[
+t.lua:3:27: bpf.str() takes a pointer (a number), not a boolean
+  bpf.print(bpf.str(e.pid == 1))
+                          ^]==], body_err([==[  bpf.print(bpf.str(e.pid == 1))]==]))
+  end)
+  it("a string used as a number", function()
+    assert.are.equal([==[
+t.lua:3:30: cannot do arithmetic on bpf.str(e.args.buf) (a string)
+  m[1] = bpf.str(e.args.buf) + 1
+                             ^
+hint: bpf.str(e.args.buf) is a string here: compare it with a string, or use e.args.buf without bpf.str() as a number (its address)]==], body_err([==[  m[1] = bpf.str(e.args.buf) + 1]==]))
+  end)
+  it("a string compared with a number", function()
+    assert.are.equal([==[
+t.lua:3:26: cannot compare bpf.str(e.args.buf) (a string) with a number
+  if bpf.str(e.args.buf) == 0 then m[1] = 1 end
+                         ^
+hint: bpf.str(e.args.buf) is a string here: compare it with a string, or use e.args.buf without bpf.str() as a number (its address)]==], body_err([==[  if bpf.str(e.args.buf) == 0 then m[1] = 1 end]==]))
+  end)
+  it("a string key over LB_MAX_KEY", function()
+    assert.are.equal([==[
+t.lua:3:4: map key too large: 520 bytes, more than LB_MAX_KEY (512)
+  m[{bpf.str(e.args.buf, 500), e.pid, e.tid}] = bpf.count()
+   ^
+hint: the kernel limits hash map keys; read shorter strings with bpf.str(p, n)]==], body_err([==[  m[{bpf.str(e.args.buf, 500), e.pid, e.tid}] = bpf.count()]==]))
+  end)
+  it("a char * field into a map of numbers (hint: its address)", function()
+    assert.are.equal([==[
+t.lua:4:4: map 'm' holds plain values elsewhere; it cannot also hold strings
+  m[2] = e.args.buf
+   ^
+hint: e.args.buf is a string here; to keep its address, store e.args.buf + 0]==], body_err([==[  m[1] = 1
+  m[2] = e.args.buf]==]))
+  end)
+  it("a string constant longer than the map's string values", function()
+    assert.are.equal([==[
+t.lua:4:10: map 'm' keeps strings of at most 7 bytes; this string needs 8
+  m[2] = "abcdefgh"
+         ^]==], body_err([==[  m[1] = bpf.str(e.args.buf, 8)
+  m[2] = "abcdefgh"]==]))
+  end)
+  it("e.comm into a map of shorter string values", function()
+    assert.are.equal([==[
+t.lua:4:12: map 'm' keeps strings of at most 7 bytes; e.comm needs 15
+  m[2] = e.comm
+           ^]==], body_err([==[  m[1] = bpf.str(e.args.buf, 8)
+  m[2] = e.comm]==]))
+  end)
+  it("string values cannot contain NUL", function()
+    assert.are.equal([==[
+t.lua:3:10: string values cannot contain NUL bytes
+  m[1] = "a\0b"
+         ^]==], body_err([==[  m[1] = "a\0b"]==]))
+  end)
+  it("`or` after a string map value", function()
+    assert.are.equal([==[
+t.lua:4:18: `or` after a string is not supported
+  local x = m[1] or "none"
+                 ^
+hint: an absent string value reads as ""; test it with `if m[k] then`]==], body_err([==[  m[1] = e.args.buf
+  local x = m[1] or "none"]==]))
+  end)
+  it("a local holding a char * field keeps it", function()
+    assert.are.equal([==[
+t.lua:4:14: local 'p' holds a char * field (a string where one is needed); cannot assign a plain number to it
+  p = e.args.fd
+             ^
+hint: a local keeps what it was declared with]==], body_err([==[  local p = e.args.buf
+  p = e.args.fd]==]))
+  end)
+  it("temporary strings over LB_SCRATCH", function()
+    assert.are.equal([==[
+t.lua:3:107: strings need more than the 65536 bytes of scratch space (LB_SCRATCH)
+  if bpf.str(e.args.buf, 32768) == "a" or bpf.str(e.args.buf, 32768) == "b" or bpf.str(e.args.buf, 32768) == "c" then m[1] = 1 end
+                                                                                                          ^
+hint: read shorter strings with bpf.str(p, n)]==], body_err([==[  if bpf.str(e.args.buf, 32768) == "a" or bpf.str(e.args.buf, 32768) == "b" or bpf.str(e.args.buf, 32768) == "c" then m[1] = 1 end]==]))
+  end)
+  it("a string read in the kernel is always true", function()
+    assert.are.equal([==[
+t.lua:3:13: a string is always true in a Lua condition
+  if bpf.str(e.args.buf) then m[1] = 1 end
+            ^]==], body_err([==[  if bpf.str(e.args.buf) then m[1] = 1 end]==]))
+  end)
+
   -- hostile inputs: a clear error, never a crash
   it("a 10k-digit number", function()
     assert.are.equal(fmt(3, 10005, "malformed number (too long)", "  m[" .. string.rep("9", 10000) .. "] = bpf.count()"), body_err("  m[" .. string.rep("9", 10000) .. "] = bpf.count()"))

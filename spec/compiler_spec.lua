@@ -1530,6 +1530,113 @@ describe("compiler formats and map layouts (driver)", function()
       driver, dir, first, last, ups))
   end
 
+  -- the same with the driver's arguments spelled out; the file is DIR/h.lua
+  local function drive_args(src, first, last, args)
+    local f = assert(io.open(dir .. "/h.lua", "w"))
+    f:write(src)
+    f:close()
+    local p = io.popen(("%s %s/h.lua %d %d %s 2>&1"):format(driver, dir, first, last, args))
+    local out = p:read("a")
+    p:close() -- errors exit 1: the listing is the message
+    local i, j = out:find(dir, 1, true)
+    while i do
+      out = out:sub(1, i - 1) .. "DIR" .. out:sub(j + 1)
+      i, j = out:find(dir, 1, true)
+    end
+    return out
+  end
+
+  -- strings of every field kind: char[N] (array), __data_loc, char * into
+  -- kernel memory; the string size (max_strlen); missing_field
+  local STRSRC = [[
+local bpf, m, names = ...
+local f = function(e) if e.args.comm == "bash" and e.args.name ~= e.comm then m[{e.args.name, bpf.str(e.args.kp)}] = bpf.count() end end
+local g = function(e) names[e.tid] = e.args.comm; bpf.printf("%s %s %s\n", e.args.comm, e.args.name, bpf.str(e.args.addr, 16)) end
+local h = function(e) bpf.printf("%s: %s\n", e.comm, e.args.buf) end
+local k = function(e) m[e.args.nope] = bpf.count() end
+]]
+  local SCHED = "--probe tracepoint:sched:sched_process_exec --field comm:8:16:array --field name:24:4:dataloc --field kp:32:8:kptr --field addr:40:8"
+  it("char[N] compared in place, __data_loc and kernel char * strings as keys", function()
+    local out = drive_args(STRSRC, 2, 2, '' .. SCHED .. ' bpf=module m=map:0 names=map:1')
+    assert.are.equal(plan {
+      "plan nops=15 ctx_copy=40 scratch=1024 sysmode=0 probe_id=0",
+      "  0  streq    r0 = scratch[8..16) == pool[0] \"bash\"",
+      "  1  jz       r0 -> 14",
+      "  2  field    r0 = ctx[24] len=4",
+      "  3  dataloc  scratch[168..232) = ctx loc r0 padded",
+      "  4  comm     scratch[232..248)",
+      "  5  scmp     r0 = scratch[168..184) == scratch[232..248)",
+      "  6  not      r0 = !r0",
+      "  7  jz       r0 -> 14",
+      "  8  field    r0 = ctx[24] len=4",
+      "  9  field    r1 = ctx[32] len=8",
+      " 10  imm      r2 = 1",
+      " 11  dataloc  scratch[40..104) = ctx loc r0 padded",
+      " 12  str      scratch[104..168) = kernel r1 padded",
+      " 13  map_add  slot=0 key@40 r2",
+      " 14  end",
+      "slots: 0->0",
+      "map 0 @m keys=str:64,str:64 key_size=128 value_size=8 valkind=1 percpu=1",
+    }, out)
+  end)
+
+  it("char[N] copied into a string map and a record; bpf.str of a plain number outside syscalls:* reads kernel memory", function()
+    local out = drive_args(STRSRC, 3, 3, '' .. SCHED .. ' bpf=module m=map:0 names=map:1')
+    assert.are.equal(plan {
+      "plan nops=11 ctx_copy=48 scratch=1024 sysmode=0 probe_id=0",
+      "  0  ctx      r0 = tid",
+      "  1  put      scratch[48] = r0",
+      "  2  copy     scratch[152..168) = scratch[8..24)",
+      "  3  map_setstr slot=0 key@48 scratch[152..168)",
+      "  4  field    r0 = ctx[24] len=4",
+      "  5  field    r1 = ctx[40] len=8",
+      "  6  copy     scratch[56..72) = scratch[8..24)",
+      "  7  dataloc  scratch[72..136) = ctx loc r0",
+      "  8  str      scratch[136..152) = kernel r1",
+      "  9  emit     scratch[48..152) printf fmt=0",
+      " 10  end",
+      "slots: 0->1",
+      "map 1 @names keys=int:8 key_size=8 value_size=16 valkind=9 percpu=0",
+      "fmt 0 \"%s %s %s\\n\" len=104 str@8:16 str@24:64 str@88:16",
+      "uses records",
+    }, out)
+  end)
+
+  it("max_strlen = 31744: printf of a 31 KiB user string (lab 2.5), scratch grows to 32 KiB", function()
+    local out = drive_args(STRSRC, 4, 4, '--probe tracepoint:syscalls:sys_enter_write --max-strlen 31744 --field fd:16:8 --field buf:24:8:str --field count:32:8 bpf=module m=map:0 names=map:1')
+    assert.are.equal(plan {
+      "plan nops=5 ctx_copy=32 scratch=32768 sysmode=0 probe_id=0",
+      "  0  field    r0 = ctx[24] len=8",
+      "  1  comm     scratch[40..56)",
+      "  2  str      scratch[56..31800) = user r0",
+      "  3  emit     scratch[32..31800) printf fmt=0",
+      "  4  end",
+      "slots:",
+      "fmt 0 \"%s: %s\\n\" len=31768 str@8:16 str@24:31744",
+      "uses records",
+    }, out)
+  end)
+
+  it("an unknown e.args field is named in missing_field (for wildcards)", function()
+    local out = drive_args(STRSRC, 5, 5, '' .. SCHED .. ' bpf=module m=map:0 names=map:1')
+    assert.are.equal(plan {
+      "DIR/h.lua:5:32: tracepoint:sched:sched_process_exec has no field 'nope'",
+      "local k = function(e) m[e.args.nope] = bpf.count() end",
+      "                               ^",
+      "hint: available fields: comm, name, kp, addr",
+      "missing field: nope",
+    }, out)
+  end)
+
+  it("max_strlen out of range", function()
+    local out = drive_args(STRSRC, 4, 4, '--max-strlen 40000 --field buf:24:8:str bpf=module m=map:0 names=map:1')
+    assert.are.equal(plan {
+      "DIR/h.lua:4:11: max_strlen is 40000: it must be from 1 to 32768",
+      "local h = function(e) bpf.printf(\"%s: %s\\n\", e.comm, e.args.buf) end",
+      "          ^",
+    }, out)
+  end)
+
   it("printf formats: types, offsets from the record start, sizes, length", function()
     local out = drive([[
 local bpf, m = ...
