@@ -76,6 +76,7 @@ local function argument_error(level, msg, needle, hint)
   local line = info and info.currentline > 0 and source_line(info.source, info.currentline)
   local col = line and line:find(needle, 1, true)
   if not col then error(msg, level + 1) end
+  if line:sub(col - 1, col - 1):match("[\"']") then col = col - 1 end -- the literal's quote
   local where = info.source:gsub("^[@=]", "")
   error(string.format("%s:%d:%d: %s\n%s\n%s^%s", where, info.currentline, col, msg, line,
                       line:sub(1, col - 1):gsub("[^\t]", " "),
