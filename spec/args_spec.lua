@@ -1,0 +1,67 @@
+-- Tracepoint arguments by name on syscall wildcards, and listing probes.
+local H = require "spec.helper"
+
+local function luabpf(args)
+  local f = io.popen(H.luabpf .. " " .. args .. " 2>&1; echo \"rc=$?\"")
+  local out = f:read("a")
+  f:close()
+  local body, rc = out:match("^(.*)rc=(%d+)\n$")
+  return tonumber(rc), body
+end
+
+describe("tracepoint args #kernel", function()
+  it("a field every matched syscall has at one place keeps the raw fast path", function()
+    local comm = H.comm("lbnr")
+    local t = H.tracer { "-e", [[
+      local m, target = map(), arg[1]
+      tracepoint("syscalls:sys_enter_*", function(e)
+        if e.comm == target then m[e.args.__syscall_nr] = count() end
+      end)]], comm }
+    H.run(H.bin .. "syscaller --calls 250 --comm " .. comm)
+    local rc, out, err = H.stop(t)
+    assert.are.equal(0, rc)
+    assert.is_truthy(err:find("Attaching 1 probe...", 1, true), err) -- one raw program
+    assert.are.equal(250, H.parse_maps(out).m["110"]) -- getppid is syscall 110
+  end)
+
+  it("a field at different places attaches the matched syscalls one by one, saying so", function()
+    -- unlink(pathname) has it as argument 0, unlinkat(dfd, pathname, flag) as 1
+    local base = "/tmp/" .. H.comm("lbul")
+    local t = H.tracer { "-e", [[
+      local m = map()
+      tracepoint("syscalls:sys_enter_unlink*", function(e) m[{e.probe, e.args.pathname}] = count() end)]] }
+    H.run(string.format("touch %s.a %s.b && perl -e 'unlink $ARGV[0]' %s.a && rm %s.b", base, base, base, base))
+    local rc, out, err = H.stop(t)
+    assert.are.equal(0, rc)
+    assert.is_truthy(err:find("e.args.pathname is not at the same place in every syscall", 1, true), err)
+    local m = H.parse_maps(out).m
+    assert.are.equal(1, m["tracepoint:syscalls:sys_enter_unlink, " .. base .. ".a"])
+    assert.are.equal(1, m["tracepoint:syscalls:sys_enter_unlinkat, " .. base .. ".b"])
+  end)
+
+  it("a field some matched syscalls lack is an error naming them", function()
+    local rc, out = luabpf("-e " .. H.quote([[local m = map() tracepoint("syscalls:sys_enter_get*id", function(e) m[e.args.pid] = count() end)]]))
+    assert.are.equal(1, rc)
+    assert.is_truthy(out:find("has no field 'pid'", 1, true), out)
+    assert.is_truthy(out:find("these matched tracepoints lack it: syscalls:sys_enter_getegid, syscalls:sys_enter_geteuid, syscalls:sys_enter_getgid, syscalls:sys_enter_getpid, syscalls:sys_enter_getppid, syscalls:sys_enter_getresgid, syscalls:sys_enter_getresuid, syscalls:sys_enter_gettid, syscalls:sys_enter_getuid (9 of 11)", 1, true), out)
+  end)
+
+  it("lists probes, and their fields with C types, as bpftrace -l/-lv does", function()
+    local rc, out = luabpf("-lv tracepoint:syscalls:sys_enter_write")
+    assert.are.equal(0, rc)
+    assert.are.equal([[
+tracepoint:syscalls:sys_enter_write
+    int __syscall_nr
+    unsigned int fd
+    const char * buf
+    size_t count
+]], out)
+    rc, out = luabpf("-l 'tracepoint:syscalls:sys_enter_open*'")
+    assert.are.equal(0, rc)
+    assert.is_truthy(out:find("tracepoint:syscalls:sys_enter_open\ntracepoint:syscalls:sys_enter_open_by_handle_at\n", 1, true), out)
+    assert.is_truthy(out:find("\ntracepoint:syscalls:sys_enter_openat\n", 1, true), out)
+    rc, out = luabpf("-lv 'sched:sched_process_exec'")
+    assert.are.equal(0, rc)
+    assert.is_truthy(out:find("    __data_loc char[] filename\n", 1, true), out)
+  end)
+end)
