@@ -97,19 +97,36 @@ static __always_inline void *lb_lookup(__u32 slot, void *key)
 	return 0;
 }
 
+/* Updates a full map refused: counted per session map, reported at exit. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LB_MAX_SESSION_MAPS);
+	__type(key, __u32);
+	__type(value, __u64);
+} dropped SEC(".maps");
+
 static __always_inline long lb_update(__u32 slot, void *key, void *val, __u64 flags)
 {
+	long rc = -1;
+
 	switch (slot) {
-	case 0: return bpf_map_update_elem(&m0, key, val, flags);
-	case 1: return bpf_map_update_elem(&m1, key, val, flags);
-	case 2: return bpf_map_update_elem(&m2, key, val, flags);
-	case 3: return bpf_map_update_elem(&m3, key, val, flags);
-	case 4: return bpf_map_update_elem(&m4, key, val, flags);
-	case 5: return bpf_map_update_elem(&m5, key, val, flags);
-	case 6: return bpf_map_update_elem(&m6, key, val, flags);
-	case 7: return bpf_map_update_elem(&m7, key, val, flags);
+	case 0: rc = bpf_map_update_elem(&m0, key, val, flags); break;
+	case 1: rc = bpf_map_update_elem(&m1, key, val, flags); break;
+	case 2: rc = bpf_map_update_elem(&m2, key, val, flags); break;
+	case 3: rc = bpf_map_update_elem(&m3, key, val, flags); break;
+	case 4: rc = bpf_map_update_elem(&m4, key, val, flags); break;
+	case 5: rc = bpf_map_update_elem(&m5, key, val, flags); break;
+	case 6: rc = bpf_map_update_elem(&m6, key, val, flags); break;
+	case 7: rc = bpf_map_update_elem(&m7, key, val, flags); break;
 	}
-	return -1;
+	if (rc == -7 /* -E2BIG: no room for a new key */) {
+		__u32 i = plan.slot_ids[slot & (LB_MAX_MAPS - 1)];
+		__u64 *n = bpf_map_lookup_elem(&dropped, &i);
+
+		if (n)
+			*n += 1;
+	}
+	return rc;
 }
 
 static __always_inline void lb_delete(__u32 slot, void *key)

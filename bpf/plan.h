@@ -9,6 +9,7 @@
 #define LB_MAX_OPS 128   /* ops per handler */
 #define LB_NREGS 16      /* u64 registers, r[0..15] */
 #define LB_MAX_MAPS 8    /* map slots per probe program */
+#define LB_MAX_SESSION_MAPS 64 /* maps per session */
 #define LB_SCRATCH 65536 /* scratch bytes per CPU at most: ctx copy, keys,
                             strings, records (plan.scratch_size: how many
                             this plan uses; a power of two for the masks) */
@@ -161,6 +162,9 @@ struct lb_plan {
 	__u32 sysmode;  /* enum lb_sysmode */
 	__u32 probe_id; /* e.probe of a plain probe: LB_PROBE_ID(SESSION, probe_id) */
 	__u64 sysmask[LB_SYSMASK];
+	__u32 slot_ids[LB_MAX_MAPS]; /* session map index of each slot (the
+					runtime fills them; drops are counted
+					per session map) */
 	char pool[LB_POOL];
 	struct lb_op ops[LB_MAX_OPS];
 };

@@ -351,6 +351,8 @@ int luaopen_luabpf_core(lua_State *L)
 	lb_open_format(L);
 	lua_getfield(L, LUA_REGISTRYINDEX, MAP_METHODS);
 	lua_setfield(L, -2, "map_methods");
+	lua_pushinteger(L, LB_MAP_ENTRIES);
+	lua_setfield(L, -2, "map_entries_max");
 	luaL_getmetatable(L, MAP_MT);
 	lua_setfield(L, -2, "map_mt");
 	return 1;

@@ -217,6 +217,18 @@ function Session:print_maps()
   io.stdout:write("\n\n")
   for _, m in ipairs(maps) do io.stdout:write(output.format_map(m)) end
   io.stdout:flush()
+  self:report_dropped()
+end
+
+-- A map that filled up refused new keys: say how many updates were lost.
+function Session:report_dropped()
+  for _, m in ipairs(self.maps) do
+    local n = m:dropped()
+    if n > 0 then
+      io.stderr:write(string.format("Warning: %s is full (%d keys): %d updates were dropped\n",
+                                    output.map_name(m), core.map_entries_max, n))
+    end
+  end
 end
 
 function Session:close()

@@ -244,6 +244,15 @@ static int map_index_of(lua_State *L)
 	return 1;
 }
 
+/* m:dropped(): updates the kernel refused because the map was full. */
+static int map_dropped(lua_State *L)
+{
+	struct lmap *m = lb_check_map(L, 1);
+
+	lua_pushinteger(L, m->s->ncpus > 0 ? (lua_Integer)lb_map_dropped(m->s, m->idx) : 0);
+	return 1;
+}
+
 static int map_name(lua_State *L)
 {
 	struct lmap *m = lb_check_map(L, 1);
@@ -257,6 +266,7 @@ const luaL_Reg lb_map_methods[] = {
 	{"delete", map_delete},
 	{"clear", map_clear},
 	{"name", map_name},
+	{"dropped", map_dropped},
 	{"kind", map_kind},
 	{"index", map_index_of},
 	{"lhist_range", map_lhist_range},

@@ -124,3 +124,21 @@ describe("printf records #kernel", function()
     assert.are.equal(comm .. " called getppid\n", lines[7])
   end)
 end)
+
+describe("limits #kernel", function()
+  it("a full map reports how many updates it refused", function()
+    local comm = H.comm("lbfull")
+    local t = H.tracer { "-e", [[
+      local m, target = map(), arg[1]
+      tracepoint("syscalls:sys_enter_getppid", function(e)
+        if e.comm == target then m[e.nsecs] = count() end -- a new key each call
+      end)]], comm }
+    H.run(H.bin .. "syscaller --calls 12000 --comm " .. comm)
+    local rc, out, err = H.stop(t)
+    assert.are.equal(0, rc)
+    local keys = 0
+    for _ in out:gmatch("@m%[%d+%]: 1\n") do keys = keys + 1 end
+    assert.are.equal(10240, keys)
+    assert.is_truthy(err:find("Warning: @m is full (10240 keys): 1760 updates were dropped\n", 1, true), err)
+  end)
+end)

@@ -31,6 +31,10 @@ int lb_session_shared_maps(struct lb_session *s, const struct lbc_output *code,
 	if (s->dummy_fd < 0 &&
 	    (s->dummy_fd = bpf_map_create(BPF_MAP_TYPE_HASH, "lb_unused", 8, 8, 1, NULL)) < 0)
 		return map_fail(err, errlen, "BPF maps");
+	if (s->dropped_fd < 0 &&
+	    (s->dropped_fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "lb_dropped", 4, 8,
+					    LB_MAX_SESSION_MAPS, NULL)) < 0)
+		return map_fail(err, errlen, "the dropped-updates counters");
 	if (code->uses_records && s->events_fd < 0) {
 		s->events_fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "lb_events", 0, 0,
 					      RINGBUF_SIZE, NULL);
@@ -101,6 +105,8 @@ static int bind_maps(struct lb_session *s, struct lb_prog *pr, char *err, size_t
 			fd = s->events_fd;
 		} else if (strcmp(name, "lost") == 0) {
 			fd = s->lost_fd;
+		} else if (strcmp(name, "dropped") == 0) {
+			fd = s->dropped_fd;
 		} else if (strcmp(name, "stacks") == 0) {
 			fd = s->stacks_fd;
 		}
@@ -128,6 +134,8 @@ static int bind_maps(struct lb_session *s, struct lb_prog *pr, char *err, size_t
 
 static int load(struct lb_session *s, struct lb_prog *pr, char *err, size_t errlen)
 {
+	for (int i = 0; i < pr->code.nslots; i++)
+		pr->code.plan.slot_ids[i] = (__u32)pr->code.slot_map[i];
 	const char *start = pr->kind == LB_PROG_PROFILE ? lb_tpl_perf_event : lb_tpl_tracepoint;
 	const char *end = pr->kind == LB_PROG_PROFILE ? lb_tpl_perf_event_end : lb_tpl_tracepoint_end;
 	struct bpf_program *prog;

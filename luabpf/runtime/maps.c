@@ -128,3 +128,15 @@ int lb_map_clear(struct lb_session *s, int i)
 	free(keys);
 	return 0;
 }
+
+uint64_t lb_map_dropped(struct lb_session *s, int i)
+{
+	uint64_t per_cpu[s->ncpus], total = 0;
+	uint32_t key = (uint32_t)i;
+
+	if (s->dropped_fd < 0 || bpf_map_lookup_elem(s->dropped_fd, &key, per_cpu))
+		return 0;
+	for (int c = 0; c < s->ncpus; c++)
+		total += per_cpu[c];
+	return total;
+}

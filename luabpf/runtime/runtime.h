@@ -7,7 +7,6 @@
 #include <stdint.h>
 #include "compiler/compiler.h"
 
-#define LB_MAX_SESSION_MAPS 64
 #define LB_MAP_ENTRIES 10240
 #define LB_ERR 1024
 #define LB_NEEDS_PRIVILEGE " (luabpf needs root, or CAP_BPF and CAP_PERFMON)"
@@ -55,7 +54,7 @@ struct lb_session {
 	int verbose; /* a refused program's whole verifier log goes to stderr */
 	int max_strlen; /* strings read by handlers (0: LB_STR_DEFAULT) */
 	/* output from handlers: ring buffer of records, stacks, lost count */
-	int events_fd, stacks_fd, lost_fd;
+	int events_fd, stacks_fd, lost_fd, dropped_fd;
 	struct ring_buffer *rb;
 	int epoll_fd, signal_fd;
 	uint64_t lost_reported;
@@ -108,6 +107,8 @@ size_t lb_map_value_len(const struct lb_mapdesc *d);
 int lb_map_value(struct lb_session *s, int i, const void *key, int64_t *out);
 int lb_map_delete(struct lb_session *s, int i, const void *key);
 int lb_map_clear(struct lb_session *s, int i);
+/* Updates refused because map i was full, summed over CPUs. */
+uint64_t lb_map_dropped(struct lb_session *s, int i);
 /* All keys, concatenated (key_size each); caller frees *keys. */
 int lb_map_keys(struct lb_session *s, int i, void **keys, size_t *n);
 

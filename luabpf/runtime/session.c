@@ -20,7 +20,7 @@ void lb_session_init(struct lb_session *s)
 	memset(s, 0, sizeof *s);
 	for (int i = 0; i < LB_MAX_SESSION_MAPS; i++)
 		s->map_fd[i] = -1;
-	s->dummy_fd = s->events_fd = s->stacks_fd = s->lost_fd = -1;
+	s->dummy_fd = s->events_fd = s->stacks_fd = s->lost_fd = s->dropped_fd = -1;
 	s->epoll_fd = s->signal_fd = -1;
 	s->ncpus = libbpf_num_possible_cpus();
 	libbpf_set_print(quiet);
@@ -59,6 +59,7 @@ void lb_session_close(struct lb_session *s)
 	close_fd(&s->events_fd);
 	close_fd(&s->stacks_fd);
 	close_fd(&s->lost_fd);
+	close_fd(&s->dropped_fd);
 	close_fd(&s->epoll_fd);
 	close_fd(&s->signal_fd);
 	free(s->fmts);
