@@ -23,6 +23,17 @@ describe("installation #kernel", function()
     H.run("rm -rf " .. d)
   end)
 
+  it("a packed rock installs into a fresh tree and runs", function()
+    local built, fresh, packdir = H.tmpdir(), H.tmpdir(), H.tmpdir()
+    local lr = "luarocks --lua-version 5.4 "
+    H.run(lr .. "make --tree " .. built .. " rocks/luabpf-scm-1.rockspec")
+    H.run("cd " .. packdir .. " && " .. lr .. "pack --tree " .. built .. " luabpf")
+    local rock = H.run("ls " .. packdir .. "/luabpf-scm-1.*.rock"):match("[^\n]+")
+    H.run(lr .. "install --tree " .. fresh .. " " .. rock)
+    counts_with(fresh .. "/bin/luabpf")
+    H.run("rm -rf " .. built .. " " .. fresh .. " " .. packdir)
+  end)
+
   it("luarocks make installs the rock into a local tree", function()
     local d = H.tmpdir()
     H.run("luarocks --lua-version 5.4 make --tree " .. d .. " rocks/luabpf-scm-1.rockspec")
