@@ -2,12 +2,16 @@
  *
  *   loop N            make N getppid() calls with syscall(2) and print the
  *                     mean cost in ns/call (CLOCK_MONOTONIC), e.g. "123.4"
+ *   loop --openat N   the same with N openat(AT_FDCWD, OPEN_PATH, O_RDONLY)
+ *                     calls; OPEN_PATH does not exist, so each call fails
+ *                     fast (ENOENT) after the kernel has read the string
  *   loop --tick US    forever: one getppid() call, then sleep US microseconds
  *                     (the background load of the start-up benchmark)
  *
  * The comm is always "benchmark" (the start-up probes filter on it).
  */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +19,8 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+
+#define OPEN_PATH "/nonexistent/luabpf-bench"
 
 static double now_ns(void)
 {
@@ -36,21 +42,31 @@ int main(int argc, char **argv)
 			nanosleep(&ts, NULL);
 		}
 	}
-	if (argc == 2) {
-		long n = atol(argv[1]), i;
+	if (argc == 2 || (argc == 3 && !strcmp(argv[1], "--openat"))) {
+		long n = atol(argv[argc - 1]), i;
+		int openat_mode = argc == 3;
 		double t0, t1;
 
 		if (n <= 0)
 			return 2;
-		for (i = 0; i < n / 100 + 1; i++)     /* warm up */
-			syscall(SYS_getppid);
-		t0 = now_ns();
-		for (i = 0; i < n; i++)
-			syscall(SYS_getppid);
-		t1 = now_ns();
+		if (openat_mode) {
+			for (i = 0; i < n / 100 + 1; i++)     /* warm up */
+				syscall(SYS_openat, AT_FDCWD, OPEN_PATH, O_RDONLY);
+			t0 = now_ns();
+			for (i = 0; i < n; i++)
+				syscall(SYS_openat, AT_FDCWD, OPEN_PATH, O_RDONLY);
+			t1 = now_ns();
+		} else {
+			for (i = 0; i < n / 100 + 1; i++)     /* warm up */
+				syscall(SYS_getppid);
+			t0 = now_ns();
+			for (i = 0; i < n; i++)
+				syscall(SYS_getppid);
+			t1 = now_ns();
+		}
 		printf("%.1f\n", (t1 - t0) / n);
 		return 0;
 	}
-	fprintf(stderr, "usage: loop N | loop --tick US\n");
+	fprintf(stderr, "usage: loop N | loop --openat N | loop --tick US\n");
 	return 2;
 }
