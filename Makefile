@@ -108,6 +108,29 @@ workloads: $(WORKLOADS)
 test: deps
 	$(MAKE) all
 	$(BUSTED) spec
+	$(MAKE) fuzz-smoke
+
+# Fuzzing the handler compiler (spec/fuzz/fuzz_compile.c, header format
+# there): libFuzzer + ASan + UBSan on a fresh copy of spec/fuzz/corpus;
+# fails on any crash or broken invariant (inputs in build/fuzz/crashes/).
+.PHONY: fuzz fuzz-smoke
+FUZZ_SECONDS ?= 300
+FUZZ_SRC := $(wildcard luabpf/compiler/*.c) luabpf/runtime/format.c spec/fuzz/fuzz_compile.c
+
+$(B)/fuzz/fuzz_compile: $(FUZZ_SRC) $(wildcard luabpf/*/*.h bpf/*.h) $(B)/gen/syscalls.h
+	@$(MAKE) -s deps DEBS=libclang-rt-14-dev
+	@mkdir -p $(@D)
+	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-Iluabpf -Ibpf -I$(B)/gen $(FUZZ_SRC) -o $@
+
+fuzz: $(B)/fuzz/fuzz_compile
+	rm -rf $(B)/fuzz/corpus && mkdir -p $(B)/fuzz/corpus $(B)/fuzz/crashes
+	cp spec/fuzz/corpus/* $(B)/fuzz/corpus/
+	$< -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
+		-print_final_stats=1 -artifact_prefix=$(B)/fuzz/crashes/ $(B)/fuzz/corpus
+
+fuzz-smoke:
+	$(MAKE) fuzz FUZZ_SECONDS=20
 
 demo: deps
 	$(MAKE) all
