@@ -246,6 +246,8 @@ static __always_inline int lb_run(void *ctx, __u64 probe)
 
 	if (!s)
 		return 0;
+	if (plan.filter_pid && (bpf_get_current_pid_tgid() >> 32) != plan.filter_pid)
+		return 0; /* luabpf -p PID / -c CMD */
 	if (plan.ctx_copy)
 		bpf_probe_read_kernel(s, plan.ctx_copy & (LB_SCRATCH - 1), ctx);
 	for (__u32 i = 0; i < LB_MAX_OPS; i++) {
@@ -402,6 +404,27 @@ static __always_inline int lb_run(void *ctx, __u64 probe)
 			break;
 		}
 		case LB_OP_MAP_SETSTR: lb_update(b, S(off), S(imm), BPF_ANY); break;
+		case LB_OP_KREAD: {
+			__u64 v = 0;
+
+			bpf_probe_read_kernel(&v, len & 15, (void *)(x + imm));
+			switch (len) {
+			case 1: R(dst) = b ? (__s64)(__s8)v : (__u8)v; break;
+			case 2: R(dst) = b ? (__s64)(__s16)v : (__u16)v; break;
+			case 4: R(dst) = b ? (__s64)(__s32)v : (__u32)v; break;
+			default: R(dst) = v;
+			}
+			break;
+		}
+#ifdef LB_USDT_ARG
+		case LB_OP_USDT_ARG: {
+			long v = 0;
+
+			bpf_usdt_arg(ctx, imm, &v);
+			R(dst) = v;
+			break;
+		}
+#endif
 		case LB_OP_STACK: {
 			long id = bpf_get_stackid(ctx, &stacks, imm ? BPF_F_USER_STACK : 0);
 

@@ -117,6 +117,12 @@ enum lb_opcode {
 	LB_OP_MAP_GETSTR, /* scratch[imm .. imm+len) = the value, or zeros;
 	                     r[dst] = present (0/1) */
 	LB_OP_MAP_SETSTR, /* the value = scratch[imm .. imm+len) */
+	/* Typed kernel memory: pointer chains (e.args.dentry.d_parent). */
+	LB_OP_KREAD,      /* r[dst] = len bytes (1, 2, 4, 8) at kernel address
+	                     r[a] + imm, sign-extended when b != 0; 0 if the
+	                     read faults */
+	LB_OP_USDT_ARG,   /* r[dst] = USDT argument imm (libbpf's bpf_usdt_arg;
+	                     usdt template only) */
 	LB_OP_NCODES
 };
 
@@ -161,6 +167,8 @@ struct lb_plan {
 	__u32 scratch_size; /* scratch bytes used: a power of two, >= 1024 */
 	__u32 sysmode;  /* enum lb_sysmode */
 	__u32 probe_id; /* e.probe of a plain probe: LB_PROBE_ID(SESSION, probe_id) */
+	__u32 filter_pid; /* only this process (luabpf -p / -c), 0: all; the
+			     runtime fills it */
 	__u64 sysmask[LB_SYSMASK];
 	__u32 slot_ids[LB_MAX_MAPS]; /* session map index of each slot (the
 					runtime fills them; drops are counted

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/wait.h>
 #include <string.h>
 #include <lua.h>
 #include <lauxlib.h>
@@ -164,6 +166,70 @@ static int l_session_config(lua_State *L)
 	return 0;
 }
 
+/* s:target_pid(pid): probes see only this process (luabpf -p / -c). */
+static int l_session_target_pid(lua_State *L)
+{
+	lb_check_session(L, 1)->pid = (int)luaL_checkinteger(L, 2);
+	return 0;
+}
+
+/* spawn(cmd) -> pid, go: start `sh -c cmd` held at its first step until
+ * go(), so probes are attached before it runs (luabpf -c). */
+static int l_release(lua_State *L)
+{
+	int fd = (int)lua_tointeger(L, lua_upvalueindex(1));
+
+	if (fd >= 0) {
+		(void)!write(fd, "x", 1);
+		close(fd);
+		lua_pushinteger(L, -1);
+		lua_replace(L, lua_upvalueindex(1));
+	}
+	return 0;
+}
+
+static int l_spawn(lua_State *L)
+{
+	const char *cmd = luaL_checkstring(L, 1);
+	int gate[2];
+	pid_t pid;
+
+	if (pipe(gate))
+		return luaL_error(L, "pipe: %s", strerror(errno));
+	if ((pid = fork()) < 0)
+		return luaL_error(L, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		char c;
+		sigset_t none;
+
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		close(gate[1]);
+		if (read(gate[0], &c, 1) != 1)
+			_exit(127);
+		close(gate[0]);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	close(gate[0]);
+	lua_pushinteger(L, pid);
+	lua_pushinteger(L, gate[1]);
+	lua_pushcclosure(L, l_release, 1);
+	return 2;
+}
+
+/* reap(pid) -> exit status once it has ended, else nil */
+static int l_reap(lua_State *L)
+{
+	int status;
+	pid_t r = waitpid((pid_t)luaL_checkinteger(L, 1), &status, WNOHANG);
+
+	if (r <= 0)
+		return 0;
+	lua_pushinteger(L, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	return 1;
+}
+
 /* s:verbose(on): the whole verifier log of a refused program. */
 static int l_session_verbose(lua_State *L)
 {
@@ -291,11 +357,13 @@ static const luaL_Reg session_methods[] = {
 	{"map", l_session_map},
 	{"tracepoint", lb_l_tracepoint},
 	{"profile", lb_l_profile},
+	{"probe", lb_l_probe},
 	{"poll", l_session_poll},
 	{"watch_signals", l_session_watch_signals},
 	{"capture", l_session_capture},
 	{"verbose", l_session_verbose},
 	{"config", l_session_config},
+	{"target_pid", l_session_target_pid},
 	{"fd", l_session_fd},
 	{"compile", lb_l_compile},
 	{"start", l_session_start},
@@ -312,6 +380,8 @@ static const luaL_Reg functions[] = {
 	{"tracefs", l_tracefs},
 	{"now", l_now},
 	{"tracepoints", l_tracepoints},
+	{"spawn", l_spawn},
+	{"reap", l_reap},
 	{"tracepoint_fields", l_tracepoint_fields},
 	{"block_signals", l_block_signals},
 	{NULL, NULL},

@@ -121,6 +121,23 @@ function Session:profile(rate, fn)
   self.probes = self.probes + call(2, self.core.profile, self.core, tostring(rate), fn)
 end
 
+-- Kernel and user functions: kfunc, kretfunc, rawtracepoint (BTF),
+-- kprobe, kretprobe, uprobe, uretprobe, usdt.
+for _, kind in ipairs { "kfunc", "kretfunc", "rawtracepoint", "kprobe", "kretprobe",
+                        "uprobe", "uretprobe", "usdt" } do
+  Session[kind] = function(self, spec, fn)
+    if type(spec) ~= "string" or type(fn) ~= "function" then
+      error("usage: " .. kind .. "(\"...\", function(e) ... end)", 2)
+    end
+    self.probes = self.probes + call(2, self.core.probe, self.core, kind, spec, fn)
+  end
+end
+
+-- Probes see only this process (luabpf -p PID, -c CMD).
+function Session:target_pid(pid)
+  self.core:target_pid(pid)
+end
+
 -- printf output to fn(text) instead of the terminal.
 function Session:on_printf(fn)
   self.printf_handler = fn
@@ -247,7 +264,10 @@ function Session:run()
   for _, fn in ipairs(self.begins) do
     if not self.exiting then run_handler(self, fn) end
   end
-  while not self.exiting and self:poll() do end
+  if self.child_go then self.child_go() end -- luabpf -c: the command starts now
+  while not self.exiting and self:poll(self.child and 100 or nil) do
+    if self.child and core.reap(self.child) then self.exiting = true end
+  end
   self:handle(select(2, self.core:poll(0))) -- what the last events left
   local failed = self.failed
   self.failed = nil
@@ -269,7 +289,9 @@ M.default_session = session
 
 for _, name in ipairs { "map", "tracepoint", "profile", "compile", "BEGIN", "END",
                         "interval", "exit", "run", "start", "poll", "close", "print_maps",
-                        "on_printf", "config" } do
+                        "on_printf", "config", "kfunc", "kretfunc", "rawtracepoint",
+                        "kprobe", "kretprobe", "uprobe", "uretprobe", "usdt",
+                        "target_pid" } do
   M[name] = function(...) local s = session(); return s[name](s, ...) end
 end
 

@@ -238,7 +238,7 @@ static int function_constants(lua_State *L, int fn, struct kstrings *k)
 
 /* Compile the function at stack index fn for probe. Leaves the stack as
  * it found it; on error returns -1 with the compiler's message in err. */
-static int compile(lua_State *L, struct lb_session *s, int fn,
+int lb_compile_probe(lua_State *L, struct lb_session *s, int fn,
 		   const struct lbc_probe *probe, struct lbc_output *out, char *err,
 		   size_t errlen)
 {
@@ -333,7 +333,7 @@ static int add_tracepoint(lua_State *L, struct lb_session *s, struct lb_probe *p
 	probe.probe_id = id;
 	probe.fields = fields;
 	probe.nfields = nfields;
-	rc = compile(L, s, fn, &probe, &pr->code, err, errlen);
+	rc = lb_compile_probe(L, s, fn, &probe, &pr->code, err, errlen);
 	lb_free_fields(fields, nfields);
 	return rc;
 }
@@ -467,7 +467,7 @@ static int add_syscalls(lua_State *L, struct lb_session *s, struct lb_probe *p,
 		probe.fields = fields;
 		probe.nfields = nfields;
 		pr->code.missing_field[0] = 0;
-		rc = compile(L, s, fn, &probe, &pr->code, err, errlen);
+		rc = lb_compile_probe(L, s, fn, &probe, &pr->code, err, errlen);
 		lb_free_fields(fields, nfields);
 		if (rc && pr->code.missing_field[0] && m > 1) {
 			char field[LB_NAME_MAX];
@@ -640,7 +640,7 @@ int lb_l_profile(lua_State *L)
 		probe.probe_id = id;
 	}
 	if (rc == 0)
-		rc = compile(L, s, 3, &probe, &pr->code, err, sizeof err);
+		rc = lb_compile_probe(L, s, 3, &probe, &pr->code, err, sizeof err);
 	if (rc == 0 && lb_session_adopt(s, &pr->code)) {
 		snprintf(err, sizeof err, "out of memory");
 		rc = -1;
@@ -693,7 +693,7 @@ int lb_l_compile(lua_State *L)
 		probe.fields = fields;
 		probe.nfields = n;
 	}
-	if (compile(L, s, 3, &probe, &out, err, sizeof err)) {
+	if (lb_compile_probe(L, s, 3, &probe, &out, err, sizeof err)) {
 		lua_pushstring(L, err);
 		return lua_error(L);
 	}

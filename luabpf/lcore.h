@@ -24,6 +24,12 @@ struct lmap *lb_check_map(lua_State *L, int i);
 int lb_l_tracepoint(lua_State *L);
 int lb_l_profile(lua_State *L);
 int lb_l_compile(lua_State *L);
+/* Compile the handler at stack index fn for probe; -1 with err set. */
+int lb_compile_probe(lua_State *L, struct lb_session *s, int fn, const struct lbc_probe *probe,
+		     struct lbc_output *out, char *err, size_t errlen);
+
+/* lprobes.c: s:probe(kind, spec, fn) for kfunc ... usdt */
+int lb_l_probe(lua_State *L);
 
 /* lmap.c */
 extern const luaL_Reg lb_map_methods[];

@@ -10,6 +10,8 @@ options:
   -e CODE   run CODE, with the luabpf functions as globals
   -l PATTERN   list probes matching PATTERN ('tracepoint:syscalls:sys_enter_*')
   -lv PATTERN  the same, with each probe's arguments and their C types
+  -p PID    trace only process PID (uprobes and libraries resolved in it)
+  -c CMD    run CMD (through sh), trace only it, and end when it ends
   -v        verbose: the whole verifier log when the kernel refuses a program
   -h        show this help
 SCRIPT's ARGS reach it as arg[1], arg[2], ...; Ctrl-C ends the run and
@@ -64,6 +66,17 @@ function runner.main(argv)
       local ok, err = pcall(list, argv[i + 1] or "*:*", a == "-lv")
       if not ok then fail(err) end
       return 0
+    elseif a == "-p" then
+      local pid = tonumber(argv[i + 1] or "")
+      if not pid then fail("-p needs a process id") end
+      bpf.default_session():target_pid(pid)
+      i = i + 2
+    elseif a == "-c" then
+      local cmd = argv[i + 1] or fail("-c needs a command")
+      local s = bpf.default_session()
+      s.child, s.child_go = bpf._core.spawn(cmd)
+      s:target_pid(s.child)
+      i = i + 2
     elseif a == "-v" then
       bpf.default_session().core:verbose(true)
       i = i + 1

@@ -106,6 +106,52 @@ struct lbc_field {
 	__u16 off, size;
 	__u8 is_signed;
 	__u8 is_string; /* enum lb_fstr: how the field holds a string */
+	int btf_type;   /* kernel BTF type id of the field (kfunc, tp_btf
+			   args): pointer chains follow it; 0 = untyped */
+	__u8 usdt;      /* a USDT argument: read with LB_OP_USDT_ARG, index
+			   in off (size and sign from the note) */
+};
+
+/* Kernel types from BTF, for typed args and pointer chains such as
+ * e.args.dentry.d_parent.d_name.name. Typedefs, const and volatile are
+ * already looked through. */
+enum lbc_tkind {
+	LBC_T_INT = 1, /* also enums and bools */
+	LBC_T_PTR,
+	LBC_T_STRUCT,  /* and unions */
+	LBC_T_ARRAY,
+	LBC_T_OTHER,   /* functions, floats, void ... */
+};
+
+struct lbc_type {
+	int kind;        /* enum lbc_tkind */
+	__u32 size;      /* bytes: INT, STRUCT, ARRAY (whole), PTR (8) */
+	int is_signed;   /* INT */
+	int is_char;     /* INT of one byte named char / unsigned char:
+			    char * and char[N] are strings */
+	int elem;        /* PTR: pointee id; ARRAY: element id */
+	__u32 nelem;     /* ARRAY */
+	char name[64];   /* for messages: "struct dentry *", "int" */
+};
+
+struct lbc_types {
+	void *ud;
+	int (*type)(void *ud, int id, struct lbc_type *out); /* 0 ok */
+	/* a member of struct/union id, found through anonymous members:
+	 * its byte offset and type id; -1 if none, -2 if a bitfield */
+	int (*member)(void *ud, int id, const char *name, __u32 *off, int *type);
+	/* the struct's member names, ", " separated, for error hints */
+	size_t (*members)(void *ud, int id, char *buf, size_t len);
+};
+
+/* Probe kinds: what `e` offers beyond pid, tid, comm ... */
+enum lbc_kind {
+	LBC_TRACEPOINT = 0, /* e.args.NAME from the format */
+	LBC_TYPED,          /* kfunc/kretfunc/tp_btf: e.args.NAME typed (BTF),
+			       e.retval for kretfunc */
+	LBC_REGS,           /* kprobe/uprobe (and ret): e.arg0..argN, e.retval */
+	LBC_USDT,           /* e.arg0..argN from the note's specs */
+	LBC_PROFILE,        /* nothing more */
 };
 
 /* How a tracepoint field holds a string. */
@@ -125,6 +171,13 @@ struct lbc_probe {
 	__u32 sysmode;      /* enum lb_sysmode */
 	const struct lbc_field *fields; /* NULL when args are not known */
 	int nfields;
+	int kind;           /* enum lbc_kind */
+	/* e.arg0 .. e.argN and e.retval: fields named "arg0".., "retval"
+	 * (ctx copy offsets: pt_regs for LBC_REGS, the u64 args array for
+	 * LBC_TYPED; usdt set for LBC_USDT); NULL when the probe has none */
+	const struct lbc_field *regs;
+	int nregs;
+	const struct lbc_types *types; /* for fields with btf_type */
 };
 
 struct lbc_input {

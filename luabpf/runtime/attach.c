@@ -123,7 +123,7 @@ static int bind_maps(struct lb_session *s, struct lb_prog *pr, char *err, size_t
 			continue;
 		}
 		if (fd == -2)
-			continue; /* the program's own: zeros */
+			continue; /* the program's own: zeros, libbpf's USDT specs */
 		/* a shared map this plan does not use: never touched by the
 		 * code the verifier keeps, so the stand-in will do */
 		if (reuse(m, fd >= 0 ? fd : s->dummy_fd, name, err, errlen))
@@ -132,23 +132,69 @@ static int bind_maps(struct lb_session *s, struct lb_prog *pr, char *err, size_t
 	return 0;
 }
 
+/* Which embedded template and which of its programs a kind uses. */
+static const struct {
+	const char *start, *end, *prog;
+} templates[] = {
+	[LB_PROG_TRACEPOINT] = {lb_tpl_tracepoint, lb_tpl_tracepoint_end, "lb_tracepoint"},
+	[LB_PROG_PROFILE] = {lb_tpl_perf_event, lb_tpl_perf_event_end, "lb_perf_event"},
+	[LB_PROG_KFUNC] = {lb_tpl_btf, lb_tpl_btf_end, "lb_fentry"},
+	[LB_PROG_KRETFUNC] = {lb_tpl_btf, lb_tpl_btf_end, "lb_fexit"},
+	[LB_PROG_TPBTF] = {lb_tpl_btf, lb_tpl_btf_end, "lb_tp_btf"},
+	[LB_PROG_KPROBE] = {lb_tpl_kprobe, lb_tpl_kprobe_end, "lb_kprobe"},
+	[LB_PROG_KRETPROBE] = {lb_tpl_kprobe, lb_tpl_kprobe_end, "lb_kretprobe"},
+	[LB_PROG_UPROBE] = {lb_tpl_uprobe, lb_tpl_uprobe_end, "lb_uprobe"},
+	[LB_PROG_URETPROBE] = {lb_tpl_uprobe, lb_tpl_uprobe_end, "lb_uretprobe"},
+	[LB_PROG_USDT] = {lb_tpl_usdt, lb_tpl_usdt_end, "lb_usdt"},
+};
+
+/* "kfunc:vfs_read", "uprobe:/bin/x:foo", ... for messages */
+static void prog_name(const struct lb_prog *pr, char *buf, size_t len)
+{
+	switch (pr->kind) {
+	case LB_PROG_PROFILE: snprintf(buf, len, "profile"); break;
+	case LB_PROG_KFUNC: snprintf(buf, len, "kfunc:%s", pr->event); break;
+	case LB_PROG_KRETFUNC: snprintf(buf, len, "kretfunc:%s", pr->event); break;
+	case LB_PROG_TPBTF: snprintf(buf, len, "rawtracepoint:%s", pr->event); break;
+	case LB_PROG_KPROBE: snprintf(buf, len, "kprobe:%s", pr->event); break;
+	case LB_PROG_KRETPROBE: snprintf(buf, len, "kretprobe:%s", pr->event); break;
+	case LB_PROG_UPROBE: snprintf(buf, len, "uprobe:%s:%s", pr->binary, pr->event); break;
+	case LB_PROG_URETPROBE: snprintf(buf, len, "uretprobe:%s:%s", pr->binary, pr->event); break;
+	case LB_PROG_USDT:
+		snprintf(buf, len, "usdt:%s:%s:%s", pr->binary, pr->category, pr->event);
+		break;
+	default: snprintf(buf, len, "tracepoint:%s:%s", pr->category, pr->event);
+	}
+}
+
 static int load(struct lb_session *s, struct lb_prog *pr, char *err, size_t errlen)
 {
-	for (int i = 0; i < pr->code.nslots; i++)
-		pr->code.plan.slot_ids[i] = (__u32)pr->code.slot_map[i];
-	const char *start = pr->kind == LB_PROG_PROFILE ? lb_tpl_perf_event : lb_tpl_tracepoint;
-	const char *end = pr->kind == LB_PROG_PROFILE ? lb_tpl_perf_event_end : lb_tpl_tracepoint_end;
-	struct bpf_program *prog;
+	struct bpf_program *prog, *p;
+	char name[512];
 	char *log;
 	int r;
 
-	if (!(pr->obj = bpf_object__open_mem(start, end - start, NULL))) {
+	for (int i = 0; i < pr->code.nslots; i++)
+		pr->code.plan.slot_ids[i] = (__u32)pr->code.slot_map[i];
+	pr->code.plan.filter_pid = (__u32)s->pid;
+	prog_name(pr, name, sizeof name);
+	if (!(pr->obj = bpf_object__open_mem(templates[pr->kind].start,
+					     templates[pr->kind].end - templates[pr->kind].start,
+					     NULL))) {
 		snprintf(err, errlen, "cannot open a template: %s", strerror(errno));
 		return -1;
 	}
 	if (bind_maps(s, pr, err, errlen))
 		return -1;
-	prog = bpf_object__next_program(pr->obj, NULL);
+	prog = bpf_object__find_program_by_name(pr->obj, templates[pr->kind].prog);
+	bpf_object__for_each_program(p, pr->obj)
+		bpf_program__set_autoload(p, p == prog);
+	if ((pr->kind == LB_PROG_KFUNC || pr->kind == LB_PROG_KRETFUNC ||
+	     pr->kind == LB_PROG_TPBTF) &&
+	    bpf_program__set_attach_target(prog, 0, pr->event)) {
+		snprintf(err, errlen, "%s: no such kernel function or BTF tracepoint", name);
+		return -1;
+	}
 	if (!(log = malloc(LOG_SIZE))) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -156,15 +202,16 @@ static int load(struct lb_session *s, struct lb_prog *pr, char *err, size_t errl
 	log[0] = 0;
 	bpf_program__set_log_buf(prog, log, LOG_SIZE);
 	if ((r = bpf_object__load(pr->obj))) {
-		if (pr->kind == LB_PROG_PROFILE)
-			snprintf(err, errlen, "the kernel refused the program for profile: %s",
-				 strerror(-r));
+		if ((pr->kind == LB_PROG_KFUNC || pr->kind == LB_PROG_KRETFUNC) && r == -EPERM)
+			snprintf(err, errlen, "%s: this kernel does not permit kfunc (fentry/fexit) "
+					      "programs, even as root; use a tracepoint, or a BTF "
+					      "raw tracepoint with bpf.rawtracepoint()", name);
 		else
-			snprintf(err, errlen, "the kernel refused the program for %s:%s: %s",
-				 pr->category, pr->event, strerror(-r));
+			snprintf(err, errlen, "the kernel refused the program for %s: %s", name,
+				 strerror(-r));
 		if (s->verbose)
 			fprintf(stderr, "%s\n", log);
-		else
+		else if (r != -EPERM)
 			verifier_tail(err, errlen, log);
 	}
 	free(log);
@@ -225,10 +272,59 @@ static int attach_profile(struct lb_session *s, struct lb_prog *pr, char *err, s
 	return 0;
 }
 
+/* kprobes need the kprobe PMU or tracefs kprobe_events: without either,
+ * the kernel was built without CONFIG_KPROBES. */
+static int have_kprobes(void)
+{
+	return access("/sys/bus/event_source/devices/kprobe/type", F_OK) == 0 ||
+	       access("/sys/kernel/tracing/kprobe_events", F_OK) == 0 ||
+	       access("/sys/kernel/debug/tracing/kprobe_events", F_OK) == 0;
+}
+
+static struct bpf_link *attach(struct lb_session *s, struct lb_prog *pr,
+			       struct bpf_program *prog)
+{
+	switch (pr->kind) {
+	case LB_PROG_TRACEPOINT:
+		return bpf_program__attach_tracepoint(prog, pr->category, pr->event);
+	case LB_PROG_KFUNC:
+	case LB_PROG_KRETFUNC:
+	case LB_PROG_TPBTF: return bpf_program__attach_trace(prog);
+	case LB_PROG_KPROBE:
+	case LB_PROG_KRETPROBE: {
+		LIBBPF_OPTS(bpf_kprobe_opts, o, .offset = pr->offset,
+			    .retprobe = pr->kind == LB_PROG_KRETPROBE);
+
+		return bpf_program__attach_kprobe_opts(prog, pr->event, &o);
+	}
+	case LB_PROG_UPROBE:
+	case LB_PROG_URETPROBE: {
+		LIBBPF_OPTS(bpf_uprobe_opts, o, .func_name = pr->event,
+			    .retprobe = pr->kind == LB_PROG_URETPROBE);
+
+		return bpf_program__attach_uprobe_opts(prog, s->pid ? s->pid : -1, pr->binary, 0,
+						       &o);
+	}
+	case LB_PROG_USDT:
+		return bpf_program__attach_usdt(prog, s->pid ? s->pid : -1, pr->binary,
+						pr->category, pr->event, NULL);
+	}
+	errno = EINVAL;
+	return NULL;
+}
+
 int lb_prog_load_attach(struct lb_session *s, struct lb_prog *pr, char *err, size_t errlen)
 {
 	struct bpf_link *l;
+	char name[512];
 
+	prog_name(pr, name, sizeof name);
+	if ((pr->kind == LB_PROG_KPROBE || pr->kind == LB_PROG_KRETPROBE) && !have_kprobes()) {
+		snprintf(err, errlen, "%s: this kernel has no kprobes (built without "
+				      "CONFIG_KPROBES); use kfunc:%s (fentry) or a tracepoint instead",
+			 name, pr->event);
+		return -1;
+	}
 	if (lb_session_shared_maps(s, &pr->code, err, errlen) || load(s, pr, err, errlen))
 		goto fail;
 	if (pr->kind == LB_PROG_PROFILE) {
@@ -236,11 +332,9 @@ int lb_prog_load_attach(struct lb_session *s, struct lb_prog *pr, char *err, siz
 			goto fail;
 		return 0;
 	}
-	l = bpf_program__attach_tracepoint(bpf_object__next_program(pr->obj, NULL),
-					   pr->category, pr->event);
+	l = attach(s, pr, bpf_object__find_program_by_name(pr->obj, templates[pr->kind].prog));
 	if (!l) {
-		snprintf(err, errlen, "cannot attach to tracepoint %s:%s: %s", pr->category,
-			 pr->event, strerror(errno));
+		snprintf(err, errlen, "cannot attach to %s: %s", name, strerror(errno));
 		goto fail;
 	}
 	if (add_link(pr, l)) {

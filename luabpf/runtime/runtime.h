@@ -19,13 +19,23 @@ struct lb_syms;
 enum lb_progkind {
 	LB_PROG_TRACEPOINT = 0, /* category:event */
 	LB_PROG_PROFILE,        /* perf event on every CPU: freq or period */
+	LB_PROG_KFUNC,          /* event: kernel function (fentry) */
+	LB_PROG_KRETFUNC,       /* fexit */
+	LB_PROG_TPBTF,          /* event: BTF raw tracepoint */
+	LB_PROG_KPROBE,         /* event: function, offset */
+	LB_PROG_KRETPROBE,
+	LB_PROG_UPROBE,         /* binary, event: function */
+	LB_PROG_URETPROBE,
+	LB_PROG_USDT,           /* binary, category: provider, event: name */
 };
 
 /* One loaded program and its links (one per CPU for a profile). */
 struct lb_prog {
 	struct lbc_output code; /* plan + slot map */
 	int kind;               /* enum lb_progkind */
-	char *category, *event; /* tracepoint to attach to */
+	char *category, *event; /* tracepoint to attach to; see lb_progkind */
+	char *binary;           /* uprobe, usdt: the ELF file */
+	uint64_t offset;        /* kprobe: func+offset */
 	uint64_t freq, period_ns; /* profile: one of them */
 	struct bpf_object *obj;
 	struct bpf_link **links;
@@ -52,6 +62,8 @@ struct lb_session {
 	int started;
 	int ncpus;
 	int verbose; /* a refused program's whole verifier log goes to stderr */
+	int pid;     /* luabpf -p / -c: probes see only this process (0: all) */
+	struct lb_btf *btf; /* kernel types, loaded when a typed probe needs them */
 	int max_strlen; /* strings read by handlers (0: LB_STR_DEFAULT) */
 	/* output from handlers: ring buffer of records, stacks, lost count */
 	int events_fd, stacks_fd, lost_fd, dropped_fd;
@@ -124,11 +136,18 @@ void lb_free_fields(struct lbc_field *f, int n);
 /* The fields of a tracepoint, one "    type name" line each (malloc'd). */
 int lb_tp_describe(const char *cat, const char *event, char **out, char *err, size_t errlen);
 
+/* binary.c: a uprobe's file from a path or a library name ("libc") */
+int lb_resolve_binary(const char *name, int pid, char *out, size_t len, char *err, size_t errlen);
+
 /* syscalls.c */
 int lb_syscall_nr(const char *tpname); /* "newstat" -> 4, or -1 */
 
 /* templates, embedded by the build */
 extern const char lb_tpl_tracepoint[], lb_tpl_tracepoint_end[];
 extern const char lb_tpl_perf_event[], lb_tpl_perf_event_end[];
+extern const char lb_tpl_btf[], lb_tpl_btf_end[];
+extern const char lb_tpl_kprobe[], lb_tpl_kprobe_end[];
+extern const char lb_tpl_uprobe[], lb_tpl_uprobe_end[];
+extern const char lb_tpl_usdt[], lb_tpl_usdt_end[];
 
 #endif

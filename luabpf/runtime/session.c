@@ -8,6 +8,7 @@
 #include <bpf/libbpf.h>
 #include "runtime.h"
 #include "symbols.h"
+#include "btf.h"
 
 static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -73,6 +74,8 @@ void lb_session_close(struct lb_session *s)
 	s->ncaptured = s->capcaptured = 0;
 	lb_syms_free(s->syms);
 	s->syms = NULL;
+	lb_btf_free(s->btf);
+	s->btf = NULL;
 	for (int i = 0; i < LB_SYSMASK * 64; i++) {
 		free(s->sysname[i]);
 		s->sysname[i] = NULL;
@@ -92,6 +95,7 @@ void lb_session_drop_probe(struct lb_session *s)
 		lb_prog_detach(&p->progs[j]);
 		free(p->progs[j].category);
 		free(p->progs[j].event);
+		free(p->progs[j].binary);
 	}
 	free(p->progs);
 	free(p->spec);

@@ -1,0 +1,310 @@
+/* Probes on kernel and user functions: kfunc/kretfunc and BTF raw
+ * tracepoints (typed by BTF), kprobes, uprobes and USDT (arguments from
+ * registers or the USDT note). Compiled when added, attached at start. */
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <lua.h>
+#include <lauxlib.h>
+#include "lcore.h"
+#include "runtime/btf.h"
+
+/* x86_64 pt_regs: where the first six arguments and the return value are */
+static const __u16 reg_off[] = {112, 104, 96, 88, 72, 64}; /* di si dx cx r8 r9 */
+#define RET_OFF 80                                          /* ax */
+
+static const struct {
+	const char *name;
+	int prog, lbc;
+	int ret; /* e.retval */
+} kinds[] = {
+	{"kfunc", LB_PROG_KFUNC, LBC_TYPED, 0},
+	{"kretfunc", LB_PROG_KRETFUNC, LBC_TYPED, 1},
+	{"rawtracepoint", LB_PROG_TPBTF, LBC_TYPED, 0},
+	{"kprobe", LB_PROG_KPROBE, LBC_REGS, 0},
+	{"kretprobe", LB_PROG_KRETPROBE, LBC_REGS, 1},
+	{"uprobe", LB_PROG_UPROBE, LBC_REGS, 0},
+	{"uretprobe", LB_PROG_URETPROBE, LBC_REGS, 1},
+	{"usdt", LB_PROG_USDT, LBC_USDT, 0},
+};
+
+struct target {
+	char probe[1300]; /* e.probe: "kfunc:vfs_read" */
+	char event[400], binary[400], category[400];
+	uint64_t offset;
+	struct lbc_field regs[9], *fields;
+	char regnames[9][8];
+	int nregs, nfields;
+};
+
+static struct lb_btf *session_btf(struct lb_session *s, char *err, size_t errlen)
+{
+	if (!s->btf)
+		s->btf = lb_btf_load(err, errlen);
+	return s->btf;
+}
+
+static void add_reg(struct target *t, const char *name, __u16 off, int btf_type, int usdt)
+{
+	struct lbc_field *f = &t->regs[t->nregs];
+
+	snprintf(t->regnames[t->nregs], sizeof t->regnames[0], "%s", name);
+	memset(f, 0, sizeof *f);
+	f->name = t->regnames[t->nregs++];
+	f->off = off;
+	f->size = 8;
+	f->btf_type = btf_type;
+	f->usdt = (__u8)usdt;
+}
+
+/* Fill what `e` offers for one target of kind k. */
+static int describe(struct lb_session *s, int k, struct target *t, char *err, size_t errlen)
+{
+	char name[8];
+	int ret_type = 0;
+
+	switch (kinds[k].lbc) {
+	case LBC_TYPED: {
+		struct lb_btf *b = session_btf(s, err, errlen);
+		int rc;
+
+		if (!b)
+			return -1;
+		rc = kinds[k].prog == LB_PROG_TPBTF
+			     ? lb_btf_tp_args(b, t->event, &t->fields, &t->nfields, err, errlen)
+			     : lb_btf_func_args(b, t->event, &t->fields, &t->nfields, &ret_type, err,
+						errlen);
+		if (rc)
+			return -1;
+		for (int i = 0; i < t->nfields && i < 8; i++) {
+			snprintf(name, sizeof name, "arg%d", i);
+			add_reg(t, name, t->fields[i].off, t->fields[i].btf_type, 0);
+		}
+		if (kinds[k].ret)
+			add_reg(t, "retval", (__u16)(8 * t->nfields), ret_type, 0);
+		return 0;
+	}
+	case LBC_REGS:
+		for (int i = 0; i < 6; i++) {
+			snprintf(name, sizeof name, "arg%d", i);
+			add_reg(t, name, reg_off[i], 0, 0);
+		}
+		if (kinds[k].ret)
+			add_reg(t, "retval", RET_OFF, 0, 0);
+		return 0;
+	case LBC_USDT: {
+		struct lb_usdt_probe *u;
+		int n, nargs = -1;
+
+		if (lb_usdt_probes(t->binary, &u, &n, err, errlen))
+			return -1;
+		for (int i = 0; i < n; i++)
+			if (!strcmp(u[i].provider, t->category) && !strcmp(u[i].name, t->event))
+				nargs = u[i].nargs;
+		free(u);
+		if (nargs < 0) {
+			snprintf(err, errlen, "%s has no USDT probe %s:%s", t->binary, t->category,
+				 t->event);
+			return -1;
+		}
+		for (int i = 0; i < nargs && i < 9; i++) {
+			snprintf(name, sizeof name, "arg%d", i);
+			add_reg(t, name, (__u16)i, 0, 1);
+		}
+		return 0;
+	}
+	}
+	return 0;
+}
+
+static int add_target(lua_State *L, struct lb_session *s, struct lb_probe *p, int k,
+		      struct target *t, char *err, size_t errlen)
+{
+	struct lbc_probe probe;
+	struct lb_prog *pr;
+	int id, rc;
+
+	if (describe(s, k, t, err, errlen))
+		return -1;
+	if ((id = lb_session_add_name(s, t->probe)) < 0 || !(pr = lb_probe_add_prog(p)) ||
+	    !(pr->event = strdup(t->event)) || !(pr->category = strdup(t->category)) ||
+	    !(pr->binary = strdup(t->binary))) {
+		lb_free_fields(t->fields, t->nfields);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	pr->kind = kinds[k].prog;
+	pr->offset = t->offset;
+	memset(&probe, 0, sizeof probe);
+	probe.name = t->probe;
+	probe.probe_id = (__u32)id;
+	probe.kind = kinds[k].lbc;
+	probe.fields = kinds[k].lbc == LBC_TYPED ? t->fields : NULL;
+	probe.nfields = kinds[k].lbc == LBC_TYPED ? t->nfields : 0;
+	probe.regs = t->regs;
+	probe.nregs = t->nregs;
+	probe.types = s->btf ? lb_btf_types(s->btf) : NULL;
+	rc = lb_compile_probe(L, s, 4, &probe, &pr->code, err, errlen); /* s, kind, spec, fn */
+	lb_free_fields(t->fields, t->nfields);
+	t->fields = NULL;
+	t->nfields = 0;
+	return rc;
+}
+
+/* Split "kind:a:b:c" after the kind prefix (optional) into parts. */
+static int split(const char *spec, const char *kind, char parts[3][400])
+{
+	size_t kl = strlen(kind);
+	int n = 0;
+
+	if (strncmp(spec, kind, kl) == 0 && spec[kl] == ':')
+		spec += kl + 1;
+	while (n < 3) {
+		const char *c = strchr(spec, ':');
+		size_t len = c ? (size_t)(c - spec) : strlen(spec);
+
+		if (len >= 400)
+			return -1;
+		memcpy(parts[n], spec, len);
+		parts[n++][len] = 0;
+		if (!c)
+			break;
+		spec = c + 1;
+	}
+	return n;
+}
+
+/* s:probe(kind, spec, fn) */
+int lb_l_probe(lua_State *L)
+{
+	struct lb_session *s = lb_check_session(L, 1);
+	const char *kname = luaL_checkstring(L, 2), *spec = luaL_checkstring(L, 3);
+	char parts[3][400], err[LB_ERR * 2], **names = NULL;
+	struct lb_mapdesc *saved;
+	struct target *t;
+	struct lb_probe *p;
+	int k, n, nnames = 0, rc = 0;
+
+	luaL_checktype(L, 4, LUA_TFUNCTION);
+	for (k = 0; k < (int)(sizeof kinds / sizeof *kinds); k++)
+		if (strcmp(kinds[k].name, kname) == 0)
+			break;
+	if (k == (int)(sizeof kinds / sizeof *kinds))
+		return luaL_error(L, "unknown probe kind '%s'", kname);
+	n = split(spec, kname, parts);
+	if (!(t = calloc(1, sizeof *t)) || !(saved = malloc(sizeof s->maps))) {
+		free(t);
+		return luaL_error(L, "out of memory");
+	}
+	memcpy(saved, s->maps, sizeof s->maps);
+	if (!(p = lb_session_add_probe(s, spec))) {
+		free(t);
+		free(saved);
+		return luaL_error(L, "out of memory");
+	}
+	err[0] = 0;
+	switch (kinds[k].lbc) {
+	case LBC_TYPED: {
+		const char *fn = parts[n - 1]; /* kfunc:vmlinux:vfs_read too */
+		struct lb_btf *b = session_btf(s, err, sizeof err);
+
+		if (!b) {
+			rc = -1;
+			break;
+		}
+		if (kinds[k].prog != LB_PROG_TPBTF && strpbrk(fn, "*?[")) {
+			lb_btf_funcs(b, fn, &names, &nnames);
+			if (nnames == 0) {
+				snprintf(err, sizeof err, "no kernel function matches '%s'", fn);
+				rc = -1;
+			}
+		}
+		for (int i = 0; rc == 0 && i < (names ? nnames : 1); i++) {
+			snprintf(t->event, sizeof t->event, "%s", names ? names[i] : fn);
+			snprintf(t->probe, sizeof t->probe, "%s:%s", kname, t->event);
+			t->nregs = 0;
+			rc = add_target(L, s, p, k, t, err, sizeof err);
+		}
+		break;
+	}
+	case LBC_REGS:
+		if (kinds[k].prog == LB_PROG_KPROBE || kinds[k].prog == LB_PROG_KRETPROBE) {
+			char *plus = strchr(parts[n - 1], '+');
+
+			if (plus) {
+				*plus = 0;
+				t->offset = strtoull(plus + 1, NULL, 0);
+			}
+			snprintf(t->event, sizeof t->event, "%s", parts[n - 1]);
+			snprintf(t->probe, sizeof t->probe, "%s:%s%s%.30s", kname, t->event,
+				 plus ? "+" : "", plus ? plus + 1 : "");
+			rc = add_target(L, s, p, k, t, err, sizeof err);
+			break;
+		}
+		if (n != 2) {
+			snprintf(err, sizeof err, "%s '%s' must be BINARY:FUNCTION (a path or a "
+						  "library name such as libc)", kname, spec);
+			rc = -1;
+			break;
+		}
+		if ((rc = lb_resolve_binary(parts[0], s->pid, t->binary, sizeof t->binary, err,
+					    sizeof err)))
+			break;
+		if (strpbrk(parts[1], "*?[")) {
+			int st;
+
+			if ((rc = lb_elf_functions(t->binary, parts[1], &names, &nnames, &st, err,
+						   sizeof err)))
+				break;
+			if (nnames == 0) {
+				snprintf(err, sizeof err, "no function of %s matches '%s'", t->binary,
+					 parts[1]);
+				rc = -1;
+			}
+		}
+		for (int i = 0; rc == 0 && i < (names ? nnames : 1); i++) {
+			snprintf(t->event, sizeof t->event, "%s", names ? names[i] : parts[1]);
+			snprintf(t->probe, sizeof t->probe, "%s:%s:%s", kname, t->binary, t->event);
+			t->nregs = 0;
+			rc = add_target(L, s, p, k, t, err, sizeof err);
+		}
+		break;
+	case LBC_USDT:
+		if (n != 3) {
+			snprintf(err, sizeof err, "usdt '%s' must be BINARY:PROVIDER:NAME", spec);
+			rc = -1;
+			break;
+		}
+		if ((rc = lb_resolve_binary(parts[0], s->pid, t->binary, sizeof t->binary, err,
+					    sizeof err)))
+			break;
+		snprintf(t->category, sizeof t->category, "%s", parts[1]);
+		snprintf(t->event, sizeof t->event, "%s", parts[2]);
+		snprintf(t->probe, sizeof t->probe, "usdt:%s:%s:%s", t->binary, t->category,
+			 t->event);
+		rc = add_target(L, s, p, k, t, err, sizeof err);
+		break;
+	}
+	lb_free_strings(names, nnames);
+	free(t);
+	for (int j = 0; rc == 0 && j < p->nprogs; j++)
+		if (lb_session_adopt(s, &p->progs[j].code)) {
+			snprintf(err, sizeof err, "out of memory");
+			rc = -1;
+		}
+	if (rc == 0 && s->started)
+		for (int j = 0; rc == 0 && j < p->nprogs; j++)
+			rc = lb_prog_load_attach(s, &p->progs[j], err, sizeof err);
+	if (rc) {
+		memcpy(s->maps, saved, sizeof s->maps);
+		free(saved);
+		lb_session_drop_probe(s);
+		lua_pushstring(L, err);
+		return lua_error(L);
+	}
+	free(saved);
+	lua_pushinteger(L, p->nprogs);
+	return 1;
+}
