@@ -143,7 +143,8 @@ int lbc_pool(struct lbc *C, const char *s, size_t n, size_t size)
 		lbc_error(C, C->curtok, NULL, "string constant too long (the plan holds %d bytes)", LB_POOL);
 	memset(buf, 0, size);
 	memcpy(buf, s, n);
-	for (int i = 0; i + (int)size <= C->pool_used; i++)
+	/* only at multiples of 8: the interpreter masks pool offsets to them */
+	for (int i = 0; i + (int)size <= C->pool_used; i += 8)
 		if (!memcmp(P->pool + i, buf, size))
 			return i;
 	if (C->pool_used + size > LB_POOL)
