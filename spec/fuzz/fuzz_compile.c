@@ -52,7 +52,7 @@
  *     inside ctx_copy, pool ranges 8-byte aligned inside LB_POOL,
  *     printf formats that lb_fmt_check accepts, record ids in range;
  *   - lbc_dump is not NUL terminated, is cut short with a large buffer,
- *     or says "?" / "out of range". */
+ *     or names an op "?". */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -626,8 +626,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t d = lbc_dump(&outA.plan, dump, sizeof dump);
 		if (d >= sizeof dump || strlen(dump) != d)
 			fail("dump cut short or not NUL terminated", &outA);
-		if (strstr(dump, "out of range") || strstr(dump, " ?") || strstr(dump, "code="))
-			fail("dump shows a bad op", &outA);
+		/* op lines: "%3u  name ..."; strings in it are quoted and
+		 * escaped, so no line break or op name comes from the source */
+		for (const char *l = strchr(dump, '\n'); l && l[1]; l = strchr(l + 1, '\n'))
+			if (strlen(l + 1) < 6 || l[6] == '?')
+				fail("dump shows an unknown op", &outA);
 		memset(small, 0x55, sizeof small);
 		if (lbc_dump(&outA.plan, small, 5) != d || strlen(small) != 4 ||
 		    memcmp(small, dump, 4) || small[5] != 0x55)
