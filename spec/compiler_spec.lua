@@ -1717,3 +1717,269 @@ local fn = function(e) a[e.pid] = e.nsecs; b[e.comm] = bpf.min(e.pid); c[e.comm]
     assert.matches("uses stacks\n", out, 1, true)
   end)
 end)
+
+-- Typed kernel args (kfunc, kretfunc, tp_btf), e.arg0..argN and e.retval
+-- (kprobe, uprobe, usdt), through the driver and its fake kernel types
+-- (spec/compiler/driver.c: struct dentry, qstr, task_struct, mm_struct),
+-- until the Lua binding passes probe kinds, registers and BTF.
+-- Conventions: a pointer is a number that can be followed; each member
+-- read is a KREAD (ints and pointers) at the pointer + the member's
+-- offset; embedded structs add their offset without a read; char[N]
+-- members are the string at their address (STR, kernel, N bytes); char *
+-- members are read with KREAD and are strings where one is needed.
+describe("compiler: typed args, e.argN, e.retval (driver)", function()
+  local H = require "spec.helper"
+  local dir, driver
+
+  setup(function()
+    dir = H.tmpdir()
+    driver = dir .. "/lbc_driver"
+    H.run(("cc -std=gnu11 -Iluabpf -Ibpf -o %s spec/compiler/driver.c luabpf/compiler/*.c " ..
+      "luabpf/runtime/format.c"):format(driver))
+  end)
+  teardown(function() if dir then os.execute("rm -rf " .. dir) end end)
+
+  -- handler `body` (one line, `e` its parameter) with a module `bpf` and
+  -- maps m (0) and n (1), compiled with the driver's arguments `args`
+  local function drive(body, args)
+    local f = assert(io.open(dir .. "/h.lua", "w"))
+    f:write("local bpf, m, n = ...\nlocal f = function(e) " .. body .. " end\n")
+    f:close()
+    local p = io.popen(("%s %s/h.lua 2 2 %s bpf=module m=map:0 n=map:1 2>&1"):format(driver, dir, args))
+    local out = p:read("a")
+    p:close()
+    return (out:gsub(dir:gsub("%p", "%%%0"), "DIR"))
+  end
+
+  local KFUNC = "--kind typed --probe kfunc:vmlinux:vfs_unlink --field dir:0:8:btf=void* " ..
+    "--field dentry:8:8:btf=dentry* --field task:16:8:btf=task* --field mode:24:8:btf=u32 " ..
+    "--field dfd:32:8:btf=int --field name:40:8:btf=char*"
+  local KRETFUNC = "--kind typed --probe kretfunc:vmlinux:do_sys_openat2 --field dfd:0:8:btf=int " ..
+    "--field name:8:8:btf=char* --reg retval:24:8:btf=long"
+  -- x86-64 pt_regs offsets: di 112, si 104, dx 96, cx 88, r8 72, r9 64, ax 80
+  local REGS = "--kind regs --reg arg0:112:8 --reg arg1:104:8 --reg arg2:96:8 --reg arg3:88:8 " ..
+    "--reg arg4:72:8 --reg arg5:64:8"
+  local RET = "--kind regs --reg retval:80:8:s"
+  local USDT = "--kind usdt --probe usdt:/usr/bin/usdt_passwd:usdt_samp1:passwdfound " ..
+    "--reg arg0:0:8:usdt --reg arg1:1:8:usdt"
+
+  it("lab 3.1a: str(args.dentry->d_name.name): the pointer, then the char * member at 32 + 8", function()
+    assert.are.equal(plan {
+      "plan nops=6 ctx_copy=16 scratch=1024 sysmode=0 probe_id=0",
+      "  0  field    r0 = ctx[8] len=8",
+      "  1  kread    r0 = kernel[r0 + 40] len=8",
+      "  2  comm     scratch[24..40)",
+      "  3  str      scratch[40..104) = kernel r0",
+      "  4  emit     scratch[16..104) printf fmt=0",
+      "  5  end",
+      "slots:",
+      'fmt 0 "%s %s\\n" len=88 str@8:16 str@24:64',
+      "uses records",
+    }, drive('bpf.printf("%s %s\\n", e.comm, bpf.str(e.args.dentry.d_name.name))', KFUNC))
+  end)
+
+  it("lab 3.1b: d_parent followed, a char * member is a string without bpf.str", function()
+    assert.are.equal(plan {
+      "plan nops=6 ctx_copy=16 scratch=1024 sysmode=0 probe_id=0",
+      "  0  field    r0 = ctx[8] len=8",
+      "  1  kread    r0 = kernel[r0 + 24] len=8",
+      "  2  kread    r0 = kernel[r0 + 40] len=8",
+      "  3  str      scratch[24..88) = kernel r0",
+      "  4  emit     scratch[16..88) printf fmt=0",
+      "  5  end",
+      "slots:",
+      'fmt 0 "%s\\n" len=72 str@8:64',
+      "uses records",
+    }, drive('bpf.printf("%s\\n", e.args.dentry.d_parent.d_name.name)', KFUNC))
+  end)
+
+  it("char[N] members: the string at the address + offset, N bytes, as keys", function()
+    assert.are.equal(plan {
+      "plan nops=13 ctx_copy=24 scratch=1024 sysmode=0 probe_id=0",
+      "  0  field    r0 = ctx[16] len=8",
+      "  1  imm      r1 = 3016",
+      "  2  add      r0 = r0 + r1",
+      "  3  imm      r1 = 1",
+      "  4  str      scratch[24..40) = kernel r0 padded",
+      "  5  map_add  slot=0 key@24 r1",
+      "  6  field    r0 = ctx[8] len=8",
+      "  7  imm      r1 = 56",
+      "  8  add      r0 = r0 + r1",
+      "  9  imm      r1 = 1",
+      " 10  str      scratch[24..56) = kernel r0 padded",
+      " 11  map_add  slot=1 key@24 r1",
+      " 12  end",
+      "slots: 0->0 1->1",
+      "map 0 @m keys=str:16 key_size=16 value_size=8 valkind=1 percpu=1",
+      "map 1 @n keys=str:32 key_size=32 value_size=8 valkind=1 percpu=1",
+    }, drive("m[e.args.task.comm] = bpf.count(); n[e.args.dentry.d_iname] = bpf.count()", KFUNC))
+  end)
+
+  it("int members: size and sign from the type; pointer chains through mm->owner", function()
+    assert.are.equal(plan {
+      "plan nops=9 ctx_copy=24 scratch=1024 sysmode=0 probe_id=0",
+      "  0  field    r0 = ctx[16] len=8",
+      "  1  kread    r0 = kernel[r0 + 2400] len=8",
+      "  2  kread    r0 = kernel[r0 + 936] len=8",
+      "  3  kread    r0 = kernel[r0 + 2456] len=4 signed",
+      "  4  field    r1 = ctx[8] len=8",
+      "  5  kread    r1 = kernel[r1 + 36] len=4",
+      "  6  put      scratch[24] = r0",
+      "  7  map_add  slot=0 key@24 r1",
+      "  8  end",
+      "slots: 0->0",
+      "map 0 @m keys=int:8 key_size=8 value_size=8 valkind=1 percpu=1",
+    }, drive("m[e.args.task.mm.owner.pid] = bpf.sum(e.args.dentry.d_name.len)", KFUNC))
+  end)
+
+  it("typed int args read with their own size and sign; a pointer is a number in arithmetic and compares", function()
+    assert.are.equal(plan {
+      "plan nops=14 ctx_copy=40 scratch=1024 sysmode=0 probe_id=0",
+      "  0  field    r0 = ctx[8] len=8",
+      "  1  kread    r0 = kernel[r0 + 24] len=8",
+      "  2  field    r1 = ctx[8] len=8",
+      "  3  ne       r0 = r0 ~= r1",
+      "  4  jz       r0 -> 13",
+      "  5  field    r0 = ctx[8] len=8",
+      "  6  imm      r1 = 8",
+      "  7  add      r0 = r0 + r1",
+      "  8  field    r1 = ctx[32] len=4 signed",
+      "  9  field    r2 = ctx[24] len=4",
+      " 10  put      scratch[40] = r0",
+      " 11  put      scratch[48] = r1",
+      " 12  map_add  slot=0 key@40 r2",
+      " 13  end",
+      "slots: 0->0",
+      "map 0 @m keys=int:8,int:8 key_size=16 value_size=8 valkind=1 percpu=1",
+    }, drive("if e.args.dentry.d_parent ~= e.args.dentry then m[{e.args.dentry + 8, e.args.dfd}] = bpf.sum(e.args.mode) end", KFUNC))
+  end)
+
+  it("locals hold a typed pointer and an embedded struct (its address)", function()
+    assert.are.equal(plan {
+      "plan nops=9 ctx_copy=16 scratch=1024 sysmode=0 probe_id=0",
+      "  0  field    r0 = ctx[8] len=8",
+      "  1  kread    r1 = kernel[r0 + 24] len=8",
+      "  2  kread    r2 = kernel[r1 + 40] len=8",
+      "  3  kread    r3 = kernel[r1 + 36] len=4",
+      "  4  put      scratch[24] = r0",
+      "  5  str      scratch[32..96) = kernel r2",
+      "  6  put      scratch[96] = r3",
+      "  7  emit     scratch[16..104) printf fmt=0",
+      "  8  end",
+      "slots:",
+      'fmt 0 "%d %s %d\\n" len=88 int@8:8 str@16:64 int@80:8',
+      "uses records",
+    }, drive('local d = e.args.dentry; local q = d.d_parent.d_name; bpf.printf("%d %s %d\\n", d, q.name, q.len)', KFUNC))
+  end)
+
+  it("arrays of numbers in structs, indexed with a constant", function()
+    assert.are.equal(plan {
+      "plan nops=6 ctx_copy=24 scratch=1024 sysmode=0 probe_id=0",
+      "  0  field    r0 = ctx[16] len=8",
+      "  1  kread    r0 = kernel[r0 + 3048] len=8 signed",
+      "  2  imm      r1 = 1",
+      "  3  put      scratch[24] = r0",
+      "  4  map_add  slot=0 key@24 r1",
+      "  5  end",
+      "slots: 0->0",
+      "map 0 @m keys=int:8 key_size=8 value_size=8 valkind=1 percpu=1",
+    }, drive("m[e.args.task.sample[2]] = bpf.count()", KFUNC))
+  end)
+
+  it("a typed char * arg is a kernel string where a string is needed", function()
+    assert.are.equal(plan {
+      "plan nops=9 ctx_copy=48 scratch=1024 sysmode=0 probe_id=0",
+      "  0  field    r0 = ctx[40] len=8",
+      "  1  str      scratch[112..176) = kernel r0 padded",
+      '  2  streq    r0 = scratch[112..120) == pool[0] "/tmp/x"',
+      "  3  jz       r0 -> 8",
+      "  4  field    r0 = ctx[40] len=8",
+      "  5  imm      r1 = 1",
+      "  6  str      scratch[48..112) = kernel r0 padded",
+      "  7  map_add  slot=0 key@48 r1",
+      "  8  end",
+      "slots: 0->0",
+      "map 0 @m keys=str:64 key_size=64 value_size=8 valkind=1 percpu=1",
+    }, drive('if e.args.name == "/tmp/x" then m[e.args.name] = bpf.count() end', KFUNC))
+  end)
+
+  it("kretfunc: e.retval typed (long: 8 bytes, signed)", function()
+    assert.are.equal(plan {
+      "plan nops=10 ctx_copy=32 scratch=1024 sysmode=0 probe_id=0",
+      "  0  field    r0 = ctx[24] len=8 signed",
+      "  1  imm      r1 = 0",
+      "  2  lt       r0 = r0 < r1",
+      "  3  jz       r0 -> 9",
+      "  4  field    r0 = ctx[24] len=8 signed",
+      "  5  imm      r1 = 1",
+      "  6  comm     scratch[32..48)",
+      "  7  put      scratch[48] = r0",
+      "  8  map_add  slot=0 key@32 r1",
+      "  9  end",
+      "slots: 0->0",
+      "map 0 @m keys=str:16,int:8 key_size=24 value_size=8 valkind=1 percpu=1",
+    }, drive("if e.retval < 0 then m[{e.comm, e.retval}] = bpf.count() end", KRETFUNC))
+  end)
+
+  it("kprobe: e.argN from the pt_regs copy; bpf.str reads kernel memory", function()
+    assert.are.equal(plan {
+      "plan nops=5 ctx_copy=120 scratch=1024 sysmode=0 probe_id=0",
+      "  0  field    r0 = ctx[112] len=8",
+      "  1  field    r1 = ctx[96] len=8",
+      "  2  str      scratch[120..184) = kernel r0 padded",
+      "  3  map_add  slot=0 key@120 r1",
+      "  4  end",
+      "slots: 0->0",
+      "map 0 @m keys=str:64 key_size=64 value_size=8 valkind=1 percpu=1",
+    }, drive("m[bpf.str(e.arg0)] = bpf.sum(e.arg2)", "--probe kprobe:do_sys_open " .. REGS))
+  end)
+
+  it("lab 4.3 uprobe: bpf.str(e.arg0) reads user memory", function()
+    assert.are.equal(plan {
+      "plan nops=6 ctx_copy=120 scratch=1024 sysmode=0 probe_id=0",
+      "  0  field    r0 = ctx[112] len=8",
+      "  1  field    r1 = ctx[104] len=8",
+      "  2  str      scratch[128..192) = user r0",
+      "  3  str      scratch[192..224) = user r1",
+      "  4  emit     scratch[120..224) printf fmt=0",
+      "  5  end",
+      "slots:",
+      'fmt 0 "%s %s\\n" len=104 str@8:64 str@72:32',
+      "uses records",
+    }, drive('bpf.printf("%s %s\\n", bpf.str(e.arg0), bpf.str(e.arg1, 32))',
+      "--probe uprobe:/usr/bin/uprobeme:add_contact " .. REGS))
+  end)
+
+  it("uretprobe: e.retval from the pt_regs copy (ax), signed", function()
+    assert.are.equal(plan {
+      "plan nops=8 ctx_copy=88 scratch=1024 sysmode=0 probe_id=0",
+      "  0  field    r0 = ctx[80] len=8 signed",
+      '  1  strcpy   scratch[88..104) = pool[0] "ret"',
+      "  2  map_add  slot=0 key@88 r0",
+      "  3  ctx      r0 = pid",
+      "  4  field    r1 = ctx[80] len=8 signed",
+      "  5  put      scratch[88] = r0",
+      "  6  map_set  slot=1 key@88 r1",
+      "  7  end",
+      "slots: 0->0 1->1",
+      "map 0 @m keys=str:16 key_size=16 value_size=8 valkind=1 percpu=1",
+      "map 1 @n keys=int:8 key_size=8 value_size=8 valkind=2 percpu=0",
+    }, drive('m["ret"] = bpf.sum(e.retval); n[e.pid] = e.retval',
+      "--probe uretprobe:/usr/bin/uprobeme:add_contact " .. RET))
+  end)
+
+  it("lab 5.2 usdt: e.argN with USDT_ARG (no ctx copy), strings from user memory", function()
+    assert.are.equal(plan {
+      "plan nops=6 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0",
+      "  0  usdt_arg r0 = usdt arg 0 len=8",
+      "  1  usdt_arg r1 = usdt arg 1 len=8",
+      "  2  str      scratch[8..72) = user r0",
+      "  3  str      scratch[72..136) = user r1",
+      "  4  emit     scratch[0..136) printf fmt=0",
+      "  5  end",
+      "slots:",
+      'fmt 0 "%s %s\\n" len=136 str@8:64 str@72:64',
+      "uses records",
+    }, drive('bpf.printf("%s %s\\n", bpf.str(e.arg0), bpf.str(e.arg1))', USDT))
+  end)
+end)

@@ -35,6 +35,7 @@ static const char *const names[LB_OP_NCODES] = {
 	"map_read", "map_set", "map_delete", "map_xadd", "map_min", "map_max",
 	"map_avg", "map_bucket", "log2", "linear", "emit", "stack",
 	"str", "dataloc", "copy", "scmp", "map_getstr", "map_setstr",
+	"kread", "usdt_arg",
 };
 static const char *const sym[] = {
 	"+", "-", "*", "//", "%", "&", "|", "~", "<<", ">>",
@@ -82,7 +83,7 @@ size_t lbc_dump(const struct lb_plan *p, char *buf, size_t buflen)
 	put(&o, "\n");
 	for (unsigned i = 0; i < n; i++) {
 		const struct lb_op *x = &p->ops[i];
-		const char *nm = x->code < LB_OP_NCODES ? names[x->code] : "?";
+		const char *nm = x->code < LB_OP_NCODES && names[x->code] ? names[x->code] : "?";
 		put(&o, "%3u  %s", i, nm);
 		if (x->code != LB_OP_END && strlen(nm) < 8)
 			put(&o, "%*s", (int)(8 - strlen(nm)), "");
@@ -184,6 +185,14 @@ size_t lbc_dump(const struct lb_plan *p, char *buf, size_t buflen)
 		case LB_OP_MAP_SETSTR:
 			put(&o, " slot=%u key@%u scratch[%lld..%lld)", x->b, x->off, (long long)x->imm,
 			    (long long)x->imm + x->len);
+			break;
+		case LB_OP_KREAD:
+			put(&o, " r%u = kernel[r%u + %lld] len=%u%s", x->dst, x->a, (long long)x->imm,
+			    x->len, x->b ? " signed" : "");
+			break;
+		case LB_OP_USDT_ARG:
+			put(&o, " r%u = usdt arg %lld len=%u%s", x->dst, (long long)x->imm, x->len,
+			    x->a ? " signed" : "");
 			break;
 		case LB_OP_EMIT: {
 			unsigned long long k = (unsigned long long)x->imm & 0xffffffffu;

@@ -72,6 +72,9 @@ enum {
 	T_KSTACK, T_USTACK, /* LB_OP_STACK values in a register */
 	T_KSYM, T_USYM,     /* bpf.ksym(x) / bpf.usym(x): printf arguments */
 	T_DSTR,             /* a string read in the kernel (see DS_*) */
+	T_KOBJ,             /* a kernel struct or array in memory, at address
+			       reg + koff, BTF type btf: only its members
+			       (or elements) can be used */
 };
 
 /* Where a T_DSTR string is, or comes from. It is written to its place
@@ -101,8 +104,12 @@ struct val {
 	 * DS_*, sarg as there */
 	int sk, sarg;
 	int ssize;          /* string size, bytes with the NUL */
-	const char *fname;  /* the e.args field it comes from, or NULL */
+	const char *fname;  /* where it comes from, for messages: "e.args.buf",
+			       "e.arg0", "e.args.dentry.d_name.name"; or NULL */
 	int viastr;         /* T_DSTR made by bpf.str() from a number */
+	int btf;            /* T_INT: a typed kernel pointer, its BTF type id
+			       (members can be followed); T_KOBJ: its type */
+	int koff;           /* T_KOBJ: offset from the address in reg */
 };
 
 struct local {
@@ -157,6 +164,10 @@ struct lbc {
 	struct lbc_output *out; /* formats, uses_stacks, uses_records */
 	unsigned char *intuse;  /* per session map: read or set in this
 				   handler, so m[k] = m[k] + x is MAP_XADD */
+	int kobjok;             /* the expression being evaluated may be a
+				   T_KOBJ (an index base, a local's value) */
+	char names[8192];       /* value names for messages (val.fname) */
+	int nnames;
 };
 
 /* lex.c */
@@ -187,8 +198,11 @@ const char *lbc_tname(int t);
 void lbc_enter(struct lbc *C, int tok);
 int lbc_pool(struct lbc *C, const char *s, size_t n, size_t size);
 
+const char *lbc_ktname(struct lbc *C, int id, char *buf, size_t len); /* "struct dentry *" */
 int lbc_builtin(struct lbc *C, int call, const char **name, size_t *n);
 int lbc_isname(const char *s, size_t n, const char *name);
+const char *lbc_names(struct lbc *C, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* stmt.c */
 void lbc_gen(struct lbc *C, int block);

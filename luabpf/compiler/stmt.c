@@ -359,8 +359,8 @@ static void strset(struct lbc *C, const struct val *m, int target, struct key *K
 	if (v.t == T_INT)
 		v = lbc_tostr(C, v);
 	if (d->valkind == LB_VAL_INT && v.fname && !v.viastr) {
-		snprintf(C->hint, sizeof C->hint, "e.args.%s is a string here; to keep its address, "
-			 "store e.args.%s + 0", v.fname, v.fname);
+		snprintf(C->hint, sizeof C->hint, "%s is a string here; to keep its address, "
+			 "store %s + 0", v.fname, v.fname);
 		lbc_error(C, tok, C->hint, "map '%s' holds plain values elsewhere; it cannot also hold strings",
 			  mapname(C, m, mname, sizeof mname));
 	}
@@ -745,6 +745,12 @@ static void assign(struct lbc *C, int s)
 			  "local '%.*s' holds %s; cannot assign %s to it", (int)x->n, x->s,
 			  l->v.sk ? "a char * field (a string where one is needed)" : "a number",
 			  v.sk ? "a char * field" : "a plain number");
+	if (l->v.btf && v.btf && v.btf != l->v.btf) {
+		char t1[64], t2[64];
+		lbc_error(C, N(rhs)->tok, "a local keeps the type it was declared with; use another local",
+			  "local '%.*s' holds a %s; cannot assign a %s to it", (int)x->n, x->s,
+			  lbc_ktname(C, l->v.btf, t1, sizeof t1), lbc_ktname(C, v.btf, t2, sizeof t2));
+	}
 	if (v.pres && !l->v.pres)
 		lbc_error(C, N(rhs)->tok, "give it a default: m[k] or 0",
 			  "local '%.*s' holds a number that is never nil; a map value may be missing",
@@ -773,6 +779,7 @@ static void local(struct lbc *C, int s)
 		if (C->nlocals == LBC_MAX_LOCALS)
 			lbc_error(C, x->tok, NULL, "too many locals (limit %d)", LBC_MAX_LOCALS);
 		int save = C->regtop;
+		C->kobjok = 1; /* local q = e.args.dentry.d_name: q.name later */
 		struct val v = lbc_expr(C, e);
 		struct local *l = &C->locals[C->nlocals];
 		C->regtop = save;
@@ -810,6 +817,14 @@ static void local(struct lbc *C, int s)
 			}
 			if (v.sk == DS_TMP)
 				C->spin = C->stop; /* keep its temporary */
+			l->alias = 1;
+		} else if (v.t == T_KOBJ) {
+			/* a kernel struct: its address, kept in a register */
+			C->curtok = x->tok;
+			int r = lbc_tmp(C);
+			if (v.reg != r)
+				lbc_emit(C, LB_OP_MOV, r, v.reg, 0, 0, 0, 0);
+			v.reg = r;
 			l->alias = 1;
 		} else {
 			l->alias = 1;

@@ -73,9 +73,9 @@ int lbc_strsize(const struct val *v)
 const char *lbc_vname(const struct val *v, char *buf, size_t len)
 {
 	if (v->t == T_DSTR && v->fname && !v->viastr)
-		snprintf(buf, len, "e.args.%s (a string)", v->fname);
+		snprintf(buf, len, "%s (a string)", v->fname);
 	else if (v->t == T_DSTR && v->fname)
-		snprintf(buf, len, "bpf.str(e.args.%s) (a string)", v->fname);
+		snprintf(buf, len, "bpf.str(%s) (a string)", v->fname);
 	else if (v->t == T_DSTR && v->viastr)
 		snprintf(buf, len, "bpf.str() (a string)");
 	else if (v->t == T_DSTR && v->sk == DS_TMP)
@@ -230,6 +230,16 @@ static int usermem(struct lbc *C)
 		return 0;
 	if (pr->sysmode != LB_SYS_NONE)
 		return 1;
+	if (pr->kind == LBC_REGS || pr->kind == LBC_USDT) {
+		/* uprobe, uretprobe, usdt (and bpftrace's short names): user */
+		static const char *const user[] = {
+			"uprobe:", "uretprobe:", "usdt:", "u:", "ur:", "U:", NULL,
+		};
+		for (int i = 0; pr->name && user[i]; i++)
+			if (!strncmp(pr->name, user[i], strlen(user[i])))
+				return 1;
+		return pr->kind == LBC_USDT;
+	}
 	return pr->name && (!strncmp(pr->name, "tracepoint:syscalls:", 20) ||
 			    !strncmp(pr->name, "t:syscalls:", 11));
 }

@@ -5,9 +5,13 @@
  * UPVALUE is NAME=SPEC (an upvalue, in Lua's order), @NAME=SPEC (a
  * global) or _ENV. SPEC: module | map:I | int:N | str:TEXT | bool:0/1 |
  * nil | builtin:NAME | other:TYPE.
- * Options: --field NAME:OFF:SIZE[:s][:str|:uptr|:kptr|:array|:dataloc]
+ * Options: --field NAME:OFF:SIZE[:s][:str|:uptr|:kptr|:array|:dataloc][:btf=TYPE]
+ *          --reg NAME:OFF:SIZE[:s][:usdt][:btf=TYPE]  (e.arg0.., e.retval)
+ *          --kind tracepoint|typed|regs|usdt|profile
  *          --probe NAME  --probe-id N  --sysmode N  --nparams N
  *          --chunk NAME  --maps N  --max-strlen N
+ * TYPE names one of a few fake kernel types (see ktypes below): int,
+ * long, u32, char*, dentry*, task*, mm*, void*, or a number.
  * (str is uptr: a char * into user memory, as in syscalls:*)
  * Also prints the printf formats (type@offset:size per argument) and
  * whether the plan uses stacks or records.
@@ -31,6 +35,111 @@ struct env {
 	struct sym syms[64];
 	int n;
 };
+
+/* A few kernel types, as BTF would give them (offsets as in x86-64 6.x
+ * kernels where it matters little): dentry, qstr, task_struct, mm_struct. */
+struct kmember { const char *name; __u32 off; int type; int bitfield; };
+struct ktype { struct lbc_type t; const char *alias; struct kmember m[8]; };
+enum {
+	K_INT = 1, K_U32, K_CHAR, K_UCHAR, K_DENTRY, K_DENTRYP, K_QSTR, K_UCHARP, K_CHAR32,
+	K_TASK, K_TASKP, K_CHAR16, K_MM, K_MMP, K_LONG, K_VOIDP, K_VOID, K_CHARP, K_LONG4,
+	K_FUNCP, K_NTYPES
+};
+static const struct ktype ktypes[K_NTYPES] = {
+	[K_INT] = { { LBC_T_INT, 4, 1, 0, 0, 0, "int" }, "int" },
+	[K_U32] = { { LBC_T_INT, 4, 0, 0, 0, 0, "u32" }, "u32" },
+	[K_CHAR] = { { LBC_T_INT, 1, 1, 1, 0, 0, "char" }, "char" },
+	[K_UCHAR] = { { LBC_T_INT, 1, 0, 1, 0, 0, "unsigned char" }, "uchar" },
+	[K_DENTRY] = { { LBC_T_STRUCT, 192, 0, 0, 0, 0, "struct dentry" }, "dentry", {
+		{ "d_flags", 0, K_U32 }, { "d_parent", 24, K_DENTRYP }, { "d_name", 32, K_QSTR },
+		{ "d_inode", 48, K_VOIDP }, { "d_iname", 56, K_CHAR32 } } },
+	[K_DENTRYP] = { { LBC_T_PTR, 8, 0, 0, K_DENTRY, 0, "struct dentry *" }, "dentry*" },
+	[K_QSTR] = { { LBC_T_STRUCT, 16, 0, 0, 0, 0, "struct qstr" }, "qstr", {
+		{ "hash", 0, K_U32 }, { "len", 4, K_U32 }, { "name", 8, K_UCHARP } } },
+	[K_UCHARP] = { { LBC_T_PTR, 8, 0, 0, K_UCHAR, 0, "const unsigned char *" }, "uchar*" },
+	[K_CHAR32] = { { LBC_T_ARRAY, 32, 0, 0, K_CHAR, 32, "char[32]" }, "char[32]" },
+	[K_TASK] = { { LBC_T_STRUCT, 9792, 0, 0, 0, 0, "struct task_struct" }, "task", {
+		{ "in_execve", 2392, K_U32, 1 }, { "mm", 2400, K_MMP }, { "pid", 2456, K_INT },
+		{ "comm", 3016, K_CHAR16 }, { "sample", 3032, K_LONG4 }, { "fn", 3064, K_FUNCP } } },
+	[K_TASKP] = { { LBC_T_PTR, 8, 0, 0, K_TASK, 0, "struct task_struct *" }, "task*" },
+	[K_CHAR16] = { { LBC_T_ARRAY, 16, 0, 0, K_CHAR, 16, "char[16]" }, "char[16]" },
+	[K_MM] = { { LBC_T_STRUCT, 1216, 0, 0, 0, 0, "struct mm_struct" }, "mm", {
+		{ "owner", 936, K_TASKP } } },
+	[K_MMP] = { { LBC_T_PTR, 8, 0, 0, K_MM, 0, "struct mm_struct *" }, "mm*" },
+	[K_LONG] = { { LBC_T_INT, 8, 1, 0, 0, 0, "long" }, "long" },
+	[K_VOIDP] = { { LBC_T_PTR, 8, 0, 0, K_VOID, 0, "void *" }, "void*" },
+	[K_VOID] = { { LBC_T_OTHER, 0, 0, 0, 0, 0, "void" }, "void" },
+	[K_CHARP] = { { LBC_T_PTR, 8, 0, 0, K_CHAR, 0, "const char *" }, "char*" },
+	[K_LONG4] = { { LBC_T_ARRAY, 32, 0, 0, K_LONG, 4, "long[4]" }, "long[4]" },
+	[K_FUNCP] = { { LBC_T_OTHER, 8, 0, 0, 0, 0, "void (*)(void)" }, "func" },
+};
+
+static int ktype_of(const char *s)
+{
+	for (int i = 1; i < K_NTYPES; i++)
+		if (!strcmp(ktypes[i].alias, s))
+			return i;
+	return atoi(s);
+}
+
+static int kt_type(void *ud, int id, struct lbc_type *out)
+{
+	(void)ud;
+	if (id <= 0 || id >= K_NTYPES)
+		return -1;
+	*out = ktypes[id].t;
+	return 0;
+}
+
+static int kt_member(void *ud, int id, const char *name, __u32 *off, int *type)
+{
+	(void)ud;
+	if (id <= 0 || id >= K_NTYPES)
+		return -1;
+	for (const struct kmember *m = ktypes[id].m; m < ktypes[id].m + 8 && m->name; m++)
+		if (!strcmp(m->name, name)) {
+			if (m->bitfield)
+				return -2;
+			*off = m->off;
+			*type = m->type;
+			return 0;
+		}
+	return -1;
+}
+
+static size_t kt_members(void *ud, int id, char *buf, size_t len)
+{
+	size_t o = 0;
+	(void)ud;
+	if (len)
+		buf[0] = 0;
+	if (id <= 0 || id >= K_NTYPES)
+		return 0;
+	for (const struct kmember *m = ktypes[id].m; m < ktypes[id].m + 8 && m->name; m++)
+		if (o < len)
+			o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? ", " : "", m->name);
+	return o;
+}
+
+static const struct lbc_types ktypes_cb = { NULL, kt_type, kt_member, kt_members };
+
+/* NAME:OFF:SIZE[:flags] */
+static void field_parse(struct lbc_field *fl, char *s)
+{
+	char *p;
+	fl->name = strtok(s, ":");
+	fl->off = (__u16)atoi((p = strtok(NULL, ":")) ? p : "0");
+	fl->size = (__u16)atoi((p = strtok(NULL, ":")) ? p : "8");
+	while ((p = strtok(NULL, ":"))) {
+		if (!strcmp(p, "s")) fl->is_signed = 1;
+		if (!strcmp(p, "str") || !strcmp(p, "uptr")) fl->is_string = LB_FSTR_UPTR;
+		if (!strcmp(p, "kptr")) fl->is_string = LB_FSTR_KPTR;
+		if (!strcmp(p, "array")) fl->is_string = LB_FSTR_ARRAY;
+		if (!strcmp(p, "dataloc")) fl->is_string = LB_FSTR_DATALOC;
+		if (!strcmp(p, "usdt")) fl->usdt = 1;
+		if (!strncmp(p, "btf=", 4)) fl->btf_type = ktype_of(p + 4);
+	}
+}
 
 static int resolve(void *ud, const char *name, int global, struct lbc_value *out)
 {
@@ -104,13 +213,13 @@ static void fmts_print(const struct lbc_output *o)
 int main(int argc, char **argv)
 {
 	static struct env env;
-	static struct lbc_field fields[64];
+	static struct lbc_field fields[64], regs[64];
 	static struct lb_mapdesc maps[LB_MAX_MAPS * 2], maps0[LB_MAX_MAPS * 2];
 	static struct lbc_output out, out2;
 	static char err[4096], dump[65536], chunk[4200];
 	const char *upv[64];
-	int nup = 0, nf = 0, nmaps = LB_MAX_MAPS;
-	struct lbc_probe probe = { .name = "tracepoint:test:probe" };
+	int nup = 0, nf = 0, nr = 0, nmaps = LB_MAX_MAPS;
+	struct lbc_probe probe = { .name = "tracepoint:test:probe", .types = &ktypes_cb };
 	struct lbc_input in = { 0 };
 
 	if (argc < 4) {
@@ -139,21 +248,21 @@ int main(int argc, char **argv)
 	in.nparams = 1;
 	for (int i = 4; i < argc; i++) {
 		char *a = argv[i];
-		if (!strcmp(a, "--field") && i + 1 < argc) {
-			char *s = argv[++i], *p;
-			struct lbc_field *fl = &fields[nf++];
-			fl->name = strtok(s, ":");
-			fl->off = (__u16)atoi((p = strtok(NULL, ":")) ? p : "0");
-			fl->size = (__u16)atoi((p = strtok(NULL, ":")) ? p : "8");
-			while ((p = strtok(NULL, ":"))) {
-				if (!strcmp(p, "s")) fl->is_signed = 1;
-				if (!strcmp(p, "str") || !strcmp(p, "uptr")) fl->is_string = LB_FSTR_UPTR;
-				if (!strcmp(p, "kptr")) fl->is_string = LB_FSTR_KPTR;
-				if (!strcmp(p, "array")) fl->is_string = LB_FSTR_ARRAY;
-				if (!strcmp(p, "dataloc")) fl->is_string = LB_FSTR_DATALOC;
-			}
+		if (!strcmp(a, "--field") && i + 1 < argc && nf < 64) {
+			field_parse(&fields[nf++], argv[++i]);
 			probe.fields = fields;
 			probe.nfields = nf;
+		} else if (!strcmp(a, "--reg") && i + 1 < argc && nr < 64) {
+			field_parse(&regs[nr++], argv[++i]);
+			probe.regs = regs;
+			probe.nregs = nr;
+		} else if (!strcmp(a, "--kind") && i + 1 < argc) {
+			static const char *kinds[] = { "tracepoint", "typed", "regs", "usdt", "profile" };
+			char *k = argv[++i];
+			probe.kind = atoi(k);
+			for (int j = 0; j < 5; j++)
+				if (!strcmp(k, kinds[j]))
+					probe.kind = j;
 		} else if (!strcmp(a, "--probe") && i + 1 < argc) {
 			probe.name = argv[++i];
 		} else if (!strcmp(a, "--probe-id") && i + 1 < argc) {
