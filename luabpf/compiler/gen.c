@@ -431,9 +431,11 @@ static struct val kmember(struct lbc *C, int n, struct val b, const struct node 
 	if (b.t == T_KOBJ) {
 		sid = b.btf;
 		ktype(C, tok, sid, &st, bn);
-		if (st.kind == LBC_T_ARRAY)
-			lbc_error(C, tok, "index it with a constant: a[0]",
-				  "%s is an array (%s): it has no member '%s'", bn, st.name, name);
+		if (st.kind == LBC_T_ARRAY) {
+			snprintf(C->hint, sizeof C->hint, "index it with a constant: %s[0]", bn);
+			lbc_error(C, tok, C->hint, "%s is an array (%s): it has no member '%s'", bn,
+				  st.name, name);
+		}
 		base = b.reg;
 		off = b.koff;
 	} else {
@@ -561,7 +563,7 @@ static struct val regfield(struct lbc *C, int n, const struct node *k)
 	int kind = pr ? pr->kind : LBC_TRACEPOINT;
 	const char *hint = NULL;
 	if (pr && pr->fields && pr->nfields && (kind == LBC_TRACEPOINT || kind == LBC_TYPED)) {
-		size_t o = (size_t)snprintf(C->hint, sizeof C->hint, "this probe's arguments are e.args.NAME:");
+		size_t o = (size_t)snprintf(C->hint, sizeof C->hint, "use e.args.NAME:");
 		for (int i = 0; i < pr->nfields && o < sizeof C->hint; i++)
 			o += (size_t)snprintf(C->hint + o, sizeof C->hint - o, "%s %s", i ? "," : "",
 					      pr->fields[i].name ? pr->fields[i].name : "?");
@@ -583,7 +585,10 @@ static struct val regfield(struct lbc *C, int n, const struct node *k)
 	if (na)
 		lbc_error(C, tok, hint, "e.%.*s: this probe has arguments arg0..arg%d", (int)k->n, k->s,
 			  na - 1);
-	lbc_error(C, tok, hint, "e.%.*s: this probe has no arguments", (int)k->n, k->s);
+	if (hint)
+		lbc_error(C, tok, hint, "e.%.*s: this probe's arguments have names, not numbers",
+			  (int)k->n, k->s);
+	lbc_error(C, tok, NULL, "e.%.*s: this probe has no arguments", (int)k->n, k->s);
 }
 
 static struct val argfield(struct lbc *C, int n, const struct node *k)
