@@ -52,6 +52,10 @@ const char *lbc_names(struct lbc *C, const char *fmt, ...)
 	if (w < 0 || w >= room)
 		return NULL;
 	const char *r = C->names + C->nnames;
+	/* the same name again (a field used twice): the first copy */
+	for (int i = 0; i < C->nnames; i += (int)strlen(C->names + i) + 1)
+		if (!strcmp(C->names + i, r))
+			return C->names + i;
 	C->nnames += w + 1;
 	return r;
 }
