@@ -1,0 +1,1365 @@
+/* Kernel types (BTF) and what the listings show, through libbpf's BTF API
+ * and libelf.
+ *
+ * Type ids: vmlinux ids as they are. Module BTF is split BTF on top of
+ * vmlinux, and the ids of two modules overlap, so a module's own ids are
+ * handed out as (module index + 1) << MOD_SHIFT | id; ids below the
+ * vmlinux type count always mean vmlinux. Modules are loaded from
+ * /sys/kernel/btf on the first name not found in vmlinux.
+ *
+ * The listings are built the way bpftrace 0.17 builds them, with the same
+ * libbpf btf_dump, so the text is the same byte for byte:
+ *   kfunc: "kfunc:vmlinux:NAME", then "    " + btf_dump__emit_type_decl
+ *          of each parameter + " " + its name, then "    TYPE retval"
+ *          unless the function returns void.
+ *   struct: every named struct, union and enum of vmlinux dumped with
+ *          btf_dump__dump_type, cut into definitions (from a line ending in
+ *          "{" to the next line that is exactly "};"), the definitions
+ *          matching "NAME *{*}*" (bpftrace's wildcard match), sorted, each
+ *          followed by an empty line.
+ * Everything is bounded and lives in struct lb_btf or on the stack. */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "btf.h"
+
+#define MOD_SHIFT 24
+#define MAX_MODS 127	      /* module BTFs kept */
+#define MAX_CHAIN 64	      /* typedef / modifier links followed */
+#define MAX_NEST 32	      /* anonymous members searched through */
+#define MAX_LIST (1 << 20)    /* names in one listing */
+#define MAX_TEXT (256u << 20) /* bytes of one dump */
+
+struct btfmod {
+	char name[64];
+	struct btf *btf;
+	struct btf_dump *dump; /* for type names, made on first use */
+};
+
+struct strbuf {
+	char *p;
+	size_t n, cap;
+	int failed; /* out of memory or over MAX_TEXT */
+};
+
+struct lb_btf {
+	struct btf *vm;
+	__u32 vm_cnt; /* btf__type_cnt(vm): ids below are vmlinux's */
+	struct btf_dump *vm_dump;
+	struct btfmod mods[MAX_MODS];
+	int nmods;
+	int mods_loaded;
+	struct strbuf name; /* type names from the dumps above */
+	struct lbc_types types;
+};
+
+/* Strings */
+
+static void sb_putn(struct strbuf *s, const char *p, size_t n)
+{
+	if (s->failed)
+		return;
+	if (s->n + n + 1 > s->cap) {
+		size_t c = s->cap ? s->cap : 256;
+		char *np;
+
+		while (c < s->n + n + 1)
+			c *= 2;
+		if (c > MAX_TEXT || !(np = realloc(s->p, c))) {
+			s->failed = 1;
+			return;
+		}
+		s->p = np;
+		s->cap = c;
+	}
+	memcpy(s->p + s->n, p, n);
+	s->n += n;
+	s->p[s->n] = 0;
+}
+
+static void sb_puts(struct strbuf *s, const char *p)
+{
+	sb_putn(s, p, strlen(p));
+}
+
+static void sb_vprintf(struct strbuf *s, const char *fmt, va_list ap)
+{
+	char small[512];
+	va_list cp;
+	int n;
+
+	va_copy(cp, ap);
+	n = vsnprintf(small, sizeof small, fmt, cp);
+	va_end(cp);
+	if (n < 0) {
+		s->failed = 1;
+		return;
+	}
+	if ((size_t)n < sizeof small) {
+		sb_putn(s, small, (size_t)n);
+		return;
+	}
+	char *big = malloc((size_t)n + 1);
+
+	if (!big) {
+		s->failed = 1;
+		return;
+	}
+	vsnprintf(big, (size_t)n + 1, fmt, ap);
+	sb_putn(s, big, (size_t)n);
+	free(big);
+}
+
+static void sb_dump_printf(void *ctx, const char *fmt, va_list ap)
+{
+	sb_vprintf(ctx, fmt, ap);
+}
+
+static void sb_free(struct strbuf *s)
+{
+	free(s->p);
+	memset(s, 0, sizeof *s);
+}
+
+static int push_name(char ***v, int *n, int *cap, const char *name)
+{
+	if (*n >= MAX_LIST)
+		return -1;
+	if (*n == *cap) {
+		int c = *cap ? *cap * 2 : 64;
+		char **nv = realloc(*v, (size_t)c * sizeof *nv);
+
+		if (!nv)
+			return -1;
+		*v = nv;
+		*cap = c;
+	}
+	if (!((*v)[*n] = strdup(name)))
+		return -1;
+	(*n)++;
+	return 0;
+}
+
+static void free_names(char **v, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static int by_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sort and drop repeats. */
+static void sort_uniq(char **v, int *n)
+{
+	int j = 0;
+
+	if (!*n)
+		return;
+	qsort(v, (size_t)*n, sizeof *v, by_str);
+	for (int i = 0; i < *n; i++) {
+		if (j && !strcmp(v[i], v[j - 1]))
+			free(v[i]);
+		else
+			v[j++] = v[i];
+	}
+	*n = j;
+}
+
+/* Loading */
+
+static void load_mods(struct lb_btf *b)
+{
+	DIR *d;
+	struct dirent *de;
+
+	if (b->mods_loaded)
+		return;
+	b->mods_loaded = 1;
+	if (!(d = opendir("/sys/kernel/btf")))
+		return;
+	while ((de = readdir(d)) && b->nmods < MAX_MODS) {
+		struct btf *m;
+
+		if (de->d_name[0] == '.' || !strcmp(de->d_name, "vmlinux") ||
+		    strlen(de->d_name) >= sizeof b->mods[0].name)
+			continue;
+		m = btf__load_module_btf(de->d_name, b->vm);
+		if (!m || libbpf_get_error(m))
+			continue;
+		/* module ids must fit below MOD_SHIFT */
+		if (btf__type_cnt(m) >= (1u << MOD_SHIFT)) {
+			btf__free(m);
+			continue;
+		}
+		memcpy(b->mods[b->nmods].name, de->d_name, strlen(de->d_name) + 1);
+		b->mods[b->nmods].btf = m;
+		b->mods[b->nmods].dump = NULL;
+		b->nmods++;
+	}
+	closedir(d);
+}
+
+static int t_type(void *ud, int id, struct lbc_type *out);
+static int t_member(void *ud, int id, const char *name, __u32 *off, int *type);
+static size_t t_members(void *ud, int id, char *buf, size_t len);
+
+struct lb_btf *lb_btf_load(char *err, size_t errlen)
+{
+	struct lb_btf *b = calloc(1, sizeof *b);
+
+	if (!b) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	errno = 0;
+	b->vm = btf__load_vmlinux_btf();
+	if (!b->vm || libbpf_get_error(b->vm)) {
+		int e = b->vm ? (int)-libbpf_get_error(b->vm) : errno;
+
+		snprintf(err, errlen, "cannot load kernel BTF (/sys/kernel/btf/vmlinux): %s",
+			 strerror(e ? e : ENOENT));
+		free(b);
+		return NULL;
+	}
+	b->vm_cnt = btf__type_cnt(b->vm);
+	b->types.ud = b;
+	b->types.type = t_type;
+	b->types.member = t_member;
+	b->types.members = t_members;
+	return b;
+}
+
+void lb_btf_free(struct lb_btf *b)
+{
+	if (!b)
+		return;
+	for (int i = 0; i < b->nmods; i++) {
+		btf_dump__free(b->mods[i].dump);
+		btf__free(b->mods[i].btf);
+	}
+	btf_dump__free(b->vm_dump);
+	btf__free(b->vm);
+	sb_free(&b->name);
+	free(b);
+}
+
+const struct lbc_types *lb_btf_types(struct lb_btf *b)
+{
+	return b ? &b->types : NULL;
+}
+
+/* Ids */
+
+/* mod: 0 vmlinux, else module index + 1 */
+static int enc_id(const struct lb_btf *b, int mod, __u32 id)
+{
+	if (!mod || id < b->vm_cnt)
+		return (int)id;
+	return (int)((__u32)mod << MOD_SHIFT | id);
+}
+
+/* The BTF an id lives in, its local id and module; NULL if unknown. */
+static struct btf *dec_id(struct lb_btf *b, int id, __u32 *local, int *mod)
+{
+	__u32 u = (__u32)id, m = u >> MOD_SHIFT;
+
+	if (id <= 0)
+		return NULL;
+	*local = u & ((1u << MOD_SHIFT) - 1);
+	*mod = (int)m;
+	if (!m)
+		return *local < b->vm_cnt ? b->vm : NULL;
+	if ((int)m > b->nmods || *local >= btf__type_cnt(b->mods[m - 1].btf))
+		return NULL;
+	return b->mods[m - 1].btf;
+}
+
+static struct btf *mod_btf(struct lb_btf *b, int mod)
+{
+	return mod ? b->mods[mod - 1].btf : b->vm;
+}
+
+/* Skip typedef, const, volatile, restrict and type tags. */
+static __u32 skip_mods(const struct btf *btf, __u32 id, int typedefs)
+{
+	for (int i = 0; i < MAX_CHAIN && id; i++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+
+		if (!t)
+			return 0;
+		switch (btf_kind(t)) {
+		case BTF_KIND_TYPEDEF:
+			if (!typedefs)
+				return id;
+			/* fall through */
+		case BTF_KIND_CONST:
+		case BTF_KIND_VOLATILE:
+		case BTF_KIND_RESTRICT:
+		case BTF_KIND_TYPE_TAG: id = t->type; break;
+		default: return id;
+		}
+	}
+	return id;
+}
+
+/* Find a type by name and kind, in vmlinux or (mod >= 1) only among the
+ * module's own types. Returns the local id or 0. */
+static __u32 find_kind(struct lb_btf *b, int mod, const char *name, int kind)
+{
+	if (!mod) {
+		__s32 id = btf__find_by_name_kind(b->vm, name, (__u32)kind);
+
+		return id > 0 ? (__u32)id : 0;
+	}
+	const struct btf *m = b->mods[mod - 1].btf;
+	__u32 n = btf__type_cnt(m);
+
+	for (__u32 id = b->vm_cnt; id < n; id++) {
+		const struct btf_type *t = btf__type_by_id(m, id);
+		const char *tn;
+
+		if (!t || btf_kind(t) != kind)
+			continue;
+		tn = btf__name_by_offset(m, t->name_off);
+		if (tn && !strcmp(tn, name))
+			return id;
+	}
+	return 0;
+}
+
+/* "mod:name" or "name": vmlinux first, then the modules. */
+static __u32 find_named(struct lb_btf *b, const char *qname, int kind, int *mod)
+{
+	const char *colon = strchr(qname, ':');
+	char modname[64];
+	__u32 id;
+
+	if (colon) {
+		size_t ml = (size_t)(colon - qname);
+
+		if (ml >= sizeof modname)
+			return 0;
+		memcpy(modname, qname, ml);
+		modname[ml] = 0;
+		qname = colon + 1;
+		if (!strcmp(modname, "vmlinux")) {
+			*mod = 0;
+			return find_kind(b, 0, qname, kind);
+		}
+		load_mods(b);
+		for (int i = 0; i < b->nmods; i++)
+			if (!strcmp(b->mods[i].name, modname)) {
+				*mod = i + 1;
+				return find_kind(b, i + 1, qname, kind);
+			}
+		return 0;
+	}
+	if ((id = find_kind(b, 0, qname, kind))) {
+		*mod = 0;
+		return id;
+	}
+	load_mods(b);
+	for (int i = 0; i < b->nmods; i++)
+		if ((id = find_kind(b, i + 1, qname, kind))) {
+			*mod = i + 1;
+			return id;
+		}
+	return 0;
+}
+
+/* Types for the compiler */
+
+static struct btf_dump *name_dump(struct lb_btf *b, int mod)
+{
+	struct btf_dump **d = mod ? &b->mods[mod - 1].dump : &b->vm_dump;
+
+	if (!*d) {
+		*d = btf_dump__new(mod_btf(b, mod), sb_dump_printf, &b->name, NULL);
+		if (!*d || libbpf_get_error(*d))
+			*d = NULL;
+	}
+	return *d;
+}
+
+/* "struct dentry *", "int", "size_t" (qualifiers left out) */
+static void type_name(struct lb_btf *b, int mod, __u32 id, char *out, size_t len)
+{
+	struct btf_dump *d = name_dump(b, mod);
+	LIBBPF_OPTS(btf_dump_emit_type_decl_opts, o, .field_name = "", .strip_mods = true);
+
+	snprintf(out, len, "type %u", id);
+	if (!d)
+		return;
+	b->name.n = 0;
+	b->name.failed = 0;
+	if (b->name.p)
+		b->name.p[0] = 0;
+	if (btf_dump__emit_type_decl(d, id, &o) || b->name.failed || !b->name.p)
+		return;
+	/* anonymous structs come out whole, over several lines: "{...}" */
+	char *open = strchr(b->name.p, '{'), *close = strrchr(b->name.p, '}');
+
+	if (open && close && close > open)
+		snprintf(out, len, "%.*s{...}%s", (int)(open - b->name.p), b->name.p, close + 1);
+	else
+		snprintf(out, len, "%s", b->name.p);
+}
+
+/* A pointer target tagged __user (kernels built with BTF type tags). */
+static int user_tagged(const struct btf *btf, __u32 id)
+{
+	for (int i = 0; i < MAX_CHAIN && id; i++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+		const char *n;
+
+		if (!t)
+			return 0;
+		switch (btf_kind(t)) {
+		case BTF_KIND_TYPE_TAG:
+			n = btf__name_by_offset(btf, t->name_off);
+			if (n && !strcmp(n, "user"))
+				return 1;
+			/* fall through */
+		case BTF_KIND_CONST:
+		case BTF_KIND_VOLATILE:
+		case BTF_KIND_RESTRICT: id = t->type; break;
+		default: return 0;
+		}
+	}
+	return 0;
+}
+
+static int is_char_int(const struct btf *btf, const struct btf_type *t)
+{
+	const char *n;
+
+	if (!btf_is_int(t) || t->size != 1)
+		return 0;
+	n = btf__name_by_offset(btf, t->name_off);
+	return n &&
+	       (!strcmp(n, "char") || !strcmp(n, "unsigned char") || !strcmp(n, "signed char"));
+}
+
+static int t_type(void *ud, int id, struct lbc_type *out)
+{
+	struct lb_btf *b = ud;
+	__u32 local, rid, stripped;
+	int mod;
+	struct btf *btf = dec_id(b, id, &local, &mod);
+	const struct btf_type *t;
+
+	memset(out, 0, sizeof *out);
+	if (!btf)
+		return -1;
+	stripped = skip_mods(btf, local, 0);
+	rid = skip_mods(btf, local, 1);
+	if (!(t = btf__type_by_id(btf, rid)))
+		return -1;
+	type_name(b, mod, stripped ? stripped : local, out->name, sizeof out->name);
+	if (!rid) {
+		out->kind = LBC_T_OTHER;
+		snprintf(out->name, sizeof out->name, "void");
+		return 0;
+	}
+	switch (btf_kind(t)) {
+	case BTF_KIND_INT:
+		out->kind = LBC_T_INT;
+		out->size = t->size;
+		out->is_signed = !!(btf_int_encoding(t) & BTF_INT_SIGNED);
+		out->is_char = is_char_int(btf, t);
+		break;
+	case BTF_KIND_ENUM:
+	case BTF_KIND_ENUM64:
+		out->kind = LBC_T_INT;
+		out->size = t->size;
+		out->is_signed = btf_kflag(t);
+		break;
+	case BTF_KIND_PTR:
+		out->kind = LBC_T_PTR;
+		out->size = 8;
+		out->elem = enc_id(b, mod, t->type);
+		break;
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+		out->kind = LBC_T_STRUCT;
+		out->size = t->size;
+		break;
+	case BTF_KIND_ARRAY: {
+		const struct btf_array *a = btf_array(t);
+		__s64 sz = btf__resolve_size(btf, rid);
+
+		out->kind = LBC_T_ARRAY;
+		out->elem = enc_id(b, mod, a->type);
+		out->nelem = a->nelems;
+		out->size = sz > 0 && sz <= UINT32_MAX ? (__u32)sz : 0;
+		break;
+	}
+	default:
+		out->kind = LBC_T_OTHER;
+		out->size = 0;
+		break;
+	}
+	return 0;
+}
+
+/* Member name of struct/union sid, searched through anonymous members.
+ * 0 found, -1 none, -2 a bitfield. */
+static int find_member(const struct btf *btf, __u32 sid, const char *name, __u32 base, int depth,
+		       __u32 *off, __u32 *type)
+{
+	const struct btf_type *t = btf__type_by_id(btf, sid);
+	const struct btf_member *m;
+	int vlen;
+
+	if (!t || !btf_is_composite(t) || depth > MAX_NEST)
+		return -1;
+	m = btf_members(t);
+	vlen = btf_vlen(t);
+	/* named members first, then anonymous ones (as C finds them: names
+	 * are unique across a struct and its anonymous members) */
+	for (int i = 0; i < vlen; i++) {
+		const char *mn = btf__name_by_offset(btf, m[i].name_off);
+		__u32 bit = btf_member_bit_offset(t, (__u32)i);
+		const struct btf_type *mt;
+		__u32 rid;
+
+		if (!mn || !*mn || strcmp(mn, name))
+			continue;
+		if (btf_member_bitfield_size(t, (__u32)i) || bit % 8)
+			return -2;
+		rid = skip_mods(btf, m[i].type, 1);
+		mt = btf__type_by_id(btf, rid);
+		if (mt && btf_is_int(mt) &&
+		    (btf_int_offset(mt) || btf_int_bits(mt) != mt->size * 8))
+			return -2;
+		*off = base + bit / 8;
+		*type = m[i].type;
+		return 0;
+	}
+	for (int i = 0; i < vlen; i++) {
+		const char *mn = btf__name_by_offset(btf, m[i].name_off);
+		__u32 bit = btf_member_bit_offset(t, (__u32)i), rid;
+		int rc;
+
+		if (mn && *mn)
+			continue;
+		rid = skip_mods(btf, m[i].type, 1);
+		rc = find_member(btf, rid, name, base + bit / 8, depth + 1, off, type);
+		if (rc != -1)
+			return rc;
+	}
+	return -1;
+}
+
+static int t_member(void *ud, int id, const char *name, __u32 *off, int *type)
+{
+	struct lb_btf *b = ud;
+	__u32 local, mtype = 0;
+	int mod, rc;
+	struct btf *btf = dec_id(b, id, &local, &mod);
+
+	if (!btf)
+		return -1;
+	rc = find_member(btf, skip_mods(btf, local, 1), name, 0, 0, off, &mtype);
+	if (rc == 0)
+		*type = enc_id(b, mod, mtype);
+	return rc;
+}
+
+static size_t put_members(const struct btf *btf, __u32 sid, int depth, char *buf, size_t len,
+			  size_t pos)
+{
+	const struct btf_type *t = btf__type_by_id(btf, sid);
+	const struct btf_member *m;
+
+	if (!t || !btf_is_composite(t) || depth > MAX_NEST)
+		return pos;
+	m = btf_members(t);
+	for (int i = 0; i < btf_vlen(t); i++) {
+		const char *mn = btf__name_by_offset(btf, m[i].name_off);
+
+		if (!mn || !*mn) {
+			pos = put_members(btf, skip_mods(btf, m[i].type, 1), depth + 1, buf, len,
+					  pos);
+			continue;
+		}
+		if (pos + 1 < len) {
+			int w = snprintf(buf + pos, len - pos, "%s%s", pos ? ", " : "", mn);
+
+			if (w > 0)
+				pos += (size_t)w < len - pos ? (size_t)w : len - pos - 1;
+		}
+	}
+	return pos;
+}
+
+static size_t t_members(void *ud, int id, char *buf, size_t len)
+{
+	struct lb_btf *b = ud;
+	__u32 local;
+	int mod;
+	struct btf *btf = dec_id(b, id, &local, &mod);
+
+	if (!len)
+		return 0;
+	buf[0] = 0;
+	if (!btf)
+		return 0;
+	return put_members(btf, skip_mods(btf, local, 1), 0, buf, len, 0);
+}
+
+/* Arguments */
+
+static int fill_field(struct lb_btf *b, int mod, __u32 tid, const char *name, int slot,
+		      struct lbc_field *f)
+{
+	struct lbc_type lt;
+
+	memset(f, 0, sizeof *f);
+	if (!(f->name = strdup(name)))
+		return -1;
+	f->off = (__u16)(8 * slot);
+	f->size = 8;
+	f->btf_type = enc_id(b, mod, tid);
+	if (!tid || t_type(b, f->btf_type, &lt))
+		return 0;
+	if (lt.kind == LBC_T_INT) {
+		if (lt.size == 1 || lt.size == 2 || lt.size == 4 || lt.size == 8)
+			f->size = (__u16)lt.size;
+		f->is_signed = (__u8)lt.is_signed;
+	} else if (lt.kind == LBC_T_PTR) {
+		struct lbc_type et;
+
+		__u32 local, rid;
+		int m;
+		const struct btf *btf = dec_id(b, f->btf_type, &local, &m);
+		const struct btf_type *pt;
+
+		if (!lt.elem || t_type(b, lt.elem, &et) || et.kind != LBC_T_INT || !et.is_char)
+			return 0;
+		f->is_string = LB_FSTR_KPTR;
+		/* char __user *: user memory */
+		rid = skip_mods(btf, local, 1);
+		pt = btf__type_by_id(btf, rid);
+		if (pt && btf_is_ptr(pt) && user_tagged(btf, pt->type))
+			f->is_string = LB_FSTR_UPTR;
+	}
+	return 0;
+}
+
+static void free_fields(struct lbc_field *f, int n)
+{
+	for (int i = 0; i < n; i++)
+		free((char *)f[i].name);
+	free(f);
+}
+
+/* Fields from the params of proto (skipping the first `skip`), names from
+ * names_proto when given (same count), else the proto's own, else argN. */
+static int proto_fields(struct lb_btf *b, int mod, const struct btf_type *proto, int skip,
+			const struct btf_type *names_proto, struct lbc_field **out, int *n,
+			char *err, size_t errlen)
+{
+	const struct btf *btf = mod_btf(b, mod);
+	const struct btf_param *p = btf_params(proto);
+	int vlen = btf_vlen(proto), k = 0;
+	struct lbc_field *f;
+
+	*out = NULL;
+	*n = 0;
+	if (vlen - skip > 255) {
+		snprintf(err, errlen, "too many arguments (%d)", vlen - skip);
+		return -1;
+	}
+	if (!(f = calloc((size_t)(vlen > skip ? vlen - skip : 1), sizeof *f))) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (int i = skip; i < vlen; i++) {
+		const char *name = NULL;
+		char gen[16];
+
+		if (!p[i].type && i == vlen - 1)
+			break; /* ... */
+		if (names_proto)
+			name = btf__name_by_offset(btf, btf_params(names_proto)[i].name_off);
+		if (!name || !*name)
+			name = btf__name_by_offset(btf, p[i].name_off);
+		if (!name || !*name) {
+			snprintf(gen, sizeof gen, "arg%d", k);
+			name = gen;
+		}
+		if (fill_field(b, mod, p[i].type, name, k, &f[k])) {
+			free_fields(f, k);
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		k++;
+	}
+	*out = f;
+	*n = k;
+	return 0;
+}
+
+int lb_btf_func_args(struct lb_btf *b, const char *func, struct lbc_field **out, int *n,
+		     int *ret_type, char *err, size_t errlen)
+{
+	int mod = 0;
+	__u32 id = find_named(b, func, BTF_KIND_FUNC, &mod);
+	const struct btf *btf = mod_btf(b, mod);
+	const struct btf_type *t;
+
+	*out = NULL;
+	*n = 0;
+	if (ret_type)
+		*ret_type = 0;
+	if (!id) {
+		snprintf(err, errlen, "kernel function %s not found in BTF", func);
+		return -1;
+	}
+	t = btf__type_by_id(btf, id);
+	if (!t || !(t = btf__type_by_id(btf, t->type)) || !btf_is_func_proto(t)) {
+		snprintf(err, errlen, "%s is not a function in BTF", func);
+		return -1;
+	}
+	if (proto_fields(b, mod, t, 0, NULL, out, n, err, errlen))
+		return -1;
+	if (ret_type)
+		*ret_type = t->type ? enc_id(b, mod, t->type) : 0;
+	return 0;
+}
+
+int lb_btf_tp_args(struct lb_btf *b, const char *tp, struct lbc_field **out, int *n, char *err,
+		   size_t errlen)
+{
+	const char *ev = strrchr(tp, ':');
+	char name[256];
+	const char *named[] = {"__bpf_trace_", "__probestub_", "__traceiter_"};
+	const struct btf_type *t, *names = NULL;
+	const struct btf *btf;
+	int mod = 0;
+	__u32 id;
+
+	*out = NULL;
+	*n = 0;
+	ev = ev ? ev + 1 : tp;
+	if (snprintf(name, sizeof name, "btf_trace_%s", ev) >= (int)sizeof name ||
+	    !(id = find_named(b, name, BTF_KIND_TYPEDEF, &mod))) {
+		snprintf(err, errlen, "raw tracepoint %s not found in BTF (no btf_trace_%s)", ev,
+			 ev);
+		return -1;
+	}
+	btf = mod_btf(b, mod);
+	t = btf__type_by_id(btf, skip_mods(btf, id, 1));
+	if (t && btf_is_ptr(t))
+		t = btf__type_by_id(btf, skip_mods(btf, t->type, 1));
+	if (!t || !btf_is_func_proto(t) || btf_vlen(t) < 1) {
+		snprintf(err, errlen, "btf_trace_%s is not a tracepoint prototype", ev);
+		return -1;
+	}
+	/* the typedef's parameters have no names: take them from the
+	 * tracepoint's BPF stub, which has the same parameters */
+	for (size_t i = 0; i < sizeof named / sizeof *named && !names; i++) {
+		char fn[300];
+		int fmod = mod;
+		__u32 fid;
+		const struct btf_type *ft;
+
+		snprintf(fn, sizeof fn, "%s%s", named[i], ev);
+		if (!(fid = find_kind(b, mod, fn, BTF_KIND_FUNC)) && mod)
+			fid = find_kind(b, fmod = 0, fn, BTF_KIND_FUNC);
+		if (!fid || fmod != mod)
+			continue;
+		ft = btf__type_by_id(btf, fid);
+		if (!ft || !(ft = btf__type_by_id(btf, ft->type)) || !btf_is_func_proto(ft))
+			continue;
+		if (btf_vlen(ft) == btf_vlen(t))
+			names = ft;
+	}
+	return proto_fields(b, mod, t, 1, names, out, n, err, errlen);
+}
+
+int lb_btf_funcs(struct lb_btf *b, const char *glob, char ***out, int *n)
+{
+	char **v = NULL;
+	int cap = 0;
+
+	*out = NULL;
+	*n = 0;
+	for (__u32 id = 1; id < b->vm_cnt; id++) {
+		const struct btf_type *t = btf__type_by_id(b->vm, id);
+		const char *name;
+
+		if (!t || !btf_is_func(t))
+			continue;
+		name = btf__name_by_offset(b->vm, t->name_off);
+		if (!name || !*name || fnmatch(glob, name, 0))
+			continue;
+		if (push_name(&v, n, &cap, name)) {
+			free_names(v, *n);
+			*n = 0;
+			return -1;
+		}
+	}
+	sort_uniq(v, n);
+	*out = v;
+	return 0;
+}
+
+/* Listings */
+
+int lb_btf_describe_func(struct lb_btf *b, const char *func, char **text, char *err, size_t errlen)
+{
+	int mod = 0;
+	__u32 id = find_named(b, func, BTF_KIND_FUNC, &mod);
+	const struct btf *btf = mod_btf(b, mod);
+	const struct btf_type *t, *proto;
+	const struct btf_param *p;
+	struct strbuf out = {0}, decl = {0};
+	struct btf_dump *d;
+	LIBBPF_OPTS(btf_dump_emit_type_decl_opts, o, .field_name = "");
+	int rc = -1;
+
+	*text = NULL;
+	if (!id) {
+		snprintf(err, errlen, "kernel function %s not found in BTF", func);
+		return -1;
+	}
+	t = btf__type_by_id(btf, id);
+	proto = t ? btf__type_by_id(btf, t->type) : NULL;
+	if (!proto || !btf_is_func_proto(proto)) {
+		snprintf(err, errlen, "%s is not a function in BTF", func);
+		return -1;
+	}
+	d = btf_dump__new(btf, sb_dump_printf, &decl, NULL);
+	if (!d || libbpf_get_error(d)) {
+		snprintf(err, errlen, "cannot dump BTF types");
+		return -1;
+	}
+	sb_puts(&out, "kfunc:");
+	sb_puts(&out, mod ? b->mods[mod - 1].name : "vmlinux");
+	sb_puts(&out, ":");
+	sb_puts(&out, btf__name_by_offset(btf, t->name_off));
+	sb_puts(&out, "\n");
+	p = btf_params(proto);
+	for (int i = 0; i <= btf_vlen(proto); i++) {
+		__u32 tid = i < btf_vlen(proto) ? p[i].type : proto->type;
+		const char *an =
+		    i < btf_vlen(proto) ? btf__name_by_offset(btf, p[i].name_off) : "retval";
+
+		if (i == btf_vlen(proto) && !tid)
+			break; /* void: no retval line */
+		decl.n = 0;
+		sb_puts(&decl, "");
+		if (btf_dump__emit_type_decl(d, tid, &o)) {
+			snprintf(err, errlen, "cannot write the type of %s", an ? an : "?");
+			goto out;
+		}
+		sb_puts(&out, "    ");
+		sb_puts(&out, decl.p ? decl.p : "");
+		sb_puts(&out, " ");
+		sb_puts(&out, an ? an : "");
+		sb_puts(&out, "\n");
+	}
+	if (out.failed || decl.failed) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	*text = out.p;
+	out.p = NULL;
+	rc = 0;
+out:
+	btf_dump__free(d);
+	sb_free(&decl);
+	sb_free(&out);
+	return rc;
+}
+
+/* bpftrace's wildcard match: '*' only, tokens found left to right, the
+ * first anchored at the start unless the pattern starts with '*', the
+ * end anchored unless it ends with '*'. */
+static int wildcard_match(const char *str, const char *pat)
+{
+	size_t plen = strlen(pat), slen = strlen(str), next = 0;
+	int start_wild, end_wild, first = 1;
+	const char *p = pat;
+
+	if (!plen)
+		return 0;
+	start_wild = pat[0] == '*';
+	end_wild = pat[plen - 1] == '*';
+	while (*p) {
+		const char *star = strchr(p, '*');
+		size_t tl = star ? (size_t)(star - p) : strlen(p);
+
+		if (tl) {
+			char tok[512];
+			const char *f;
+
+			if (tl >= sizeof tok)
+				return 0;
+			memcpy(tok, p, tl);
+			tok[tl] = 0;
+			f = strstr(str + next, tok);
+			if (!f || (first && !start_wild && f != str + next))
+				return 0;
+			first = 0;
+			next = (size_t)(f - str) + tl;
+		}
+		p += tl;
+		if (*p == '*')
+			p++;
+	}
+	return end_wild || next == slen;
+}
+
+struct structs {
+	const char *pattern;
+	struct strbuf line, def;
+	int in_def;
+	char **v;
+	int n, cap, failed;
+};
+
+static void structs_line(struct structs *s, const char *line, size_t len)
+{
+	if (s->in_def) {
+		sb_putn(&s->def, line, len);
+		sb_putn(&s->def, "\n", 1);
+		if (len == 2 && !memcmp(line, "};", 2)) {
+			if (s->def.failed)
+				s->failed = 1;
+			else if (wildcard_match(s->def.p, s->pattern) &&
+				 push_name(&s->v, &s->n, &s->cap, s->def.p))
+				s->failed = 1;
+			s->def.n = 0;
+			s->in_def = 0;
+		}
+	} else if (len && line[len - 1] == '{') {
+		s->def.n = 0;
+		sb_putn(&s->def, line, len);
+		sb_putn(&s->def, "\n", 1);
+		s->in_def = 1;
+	}
+}
+
+static void structs_printf(void *ctx, const char *fmt, va_list ap)
+{
+	struct structs *s = ctx;
+	size_t start = 0;
+
+	sb_vprintf(&s->line, fmt, ap);
+	if (s->line.failed) {
+		s->failed = 1;
+		return;
+	}
+	for (size_t i = 0; i < s->line.n; i++)
+		if (s->line.p[i] == '\n') {
+			structs_line(s, s->line.p + start, i - start);
+			start = i + 1;
+		}
+	if (start) {
+		memmove(s->line.p, s->line.p + start, s->line.n - start);
+		s->line.n -= start;
+		s->line.p[s->line.n] = 0;
+	}
+}
+
+int lb_btf_describe_struct(struct lb_btf *b, const char *name, char **text, char *err,
+			   size_t errlen)
+{
+	struct structs s = {0};
+	struct strbuf out = {0};
+	struct btf_dump *d;
+	char pattern[512];
+	int rc = -1;
+
+	*text = NULL;
+	if (snprintf(pattern, sizeof pattern, "%s *{*}*", name) >= (int)sizeof pattern) {
+		snprintf(err, errlen, "name too long");
+		return -1;
+	}
+	s.pattern = pattern;
+	d = btf_dump__new(b->vm, structs_printf, &s, NULL);
+	if (!d || libbpf_get_error(d)) {
+		snprintf(err, errlen, "cannot dump BTF types");
+		return -1;
+	}
+	for (__u32 id = 1; id < b->vm_cnt && !s.failed; id++) {
+		const struct btf_type *t = btf__type_by_id(b->vm, id);
+		const char *tn;
+
+		if (!t || !(btf_is_struct(t) || btf_is_union(t) || btf_kind(t) == BTF_KIND_ENUM))
+			continue;
+		tn = btf__name_by_offset(b->vm, t->name_off);
+		if (!tn || !*tn)
+			continue;
+		if (btf_dump__dump_type(d, id)) {
+			snprintf(err, errlen, "cannot dump BTF type %u", id);
+			goto out;
+		}
+	}
+	if (s.failed) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	sort_uniq(s.v, &s.n);
+	sb_puts(&out, "");
+	for (int i = 0; i < s.n; i++) {
+		sb_puts(&out, s.v[i]);
+		sb_puts(&out, "\n");
+	}
+	if (out.failed) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	*text = out.p;
+	out.p = NULL;
+	rc = 0;
+out:
+	btf_dump__free(d);
+	free_names(s.v, s.n);
+	sb_free(&s.line);
+	sb_free(&s.def);
+	sb_free(&out);
+	return rc;
+}
+
+/* ELF files */
+
+struct elfh {
+	int fd;
+	Elf *e;
+};
+
+static int elf_open(const char *path, struct elfh *h, char *err, size_t errlen)
+{
+	h->fd = -1;
+	h->e = NULL;
+	if (elf_version(EV_CURRENT) == EV_NONE) {
+		snprintf(err, errlen, "libelf: %s", elf_errmsg(-1));
+		return -1;
+	}
+	if ((h->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!(h->e = elf_begin(h->fd, ELF_C_READ_MMAP, NULL)) || elf_kind(h->e) != ELF_K_ELF) {
+		snprintf(err, errlen, "%s: not an ELF file", path);
+		if (h->e)
+			elf_end(h->e);
+		close(h->fd);
+		h->fd = -1;
+		h->e = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static void elf_close(struct elfh *h)
+{
+	if (h->e)
+		elf_end(h->e);
+	if (h->fd >= 0)
+		close(h->fd);
+}
+
+static int by_probe(const void *a, const void *b)
+{
+	const struct lb_usdt_probe *x = a, *y = b;
+	char bx[130], by[130];
+
+	snprintf(bx, sizeof bx, "%s:%s", x->provider, x->name);
+	snprintf(by, sizeof by, "%s:%s", y->provider, y->name);
+	return strcmp(bx, by);
+}
+
+/* "8@%rdi -4@-12(%rbp) 4@$5": arguments are separated by blanks */
+static int count_args(const char *a, size_t len)
+{
+	int n = 0, in = 0;
+
+	for (size_t i = 0; i < len && a[i]; i++) {
+		int sp = isspace((unsigned char)a[i]);
+
+		if (!sp && !in)
+			n++;
+		in = !sp;
+	}
+	return n;
+}
+
+int lb_usdt_probes(const char *path, struct lb_usdt_probe **out, int *n, char *err, size_t errlen)
+{
+	struct elfh h;
+	Elf_Scn *scn = NULL;
+	struct lb_usdt_probe *v = NULL;
+	int cap = 0, cnt = 0, cls;
+
+	*out = NULL;
+	*n = 0;
+	if (elf_open(path, &h, err, errlen))
+		return -1;
+	cls = gelf_getclass(h.e);
+	while ((scn = elf_nextscn(h.e, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+		size_t off = 0, noff, doff;
+		GElf_Nhdr nh;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
+			continue;
+		if (!(d = elf_getdata(scn, NULL)) || !d->d_buf)
+			continue;
+		while ((off = gelf_getnote(d, off, &nh, &noff, &doff)) > 0) {
+			const char *desc = (const char *)d->d_buf + doff, *prov, *name, *args;
+			size_t asz = cls == ELFCLASS32 ? 4 : 8, left;
+
+			if (nh.n_type != 3 || nh.n_namesz != 8 ||
+			    memcmp((const char *)d->d_buf + noff, "stapsdt", 8))
+				continue;
+			if (nh.n_descsz < 3 * asz + 3 || doff + nh.n_descsz > d->d_size)
+				continue;
+			prov = desc + 3 * asz;
+			left = nh.n_descsz - 3 * asz;
+			name = memchr(prov, 0, left);
+			if (!name++ || (size_t)(name - prov) >= left)
+				continue;
+			left -= (size_t)(name - prov);
+			args = memchr(name, 0, left);
+			if (!args++)
+				continue;
+			left -= (size_t)(args - name);
+			if (strlen(prov) >= sizeof v->provider || strlen(name) >= sizeof v->name)
+				continue;
+			if (cnt >= MAX_LIST)
+				break;
+			if (cnt == cap) {
+				int c = cap ? cap * 2 : 16;
+				struct lb_usdt_probe *nv = realloc(v, (size_t)c * sizeof *nv);
+
+				if (!nv) {
+					free(v);
+					elf_close(&h);
+					snprintf(err, errlen, "out of memory");
+					return -1;
+				}
+				v = nv;
+				cap = c;
+			}
+			memset(&v[cnt], 0, sizeof v[cnt]);
+			snprintf(v[cnt].provider, sizeof v[cnt].provider, "%s", prov);
+			snprintf(v[cnt].name, sizeof v[cnt].name, "%s", name);
+			v[cnt].nargs = count_args(args, left);
+			cnt++;
+		}
+	}
+	elf_close(&h);
+	/* one entry per provider:name (a probe may sit at several places),
+	 * sorted like bpftrace's listing */
+	if (cnt) {
+		int j = 0;
+
+		qsort(v, (size_t)cnt, sizeof *v, by_probe);
+		for (int i = 0; i < cnt; i++)
+			if (!j || by_probe(&v[i], &v[j - 1]))
+				v[j++] = v[i];
+		cnt = j;
+	}
+	*out = v;
+	*n = cnt;
+	return 0;
+}
+
+/* Function symbols (named, with an address) of .symtab and .dynsym,
+ * like bcc's bcc_elf_foreach_sym (so bpftrace's listing). */
+static int elf_funcs(Elf *e, const char *glob, char ***v, int *n, int *cap)
+{
+	Elf_Scn *scn = NULL;
+
+	while ((scn = elf_nextscn(e, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+		size_t cnt;
+
+		if (!gelf_getshdr(scn, &sh) ||
+		    (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM) || !sh.sh_entsize)
+			continue;
+		if (!(d = elf_getdata(scn, NULL)))
+			continue;
+		cnt = sh.sh_size / sh.sh_entsize;
+		for (size_t i = 1; i < cnt; i++) {
+			GElf_Sym sym;
+			const char *name;
+			int type;
+
+			if (!gelf_getsym(d, (int)i, &sym))
+				break;
+			type = GELF_ST_TYPE(sym.st_info);
+			if ((type != STT_FUNC && type != STT_GNU_IFUNC) || !sym.st_value)
+				continue;
+			name = elf_strptr(e, sh.sh_link, sym.st_name);
+			/* bpftrace leaves out the ".part.N" pieces: not traceable */
+			if (!name || !*name || strstr(name, ".part.") ||
+			    (glob && fnmatch(glob, name, 0)))
+				continue;
+			if (push_name(v, n, cap, name))
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* The separate debug file of e (as bcc looks for it): by build id under
+ * /usr/lib/debug/.build-id, else by .gnu_debuglink next to path, in its
+ * .debug directory or under /usr/lib/debug. "" if none. */
+static void debug_file(Elf *e, const char *path, char *out, size_t len)
+{
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+
+	out[0] = 0;
+	while ((scn = elf_nextscn(e, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+		size_t off = 0, noff, doff;
+		GElf_Nhdr nh;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE ||
+		    !(d = elf_getdata(scn, NULL)))
+			continue;
+		while ((off = gelf_getnote(d, off, &nh, &noff, &doff)) > 0) {
+			const unsigned char *p = (const unsigned char *)d->d_buf + doff;
+			char hex[129];
+
+			if (nh.n_type != NT_GNU_BUILD_ID || nh.n_namesz != 4 ||
+			    memcmp((const char *)d->d_buf + noff, "GNU", 4) || nh.n_descsz < 2 ||
+			    nh.n_descsz > 64)
+				continue;
+			for (size_t i = 0; i < nh.n_descsz; i++)
+				snprintf(hex + 2 * i, 3, "%02x", p[i]);
+			snprintf(out, len, "/usr/lib/debug/.build-id/%.2s/%s.debug", hex, hex + 2);
+			if (!access(out, R_OK))
+				return;
+			out[0] = 0;
+		}
+	}
+	if (!slash || (size_t)(slash - path) >= sizeof dir || elf_getshdrstrndx(e, &shstrndx))
+		return;
+	memcpy(dir, path, (size_t)(slash - path));
+	dir[slash - path] = 0;
+	scn = NULL;
+	while ((scn = elf_nextscn(e, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+		const char *sn, *link;
+		const char *fmts[] = {"%s/%s", "%s/.debug/%s", "/usr/lib/debug%s/%s"};
+
+		if (!gelf_getshdr(scn, &sh) || !(sn = elf_strptr(e, shstrndx, sh.sh_name)) ||
+		    strcmp(sn, ".gnu_debuglink") || !(d = elf_getdata(scn, NULL)) || !d->d_buf ||
+		    !d->d_size || !memchr(d->d_buf, 0, d->d_size))
+			continue;
+		link = d->d_buf;
+		if (!*link || strchr(link, '/'))
+			return;
+		for (size_t i = 0; i < sizeof fmts / sizeof *fmts; i++) {
+			if (snprintf(out, len, fmts[i], dir, link) < (int)len &&
+			    strcmp(out, path) && !access(out, R_OK))
+				return;
+		}
+		out[0] = 0;
+		return;
+	}
+}
+
+static int has_needed(Elf *e)
+{
+	Elf_Scn *scn = NULL;
+
+	while ((scn = elf_nextscn(e, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNAMIC || !sh.sh_entsize ||
+		    !(d = elf_getdata(scn, NULL)))
+			continue;
+		for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Dyn dyn;
+
+			if (!gelf_getdyn(d, (int)i, &dyn) || dyn.d_tag == DT_NULL)
+				break;
+			if (dyn.d_tag == DT_NEEDED)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+int lb_elf_functions(const char *path, const char *glob, char ***out, int *n, int *is_static,
+		     char *err, size_t errlen)
+{
+	struct elfh h;
+	size_t nph = 0;
+	char **v = NULL, dbg[4096];
+	int cap = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (is_static)
+		*is_static = 1;
+	if (elf_open(path, &h, err, errlen))
+		return -1;
+	/* statically linked: no interpreter and nothing needed (a static PIE
+	 * has .dynamic but no DT_NEEDED; a shared library has DT_NEEDED) */
+	if (!elf_getphdrnum(h.e, &nph))
+		for (size_t i = 0; i < nph; i++) {
+			GElf_Phdr ph;
+
+			if (gelf_getphdr(h.e, (int)i, &ph) && ph.p_type == PT_INTERP && is_static)
+				*is_static = 0;
+		}
+	if (is_static && *is_static && has_needed(h.e))
+		*is_static = 0;
+	if (elf_funcs(h.e, glob, &v, n, &cap))
+		goto oom;
+	debug_file(h.e, path, dbg, sizeof dbg);
+	if (dbg[0]) {
+		struct elfh dh;
+		char derr[8];
+
+		if (!elf_open(dbg, &dh, derr, sizeof derr)) {
+			int rc = elf_funcs(dh.e, glob, &v, n, &cap);
+
+			elf_close(&dh);
+			if (rc)
+				goto oom;
+		}
+	}
+	elf_close(&h);
+	sort_uniq(v, n);
+	*out = v;
+	return 0;
+oom:
+	free_names(v, *n);
+	*n = 0;
+	elf_close(&h);
+	snprintf(err, errlen, "out of memory (or over %d functions)", MAX_LIST);
+	return -1;
+}
