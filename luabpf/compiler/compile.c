@@ -235,8 +235,10 @@ static void walk(struct lbc *C, struct cand *c, int *names, int *marks,
 			depth++;
 			marks[nm++] = nn;
 			fhdr = 1;
-			if (prev == TK_LOCAL)
-				i++; /* its name was declared at 'local' */
+			if (prev == TK_LOCAL && T[i + 1].t == TK_NAME)
+				i++; /* its name was declared at 'local' (never
+				        step over TK_EOS: `local function` at the
+				        end of the chunk) */
 			continue;
 		case TK_DO:
 			depth++;
