@@ -141,6 +141,15 @@ bench: deps
 	$(MAKE) all
 	LUABPF=$(abspath $(B)/bin/luabpf) spec/bench/run
 
+# Soak: lab scripts against busy workloads for SOAK_SECONDS (spec/soak/run):
+# tracers' RSS over time, lost events, map sizes; fails on RSS growth over
+# 1 MiB per 10 min after the warm-up, or anything left attached.
+SOAK_SECONDS ?= 600
+.PHONY: soak
+soak: deps
+	$(MAKE) all
+	SOAK_SECONDS=$(SOAK_SECONDS) LUABPF=$(abspath $(B)/bin/luabpf) spec/soak/run
+
 install: module
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LUADIR)/luabpf $(DESTDIR)$(LIBDIR)/luabpf
 	install -m 755 luabpf/bin.lua $(DESTDIR)$(BINDIR)/luabpf
