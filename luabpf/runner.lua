@@ -55,6 +55,9 @@ local function one_liner_env(args)
 end
 
 function runner.main(argv)
+  -- Ctrl-C from the very start waits for the run: it then ends cleanly
+  -- (maps printed, status 0) instead of interrupting the script's loading.
+  bpf._core.block_signals()
   local code, script, i = nil, nil, 1
   while argv[i] do
     local a = argv[i]
