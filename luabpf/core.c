@@ -208,6 +208,16 @@ static int l_spawn(lua_State *L)
 		if (read(gate[0], &c, 1) != 1)
 			_exit(127);
 		close(gate[0]);
+		/* a simple command replaces the shell, so the traced pid is
+		 * the command's (dash would fork it) */
+		if (!strpbrk(cmd, ";&|<>()$`\n")) {
+			char *ecmd = malloc(strlen(cmd) + 6);
+
+			if (ecmd) {
+				sprintf(ecmd, "exec %s", cmd);
+				execl("/bin/sh", "sh", "-c", ecmd, (char *)NULL);
+			}
+		}
 		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 		_exit(127);
 	}
@@ -419,6 +429,7 @@ int luaopen_luabpf_core(lua_State *L)
 
 	luaL_newlib(L, functions);
 	lb_open_format(L);
+	lb_open_list(L);
 	lua_getfield(L, LUA_REGISTRYINDEX, MAP_METHODS);
 	lua_setfield(L, -2, "map_methods");
 	lua_pushinteger(L, LB_MAP_ENTRIES);

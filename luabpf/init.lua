@@ -171,7 +171,10 @@ end
 
 function Session:start()
   if self.running then return end
-  self.attached = call(2, self.core.start, self.core)
+  -- attach errors name their probe: no Lua position to add
+  local ok, n = pcall(self.core.start, self.core)
+  if not ok then error(n, 0) end
+  self.attached = n
   self.running = true
   local now = core.now()
   for _, t in ipairs(self.intervals) do t.due = now + t.every end

@@ -38,5 +38,7 @@ int lb_map_newindex(lua_State *L);
 
 /* lformat.c: fmt_check, fmt_render, ksym, usym ... into the table on top */
 void lb_open_format(lua_State *L);
+/* llist.c: elf_functions, usdt_probes, kernel_types (listings) */
+void lb_open_list(lua_State *L);
 
 #endif

@@ -20,20 +20,49 @@ prints the maps, as bpftrace does.]]
 -- -l / -lv: probes by pattern, like bpftrace -l / -lv.
 local function list(pattern, verbose)
   local core = bpf._core
+  local out = io.stdout
+  local struct = pattern:match("^struct%s+(.+)$") or pattern:match("^union%s+(.+)$")
+  if struct then -- -lv 'struct dentry'
+    out:write(core.kernel_types("struct", pattern))
+    return
+  end
   local kind, rest = pattern:match("^(%a+):(.*)$")
-  if kind == "t" or kind == "tracepoint" then
+  if kind == "kfunc" or kind == "kretfunc" or kind == "f" or kind == "fr" then
+    local glob = rest:match("^vmlinux:(.*)$") or rest
+    for _, fn in ipairs(core.kernel_types("funcs", glob)) do
+      if verbose then out:write(core.kernel_types("func", fn)) else out:write("kfunc:vmlinux:", fn, "\n") end
+    end
+    return
+  elseif kind == "uprobe" or kind == "u" or kind == "uretprobe" or kind == "ur" then
+    local path, glob = rest:match("^(.*):([^:]*)$")
+    for _, fn in ipairs(core.elf_functions(path or rest, glob or "*")) do
+      out:write("uprobe:", path or rest, ":", fn, "\n")
+    end
+    return
+  elseif kind == "usdt" or kind == "U" then
+    local path, glob = rest:match("^([^:]*):?(.*)$")
+    if glob == "" then glob = "*" end
+    for _, p in ipairs(core.usdt_probes(path)) do
+      local name = p[1] .. ":" .. p[2]
+      if name:match("^" .. glob:gsub("[%^%$%(%)%%%.%[%]%+%-]", "%%%0"):gsub("%*", ".*"):gsub("%?", ".") .. "$") then
+        out:write("usdt:", path, ":", name, "\n")
+        if verbose then out:write(string.format("    %d arguments\n", p[3])) end
+      end
+    end
+    return
+  elseif kind == "t" or kind == "tracepoint" then
     pattern = rest
   elseif kind and not rest:find(":") then
     pattern = kind .. ":" .. rest -- "syscalls:sys_enter_*"
   elseif kind then
-    error("listing " .. kind .. " probes is not supported yet (only tracepoint:)", 0)
+    error("listing " .. kind .. " probes is not supported", 0)
   end
   if not pattern:find(":") then pattern = "*:" .. pattern end
   for _, tp in ipairs(core.tracepoints(pattern)) do
-    io.stdout:write("tracepoint:", tp, "\n")
+    out:write("tracepoint:", tp, "\n")
     if verbose then
       local cat, name = tp:match("^([^:]+):(.*)$")
-      io.stdout:write(core.tracepoint_fields(cat, name))
+      out:write(core.tracepoint_fields(cat, name))
     end
   end
 end

@@ -156,8 +156,14 @@ static void prog_name(const struct lb_prog *pr, char *buf, size_t len)
 	case LB_PROG_KFUNC: snprintf(buf, len, "kfunc:%s", pr->event); break;
 	case LB_PROG_KRETFUNC: snprintf(buf, len, "kretfunc:%s", pr->event); break;
 	case LB_PROG_TPBTF: snprintf(buf, len, "rawtracepoint:%s", pr->event); break;
-	case LB_PROG_KPROBE: snprintf(buf, len, "kprobe:%s", pr->event); break;
-	case LB_PROG_KRETPROBE: snprintf(buf, len, "kretprobe:%s", pr->event); break;
+	case LB_PROG_KPROBE:
+	case LB_PROG_KRETPROBE:
+		snprintf(buf, len, "%s:%s", pr->kind == LB_PROG_KPROBE ? "kprobe" : "kretprobe",
+			 pr->event);
+		if (pr->offset)
+			snprintf(buf + strlen(buf), len - strlen(buf), "+%llu",
+				 (unsigned long long)pr->offset);
+		break;
 	case LB_PROG_UPROBE: snprintf(buf, len, "uprobe:%s:%s", pr->binary, pr->event); break;
 	case LB_PROG_URETPROBE: snprintf(buf, len, "uretprobe:%s:%s", pr->binary, pr->event); break;
 	case LB_PROG_USDT:
@@ -299,11 +305,14 @@ static struct bpf_link *attach(struct lb_session *s, struct lb_prog *pr,
 	}
 	case LB_PROG_UPROBE:
 	case LB_PROG_URETPROBE: {
-		LIBBPF_OPTS(bpf_uprobe_opts, o, .func_name = pr->event,
-			    .retprobe = pr->kind == LB_PROG_URETPROBE);
+		LIBBPF_OPTS(bpf_uprobe_opts, o, .retprobe = pr->kind == LB_PROG_URETPROBE);
+		uint64_t off = 0;
 
-		return bpf_program__attach_uprobe_opts(prog, s->pid ? s->pid : -1, pr->binary, 0,
-						       &o);
+		/* our own symbol lookup first (versioned names); libbpf's else */
+		if (lb_elf_func_offset(pr->binary, pr->event, &off))
+			o.func_name = pr->event;
+		return bpf_program__attach_uprobe_opts(prog, s->pid ? s->pid : -1, pr->binary,
+						       (size_t)off, &o);
 	}
 	case LB_PROG_USDT:
 		return bpf_program__attach_usdt(prog, s->pid ? s->pid : -1, pr->binary,

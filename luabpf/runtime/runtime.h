@@ -138,6 +138,7 @@ int lb_tp_describe(const char *cat, const char *event, char **out, char *err, si
 
 /* binary.c: a uprobe's file from a path or a library name ("libc") */
 int lb_resolve_binary(const char *name, int pid, char *out, size_t len, char *err, size_t errlen);
+int lb_elf_func_offset(const char *path, const char *func, uint64_t *off);
 
 /* syscalls.c */
 int lb_syscall_nr(const char *tpname); /* "newstat" -> 4, or -1 */
