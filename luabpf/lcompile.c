@@ -511,6 +511,35 @@ static int add_syscalls(lua_State *L, struct lb_session *s, struct lb_probe *p,
 	return rc;
 }
 
+/* The end of adding a probe (the session's last): take its formats,
+ * attach it if the session runs; on any failure (rc != 0, message in
+ * err) put the maps back as they were, forget the probe and raise.
+ * Returns the number of values pushed (its program count). */
+int lb_finish_probe(lua_State *L, struct lb_session *s, struct lb_mapdesc *saved, int rc,
+		    char *err, size_t errlen)
+{
+	struct lb_probe *p = &s->probes[s->nprobes - 1];
+
+	for (int j = 0; rc == 0 && j < p->nprogs; j++)
+		if (lb_session_adopt(s, &p->progs[j].code)) {
+			snprintf(err, errlen, "out of memory");
+			rc = -1;
+		}
+	if (rc == 0 && s->started)
+		for (int j = 0; rc == 0 && j < p->nprogs; j++)
+			rc = lb_prog_load_attach(s, &p->progs[j], err, errlen);
+	if (rc) {
+		memcpy(s->maps, saved, sizeof s->maps);
+		free(saved);
+		lb_session_drop_probe(s);
+		lua_pushstring(L, err);
+		return lua_error(L);
+	}
+	free(saved);
+	lua_pushinteger(L, p->nprogs);
+	return 1;
+}
+
 /* s:tracepoint(spec, fn): compile now, attach at start (or now, if the
  * session runs). A failure leaves the session as it was. */
 int lb_l_tracepoint(lua_State *L)
@@ -553,23 +582,7 @@ int lb_l_tracepoint(lua_State *L)
 				break;
 			}
 	lb_free_strings(targets, n);
-	for (int j = 0; rc == 0 && j < p->nprogs; j++)
-		if (lb_session_adopt(s, &p->progs[j].code)) {
-			snprintf(err, sizeof err, "out of memory");
-			rc = -1;
-		}
-	if (rc == 0 && s->started)
-		for (int j = 0; rc == 0 && j < p->nprogs; j++)
-			rc = lb_prog_load_attach(s, &p->progs[j], err, sizeof err);
-	if (rc) {
-		memcpy(s->maps, saved, sizeof s->maps);
-		free(saved);
-		lb_session_drop_probe(s);
-		return luaL_error(L, "%s", err);
-	}
-	free(saved);
-	lua_pushinteger(L, p->nprogs);
-	return 1;
+	return lb_finish_probe(L, s, saved, rc, err, sizeof err);
 }
 
 /* "99hz" / "hz:99", "10ms" / "ms:10", "us:", "s:" -> freq or period. */
@@ -641,21 +654,7 @@ int lb_l_profile(lua_State *L)
 	}
 	if (rc == 0)
 		rc = lb_compile_probe(L, s, 3, &probe, &pr->code, err, sizeof err);
-	if (rc == 0 && lb_session_adopt(s, &pr->code)) {
-		snprintf(err, sizeof err, "out of memory");
-		rc = -1;
-	}
-	if (rc == 0 && s->started)
-		rc = lb_prog_load_attach(s, pr, err, sizeof err);
-	if (rc) {
-		memcpy(s->maps, saved, sizeof s->maps);
-		free(saved);
-		lb_session_drop_probe(s);
-		return luaL_error(L, "%s", err);
-	}
-	free(saved);
-	lua_pushinteger(L, 1);
-	return 1;
+	return lb_finish_probe(L, s, saved, rc, err, sizeof err);
 }
 
 /* s:compile(spec, fn [, fields]) -> listing: the plan a handler compiles

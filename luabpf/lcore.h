@@ -28,6 +28,9 @@ int lb_l_compile(lua_State *L);
 int lb_compile_probe(lua_State *L, struct lb_session *s, int fn, const struct lbc_probe *probe,
 		     struct lbc_output *out, char *err, size_t errlen);
 
+int lb_finish_probe(lua_State *L, struct lb_session *s, struct lb_mapdesc *saved, int rc,
+		    char *err, size_t errlen);
+
 /* lprobes.c: s:probe(kind, spec, fn) for kfunc ... usdt */
 int lb_l_probe(lua_State *L);
 

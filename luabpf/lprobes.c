@@ -289,22 +289,5 @@ int lb_l_probe(lua_State *L)
 	}
 	lb_free_strings(names, nnames);
 	free(t);
-	for (int j = 0; rc == 0 && j < p->nprogs; j++)
-		if (lb_session_adopt(s, &p->progs[j].code)) {
-			snprintf(err, sizeof err, "out of memory");
-			rc = -1;
-		}
-	if (rc == 0 && s->started)
-		for (int j = 0; rc == 0 && j < p->nprogs; j++)
-			rc = lb_prog_load_attach(s, &p->progs[j], err, sizeof err);
-	if (rc) {
-		memcpy(s->maps, saved, sizeof s->maps);
-		free(saved);
-		lb_session_drop_probe(s);
-		lua_pushstring(L, err);
-		return lua_error(L);
-	}
-	free(saved);
-	lua_pushinteger(L, p->nprogs);
-	return 1;
+	return lb_finish_probe(L, s, saved, rc, err, sizeof err);
 }
