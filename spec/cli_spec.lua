@@ -4,7 +4,7 @@ local H = require "spec.helper"
 -- Programs luabpf has loaded and not yet released, kernel-wide.
 local function live_programs()
   local n = 0
-  for _ in H.run("bpftool prog show"):gmatch("name lb_tracepoint") do n = n + 1 end
+  for _ in H.run("bpftool prog show"):gmatch("name lb_[a-z_]+") do n = n + 1 end
   return n
 end
 
@@ -74,6 +74,21 @@ describe("luabpf command #kernel", function()
     assert.are.equal("luabpf: " .. path .. ":4:16: no tracepoint matches 'nosuch:thing'\n" ..
       'bpf.tracepoint("nosuch:thing", function(e) m[e.pid] = bpf.count() end)\n' ..
       "               ^\nhint: luabpf -l 'tracepoint:nosuch:*' lists them\n", out)
+    assert.are.equal(before, live_programs())
+  end)
+
+  it("a probe refused half-way through attaching leaves nothing attached", function()
+    -- every function of uprobeme and a tracepoint attach; the kfunc after
+    -- them is refused by this kernel (fentry EPERM): all must go
+    local bin = H.root .. "/build/bin/uprobeme"
+    local before = live_programs()
+    local rc, out = run_luabpf("-e " .. H.quote(string.format([[
+      local m = map()
+      uprobe("%s:*", function(e) m[e.probe] = count() end)
+      tracepoint("syscalls:sys_enter_getppid", function(e) m[e.probe] = count() end)
+      kfunc("vfs_read", function(e) m[e.probe] = count() end)]], bin)))
+    assert.are.equal(1, rc)
+    assert.is_truthy(out:find("kfunc:vfs_read: this kernel does not permit kfunc", 1, true), out)
     assert.are.equal(before, live_programs())
   end)
 
