@@ -46,6 +46,33 @@ describe("tracepoint args #kernel", function()
     assert.is_truthy(out:find("these matched tracepoints lack it: syscalls:sys_enter_getegid, syscalls:sys_enter_geteuid, syscalls:sys_enter_getgid, syscalls:sys_enter_getpid, syscalls:sys_enter_getppid, syscalls:sys_enter_getresgid, syscalls:sys_enter_getresuid, syscalls:sys_enter_gettid, syscalls:sys_enter_getuid (9 of 11)", 1, true), out)
   end)
 
+  it("typed args from the kernel's BTF: a wrong member lists the struct's members", function()
+    local rc, out = luabpf("-e " .. H.quote([[local m = map() kfunc("vfs_unlink", function(e) m[e.args.dentry.d_parnt] = count() end)]]))
+    assert.are.equal(1, rc)
+    assert.are.equal([[
+luabpf: -e:1:65: struct dentry has no member 'd_parnt'
+local m = map() kfunc("vfs_unlink", function(e) m[e.args.dentry.d_parnt] = count() end)
+                                                                ^
+]], out:match("^(.-\n.-\n.-\n)"))
+    assert.is_truthy(out:find("hint: members of struct dentry: d_flags, d_seq, d_hash, d_parent,", 1, true), out)
+  end)
+
+  it("a BTF raw tracepoint follows pointers: next.comm of sched_switch", function()
+    local comm = H.comm("lbsw")
+    local t = H.tracer { "-e", [[
+      local m, target = map(), arg[1]
+      rawtracepoint("sched_switch", function(e)
+        if e.args.next.comm == target then m[e.args.next.pid] = count() end
+      end)]], comm }
+    local out = H.run(H.bin .. "stacker --comm " .. comm .. " --writes 20 --sleep-us 1000")
+    local pid = out:match("pid=(%d+)")
+    local rc, maps = H.stop(t)
+    assert.are.equal(0, rc)
+    -- it slept 20 times, so it was switched in at least 20 times
+    local n = H.parse_maps(maps).m[pid]
+    assert.is_true(n and n >= 20, tostring(n))
+  end)
+
   it("lists probes, and their fields with C types, as bpftrace -l/-lv does", function()
     local rc, out = luabpf("-lv tracepoint:syscalls:sys_enter_write")
     assert.are.equal(0, rc)
