@@ -5,11 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
 #include <unistd.h>
 #include <gelf.h>
-#include <libelf.h>
 #include "runtime.h"
+#include "symbols.h"
 
 static int is_elf(const char *path)
 {
@@ -99,60 +98,52 @@ int lb_resolve_binary(const char *name, int pid, char *out, size_t len, char *er
 	return -1;
 }
 
+struct func_at {
+	const char *func;
+	size_t flen;
+	uint64_t addr;
+};
+
+static int func_at(void *ud, const GElf_Sym *sym, const char *name)
+{
+	struct func_at *f = ud;
+
+	if (GELF_ST_TYPE(sym->st_info) != STT_FUNC || !sym->st_value ||
+	    strncmp(name, f->func, f->flen) || (name[f->flen] && name[f->flen] != '@'))
+		return 0;
+	f->addr = sym->st_value;
+	return 1;
+}
+
 /* The file offset of function func in ELF file path, for attaching a
  * uprobe by offset: libbpf 1.1 refuses names with several versioned
  * symbols at one address (__libc_start_main@@GLIBC_2.34 and @GLIBC_2.2.5).
  * 0 found, -1 not. */
 int lb_elf_func_offset(const char *path, const char *func, uint64_t *off)
 {
-	size_t flen = strlen(func);
-	uint64_t addr = 0;
-	Elf_Scn *scn = NULL;
+	struct func_at f = {func, strlen(func), 0};
+	struct lb_elf h;
 	size_t nph;
-	Elf *e;
-	int fd, found = 0;
+	int found;
 
-	if (elf_version(EV_CURRENT) == EV_NONE || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	if (lb_elf_open(path, &h, NULL, 0))
 		return -1;
-	if (!(e = elf_begin(fd, ELF_C_READ, NULL))) {
-		close(fd);
-		return -1;
-	}
-	for (int pass = 0; pass < 2 && !found; pass++) /* .symtab, then .dynsym */
-		while (!found && (scn = elf_nextscn(e, scn))) {
-			GElf_Shdr sh;
-			Elf_Data *d;
-
-			if (!gelf_getshdr(scn, &sh) ||
-			    sh.sh_type != (pass ? SHT_DYNSYM : SHT_SYMTAB) || !(d = elf_getdata(scn, NULL)))
-				continue;
-			for (size_t i = 0; sh.sh_entsize && i < sh.sh_size / sh.sh_entsize; i++) {
-				GElf_Sym sym;
-				const char *n;
-
-				if (!gelf_getsym(d, (int)i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
-				    !sym.st_value || !(n = elf_strptr(e, sh.sh_link, sym.st_name)))
-					continue;
-				if (strncmp(n, func, flen) == 0 && (n[flen] == 0 || n[flen] == '@')) {
-					addr = sym.st_value;
-					found = 1;
-					break;
-				}
-			}
-		}
-	if (found && elf_getphdrnum(e, &nph) == 0) {
+	/* .symtab, then .dynsym */
+	found = lb_elf_symbols(h.e, SHT_SYMTAB, func_at, &f) ||
+		lb_elf_symbols(h.e, SHT_DYNSYM, func_at, &f);
+	if (found && elf_getphdrnum(h.e, &nph) == 0) {
 		found = 0;
 		for (size_t i = 0; i < nph && !found; i++) {
 			GElf_Phdr ph;
 
-			if (gelf_getphdr(e, (int)i, &ph) && ph.p_type == PT_LOAD && (ph.p_flags & PF_X) &&
-			    addr >= ph.p_vaddr && addr < ph.p_vaddr + ph.p_memsz) {
-				*off = addr - ph.p_vaddr + ph.p_offset;
+			if (gelf_getphdr(h.e, (int)i, &ph) && ph.p_type == PT_LOAD &&
+			    (ph.p_flags & PF_X) && f.addr >= ph.p_vaddr &&
+			    f.addr < ph.p_vaddr + ph.p_memsz) {
+				*off = f.addr - ph.p_vaddr + ph.p_offset;
 				found = 1;
 			}
 		}
 	}
-	elf_end(e);
-	close(fd);
+	lb_elf_close(&h);
 	return found ? 0 : -1;
 }

@@ -33,6 +33,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "btf.h"
+#include "symbols.h"
 
 #define MOD_SHIFT 24
 #define MAX_MODS 127	      /* module BTFs kept */
@@ -1042,12 +1043,71 @@ out:
 
 /* ELF files */
 
-struct elfh {
-	int fd;
-	Elf *e;
-};
+/* The ELF helpers of symbols.h live here: the btf spec builds this file
+ * alone. */
 
-static int elf_open(const char *path, struct elfh *h, char *err, size_t errlen)
+/* The contents of the section called name, or NULL. */
+static Elf_Data *section_named(Elf *e, const char *name, GElf_Shdr *shp)
+{
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+
+	if (elf_getshdrstrndx(e, &shstrndx))
+		return NULL;
+	while ((scn = elf_nextscn(e, scn))) {
+		const char *n;
+
+		if (!gelf_getshdr(scn, shp))
+			continue;
+		n = elf_strptr(e, shstrndx, shp->sh_name);
+		if (n && !strcmp(n, name))
+			return elf_getdata(scn, NULL);
+	}
+	return NULL;
+}
+
+/* The GNU build id as lower-case hex, or "" */
+static void build_id(Elf *e, char *hex, size_t len)
+{
+	Elf_Scn *scn = NULL;
+
+	hex[0] = 0;
+	while ((scn = elf_nextscn(e, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+		size_t off = 0, noff, doff;
+		GElf_Nhdr nh;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
+			continue;
+		if (!(d = elf_getdata(scn, NULL)))
+			continue;
+		while ((off = gelf_getnote(d, off, &nh, &noff, &doff)) > 0) {
+			if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
+			    !memcmp((char *)d->d_buf + noff, "GNU", 4) && nh.n_descsz <= 64 &&
+			    nh.n_descsz * 2 + 1 <= len) {
+				const unsigned char *p = (unsigned char *)d->d_buf + doff;
+
+				for (size_t i = 0; i < nh.n_descsz; i++)
+					snprintf(hex + 2 * i, 3, "%02x", p[i]);
+				return;
+			}
+		}
+	}
+}
+
+Elf *lb_elf_begin(int fd)
+{
+	Elf *e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+
+	if (e && elf_kind(e) != ELF_K_ELF) {
+		elf_end(e);
+		e = NULL;
+	}
+	return e;
+}
+
+int lb_elf_open(const char *path, struct lb_elf *h, char *err, size_t errlen)
 {
 	h->fd = -1;
 	h->e = NULL;
@@ -1059,24 +1119,80 @@ static int elf_open(const char *path, struct elfh *h, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (!(h->e = elf_begin(h->fd, ELF_C_READ_MMAP, NULL)) || elf_kind(h->e) != ELF_K_ELF) {
+	if (!(h->e = lb_elf_begin(h->fd))) {
 		snprintf(err, errlen, "%s: not an ELF file", path);
-		if (h->e)
-			elf_end(h->e);
 		close(h->fd);
 		h->fd = -1;
-		h->e = NULL;
 		return -1;
 	}
 	return 0;
 }
 
-static void elf_close(struct elfh *h)
+void lb_elf_close(struct lb_elf *h)
 {
 	if (h->e)
 		elf_end(h->e);
 	if (h->fd >= 0)
 		close(h->fd);
+}
+
+int lb_elf_symbols(Elf *e, int sh_type, int (*fn)(void *ud, const GElf_Sym *sym, const char *name),
+		   void *ud)
+{
+	Elf_Scn *scn = NULL;
+
+	while ((scn = elf_nextscn(e, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+		size_t n;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != (Elf64_Word)sh_type || !sh.sh_entsize)
+			continue;
+		if (!(d = elf_getdata(scn, NULL)))
+			continue;
+		n = sh.sh_size / sh.sh_entsize;
+		for (size_t i = 1; i < n; i++) {
+			GElf_Sym sym;
+			const char *name;
+			int rc;
+
+			if (!gelf_getsym(d, (int)i, &sym))
+				break;
+			if (!(name = elf_strptr(e, sh.sh_link, sym.st_name)))
+				continue;
+			if ((rc = fn(ud, &sym, name)))
+				return rc;
+		}
+	}
+	return 0;
+}
+
+int lb_elf_debug_paths(Elf *e, const char *path, const char *const *links, char out[][LB_ELF_PATH])
+{
+	char id[132], dir[LB_ELF_PATH];
+	const char *slash = strrchr(path, '/');
+	GElf_Shdr sh;
+	Elf_Data *d;
+	int n = 0;
+
+	build_id(e, id, sizeof id);
+	if (id[0] && id[1] && id[2] &&
+	    snprintf(out[n], LB_ELF_PATH, "/usr/lib/debug/.build-id/%.2s/%s.debug", id, id + 2) <
+		LB_ELF_PATH)
+		n++;
+	d = section_named(e, ".gnu_debuglink", &sh);
+	if (!d || !d->d_buf || d->d_size < 2 || !memchr(d->d_buf, 0, d->d_size) ||
+	    !*(const char *)d->d_buf || strchr(d->d_buf, '/') || !slash ||
+	    (size_t)(slash - path) >= sizeof dir)
+		return n;
+	memcpy(dir, path, (size_t)(slash - path));
+	dir[slash - path] = 0;
+	for (int i = 0; links[i] && i < LB_ELF_DEBUG_PATHS - 1; i++)
+		if (snprintf(out[n], LB_ELF_PATH, links[i], dir, (const char *)d->d_buf) <
+			LB_ELF_PATH &&
+		    strcmp(out[n], path))
+			n++;
+	return n;
 }
 
 static int by_probe(const void *a, const void *b)
@@ -1106,14 +1222,14 @@ static int count_args(const char *a, size_t len)
 
 int lb_usdt_probes(const char *path, struct lb_usdt_probe **out, int *n, char *err, size_t errlen)
 {
-	struct elfh h;
+	struct lb_elf h;
 	Elf_Scn *scn = NULL;
 	struct lb_usdt_probe *v = NULL;
 	int cap = 0, cnt = 0, cls;
 
 	*out = NULL;
 	*n = 0;
-	if (elf_open(path, &h, err, errlen))
+	if (lb_elf_open(path, &h, err, errlen))
 		return -1;
 	cls = gelf_getclass(h.e);
 	while ((scn = elf_nextscn(h.e, scn))) {
@@ -1155,7 +1271,7 @@ int lb_usdt_probes(const char *path, struct lb_usdt_probe **out, int *n, char *e
 
 				if (!nv) {
 					free(v);
-					elf_close(&h);
+					lb_elf_close(&h);
 					snprintf(err, errlen, "out of memory");
 					return -1;
 				}
@@ -1169,7 +1285,7 @@ int lb_usdt_probes(const char *path, struct lb_usdt_probe **out, int *n, char *e
 			cnt++;
 		}
 	}
-	elf_close(&h);
+	lb_elf_close(&h);
 	/* one entry per provider:name (a probe may sit at several places),
 	 * sorted like bpftrace's listing */
 	if (cnt) {
@@ -1186,107 +1302,34 @@ int lb_usdt_probes(const char *path, struct lb_usdt_probe **out, int *n, char *e
 	return 0;
 }
 
-/* Function symbols (named, with an address) of .symtab and .dynsym,
- * like bcc's bcc_elf_foreach_sym (so bpftrace's listing). */
-static int elf_funcs(Elf *e, const char *glob, char ***v, int *n, int *cap)
+struct funcs {
+	const char *glob;
+	char ***v;
+	int *n, *cap;
+};
+
+static int add_func(void *ud, const GElf_Sym *sym, const char *name)
 {
-	Elf_Scn *scn = NULL;
+	struct funcs *f = ud;
+	int type = GELF_ST_TYPE(sym->st_info);
 
-	while ((scn = elf_nextscn(e, scn))) {
-		GElf_Shdr sh;
-		Elf_Data *d;
-		size_t cnt;
-
-		if (!gelf_getshdr(scn, &sh) ||
-		    (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM) || !sh.sh_entsize)
-			continue;
-		if (!(d = elf_getdata(scn, NULL)))
-			continue;
-		cnt = sh.sh_size / sh.sh_entsize;
-		for (size_t i = 1; i < cnt; i++) {
-			GElf_Sym sym;
-			const char *name;
-			int type;
-
-			if (!gelf_getsym(d, (int)i, &sym))
-				break;
-			type = GELF_ST_TYPE(sym.st_info);
-			if ((type != STT_FUNC && type != STT_GNU_IFUNC) || !sym.st_value)
-				continue;
-			name = elf_strptr(e, sh.sh_link, sym.st_name);
-			/* bpftrace leaves out the ".part.N" pieces: not traceable */
-			if (!name || !*name || strstr(name, ".part.") ||
-			    (glob && fnmatch(glob, name, 0)))
-				continue;
-			if (push_name(v, n, cap, name))
-				return -1;
-		}
-	}
-	return 0;
+	if ((type != STT_FUNC && type != STT_GNU_IFUNC) || !sym->st_value)
+		return 0;
+	/* bpftrace leaves out the ".part.N" pieces: not traceable */
+	if (!*name || strstr(name, ".part.") || (f->glob && fnmatch(f->glob, name, 0)))
+		return 0;
+	return push_name(f->v, f->n, f->cap, name);
 }
 
-/* The separate debug file of e (as bcc looks for it): by build id under
- * /usr/lib/debug/.build-id, else by .gnu_debuglink next to path, in its
- * .debug directory or under /usr/lib/debug. "" if none. */
-static void debug_file(Elf *e, const char *path, char *out, size_t len)
+/* Function symbols (named, with an address) of .symtab and .dynsym,
+ * like bcc's bcc_elf_foreach_sym (so bpftrace's listing; sorted after). */
+static int elf_funcs(Elf *e, const char *glob, char ***v, int *n, int *cap)
 {
-	Elf_Scn *scn = NULL;
-	size_t shstrndx;
-	char dir[4096];
-	const char *slash = strrchr(path, '/');
+	struct funcs f = {glob, v, n, cap};
 
-	out[0] = 0;
-	while ((scn = elf_nextscn(e, scn))) {
-		GElf_Shdr sh;
-		Elf_Data *d;
-		size_t off = 0, noff, doff;
-		GElf_Nhdr nh;
-
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE ||
-		    !(d = elf_getdata(scn, NULL)))
-			continue;
-		while ((off = gelf_getnote(d, off, &nh, &noff, &doff)) > 0) {
-			const unsigned char *p = (const unsigned char *)d->d_buf + doff;
-			char hex[129];
-
-			if (nh.n_type != NT_GNU_BUILD_ID || nh.n_namesz != 4 ||
-			    memcmp((const char *)d->d_buf + noff, "GNU", 4) || nh.n_descsz < 2 ||
-			    nh.n_descsz > 64)
-				continue;
-			for (size_t i = 0; i < nh.n_descsz; i++)
-				snprintf(hex + 2 * i, 3, "%02x", p[i]);
-			snprintf(out, len, "/usr/lib/debug/.build-id/%.2s/%s.debug", hex, hex + 2);
-			if (!access(out, R_OK))
-				return;
-			out[0] = 0;
-		}
-	}
-	if (!slash || (size_t)(slash - path) >= sizeof dir || elf_getshdrstrndx(e, &shstrndx))
-		return;
-	memcpy(dir, path, (size_t)(slash - path));
-	dir[slash - path] = 0;
-	scn = NULL;
-	while ((scn = elf_nextscn(e, scn))) {
-		GElf_Shdr sh;
-		Elf_Data *d;
-		const char *sn, *link;
-		const char *fmts[] = {"%s/%s", "%s/.debug/%s", "/usr/lib/debug%s/%s"};
-
-		if (!gelf_getshdr(scn, &sh) || !(sn = elf_strptr(e, shstrndx, sh.sh_name)) ||
-		    strcmp(sn, ".gnu_debuglink") || !(d = elf_getdata(scn, NULL)) || !d->d_buf ||
-		    !d->d_size || !memchr(d->d_buf, 0, d->d_size))
-			continue;
-		link = d->d_buf;
-		if (!*link || strchr(link, '/'))
-			return;
-		for (size_t i = 0; i < sizeof fmts / sizeof *fmts; i++) {
-			if (snprintf(out, len, fmts[i], dir, link) < (int)len &&
-			    strcmp(out, path) && !access(out, R_OK))
-				return;
-		}
-		out[0] = 0;
-		return;
-	}
+	if (lb_elf_symbols(e, SHT_SYMTAB, add_func, &f))
+		return -1;
+	return lb_elf_symbols(e, SHT_DYNSYM, add_func, &f) ? -1 : 0;
 }
 
 static int has_needed(Elf *e)
@@ -1315,16 +1358,17 @@ static int has_needed(Elf *e)
 int lb_elf_functions(const char *path, const char *glob, char ***out, int *n, int *is_static,
 		     char *err, size_t errlen)
 {
-	struct elfh h;
+	struct lb_elf h;
 	size_t nph = 0;
-	char **v = NULL, dbg[4096];
-	int cap = 0;
+	static const char *const links[] = {"%s/%s", "%s/.debug/%s", "/usr/lib/debug%s/%s", NULL};
+	char **v = NULL, dbg[LB_ELF_DEBUG_PATHS][LB_ELF_PATH];
+	int cap = 0, nd, i;
 
 	*out = NULL;
 	*n = 0;
 	if (is_static)
 		*is_static = 1;
-	if (elf_open(path, &h, err, errlen))
+	if (lb_elf_open(path, &h, err, errlen))
 		return -1;
 	/* statically linked: no interpreter and nothing needed (a static PIE
 	 * has .dynamic but no DT_NEEDED; a shared library has DT_NEEDED) */
@@ -1339,27 +1383,31 @@ int lb_elf_functions(const char *path, const char *glob, char ***out, int *n, in
 		*is_static = 0;
 	if (elf_funcs(h.e, glob, &v, n, &cap))
 		goto oom;
-	debug_file(h.e, path, dbg, sizeof dbg);
-	if (dbg[0]) {
-		struct elfh dh;
-		char derr[8];
+	/* the separate debug file as bcc looks for it: by build id, else by
+	 * .gnu_debuglink next to path, in its .debug directory or under
+	 * /usr/lib/debug; the first there */
+	nd = lb_elf_debug_paths(h.e, path, links, dbg);
+	for (i = 0; i < nd && access(dbg[i], R_OK); i++)
+		;
+	if (i < nd) {
+		struct lb_elf dh;
 
-		if (!elf_open(dbg, &dh, derr, sizeof derr)) {
+		if (!lb_elf_open(dbg[i], &dh, NULL, 0)) {
 			int rc = elf_funcs(dh.e, glob, &v, n, &cap);
 
-			elf_close(&dh);
+			lb_elf_close(&dh);
 			if (rc)
 				goto oom;
 		}
 	}
-	elf_close(&h);
+	lb_elf_close(&h);
 	sort_uniq(v, n);
 	*out = v;
 	return 0;
 oom:
 	free_names(v, *n);
 	*n = 0;
-	elf_close(&h);
+	lb_elf_close(&h);
 	snprintf(err, errlen, "out of memory (or over %d functions)", MAX_LIST);
 	return -1;
 }

@@ -323,47 +323,36 @@ static uint64_t sym_rank(const GElf_Sym *sym, const char *name, uint32_t order)
 	       (uint64_t)(len > 0xffff ? 0xffff : len) << 32 | order;
 }
 
+struct added {
+	struct symtab *t;
+	uint32_t *order;
+	long n;
+};
+
+static int add_symbol(void *ud, const GElf_Sym *sym, const char *name)
+{
+	struct added *a = ud;
+	int type = GELF_ST_TYPE(sym->st_info);
+
+	if (type != STT_FUNC && type != STT_GNU_IFUNC && type != STT_OBJECT && type != STT_NOTYPE)
+		return 0;
+	if (!sym->st_size || sym->st_shndx == SHN_UNDEF || sym->st_shndx == SHN_ABS ||
+	    sym->st_shndx == SHN_COMMON || !*name)
+		return 0;
+	if (tab_add(a->t, sym->st_value, sym->st_size, name, sym_rank(sym, name, *a->order)))
+		return -1;
+	(*a->order)++;
+	a->n++;
+	return 0;
+}
+
 /* Add the sized symbols of section type want (SHT_SYMTAB/SHT_DYNSYM).
  * Returns how many were added, -1 on error. */
 static long read_symbols(Elf *e, Elf32_Word want, struct symtab *t, uint32_t *order)
 {
-	Elf_Scn *scn = NULL;
-	long added = 0;
+	struct added a = {t, order, 0};
 
-	while ((scn = elf_nextscn(e, scn))) {
-		GElf_Shdr sh;
-		Elf_Data *d;
-		size_t n;
-
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != want || !sh.sh_entsize)
-			continue;
-		if (!(d = elf_getdata(scn, NULL)))
-			continue;
-		n = sh.sh_size / sh.sh_entsize;
-		for (size_t i = 1; i < n; i++) {
-			GElf_Sym sym;
-			const char *name;
-			int type;
-
-			if (!gelf_getsym(d, (int)i, &sym))
-				break;
-			type = GELF_ST_TYPE(sym.st_info);
-			if (type != STT_FUNC && type != STT_GNU_IFUNC && type != STT_OBJECT &&
-			    type != STT_NOTYPE)
-				continue;
-			if (!sym.st_size || sym.st_shndx == SHN_UNDEF || sym.st_shndx == SHN_ABS ||
-			    sym.st_shndx == SHN_COMMON)
-				continue;
-			name = elf_strptr(e, sh.sh_link, sym.st_name);
-			if (!name || !*name)
-				continue;
-			if (tab_add(t, sym.st_value, sym.st_size, name, sym_rank(&sym, name, *order)))
-				return -1;
-			(*order)++;
-			added++;
-		}
-	}
-	return added;
+	return lb_elf_symbols(e, (int)want, add_symbol, &a) ? -1 : a.n;
 }
 
 static int has_section(Elf *e, Elf32_Word want)
@@ -375,56 +364,6 @@ static int has_section(Elf *e, Elf32_Word want)
 		if (gelf_getshdr(scn, &sh) && sh.sh_type == want)
 			return 1;
 	return 0;
-}
-
-/* The contents of the section called name, or NULL. */
-static Elf_Data *section_named(Elf *e, const char *name, GElf_Shdr *shp)
-{
-	Elf_Scn *scn = NULL;
-	size_t shstrndx;
-
-	if (elf_getshdrstrndx(e, &shstrndx))
-		return NULL;
-	while ((scn = elf_nextscn(e, scn))) {
-		const char *n;
-
-		if (!gelf_getshdr(scn, shp))
-			continue;
-		n = elf_strptr(e, shstrndx, shp->sh_name);
-		if (n && !strcmp(n, name))
-			return elf_getdata(scn, NULL);
-	}
-	return NULL;
-}
-
-/* The GNU build id as lower-case hex, or "" */
-static void build_id(Elf *e, char *hex, size_t len)
-{
-	Elf_Scn *scn = NULL;
-
-	hex[0] = 0;
-	while ((scn = elf_nextscn(e, scn))) {
-		GElf_Shdr sh;
-		Elf_Data *d;
-		size_t off = 0, noff, doff;
-		GElf_Nhdr nh;
-
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
-			continue;
-		if (!(d = elf_getdata(scn, NULL)))
-			continue;
-		while ((off = gelf_getnote(d, off, &nh, &noff, &doff)) > 0) {
-			if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
-			    !memcmp((char *)d->d_buf + noff, "GNU", 4) && nh.n_descsz <= 64 &&
-			    nh.n_descsz * 2 + 1 <= len) {
-				const unsigned char *p = (unsigned char *)d->d_buf + doff;
-
-				for (size_t i = 0; i < nh.n_descsz; i++)
-					snprintf(hex + 2 * i, 3, "%02x", p[i]);
-				return;
-			}
-		}
-	}
 }
 
 static int open_checked(const char *path, ino_t want_ino)
@@ -446,34 +385,11 @@ static int open_checked(const char *path, ino_t want_ino)
 static long read_debug_file(Elf *e, const char *root, const char *path, struct symtab *t,
 			    uint32_t *order)
 {
-	char id[132], p[SYMS_PATH], dir[SYMS_PATH];
-	const char *cands[4];
-	char bufs[4][SYMS_PATH];
-	int nc = 0;
-	GElf_Shdr sh;
-	Elf_Data *d;
+	static const char *const links[] = {"/usr/lib/debug%s/%s", "%s/.debug/%s", NULL};
+	char cands[LB_ELF_DEBUG_PATHS][LB_ELF_PATH], p[SYMS_PATH];
+	int nc = lb_elf_debug_paths(e, path, links, cands);
 	long got = -1;
 
-	build_id(e, id, sizeof id);
-	if (id[0] && id[1] && id[2] &&
-	    snprintf(bufs[nc], SYMS_PATH, "/usr/lib/debug/.build-id/%.2s/%s.debug", id, id + 2) <
-		    SYMS_PATH)
-		cands[nc] = bufs[nc], nc++;
-	d = section_named(e, ".gnu_debuglink", &sh);
-	if (d && d->d_buf && d->d_size > 1 && memchr(d->d_buf, 0, d->d_size)) {
-		const char *name = d->d_buf;
-		const char *slash = strrchr(path, '/');
-
-		if (!strchr(name, '/') && slash && (size_t)(slash - path) < sizeof dir) {
-			memcpy(dir, path, (size_t)(slash - path));
-			dir[slash - path] = 0;
-			if (snprintf(bufs[nc], SYMS_PATH, "/usr/lib/debug%s/%s", dir, name) <
-			    SYMS_PATH)
-				cands[nc] = bufs[nc], nc++;
-			if (snprintf(bufs[nc], SYMS_PATH, "%s/.debug/%s", dir, name) < SYMS_PATH)
-				cands[nc] = bufs[nc], nc++;
-		}
-	}
 	for (int i = 0; i < nc && got <= 0; i++) {
 		int fd;
 		Elf *de;
@@ -485,8 +401,8 @@ static long read_debug_file(Elf *e, const char *root, const char *path, struct s
 			fd = open_checked(cands[i], 0);
 		if (fd < 0)
 			continue;
-		if ((de = elf_begin(fd, ELF_C_READ_MMAP, NULL))) {
-			if (elf_kind(de) == ELF_K_ELF && has_section(de, SHT_SYMTAB))
+		if ((de = lb_elf_begin(fd))) {
+			if (has_section(de, SHT_SYMTAB))
 				got = read_symbols(de, SHT_SYMTAB, t, order);
 			elf_end(de);
 		}
@@ -512,9 +428,9 @@ static struct elffile *elffile_load(int fd, const struct stat *st, const char *r
 	f->ino = st->st_ino;
 	f->mtime = st->st_mtim;
 	f->fsize = st->st_size;
-	if (!(e = elf_begin(fd, ELF_C_READ_MMAP, NULL)))
+	if (!(e = lb_elf_begin(fd)))
 		goto fail;
-	if (elf_kind(e) != ELF_K_ELF || !gelf_getehdr(e, &eh) || elf_getphdrnum(e, &nph))
+	if (!gelf_getehdr(e, &eh) || elf_getphdrnum(e, &nph))
 		goto fail_elf;
 	f->etype = eh.e_type;
 	for (size_t i = 0; i < nph && f->nsegs < SYMS_SEGS; i++) {
