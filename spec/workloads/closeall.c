@@ -32,87 +32,37 @@
  * watch the whole system.
  */
 #define _GNU_SOURCE
-#include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
-#include <time.h>
-#include <unistd.h>
 
-static void usage(void)
-{
-	fprintf(stderr, "usage: closeall [--rounds N] [--period-ms P] [--upper U] "
-			"[--lower L]\n"
-			"                [--keep K] [--comm NAME] [--wait-signal]\n");
-	exit(2);
-}
-
-static long num(const char *s)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *s == '\0' || *end != '\0' || v < 0)
-		usage();
-	return v;
-}
-
-static void pause_ms(long ms)
-{
-	struct timespec ts = {
-		.tv_sec = ms / 1000,
-		.tv_nsec = (ms % 1000) * 1000000L,
-	};
-
-	if (ms <= 0)
-		return;
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
+#include "workload.h"
 
 int main(int argc, char **argv)
 {
 	const char *comm = "closeall";
 	long rounds = 0, period = 5000, upper = 65535, lower = 4, keep = 0, r, fd;
 	long closes = 0, ebadf = 0, ok = 0, other = 0;
-	int wait_signal = 0, i, nullfd;
-	sigset_t set;
+	int wait_signal = 0, nullfd;
 	char line[128];
+	const struct wl_opt opts[] = {
+		WL_OPT_FLAG("--wait-signal", &wait_signal),
+		WL_OPT_NUM("--rounds", &rounds),
+		WL_OPT_NUM("--period-ms", &period),
+		WL_OPT_NUM("--upper", &upper),
+		WL_OPT_NUM("--lower", &lower),
+		WL_OPT_NUM("--keep", &keep),
+		WL_OPT_STR("--comm", &comm),
+		WL_OPT_END,
+	};
 
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (!strcmp(a, "--wait-signal")) {
-			wait_signal = 1;
-			continue;
-		}
-		if (i + 1 >= argc)
-			usage();
-		if (!strcmp(a, "--rounds"))
-			rounds = num(argv[++i]);
-		else if (!strcmp(a, "--period-ms"))
-			period = num(argv[++i]);
-		else if (!strcmp(a, "--upper"))
-			upper = num(argv[++i]);
-		else if (!strcmp(a, "--lower"))
-			lower = num(argv[++i]);
-		else if (!strcmp(a, "--keep"))
-			keep = num(argv[++i]);
-		else if (!strcmp(a, "--comm"))
-			comm = argv[++i];
-		else
-			usage();
-	}
+	wl_parse(argc, argv, opts, NULL,
+		 "usage: closeall [--rounds N] [--period-ms P] [--upper U] "
+		 "[--lower L]\n"
+		 "                [--keep K] [--comm NAME] [--wait-signal]\n");
 	if (upper > 0x7fffffffL || lower < 4 || keep > 1000000 ||
 	    lower + keep - 1 > upper)
-		usage();
+		wl_usage();
 
 	if (keep > 0) {
 		struct rlimit rl;
@@ -139,26 +89,11 @@ int main(int argc, char **argv)
 			close(nullfd);
 	}
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGUSR1);
-	if (wait_signal)
-		sigprocmask(SIG_BLOCK, &set, NULL);
-
-	printf("pid=%d\n", (int)getpid());
-	fflush(stdout);
-
-	prctl(PR_SET_NAME, comm, 0, 0, 0);
-
-	if (wait_signal) {
-		int sig;
-
-		while (sigwait(&set, &sig) != 0)
-			;
-	}
+	wl_start(comm, wait_signal);
 
 	for (r = 0; rounds == 0 || r < rounds; r++) {
 		if (r > 0)
-			pause_ms(period);
+			wl_pause_ms(period);
 		for (fd = upper; fd >= lower; fd--) {
 			closes++;
 			if (syscall(SYS_close, (int)fd) == 0)

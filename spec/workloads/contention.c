@@ -28,18 +28,12 @@
  * scheduler); specs only rely on "more than zero, under comm NAME".
  */
 #define _GNU_SOURCE
-#include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
-#include <time.h>
-#include <unistd.h>
+
+#include "workload.h"
 
 #define MAX_THREADS 256
 
@@ -54,23 +48,9 @@ struct worker {
 	atomic_int ready;
 };
 
-static void usage(void)
+static void opt_seconds(char *s)
 {
-	fprintf(stderr, "usage: contention [--threads T] [--seconds S | --ms M] "
-			"[--pages K] [--comm NAME] [--wait-signal]\n");
-	exit(2);
-}
-
-static long num(const char *s)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *s == '\0' || *end != '\0' || v < 0)
-		usage();
-	return v;
+	duration_ms = 1000 * wl_num(s);
 }
 
 static void *run(void *arg)
@@ -79,7 +59,7 @@ static void *run(void *arg)
 	long page = sysconf(_SC_PAGESIZE), n = 0, p;
 	size_t len = (size_t)(pages * page);
 
-	prctl(PR_SET_NAME, comm, 0, 0, 0);
+	wl_set_comm(comm);
 	w->tid = (pid_t)syscall(SYS_gettid);
 	atomic_store(&w->ready, 1);
 	while (!atomic_load(&go))
@@ -102,38 +82,26 @@ static void *run(void *arg)
 int main(int argc, char **argv)
 {
 	static struct worker w[MAX_THREADS];
+	static pid_t tids[MAX_THREADS];
 	int wait_signal = 0, i;
-	struct timespec ts;
 	sigset_t set;
+	const struct wl_opt opts[] = {
+		WL_OPT_FLAG("--wait-signal", &wait_signal),
+		WL_OPT_NUM("--threads", &nthreads),
+		WL_OPT_FN("--seconds", opt_seconds),
+		WL_OPT_NUM("--ms", &duration_ms),
+		WL_OPT_NUM("--pages", &pages),
+		WL_OPT_STR("--comm", &comm),
+		WL_OPT_END,
+	};
 
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (!strcmp(a, "--wait-signal")) {
-			wait_signal = 1;
-			continue;
-		}
-		if (i + 1 >= argc)
-			usage();
-		if (!strcmp(a, "--threads"))
-			nthreads = num(argv[++i]);
-		else if (!strcmp(a, "--seconds"))
-			duration_ms = 1000 * num(argv[++i]);
-		else if (!strcmp(a, "--ms"))
-			duration_ms = num(argv[++i]);
-		else if (!strcmp(a, "--pages"))
-			pages = num(argv[++i]);
-		else if (!strcmp(a, "--comm"))
-			comm = argv[++i];
-		else
-			usage();
-	}
+	wl_parse(argc, argv, opts, NULL,
+		 "usage: contention [--threads T] [--seconds S | --ms M] "
+		 "[--pages K] [--comm NAME] [--wait-signal]\n");
 	if (nthreads < 1 || nthreads > MAX_THREADS || pages < 1)
-		usage();
+		wl_usage();
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGUSR1);
-	sigprocmask(SIG_BLOCK, &set, NULL);
+	wl_sigusr1(&set, 1);
 
 	for (i = 0; i < nthreads; i++)
 		if (pthread_create(&w[i].th, NULL, run, &w[i]) != 0)
@@ -142,23 +110,14 @@ int main(int argc, char **argv)
 		while (!atomic_load(&w[i].ready))
 			usleep(1000);
 
-	printf("pid=%d tids=", (int)getpid());
 	for (i = 0; i < nthreads; i++)
-		printf("%s%d", i ? "," : "", (int)w[i].tid);
-	printf("\n");
-	fflush(stdout);
+		tids[i] = w[i].tid;
+	wl_print_pid_tids(getpid(), tids, nthreads);
 
-	if (wait_signal) {
-		int sig;
-
-		while (sigwait(&set, &sig) != 0)
-			;
-	}
+	if (wait_signal)
+		wl_wait_sigusr1(&set);
 	atomic_store(&go, 1);
-	ts.tv_sec = duration_ms / 1000;
-	ts.tv_nsec = (duration_ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
+	wl_sleep_ms(duration_ms);
 	atomic_store(&stop, 1);
 	for (i = 0; i < nthreads; i++)
 		pthread_join(w[i].th, NULL);

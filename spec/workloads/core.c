@@ -28,21 +28,14 @@
  * are the threads' own, before they take their names (step 1).
  */
 #define _GNU_SOURCE
-#include <errno.h>
 #include <pthread.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
-#include <time.h>
-#include <unistd.h>
+
+#include "workload.h"
 
 #define NTHREADS 5
 
-static long seconds, rounds = -1, calls = 100;
-static unsigned long seed = 1;
+static long seconds, rounds = -1, calls = 100, seed = 1;
 static int wait_signal;
 static int gate[2];              /* a byte per thread opens the gate */
 static struct timespec start;
@@ -54,25 +47,6 @@ struct worker {
 	pthread_t th;
 	int ready[2];
 };
-
-static void usage(void)
-{
-	fprintf(stderr, "usage: core [--seconds S | --rounds R] [--calls C] "
-			"[--seed X] [--wait-signal]\n");
-	exit(2);
-}
-
-static long num(const char *s)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *s == '\0' || *end != '\0' || v < 0)
-		usage();
-	return v;
-}
 
 static double elapsed(void)
 {
@@ -87,12 +61,13 @@ static void *run(void *arg)
 {
 	struct worker *w = arg;
 	char name[16];
-	unsigned long x = seed * 2654435761UL + (unsigned long)w->k * 40503UL;
+	unsigned long x = (unsigned long)seed * 2654435761UL +
+			  (unsigned long)w->k * 40503UL;
 	long r, c;
 
 	w->tid = (pid_t)syscall(SYS_gettid); /* before the name: not counted */
 	snprintf(name, sizeof(name), "sysCallTH%d", w->k);
-	prctl(PR_SET_NAME, name, 0, 0, 0);
+	wl_set_comm(name);
 	if (write(w->ready[1], "r", 1) != 1)
 		return NULL;
 	if (wait_signal) {
@@ -102,7 +77,6 @@ static void *run(void *arg)
 			return NULL;
 	}
 	for (r = 0; rounds >= 0 ? r < rounds : (seconds == 0 || elapsed() < seconds); r++) {
-		struct timespec ts;
 		long ms;
 
 		for (c = 0; c < calls; c++)
@@ -110,10 +84,7 @@ static void *run(void *arg)
 		w->rounds = r + 1;
 		x = x * 6364136223846793005UL + 1442695040888963407UL;
 		ms = 50 + (long)((x >> 33) % 501);
-		ts.tv_sec = ms / 1000;
-		ts.tv_nsec = (ms % 1000) * 1000000L;
-		while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-			;
+		wl_sleep_ms(ms);
 	}
 	return NULL;
 }
@@ -121,33 +92,23 @@ static void *run(void *arg)
 int main(int argc, char **argv)
 {
 	static struct worker w[NTHREADS];
+	pid_t tids[NTHREADS];
 	sigset_t set;
 	int i;
+	const struct wl_opt opts[] = {
+		WL_OPT_FLAG("--wait-signal", &wait_signal),
+		WL_OPT_NUM("--seconds", &seconds),
+		WL_OPT_NUM("--rounds", &rounds),
+		WL_OPT_NUM("--calls", &calls),
+		WL_OPT_NUM("--seed", &seed),
+		WL_OPT_END,
+	};
 
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
+	wl_parse(argc, argv, opts, NULL,
+		 "usage: core [--seconds S | --rounds R] [--calls C] "
+		 "[--seed X] [--wait-signal]\n");
 
-		if (!strcmp(a, "--wait-signal")) {
-			wait_signal = 1;
-			continue;
-		}
-		if (i + 1 >= argc)
-			usage();
-		if (!strcmp(a, "--seconds"))
-			seconds = num(argv[++i]);
-		else if (!strcmp(a, "--rounds"))
-			rounds = num(argv[++i]);
-		else if (!strcmp(a, "--calls"))
-			calls = num(argv[++i]);
-		else if (!strcmp(a, "--seed"))
-			seed = (unsigned long)num(argv[++i]);
-		else
-			usage();
-	}
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGUSR1);
-	sigprocmask(SIG_BLOCK, &set, NULL); /* threads inherit the mask */
+	wl_sigusr1(&set, 1); /* threads inherit the mask */
 	if (pipe(gate) < 0)
 		return 1;
 	clock_gettime(CLOCK_MONOTONIC, &start);
@@ -163,22 +124,16 @@ int main(int argc, char **argv)
 			return 1;
 	}
 
-	printf("pid=%d tids=", (int)getpid());
 	for (i = 0; i < NTHREADS; i++)
-		printf("%s%d", i ? "," : "", (int)w[i].tid);
-	printf("\n");
-	fflush(stdout);
+		tids[i] = w[i].tid;
+	wl_print_pid_tids(getpid(), tids, NTHREADS);
 
 	if (wait_signal) {
-		int sig;
-
-		while (sigwait(&set, &sig) != 0)
-			;
-	}
-	if (wait_signal)
+		wl_wait_sigusr1(&set);
 		clock_gettime(CLOCK_MONOTONIC, &start); /* before the gate opens */
-	if (wait_signal && write(gate[1], "ggggg", NTHREADS) != NTHREADS)
-		return 1;
+		if (write(gate[1], "ggggg", NTHREADS) != NTHREADS)
+			return 1;
+	}
 
 	for (i = 0; i < NTHREADS; i++)
 		pthread_join(w[i].th, NULL);

@@ -38,50 +38,10 @@
  * same lowest free fd again, closed before the next iteration.)
  */
 #define _GNU_SOURCE
-#include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
-#include <time.h>
-#include <unistd.h>
 
-static void usage(void)
-{
-	fprintf(stderr, "usage: kprobeme [--iterations N] [--period-ms P] "
-			"[--comm NAME]\n"
-			"                [--tmpdir DIR] [--unlinkat] "
-			"[--linger-ms L] [--wait-signal]\n");
-	exit(2);
-}
-
-static long num(const char *s)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *s == '\0' || *end != '\0' || v < 0)
-		usage();
-	return v;
-}
-
-static void pause_ms(long ms)
-{
-	struct timespec ts = {
-		.tv_sec = ms / 1000,
-		.tv_nsec = (ms % 1000) * 1000000L,
-	};
-
-	if (ms <= 0)
-		return;
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
+#include "workload.h"
 
 static void say(const char *s)
 {
@@ -101,52 +61,37 @@ int main(int argc, char **argv)
 {
 	const char *comm = "kprobeme", *tmpdir = "/tmp";
 	long iterations = 0, period = 1000, linger = 0, i;
-	int wait_signal = 0, use_unlinkat = 0, dirfd = -1, a;
+	int wait_signal = 0, use_unlinkat = 0, dirfd = -1;
 	int *leaked = NULL;
 	long nleaked = 0, cap = 0;
 	sigset_t set;
 	char buf[1024], path[4096], line[4200];
 	char *out;
 	size_t len;
+	const struct wl_opt opts[] = {
+		WL_OPT_FLAG("--wait-signal", &wait_signal),
+		WL_OPT_FLAG("--unlinkat", &use_unlinkat),
+		WL_OPT_NUM("--iterations", &iterations),
+		WL_OPT_NUM("--period-ms", &period),
+		WL_OPT_STR("--comm", &comm),
+		WL_OPT_NUM("--linger-ms", &linger),
+		WL_OPT_STR("--tmpdir", &tmpdir),
+		WL_OPT_END,
+	};
 
-	for (a = 1; a < argc; a++) {
-		const char *o = argv[a];
-
-		if (!strcmp(o, "--wait-signal")) {
-			wait_signal = 1;
-			continue;
-		}
-		if (!strcmp(o, "--unlinkat")) {
-			use_unlinkat = 1;
-			continue;
-		}
-		if (a + 1 >= argc)
-			usage();
-		if (!strcmp(o, "--iterations"))
-			iterations = num(argv[++a]);
-		else if (!strcmp(o, "--period-ms"))
-			period = num(argv[++a]);
-		else if (!strcmp(o, "--comm"))
-			comm = argv[++a];
-		else if (!strcmp(o, "--linger-ms"))
-			linger = num(argv[++a]);
-		else if (!strcmp(o, "--tmpdir"))
-			tmpdir = argv[++a];
-		else
-			usage();
-	}
+	wl_parse(argc, argv, opts, NULL,
+		 "usage: kprobeme [--iterations N] [--period-ms P] "
+		 "[--comm NAME]\n"
+		 "                [--tmpdir DIR] [--unlinkat] "
+		 "[--linger-ms L] [--wait-signal]\n");
 	if (strlen(tmpdir) > 4000)
-		usage();
+		wl_usage();
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGUSR1);
-	if (wait_signal)
-		sigprocmask(SIG_BLOCK, &set, NULL);
+	wl_sigusr1(&set, wait_signal);
 
-	printf("pid=%d\n", (int)getpid());
-	fflush(stdout);
+	wl_print_pid();
 
-	prctl(PR_SET_NAME, comm, 0, 0, 0);
+	wl_set_comm(comm);
 	if (use_unlinkat) {
 		dirfd = open(tmpdir, O_RDONLY | O_DIRECTORY);
 		if (dirfd < 0) {
@@ -155,18 +100,14 @@ int main(int argc, char **argv)
 		}
 	}
 
-	if (wait_signal) {
-		int sig;
-
-		while (sigwait(&set, &sig) != 0)
-			;
-	}
+	if (wait_signal)
+		wl_wait_sigusr1(&set);
 
 	for (i = 0; iterations == 0 || i < iterations; i++) {
 		int fd, tfd;
 
 		if (i > 0)
-			pause_ms(period);
+			wl_pause_ms(period);
 
 		fd = (int)syscall(SYS_open, "/proc/uptime", O_RDONLY);
 		if (fd < 0) {
@@ -206,7 +147,7 @@ int main(int argc, char **argv)
 		say(line);
 	}
 
-	pause_ms(linger);
+	wl_pause_ms(linger);
 
 	/* leaked=<n> fds=a,b,... */
 	len = 64 + 12 * (size_t)nleaked;

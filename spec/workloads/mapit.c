@@ -29,52 +29,14 @@
  * after them, i.e. with --wait-signal (or give another --comm).
  */
 #define _GNU_SOURCE
-#include <errno.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
-#include <time.h>
-#include <unistd.h>
+
+#include "workload.h"
 
 #define MAPS_PER_PASS 10000
 #define PAGE 4096L
 
 static void *addrs[MAPS_PER_PASS];
-
-static void usage(void)
-{
-	fprintf(stderr, "usage: mapit [--passes N] [--pause-ms M] [--comm NAME] "
-			"[--wait-signal]\n");
-	exit(2);
-}
-
-static long num(const char *s)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *s == '\0' || *end != '\0' || v < 0)
-		usage();
-	return v;
-}
-
-static void pause_ms(long ms)
-{
-	struct timespec ts = {
-		.tv_sec = ms / 1000,
-		.tv_nsec = (ms % 1000) * 1000000L,
-	};
-
-	if (ms <= 0)
-		return;
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
 
 static size_t length(int i)
 {
@@ -86,45 +48,19 @@ int main(int argc, char **argv)
 	const char *comm = "mapit";
 	long passes = 0, pause = 1000, pass;
 	int wait_signal = 0, i;
-	sigset_t set;
+	const struct wl_opt opts[] = {
+		WL_OPT_FLAG("--wait-signal", &wait_signal),
+		WL_OPT_NUM("--passes", &passes),
+		WL_OPT_NUM("--pause-ms", &pause),
+		WL_OPT_STR("--comm", &comm),
+		WL_OPT_END,
+	};
 
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
+	wl_parse(argc, argv, opts, NULL,
+		 "usage: mapit [--passes N] [--pause-ms M] [--comm NAME] "
+		 "[--wait-signal]\n");
 
-		if (!strcmp(a, "--wait-signal")) {
-			wait_signal = 1;
-			continue;
-		}
-		if (i + 1 >= argc)
-			usage();
-		if (!strcmp(a, "--passes"))
-			passes = num(argv[++i]);
-		else if (!strcmp(a, "--pause-ms"))
-			pause = num(argv[++i]);
-		else if (!strcmp(a, "--comm"))
-			comm = argv[++i];
-		else
-			usage();
-	}
-
-	/* Block SIGUSR1 before the pid is printed: a tracer may send it as
-	 * soon as it reads the pid. */
-	sigemptyset(&set);
-	sigaddset(&set, SIGUSR1);
-	if (wait_signal)
-		sigprocmask(SIG_BLOCK, &set, NULL);
-
-	printf("pid=%d\n", (int)getpid());
-	fflush(stdout);
-
-	prctl(PR_SET_NAME, comm, 0, 0, 0);
-
-	if (wait_signal) {
-		int sig;
-
-		while (sigwait(&set, &sig) != 0)
-			;
-	}
+	wl_start(comm, wait_signal);
 
 	for (pass = 0; passes == 0 || pass < passes; pass++) {
 		for (i = 0; i < MAPS_PER_PASS; i++) {
@@ -139,10 +75,10 @@ int main(int argc, char **argv)
 				return 1;
 			}
 		}
-		pause_ms(pause);
+		wl_pause_ms(pause);
 		for (i = 0; i < MAPS_PER_PASS; i++)
 			munmap(addrs[i], length(i));
-		pause_ms(pause);
+		wl_pause_ms(pause);
 	}
 	return 0;
 }

@@ -1,10 +1,7 @@
 /* spin: burn CPU for a set time under a given name.
  * usage: spin [--comm NAME] [--ms M]   (defaults: spin, 1000) */
 #define _GNU_SOURCE
-#include <stdlib.h>
-#include <string.h>
-#include <sys/prctl.h>
-#include <time.h>
+#include "workload.h"
 
 static long long now_ms(void)
 {
@@ -26,7 +23,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--ms"))
 			ms = atoll(argv[i + 1]);
 	}
-	prctl(PR_SET_NAME, comm);
+	wl_set_comm(comm);
 	end = now_ms() + ms;
 	while (now_ms() < end)
 		for (int i = 0; i < 100000; i++)

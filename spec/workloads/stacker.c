@@ -15,13 +15,8 @@
  * its mappings can still be read when the stacks are printed. */
 #define _GNU_SOURCE
 #include <fcntl.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/prctl.h>
-#include <time.h>
-#include <unistd.h>
+
+#include "workload.h"
 
 static inline __attribute__((always_inline)) long raw3(long nr, long a, long b, long c)
 {
@@ -73,7 +68,7 @@ __attribute__((noinline)) void stacker_path_b(int n)
 int main(int argc, char **argv)
 {
 	const char *comm = "stacker";
-	int writes = 0, a = 0, b = 0, sleep_us = 0, wait = 0, hold = 0, fd, sig;
+	int writes = 0, a = 0, b = 0, sleep_us = 0, wait = 0, hold = 0, fd;
 	sigset_t set;
 
 	for (int i = 1; i < argc; i++) {
@@ -91,23 +86,20 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	sigemptyset(&set);
-	sigaddset(&set, SIGUSR1);
-	sigprocmask(SIG_BLOCK, &set, NULL);
+	wl_sigusr1(&set, 1);
 	if ((fd = open("/dev/null", O_WRONLY)) < 0)
 		return 1;
-	prctl(PR_SET_NAME, comm);
-	printf("pid=%d\n", getpid());
-	fflush(stdout);
+	wl_set_comm(comm);
+	wl_print_pid();
 	if (wait)
-		sigwait(&set, &sig);
+		wl_wait_sigusr1(&set);
 	stacker_path_w(fd, writes, sleep_us);
 	stacker_path_a(a);
 	stacker_path_b(b);
 	if (hold) {
 		printf("done\n");
 		fflush(stdout);
-		sigwait(&set, &sig);
+		wl_wait_sigusr1(&set);
 	}
 	return 0;
 }

@@ -28,19 +28,13 @@
  * joins, optional nanosleep, exit_group.
  */
 #define _GNU_SOURCE
-#include <errno.h>
 #include <limits.h>
 #include <linux/futex.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
-#include <time.h>
-#include <unistd.h>
+
+#include "workload.h"
 
 #define BAD_FD 1000
 #define MAX_THREADS 1024
@@ -80,18 +74,13 @@ static void make_calls(void)
 	}
 }
 
-static void set_comm(void)
-{
-	prctl(PR_SET_NAME, comm, 0, 0, 0);
-}
-
 static void *worker(void *arg)
 {
 	long idx = (long)arg;
 	int v;
 
 	tids[idx] = (pid_t)syscall(SYS_gettid);     /* before the rename */
-	set_comm();
+	wl_set_comm(comm);
 	atomic_fetch_add(&ready, 1);
 	futex_wake(&ready);
 	while ((v = atomic_load(&go)) == 0)
@@ -100,26 +89,29 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-static void usage(void)
+static void opt_syscall(char *s)
 {
-	fprintf(stderr,
-		"usage: syscaller [--comm NAME] [--calls N] [--threads T]\n"
-		"                 [--syscall getppid|getpid|gettid|close_bad]\n"
-		"                 [--wait-signal] [--linger-ms M]\n");
-	exit(2);
+	if (!strcmp(s, "getppid"))
+		sysno = SYS_getppid;
+	else if (!strcmp(s, "getpid"))
+		sysno = SYS_getpid;
+	else if (!strcmp(s, "gettid"))
+		sysno = SYS_gettid;
+	else if (!strcmp(s, "close_bad"))
+		close_bad = 1;
+	else
+		wl_usage();
 }
 
-static long num(const char *s)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *s == '\0' || *end != '\0' || v < 0)
-		usage();
-	return v;
-}
+static const struct wl_opt opts[] = {
+	WL_OPT_FLAG("--wait-signal", &wait_signal),
+	WL_OPT_STR("--comm", &comm),
+	WL_OPT_NUM("--calls", &calls),
+	WL_OPT_NUM("--threads", &nthreads),
+	WL_OPT_NUM("--linger-ms", &linger_ms),
+	WL_OPT_FN("--syscall", opt_syscall),
+	WL_OPT_END,
+};
 
 int main(int argc, char **argv)
 {
@@ -129,47 +121,16 @@ int main(int argc, char **argv)
 	long i;
 	int r;
 
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (!strcmp(a, "--wait-signal")) {
-			wait_signal = 1;
-			continue;
-		}
-		if (i + 1 >= argc)
-			usage();
-		if (!strcmp(a, "--comm"))
-			comm = argv[++i];
-		else if (!strcmp(a, "--calls"))
-			calls = num(argv[++i]);
-		else if (!strcmp(a, "--threads"))
-			nthreads = num(argv[++i]);
-		else if (!strcmp(a, "--linger-ms"))
-			linger_ms = num(argv[++i]);
-		else if (!strcmp(a, "--syscall")) {
-			const char *s = argv[++i];
-
-			if (!strcmp(s, "getppid"))
-				sysno = SYS_getppid;
-			else if (!strcmp(s, "getpid"))
-				sysno = SYS_getpid;
-			else if (!strcmp(s, "gettid"))
-				sysno = SYS_gettid;
-			else if (!strcmp(s, "close_bad"))
-				close_bad = 1;
-			else
-				usage();
-		} else
-			usage();
-	}
+	wl_parse(argc, argv, opts, NULL,
+		 "usage: syscaller [--comm NAME] [--calls N] [--threads T]\n"
+		 "                 [--syscall getppid|getpid|gettid|close_bad]\n"
+		 "                 [--wait-signal] [--linger-ms M]\n");
 	if (nthreads < 1 || nthreads > MAX_THREADS)
-		usage();
+		wl_usage();
 
 	/* Block SIGUSR1 everywhere (threads inherit the mask) so that the
 	 * main thread can sigwait for it. */
-	sigemptyset(&set);
-	sigaddset(&set, SIGUSR1);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	wl_sigusr1(&set, 1);
 
 	pid = (pid_t)syscall(SYS_getpid);            /* before the rename */
 
@@ -187,20 +148,12 @@ int main(int argc, char **argv)
 		while ((r = atomic_load(&ready)) < nthreads)
 			futex_wait(&ready, r);
 	}
-	set_comm();
+	wl_set_comm(comm);
 
-	printf("pid=%d tids=", (int)pid);
-	for (i = 0; i < nthreads; i++)
-		printf("%s%d", i ? "," : "", (int)tids[i]);
-	printf("\n");
-	fflush(stdout);
+	wl_print_pid_tids(pid, tids, nthreads);
 
-	if (wait_signal) {
-		int sig;
-
-		while (sigwait(&set, &sig) != 0)
-			;
-	}
+	if (wait_signal)
+		wl_wait_sigusr1(&set);
 
 	if (nthreads == 1) {
 		make_calls();
@@ -211,14 +164,6 @@ int main(int argc, char **argv)
 			pthread_join(th[i], NULL);
 	}
 
-	if (linger_ms > 0) {
-		struct timespec ts = {
-			.tv_sec = linger_ms / 1000,
-			.tv_nsec = (linger_ms % 1000) * 1000000L,
-		};
-
-		while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-			;
-	}
+	wl_pause_ms(linger_ms);
 	return 0;
 }

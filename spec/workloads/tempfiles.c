@@ -31,16 +31,10 @@
  * with write(2), no stdio).
  */
 #define _GNU_SOURCE
-#include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
-#include <time.h>
-#include <unistd.h>
+
+#include "workload.h"
 
 enum kind { OPEN, OPEN_DIR, SYS_OPEN };
 
@@ -50,110 +44,67 @@ struct plain {
 	long times;
 };
 
-static void usage(void)
-{
-	fprintf(stderr,
-		"usage: tempfiles [--count N] [--period-ms P] [--path PATH] "
-		"[--comm NAME]\n"
-		"                 [--wait-signal] [--open PATH:K]... "
-		"[--open-dir PATH:K]...\n"
-		"                 [--sys-open PATH:K]...\n");
-	exit(2);
-}
-
-static long num(const char *s)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *s == '\0' || *end != '\0' || v < 0)
-		usage();
-	return v;
-}
-
-static void pause_ms(long ms)
-{
-	struct timespec ts = {
-		.tv_sec = ms / 1000,
-		.tv_nsec = (ms % 1000) * 1000000L,
-	};
-
-	if (ms <= 0)
-		return;
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
+static struct plain *plains;
+static int nplains;
 
 /* PATH:K, split at the last colon (PATH may hold colons). */
-static void parse_plain(struct plain *p, enum kind kind, char *arg)
+static void add_plain(enum kind kind, char *arg)
 {
+	struct plain *p = &plains[nplains++];
 	char *colon = strrchr(arg, ':');
 
 	if (!colon || colon == arg)
-		usage();
+		wl_usage();
 	*colon = '\0';
 	p->kind = kind;
 	p->path = arg;
-	p->times = num(colon + 1);
+	p->times = wl_num(colon + 1);
+}
+
+static void opt_open(char *arg)
+{
+	add_plain(OPEN, arg);
+}
+
+static void opt_open_dir(char *arg)
+{
+	add_plain(OPEN_DIR, arg);
+}
+
+static void opt_sys_open(char *arg)
+{
+	add_plain(SYS_OPEN, arg);
 }
 
 int main(int argc, char **argv)
 {
 	const char *comm = "tempfiles", *path = "/bilbo/baggins/";
 	long count = 0, period = 5000, i, j, opens = 0;
-	struct plain *plains;
-	int nplains = 0, wait_signal = 0, a, fd;
-	sigset_t set;
+	int wait_signal = 0, a, fd;
 	char line[64];
+	const struct wl_opt opts[] = {
+		WL_OPT_FLAG("--wait-signal", &wait_signal),
+		WL_OPT_NUM("--count", &count),
+		WL_OPT_NUM("--period-ms", &period),
+		WL_OPT_STR("--path", &path),
+		WL_OPT_STR("--comm", &comm),
+		WL_OPT_FN("--open", opt_open),
+		WL_OPT_FN("--open-dir", opt_open_dir),
+		WL_OPT_FN("--sys-open", opt_sys_open),
+		WL_OPT_END,
+	};
 
 	plains = calloc(argc, sizeof(*plains));
 	if (!plains)
 		return 1;
-	for (a = 1; a < argc; a++) {
-		const char *o = argv[a];
+	wl_parse(argc, argv, opts, NULL,
+		 "usage: tempfiles [--count N] [--period-ms P] [--path PATH] "
+		 "[--comm NAME]\n"
+		 "                 [--wait-signal] [--open PATH:K]... "
+		 "[--open-dir PATH:K]...\n"
+		 "                 [--sys-open PATH:K]...\n");
 
-		if (!strcmp(o, "--wait-signal")) {
-			wait_signal = 1;
-			continue;
-		}
-		if (a + 1 >= argc)
-			usage();
-		if (!strcmp(o, "--count"))
-			count = num(argv[++a]);
-		else if (!strcmp(o, "--period-ms"))
-			period = num(argv[++a]);
-		else if (!strcmp(o, "--path"))
-			path = argv[++a];
-		else if (!strcmp(o, "--comm"))
-			comm = argv[++a];
-		else if (!strcmp(o, "--open"))
-			parse_plain(&plains[nplains++], OPEN, argv[++a]);
-		else if (!strcmp(o, "--open-dir"))
-			parse_plain(&plains[nplains++], OPEN_DIR, argv[++a]);
-		else if (!strcmp(o, "--sys-open"))
-			parse_plain(&plains[nplains++], SYS_OPEN, argv[++a]);
-		else
-			usage();
-	}
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGUSR1);
-	if (wait_signal)
-		sigprocmask(SIG_BLOCK, &set, NULL);
-
-	printf("pid=%d\n", (int)getpid());
-	fflush(stdout);
-
-	prctl(PR_SET_NAME, comm, 0, 0, 0);
-
-	if (wait_signal) {
-		int sig;
-
-		while (sigwait(&set, &sig) != 0)
-			;
-	}
+	wl_start(comm, wait_signal);
 
 	for (a = 0; a < nplains; a++) {
 		for (j = 0; j < plains[a].times; j++) {
@@ -176,7 +127,7 @@ int main(int argc, char **argv)
 
 	for (i = 0; count == 0 || i < count; i++) {
 		if (i > 0)
-			pause_ms(period);
+			wl_pause_ms(period);
 		fd = open(path, O_TMPFILE | O_RDWR, 0600);
 		if (fd >= 0)
 			close(fd);

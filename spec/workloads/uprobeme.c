@@ -27,13 +27,7 @@
  * that name: `uprobe:PATH:foo` fires exactly N times, add_contact M times.
  */
 #define _GNU_SOURCE
-#include <errno.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-#include <unistd.h>
+#include "workload.h"
 
 volatile long foo_calls, bar_calls;
 
@@ -57,38 +51,6 @@ __attribute__((noinline)) int add_contact(const char *first, const char *last,
 	return (int)(strlen(first) + strlen(last));
 }
 
-static void usage(void)
-{
-	fprintf(stderr, "usage: uprobeme [--calls N] [--contacts M] [--seed S] "
-			"[--period-ms P] [--wait-signal]\n");
-	exit(2);
-}
-
-static long num(const char *s)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *s == '\0' || *end != '\0' || v < 0)
-		usage();
-	return v;
-}
-
-static void pause_ms(long ms)
-{
-	struct timespec ts = {
-		.tv_sec = ms / 1000,
-		.tv_nsec = (ms % 1000) * 1000000L,
-	};
-
-	if (ms <= 0)
-		return;
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
-
 static unsigned long rng;
 
 static unsigned long next(unsigned long n)
@@ -108,52 +70,35 @@ static void random_name(char *s)
 
 int main(int argc, char **argv)
 {
-	long calls = 10, contacts = 10, period = 0, i;
+	long calls = 10, contacts = 10, seed = 1, period = 0, i;
 	long sum_first = 0, sum_last = 0, total = 0;
-	int wait_signal = 0, a;
+	int wait_signal = 0;
 	sigset_t set;
 	char first[101], last[101];
+	const struct wl_opt opts[] = {
+		WL_OPT_FLAG("--wait-signal", &wait_signal),
+		WL_OPT_NUM("--calls", &calls),
+		WL_OPT_NUM("--contacts", &contacts),
+		WL_OPT_NUM("--seed", &seed),
+		WL_OPT_NUM("--period-ms", &period),
+		WL_OPT_END,
+	};
 
-	rng = 1;
-	for (a = 1; a < argc; a++) {
-		const char *o = argv[a];
+	wl_parse(argc, argv, opts, NULL,
+		 "usage: uprobeme [--calls N] [--contacts M] [--seed S] "
+		 "[--period-ms P] [--wait-signal]\n");
+	rng = (unsigned long)seed;
 
-		if (!strcmp(o, "--wait-signal")) {
-			wait_signal = 1;
-			continue;
-		}
-		if (a + 1 >= argc)
-			usage();
-		if (!strcmp(o, "--calls"))
-			calls = num(argv[++a]);
-		else if (!strcmp(o, "--contacts"))
-			contacts = num(argv[++a]);
-		else if (!strcmp(o, "--seed"))
-			rng = (unsigned long)num(argv[++a]);
-		else if (!strcmp(o, "--period-ms"))
-			period = num(argv[++a]);
-		else
-			usage();
-	}
+	wl_sigusr1(&set, wait_signal);
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGUSR1);
+	wl_print_pid();
+
 	if (wait_signal)
-		sigprocmask(SIG_BLOCK, &set, NULL);
-
-	printf("pid=%d\n", (int)getpid());
-	fflush(stdout);
-
-	if (wait_signal) {
-		int sig;
-
-		while (sigwait(&set, &sig) != 0)
-			;
-	}
+		wl_wait_sigusr1(&set);
 
 	for (i = 0; i < calls; i++) {
 		if (i > 0)
-			pause_ms(period);
+			wl_pause_ms(period);
 		foo();
 		bar();
 	}
@@ -162,7 +107,7 @@ int main(int argc, char **argv)
 		int number;
 
 		if (i > 0)
-			pause_ms(period);
+			wl_pause_ms(period);
 		random_name(first);
 		random_name(last);
 		number = (int)next(1000000);

@@ -26,96 +26,42 @@
  * user's name and home directory; with one that does not, never.
  */
 #define _GNU_SOURCE
-#include <errno.h>
 #include <pwd.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/sdt.h>
-#include <sys/types.h>
-#include <time.h>
-#include <unistd.h>
 
-static void usage(void)
-{
-	fprintf(stderr, "usage: usdt_passwd [--user NAME] [--count N] "
-			"[--period-ms P] [--wait-signal]\n");
-	exit(2);
-}
-
-static long num(const char *s)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *s == '\0' || *end != '\0' || v < 0)
-		usage();
-	return v;
-}
-
-static void pause_ms(long ms)
-{
-	struct timespec ts = {
-		.tv_sec = ms / 1000,
-		.tv_nsec = (ms % 1000) * 1000000L,
-	};
-
-	if (ms <= 0)
-		return;
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
+#include "workload.h"
 
 int main(int argc, char **argv)
 {
 	const char *user = "root";
 	long count = 0, period = 1000, i, found = 0;
-	int wait_signal = 0, a;
+	int wait_signal = 0;
 	sigset_t set;
 	char home[4096] = "-";
+	const struct wl_opt opts[] = {
+		WL_OPT_FLAG("--wait-signal", &wait_signal),
+		WL_OPT_STR("--user", &user),
+		WL_OPT_NUM("--count", &count),
+		WL_OPT_NUM("--period-ms", &period),
+		WL_OPT_END,
+	};
 
-	for (a = 1; a < argc; a++) {
-		const char *o = argv[a];
+	wl_parse(argc, argv, opts, NULL,
+		 "usage: usdt_passwd [--user NAME] [--count N] "
+		 "[--period-ms P] [--wait-signal]\n");
 
-		if (!strcmp(o, "--wait-signal")) {
-			wait_signal = 1;
-			continue;
-		}
-		if (a + 1 >= argc)
-			usage();
-		if (!strcmp(o, "--user"))
-			user = argv[++a];
-		else if (!strcmp(o, "--count"))
-			count = num(argv[++a]);
-		else if (!strcmp(o, "--period-ms"))
-			period = num(argv[++a]);
-		else
-			usage();
-	}
+	wl_sigusr1(&set, wait_signal);
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGUSR1);
+	wl_print_pid();
+
 	if (wait_signal)
-		sigprocmask(SIG_BLOCK, &set, NULL);
-
-	printf("pid=%d\n", (int)getpid());
-	fflush(stdout);
-
-	if (wait_signal) {
-		int sig;
-
-		while (sigwait(&set, &sig) != 0)
-			;
-	}
+		wl_wait_sigusr1(&set);
 
 	for (i = 0; count == 0 || i < count; i++) {
 		struct passwd *pw;
 
 		if (i > 0)
-			pause_ms(period);
+			wl_pause_ms(period);
 		setpwent();
 		while ((pw = getpwent()) != NULL) {
 			if (strcmp(pw->pw_name, user) == 0) {

@@ -23,16 +23,9 @@
  * E.g. `writer --text 2:20480x1` writes one 20 KiB line to fd 2.
  */
 #define _GNU_SOURCE
-#include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
-#include <time.h>
-#include <unistd.h>
+
+#include "workload.h"
 
 struct spec {
 	int fd;
@@ -40,74 +33,54 @@ struct spec {
 	long count;
 };
 
-static void usage(void)
+static const char *comm = "writer";
+static int wait_signal, text;
+static long pause_ms, maxsize = 1;
+static struct spec *specs;
+static int nspecs;
+
+/* FD:SIZExCOUNT */
+static void add_spec(char *a)
 {
-	fprintf(stderr,
-		"usage: writer [--comm NAME] [--wait-signal] [--pause-ms M] "
-		"FD:SIZExCOUNT...\n");
-	exit(2);
+	struct spec *s = &specs[nspecs++];
+	char *end;
+
+	s->fd = (int)wl_num_prefix(a, &end);
+	if (*end != ':')
+		wl_usage();
+	s->size = wl_num_prefix(end + 1, &end);
+	if (*end != 'x')
+		wl_usage();
+	s->count = wl_num_prefix(end + 1, &end);
+	if (*end)
+		wl_usage();
+	if (s->size > maxsize)
+		maxsize = s->size;
 }
 
-static long num(const char *s, char **end)
-{
-	long v;
-
-	errno = 0;
-	v = strtol(s, end, 10);
-	if (errno || *end == s || v < 0)
-		usage();
-	return v;
-}
+static const struct wl_opt opts[] = {
+	WL_OPT_FLAG("--wait-signal", &wait_signal),
+	WL_OPT_FLAG("--text", &text),
+	WL_OPT_STR("--comm", &comm),
+	WL_OPT_NUM("--pause-ms", &pause_ms),
+	WL_OPT_END,
+};
 
 int main(int argc, char **argv)
 {
-	const char *comm = "writer";
-	int wait_signal = 0, text = 0;
-	long pause_ms = 0, maxsize = 1;
-	struct spec *specs;
-	int nspecs = 0, i, nullfd;
-	char *buf, *end;
+	int i, nullfd;
 	sigset_t set;
+	char *buf;
 	long j;
 
 	specs = calloc(argc, sizeof(*specs));
 	if (!specs)
 		return 1;
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (!strcmp(a, "--wait-signal")) {
-			wait_signal = 1;
-		} else if (!strcmp(a, "--text")) {
-			text = 1;
-		} else if (!strcmp(a, "--comm")) {
-			if (++i >= argc)
-				usage();
-			comm = argv[i];
-		} else if (!strcmp(a, "--pause-ms")) {
-			if (++i >= argc)
-				usage();
-			pause_ms = num(argv[i], &end);
-			if (*end)
-				usage();
-		} else {
-			struct spec *s = &specs[nspecs++];
-
-			s->fd = (int)num(a, &end);
-			if (*end != ':')
-				usage();
-			s->size = num(end + 1, &end);
-			if (*end != 'x')
-				usage();
-			s->count = num(end + 1, &end);
-			if (*end)
-				usage();
-			if (s->size > maxsize)
-				maxsize = s->size;
-		}
-	}
+	wl_parse(argc, argv, opts, add_spec,
+		 "usage: writer [--comm NAME] [--wait-signal] [--pause-ms M] "
+		 "FD:SIZExCOUNT...\n");
 	if (nspecs == 0)
-		usage();
+		wl_usage();
 
 	buf = malloc(maxsize + 1);
 	if (!buf)
@@ -117,14 +90,10 @@ int main(int argc, char **argv)
 
 	/* Block SIGUSR1 before the pid is printed: a tracer may send it as
 	 * soon as it reads the pid. */
-	sigemptyset(&set);
-	sigaddset(&set, SIGUSR1);
-	if (wait_signal)
-		sigprocmask(SIG_BLOCK, &set, NULL);
+	wl_sigusr1(&set, wait_signal);
 
-	prctl(PR_SET_NAME, comm, 0, 0, 0);
-	printf("pid=%d\n", (int)getpid());
-	fflush(stdout);
+	wl_set_comm(comm);
+	wl_print_pid();
 
 	nullfd = open("/dev/null", O_WRONLY);
 	if (nullfd < 0) {
@@ -138,12 +107,8 @@ int main(int argc, char **argv)
 		}
 	}
 
-	if (wait_signal) {
-		int sig;
-
-		while (sigwait(&set, &sig) != 0)
-			;
-	}
+	if (wait_signal)
+		wl_wait_sigusr1(&set);
 
 	for (i = 0; i < nspecs; i++) {
 		if (text && specs[i].size > 0) {
@@ -160,16 +125,7 @@ int main(int argc, char **argv)
 					specs[i].fd);
 				return 1;
 			}
-			if (pause_ms > 0) {
-				struct timespec ts = {
-					.tv_sec = pause_ms / 1000,
-					.tv_nsec = (pause_ms % 1000) * 1000000L,
-				};
-
-				while (nanosleep(&ts, &ts) == -1 &&
-				       errno == EINTR)
-					;
-			}
+			wl_pause_ms(pause_ms);
 		}
 	}
 	return 0;
