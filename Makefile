@@ -99,7 +99,7 @@ $(B)/bin/luabpf: luabpf/bin.lua
 	@mkdir -p $(@D)
 	cp $< $@ && chmod +x $@
 
-$(B)/bin/%: spec/workloads/%.c
+$(B)/bin/%: spec/workloads/%.c spec/workloads/workload.h
 	@mkdir -p $(@D)
 	$(CC) -O2 -g -fno-omit-frame-pointer -Wall -Wextra -pthread $< -o $@
 
