@@ -157,7 +157,7 @@ install: module
 	install -m 755 $(CMOD)/luabpf/core.so $(DESTDIR)$(LIBDIR)/luabpf/
 
 format:
-	clang-format -i luabpf/*.c luabpf/*/*.c luabpf/*/*.h bpf/*.h bpf/*.c spec/*/*.c
+	clang-format -i luabpf/*.c luabpf/*.h luabpf/*/*.c luabpf/*/*.h bpf/*.h bpf/*.c spec/*/*.c spec/*/*.h
 
 clean:
 	rm -rf $(B)

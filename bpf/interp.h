@@ -64,12 +64,12 @@ struct {
 
 /* Map slots: the loader points each at a session map with
  * bpf_map__reuse_fd, which also takes the real type and sizes. */
-#define LB_SLOT(n)                                                     \
-	struct {                                                       \
-		__uint(type, BPF_MAP_TYPE_PERCPU_HASH);                \
-		__uint(max_entries, 1);                                \
-		__uint(key_size, 8);                                   \
-		__uint(value_size, 8);                                 \
+#define LB_SLOT(n)                                                                                 \
+	struct {                                                                                   \
+		__uint(type, BPF_MAP_TYPE_PERCPU_HASH);                                            \
+		__uint(max_entries, 1);                                                            \
+		__uint(key_size, 8);                                                               \
+		__uint(value_size, 8);                                                             \
 	} m##n SEC(".maps")
 LB_SLOT(0);
 LB_SLOT(1);
@@ -189,7 +189,7 @@ static __always_inline void lb_strcpy(char *a, __u32 off, __u32 len)
 		if (j * 8 >= len)
 			break;
 		*(__u64 *)(a + j * 8) =
-			*(const volatile __u64 *)&plan.pool[(off + j * 8) & (LB_POOL - 8)];
+		    *(const volatile __u64 *)&plan.pool[(off + j * 8) & (LB_POOL - 8)];
 	}
 }
 
@@ -202,12 +202,28 @@ static __always_inline __u64 lb_log2(__s64 x)
 		return 0;
 	if (x == 0)
 		return 1;
-	if (v >> 32) { v >>= 32; r += 32; }
-	if (v >> 16) { v >>= 16; r += 16; }
-	if (v >> 8) { v >>= 8; r += 8; }
-	if (v >> 4) { v >>= 4; r += 4; }
-	if (v >> 2) { v >>= 2; r += 2; }
-	if (v >> 1) r += 1;
+	if (v >> 32) {
+		v >>= 32;
+		r += 32;
+	}
+	if (v >> 16) {
+		v >>= 16;
+		r += 16;
+	}
+	if (v >> 8) {
+		v >>= 8;
+		r += 8;
+	}
+	if (v >> 4) {
+		v >>= 4;
+		r += 4;
+	}
+	if (v >> 2) {
+		v >>= 2;
+		r += 2;
+	}
+	if (v >> 1)
+		r += 1;
 	return r + 2;
 }
 
@@ -287,8 +303,14 @@ static __always_inline int lb_run(void *ctx, __u64 probe)
 		case LB_OP_BNOT: R(dst) = ~x; break;
 		case LB_OP_MOV: R(dst) = x; break;
 		case LB_OP_JMP: pc = off; break;
-		case LB_OP_JZ: if (!x) pc = off; break;
-		case LB_OP_JNZ: if (x) pc = off; break;
+		case LB_OP_JZ:
+			if (!x)
+				pc = off;
+			break;
+		case LB_OP_JNZ:
+			if (x)
+				pc = off;
+			break;
 		case LB_OP_MAP_ADD: {
 			/* an insert racing with another CPU's fails: add then */
 			__s64 *v = lb_lookup(dst, S(off));

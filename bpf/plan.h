@@ -6,26 +6,28 @@
 #ifndef LUABPF_PLAN_H
 #define LUABPF_PLAN_H
 
-#define LB_MAX_OPS 128   /* ops per handler */
-#define LB_NREGS 16      /* u64 registers, r[0..15] */
-#define LB_MAX_MAPS 8    /* map slots per probe program */
+#define LB_MAX_OPS 128	       /* ops per handler */
+#define LB_NREGS 16	       /* u64 registers, r[0..15] */
+#define LB_MAX_MAPS 8	       /* map slots per probe program */
 #define LB_MAX_SESSION_MAPS 64 /* maps per session */
-#define LB_SCRATCH 65536 /* scratch bytes per CPU at most: ctx copy, keys,
-                            strings, records (plan.scratch_size: how many
-                            this plan uses; a power of two for the masks) */
-#define LB_MAX_KEY 512   /* the kernel's limit on hash map keys */
-#define LB_MAX_STR 32768 /* longest string a handler can read */
+#define LB_SCRATCH                                                                                 \
+	65536		  /* scratch bytes per CPU at most: ctx copy, keys,                        \
+			     strings, records (plan.scratch_size: how many                         \
+			     this plan uses; a power of two for the masks) */
+#define LB_MAX_KEY 512	  /* the kernel's limit on hash map keys */
+#define LB_MAX_STR 32768  /* longest string a handler can read */
 #define LB_STR_DEFAULT 64 /* default string size (bpftrace's max_strlen) */
-#define LB_POOL 256      /* constant string bytes in the plan */
-#define LB_SYSMASK 8     /* u64 words of the syscall-number filter (512 nrs) */
+#define LB_POOL 256	  /* constant string bytes in the plan */
+#define LB_SYSMASK 8	  /* u64 words of the syscall-number filter (512 nrs) */
 #define LB_COMM_LEN 16
 #define LB_HIST_BUCKETS 66 /* hist(): (..,0), [0], [1], [2,4) .. [2^63, ..) */
 #define LB_STACK_DEPTH 127 /* frames kept per stack (PERF_MAX_STACK_DEPTH) */
-#define LB_ZEROS 8192      /* largest per-CPU aggregate value: lhist has at
-                              most LB_ZEROS / 8 buckets */
+#define LB_ZEROS                                                                                   \
+	8192 /* largest per-CPU aggregate value: lhist has at                                      \
+		most LB_ZEROS / 8 buckets */
 
 /* e.probe values: kind in the high 32 bits. */
-#define LB_PROBE_SESSION 0ULL   /* low bits: index in the session's probe table */
+#define LB_PROBE_SESSION 0ULL	/* low bits: index in the session's probe table */
 #define LB_PROBE_SYS_ENTER 1ULL /* low bits: syscall number */
 #define LB_PROBE_SYS_EXIT 2ULL
 #define LB_PROBE_ID(kind, x) (((kind) << 32) | (x))
@@ -35,11 +37,11 @@ enum lb_opcode {
 	LB_OP_IMM,     /* r[dst] = imm */
 	LB_OP_CTX,     /* r[dst] = builtin number imm (LB_CTX_*) */
 	LB_OP_FIELD,   /* r[dst] = ctx field at scratch[off], len 1/2/4/8 bytes,
-	                  sign-extended when a != 0 (needs plan.ctx_copy) */
+			  sign-extended when a != 0 (needs plan.ctx_copy) */
 	LB_OP_COMM,    /* scratch[off .. off+16) = current comm, zero padded */
 	LB_OP_STRCPY,  /* scratch[off .. off+len) = pool[imm .. imm+len); len % 8 == 0 */
 	LB_OP_STREQ,   /* r[dst] = scratch[off .. off+len) == pool[imm .. imm+len);
-	                  len % 8 == 0, both sides zero padded */
+			  len % 8 == 0, both sides zero padded */
 	LB_OP_PUT,     /* scratch[off .. off+8) = r[a] (a key field) */
 	/* r[dst] = r[a] OP r[b]; signed 64-bit, Lua semantics where BPF allows
 	 * (division by zero gives 0). Comparisons give 0 or 1. */
@@ -59,70 +61,70 @@ enum lb_opcode {
 	LB_OP_LE,
 	LB_OP_GT,
 	LB_OP_GE,
-	LB_OP_NOT,     /* r[dst] = !r[a] */
-	LB_OP_NEG,     /* r[dst] = -r[a] */
-	LB_OP_BNOT,    /* r[dst] = ~r[a] */
-	LB_OP_MOV,     /* r[dst] = r[a] */
-	LB_OP_JMP,     /* pc = off */
-	LB_OP_JZ,      /* if r[a] == 0: pc = off */
-	LB_OP_JNZ,     /* if r[a] != 0: pc = off */
+	LB_OP_NOT,  /* r[dst] = !r[a] */
+	LB_OP_NEG,  /* r[dst] = -r[a] */
+	LB_OP_BNOT, /* r[dst] = ~r[a] */
+	LB_OP_MOV,  /* r[dst] = r[a] */
+	LB_OP_JMP,  /* pc = off */
+	LB_OP_JZ,   /* if r[a] == 0: pc = off */
+	LB_OP_JNZ,  /* if r[a] != 0: pc = off */
 	/* Aggregations into map slot dst, key at scratch[off], per-CPU values. */
 	LB_OP_MAP_ADD, /* value += r[a]  (count is ADD of 1, m[k] = m[k] + x too) */
 	/* Plain values (LB_VAL_INT maps, not per-CPU): map slot b, key at
 	 * scratch[off]. */
-	LB_OP_MAP_READ,   /* r[dst] = value, or 0 if absent; r[a] = present (0/1) */
-	LB_OP_MAP_SET,    /* value = r[a] */
+	LB_OP_MAP_READ,	  /* r[dst] = value, or 0 if absent; r[a] = present (0/1) */
+	LB_OP_MAP_SET,	  /* value = r[a] */
 	LB_OP_MAP_DELETE, /* delete the key (any map kind: the compiler emits it
-	                     for m[k] = nil on aggregate maps too, and after a
-	                     JZ on the presence of x for m[k] = x when x is a
-	                     map read that may be missing) */
-	LB_OP_MAP_XADD,   /* value += r[a] atomically, inserting r[a] if absent */
+			     for m[k] = nil on aggregate maps too, and after a
+			     JZ on the presence of x for m[k] = x when x is a
+			     map read that may be missing) */
+	LB_OP_MAP_XADD,	  /* value += r[a] atomically, inserting r[a] if absent */
 	/* More aggregations, per-CPU, map slot dst, key at scratch[off]: */
-	LB_OP_MAP_MIN,    /* {v, set}: v = min(v, r[a]) (value_size 16) */
-	LB_OP_MAP_MAX,    /* {v, set}: v = max(v, r[a]) */
-	LB_OP_MAP_AVG,    /* {count, sum}: count += 1, sum += r[a]: avg and stats */
+	LB_OP_MAP_MIN,	  /* {v, set}: v = min(v, r[a]) (value_size 16) */
+	LB_OP_MAP_MAX,	  /* {v, set}: v = max(v, r[a]) */
+	LB_OP_MAP_AVG,	  /* {count, sum}: count += 1, sum += r[a]: avg and stats */
 	LB_OP_MAP_BUCKET, /* u64[len]: value[min(r[a], len - 1)] += 1: hist, lhist
-	                     (len: LB_HIST_BUCKETS after LOG2; after LINEAR its
-	                     len, at most 1000 buckets) */
-	LB_OP_LOG2,       /* r[dst] = hist bucket of r[a]: 0 if < 0, 1 if 0,
-	                     else floor(log2(r[a])) + 2 */
-	LB_OP_LINEAR,     /* r[dst] = lhist bucket of r[a], min imm, step r[b],
-	                     len buckets: 0 below min, len - 1 at or above
-	                     min + (len - 2) * step, else (r[a] - min) / step + 1 */
+			     (len: LB_HIST_BUCKETS after LOG2; after LINEAR its
+			     len, at most 1000 buckets) */
+	LB_OP_LOG2,	  /* r[dst] = hist bucket of r[a]: 0 if < 0, 1 if 0,
+			     else floor(log2(r[a])) + 2 */
+	LB_OP_LINEAR,	  /* r[dst] = lhist bucket of r[a], min imm, step r[b],
+			     len buckets: 0 below min, len - 1 at or above
+			     min + (len - 2) * step, else (r[a] - min) / step + 1 */
 	/* Output through the session's ring buffer. */
-	LB_OP_EMIT,       /* record scratch[off .. off+len): its first 8 bytes
-	                     are set to imm (LB_REC_*, id) first; len % 8 == 0.
-	                     The compiler builds records in the key area (just
-	                     after the ctx copy), like keys: off + len <=
-	                     LB_SCRATCH and len < LB_SCRATCH. Printf arguments
-	                     follow the header in order, 8-byte aligned;
-	                     ustack/usym arguments and keys are {value, pid}
-	                     with the pid from LB_CTX_PID. */
-	LB_OP_STACK,      /* r[dst] = stack id | len << 32 (len: frames to show,
-	                     1..LB_STACK_DEPTH; e.kstack/e.ustack use all);
-	                     imm = 0 kernel or 1 user stack; id 0xffffffff when
-	                     the stack could not be taken */
+	LB_OP_EMIT,  /* record scratch[off .. off+len): its first 8 bytes
+			are set to imm (LB_REC_*, id) first; len % 8 == 0.
+			The compiler builds records in the key area (just
+			after the ctx copy), like keys: off + len <=
+			LB_SCRATCH and len < LB_SCRATCH. Printf arguments
+			follow the header in order, 8-byte aligned;
+			ustack/usym arguments and keys are {value, pid}
+			with the pid from LB_CTX_PID. */
+	LB_OP_STACK, /* r[dst] = stack id | len << 32 (len: frames to show,
+			1..LB_STACK_DEPTH; e.kstack/e.ustack use all);
+			imm = 0 kernel or 1 user stack; id 0xffffffff when
+			the stack could not be taken */
 	/* Strings, into scratch[off .. off+len), always NUL terminated: */
-	LB_OP_STR,        /* from address r[a]: imm 0 kernel, 1 user memory;
-	                     b != 0: zero the bytes after the string too (keys
-	                     and compares need them zero; printf does not) */
-	LB_OP_DATALOC,    /* from the tracepoint record's __data_loc field whose
-	                     u32 is in r[a] (offset low 16 bits, length high 16),
-	                     zero filled like LB_OP_STR with b != 0 */
-	LB_OP_COPY,       /* scratch[off .. off+len) = scratch[imm .. imm+len)
-	                     (char[N] fields of the ctx copy, string values) */
-	LB_OP_SCMP,       /* r[dst] = scratch[off .. off+len) == scratch[imm ..
-	                     imm+len); len % 8 == 0, len <= LB_POOL */
+	LB_OP_STR,     /* from address r[a]: imm 0 kernel, 1 user memory;
+			  b != 0: zero the bytes after the string too (keys
+			  and compares need them zero; printf does not) */
+	LB_OP_DATALOC, /* from the tracepoint record's __data_loc field whose
+			  u32 is in r[a] (offset low 16 bits, length high 16),
+			  zero filled like LB_OP_STR with b != 0 */
+	LB_OP_COPY,    /* scratch[off .. off+len) = scratch[imm .. imm+len)
+			  (char[N] fields of the ctx copy, string values) */
+	LB_OP_SCMP,    /* r[dst] = scratch[off .. off+len) == scratch[imm ..
+			  imm+len); len % 8 == 0, len <= LB_POOL */
 	/* String values in plain maps (LB_VAL_STR), slot b, key at scratch[off]: */
 	LB_OP_MAP_GETSTR, /* scratch[imm .. imm+len) = the value, or zeros;
-	                     r[dst] = present (0/1) */
+			     r[dst] = present (0/1) */
 	LB_OP_MAP_SETSTR, /* the value = scratch[imm .. imm+len) */
 	/* Typed kernel memory: pointer chains (e.args.dentry.d_parent). */
-	LB_OP_KREAD,      /* r[dst] = len bytes (1, 2, 4, 8) at kernel address
-	                     r[a] + imm, sign-extended when b != 0; 0 if the
-	                     read faults */
-	LB_OP_USDT_ARG,   /* r[dst] = USDT argument imm (libbpf's bpf_usdt_arg;
-	                     usdt template only) */
+	LB_OP_KREAD,	/* r[dst] = len bytes (1, 2, 4, 8) at kernel address
+			   r[a] + imm, sign-extended when b != 0; 0 if the
+			   read faults */
+	LB_OP_USDT_ARG, /* r[dst] = USDT argument imm (libbpf's bpf_usdt_arg;
+			   usdt template only) */
 	LB_OP_NCODES
 };
 
@@ -140,8 +142,8 @@ enum lb_ctx {
 #define LB_REC(kind, id) ((__u64)(kind) | ((__u64)(id) << 32))
 enum lb_rec {
 	LB_REC_PRINTF = 1, /* id: session format; args follow (struct lb_fmt) */
-	LB_REC_PRINT,      /* id: session map index: print the whole map */
-	LB_REC_EXIT,       /* bpf.exit() from a kernel handler */
+	LB_REC_PRINT,	   /* id: session map index: print the whole map */
+	LB_REC_EXIT,	   /* bpf.exit() from a kernel handler */
 };
 
 struct lb_op {
@@ -163,12 +165,12 @@ enum lb_sysmode {
 
 struct lb_plan {
 	__u32 nops;
-	__u32 ctx_copy; /* bytes of the ctx record copied to scratch[0..) first */
+	__u32 ctx_copy;	    /* bytes of the ctx record copied to scratch[0..) first */
 	__u32 scratch_size; /* scratch bytes used: a power of two, >= 1024 */
-	__u32 sysmode;  /* enum lb_sysmode */
-	__u32 probe_id; /* e.probe of a plain probe: LB_PROBE_ID(SESSION, probe_id) */
-	__u32 filter_pid; /* only this process (luabpf -p / -c), 0: all; the
-			     runtime fills it */
+	__u32 sysmode;	    /* enum lb_sysmode */
+	__u32 probe_id;	    /* e.probe of a plain probe: LB_PROBE_ID(SESSION, probe_id) */
+	__u32 filter_pid;   /* only this process (luabpf -p / -c), 0: all; the
+			       runtime fills it */
 	__u64 sysmask[LB_SYSMASK];
 	__u32 slot_ids[LB_MAX_MAPS]; /* session map index of each slot (the
 					runtime fills them; drops are counted

@@ -13,8 +13,7 @@ int lb_tracepoint(void *ctx)
 		 * the same offsets as the syscalls:* records. */
 		__u64 nr = *(long *)(ctx + 8);
 
-		if (nr >= LB_SYSMASK * 64 ||
-		    !(plan.sysmask[nr / 64] & (1ULL << (nr % 64))))
+		if (nr >= LB_SYSMASK * 64 || !(plan.sysmask[nr / 64] & (1ULL << (nr % 64))))
 			return 0;
 		probe = LB_PROBE_ID((__u64)plan.sysmode, nr);
 	}

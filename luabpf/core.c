@@ -156,7 +156,8 @@ static int l_session_config(lua_State *L)
 			lua_Integer n = luaL_checkinteger(L, -1);
 
 			if (n < 1 || n > LB_MAX_STR)
-				return luaL_error(L, "max_strlen must be between 1 and %d", LB_MAX_STR);
+				return luaL_error(L, "max_strlen must be between 1 and %d",
+						  LB_MAX_STR);
 			s->max_strlen = (int)n;
 		} else {
 			return luaL_error(L, "unknown setting '%s' (known: max_strlen)", k);
@@ -364,37 +365,28 @@ static int l_block_signals(lua_State *L)
 }
 
 static const luaL_Reg session_methods[] = {
-	{"map", l_session_map},
-	{"tracepoint", lb_l_tracepoint},
-	{"profile", lb_l_profile},
-	{"probe", lb_l_probe},
-	{"poll", l_session_poll},
-	{"watch_signals", l_session_watch_signals},
-	{"capture", l_session_capture},
-	{"verbose", l_session_verbose},
-	{"config", l_session_config},
-	{"target_pid", l_session_target_pid},
-	{"fd", l_session_fd},
-	{"compile", lb_l_compile},
-	{"start", l_session_start},
-	{"attached", l_session_attached},
-	{"close", l_session_close},
-	{NULL, NULL},
+    {"map", l_session_map},	    {"tracepoint", lb_l_tracepoint},
+    {"profile", lb_l_profile},	    {"probe", lb_l_probe},
+    {"poll", l_session_poll},	    {"watch_signals", l_session_watch_signals},
+    {"capture", l_session_capture}, {"verbose", l_session_verbose},
+    {"config", l_session_config},   {"target_pid", l_session_target_pid},
+    {"fd", l_session_fd},	    {"compile", lb_l_compile},
+    {"start", l_session_start},	    {"attached", l_session_attached},
+    {"close", l_session_close},	    {NULL, NULL},
 };
 
-
 static const luaL_Reg functions[] = {
-	{"session", l_session},
-	{"mark", l_mark},
-	{"register_source", l_register_source},
-	{"tracefs", l_tracefs},
-	{"now", l_now},
-	{"tracepoints", l_tracepoints},
-	{"spawn", l_spawn},
-	{"reap", l_reap},
-	{"tracepoint_fields", l_tracepoint_fields},
-	{"block_signals", l_block_signals},
-	{NULL, NULL},
+    {"session", l_session},
+    {"mark", l_mark},
+    {"register_source", l_register_source},
+    {"tracefs", l_tracefs},
+    {"now", l_now},
+    {"tracepoints", l_tracepoints},
+    {"spawn", l_spawn},
+    {"reap", l_reap},
+    {"tracepoint_fields", l_tracepoint_fields},
+    {"block_signals", l_block_signals},
+    {NULL, NULL},
 };
 
 int luaopen_luabpf_core(lua_State *L)

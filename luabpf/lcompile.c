@@ -9,10 +9,9 @@
 #include <lauxlib.h>
 #include "lcore.h"
 
-
 struct resolver {
 	lua_State *L;
-	int fn;     /* stack index of the handler */
+	int fn; /* stack index of the handler */
 	struct lb_session *s;
 };
 
@@ -22,10 +21,13 @@ static void classify(lua_State *L, int i, struct lb_session *s, struct lbc_value
 	memset(v, 0, sizeof *v);
 	switch (lua_type(L, i)) {
 	case LUA_TNIL: v->kind = LBC_V_NIL; return;
-	case LUA_TBOOLEAN: v->kind = LBC_V_BOOL; v->i = lua_toboolean(L, i); return;
+	case LUA_TBOOLEAN:
+		v->kind = LBC_V_BOOL;
+		v->i = lua_toboolean(L, i);
+		return;
 	case LUA_TNUMBER:
-		if (lua_isinteger(L, i) || (lua_Number)(lua_Integer)lua_tonumber(L, i) ==
-						   lua_tonumber(L, i)) {
+		if (lua_isinteger(L, i) ||
+		    (lua_Number)(lua_Integer)lua_tonumber(L, i) == lua_tonumber(L, i)) {
 			v->kind = LBC_V_INT;
 			v->i = lua_isinteger(L, i) ? lua_tointeger(L, i)
 						   : (lua_Integer)lua_tonumber(L, i);
@@ -34,7 +36,10 @@ static void classify(lua_State *L, int i, struct lb_session *s, struct lbc_value
 			v->type_name = "float";
 		}
 		return;
-	case LUA_TSTRING: v->kind = LBC_V_STR; v->s = lua_tolstring(L, i, &v->len); return;
+	case LUA_TSTRING:
+		v->kind = LBC_V_STR;
+		v->s = lua_tolstring(L, i, &v->len);
+		return;
 	case LUA_TUSERDATA: {
 		struct lmap *m = luaL_testudata(L, i, MAP_MT);
 
@@ -208,7 +213,7 @@ static int function_constants(lua_State *L, int fn, struct kstrings *k)
 	/* header: sizes of Instruction, Integer, Number; check int and float */
 	if (rd_skip(&r, sizeof sig - 1 + 3 + 16 + 1)) /* + upvalue count */
 		return -1;
-	if (rd_size(&r, &x) || rd_skip(&r, x ? x - 1 : 0) || /* source */
+	if (rd_size(&r, &x) || rd_skip(&r, x ? x - 1 : 0) ||	    /* source */
 	    rd_size(&r, &x) || rd_size(&r, &x) || rd_skip(&r, 3) || /* lines, flags */
 	    rd_size(&r, &x) || x > (size_t)(r.end - r.p) / 4 || rd_skip(&r, x * 4) ||
 	    rd_size(&r, &nk))
@@ -238,9 +243,8 @@ static int function_constants(lua_State *L, int fn, struct kstrings *k)
 
 /* Compile the function at stack index fn for probe. Leaves the stack as
  * it found it; on error returns -1 with the compiler's message in err. */
-int lb_compile_probe(lua_State *L, struct lb_session *s, int fn,
-		   const struct lbc_probe *probe, struct lbc_output *out, char *err,
-		   size_t errlen)
+int lb_compile_probe(lua_State *L, struct lb_session *s, int fn, const struct lbc_probe *probe,
+		     struct lbc_output *out, char *err, size_t errlen)
 {
 	lua_Debug ar;
 	struct resolver r = {L, fn, s};
@@ -341,16 +345,15 @@ static int add_tracepoint(lua_State *L, struct lb_session *s, struct lb_probe *p
 static int has_field(const struct lbc_field *f, int n, const struct lbc_field *x)
 {
 	for (int i = 0; i < n; i++)
-		if (strcmp(f[i].name, x->name) == 0 && f[i].off == x->off &&
-		    f[i].size == x->size && f[i].is_signed == x->is_signed &&
-		    f[i].is_string == x->is_string)
+		if (strcmp(f[i].name, x->name) == 0 && f[i].off == x->off && f[i].size == x->size &&
+		    f[i].is_signed == x->is_signed && f[i].is_string == x->is_string)
 			return 1;
 	return 0;
 }
 
 /* The fields every one of targets[idx[..]] has, at the same place. */
-static int common_fields(char **targets, const int *idx, int n, struct lbc_field **out,
-			 int *nout, char *err, size_t errlen)
+static int common_fields(char **targets, const int *idx, int n, struct lbc_field **out, int *nout,
+			 char *err, size_t errlen)
 {
 	char *colon = strchr(targets[idx[0]], ':');
 	char cat[64];
@@ -358,7 +361,7 @@ static int common_fields(char **targets, const int *idx, int n, struct lbc_field
 	snprintf(cat, sizeof cat, "%.*s", (int)(colon - targets[idx[0]]), targets[idx[0]]);
 	if (lb_tp_fields(cat, colon + 1, out, nout, err, errlen))
 		return -1;
-	for (int t = 1; t < n && *nout > 0; t++) {
+	for (int t = 1; t<n && * nout> 0; t++) {
 		struct lbc_field *f;
 		int nf, kept = 0;
 
@@ -379,8 +382,8 @@ static int common_fields(char **targets, const int *idx, int n, struct lbc_field
 
 /* After "no field X" on a wildcard: say which matched tracepoints lack
  * it. Returns how many have it. */
-static int lacking_note(char **targets, const int *idx, int n, const char *field,
-			char *err, size_t errlen)
+static int lacking_note(char **targets, const int *idx, int n, const char *field, char *err,
+			size_t errlen)
 {
 	size_t used = strlen(err);
 	int lack = 0, have = 0;
@@ -419,8 +422,8 @@ static int lacking_note(char **targets, const int *idx, int n, const char *field
  * same place. A field that differs in place (open's filename is arg 0,
  * openat's arg 1) makes the matched syscalls attach one by one instead;
  * one that some of them lack is an error naming those. */
-static int add_syscalls(lua_State *L, struct lb_session *s, struct lb_probe *p,
-			char **targets, int n, int fn, char *err, size_t errlen)
+static int add_syscalls(lua_State *L, struct lb_session *s, struct lb_probe *p, char **targets,
+			int n, int fn, char *err, size_t errlen)
 {
 	static const char *dirs[] = {"syscalls:sys_enter_", "syscalls:sys_exit_"};
 	int *idx = malloc(sizeof *idx * (size_t)n);
@@ -479,12 +482,14 @@ static int add_syscalls(lua_State *L, struct lb_session *s, struct lb_probe *p,
 				free(pr->category);
 				free(pr->event);
 				p->nprogs--;
-				fprintf(stderr, "luabpf: e.args.%s is not at the same place in every "
-						"syscall of %s: attaching %d tracepoints one by one\n",
+				fprintf(stderr,
+					"luabpf: e.args.%s is not at the same place in every "
+					"syscall of %s: attaching %d tracepoints one by one\n",
 					field, p->spec, m);
 				rc = 0;
 				for (int t = 0; t < m && rc == 0; t++)
-					rc = add_tracepoint(L, s, p, targets[idx[t]], fn, err, errlen);
+					rc = add_tracepoint(L, s, p, targets[idx[t]], fn, err,
+							    errlen);
 				continue;
 			}
 		}
@@ -515,8 +520,8 @@ static int add_syscalls(lua_State *L, struct lb_session *s, struct lb_probe *p,
  * attach it if the session runs; on any failure (rc != 0, message in
  * err) put the maps back as they were, forget the probe and raise.
  * Returns the number of values pushed (its program count). */
-int lb_finish_probe(lua_State *L, struct lb_session *s, struct lb_mapdesc *saved, int rc,
-		    char *err, size_t errlen)
+int lb_finish_probe(lua_State *L, struct lb_session *s, struct lb_mapdesc *saved, int rc, char *err,
+		    size_t errlen)
 {
 	struct lb_probe *p = &s->probes[s->nprobes - 1];
 
@@ -570,8 +575,10 @@ int lb_l_tracepoint(lua_State *L)
 	else
 		for (int i = 0; i < n; i++)
 			if ((rc = add_tracepoint(L, s, p, targets[i], 3, err, sizeof err))) {
-				const char *field = p->nprogs ? p->progs[p->nprogs - 1].code.missing_field : "";
-				int *all = n > 1 && field[0] ? malloc(sizeof *all * (size_t)n) : NULL;
+				const char *field =
+				    p->nprogs ? p->progs[p->nprogs - 1].code.missing_field : "";
+				int *all =
+				    n > 1 && field[0] ? malloc(sizeof *all * (size_t)n) : NULL;
 
 				if (all) {
 					for (int t = 0; t < n; t++)
@@ -588,8 +595,10 @@ int lb_l_tracepoint(lua_State *L)
 /* "99hz" / "hz:99", "10ms" / "ms:10", "us:", "s:" -> freq or period. */
 static int parse_rate(const char *spec, struct lb_prog *pr)
 {
-	static const struct { const char *unit; uint64_t ns; } units[] = {
-		{"s", 1000000000}, {"ms", 1000000}, {"us", 1000}, {"hz", 0}};
+	static const struct {
+		const char *unit;
+		uint64_t ns;
+	} units[] = {{"s", 1000000000}, {"ms", 1000000}, {"us", 1000}, {"hz", 0}};
 	char unit[8] = "";
 	unsigned long long n;
 	int used = 0;
@@ -634,10 +643,12 @@ int lb_l_profile(lua_State *L)
 	pr->kind = LB_PROG_PROFILE;
 	rc = parse_rate(rate, pr);
 	if (rc)
-		snprintf(err, sizeof err, "bad profile rate '%s' (use e.g. \"99hz\", \"10ms\")", rate);
+		snprintf(err, sizeof err, "bad profile rate '%s' (use e.g. \"99hz\", \"10ms\")",
+			 rate);
 	if (rc == 0) {
 		if (pr->freq)
-			snprintf(name, sizeof name, "profile:hz:%llu", (unsigned long long)pr->freq);
+			snprintf(name, sizeof name, "profile:hz:%llu",
+				 (unsigned long long)pr->freq);
 		else if (pr->period_ns % 1000000 == 0)
 			snprintf(name, sizeof name, "profile:ms:%llu",
 				 (unsigned long long)(pr->period_ns / 1000000));

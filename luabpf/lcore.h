@@ -9,8 +9,8 @@
 #define SESSION_MT "luabpf.session"
 #define MAP_MT "luabpf.map"
 #define MAP_METHODS "luabpf.map.methods" /* the Lua face adds print, ... */
-#define MARKS "luabpf.marks"             /* module table / builtin fn -> name */
-#define SOURCES "luabpf.sources"         /* chunkname -> source, for -e */
+#define MARKS "luabpf.marks"		 /* module table / builtin fn -> name */
+#define SOURCES "luabpf.sources"	 /* chunkname -> source, for -e */
 
 struct lmap {
 	struct lb_session *s;
@@ -28,8 +28,8 @@ int lb_l_compile(lua_State *L);
 int lb_compile_probe(lua_State *L, struct lb_session *s, int fn, const struct lbc_probe *probe,
 		     struct lbc_output *out, char *err, size_t errlen);
 
-int lb_finish_probe(lua_State *L, struct lb_session *s, struct lb_mapdesc *saved, int rc,
-		    char *err, size_t errlen);
+int lb_finish_probe(lua_State *L, struct lb_session *s, struct lb_mapdesc *saved, int rc, char *err,
+		    size_t errlen);
 
 /* lprobes.c: s:probe(kind, spec, fn) for kfunc ... usdt */
 int lb_l_probe(lua_State *L);

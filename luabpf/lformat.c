@@ -22,7 +22,7 @@
 #define SYMS_KEY "luabpf.syms.instance"
 #define STACK_TEXT_MAX (LB_STACK_DEPTH * 1100 + 2)
 
-static const char *const type_names[] = {"int",    "str",  "probe", "kstack",
+static const char *const type_names[] = {"int",	   "str",  "probe", "kstack",
 					 "ustack", "ksym", "usym",  NULL};
 
 /* Types from the table at index idx into types[]; returns their number
@@ -44,8 +44,10 @@ static int get_types(lua_State *L, int idx, __u8 *types, int cap)
 		while (name && type_names[t] && strcmp(type_names[t], name))
 			t++;
 		if (!name || !type_names[t])
-			luaL_error(L, "argument type %d: %s is not one of int str probe kstack"
-				      " ustack ksym usym", i, name ? name : luaL_typename(L, -1));
+			luaL_error(L,
+				   "argument type %d: %s is not one of int str probe kstack"
+				   " ustack ksym usym",
+				   i, name ? name : luaL_typename(L, -1));
 		lua_pop(L, 1);
 		if (i <= cap)
 			types[i - 1] = (__u8)(LB_ARG_INT + t);
@@ -142,7 +144,8 @@ static int l_fmt_render(lua_State *L)
 			lua_Integer v = lua_tointegerx(L, -1, &ok);
 
 			if (!ok)
-				return luaL_error(L, "fmt_render: value %d is not an integer", i + 1);
+				return luaL_error(L, "fmt_render: value %d is not an integer",
+						  i + 1);
 			memcpy(rec + f->off[i], &v, 8);
 		} else {
 			size_t sl;
@@ -252,13 +255,13 @@ static int l_ustack_format(lua_State *L)
 void lb_open_format(lua_State *L)
 {
 	static const luaL_Reg fns[] = {
-		{"fmt_check", l_fmt_check},
-		{"fmt_render", l_fmt_render},
-		{"ksym", l_ksym},
-		{"usym", l_usym},
-		{"kstack_format", l_kstack_format},
-		{"ustack_format", l_ustack_format},
-		{NULL, NULL},
+	    {"fmt_check", l_fmt_check},
+	    {"fmt_render", l_fmt_render},
+	    {"ksym", l_ksym},
+	    {"usym", l_usym},
+	    {"kstack_format", l_kstack_format},
+	    {"ustack_format", l_ustack_format},
+	    {NULL, NULL},
 	};
 	struct lb_syms **p;
 

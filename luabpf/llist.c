@@ -72,8 +72,8 @@ static int l_kernel_types(lua_State *L)
 			push_strings(L, v, n);
 	} else {
 		rc = strcmp(what, "func") == 0
-			     ? lb_btf_describe_func(b, arg, &text, err, sizeof err)
-			     : lb_btf_describe_struct(b, arg, &text, err, sizeof err);
+			 ? lb_btf_describe_func(b, arg, &text, err, sizeof err)
+			 : lb_btf_describe_struct(b, arg, &text, err, sizeof err);
 		if (rc == 0)
 			lua_pushstring(L, text ? text : "");
 		free(text);
@@ -87,10 +87,10 @@ static int l_kernel_types(lua_State *L)
 void lb_open_list(lua_State *L)
 {
 	static const luaL_Reg fns[] = {
-		{"elf_functions", l_elf_functions},
-		{"usdt_probes", l_usdt_probes},
-		{"kernel_types", l_kernel_types},
-		{NULL, NULL},
+	    {"elf_functions", l_elf_functions},
+	    {"usdt_probes", l_usdt_probes},
+	    {"kernel_types", l_kernel_types},
+	    {NULL, NULL},
 	};
 
 	luaL_setfuncs(L, fns, 0);

@@ -10,7 +10,6 @@
 
 #define LB_STACK_TEXT 16384 /* room for one symbolized stack */
 
-
 static void push_key(lua_State *L, struct lb_session *s, const struct lb_mapdesc *d,
 		     const char *key)
 {
@@ -37,9 +36,9 @@ static void push_key(lua_State *L, struct lb_session *s, const struct lb_mapdesc
 				luaL_error(L, "out of memory");
 				return;
 			}
-			len = lb_session_text(s, d->keytype[i] == LB_KEY_KSTACK ? LB_ARG_KSTACK
-									 : LB_ARG_USTACK,
-					      k, text, LB_STACK_TEXT);
+			len = lb_session_text(
+			    s, d->keytype[i] == LB_KEY_KSTACK ? LB_ARG_KSTACK : LB_ARG_USTACK, k,
+			    text, LB_STACK_TEXT);
 			lua_pushlstring(L, text, len < LB_STACK_TEXT ? len : LB_STACK_TEXT - 1);
 			free(text);
 			break;
@@ -54,8 +53,8 @@ static void push_key(lua_State *L, struct lb_session *s, const struct lb_mapdesc
 
 /* Lua key (a value, or a table for a tuple) -> key bytes; 0 if it cannot
  * be a key of this map (a wrong type simply finds nothing). */
-static int encode_key(lua_State *L, int idx, struct lb_session *s,
-		      const struct lb_mapdesc *d, char *key)
+static int encode_key(lua_State *L, int idx, struct lb_session *s, const struct lb_mapdesc *d,
+		      char *key)
 {
 	size_t off = 0;
 
@@ -72,7 +71,8 @@ static int encode_key(lua_State *L, int idx, struct lb_session *s,
 		switch (d->keytype[i]) {
 		case LB_KEY_STR: {
 			size_t len;
-			const char *str = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &len) : 0;
+			const char *str =
+			    lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &len) : 0;
 
 			if ((ok = str && len < d->keysize[i]))
 				memcpy(key + off, str, len);
@@ -216,8 +216,8 @@ static int map_entries(lua_State *L)
 	return 1;
 }
 
-static const char *const valkinds[] = {"none", "sum", "int", "min", "max",
-				       "avg", "stats", "hist", "lhist"};
+static const char *const valkinds[] = {"none", "sum",	"int",	"min",	"max",
+				       "avg",  "stats", "hist", "lhist"};
 
 static int map_kind(lua_State *L)
 {
@@ -262,13 +262,7 @@ static int map_name(lua_State *L)
 }
 
 const luaL_Reg lb_map_methods[] = {
-	{"entries", map_entries},
-	{"delete", map_delete},
-	{"clear", map_clear},
-	{"name", map_name},
-	{"dropped", map_dropped},
-	{"kind", map_kind},
-	{"index", map_index_of},
-	{"lhist_range", map_lhist_range},
-	{NULL, NULL},
+    {"entries", map_entries}, {"delete", map_delete},		{"clear", map_clear},
+    {"name", map_name},	      {"dropped", map_dropped},		{"kind", map_kind},
+    {"index", map_index_of},  {"lhist_range", map_lhist_range}, {NULL, NULL},
 };

@@ -13,21 +13,17 @@
 
 /* x86_64 pt_regs: where the first six arguments and the return value are */
 static const __u16 reg_off[] = {112, 104, 96, 88, 72, 64}; /* di si dx cx r8 r9 */
-#define RET_OFF 80                                          /* ax */
+#define RET_OFF 80					   /* ax */
 
 static const struct {
 	const char *name;
 	int prog, lbc;
 	int ret; /* e.retval */
 } kinds[] = {
-	{"kfunc", LB_PROG_KFUNC, LBC_TYPED, 0},
-	{"kretfunc", LB_PROG_KRETFUNC, LBC_TYPED, 1},
-	{"rawtracepoint", LB_PROG_TPBTF, LBC_TYPED, 0},
-	{"kprobe", LB_PROG_KPROBE, LBC_REGS, 0},
-	{"kretprobe", LB_PROG_KRETPROBE, LBC_REGS, 1},
-	{"uprobe", LB_PROG_UPROBE, LBC_REGS, 0},
-	{"uretprobe", LB_PROG_URETPROBE, LBC_REGS, 1},
-	{"usdt", LB_PROG_USDT, LBC_USDT, 0},
+    {"kfunc", LB_PROG_KFUNC, LBC_TYPED, 0},	    {"kretfunc", LB_PROG_KRETFUNC, LBC_TYPED, 1},
+    {"rawtracepoint", LB_PROG_TPBTF, LBC_TYPED, 0}, {"kprobe", LB_PROG_KPROBE, LBC_REGS, 0},
+    {"kretprobe", LB_PROG_KRETPROBE, LBC_REGS, 1},  {"uprobe", LB_PROG_UPROBE, LBC_REGS, 0},
+    {"uretprobe", LB_PROG_URETPROBE, LBC_REGS, 1},  {"usdt", LB_PROG_USDT, LBC_USDT, 0},
 };
 
 struct target {
@@ -73,9 +69,9 @@ static int describe(struct lb_session *s, int k, struct target *t, char *err, si
 		if (!b)
 			return -1;
 		rc = kinds[k].prog == LB_PROG_TPBTF
-			     ? lb_btf_tp_args(b, t->event, &t->fields, &t->nfields, err, errlen)
-			     : lb_btf_func_args(b, t->event, &t->fields, &t->nfields, &ret_type, err,
-						errlen);
+			 ? lb_btf_tp_args(b, t->event, &t->fields, &t->nfields, err, errlen)
+			 : lb_btf_func_args(b, t->event, &t->fields, &t->nfields, &ret_type, err,
+					    errlen);
 		if (rc)
 			return -1;
 		for (int i = 0; i < t->nfields && i < 8; i++) {
@@ -244,8 +240,10 @@ int lb_l_probe(lua_State *L)
 			break;
 		}
 		if (n != 2) {
-			snprintf(err, sizeof err, "%s '%s' must be BINARY:FUNCTION (a path or a "
-						  "library name such as libc)", kname, spec);
+			snprintf(err, sizeof err,
+				 "%s '%s' must be BINARY:FUNCTION (a path or a "
+				 "library name such as libc)",
+				 kname, spec);
 			rc = -1;
 			break;
 		}
@@ -259,8 +257,8 @@ int lb_l_probe(lua_State *L)
 						   sizeof err)))
 				break;
 			if (nnames == 0) {
-				snprintf(err, sizeof err, "no function of %s matches '%s'", t->binary,
-					 parts[1]);
+				snprintf(err, sizeof err, "no function of %s matches '%s'",
+					 t->binary, parts[1]);
 				rc = -1;
 			}
 		}

@@ -26,8 +26,7 @@ static void chunkid(char *out, size_t cap, const char *src)
 		if (!nl && n < room)
 			snprintf(out, cap, "[string \"%.*s\"]", (int)n, src);
 		else
-			snprintf(out, cap, "[string \"%.*s...\"]",
-				 (int)(n > room ? room : n), src);
+			snprintf(out, cap, "[string \"%.*s...\"]", (int)(n > room ? room : n), src);
 	}
 }
 
@@ -37,8 +36,7 @@ static size_t line_start(const struct lbc *C, int line, size_t *len)
 	size_t n = C->in->source_len, i = 0;
 	for (int l = 1; l < line && i < n; i++) {
 		if (s[i] == '\n' || s[i] == '\r') {
-			if (i + 1 < n && (s[i + 1] == '\n' || s[i + 1] == '\r') &&
-			    s[i + 1] != s[i])
+			if (i + 1 < n && (s[i + 1] == '\n' || s[i + 1] == '\r') && s[i + 1] != s[i])
 				i++;
 			l++;
 		}
@@ -84,12 +82,11 @@ static void echar(struct ebuf *e, char c)
 	}
 }
 
-static void verror(struct lbc *C, int line, int col, const char *hint,
-		   const char *fmt, va_list ap) __attribute__((noreturn));
-static void verror(struct lbc *C, int line, int col, const char *hint,
-		   const char *fmt, va_list ap)
+static void verror(struct lbc *C, int line, int col, const char *hint, const char *fmt, va_list ap)
+    __attribute__((noreturn));
+static void verror(struct lbc *C, int line, int col, const char *hint, const char *fmt, va_list ap)
 {
-	struct ebuf e = { C->err, C->errlen };
+	struct ebuf e = {C->err, C->errlen};
 	eputf(&e, "%s:%d:%d: ", C->file, line, col);
 	eput(&e, fmt, ap);
 	if (!C->nosrc && C->in->source && C->in->source_len && line > 0) {
@@ -109,8 +106,7 @@ static void verror(struct lbc *C, int line, int col, const char *hint,
 	longjmp(C->jb, 1);
 }
 
-void lbc_error_at(struct lbc *C, int line, int col, const char *hint,
-		  const char *fmt, ...)
+void lbc_error_at(struct lbc *C, int line, int col, const char *hint, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -146,17 +142,38 @@ static const char *upname(const struct lbc_input *in, int k)
 static int stmt_start(int t, int prev)
 {
 	switch (t) {
-	case TK_LOCAL: case TK_IF: case TK_FOR: case TK_WHILE: case TK_DO:
-	case TK_RETURN: case TK_BREAK: case TK_GOTO: case TK_END:
-	case TK_ELSE: case TK_ELSEIF: case TK_UNTIL: case TK_REPEAT:
-	case ';': case TK_DBCOLON: case TK_EOS:
-		return 1;
-	case TK_NAME: case '(': case TK_FUNCTION:
+	case TK_LOCAL:
+	case TK_IF:
+	case TK_FOR:
+	case TK_WHILE:
+	case TK_DO:
+	case TK_RETURN:
+	case TK_BREAK:
+	case TK_GOTO:
+	case TK_END:
+	case TK_ELSE:
+	case TK_ELSEIF:
+	case TK_UNTIL:
+	case TK_REPEAT:
+	case ';':
+	case TK_DBCOLON:
+	case TK_EOS: return 1;
+	case TK_NAME:
+	case '(':
+	case TK_FUNCTION:
 		switch (prev) {
-		case TK_NAME: case TK_INT: case TK_FLT: case TK_STR: case ')':
-		case ']': case '}': case TK_NIL: case TK_TRUE: case TK_FALSE:
-		case TK_DOTS: case TK_END:
-			return 1;
+		case TK_NAME:
+		case TK_INT:
+		case TK_FLT:
+		case TK_STR:
+		case ')':
+		case ']':
+		case '}':
+		case TK_NIL:
+		case TK_TRUE:
+		case TK_FALSE:
+		case TK_DOTS:
+		case TK_END: return 1;
 		}
 	}
 	return 0;
@@ -166,8 +183,7 @@ static int stmt_start(int t, int prev)
  * parameters and check its free names against the upvalue list in Lua's
  * order of first use (globals stand for _ENV). No recursion; the scratch
  * arrays are sized by the token count. */
-static void walk(struct lbc *C, struct cand *c, int *names, int *marks,
-		 char *brk)
+static void walk(struct lbc *C, struct cand *c, int *names, int *marks, char *brk)
 {
 	const struct lbc_input *in = C->in;
 	const struct tok *T = C->toks;
@@ -203,8 +219,7 @@ static void walk(struct lbc *C, struct cand *c, int *names, int *marks,
 	c->body = ++i;
 	for (; T[i].t != TK_EOS; i++) {
 		int t = T[i].t, prev = T[i - 1].t;
-		if (pend >= 0 && depth == pend_depth && nb == pend_br &&
-		    stmt_start(t, prev)) {
+		if (pend >= 0 && depth == pend_depth && nb == pend_br && stmt_start(t, prev)) {
 			nn = pend;
 			pend = -1;
 		}
@@ -224,10 +239,11 @@ static void walk(struct lbc *C, struct cand *c, int *names, int *marks,
 				continue;
 			}
 			/* fallthrough */
-		case '[': case '{':
-			brk[nb++] = (char)t;
-			continue;
-		case ')': case ']': case '}':
+		case '[':
+		case '{': brk[nb++] = (char)t; continue;
+		case ')':
+		case ']':
+		case '}':
 			if (nb)
 				nb--;
 			continue;
@@ -237,8 +253,8 @@ static void walk(struct lbc *C, struct cand *c, int *names, int *marks,
 			fhdr = 1;
 			if (prev == TK_LOCAL && T[i + 1].t == TK_NAME)
 				i++; /* its name was declared at 'local' (never
-				        step over TK_EOS: `local function` at the
-				        end of the chunk) */
+					step over TK_EOS: `local function` at the
+					end of the chunk) */
 			continue;
 		case TK_DO:
 			depth++;
@@ -252,14 +268,20 @@ static void walk(struct lbc *C, struct cand *c, int *names, int *marks,
 			continue;
 		case TK_IF: depth++; continue;
 		case TK_THEN: marks[nm++] = nn; continue;
-		case TK_REPEAT: depth++; marks[nm++] = nn; continue;
+		case TK_REPEAT:
+			depth++;
+			marks[nm++] = nn;
+			continue;
 		case TK_ELSEIF:
-			if (nm) nn = marks[--nm];
+			if (nm)
+				nn = marks[--nm];
 			continue;
 		case TK_ELSE:
-			if (nm) nn = marks[nm - 1];
+			if (nm)
+				nn = marks[nm - 1];
 			continue;
-		case TK_UNTIL: case TK_END:
+		case TK_UNTIL:
+		case TK_END:
 			if (depth == 0) {
 				if (t == TK_END) {
 					c->endtok = i;
@@ -269,7 +291,8 @@ static void walk(struct lbc *C, struct cand *c, int *names, int *marks,
 				return;
 			}
 			depth--;
-			if (nm) nn = marks[--nm];
+			if (nm)
+				nn = marks[--nm];
 			continue;
 		case TK_FOR:
 			forpend = i + 1;
@@ -301,10 +324,8 @@ static void walk(struct lbc *C, struct cand *c, int *names, int *marks,
 			}
 			continue;
 		}
-		case TK_NAME:
-			break;
-		default:
-			continue;
+		case TK_NAME: break;
+		default: continue;
 		}
 		/* a name: a reference unless a field, label or table key */
 		if (prev == '.' || prev == ':' || prev == TK_GOTO || prev == TK_DBCOLON)
@@ -314,7 +335,7 @@ static void walk(struct lbc *C, struct cand *c, int *names, int *marks,
 		int k;
 		for (k = nn - 1; k >= 0; k--)
 			if (names[k] < 0 ? T[i].n == 4 && !memcmp(T[i].s, "self", 4)
-			    : tokeq(&T[names[k]], &T[i]))
+					 : tokeq(&T[names[k]], &T[i]))
 				break;
 		if (k >= 0)
 			continue;
@@ -358,8 +379,8 @@ static int same_constants(const struct lbc *C, const struct cand *c)
 	const struct tok *T = C->toks;
 
 	for (int i = c->body; i < c->endtok; i++)
-		if ((T[i].t == TK_STR || (T[i].t == TK_NAME && (T[i - 1].t == '.' ||
-								T[i - 1].t == ':'))) &&
+		if ((T[i].t == TK_STR ||
+		     (T[i].t == TK_NAME && (T[i - 1].t == '.' || T[i - 1].t == ':'))) &&
 		    !is_constant(in, T[i].s, T[i].n))
 			return 0;
 	for (int k = 0; k < in->nkstrings; k++) {
@@ -413,7 +434,8 @@ void lbc_find(struct lbc *C)
 				const struct tok *x = &C->toks[cs[pick].ftok], *y = &C->toks[i];
 				size_t lx = C->toks[cs[pick].endtok].end - x->pos;
 				size_t ly = C->toks[cs[nc].endtok].end - y->pos;
-				if (lx != ly || memcmp(in->source + x->pos, in->source + y->pos, lx))
+				if (lx != ly ||
+				    memcmp(in->source + x->pos, in->source + y->pos, lx))
 					ambiguous = 1;
 			}
 		}
@@ -429,11 +451,10 @@ void lbc_find(struct lbc *C)
 		pick = 0;
 	if (pick < 0 && nc > 1)
 		lbc_error(C, cs[0].ftok, "put each handler on its own line",
-			  "cannot tell which of the %d functions on line %d is the handler",
-			  nc, in->linedefined);
+			  "cannot tell which of the %d functions on line %d is the handler", nc,
+			  in->linedefined);
 	if (pick < 0)
-		lbc_error_at(C, in->linedefined, 1,
-			     "has the file changed since it was loaded?",
+		lbc_error_at(C, in->linedefined, 1, "has the file changed since it was loaded?",
 			     "cannot find the handler (a function on lines %d-%d) in the source",
 			     in->linedefined, in->lastlinedefined);
 	C->ftok = cs[pick].ftok;
@@ -443,8 +464,7 @@ void lbc_find(struct lbc *C)
 
 /* --- the driver -------------------------------------------------------- */
 
-int lbc_compile(const struct lbc_input *in, struct lbc_output *out,
-		char *errbuf, size_t errlen)
+int lbc_compile(const struct lbc_input *in, struct lbc_output *out, char *errbuf, size_t errlen)
 {
 	char *err = errbuf;
 	struct lbc *C = calloc(1, sizeof *C);
@@ -468,8 +488,7 @@ int lbc_compile(const struct lbc_input *in, struct lbc_output *out,
 	memset(out, 0, sizeof *out);
 	if (setjmp(C->jb))
 		goto done;
-	if (!in->source || !in->source_len ||
-	    (in->chunkname && !strcmp(in->chunkname, "=?"))) {
+	if (!in->source || !in->source_len || (in->chunkname && !strcmp(in->chunkname, "=?"))) {
 		C->nosrc = 1;
 		lbc_error_at(C, in->linedefined, 1, NULL,
 			     "handler source is not available (stripped chunk?)");

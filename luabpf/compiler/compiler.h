@@ -10,40 +10,40 @@
 #include <linux/types.h>
 #include "../../bpf/plan.h"
 
-#define LB_MAX_KEYS 8     /* fields of a tuple key */
+#define LB_MAX_KEYS 8 /* fields of a tuple key */
 #define LB_NAME_MAX 64
 
 /* The layout of one session map, fixed by the first handler that uses it
  * and checked against by every later one. */
 enum lb_keytype {
 	LB_KEY_INT = 1, /* 8 bytes, signed 64-bit */
-	LB_KEY_STR,     /* keysize[i] bytes, NUL padded (comm: 16) */
-	LB_KEY_PROBE,   /* 8 bytes, an e.probe value (see LB_PROBE_*) */
-	LB_KEY_KSTACK,  /* 8 bytes: LB_OP_STACK's value (id | frames << 32) */
-	LB_KEY_USTACK,  /* 16 bytes: LB_OP_STACK's value, then the pid */
+	LB_KEY_STR,	/* keysize[i] bytes, NUL padded (comm: 16) */
+	LB_KEY_PROBE,	/* 8 bytes, an e.probe value (see LB_PROBE_*) */
+	LB_KEY_KSTACK,	/* 8 bytes: LB_OP_STACK's value (id | frames << 32) */
+	LB_KEY_USTACK,	/* 16 bytes: LB_OP_STACK's value, then the pid */
 };
 
 /* Values. Per-CPU kinds are combined over CPUs when read. */
 enum lb_valkind {
 	LB_VAL_NONE = 0, /* not used by a handler yet */
-	LB_VAL_SUM,      /* per-CPU s64 summed on read: count(), sum(x), m[k] + x */
-	LB_VAL_INT,      /* plain s64 (not per-CPU): m[k] = x, read in handlers */
-	LB_VAL_MIN,      /* per-CPU {s64 v, u64 set}: min(x) */
-	LB_VAL_MAX,      /* per-CPU {s64 v, u64 set}: max(x) */
-	LB_VAL_AVG,      /* per-CPU {u64 count, s64 sum}: avg(x) */
-	LB_VAL_STATS,    /* per-CPU {u64 count, s64 sum}: stats(x) */
-	LB_VAL_HIST,     /* per-CPU u64[LB_HIST_BUCKETS]: hist(x) */
-	LB_VAL_LHIST,    /* per-CPU u64[(max - min) / step + 2]: lhist(x, min, max, step) */
-	LB_VAL_STR,      /* plain string of value_size bytes: m[k] = e.args.filename */
+	LB_VAL_SUM,	 /* per-CPU s64 summed on read: count(), sum(x), m[k] + x */
+	LB_VAL_INT,	 /* plain s64 (not per-CPU): m[k] = x, read in handlers */
+	LB_VAL_MIN,	 /* per-CPU {s64 v, u64 set}: min(x) */
+	LB_VAL_MAX,	 /* per-CPU {s64 v, u64 set}: max(x) */
+	LB_VAL_AVG,	 /* per-CPU {u64 count, s64 sum}: avg(x) */
+	LB_VAL_STATS,	 /* per-CPU {u64 count, s64 sum}: stats(x) */
+	LB_VAL_HIST,	 /* per-CPU u64[LB_HIST_BUCKETS]: hist(x) */
+	LB_VAL_LHIST,	 /* per-CPU u64[(max - min) / step + 2]: lhist(x, min, max, step) */
+	LB_VAL_STR,	 /* plain string of value_size bytes: m[k] = e.args.filename */
 };
 
 struct lb_mapdesc {
 	char name[LB_NAME_MAX]; /* printed as @name; "" prints as @ */
-	int named;              /* name given by bpf.map "name": keep it */
-	__u8 nkeys;             /* 0: layout not fixed yet */
+	int named;		/* name given by bpf.map "name": keep it */
+	__u8 nkeys;		/* 0: layout not fixed yet */
 	__u8 keytype[LB_MAX_KEYS];
 	__u16 keysize[LB_MAX_KEYS]; /* multiple of 8 */
-	__u16 key_size;             /* sum of keysize */
+	__u16 key_size;		    /* sum of keysize */
 	__u16 value_size;
 	__u8 valkind;
 	__u8 percpu;
@@ -57,27 +57,27 @@ struct lb_mapdesc {
 #define LB_MAX_ARGS 16
 enum lb_argtype {
 	LB_ARG_INT = 1, /* s64 */
-	LB_ARG_STR,     /* size bytes */
-	LB_ARG_PROBE,   /* u64 e.probe value, printed as its name */
+	LB_ARG_STR,	/* size bytes */
+	LB_ARG_PROBE,	/* u64 e.probe value, printed as its name */
 	LB_ARG_KSTACK,
 	LB_ARG_USTACK,
-	LB_ARG_KSYM,    /* u64 kernel address, printed as its symbol */
-	LB_ARG_USYM,    /* u64 address, u64 pid */
+	LB_ARG_KSYM, /* u64 kernel address, printed as its symbol */
+	LB_ARG_USYM, /* u64 address, u64 pid */
 };
 
 struct lb_fmt {
-	char fmt[512];  /* the format, as written (escapes already decoded) */
+	char fmt[512]; /* the format, as written (escapes already decoded) */
 	int nargs;
 	__u8 type[LB_MAX_ARGS];
-	__u16 off[LB_MAX_ARGS];  /* from the start of the record (>= 8) */
+	__u16 off[LB_MAX_ARGS]; /* from the start of the record (>= 8) */
 	__u16 size[LB_MAX_ARGS];
-	__u16 len;      /* record length, header included */
+	__u16 len; /* record length, header included */
 };
 
 /* A value the handler refers to by name: an upvalue or a global. */
 enum lbc_vkind {
 	LBC_V_NIL = 0,
-	LBC_V_INT,     /* also a float with an integral value */
+	LBC_V_INT, /* also a float with an integral value */
 	LBC_V_STR,
 	LBC_V_BOOL,
 	LBC_V_MAP,     /* a session map: .map is its index */
@@ -88,17 +88,16 @@ enum lbc_vkind {
 
 struct lbc_value {
 	int kind;
-	int64_t i;            /* INT, BOOL */
-	const char *s;        /* STR bytes (may hold NULs), BUILTIN name */
-	size_t len;           /* STR length */
-	int map;              /* MAP index into the maps array */
+	int64_t i;	       /* INT, BOOL */
+	const char *s;	       /* STR bytes (may hold NULs), BUILTIN name */
+	size_t len;	       /* STR length */
+	int map;	       /* MAP index into the maps array */
 	const char *type_name; /* OTHER: "function", "table", "float" ... */
 };
 
 /* Look up `name` as upvalue (global == 0) or global (global == 1, through
  * the function's _ENV). Returns 0 if there is no such upvalue. */
-typedef int (*lbc_resolve_fn)(void *ud, const char *name, int global,
-			      struct lbc_value *out);
+typedef int (*lbc_resolve_fn)(void *ud, const char *name, int global, struct lbc_value *out);
 
 /* A tracepoint format field (e.args.NAME). */
 struct lbc_field {
@@ -106,9 +105,9 @@ struct lbc_field {
 	__u16 off, size;
 	__u8 is_signed;
 	__u8 is_string; /* enum lb_fstr: how the field holds a string */
-	int btf_type;   /* kernel BTF type id of the field (kfunc, tp_btf
+	int btf_type;	/* kernel BTF type id of the field (kfunc, tp_btf
 			   args): pointer chains follow it; 0 = untyped */
-	__u8 usdt;      /* a USDT argument: read with LB_OP_USDT_ARG, index
+	__u8 usdt;	/* a USDT argument: read with LB_OP_USDT_ARG, index
 			   in off (size and sign from the note) */
 };
 
@@ -118,20 +117,20 @@ struct lbc_field {
 enum lbc_tkind {
 	LBC_T_INT = 1, /* also enums and bools */
 	LBC_T_PTR,
-	LBC_T_STRUCT,  /* and unions */
+	LBC_T_STRUCT, /* and unions */
 	LBC_T_ARRAY,
-	LBC_T_OTHER,   /* functions, floats, void ... */
+	LBC_T_OTHER, /* functions, floats, void ... */
 };
 
 struct lbc_type {
-	int kind;        /* enum lbc_tkind */
-	__u32 size;      /* bytes: INT, STRUCT, ARRAY (whole), PTR (8) */
-	int is_signed;   /* INT */
-	int is_char;     /* INT of one byte named char / unsigned char:
-			    char * and char[N] are strings */
-	int elem;        /* PTR: pointee id; ARRAY: element id */
-	__u32 nelem;     /* ARRAY */
-	char name[64];   /* for messages: "struct dentry *", "int" */
+	int kind;      /* enum lbc_tkind */
+	__u32 size;    /* bytes: INT, STRUCT, ARRAY (whole), PTR (8) */
+	int is_signed; /* INT */
+	int is_char;   /* INT of one byte named char / unsigned char:
+			  char * and char[N] are strings */
+	int elem;      /* PTR: pointee id; ARRAY: element id */
+	__u32 nelem;   /* ARRAY */
+	char name[64]; /* for messages: "struct dentry *", "int" */
 };
 
 struct lbc_types {
@@ -147,31 +146,31 @@ struct lbc_types {
 /* Probe kinds: what `e` offers beyond pid, tid, comm ... */
 enum lbc_kind {
 	LBC_TRACEPOINT = 0, /* e.args.NAME from the format */
-	LBC_TYPED,          /* kfunc/kretfunc/tp_btf: e.args.NAME typed (BTF),
+	LBC_TYPED,	    /* kfunc/kretfunc/tp_btf: e.args.NAME typed (BTF),
 			       e.retval for kretfunc */
-	LBC_REGS,           /* kprobe/uprobe (and ret): e.arg0..argN, e.retval */
-	LBC_USDT,           /* e.arg0..argN from the note's specs */
-	LBC_PROFILE,        /* nothing more */
+	LBC_REGS,	    /* kprobe/uprobe (and ret): e.arg0..argN, e.retval */
+	LBC_USDT,	    /* e.arg0..argN from the note's specs */
+	LBC_PROFILE,	    /* nothing more */
 };
 
 /* How a tracepoint field holds a string. */
 enum lb_fstr {
 	LB_FSTR_NONE = 0, /* a number */
-	LB_FSTR_UPTR,     /* char * into user memory (every syscalls:* pointer) */
-	LB_FSTR_KPTR,     /* char * into kernel memory */
-	LB_FSTR_ARRAY,    /* char[size] inside the record */
+	LB_FSTR_UPTR,	  /* char * into user memory (every syscalls:* pointer) */
+	LB_FSTR_KPTR,	  /* char * into kernel memory */
+	LB_FSTR_ARRAY,	  /* char[size] inside the record */
 	LB_FSTR_DATALOC,  /* __data_loc char[]: u32 offset | length << 16 */
 };
 
 /* What `e` offers in this probe. */
 struct lbc_probe {
-	const char *name;   /* "tracepoint:syscalls:sys_enter_write", the
-			       pattern for a wildcard: e.probe of a plain probe */
-	__u32 probe_id;     /* session probe table index (LB_PROBE_SESSION) */
-	__u32 sysmode;      /* enum lb_sysmode */
+	const char *name;		/* "tracepoint:syscalls:sys_enter_write", the
+					   pattern for a wildcard: e.probe of a plain probe */
+	__u32 probe_id;			/* session probe table index (LB_PROBE_SESSION) */
+	__u32 sysmode;			/* enum lb_sysmode */
 	const struct lbc_field *fields; /* NULL when args are not known */
 	int nfields;
-	int kind;           /* enum lbc_kind */
+	int kind; /* enum lbc_kind */
 	/* e.arg0 .. e.argN and e.retval: fields named "arg0".., "retval"
 	 * (ctx copy offsets: pt_regs for LBC_REGS, the u64 args array for
 	 * LBC_TYPED; usdt set for LBC_USDT); NULL when the probe has none */
@@ -181,8 +180,8 @@ struct lbc_probe {
 };
 
 struct lbc_input {
-	int max_strlen; /* size of strings read by handlers, bytes incl. the NUL
-			   (bpftrace's max_strlen; 0: LB_STR_DEFAULT) */
+	int max_strlen;	    /* size of strings read by handlers, bytes incl. the NUL
+			       (bpftrace's max_strlen; 0: LB_STR_DEFAULT) */
 	const char *source; /* the whole chunk the function is defined in */
 	size_t source_len;
 	const char *chunkname; /* Lua's: "@file.lua", "=stdin" or the source */
@@ -211,7 +210,7 @@ struct lbc_output {
 	 * here; the runtime registers them and rewrites the ids */
 	struct lb_fmt fmts[LBC_MAX_FMTS];
 	int nfmts;
-	int uses_stacks;  /* LB_OP_STACK present: needs the stack map */
+	int uses_stacks; /* LB_OP_STACK present: needs the stack map */
 	/* set when compiling failed on an e.args field the probe does not
 	 * have: the runtime then tries the tracepoints of a wildcard one by
 	 * one, to say which of them lack it */
@@ -225,8 +224,7 @@ struct lbc_output {
  *   <spaces>^
  *   hint: ...            (when there is one)
  * On error the maps are left exactly as they were. */
-int lbc_compile(const struct lbc_input *in, struct lbc_output *out,
-		char *err, size_t errlen);
+int lbc_compile(const struct lbc_input *in, struct lbc_output *out, char *err, size_t errlen);
 
 /* Human-readable listing of a plan, one op per line (golden specs, -v). */
 size_t lbc_dump(const struct lb_plan *plan, char *buf, size_t buflen);

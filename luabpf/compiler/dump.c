@@ -28,21 +28,20 @@ static void put(struct out *o, const char *fmt, ...)
 }
 
 static const char *const names[LB_OP_NCODES] = {
-	"end", "imm", "ctx", "field", "comm", "strcpy", "streq", "put",
-	"add", "sub", "mul", "div", "mod", "band", "bor", "bxor", "shl", "shr",
-	"eq", "ne", "lt", "le", "gt", "ge", "not", "neg", "bnot", "mov",
-	"jmp", "jz", "jnz", "map_add",
-	"map_read", "map_set", "map_delete", "map_xadd", "map_min", "map_max",
-	"map_avg", "map_bucket", "log2", "linear", "emit", "stack",
-	"str", "dataloc", "copy", "scmp", "map_getstr", "map_setstr",
-	"kread", "usdt_arg",
+    "end",	  "imm",     "ctx",	 "field",   "comm",	  "strcpy",  "streq",
+    "put",	  "add",     "sub",	 "mul",	    "div",	  "mod",     "band",
+    "bor",	  "bxor",    "shl",	 "shr",	    "eq",	  "ne",	     "lt",
+    "le",	  "gt",	     "ge",	 "not",	    "neg",	  "bnot",    "mov",
+    "jmp",	  "jz",	     "jnz",	 "map_add", "map_read",	  "map_set", "map_delete",
+    "map_xadd",	  "map_min", "map_max",	 "map_avg", "map_bucket", "log2",    "linear",
+    "emit",	  "stack",   "str",	 "dataloc", "copy",	  "scmp",    "map_getstr",
+    "map_setstr", "kread",   "usdt_arg",
 };
 static const char *const sym[] = {
-	"+", "-", "*", "//", "%", "&", "|", "~", "<<", ">>",
-	"==", "~=", "<", "<=", ">", ">=",
+    "+", "-", "*", "//", "%", "&", "|", "~", "<<", ">>", "==", "~=", "<", "<=", ">", ">=",
 };
 static const char *const ctxname[] = {
-	"?", "pid", "tid", "uid", "gid", "cpu", "nsecs", "probe",
+    "?", "pid", "tid", "uid", "gid", "cpu", "nsecs", "probe",
 };
 
 /* pool bytes as a Lua string, trailing NULs dropped */
@@ -69,10 +68,10 @@ static void str(struct out *o, const struct lb_plan *p, long off, long len)
 
 size_t lbc_dump(const struct lb_plan *p, char *buf, size_t buflen)
 {
-	struct out o = { buf, buflen, 0 };
+	struct out o = {buf, buflen, 0};
 	unsigned n = p->nops > LB_MAX_OPS ? LB_MAX_OPS : p->nops;
-	put(&o, "plan nops=%u ctx_copy=%u scratch=%u sysmode=%u probe_id=%u", p->nops,
-	    p->ctx_copy, p->scratch_size, p->sysmode, p->probe_id);
+	put(&o, "plan nops=%u ctx_copy=%u scratch=%u sysmode=%u probe_id=%u", p->nops, p->ctx_copy,
+	    p->scratch_size, p->sysmode, p->probe_id);
 	for (int i = 0; i < LB_SYSMASK; i++)
 		if (p->sysmask[i]) {
 			put(&o, " sysmask=");
@@ -88,11 +87,8 @@ size_t lbc_dump(const struct lb_plan *p, char *buf, size_t buflen)
 		if (x->code != LB_OP_END && strlen(nm) < 8)
 			put(&o, "%*s", (int)(8 - strlen(nm)), "");
 		switch (x->code) {
-		case LB_OP_END:
-			break;
-		case LB_OP_IMM:
-			put(&o, " r%u = %lld", x->dst, (long long)x->imm);
-			break;
+		case LB_OP_END: break;
+		case LB_OP_IMM: put(&o, " r%u = %lld", x->dst, (long long)x->imm); break;
 		case LB_OP_CTX:
 			put(&o, " r%u = %s", x->dst,
 			    x->imm > 0 && x->imm <= LB_CTX_PROBE ? ctxname[x->imm] : "?");
@@ -101,9 +97,7 @@ size_t lbc_dump(const struct lb_plan *p, char *buf, size_t buflen)
 			put(&o, " r%u = ctx[%u] len=%u%s", x->dst, x->off, x->len,
 			    x->a ? " signed" : "");
 			break;
-		case LB_OP_COMM:
-			put(&o, " scratch[%u..%u)", x->off, x->off + LB_COMM_LEN);
-			break;
+		case LB_OP_COMM: put(&o, " scratch[%u..%u)", x->off, x->off + LB_COMM_LEN); break;
 		case LB_OP_STRCPY:
 			put(&o, " scratch[%u..%u) = pool[%lld]", x->off, x->off + x->len,
 			    (long long)x->imm);
@@ -114,57 +108,45 @@ size_t lbc_dump(const struct lb_plan *p, char *buf, size_t buflen)
 			    x->off + x->len, (long long)x->imm);
 			str(&o, p, (long)x->imm, x->len);
 			break;
-		case LB_OP_PUT:
-			put(&o, " scratch[%u] = r%u", x->off, x->a);
-			break;
-		case LB_OP_NOT:
-			put(&o, " r%u = !r%u", x->dst, x->a);
-			break;
-		case LB_OP_NEG:
-			put(&o, " r%u = -r%u", x->dst, x->a);
-			break;
-		case LB_OP_BNOT:
-			put(&o, " r%u = ~r%u", x->dst, x->a);
-			break;
-		case LB_OP_MOV:
-			put(&o, " r%u = r%u", x->dst, x->a);
-			break;
-		case LB_OP_JMP:
-			put(&o, " -> %u", x->off);
-			break;
-		case LB_OP_JZ: case LB_OP_JNZ:
-			put(&o, " r%u -> %u", x->a, x->off);
-			break;
-		case LB_OP_MAP_ADD: case LB_OP_MAP_MIN: case LB_OP_MAP_MAX: case LB_OP_MAP_AVG:
-			put(&o, " slot=%u key@%u r%u", x->dst, x->off, x->a);
-			break;
+		case LB_OP_PUT: put(&o, " scratch[%u] = r%u", x->off, x->a); break;
+		case LB_OP_NOT: put(&o, " r%u = !r%u", x->dst, x->a); break;
+		case LB_OP_NEG: put(&o, " r%u = -r%u", x->dst, x->a); break;
+		case LB_OP_BNOT: put(&o, " r%u = ~r%u", x->dst, x->a); break;
+		case LB_OP_MOV: put(&o, " r%u = r%u", x->dst, x->a); break;
+		case LB_OP_JMP: put(&o, " -> %u", x->off); break;
+		case LB_OP_JZ:
+		case LB_OP_JNZ: put(&o, " r%u -> %u", x->a, x->off); break;
+		case LB_OP_MAP_ADD:
+		case LB_OP_MAP_MIN:
+		case LB_OP_MAP_MAX:
+		case LB_OP_MAP_AVG: put(&o, " slot=%u key@%u r%u", x->dst, x->off, x->a); break;
 		case LB_OP_MAP_BUCKET:
 			put(&o, " slot=%u key@%u r%u len=%u", x->dst, x->off, x->a, x->len);
 			break;
 		case LB_OP_MAP_READ:
 			put(&o, " r%u = slot=%u key@%u, r%u = present", x->dst, x->b, x->off, x->a);
 			break;
-		case LB_OP_MAP_SET: case LB_OP_MAP_XADD:
-			put(&o, " slot=%u key@%u r%u", x->b, x->off, x->a);
-			break;
-		case LB_OP_MAP_DELETE:
-			put(&o, " slot=%u key@%u", x->b, x->off);
-			break;
-		case LB_OP_LOG2:
-			put(&o, " r%u = log2(r%u)", x->dst, x->a);
-			break;
+		case LB_OP_MAP_SET:
+		case LB_OP_MAP_XADD: put(&o, " slot=%u key@%u r%u", x->b, x->off, x->a); break;
+		case LB_OP_MAP_DELETE: put(&o, " slot=%u key@%u", x->b, x->off); break;
+		case LB_OP_LOG2: put(&o, " r%u = log2(r%u)", x->dst, x->a); break;
 		case LB_OP_LINEAR:
 			put(&o, " r%u = linear(r%u) min=%lld step=r%u len=%u", x->dst, x->a,
 			    (long long)x->imm, x->b, x->len);
 			break;
 		case LB_OP_STACK:
-			put(&o, " r%u = %s len=%u", x->dst, x->imm == 1 ? "ustack" : x->imm == 0 ? "kstack" : "?",
+			put(&o, " r%u = %s len=%u", x->dst,
+			    x->imm == 1	  ? "ustack"
+			    : x->imm == 0 ? "kstack"
+					  : "?",
 			    x->len);
 			break;
 		case LB_OP_STR:
 			put(&o, " scratch[%u..%u) = %s r%u%s", x->off, x->off + x->len,
-			    x->imm == 1 ? "user" : x->imm == 0 ? "kernel" : "?", x->a,
-			    x->b ? " padded" : "");
+			    x->imm == 1	  ? "user"
+			    : x->imm == 0 ? "kernel"
+					  : "?",
+			    x->a, x->b ? " padded" : "");
 			break;
 		case LB_OP_DATALOC:
 			put(&o, " scratch[%u..%u) = ctx loc r%u%s", x->off, x->off + x->len, x->a,
@@ -179,16 +161,16 @@ size_t lbc_dump(const struct lb_plan *p, char *buf, size_t buflen)
 			    x->off + x->len, (long long)x->imm, (long long)x->imm + x->len);
 			break;
 		case LB_OP_MAP_GETSTR:
-			put(&o, " scratch[%lld..%lld) = slot=%u key@%u, r%u = present", (long long)x->imm,
-			    (long long)x->imm + x->len, x->b, x->off, x->dst);
+			put(&o, " scratch[%lld..%lld) = slot=%u key@%u, r%u = present",
+			    (long long)x->imm, (long long)x->imm + x->len, x->b, x->off, x->dst);
 			break;
 		case LB_OP_MAP_SETSTR:
-			put(&o, " slot=%u key@%u scratch[%lld..%lld)", x->b, x->off, (long long)x->imm,
-			    (long long)x->imm + x->len);
+			put(&o, " slot=%u key@%u scratch[%lld..%lld)", x->b, x->off,
+			    (long long)x->imm, (long long)x->imm + x->len);
 			break;
 		case LB_OP_KREAD:
-			put(&o, " r%u = kernel[r%u + %lld] len=%u%s", x->dst, x->a, (long long)x->imm,
-			    x->len, x->b ? " signed" : "");
+			put(&o, " r%u = kernel[r%u + %lld] len=%u%s", x->dst, x->a,
+			    (long long)x->imm, x->len, x->b ? " signed" : "");
 			break;
 		case LB_OP_USDT_ARG:
 			put(&o, " r%u = usdt arg %lld len=%u%s", x->dst, (long long)x->imm, x->len,
@@ -210,7 +192,8 @@ size_t lbc_dump(const struct lb_plan *p, char *buf, size_t buflen)
 		}
 		default:
 			if (x->code >= LB_OP_ADD && x->code <= LB_OP_GE)
-				put(&o, " r%u = r%u %s r%u", x->dst, x->a, sym[x->code - LB_OP_ADD], x->b);
+				put(&o, " r%u = r%u %s r%u", x->dst, x->a, sym[x->code - LB_OP_ADD],
+				    x->b);
 			else
 				put(&o, " code=%u dst=%u a=%u b=%u off=%u len=%u imm=%lld", x->code,
 				    x->dst, x->a, x->b, x->off, x->len, (long long)x->imm);

@@ -24,7 +24,7 @@ static int frames(struct lbc *C, int call, const char *name, size_t n)
 /* bpf.kstack(n), bpf.ustack(n), bpf.ksym(x), bpf.usym(x) */
 struct val lbc_valcall(struct lbc *C, int call, const char *name, size_t n)
 {
-	struct val v = { 0 };
+	struct val v = {0};
 	int save = C->regtop;
 	if (lbc_isname(name, n, "str"))
 		return lbc_strcall(C, call);
@@ -94,32 +94,54 @@ static void evalarg(struct lbc *C, int node, struct arg *a, int str)
 		a->type = LB_ARG_STR;
 		a->size = roundup8((size_t)v.ssize);
 		break;
-	case T_INT: a->type = LB_ARG_INT; a->size = 8; lbc_reg(C, &v); break;
-	case T_PROBE: a->type = LB_ARG_PROBE; a->size = 8; break;
-	case T_COMM: a->type = LB_ARG_STR; a->size = LB_COMM_LEN; break;
+	case T_INT:
+		a->type = LB_ARG_INT;
+		a->size = 8;
+		lbc_reg(C, &v);
+		break;
+	case T_PROBE:
+		a->type = LB_ARG_PROBE;
+		a->size = 8;
+		break;
+	case T_COMM:
+		a->type = LB_ARG_STR;
+		a->size = LB_COMM_LEN;
+		break;
 	case T_STR:
 		if (v.n + 1 > LB_POOL)
-			lbc_error(C, N(node)->tok, NULL, "string constant too long (the plan holds %d bytes)",
-				  LB_POOL);
+			lbc_error(C, N(node)->tok, NULL,
+				  "string constant too long (the plan holds %d bytes)", LB_POOL);
 		a->type = LB_ARG_STR;
 		a->size = roundup8(v.n + 1);
 		break;
-	case T_KSTACK: a->type = LB_ARG_KSTACK; a->size = 8; break;
-	case T_USTACK: a->type = LB_ARG_USTACK; a->size = 16; break;
-	case T_KSYM: a->type = LB_ARG_KSYM; a->size = 8; break;
-	case T_USYM: a->type = LB_ARG_USYM; a->size = 16; break;
+	case T_KSTACK:
+		a->type = LB_ARG_KSTACK;
+		a->size = 8;
+		break;
+	case T_USTACK:
+		a->type = LB_ARG_USTACK;
+		a->size = 16;
+		break;
+	case T_KSYM:
+		a->type = LB_ARG_KSYM;
+		a->size = 8;
+		break;
+	case T_USYM:
+		a->type = LB_ARG_USYM;
+		a->size = 16;
+		break;
 	case T_MAP:
-		lbc_error(C, N(node)->tok, "bpf.print(m) prints a whole map", "cannot printf a map");
-	default:
-		lbc_error(C, N(node)->tok, NULL, "cannot print %s", lbc_tname(v.t));
+		lbc_error(C, N(node)->tok, "bpf.print(m) prints a whole map",
+			  "cannot printf a map");
+	default: lbc_error(C, N(node)->tok, NULL, "cannot print %s", lbc_tname(v.t));
 	}
 	a->v = v;
 }
 
 /* Write the record (header, then the arguments) to scratch[0..) and emit
  * it; fmt checked against the arguments, errors at token fmttok. */
-static void record(struct lbc *C, int fmttok, const char *fmt, size_t fmtlen,
-		   struct arg *args, int nargs, int tok)
+static void record(struct lbc *C, int fmttok, const char *fmt, size_t fmtlen, struct arg *args,
+		   int nargs, int tok)
 {
 	struct lb_fmt f;
 	char msg[256];
@@ -143,8 +165,9 @@ static void record(struct lbc *C, int fmttok, const char *fmt, size_t fmtlen,
 	if (lb_fmt_check(f.fmt, f.type, nargs, msg, sizeof msg))
 		lbc_error(C, fmttok, NULL, "%s", msg[0] ? msg : "bad format");
 	if (off >= LB_SCRATCH) /* the template masks len with LB_SCRATCH - 1 */
-		lbc_error(C, tok, NULL, "printf record too large: %d bytes, LB_SCRATCH (%d) or more",
-			  off, LB_SCRATCH);
+		lbc_error(C, tok, NULL,
+			  "printf record too large: %d bytes, LB_SCRATCH (%d) or more", off,
+			  LB_SCRATCH);
 	f.len = (__u16)off;
 	int id;
 	for (id = 0; id < out->nfmts; id++)
@@ -153,7 +176,8 @@ static void record(struct lbc *C, int fmttok, const char *fmt, size_t fmtlen,
 	if (id == out->nfmts) {
 		if (out->nfmts == LBC_MAX_FMTS)
 			lbc_error(C, tok, "split the work over several handlers",
-				  "too many printf formats in one handler (at most %d)", LBC_MAX_FMTS);
+				  "too many printf formats in one handler (at most %d)",
+				  LBC_MAX_FMTS);
 		out->fmts[out->nfmts++] = f;
 	}
 	for (int i = 0; i < nargs; i++) {
@@ -161,10 +185,12 @@ static void record(struct lbc *C, int fmttok, const char *fmt, size_t fmtlen,
 		int o = f.off[i];
 		C->curtok = N(a->node)->tok;
 		switch (a->v.t) {
-		case T_INT: case T_PROBE: case T_KSTACK: case T_KSYM:
-			lbc_emit(C, LB_OP_PUT, 0, a->v.reg, 0, o, 8, 0);
-			break;
-		case T_USTACK: case T_USYM: {
+		case T_INT:
+		case T_PROBE:
+		case T_KSTACK:
+		case T_KSYM: lbc_emit(C, LB_OP_PUT, 0, a->v.reg, 0, o, 8, 0); break;
+		case T_USTACK:
+		case T_USYM: {
 			int save = C->regtop, r;
 			lbc_emit(C, LB_OP_PUT, 0, a->v.reg, 0, o, 8, 0);
 			r = lbc_tmp(C);
@@ -173,17 +199,13 @@ static void record(struct lbc *C, int fmttok, const char *fmt, size_t fmtlen,
 			C->regtop = save;
 			break;
 		}
-		case T_COMM:
-			lbc_emit(C, LB_OP_COMM, 0, 0, 0, o, LB_COMM_LEN, 0);
-			break;
+		case T_COMM: lbc_emit(C, LB_OP_COMM, 0, 0, 0, o, LB_COMM_LEN, 0); break;
 		case T_STR: {
 			int p = lbc_pool(C, a->v.s, a->v.n, (size_t)a->size);
 			lbc_emit(C, LB_OP_STRCPY, 0, 0, 0, o, a->size, p);
 			break;
 		}
-		case T_DSTR:
-			lbc_strput(C, &a->v, A_KEY, o, a->size, 0);
-			break;
+		case T_DSTR: lbc_strput(C, &a->v, A_KEY, o, a->size, 0); break;
 		}
 	}
 	if (off > C->kneed)
@@ -202,18 +224,20 @@ static void emit8(struct lbc *C, int kind, int id)
 static void printf_(struct lbc *C, int call)
 {
 	struct arg args[LB_MAX_ARGS];
-	unsigned char isstr[LB_MAX_ARGS] = { 0 };
+	unsigned char isstr[LB_MAX_ARGS] = {0};
 	int a = N(call)->b, nargs = 0, save = C->regtop;
 	if (!a)
 		lbc_error(C, N(call)->tok, NULL, "bpf.printf() needs a format");
 	struct val f = lbc_expr(C, a);
 	if (f.t != T_STR)
 		lbc_error(C, N(a)->tok, "e.g. bpf.printf(\"%s %d\\n\", e.comm, e.pid)",
-			  "the format of bpf.printf must be a string constant, not %s", lbc_tname(f.t));
+			  "the format of bpf.printf must be a string constant, not %s",
+			  lbc_tname(f.t));
 	lbc_strconvs(f.s, f.n, isstr, LB_MAX_ARGS);
 	for (int x = N(a)->next; x; x = N(x)->next) {
 		if (nargs == LB_MAX_ARGS)
-			lbc_error(C, N(x)->tok, NULL, "bpf.printf takes at most %d arguments after the format",
+			lbc_error(C, N(x)->tok, NULL,
+				  "bpf.printf takes at most %d arguments after the format",
 				  LB_MAX_ARGS);
 		evalarg(C, x, &args[nargs], isstr[nargs]);
 		nargs++;

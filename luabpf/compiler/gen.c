@@ -10,19 +10,20 @@
 /* kernel-side builtins: aggregations (assigned to a map element),
  * statements, and values */
 static const char *const aggs[] = {
-	"count", "sum", "min", "max", "avg", "stats", "hist", "lhist", NULL,
+    "count", "sum", "min", "max", "avg", "stats", "hist", "lhist", NULL,
 };
-static const char *const stmts[] = { "printf", "print", "exit", NULL };
-static const char *const values[] = { "kstack", "ustack", "ksym", "usym", "str", NULL };
+static const char *const stmts[] = {"printf", "print", "exit", NULL};
+static const char *const values[] = {"kstack", "ustack", "ksym", "usym", "str", NULL};
 static const char *const later[] = {
-	"delete", "time", "cat", "system", "join", "buf", "ntop", NULL,
+    "delete", "time", "cat", "system", "join", "buf", "ntop", NULL,
 };
-#define BUILTINS "kernel handlers can use bpf.count, sum, min, max, avg, stats, hist, " \
+#define BUILTINS                                                                                   \
+	"kernel handlers can use bpf.count, sum, min, max, avg, stats, hist, "                     \
 	"lhist, printf, print, exit, kstack, ustack, ksym, usym and str"
 static const char *const userside[] = {
-	"map", "tracepoint", "interval", "run", "BEGIN", "END", "profile",
-	"kfunc", "kretfunc", "uprobe", "uretprobe", "usdt", "kprobe",
-	"kretprobe", "session", "compile", "rawtracepoint", NULL,
+    "map",     "tracepoint", "interval", "run",	    "BEGIN",	     "END",
+    "profile", "kfunc",	     "kretfunc", "uprobe",  "uretprobe",     "usdt",
+    "kprobe",  "kretprobe",  "session",	 "compile", "rawtracepoint", NULL,
 };
 
 static int inlist(const char *const *l, const char *s, size_t n)
@@ -93,8 +94,7 @@ int lbc_builtin(struct lbc *C, int call, const char **name, size_t *n)
 	return 0;
 }
 
-int lbc_emit(struct lbc *C, int code, int dst, int a, int b, int off,
-	     int len, int64_t imm)
+int lbc_emit(struct lbc *C, int code, int dst, int a, int b, int off, int len, int64_t imm)
 {
 	struct lb_plan *P = C->plan;
 	if (P->nops >= LB_MAX_OPS - 1) /* keep room for the final END */
@@ -109,14 +109,21 @@ int lbc_emit(struct lbc *C, int code, int dst, int a, int b, int off,
 	o->len = (__u16)len;
 	o->imm = imm;
 	switch (code) { /* ops on the key/record area; others say so (lbc_rel) */
-	case LB_OP_COMM: case LB_OP_STRCPY: case LB_OP_STREQ:
-	case LB_OP_PUT: case LB_OP_MAP_ADD: case LB_OP_MAP_READ: case LB_OP_MAP_SET:
-	case LB_OP_MAP_DELETE: case LB_OP_MAP_XADD: case LB_OP_MAP_MIN: case LB_OP_MAP_MAX:
-	case LB_OP_MAP_AVG: case LB_OP_MAP_BUCKET: case LB_OP_EMIT:
-		C->rel[P->nops] = A_KEY;
-		break;
-	default:
-		C->rel[P->nops] = A_ABS;
+	case LB_OP_COMM:
+	case LB_OP_STRCPY:
+	case LB_OP_STREQ:
+	case LB_OP_PUT:
+	case LB_OP_MAP_ADD:
+	case LB_OP_MAP_READ:
+	case LB_OP_MAP_SET:
+	case LB_OP_MAP_DELETE:
+	case LB_OP_MAP_XADD:
+	case LB_OP_MAP_MIN:
+	case LB_OP_MAP_MAX:
+	case LB_OP_MAP_AVG:
+	case LB_OP_MAP_BUCKET:
+	case LB_OP_EMIT: C->rel[P->nops] = A_KEY; break;
+	default: C->rel[P->nops] = A_ABS;
 	}
 	if (code == LB_OP_EMIT)
 		C->out->uses_records = 1;
@@ -163,7 +170,8 @@ int lbc_pool(struct lbc *C, const char *s, size_t n, size_t size)
 	char buf[LB_POOL];
 	struct lb_plan *P = C->plan;
 	if (size > LB_POOL || n > size)
-		lbc_error(C, C->curtok, NULL, "string constant too long (the plan holds %d bytes)", LB_POOL);
+		lbc_error(C, C->curtok, NULL, "string constant too long (the plan holds %d bytes)",
+			  LB_POOL);
 	memset(buf, 0, size);
 	memcpy(buf, s, n);
 	/* only at multiples of 8: the interpreter masks pool offsets to them */
@@ -171,7 +179,8 @@ int lbc_pool(struct lbc *C, const char *s, size_t n, size_t size)
 		if (!memcmp(P->pool + i, buf, size))
 			return i;
 	if (C->pool_used + size > LB_POOL)
-		lbc_error(C, C->curtok, NULL, "string constants do not fit in the plan's %d-byte pool", LB_POOL);
+		lbc_error(C, C->curtok, NULL,
+			  "string constants do not fit in the plan's %d-byte pool", LB_POOL);
 	memcpy(P->pool + C->pool_used, buf, size);
 	C->pool_used += (int)size;
 	return C->pool_used - (int)size;
@@ -203,13 +212,13 @@ const char *lbc_tname(int t)
 
 static struct val mkint(int t, int64_t i)
 {
-	struct val v = { .t = t, .isconst = 1, .i = i };
+	struct val v = {.t = t, .isconst = 1, .i = i};
 	return v;
 }
 
 static struct val inreg(int t, int reg)
 {
-	struct val v = { .t = t, .reg = reg };
+	struct val v = {.t = t, .reg = reg};
 	return v;
 }
 
@@ -239,7 +248,7 @@ struct val lbc_name(struct lbc *C, int n)
 	memset(&lv, 0, sizeof lv);
 	if (!in->resolve || !in->resolve(in->ud, name, !up, &lv))
 		lv.kind = LBC_V_NIL;
-	struct val v = { 0 };
+	struct val v = {0};
 	switch (lv.kind) {
 	case LBC_V_INT: return mkint(T_INT, lv.i);
 	case LBC_V_BOOL: return mkint(T_BOOL, lv.i != 0);
@@ -256,9 +265,7 @@ struct val lbc_name(struct lbc *C, int n)
 		v.s = x->s;
 		v.n = x->n;
 		return v;
-	case LBC_V_MODULE:
-		v.t = T_MODULE;
-		return v;
+	case LBC_V_MODULE: v.t = T_MODULE; return v;
 	case LBC_V_BUILTIN:
 		v.t = T_BUILTIN;
 		v.s = lv.s ? lv.s : "?";
@@ -270,7 +277,8 @@ struct val lbc_name(struct lbc *C, int n)
 		return v;
 	}
 	if (up)
-		lbc_error(C, x->tok, "upvalues are read when the probe is attached; give it a value first",
+		lbc_error(C, x->tok,
+			  "upvalues are read when the probe is attached; give it a value first",
 			  "upvalue '%s' is nil", name);
 	lbc_error(C, x->tok, "is it a typo, or a local declared after this function?",
 		  "global '%s' is nil", name);
@@ -278,9 +286,12 @@ struct val lbc_name(struct lbc *C, int n)
 
 /* --- event fields ------------------------------------------------------- */
 
-static const struct { const char *name; int ctx; } efields[] = {
-	{ "pid", LB_CTX_PID }, { "tid", LB_CTX_TID }, { "uid", LB_CTX_UID },
-	{ "gid", LB_CTX_GID }, { "cpu", LB_CTX_CPU }, { "nsecs", LB_CTX_NSECS },
+static const struct {
+	const char *name;
+	int ctx;
+} efields[] = {
+    {"pid", LB_CTX_PID}, {"tid", LB_CTX_TID}, {"uid", LB_CTX_UID},
+    {"gid", LB_CTX_GID}, {"cpu", LB_CTX_CPU}, {"nsecs", LB_CTX_NSECS},
 };
 
 /* --- typed kernel values (BTF): e.args.dentry.d_parent.d_name.name ----- *
@@ -330,14 +341,17 @@ static struct val kplace(struct lbc *C, int tok, int base, int off, int id, cons
 			 int save)
 {
 	struct lbc_type t, e;
-	struct val v = { .fname = what };
+	struct val v = {.fname = what};
 	ktype(C, tok, id, &t, what);
 	C->curtok = tok;
 	switch (t.kind) {
-	case LBC_T_INT: case LBC_T_PTR:
+	case LBC_T_INT:
+	case LBC_T_PTR:
 		if (!intsize(t.size))
-			lbc_error(C, tok, NULL, "%s is %s of %u bytes: only 1, 2, 4 and 8-byte values can be read",
-				  what ? what : "the value", t.name, t.size);
+			lbc_error(
+			    C, tok, NULL,
+			    "%s is %s of %u bytes: only 1, 2, 4 and 8-byte values can be read",
+			    what ? what : "the value", t.name, t.size);
 		C->regtop = save;
 		v.t = T_INT;
 		v.reg = lbc_tmp(C);
@@ -362,7 +376,8 @@ static struct val kplace(struct lbc *C, int tok, int base, int off, int id, cons
 		if (e.kind == LBC_T_INT && e.is_char) {
 			/* char[N]: the string at its address */
 			if (!t.size)
-				lbc_error(C, tok, NULL, "%s is an empty char array", what ? what : "the value");
+				lbc_error(C, tok, NULL, "%s is an empty char array",
+					  what ? what : "the value");
 			C->regtop = save;
 			v.t = T_DSTR;
 			v.sk = DS_PTR;
@@ -387,7 +402,8 @@ static struct val kplace(struct lbc *C, int tok, int base, int off, int id, cons
 		v.btf = id;
 		return v;
 	}
-	lbc_error(C, tok, NULL, "%s is %s: handlers cannot read it", what ? what : "the value", t.name);
+	lbc_error(C, tok, NULL, "%s is %s: handlers cannot read it", what ? what : "the value",
+		  t.name);
 }
 
 /* a typed ctx field (kfunc/tp_btf args, kretfunc's retval): an int, or
@@ -396,20 +412,22 @@ static struct val typedfield(struct lbc *C, int n, const struct lbc_field *f, co
 {
 	struct lbc_type t;
 	int tok = N(n)->tok;
-	struct val v = { .t = T_INT, .fname = what };
+	struct val v = {.t = T_INT, .fname = what};
 	ktype(C, tok, f->btf_type, &t, what);
 	if (t.kind != LBC_T_INT && t.kind != LBC_T_PTR)
-		lbc_error(C, tok, NULL, "%s is %s: handlers cannot read it (only numbers and pointers)",
+		lbc_error(C, tok, NULL,
+			  "%s is %s: handlers cannot read it (only numbers and pointers)",
 			  what ? what : f->name, t.name);
 	if (!intsize(t.size) || t.size > f->size)
-		lbc_error(C, tok, NULL, "%s is %s of %u bytes in a %u-byte slot", what ? what : f->name,
-			  t.name, t.size, f->size);
+		lbc_error(C, tok, NULL, "%s is %s of %u bytes in a %u-byte slot",
+			  what ? what : f->name, t.name, t.size, f->size);
 	unsigned end = ((unsigned)f->off + t.size + 7) & ~7u;
 	if (end > C->plan->ctx_copy)
 		C->plan->ctx_copy = end;
 	C->curtok = tok;
 	v.reg = lbc_tmp(C);
-	lbc_emit(C, LB_OP_FIELD, v.reg, t.kind == LBC_T_INT && t.is_signed, 0, f->off, (int)t.size, 0);
+	lbc_emit(C, LB_OP_FIELD, v.reg, t.kind == LBC_T_INT && t.is_signed, 0, f->off, (int)t.size,
+		 0);
 	if (t.kind == LBC_T_PTR) {
 		v.btf = f->btf_type;
 		if (charptr(C, tok, &t, what)) {
@@ -448,8 +466,9 @@ static struct val kmember(struct lbc *C, int n, struct val b, const struct node 
 		if (sid > 0)
 			ktype(C, tok, sid, &st, bn);
 		if (sid <= 0 || st.kind != LBC_T_STRUCT)
-			lbc_error(C, tok, NULL, "%s is %s, not a pointer to a struct: it has no member '%s'",
-				  bn, t.name, name);
+			lbc_error(C, tok, NULL,
+				  "%s is %s, not a pointer to a struct: it has no member '%s'", bn,
+				  t.name, name);
 		base = lbc_reg(C, &b);
 		off = 0;
 	}
@@ -457,8 +476,9 @@ static struct val kmember(struct lbc *C, int n, struct val b, const struct node 
 	int mtype = 0;
 	int rc = T->member ? T->member(T->ud, sid, name, &moff, &mtype) : -1;
 	if (rc == -2)
-		lbc_error(C, tok, NULL, "%s member '%s' is a bitfield: bitfields cannot be read yet",
-			  st.name, name);
+		lbc_error(C, tok, NULL,
+			  "%s member '%s' is a bitfield: bitfields cannot be read yet", st.name,
+			  name);
 	if (rc) {
 		size_t o = 0;
 		if (T->members) {
@@ -490,7 +510,8 @@ static struct val kindex(struct lbc *C, int n, struct val b, int save)
 		lbc_error(C, x->tok, NULL, "%s is %s: only arrays in kernel structs can be indexed",
 			  bn, t.name);
 	if (i.t != T_INT || !i.isconst)
-		lbc_error(C, N(x->b)->tok, NULL, "%s can only be indexed with an integer constant", bn);
+		lbc_error(C, N(x->b)->tok, NULL, "%s can only be indexed with an integer constant",
+			  bn);
 	ktype(C, x->tok, t.elem, &e, bn);
 	if (i.i < 0 || (uint64_t)i.i >= t.nelem)
 		lbc_error(C, N(x->b)->tok, NULL, "index %lld is out of bounds: %s has %u elements",
@@ -498,8 +519,8 @@ static struct val kindex(struct lbc *C, int n, struct val b, int save)
 	if ((int64_t)b.koff + i.i * (int64_t)e.size > 0x7fffffff)
 		lbc_error(C, x->tok, NULL, "internal: element offset too large");
 	snprintf(what, sizeof what, "%s[%lld]", bn, (long long)i.i);
-	return kplace(C, x->tok, b.reg, b.koff + (int)(i.i * e.size), t.elem, lbc_names(C, "%s", what),
-		      save);
+	return kplace(C, x->tok, b.reg, b.koff + (int)(i.i * e.size), t.elem,
+		      lbc_names(C, "%s", what), save);
 }
 
 /* --- e.arg0 .. e.argN, e.retval ----------------------------------------- */
@@ -543,7 +564,7 @@ static struct val regfield(struct lbc *C, int n, const struct node *k)
 		const char *what = lbc_names(C, "e.%s", f->name);
 		C->curtok = N(n)->tok;
 		if (f->usdt) {
-			struct val v = { .t = T_INT, .fname = what };
+			struct val v = {.t = T_INT, .fname = what};
 			v.reg = lbc_tmp(C);
 			lbc_emit(C, LB_OP_USDT_ARG, v.reg, f->is_signed, 0, 0, f->size, f->off);
 			return v;
@@ -551,15 +572,17 @@ static struct val regfield(struct lbc *C, int n, const struct node *k)
 		if (f->btf_type && pr->types)
 			return typedfield(C, n, f, what);
 		if (!intsize(f->size))
-			lbc_error(C, tok, NULL, "e.%s has %u bytes: only 1, 2, 4 and 8-byte values are supported",
+			lbc_error(C, tok, NULL,
+				  "e.%s has %u bytes: only 1, 2, 4 and 8-byte values are supported",
 				  f->name, f->size);
 		if ((unsigned)f->off + f->size > LB_SCRATCH)
-			lbc_error(C, tok, NULL, "e.%s lies beyond the %d bytes of scratch space (LB_SCRATCH)",
+			lbc_error(C, tok, NULL,
+				  "e.%s lies beyond the %d bytes of scratch space (LB_SCRATCH)",
 				  f->name, LB_SCRATCH);
 		unsigned end = ((unsigned)f->off + f->size + 7) & ~7u;
 		if (end > C->plan->ctx_copy)
 			C->plan->ctx_copy = end;
-		struct val v = { .t = T_INT, .fname = what };
+		struct val v = {.t = T_INT, .fname = what};
 		v.reg = lbc_tmp(C);
 		lbc_emit(C, LB_OP_FIELD, v.reg, f->is_signed != 0, 0, f->off, f->size, 0);
 		return v;
@@ -569,8 +592,9 @@ static struct val regfield(struct lbc *C, int n, const struct node *k)
 	if (pr && pr->fields && pr->nfields && (kind == LBC_TRACEPOINT || kind == LBC_TYPED)) {
 		size_t o = (size_t)snprintf(C->hint, sizeof C->hint, "use e.args.NAME:");
 		for (int i = 0; i < pr->nfields && o < sizeof C->hint; i++)
-			o += (size_t)snprintf(C->hint + o, sizeof C->hint - o, "%s %s", i ? "," : "",
-					      pr->fields[i].name ? pr->fields[i].name : "?");
+			o +=
+			    (size_t)snprintf(C->hint + o, sizeof C->hint - o, "%s %s", i ? "," : "",
+					     pr->fields[i].name ? pr->fields[i].name : "?");
 		hint = C->hint;
 	}
 	if (lbc_isname(k->s, k->n, "retval")) {
@@ -579,16 +603,19 @@ static struct val regfield(struct lbc *C, int n, const struct node *k)
 			ret |= pr->fields[i].name && !strcmp(pr->fields[i].name, "ret");
 		if (ret && kind == LBC_TRACEPOINT)
 			hint = "this tracepoint has e.args.ret";
-		lbc_error(C, tok, hint, "e.retval only exists in return probes (kretfunc, kretprobe, uretprobe)");
+		lbc_error(C, tok, hint,
+			  "e.retval only exists in return probes (kretfunc, kretprobe, uretprobe)");
 	}
 	int na = pr && pr->regs ? nargs(pr) : 0;
 	if (na == 1)
-		lbc_error(C, tok, hint, "e.%.*s: this probe has one argument, arg0", (int)k->n, k->s);
+		lbc_error(C, tok, hint, "e.%.*s: this probe has one argument, arg0", (int)k->n,
+			  k->s);
 	if (na == 2)
-		lbc_error(C, tok, hint, "e.%.*s: this probe has arguments arg0 and arg1", (int)k->n, k->s);
+		lbc_error(C, tok, hint, "e.%.*s: this probe has arguments arg0 and arg1", (int)k->n,
+			  k->s);
 	if (na)
-		lbc_error(C, tok, hint, "e.%.*s: this probe has arguments arg0..arg%d", (int)k->n, k->s,
-			  na - 1);
+		lbc_error(C, tok, hint, "e.%.*s: this probe has arguments arg0..arg%d", (int)k->n,
+			  k->s, na - 1);
 	if (hint)
 		lbc_error(C, tok, hint, "e.%.*s: this probe's arguments have names, not numbers",
 			  (int)k->n, k->s);
@@ -601,10 +628,11 @@ static struct val argfield(struct lbc *C, int n, const struct node *k)
 	if (!pr || !pr->fields) {
 		int na = pr && pr->regs ? nargs(pr) : 0;
 		if (na == 1)
-			snprintf(C->hint, sizeof C->hint, "its argument is e.arg0, an untyped number");
+			snprintf(C->hint, sizeof C->hint,
+				 "its argument is e.arg0, an untyped number");
 		else if (na)
-			snprintf(C->hint, sizeof C->hint, "its arguments are e.arg0 .. e.arg%d, untyped numbers",
-				 na - 1);
+			snprintf(C->hint, sizeof C->hint,
+				 "its arguments are e.arg0 .. e.arg%d, untyped numbers", na - 1);
 		lbc_error(C, k->tok, na ? C->hint : NULL, "this probe has no args");
 	}
 	for (int i = 0; i < pr->nfields; i++) {
@@ -612,29 +640,35 @@ static struct val argfield(struct lbc *C, int n, const struct node *k)
 		if (!f->name || strlen(f->name) != k->n || memcmp(f->name, k->s, k->n))
 			continue;
 		if (f->is_string > LB_FSTR_DATALOC)
-			lbc_error(C, k->tok, NULL, "internal: e.args.%s has string kind %u", f->name,
-				  f->is_string);
+			lbc_error(C, k->tok, NULL, "internal: e.args.%s has string kind %u",
+				  f->name, f->is_string);
 		if (f->is_string == LB_FSTR_ARRAY) {
 			if (!f->size)
-				lbc_error(C, k->tok, NULL, "e.args.%s is an empty char array", f->name);
+				lbc_error(C, k->tok, NULL, "e.args.%s is an empty char array",
+					  f->name);
 		} else if (f->is_string == LB_FSTR_DATALOC) {
 			if (f->size != 4)
-				lbc_error(C, k->tok, NULL, "e.args.%s is a __data_loc field of %u bytes, not 4",
+				lbc_error(C, k->tok, NULL,
+					  "e.args.%s is a __data_loc field of %u bytes, not 4",
 					  f->name, f->size);
 		} else if (f->size != 1 && f->size != 2 && f->size != 4 && f->size != 8) {
-			lbc_error(C, k->tok, NULL, "e.args.%s has %u bytes: only 1, 2, 4 and 8-byte fields are supported",
-				  f->name, f->size);
+			lbc_error(
+			    C, k->tok, NULL,
+			    "e.args.%s has %u bytes: only 1, 2, 4 and 8-byte fields are supported",
+			    f->name, f->size);
 		}
 		if ((unsigned)f->off + f->size > LB_SCRATCH)
-			lbc_error(C, k->tok, NULL, "e.args.%s lies beyond the %d bytes of scratch space (LB_SCRATCH)",
-				  f->name, LB_SCRATCH);
+			lbc_error(
+			    C, k->tok, NULL,
+			    "e.args.%s lies beyond the %d bytes of scratch space (LB_SCRATCH)",
+			    f->name, LB_SCRATCH);
 		unsigned end = ((unsigned)f->off + f->size + 7) & ~7u;
 		if (end > C->plan->ctx_copy)
 			C->plan->ctx_copy = end;
 		C->curtok = N(n)->tok;
 		if (f->btf_type && pr->types)
 			return typedfield(C, n, f, lbc_names(C, "e.args.%s", f->name));
-		struct val v = { .fname = lbc_names(C, "e.args.%s", f->name) };
+		struct val v = {.fname = lbc_names(C, "e.args.%s", f->name)};
 		if (f->is_string == LB_FSTR_ARRAY) {
 			v.t = T_DSTR;
 			v.sk = DS_CTX;
@@ -643,7 +677,8 @@ static struct val argfield(struct lbc *C, int n, const struct node *k)
 			return v;
 		}
 		int r = lbc_tmp(C);
-		lbc_emit(C, LB_OP_FIELD, r, f->is_signed && !f->is_string ? 1 : 0, 0, f->off, f->size, 0);
+		lbc_emit(C, LB_OP_FIELD, r, f->is_signed && !f->is_string ? 1 : 0, 0, f->off,
+			 f->size, 0);
 		v.reg = r;
 		v.ssize = C->maxstr;
 		if (f->is_string == LB_FSTR_DATALOC) {
@@ -676,19 +711,21 @@ static void evhint(struct lbc *C)
 	for (int i = 0; pr && pr->regs && i < pr->nregs; i++)
 		ret |= pr->regs[i].name && !strcmp(pr->regs[i].name, "retval");
 	if (kind == LBC_TRACEPOINT && !na && !ret) {
-		snprintf(C->hint, sizeof C->hint, "e offers pid, tid, uid, gid, cpu, nsecs, comm, probe, "
+		snprintf(C->hint, sizeof C->hint,
+			 "e offers pid, tid, uid, gid, cpu, nsecs, comm, probe, "
 			 "kstack, ustack and args.NAME");
 		return;
 	}
-	size_t o = (size_t)snprintf(C->hint, sizeof C->hint,
-				    "e offers pid, tid, uid, gid, cpu, nsecs, comm, probe, kstack, ustack");
+	size_t o = (size_t)snprintf(
+	    C->hint, sizeof C->hint,
+	    "e offers pid, tid, uid, gid, cpu, nsecs, comm, probe, kstack, ustack");
 	char args[32] = "";
 	if (na == 1)
 		snprintf(args, sizeof args, "arg0");
 	else if (na)
 		snprintf(args, sizeof args, "arg0..arg%d", na - 1);
-	const char *more[3] = { pr && pr->fields ? "args.NAME" : NULL, na ? args : NULL,
-				ret ? "retval" : NULL };
+	const char *more[3] = {pr && pr->fields ? "args.NAME" : NULL, na ? args : NULL,
+			       ret ? "retval" : NULL};
 	int last = -1;
 	for (int i = 0; i < 3; i++)
 		if (more[i])
@@ -712,7 +749,7 @@ static struct val index_(struct lbc *C, int n)
 	int ws = C->wantstr, save = C->regtop;
 	C->wantstr = 0;
 	C->kobjok = 1; /* a kernel struct: its member is wanted */
-	struct val b = lbc_expr(C, x->a), v = { 0 };
+	struct val b = lbc_expr(C, x->a), v = {0};
 	if ((b.t == T_INT && b.btf) || b.t == T_KOBJ) {
 		if (k->k == X_STR)
 			return kmember(C, n, b, k, save);
@@ -720,12 +757,14 @@ static struct val index_(struct lbc *C, int n)
 	}
 	if (b.t == T_INT && b.fname && k->k == X_STR)
 		lbc_error(C, k->tok, NULL, "%s is %s: it has no member '%.*s'", b.fname,
-			  b.sk ? "a char * (a string pointer)" : "a number", (int)(k->n > 64 ? 64 : k->n), k->s);
+			  b.sk ? "a char * (a string pointer)" : "a number",
+			  (int)(k->n > 64 ? 64 : k->n), k->s);
 	switch (b.t) {
 	case T_EVENT:
 		strkey(C, n, "the event");
 		for (size_t i = 0; i < sizeof efields / sizeof *efields; i++)
-			if (strlen(efields[i].name) == k->n && !memcmp(efields[i].name, k->s, k->n)) {
+			if (strlen(efields[i].name) == k->n &&
+			    !memcmp(efields[i].name, k->s, k->n)) {
 				int r = lbc_tmp(C);
 				lbc_emit(C, LB_OP_CTX, r, 0, 0, 0, 0, efields[i].ctx);
 				return inreg(T_INT, r);
@@ -751,11 +790,9 @@ static struct val index_(struct lbc *C, int n)
 		if (isregname(k->s, k->n))
 			return regfield(C, n, k);
 		evhint(C);
-		lbc_error(C, k->tok, C->hint,
-			  "the event has no field '%.*s'", (int)(k->n > 64 ? 64 : k->n), k->s);
-	case T_ARGS:
-		strkey(C, n, "e.args");
-		return argfield(C, n, k);
+		lbc_error(C, k->tok, C->hint, "the event has no field '%.*s'",
+			  (int)(k->n > 64 ? 64 : k->n), k->s);
+	case T_ARGS: strkey(C, n, "e.args"); return argfield(C, n, k);
 	case T_MODULE:
 		strkey(C, n, "the bpf module");
 		if (isbuiltin_name(k->s, k->n) || inlist(later, k->s, k->n)) {
@@ -765,17 +802,18 @@ static struct val index_(struct lbc *C, int n)
 			return v;
 		}
 		if (inlist(userside, k->s, k->n))
-			lbc_error(C, k->tok, "call it outside the handler",
-				  "bpf.%.*s runs in user space; it cannot be used in a kernel handler",
-				  (int)k->n, k->s);
-		lbc_error(C, k->tok, BUILTINS,
-			  "unknown builtin bpf.%.*s", (int)(k->n > 64 ? 64 : k->n), k->s);
-	case T_MAP:
-		C->wantstr = ws;
-		return lbc_mapread(C, &b, n);
+			lbc_error(
+			    C, k->tok, "call it outside the handler",
+			    "bpf.%.*s runs in user space; it cannot be used in a kernel handler",
+			    (int)k->n, k->s);
+		lbc_error(C, k->tok, BUILTINS, "unknown builtin bpf.%.*s",
+			  (int)(k->n > 64 ? 64 : k->n), k->s);
+	case T_MAP: C->wantstr = ws; return lbc_mapread(C, &b, n);
 	case T_OTHER:
-		lbc_error(C, x->tok, "kernel handlers can use numbers, strings and booleans captured from outside",
-			  "cannot use a user-space %s in a kernel handler", b.s);
+		lbc_error(
+		    C, x->tok,
+		    "kernel handlers can use numbers, strings and booleans captured from outside",
+		    "cannot use a user-space %s in a kernel handler", b.s);
 	}
 	lbc_error(C, x->tok, NULL, "cannot index %s", lbc_tname(b.t));
 }
@@ -805,12 +843,16 @@ static struct val call_(struct lbc *C, int n)
 			if (!strcmp(path, "print") || !strncmp(path, "string.", 7) ||
 			    !strncmp(path, "io.", 3)) {
 				snprintf(C->hint, sizeof C->hint,
-					 "%s runs in user space; use bpf.printf or bpf.print here", path);
-				lbc_error(C, N(root)->tok, C->hint, "cannot call %s in a kernel handler", path);
+					 "%s runs in user space; use bpf.printf or bpf.print here",
+					 path);
+				lbc_error(C, N(root)->tok, C->hint,
+					  "cannot call %s in a kernel handler", path);
 			}
 			lbc_error(C, N(root)->tok,
-				  "only bpf builtins run in the kernel; compute values outside and capture them as upvalues",
-				  "cannot call %s (a user-space %s) in a kernel handler", path, r.s);
+				  "only bpf builtins run in the kernel; compute values outside and "
+				  "capture them as upvalues",
+				  "cannot call %s (a user-space %s) in a kernel handler", path,
+				  r.s);
 		}
 	}
 	struct val f = lbc_expr(C, x->a);
@@ -823,20 +865,25 @@ static struct val call_(struct lbc *C, int n)
 			if (lbc_isname(f.s, f.n, "count"))
 				snprintf(C->hint, sizeof C->hint, "e.g. m[e.comm] = bpf.count()");
 			else if (lbc_isname(f.s, f.n, "lhist"))
-				snprintf(C->hint, sizeof C->hint, "e.g. m[e.comm] = bpf.lhist(x, 0, 100, 10)");
+				snprintf(C->hint, sizeof C->hint,
+					 "e.g. m[e.comm] = bpf.lhist(x, 0, 100, 10)");
 			else
-				snprintf(C->hint, sizeof C->hint, "e.g. m[e.comm] = bpf.%.*s(x)", (int)f.n, f.s);
+				snprintf(C->hint, sizeof C->hint, "e.g. m[e.comm] = bpf.%.*s(x)",
+					 (int)f.n, f.s);
 			lbc_error(C, x->tok, C->hint,
-				  "bpf.%.*s() can only be assigned to a map element", (int)f.n, f.s);
+				  "bpf.%.*s() can only be assigned to a map element", (int)f.n,
+				  f.s);
 		}
 		if (inlist(stmts, f.s, f.n))
-			lbc_error(C, x->tok, NULL, "bpf.%.*s() returns nothing: call it as a statement",
-				  (int)f.n, f.s);
+			lbc_error(C, x->tok, NULL,
+				  "bpf.%.*s() returns nothing: call it as a statement", (int)f.n,
+				  f.s);
 		if (inlist(later, f.s, f.n))
-			lbc_error(C, x->tok, NULL, "bpf.%.*s is not supported in kernel handlers yet",
-				  (int)f.n, f.s);
-		lbc_error(C, x->tok, BUILTINS,
-			  "unknown builtin %.*s", (int)(f.n > 64 ? 64 : f.n), f.s);
+			lbc_error(C, x->tok, NULL,
+				  "bpf.%.*s is not supported in kernel handlers yet", (int)f.n,
+				  f.s);
+		lbc_error(C, x->tok, BUILTINS, "unknown builtin %.*s", (int)(f.n > 64 ? 64 : f.n),
+			  f.s);
 	}
 	if (f.t == T_MAP)
 		lbc_error(C, x->tok, "index it: m[key] = bpf.count()", "a map cannot be called");
@@ -847,8 +894,9 @@ static void methoderr(struct lbc *C, int n)
 {
 	const struct node *x = N(n);
 	if (N(x->a)->k == X_NAME && lbc_name(C, x->a).t == T_MAP)
-		lbc_error(C, x->tok, "kernel handlers update maps with m[k] = bpf.count() or bpf.sum(x)",
-			  "map methods (m:%.*s()) run in user space", (int)(x->n > 64 ? 64 : x->n), x->s);
+		lbc_error(
+		    C, x->tok, "kernel handlers update maps with m[k] = bpf.count() or bpf.sum(x)",
+		    "map methods (m:%.*s()) run in user space", (int)(x->n > 64 ? 64 : x->n), x->s);
 	lbc_error(C, x->tok, NULL, "method calls are not supported in kernel handlers");
 }
 
@@ -867,7 +915,8 @@ static int arith_code(int op)
 	case '+': return LB_OP_ADD;
 	case '-': return LB_OP_SUB;
 	case '*': return LB_OP_MUL;
-	case '/': case TK_IDIV: return LB_OP_DIV;
+	case '/':
+	case TK_IDIV: return LB_OP_DIV;
 	case '%': return LB_OP_MOD;
 	case '&': return LB_OP_BAND;
 	case '|': return LB_OP_BOR;
@@ -891,7 +940,9 @@ static int64_t fold(struct lbc *C, int n, int op, int64_t a, int64_t b)
 	case '+': return (int64_t)(x + y);
 	case '-': return (int64_t)(x - y);
 	case '*': return (int64_t)(x * y);
-	case '/': case TK_IDIV: case '%':
+	case '/':
+	case TK_IDIV:
+	case '%':
 		if (b == 0)
 			lbc_error(C, N(n)->tok, NULL, "division by zero");
 		if (b == -1)
@@ -923,16 +974,22 @@ static int64_t fold(struct lbc *C, int n, int op, int64_t a, int64_t b)
 static void strhint(struct lbc *C, const struct val *v)
 {
 	if (v->viastr && v->fname)
-		snprintf(C->hint, sizeof C->hint, "bpf.str(%s) is a string here: compare it with a string, "
-			 "or use %s without bpf.str() as a number (its address)", v->fname, v->fname);
+		snprintf(C->hint, sizeof C->hint,
+			 "bpf.str(%s) is a string here: compare it with a string, "
+			 "or use %s without bpf.str() as a number (its address)",
+			 v->fname, v->fname);
 	else if (v->viastr)
-		snprintf(C->hint, sizeof C->hint, "bpf.str(p) is a string here: compare it with a string, "
+		snprintf(C->hint, sizeof C->hint,
+			 "bpf.str(p) is a string here: compare it with a string, "
 			 "or use p without bpf.str() as a number (its address)");
 	else if (v->fname)
-		snprintf(C->hint, sizeof C->hint, "%s is a string: compare it with a string, or use it "
-			 "as a map key, a printf %%s argument or a string map value", v->fname);
+		snprintf(C->hint, sizeof C->hint,
+			 "%s is a string: compare it with a string, or use it "
+			 "as a map key, a printf %%s argument or a string map value",
+			 v->fname);
 	else
-		snprintf(C->hint, sizeof C->hint, "strings can be compared with == and ~=, and used as map keys, "
+		snprintf(C->hint, sizeof C->hint,
+			 "strings can be compared with == and ~=, and used as map keys, "
 			 "printf %%s arguments and string map values");
 }
 
@@ -978,9 +1035,10 @@ static void need(struct lbc *C, const struct val *v, int t, int n, const char *w
 static int streq(struct lbc *C, int n, const char *s, size_t len)
 {
 	if (len >= LB_COMM_LEN || memchr(s, 0, len))
-		lbc_error(C, N(n)->tok, NULL,
-			  "e.comm holds at most %d bytes and no NUL, so it never equals this string",
-			  LB_COMM_LEN - 1);
+		lbc_error(
+		    C, N(n)->tok, NULL,
+		    "e.comm holds at most %d bytes and no NUL, so it never equals this string",
+		    LB_COMM_LEN - 1);
 	int p = lbc_pool(C, s, len, LB_COMM_LEN);
 	int r = lbc_tmp(C);
 	if (C->kneed < LB_COMM_LEN)
@@ -1004,7 +1062,8 @@ static struct val compare(struct lbc *C, int n, struct val l, struct val r, int 
 		lbc_error(C, N(n)->tok, NULL, "comparing e.probe is not supported yet");
 	if (isstr_l && isstr_r) {
 		if (!eq)
-			lbc_error(C, N(n)->tok, NULL, "ordering strings is not supported in kernel handlers");
+			lbc_error(C, N(n)->tok, NULL,
+				  "ordering strings is not supported in kernel handlers");
 		int res;
 		if (l.t == T_DSTR || r.t == T_DSTR) {
 			int reg = lbc_streq(C, n, l, r, save);
@@ -1027,11 +1086,15 @@ static struct val compare(struct lbc *C, int n, struct val l, struct val r, int 
 		return mkint(T_BOOL, op == TK_EQ ? res : !res);
 	}
 	if (l.t != r.t || (l.t != T_INT && l.t != T_BOOL)) {
-		if ((l.t == T_INT || l.t == T_BOOL || isstr_l) && (r.t == T_INT || r.t == T_BOOL || isstr_r)) {
+		if ((l.t == T_INT || l.t == T_BOOL || isstr_l) &&
+		    (r.t == T_INT || r.t == T_BOOL || isstr_r)) {
 			const struct val *d = l.t == T_DSTR ? &l : r.t == T_DSTR ? &r : NULL;
 			if (d)
 				strhint(C, d);
-			lbc_error(C, N(n)->tok, d ? C->hint : eq ? "in Lua they are never equal" : NULL,
+			lbc_error(C, N(n)->tok,
+				  d    ? C->hint
+				  : eq ? "in Lua they are never equal"
+				       : NULL,
 				  "cannot compare %s with %s", lbc_vname(&l, b1, sizeof b1),
 				  lbc_vname(&r, b2, sizeof b2));
 		}
@@ -1088,7 +1151,8 @@ static struct val valor(struct lbc *C, int n)
 	int save = C->regtop;
 	struct val l = lbc_expr(C, x->a);
 	if (l.t != T_INT)
-		lbc_error(C, x->tok, "an absent string value reads as \"\"; test it with `if m[k] then`",
+		lbc_error(C, x->tok,
+			  "an absent string value reads as \"\"; test it with `if m[k] then`",
 			  "`or` after %s is not supported", lbc_tname(l.t));
 	int lp = l.pres - 1, rb = maybe_nil(C, x->b);
 	C->regtop = save;
@@ -1109,7 +1173,8 @@ static struct val valor(struct lbc *C, int n)
 	struct val r = lbc_expr(C, x->b);
 	if (r.t != T_INT)
 		lbc_error(C, N(x->b)->tok, "e.g. m[k] or 0",
-			  "`or` after a map value needs a number on its right, not %s", lbc_tname(r.t));
+			  "`or` after a map value needs a number on its right, not %s",
+			  lbc_tname(r.t));
 	C->curtok = x->tok;
 	if (r.isconst)
 		lbc_emit(C, LB_OP_IMM, d, 0, 0, 0, 0, r.i);
@@ -1157,9 +1222,11 @@ static struct val binary(struct lbc *C, int n)
 	if ((op == TK_EQ || op == TK_NE) && (N(x->a)->k == X_NIL || N(x->b)->k == X_NIL))
 		return cmpnil(C, n);
 	if (op == '^')
-		lbc_error(C, x->tok, "use * or << for powers", "exponentiation (^) is a float operation in Lua and is not supported");
+		lbc_error(C, x->tok, "use * or << for powers",
+			  "exponentiation (^) is a float operation in Lua and is not supported");
 	if (op == TK_CONCAT)
-		lbc_error(C, x->tok, NULL, "string concatenation (..) is not supported in kernel handlers");
+		lbc_error(C, x->tok, NULL,
+			  "string concatenation (..) is not supported in kernel handlers");
 	int code = arith_code(op), cmpeq = op == TK_EQ || op == TK_NE;
 	C->wantstr = cmpeq && lbc_stringy(C, x->b);
 	struct val l = lbc_expr(C, x->a);
@@ -1185,7 +1252,8 @@ static struct val unary(struct lbc *C, int n)
 	const struct node *x = N(n);
 	int save = C->regtop;
 	if (x->op == '#')
-		lbc_error(C, x->tok, NULL, "the length operator # is not supported in kernel handlers");
+		lbc_error(C, x->tok, NULL,
+			  "the length operator # is not supported in kernel handlers");
 	struct val v = lbc_expr(C, x->a);
 	if (x->op == TK_NOT) {
 		need(C, &v, T_BOOL, x->a, "negate");
@@ -1202,7 +1270,10 @@ static struct val unary(struct lbc *C, int n)
 	}
 	C->regtop = save;
 	int d = lbc_tmp(C);
-	lbc_emit(C, x->op == TK_NOT ? LB_OP_NOT : x->op == '-' ? LB_OP_NEG : LB_OP_BNOT,
+	lbc_emit(C,
+		 x->op == TK_NOT ? LB_OP_NOT
+		 : x->op == '-'	 ? LB_OP_NEG
+				 : LB_OP_BNOT,
 		 d, v.reg, 0, 0, 0, 0);
 	return inreg(v.t, d);
 }
@@ -1210,7 +1281,7 @@ static struct val unary(struct lbc *C, int n)
 struct val lbc_expr(struct lbc *C, int n)
 {
 	const struct node *x = N(n);
-	struct val v = { 0 };
+	struct val v = {0};
 	int saved = C->depth, ws = C->wantstr, kok = C->kobjok;
 	C->wantstr = 0;
 	C->kobjok = 0;
@@ -1226,11 +1297,18 @@ struct val lbc_expr(struct lbc *C, int n)
 				  "float %.14g is not supported", x->d);
 		v = mkint(T_INT, (int64_t)x->d);
 		break;
-	case X_STR: v.t = T_STR; v.s = x->s; v.n = x->n; break;
+	case X_STR:
+		v.t = T_STR;
+		v.s = x->s;
+		v.n = x->n;
+		break;
 	case X_NIL: lbc_error(C, x->tok, NULL, "nil is not supported here");
 	case X_DOTS: lbc_error(C, x->tok, NULL, "varargs (...) cannot be used in a kernel handler");
 	case X_NAME: v = lbc_name(C, n); break;
-	case X_INDEX: C->wantstr = ws; v = index_(C, n); break;
+	case X_INDEX:
+		C->wantstr = ws;
+		v = index_(C, n);
+		break;
 	case X_CALL: v = call_(C, n); break;
 	case X_METHOD: methoderr(C, n); break;
 	case X_TABLE:
@@ -1279,7 +1357,8 @@ void lbc_jump(struct lbc *C, int n, int sense, int *list)
 			if (!!v.i == sense)
 				addjump(C, list, lbc_emit(C, LB_OP_JMP, 0, 0, 0, 0, 0, 0));
 		} else {
-			addjump(C, list, lbc_emit(C, sense ? LB_OP_JNZ : LB_OP_JZ, 0, v.reg, 0, 0, 0, 0));
+			addjump(C, list,
+				lbc_emit(C, sense ? LB_OP_JNZ : LB_OP_JZ, 0, v.reg, 0, 0, 0, 0));
 		}
 	}
 	C->regtop = save;

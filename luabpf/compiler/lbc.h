@@ -7,83 +7,132 @@
 #include <setjmp.h>
 #include "compiler.h"
 
-#define LBC_MAX_DEPTH 200   /* syntactic and code generation nesting */
+#define LBC_MAX_DEPTH 200 /* syntactic and code generation nesting */
 #define LBC_MAX_SOURCE (64u << 20)
-#define LBC_MAX_CANDS 64    /* functions starting on one line */
+#define LBC_MAX_CANDS 64 /* functions starting on one line */
 #define LBC_MAX_LOCALS 200
-#define LBC_NOJ 0xffff      /* end of a pending jump list */
+#define LBC_NOJ 0xffff /* end of a pending jump list */
 
 enum {
 	/* single-byte tokens use their character */
-	TK_EOS = 256, TK_NAME, TK_INT, TK_FLT, TK_STR,
-	TK_AND, TK_BREAK, TK_DO, TK_ELSE, TK_ELSEIF, TK_END, TK_FALSE,
-	TK_FOR, TK_FUNCTION, TK_GOTO, TK_IF, TK_IN, TK_LOCAL, TK_NIL,
-	TK_NOT, TK_OR, TK_REPEAT, TK_RETURN, TK_THEN, TK_TRUE, TK_UNTIL,
+	TK_EOS = 256,
+	TK_NAME,
+	TK_INT,
+	TK_FLT,
+	TK_STR,
+	TK_AND,
+	TK_BREAK,
+	TK_DO,
+	TK_ELSE,
+	TK_ELSEIF,
+	TK_END,
+	TK_FALSE,
+	TK_FOR,
+	TK_FUNCTION,
+	TK_GOTO,
+	TK_IF,
+	TK_IN,
+	TK_LOCAL,
+	TK_NIL,
+	TK_NOT,
+	TK_OR,
+	TK_REPEAT,
+	TK_RETURN,
+	TK_THEN,
+	TK_TRUE,
+	TK_UNTIL,
 	TK_WHILE,
-	TK_IDIV, TK_CONCAT, TK_DOTS, TK_EQ, TK_GE, TK_LE, TK_NE, TK_SHL,
-	TK_SHR, TK_DBCOLON,
+	TK_IDIV,
+	TK_CONCAT,
+	TK_DOTS,
+	TK_EQ,
+	TK_GE,
+	TK_LE,
+	TK_NE,
+	TK_SHL,
+	TK_SHR,
+	TK_DBCOLON,
 };
 
 struct tok {
 	int t;
 	int line, col;
-	size_t pos, end;  /* source bytes [pos, end) */
-	int64_t i;        /* TK_INT */
-	double d;         /* TK_FLT */
-	const char *s;    /* TK_STR: decoded; TK_NAME: into the source */
+	size_t pos, end; /* source bytes [pos, end) */
+	int64_t i;	 /* TK_INT */
+	double d;	 /* TK_FLT */
+	const char *s;	 /* TK_STR: decoded; TK_NAME: into the source */
 	size_t n;
 };
 
 /* AST node kinds */
 enum {
-	X_NIL = 1, X_TRUE, X_FALSE, X_INT, X_FLT, X_STR, X_DOTS, X_FUNC,
-	X_NAME,   /* s/n */
+	X_NIL = 1,
+	X_TRUE,
+	X_FALSE,
+	X_INT,
+	X_FLT,
+	X_STR,
+	X_DOTS,
+	X_FUNC,
+	X_NAME,	  /* s/n */
 	X_INDEX,  /* a[b]; op = 1 for a.name */
-	X_CALL,   /* a(b...) */
+	X_CALL,	  /* a(b...) */
 	X_METHOD, /* a:s(b...) */
 	X_TABLE,  /* items at a */
-	X_ITEM,   /* op 0: [b]; 1: name = b; 2: [a] = b */
-	X_BIN,    /* a op b, op is the operator token */
-	X_UN,     /* op a */
+	X_ITEM,	  /* op 0: [b]; 1: name = b; 2: [a] = b */
+	X_BIN,	  /* a op b, op is the operator token */
+	X_UN,	  /* op a */
 	S_LOCAL,  /* names (X_NAME list) at a, values at b */
 	S_ASSIGN, /* targets at a, values at b */
-	S_CALL,   /* a */
-	S_IF,     /* if a then b else c (c: S_IF for elseif, S_DO for else) */
-	S_DO,     /* block at a */
+	S_CALL,	  /* a */
+	S_IF,	  /* if a then b else c (c: S_IF for elseif, S_DO for else) */
+	S_DO,	  /* block at a */
 	S_RETURN, /* values at a */
 };
 
 struct node {
 	int k, op;
-	int tok;          /* where errors point */
-	int a, b, c;      /* children, 0 = none */
-	int next;         /* next in a list, 0 = end */
+	int tok;     /* where errors point */
+	int a, b, c; /* children, 0 = none */
+	int next;    /* next in a list, 0 = end */
 	int64_t i;
 	double d;
 	const char *s;
 	size_t n;
-	int attr;         /* S_LOCAL names: 1 <const>, 2 <close> */
+	int attr; /* S_LOCAL names: 1 <const>, 2 <close> */
 };
 
 /* Value types during code generation */
 enum {
-	T_NIL = 1, T_INT, T_BOOL, T_STR, T_COMM, T_PROBE, T_MAP, T_MODULE,
-	T_BUILTIN, T_EVENT, T_ARGS, T_OTHER,
-	T_KSTACK, T_USTACK, /* LB_OP_STACK values in a register */
-	T_KSYM, T_USYM,     /* bpf.ksym(x) / bpf.usym(x): printf arguments */
-	T_DSTR,             /* a string read in the kernel (see DS_*) */
-	T_KOBJ,             /* a kernel struct or array in memory, at address
-			       reg + koff, BTF type btf: only its members
-			       (or elements) can be used */
+	T_NIL = 1,
+	T_INT,
+	T_BOOL,
+	T_STR,
+	T_COMM,
+	T_PROBE,
+	T_MAP,
+	T_MODULE,
+	T_BUILTIN,
+	T_EVENT,
+	T_ARGS,
+	T_OTHER,
+	T_KSTACK,
+	T_USTACK, /* LB_OP_STACK values in a register */
+	T_KSYM,
+	T_USYM, /* bpf.ksym(x) / bpf.usym(x): printf arguments */
+	T_DSTR, /* a string read in the kernel (see DS_*) */
+	T_KOBJ, /* a kernel struct or array in memory, at address
+		   reg + koff, BTF type btf: only its members
+		   (or elements) can be used */
 };
 
 /* Where a T_DSTR string is, or comes from. It is written to its place
  * (a key field, a printf argument, a temporary) only when used there. */
 enum {
 	DS_PTR = 1, /* address in reg, sarg: 1 user / 0 kernel memory */
-	DS_LOC,     /* __data_loc u32 in reg */
-	DS_CTX,     /* char[ssize] at ctx copy offset sarg */
-	DS_TMP,     /* ssize bytes (a multiple of 8, zero padded) at temp sarg */
+	DS_LOC,	    /* __data_loc u32 in reg */
+	DS_CTX,	    /* char[ssize] at ctx copy offset sarg */
+	DS_TMP,	    /* ssize bytes (a multiple of 8, zero padded) at temp sarg */
 };
 
 /* Scratch areas an op's off or imm refers to (relocated by lbc_finish) */
@@ -91,32 +140,32 @@ enum { A_ABS = 0, A_KEY = 1, A_TMP = 2 };
 
 struct val {
 	int t;
-	int isconst;     /* T_INT/T_BOOL: i holds it; else reg */
+	int isconst; /* T_INT/T_BOOL: i holds it; else reg */
 	int reg;
 	int64_t i;
-	const char *s;   /* T_STR bytes, T_BUILTIN name, T_OTHER type name */
+	const char *s; /* T_STR bytes, T_BUILTIN name, T_OTHER type name */
 	size_t n;
-	int map;         /* T_MAP: session map index */
-	int pres;        /* T_INT read from a map: 1 + the register holding
-			    its presence (0/1); 0 when always present */
+	int map;  /* T_MAP: session map index */
+	int pres; /* T_INT read from a map: 1 + the register holding
+		     its presence (0/1); 0 when always present */
 	/* strings: T_INT with sk = LB_FSTR_UPTR/KPTR is a char * field, a
 	 * number that is a string where a string is needed; T_DSTR: sk is
 	 * DS_*, sarg as there */
 	int sk, sarg;
-	int ssize;          /* string size, bytes with the NUL */
-	const char *fname;  /* where it comes from, for messages: "e.args.buf",
-			       "e.arg0", "e.args.dentry.d_name.name"; or NULL */
-	int viastr;         /* T_DSTR made by bpf.str() from a number */
-	int btf;            /* T_INT: a typed kernel pointer, its BTF type id
-			       (members can be followed); T_KOBJ: its type */
-	int koff;           /* T_KOBJ: offset from the address in reg */
+	int ssize;	   /* string size, bytes with the NUL */
+	const char *fname; /* where it comes from, for messages: "e.args.buf",
+			      "e.arg0", "e.args.dentry.d_name.name"; or NULL */
+	int viastr;	   /* T_DSTR made by bpf.str() from a number */
+	int btf;	   /* T_INT: a typed kernel pointer, its BTF type id
+			      (members can be followed); T_KOBJ: its type */
+	int koff;	   /* T_KOBJ: offset from the address in reg */
 };
 
 struct local {
 	const char *name;
 	size_t n;
 	struct val v;
-	int alias;       /* not in a register: cannot be reassigned */
+	int alias; /* not in a register: cannot be reassigned */
 };
 
 struct lbc {
@@ -128,16 +177,16 @@ struct lbc {
 
 	struct tok *toks;
 	int ntoks;
-	char *sbuf;      /* decoded strings */
+	char *sbuf; /* decoded strings */
 	size_t sused;
 
 	int ftok, fbody, fend; /* the handler: 'function', first body token, 'end' */
 	int nparams;
-	int params[8];   /* token indices of the first parameters */
+	int params[8]; /* token indices of the first parameters */
 
 	struct node *nodes;
 	int nnodes, capnodes;
-	int p;           /* parser cursor */
+	int p; /* parser cursor */
 	int depth;
 
 	/* code generation */
@@ -149,24 +198,24 @@ struct lbc {
 	int nlocals;
 	int regtop;
 	int pool_used;
-	int kneed;       /* bytes of the key/record area after the ctx copy */
-	int stop, sneed; /* temporary strings: in use, most ever (after keys) */
-	int spin;        /* temps below this hold locals: kept to block end */
-	int maxstr;      /* in->max_strlen or LB_STR_DEFAULT */
+	int kneed;		       /* bytes of the key/record area after the ctx copy */
+	int stop, sneed;	       /* temporary strings: in use, most ever (after keys) */
+	int spin;		       /* temps below this hold locals: kept to block end */
+	int maxstr;		       /* in->max_strlen or LB_STR_DEFAULT */
 	unsigned char rel[LB_MAX_OPS]; /* op off area | imm area << 2 (A_*) */
-	unsigned char *struse;  /* per session map: gets strings in this handler */
-	int wantstr;     /* the expression being evaluated is used as a string:
-			    a map read of a map without a value kind yet
-			    makes it a string map */
-	int curtok;      /* for errors raised while emitting */
+	unsigned char *struse;	       /* per session map: gets strings in this handler */
+	int wantstr;		       /* the expression being evaluated is used as a string:
+					  a map read of a map without a value kind yet
+					  makes it a string map */
+	int curtok;		       /* for errors raised while emitting */
 	char hint[512];
-	int nosrc;        /* errors without a source line */
+	int nosrc;		/* errors without a source line */
 	struct lbc_output *out; /* formats, uses_stacks, uses_records */
-	unsigned char *intuse;  /* per session map: read or set in this
+	unsigned char *intuse;	/* per session map: read or set in this
 				   handler, so m[k] = m[k] + x is MAP_XADD */
-	int kobjok;             /* the expression being evaluated may be a
+	int kobjok;		/* the expression being evaluated may be a
 				   T_KOBJ (an index base, a local's value) */
-	char names[8192];       /* value names for messages (val.fname) */
+	char names[8192];	/* value names for messages (val.fname) */
 	int nnames;
 };
 
@@ -175,11 +224,10 @@ void lbc_lex(struct lbc *C);
 const char *lbc_tokname(int t, char *buf, size_t len);
 
 /* compile.c */
-void lbc_error_at(struct lbc *C, int line, int col, const char *hint,
-		  const char *fmt, ...)
-	__attribute__((noreturn, format(printf, 5, 6)));
+void lbc_error_at(struct lbc *C, int line, int col, const char *hint, const char *fmt, ...)
+    __attribute__((noreturn, format(printf, 5, 6)));
 void lbc_error(struct lbc *C, int tok, const char *hint, const char *fmt, ...)
-	__attribute__((noreturn, format(printf, 4, 5)));
+    __attribute__((noreturn, format(printf, 4, 5)));
 void lbc_find(struct lbc *C);
 
 /* parse.c */
@@ -188,8 +236,7 @@ int lbc_parse(struct lbc *C); /* returns the body block */
 /* gen.c */
 struct val lbc_expr(struct lbc *C, int n);
 void lbc_jump(struct lbc *C, int n, int sense, int *list);
-int lbc_emit(struct lbc *C, int code, int dst, int a, int b, int off,
-	     int len, int64_t imm);
+int lbc_emit(struct lbc *C, int code, int dst, int a, int b, int off, int len, int64_t imm);
 void lbc_patch(struct lbc *C, int list, int target);
 int lbc_tmp(struct lbc *C);
 int lbc_reg(struct lbc *C, struct val *v);
@@ -201,8 +248,7 @@ int lbc_pool(struct lbc *C, const char *s, size_t n, size_t size);
 const char *lbc_ktname(struct lbc *C, int id, char *buf, size_t len); /* "struct dentry *" */
 int lbc_builtin(struct lbc *C, int call, const char **name, size_t *n);
 int lbc_isname(const char *s, size_t n, const char *name);
-const char *lbc_names(struct lbc *C, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+const char *lbc_names(struct lbc *C, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* stmt.c */
 void lbc_gen(struct lbc *C, int block);
@@ -213,7 +259,7 @@ struct val lbc_mapread(struct lbc *C, const struct val *m, int index);
 int lbc_slot(int size);
 void lbc_rel(struct lbc *C, int pc, int offarea, int immarea);
 int lbc_stmp(struct lbc *C, int size);
-int lbc_isstr(const struct val *v);       /* T_STR, T_COMM, T_DSTR */
+int lbc_isstr(const struct val *v);		   /* T_STR, T_COMM, T_DSTR */
 struct val lbc_tostr(struct lbc *C, struct val v); /* a char * field as a string */
 int lbc_strsize(const struct val *v);
 void lbc_strput(struct lbc *C, const struct val *v, int area, int off, int size, int zero);

@@ -7,12 +7,12 @@
 #include "lbc.h"
 
 static const char *const kwords[] = {
-	"and", "break", "do", "else", "elseif", "end", "false", "for",
-	"function", "goto", "if", "in", "local", "nil", "not", "or",
-	"repeat", "return", "then", "true", "until", "while",
+    "and",	"break",  "do",	  "else", "elseif", "end",   "false", "for",
+    "function", "goto",	  "if",	  "in",	  "local",  "nil",   "not",   "or",
+    "repeat",	"return", "then", "true", "until",  "while",
 };
 static const char *const opnames[] = {
-	"//", "..", "...", "==", ">=", "<=", "~=", "<<", ">>", "::",
+    "//", "..", "...", "==", ">=", "<=", "~=", "<<", ">>", "::",
 };
 
 const char *lbc_tokname(int t, char *buf, size_t len)
@@ -24,7 +24,8 @@ const char *lbc_tokname(int t, char *buf, size_t len)
 	switch (t) {
 	case TK_EOS: return "<eof>";
 	case TK_NAME: return "<name>";
-	case TK_INT: case TK_FLT: return "<number>";
+	case TK_INT:
+	case TK_FLT: return "<number>";
 	case TK_STR: return "<string>";
 	}
 	if (t >= TK_AND && t <= TK_WHILE)
@@ -44,10 +45,22 @@ struct lx {
 #define CUR(L) ((L)->i < (L)->n ? (unsigned char)(L)->s[(L)->i] : -1)
 #define AT(L, k) ((L)->i + (k) < (L)->n ? (unsigned char)(L)->s[(L)->i + (k)] : -1)
 
-static int isalpha_(int c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
-static int isdigit_(int c) { return c >= '0' && c <= '9'; }
-static int isxdigit_(int c) { return isdigit_(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
-static int xval(int c) { return isdigit_(c) ? c - '0' : (c | 0x20) - 'a' + 10; }
+static int isalpha_(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+static int isdigit_(int c)
+{
+	return c >= '0' && c <= '9';
+}
+static int isxdigit_(int c)
+{
+	return isdigit_(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+static int xval(int c)
+{
+	return isdigit_(c) ? c - '0' : (c | 0x20) - 'a' + 10;
+}
 
 static void lxerr(struct lx *L, const char *msg)
 {
@@ -159,15 +172,45 @@ static void shortstring(struct lx *L, struct tok *t)
 		L->i++;
 		c = CUR(L);
 		switch (c) {
-		case 'a': out[o++] = '\a'; L->i++; break;
-		case 'b': out[o++] = '\b'; L->i++; break;
-		case 'f': out[o++] = '\f'; L->i++; break;
-		case 'n': out[o++] = '\n'; L->i++; break;
-		case 'r': out[o++] = '\r'; L->i++; break;
-		case 't': out[o++] = '\t'; L->i++; break;
-		case 'v': out[o++] = '\v'; L->i++; break;
-		case '\\': case '"': case '\'': out[o++] = (char)c; L->i++; break;
-		case '\n': case '\r': newline(L); out[o++] = '\n'; break;
+		case 'a':
+			out[o++] = '\a';
+			L->i++;
+			break;
+		case 'b':
+			out[o++] = '\b';
+			L->i++;
+			break;
+		case 'f':
+			out[o++] = '\f';
+			L->i++;
+			break;
+		case 'n':
+			out[o++] = '\n';
+			L->i++;
+			break;
+		case 'r':
+			out[o++] = '\r';
+			L->i++;
+			break;
+		case 't':
+			out[o++] = '\t';
+			L->i++;
+			break;
+		case 'v':
+			out[o++] = '\v';
+			L->i++;
+			break;
+		case '\\':
+		case '"':
+		case '\'':
+			out[o++] = (char)c;
+			L->i++;
+			break;
+		case '\n':
+		case '\r':
+			newline(L);
+			out[o++] = '\n';
+			break;
 		case 'x':
 			if (!isxdigit_(AT(L, 1)) || !isxdigit_(AT(L, 2)))
 				lxerr(L, "hexadecimal digit expected");
@@ -290,7 +333,7 @@ static void numeral(struct lx *L, struct tok *t)
 
 void lbc_lex(struct lbc *C)
 {
-	struct lx L = { C, C->in->source, C->in->source_len, 0, 0, 1 };
+	struct lx L = {C, C->in->source, C->in->source_len, 0, 0, 1};
 	size_t cap = L.n + 2;
 	C->toks = calloc(cap, sizeof *C->toks);
 	C->sbuf = malloc(L.n + 1);
@@ -341,10 +384,12 @@ void lbc_lex(struct lbc *C)
 				t->t = '[', L.i++;
 			break;
 		}
-		case '"': case '\'':
-			shortstring(&L, t);
+		case '"':
+		case '\'': shortstring(&L, t); break;
+		case '=':
+			t->t = c1 == '=' ? TK_EQ : '=';
+			L.i += c1 == '=' ? 2 : 1;
 			break;
-		case '=': t->t = c1 == '=' ? TK_EQ : '='; L.i += c1 == '=' ? 2 : 1; break;
 		case '<':
 			t->t = c1 == '<' ? TK_SHL : c1 == '=' ? TK_LE : '<';
 			L.i += t->t == '<' ? 1 : 2;
@@ -353,9 +398,18 @@ void lbc_lex(struct lbc *C)
 			t->t = c1 == '>' ? TK_SHR : c1 == '=' ? TK_GE : '>';
 			L.i += t->t == '>' ? 1 : 2;
 			break;
-		case '/': t->t = c1 == '/' ? TK_IDIV : '/'; L.i += c1 == '/' ? 2 : 1; break;
-		case '~': t->t = c1 == '=' ? TK_NE : '~'; L.i += c1 == '=' ? 2 : 1; break;
-		case ':': t->t = c1 == ':' ? TK_DBCOLON : ':'; L.i += c1 == ':' ? 2 : 1; break;
+		case '/':
+			t->t = c1 == '/' ? TK_IDIV : '/';
+			L.i += c1 == '/' ? 2 : 1;
+			break;
+		case '~':
+			t->t = c1 == '=' ? TK_NE : '~';
+			L.i += c1 == '=' ? 2 : 1;
+			break;
+		case ':':
+			t->t = c1 == ':' ? TK_DBCOLON : ':';
+			L.i += c1 == ':' ? 2 : 1;
+			break;
 		case '.':
 			if (c1 == '.') {
 				t->t = c2 == '.' ? TK_DOTS : TK_CONCAT;
@@ -367,9 +421,21 @@ void lbc_lex(struct lbc *C)
 				L.i++;
 			}
 			break;
-		case '+': case '-': case '*': case '%': case '^': case '#':
-		case '&': case '|': case '(': case ')': case '{': case '}':
-		case ']': case ';': case ',':
+		case '+':
+		case '-':
+		case '*':
+		case '%':
+		case '^':
+		case '#':
+		case '&':
+		case '|':
+		case '(':
+		case ')':
+		case '{':
+		case '}':
+		case ']':
+		case ';':
+		case ',':
 			t->t = c;
 			L.i++;
 			break;
@@ -390,8 +456,8 @@ void lbc_lex(struct lbc *C)
 						break;
 					}
 			} else {
-				lxerr(&L, c >= 32 && c < 127 ?
-				      "unexpected symbol" : "unexpected byte in source");
+				lxerr(&L, c >= 32 && c < 127 ? "unexpected symbol"
+							     : "unexpected byte in source");
 			}
 		}
 		t->end = L.i;

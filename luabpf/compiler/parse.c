@@ -11,7 +11,7 @@
 #define TK(C, k) ((C)->toks[(C)->p + (k) < (C)->fend ? (C)->p + (k) : (C)->fend].t)
 
 static const char loophint[] =
-	"a handler runs once per event and must finish; keep state across events in a map";
+    "a handler runs once per event and must finish; keep state across events in a map";
 
 void lbc_enter(struct lbc *C, int tok)
 {
@@ -36,8 +36,10 @@ static void synerr(struct lbc *C, const char *what)
 	char b[32];
 	const struct tok *t = &C->toks[C->p];
 	if (t->t == TK_NAME)
-		lbc_error(C, C->p, NULL, "%s near '%.*s'", what, (int)(t->n > 40 ? 40 : t->n), t->s);
-	lbc_error(C, C->p, NULL, "%s near %s", what, lbc_tokname(C->p >= C->fend ? TK_END : t->t, b, sizeof b));
+		lbc_error(C, C->p, NULL, "%s near '%.*s'", what, (int)(t->n > 40 ? 40 : t->n),
+			  t->s);
+	lbc_error(C, C->p, NULL, "%s near %s", what,
+		  lbc_tokname(C->p >= C->fend ? TK_END : t->t, b, sizeof b));
 }
 
 static void expect(struct lbc *C, int t)
@@ -128,9 +130,7 @@ static int args(struct lbc *C, int n)
 		C->nodes[n].b = strnode(C, C->p, C->toks[C->p].s, C->toks[C->p].n);
 		C->p++;
 		break;
-	case '{':
-		C->nodes[n].b = table(C);
-		break;
+	case '{': C->nodes[n].b = table(C); break;
 	default:
 		expect(C, '(');
 		if (T(C) != ')')
@@ -185,13 +185,14 @@ static int suffixed(struct lbc *C)
 			C->p++;
 			args(C, n);
 			break;
-		case '(': case TK_STR: case '{':
+		case '(':
+		case TK_STR:
+		case '{':
 			n = mk(C, X_CALL, t);
 			C->nodes[n].a = e;
 			args(C, n);
 			break;
-		default:
-			return e;
+		default: return e;
 		}
 		e = n;
 	}
@@ -204,8 +205,14 @@ static int simple(struct lbc *C)
 	if (at_end(C))
 		synerr(C, "unexpected end of handler");
 	switch (k->t) {
-	case TK_INT: n = mk(C, X_INT, t); C->nodes[n].i = k->i; break;
-	case TK_FLT: n = mk(C, X_FLT, t); C->nodes[n].d = k->d; break;
+	case TK_INT:
+		n = mk(C, X_INT, t);
+		C->nodes[n].i = k->i;
+		break;
+	case TK_FLT:
+		n = mk(C, X_FLT, t);
+		C->nodes[n].d = k->d;
+		break;
 	case TK_STR: return C->p++, strnode(C, t, k->s, k->n);
 	case TK_NIL: n = mk(C, X_NIL, t); break;
 	case TK_TRUE: n = mk(C, X_TRUE, t); break;
@@ -215,8 +222,7 @@ static int simple(struct lbc *C)
 	case TK_FUNCTION:
 		lbc_error(C, t, "define helper functions outside and capture constants instead",
 			  "functions cannot be defined inside a kernel handler");
-	default:
-		return suffixed(C);
+	default: return suffixed(C);
 	}
 	C->p++;
 	return n;
@@ -229,14 +235,24 @@ static int binprio(int t, int *right)
 	switch (t) {
 	case TK_OR: l = 1; break;
 	case TK_AND: l = 2; break;
-	case '<': case '>': case TK_LE: case TK_GE: case TK_NE: case TK_EQ: l = 3; break;
+	case '<':
+	case '>':
+	case TK_LE:
+	case TK_GE:
+	case TK_NE:
+	case TK_EQ: l = 3; break;
 	case '|': l = 4; break;
 	case '~': l = 5; break;
 	case '&': l = 6; break;
-	case TK_SHL: case TK_SHR: l = 7; break;
+	case TK_SHL:
+	case TK_SHR: l = 7; break;
 	case TK_CONCAT: *right = 8; return 9;
-	case '+': case '-': l = 10; break;
-	case '*': case '/': case TK_IDIV: case '%': l = 11; break;
+	case '+':
+	case '-': l = 10; break;
+	case '*':
+	case '/':
+	case TK_IDIV:
+	case '%': l = 11; break;
 	case '^': *right = 13; return 14;
 	default: return 0;
 	}
@@ -279,8 +295,8 @@ static int expr(struct lbc *C)
 static int block_end(struct lbc *C)
 {
 	int t = T(C);
-	return at_end(C) || t == TK_ELSE || t == TK_ELSEIF || t == TK_END ||
-	       t == TK_UNTIL || t == TK_EOS;
+	return at_end(C) || t == TK_ELSE || t == TK_ELSEIF || t == TK_END || t == TK_UNTIL ||
+	       t == TK_EOS;
 }
 
 static int ifstat(struct lbc *C)
@@ -313,20 +329,22 @@ static int statement(struct lbc *C)
 {
 	int n, t = C->p;
 	switch (T(C)) {
-	case TK_IF:
-		return ifstat(C);
+	case TK_IF: return ifstat(C);
 	case TK_DO:
 		n = mk(C, S_DO, t);
 		C->p++;
 		C->nodes[n].a = block(C);
 		expect(C, TK_END);
 		return n;
-	case TK_WHILE: case TK_FOR: case TK_REPEAT:
-		lbc_error(C, t, loophint, "loops cannot run in a BPF handler");
-	case TK_GOTO: case TK_DBCOLON:
-		lbc_error(C, t, loophint, "goto and labels cannot be used in a BPF handler (loops cannot run in a BPF handler)");
-	case TK_BREAK:
-		lbc_error(C, t, NULL, "break outside a loop");
+	case TK_WHILE:
+	case TK_FOR:
+	case TK_REPEAT: lbc_error(C, t, loophint, "loops cannot run in a BPF handler");
+	case TK_GOTO:
+	case TK_DBCOLON:
+		lbc_error(C, t, loophint,
+			  "goto and labels cannot be used in a BPF handler (loops cannot run in a "
+			  "BPF handler)");
+	case TK_BREAK: lbc_error(C, t, NULL, "break outside a loop");
 	case TK_FUNCTION:
 		lbc_error(C, t, "define helper functions outside the handler",
 			  "functions cannot be defined inside a kernel handler");

@@ -7,7 +7,7 @@
 
 #define N(i) (&C->nodes[i])
 
-static const char *const ktname[] = { "?", "int", "string", "probe", "kstack", "ustack" };
+static const char *const ktname[] = {"?", "int", "string", "probe", "kstack", "ustack"};
 
 static void block(struct lbc *C, int b);
 
@@ -48,7 +48,8 @@ static void keytypes(char *buf, size_t len, const __u8 *t, int n)
 {
 	size_t o = snprintf(buf, len, "(");
 	for (int i = 0; i < n && o < len; i++)
-		o += snprintf(buf + o, len - o, "%s%s", i ? ", " : "", ktname[t[i] <= 5 ? t[i] : 0]);
+		o +=
+		    snprintf(buf + o, len - o, "%s%s", i ? ", " : "", ktname[t[i] <= 5 ? t[i] : 0]);
 	if (o < len)
 		snprintf(buf + o, len - o, ")");
 }
@@ -59,7 +60,8 @@ static int slot(struct lbc *C, int map, int tok)
 		if (C->slot_map[i] == map)
 			return i;
 	if (C->nslots == LB_MAX_MAPS)
-		lbc_error(C, tok, NULL, "a handler can use at most %d maps (LB_MAX_MAPS)", LB_MAX_MAPS);
+		lbc_error(C, tok, NULL, "a handler can use at most %d maps (LB_MAX_MAPS)",
+			  LB_MAX_MAPS);
 	C->slot_map[C->nslots] = map;
 	return C->nslots++;
 }
@@ -71,7 +73,8 @@ static const char *mapname(struct lbc *C, const struct val *m, char *buf, size_t
 	if (d->name[0])
 		snprintf(buf, len, "%.*s", LB_NAME_MAX - 1, d->name);
 	else
-		snprintf(buf, len, "%.*s", (int)(m->n < LB_NAME_MAX ? m->n : LB_NAME_MAX - 1), m->s);
+		snprintf(buf, len, "%.*s", (int)(m->n < LB_NAME_MAX ? m->n : LB_NAME_MAX - 1),
+			 m->s);
 	return buf;
 }
 
@@ -105,7 +108,8 @@ static void fixkind(struct lbc *C, const struct val *m, int tok, int kind, const
 		d->percpu = kind != LB_VAL_INT && kind != LB_VAL_STR;
 		switch (kind) {
 		case LB_VAL_STR: d->value_size = (__u16)lh->n; break;
-		case LB_VAL_SUM: case LB_VAL_INT: d->value_size = 8; break;
+		case LB_VAL_SUM:
+		case LB_VAL_INT: d->value_size = 8; break;
 		case LB_VAL_HIST: d->value_size = 8 * LB_HIST_BUCKETS; break;
 		case LB_VAL_LHIST:
 			d->value_size = (__u16)(8 * lh->n);
@@ -123,7 +127,8 @@ static void fixkind(struct lbc *C, const struct val *m, int tok, int kind, const
 	if (kind == LB_VAL_LHIST &&
 	    (d->lhist_min != lh->min || d->lhist_max != lh->max || d->lhist_step != lh->step))
 		lbc_error(C, tok, "every lhist() into one map needs the same min, max and step",
-			  "map '%s' is an lhist(x, %lld, %lld, %lld) elsewhere, not lhist(x, %lld, %lld, %lld)",
+			  "map '%s' is an lhist(x, %lld, %lld, %lld) elsewhere, not lhist(x, %lld, "
+			  "%lld, %lld)",
 			  mapname(C, m, mname, sizeof mname), (long long)d->lhist_min,
 			  (long long)d->lhist_max, (long long)d->lhist_step, (long long)lh->min,
 			  (long long)lh->max, (long long)lh->step);
@@ -140,7 +145,8 @@ static void key_eval(struct lbc *C, int target, struct key *K)
 				lbc_error(C, N(it)->tok, "a tuple key lists values: m[{a, b}]",
 					  "named fields cannot be part of a map key");
 			if (nk == LB_MAX_KEYS)
-				lbc_error(C, N(it)->tok, NULL, "a map key has at most %d fields (LB_MAX_KEYS)",
+				lbc_error(C, N(it)->tok, NULL,
+					  "a map key has at most %d fields (LB_MAX_KEYS)",
 					  LB_MAX_KEYS);
 			k[nk++].node = N(it)->b;
 		}
@@ -183,19 +189,20 @@ static void key_eval(struct lbc *C, int target, struct key *K)
 			break;
 		case T_STR:
 			if (memchr(v.s, 0, v.n))
-				lbc_error(C, N(k[i].node)->tok, NULL, "string keys cannot contain NUL bytes");
+				lbc_error(C, N(k[i].node)->tok, NULL,
+					  "string keys cannot contain NUL bytes");
 			if (v.n >= LB_POOL)
-				lbc_error(C, N(k[i].node)->tok, NULL, "string key too long (at most %d bytes)",
-					  LB_POOL - 1);
+				lbc_error(C, N(k[i].node)->tok, NULL,
+					  "string key too long (at most %d bytes)", LB_POOL - 1);
 			k[i].type = LB_KEY_STR;
 			k[i].size = (int)((v.n + 1 + 7) & ~(size_t)7);
 			if (k[i].size < LB_COMM_LEN)
 				k[i].size = LB_COMM_LEN;
 			break;
-		case T_BOOL:
-			lbc_error(C, N(k[i].node)->tok, NULL, "a boolean cannot be a map key");
+		case T_BOOL: lbc_error(C, N(k[i].node)->tok, NULL, "a boolean cannot be a map key");
 		default:
-			lbc_error(C, N(k[i].node)->tok, NULL, "%s cannot be a map key", lbc_tname(v.t));
+			lbc_error(C, N(k[i].node)->tok, NULL, "%s cannot be a map key",
+				  lbc_tname(v.t));
 		}
 	}
 	K->nk = nk;
@@ -220,8 +227,10 @@ static void key_put(struct lbc *C, const struct val *m, int tok, struct key *K)
 			for (int i = 0; i < nk; i++)
 				here[i] = (__u8)k[i].type;
 			keytypes(a, sizeof a, here, nk);
-			keytypes(b, sizeof b, d->keytype, d->nkeys > LB_MAX_KEYS ? LB_MAX_KEYS : d->nkeys);
-			lbc_error(C, tok, NULL, "map '%s' is keyed by %s here but by %s elsewhere", mname, a, b);
+			keytypes(b, sizeof b, d->keytype,
+				 d->nkeys > LB_MAX_KEYS ? LB_MAX_KEYS : d->nkeys);
+			lbc_error(C, tok, NULL, "map '%s' is keyed by %s here but by %s elsewhere",
+				  mname, a, b);
 		}
 		for (int i = 0; i < nk; i++) {
 			if (k[i].type != LB_KEY_STR)
@@ -229,11 +238,13 @@ static void key_put(struct lbc *C, const struct val *m, int tok, struct key *K)
 			int size = d->keysize[i];
 			if (k[i].v.t == T_COMM && size < LB_COMM_LEN)
 				lbc_error(C, N(k[i].node)->tok, NULL,
-					  "map '%s' keeps strings of at most %d bytes here; e.comm needs %d",
+					  "map '%s' keeps strings of at most %d bytes here; e.comm "
+					  "needs %d",
 					  mname, size - 1, LB_COMM_LEN - 1);
 			if (k[i].v.t == T_STR && (int)k[i].v.n > size - 1)
 				lbc_error(C, N(k[i].node)->tok, NULL,
-					  "string key too long: map '%s' keeps strings of at most %d bytes",
+					  "string key too long: map '%s' keeps strings of at most "
+					  "%d bytes",
 					  mname, size - 1);
 			k[i].size = size;
 		}
@@ -242,8 +253,11 @@ static void key_put(struct lbc *C, const struct val *m, int tok, struct key *K)
 		for (int i = 0; i < nk; i++)
 			total += k[i].size;
 		if (total > LB_MAX_KEY)
-			lbc_error(C, tok, "the kernel limits hash map keys; read shorter strings with bpf.str(p, n)",
-				  "map key too large: %d bytes, more than LB_MAX_KEY (%d)", total, LB_MAX_KEY);
+			lbc_error(C, tok,
+				  "the kernel limits hash map keys; read shorter strings with "
+				  "bpf.str(p, n)",
+				  "map key too large: %d bytes, more than LB_MAX_KEY (%d)", total,
+				  LB_MAX_KEY);
 		d->nkeys = (__u8)nk;
 		for (int i = 0; i < nk; i++) {
 			d->keytype[i] = (__u8)k[i].type;
@@ -257,9 +271,9 @@ static void key_put(struct lbc *C, const struct val *m, int tok, struct key *K)
 	for (int i = 0; i < nk; i++) {
 		C->curtok = N(k[i].node)->tok;
 		switch (k[i].v.t) {
-		case T_INT: case T_PROBE: case T_KSTACK:
-			lbc_emit(C, LB_OP_PUT, 0, k[i].v.reg, 0, off, 8, 0);
-			break;
+		case T_INT:
+		case T_PROBE:
+		case T_KSTACK: lbc_emit(C, LB_OP_PUT, 0, k[i].v.reg, 0, off, 8, 0); break;
 		case T_USTACK: {
 			int save = C->regtop, r;
 			lbc_emit(C, LB_OP_PUT, 0, k[i].v.reg, 0, off, 8, 0);
@@ -269,9 +283,9 @@ static void key_put(struct lbc *C, const struct val *m, int tok, struct key *K)
 			C->regtop = save;
 			break;
 		}
-		case T_COMM: case T_STR: case T_DSTR:
-			lbc_strput(C, &k[i].v, A_KEY, off, k[i].size, 1);
-			break;
+		case T_COMM:
+		case T_STR:
+		case T_DSTR: lbc_strput(C, &k[i].v, A_KEY, off, k[i].size, 1); break;
 		}
 		off += k[i].size;
 	}
@@ -291,22 +305,24 @@ struct val lbc_mapread(struct lbc *C, const struct val *m, int index)
 	key_eval(C, index, &K);
 	C->curtok = tok;
 	if (d->valkind == LB_VAL_STR || (d->valkind == LB_VAL_NONE && (C->struse[m->map] || ws))) {
-		struct lh sz = { .n = lbc_slot(C->maxstr) };
+		struct lh sz = {.n = lbc_slot(C->maxstr)};
 		fixkind(C, m, tok, LB_VAL_STR, &sz);
 		key_put(C, m, tok, &K);
 		C->regtop = save;
 		int p = lbc_tmp(C), vs = d->value_size, t = lbc_stmp(C, vs);
 		int pc = lbc_emit(C, LB_OP_MAP_GETSTR, p, 0, slot(C, m->map, tok), 0, vs, t);
 		lbc_rel(C, pc, A_KEY, A_TMP);
-		struct val r = { .t = T_DSTR, .sk = DS_TMP, .sarg = t, .ssize = vs, .pres = p + 1 };
+		struct val r = {.t = T_DSTR, .sk = DS_TMP, .sarg = t, .ssize = vs, .pres = p + 1};
 		return r;
 	}
 	if (d->valkind != LB_VAL_NONE && d->valkind != LB_VAL_INT) {
 		if (d->valkind == LB_VAL_SUM)
-			snprintf(C->hint, sizeof C->hint, "to read it back, keep plain values: "
+			snprintf(C->hint, sizeof C->hint,
+				 "to read it back, keep plain values: "
 				 "m[k] = (m[k] or 0) + 1, m[k] = x");
 		else
-			snprintf(C->hint, sizeof C->hint, "aggregates are combined over CPUs "
+			snprintf(C->hint, sizeof C->hint,
+				 "aggregates are combined over CPUs "
 				 "when the map is printed or read from Lua");
 		lbc_error(C, tok, C->hint, "map '%s' holds %s (per-CPU): a handler cannot read it",
 			  mapname(C, m, mname, sizeof mname), kindname(d->valkind));
@@ -316,25 +332,28 @@ struct val lbc_mapread(struct lbc *C, const struct val *m, int index)
 	C->regtop = save;
 	int v = lbc_tmp(C), p = lbc_tmp(C);
 	lbc_emit(C, LB_OP_MAP_READ, v, p, slot(C, m->map, tok), 0, 0, 0);
-	struct val r = { .t = T_INT, .reg = v, .pres = p + 1 };
+	struct val r = {.t = T_INT, .reg = v, .pres = p + 1};
 	return r;
 }
 
 /* the kinds of map element updates */
 enum { U_COUNT, U_SUM, U_XADD, U_MIN, U_MAX, U_AVG, U_STATS, U_HIST, U_LHIST, U_SET, U_DELETE };
 
-static const struct { const char *name; int kind, code; } upd[] = {
-	[U_COUNT] = { "count", LB_VAL_SUM, LB_OP_MAP_ADD },
-	[U_SUM] = { "sum", LB_VAL_SUM, LB_OP_MAP_ADD },
-	[U_XADD] = { NULL, LB_VAL_INT, LB_OP_MAP_XADD },
-	[U_MIN] = { "min", LB_VAL_MIN, LB_OP_MAP_MIN },
-	[U_MAX] = { "max", LB_VAL_MAX, LB_OP_MAP_MAX },
-	[U_AVG] = { "avg", LB_VAL_AVG, LB_OP_MAP_AVG },
-	[U_STATS] = { "stats", LB_VAL_STATS, LB_OP_MAP_AVG },
-	[U_HIST] = { "hist", LB_VAL_HIST, LB_OP_MAP_BUCKET },
-	[U_LHIST] = { "lhist", LB_VAL_LHIST, LB_OP_MAP_BUCKET },
-	[U_SET] = { NULL, LB_VAL_INT, LB_OP_MAP_SET },
-	[U_DELETE] = { NULL, LB_VAL_INT, LB_OP_MAP_DELETE },
+static const struct {
+	const char *name;
+	int kind, code;
+} upd[] = {
+    [U_COUNT] = {"count", LB_VAL_SUM, LB_OP_MAP_ADD},
+    [U_SUM] = {"sum", LB_VAL_SUM, LB_OP_MAP_ADD},
+    [U_XADD] = {NULL, LB_VAL_INT, LB_OP_MAP_XADD},
+    [U_MIN] = {"min", LB_VAL_MIN, LB_OP_MAP_MIN},
+    [U_MAX] = {"max", LB_VAL_MAX, LB_OP_MAP_MAX},
+    [U_AVG] = {"avg", LB_VAL_AVG, LB_OP_MAP_AVG},
+    [U_STATS] = {"stats", LB_VAL_STATS, LB_OP_MAP_AVG},
+    [U_HIST] = {"hist", LB_VAL_HIST, LB_OP_MAP_BUCKET},
+    [U_LHIST] = {"lhist", LB_VAL_LHIST, LB_OP_MAP_BUCKET},
+    [U_SET] = {NULL, LB_VAL_INT, LB_OP_MAP_SET},
+    [U_DELETE] = {NULL, LB_VAL_INT, LB_OP_MAP_DELETE},
 };
 
 static int64_t lhist_arg(struct lbc *C, int n, const char *what)
@@ -359,21 +378,26 @@ static void strset(struct lbc *C, const struct val *m, int target, struct key *K
 	if (v.t == T_INT)
 		v = lbc_tostr(C, v);
 	if (d->valkind == LB_VAL_INT && v.fname && !v.viastr) {
-		snprintf(C->hint, sizeof C->hint, "%s is a string here; to keep its address, "
-			 "store %s + 0", v.fname, v.fname);
-		lbc_error(C, tok, C->hint, "map '%s' holds plain values elsewhere; it cannot also hold strings",
+		snprintf(C->hint, sizeof C->hint,
+			 "%s is a string here; to keep its address, "
+			 "store %s + 0",
+			 v.fname, v.fname);
+		lbc_error(C, tok, C->hint,
+			  "map '%s' holds plain values elsewhere; it cannot also hold strings",
 			  mapname(C, m, mname, sizeof mname));
 	}
-	struct lh sz = { .n = lbc_slot(lbc_strsize(&v)) };
+	struct lh sz = {.n = lbc_slot(lbc_strsize(&v))};
 	if (sz.n < lbc_slot(C->maxstr) && v.t != T_DSTR)
 		sz.n = lbc_slot(C->maxstr); /* constants and e.comm: room for others */
 	fixkind(C, m, tok, LB_VAL_STR, &sz);
 	int vs = d->value_size;
 	C->curtok = N(vnode)->tok;
 	if ((v.t == T_STR && (int)v.n + 1 > vs) || (v.t == T_COMM && vs < LB_COMM_LEN))
-		lbc_error(C, N(vnode)->tok, NULL, "map '%s' keeps strings of at most %d bytes; %s needs %d",
+		lbc_error(C, N(vnode)->tok, NULL,
+			  "map '%s' keeps strings of at most %d bytes; %s needs %d",
 			  mapname(C, m, mname, sizeof mname), vs - 1,
-			  v.t == T_COMM ? "e.comm" : "this string", v.t == T_COMM ? LB_COMM_LEN - 1 : (int)v.n);
+			  v.t == T_COMM ? "e.comm" : "this string",
+			  v.t == T_COMM ? LB_COMM_LEN - 1 : (int)v.n);
 	if (v.t == T_STR && memchr(v.s, 0, v.n))
 		lbc_error(C, N(vnode)->tok, NULL, "string values cannot contain NUL bytes");
 	C->curtok = tok;
@@ -404,7 +428,7 @@ static void update(struct lbc *C, const struct val *m, int target, int u, int vn
 		   int call)
 {
 	struct key K;
-	struct lh lh = { 0 };
+	struct lh lh = {0};
 	int save = C->regtop, tok = N(target)->tok, vreg = 0, pres = 0;
 	key_eval(C, target, &K);
 	C->curtok = tok;
@@ -420,14 +444,15 @@ static void update(struct lbc *C, const struct val *m, int target, int u, int vn
 		}
 		if (v.t != T_INT) {
 			if (u == U_SET)
-				lbc_error(C, N(vnode)->tok, NULL, "a map element can hold a number or a string, not %s",
+				lbc_error(C, N(vnode)->tok, NULL,
+					  "a map element can hold a number or a string, not %s",
 					  lbc_tname(v.t));
 
 			if (u != U_SUM && u != U_XADD)
 				lbc_error(C, N(vnode)->tok, NULL, "bpf.%s() takes a number, not %s",
 					  upd[u].name, lbc_tname(v.t));
-			lbc_error(C, N(vnode)->tok, NULL, "can only add a number to a map element, not %s",
-				  lbc_tname(v.t));
+			lbc_error(C, N(vnode)->tok, NULL,
+				  "can only add a number to a map element, not %s", lbc_tname(v.t));
 		}
 		int k = v.isconst;
 		if (neg && k)
@@ -474,7 +499,9 @@ static void update(struct lbc *C, const struct val *m, int target, int u, int vn
 	key_put(C, m, tok, &K);
 	int s = slot(C, m->map, tok), code = upd[u].code;
 	switch (u) {
-	case U_SET: case U_XADD: case U_DELETE:
+	case U_SET:
+	case U_XADD:
+	case U_DELETE:
 		if (pres) {
 			/* m[k] = other[k]: a missing value deletes, as nil would */
 			int j = lbc_emit(C, LB_OP_JZ, 0, pres - 1, 0, 0, 0, 0);
@@ -487,14 +514,9 @@ static void update(struct lbc *C, const struct val *m, int target, int u, int vn
 			lbc_emit(C, code, 0, vreg, s, 0, 0, 0);
 		}
 		break;
-	case U_HIST:
-		lbc_emit(C, code, s, vreg, 0, 0, LB_HIST_BUCKETS, 0);
-		break;
-	case U_LHIST:
-		lbc_emit(C, code, s, vreg, 0, 0, (int)lh.n, 0);
-		break;
-	default:
-		lbc_emit(C, code, s, vreg, 0, 0, 0, 0);
+	case U_HIST: lbc_emit(C, code, s, vreg, 0, 0, LB_HIST_BUCKETS, 0); break;
+	case U_LHIST: lbc_emit(C, code, s, vreg, 0, 0, (int)lh.n, 0); break;
+	default: lbc_emit(C, code, s, vreg, 0, 0, 0, 0);
 	}
 	C->regtop = save;
 }
@@ -567,7 +589,8 @@ static void mapassign(struct lbc *C, const struct val *m, int target, int rhs)
 			if (u == U_COUNT)
 				lbc_error(C, r->tok, NULL, "count() takes no arguments");
 			if (u == U_LHIST)
-				lbc_error(C, r->tok, NULL, "lhist() takes four arguments: lhist(x, min, max, step)");
+				lbc_error(C, r->tok, NULL,
+					  "lhist() takes four arguments: lhist(x, min, max, step)");
 			lbc_error(C, r->tok, NULL, "%s() takes one argument", upd[u].name);
 		}
 		update(C, m, target, u, N(rhs)->b, 0, rhs);
@@ -628,8 +651,8 @@ int lbc_stringy(struct lbc *C, int n)
 	if (lbc_isname(N(x->b)->s, N(x->b)->n, "comm"))
 		return 1;
 	const struct node *a = N(x->a);
-	if (a->k != X_INDEX || a->op != 1 || !lbc_isname(N(a->b)->s, N(a->b)->n, "args") ||
-	    !pr || !pr->fields)
+	if (a->k != X_INDEX || a->op != 1 || !lbc_isname(N(a->b)->s, N(a->b)->n, "args") || !pr ||
+	    !pr->fields)
 		return 0;
 	for (int i = 0; i < pr->nfields; i++)
 		if (pr->fields[i].name && lbc_isname(N(x->b)->s, N(x->b)->n, pr->fields[i].name))
@@ -669,14 +692,15 @@ static void prepass(struct lbc *C)
 		if (x->k == X_BIN && (x->op == TK_EQ || x->op == TK_NE)) {
 			for (int side = 0; side < 2; side++) {
 				int a = side ? x->b : x->a, o = side ? x->a : x->b;
-				if (N(a)->k == X_INDEX && (mi = mapof(C, N(a)->a)) >= 0 && lbc_stringy(C, o))
+				if (N(a)->k == X_INDEX && (mi = mapof(C, N(a)->a)) >= 0 &&
+				    lbc_stringy(C, o))
 					C->struse[mi] = 1;
 			}
 		}
 		if (x->k == X_CALL && N(x->a)->k == X_INDEX && N(x->a)->op == 1 &&
 		    lbc_isname(N(N(x->a)->b)->s, N(N(x->a)->b)->n, "printf") && x->b &&
 		    N(x->b)->k == X_STR) {
-			unsigned char isstr[LB_MAX_ARGS] = { 0 };
+			unsigned char isstr[LB_MAX_ARGS] = {0};
 			int k = 0;
 			lbc_strconvs(N(x->b)->s, N(x->b)->n, isstr, LB_MAX_ARGS);
 			for (int a = N(x->b)->next; a && k < LB_MAX_ARGS; a = N(a)->next, k++)
@@ -700,7 +724,8 @@ static void assign(struct lbc *C, int s)
 	int t = N(s)->a, rhs = N(s)->b;
 	const struct node *x = N(t);
 	if (x->next || N(rhs)->next)
-		lbc_error(C, N(s)->tok, NULL, "multiple assignment is not supported in kernel handlers");
+		lbc_error(C, N(s)->tok, NULL,
+			  "multiple assignment is not supported in kernel handlers");
 	if (x->k == X_INDEX) {
 		struct val b = lbc_expr(C, x->a);
 		if (b.t == T_MAP) {
@@ -726,9 +751,11 @@ static void assign(struct lbc *C, int s)
 	}
 	/* the <const> attribute is on the local's declaration, not on x */
 	if (l->alias == 2)
-		lbc_error(C, x->tok, NULL, "attempt to assign to const variable '%.*s'", (int)x->n, x->s);
+		lbc_error(C, x->tok, NULL, "attempt to assign to const variable '%.*s'", (int)x->n,
+			  x->s);
 	if (l->alias)
-		lbc_error(C, x->tok, NULL, "local '%.*s' holds %s and cannot be reassigned in a kernel handler",
+		lbc_error(C, x->tok, NULL,
+			  "local '%.*s' holds %s and cannot be reassigned in a kernel handler",
 			  (int)x->n, x->s, lbc_tname(l->v.t));
 	int save = C->regtop;
 	if (N(rhs)->k == X_NIL && l->v.pres) {
@@ -747,14 +774,17 @@ static void assign(struct lbc *C, int s)
 			  v.sk ? "a char * field" : "a plain number");
 	if (l->v.btf && v.btf && v.btf != l->v.btf) {
 		char t1[64], t2[64];
-		lbc_error(C, N(rhs)->tok, "a local keeps the type it was declared with; use another local",
+		lbc_error(C, N(rhs)->tok,
+			  "a local keeps the type it was declared with; use another local",
 			  "local '%.*s' holds a %s; cannot assign a %s to it", (int)x->n, x->s,
-			  lbc_ktname(C, l->v.btf, t1, sizeof t1), lbc_ktname(C, v.btf, t2, sizeof t2));
+			  lbc_ktname(C, l->v.btf, t1, sizeof t1),
+			  lbc_ktname(C, v.btf, t2, sizeof t2));
 	}
 	if (v.pres && !l->v.pres)
-		lbc_error(C, N(rhs)->tok, "give it a default: m[k] or 0",
-			  "local '%.*s' holds a number that is never nil; a map value may be missing",
-			  (int)x->n, x->s);
+		lbc_error(
+		    C, N(rhs)->tok, "give it a default: m[k] or 0",
+		    "local '%.*s' holds a number that is never nil; a map value may be missing",
+		    (int)x->n, x->s);
 	C->curtok = N(rhs)->tok;
 	if (v.isconst)
 		lbc_emit(C, LB_OP_IMM, l->v.reg, 0, 0, 0, 0, v.i);
@@ -772,10 +802,11 @@ static void local(struct lbc *C, int s)
 	for (; nm; nm = N(nm)->next, e = e ? N(e)->next : 0) {
 		const struct node *x = N(nm);
 		if (x->attr == 2)
-			lbc_error(C, x->tok, NULL, "to-be-closed locals are not supported in kernel handlers");
+			lbc_error(C, x->tok, NULL,
+				  "to-be-closed locals are not supported in kernel handlers");
 		if (!e)
-			lbc_error(C, x->tok, "nil values are not supported", "local '%.*s' needs a value",
-				  (int)(x->n > 64 ? 64 : x->n), x->s);
+			lbc_error(C, x->tok, "nil values are not supported",
+				  "local '%.*s' needs a value", (int)(x->n > 64 ? 64 : x->n), x->s);
 		if (C->nlocals == LBC_MAX_LOCALS)
 			lbc_error(C, x->tok, NULL, "too many locals (limit %d)", LBC_MAX_LOCALS);
 		int save = C->regtop;
@@ -888,11 +919,11 @@ static void block(struct lbc *C, int b)
 		case S_CALL: lbc_callstmt(C, N(b)->a); break;
 		case S_RETURN:
 			if (N(b)->a)
-				lbc_error(C, N(N(b)->a)->tok, NULL, "kernel handlers cannot return values");
+				lbc_error(C, N(N(b)->a)->tok, NULL,
+					  "kernel handlers cannot return values");
 			lbc_emit(C, LB_OP_END, 0, 0, 0, 0, 0, 0);
 			break;
-		default:
-			lbc_error(C, N(b)->tok, NULL, "internal: bad statement");
+		default: lbc_error(C, N(b)->tok, NULL, "internal: bad statement");
 		}
 		C->depth = saved;
 	}
@@ -954,9 +985,10 @@ void lbc_finish(struct lbc *C)
 	unsigned total = sbase + (unsigned)C->sneed;
 	if (total > LB_SCRATCH)
 		lbc_error(C, C->ftok, NULL,
-			  "handler needs %u bytes of scratch space (context copy, keys, strings and records), more than LB_SCRATCH (%d)",
+			  "handler needs %u bytes of scratch space (context copy, keys, strings "
+			  "and records), more than LB_SCRATCH (%d)",
 			  total, LB_SCRATCH);
-	unsigned base[3] = { 0, kbase, sbase };
+	unsigned base[3] = {0, kbase, sbase};
 	for (unsigned i = 0; i < P->nops; i++) {
 		P->ops[i].off = (__u16)(P->ops[i].off + base[C->rel[i] & 3]);
 		P->ops[i].imm += base[(C->rel[i] >> 2) & 3];

@@ -128,10 +128,8 @@ void lbc_strput(struct lbc *C, const struct val *v, int area, int off, int size,
 		if (zero)
 			lbc_zero(C, area, off + LB_COMM_LEN, size - LB_COMM_LEN);
 		return;
-	case T_DSTR:
-		break;
-	default:
-		lbc_error(C, C->curtok, NULL, "internal: not a string");
+	case T_DSTR: break;
+	default: lbc_error(C, C->curtok, NULL, "internal: not a string");
 	}
 	/* zeros first: the string then overwrites the word it ends in */
 	if (zero)
@@ -191,10 +189,12 @@ int lbc_streq(struct lbc *C, int n, struct val l, struct val r, int save)
 		if (o->n > (size_t)max || memchr(o->s, 0, o->n)) {
 			if (d->sk == DS_PTR || d->sk == DS_LOC)
 				snprintf(C->hint, sizeof C->hint,
-					 "strings are read up to max_strlen bytes; read longer ones with bpf.str(p, n)");
-			lbc_error(C, N(n)->tok, d->sk == DS_PTR || d->sk == DS_LOC ? C->hint : NULL,
-				  "%s holds at most %d bytes and no NUL, so it never equals this string",
-				  lbc_vname(d, b1, sizeof b1), max);
+					 "strings are read up to max_strlen bytes; read longer "
+					 "ones with bpf.str(p, n)");
+			lbc_error(
+			    C, N(n)->tok, d->sk == DS_PTR || d->sk == DS_LOC ? C->hint : NULL,
+			    "%s holds at most %d bytes and no NUL, so it never equals this string",
+			    lbc_vname(d, b1, sizeof b1), max);
 		}
 		int len = lbc_slot((int)o->n + 1), area, off, size;
 		if (d->sk == DS_CTX && len <= d->ssize) {
@@ -215,7 +215,8 @@ int lbc_streq(struct lbc *C, int n, struct val l, struct val r, int save)
 	int len = ls < rs ? ls : rs;
 	if (len > LB_POOL)
 		lbc_error(C, N(n)->tok, "read shorter strings with bpf.str(p, n)",
-			  "cannot compare strings of more than %d bytes (these have %d)", LB_POOL, len);
+			  "cannot compare strings of more than %d bytes (these have %d)", LB_POOL,
+			  len);
 	C->regtop = save;
 	reg = lbc_tmp(C);
 	lbc_rel(C, lbc_emit(C, LB_OP_SCMP, reg, 0, 0, lo, len, ro), la, ra);
@@ -233,7 +234,7 @@ static int usermem(struct lbc *C)
 	if (pr->kind == LBC_REGS || pr->kind == LBC_USDT) {
 		/* uprobe, uretprobe, usdt (and bpftrace's short names): user */
 		static const char *const user[] = {
-			"uprobe:", "uretprobe:", "usdt:", "u:", "ur:", "U:", NULL,
+		    "uprobe:", "uretprobe:", "usdt:", "u:", "ur:", "U:", NULL,
 		};
 		for (int i = 0; pr->name && user[i]; i++)
 			if (!strncmp(pr->name, user[i], strlen(user[i])))
@@ -259,7 +260,8 @@ struct val lbc_strcall(struct lbc *C, int call)
 		struct val s = lbc_expr(C, na);
 		C->regtop = save;
 		if (N(na)->next)
-			lbc_error(C, N(N(na)->next)->tok, NULL, "bpf.str() takes at most two arguments");
+			lbc_error(C, N(N(na)->next)->tok, NULL,
+				  "bpf.str() takes at most two arguments");
 		if (s.t != T_INT || !s.isconst || s.i < 1 || s.i > LB_MAX_STR)
 			lbc_error(C, N(na)->tok, "the size counts the terminating NUL",
 				  "bpf.str(p, n) takes a size, an integer constant from 1 to %d",
@@ -288,8 +290,8 @@ struct val lbc_strcall(struct lbc *C, int call)
 		if (size && (v.sk == DS_PTR || v.sk == DS_LOC))
 			v.ssize = size;
 		return v;
-	case T_STR: case T_COMM:
-		return v;
+	case T_STR:
+	case T_COMM: return v;
 	}
 	lbc_error(C, N(a)->tok, NULL, "bpf.str() takes a pointer (a number), not %s",
 		  lbc_vname(&v, b1, sizeof b1));

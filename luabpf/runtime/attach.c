@@ -25,8 +25,8 @@ static int map_fail(char *err, size_t errlen, const char *what)
 
 /* The maps every program of the session shares, made when first needed:
  * the stand-in for unused slots, the ring buffer, the stack map. */
-int lb_session_shared_maps(struct lb_session *s, const struct lbc_output *code,
-			   char *err, size_t errlen)
+int lb_session_shared_maps(struct lb_session *s, const struct lbc_output *code, char *err,
+			   size_t errlen)
 {
 	if (s->dummy_fd < 0 &&
 	    (s->dummy_fd = bpf_map_create(BPF_MAP_TYPE_HASH, "lb_unused", 8, 8, 1, NULL)) < 0)
@@ -36,8 +36,8 @@ int lb_session_shared_maps(struct lb_session *s, const struct lbc_output *code,
 					    LB_MAX_SESSION_MAPS, NULL)) < 0)
 		return map_fail(err, errlen, "the dropped-updates counters");
 	if (code->uses_records && s->events_fd < 0) {
-		s->events_fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "lb_events", 0, 0,
-					      RINGBUF_SIZE, NULL);
+		s->events_fd =
+		    bpf_map_create(BPF_MAP_TYPE_RINGBUF, "lb_events", 0, 0, RINGBUF_SIZE, NULL);
 		if (s->events_fd < 0)
 			return map_fail(err, errlen, "the ring buffer");
 		s->lost_fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "lb_lost", 4, 8, 1, NULL);
@@ -85,7 +85,8 @@ static int bind_maps(struct lb_session *s, struct lb_prog *pr, char *err, size_t
 	const struct lbc_output *code = &pr->code;
 	struct bpf_map *m;
 
-	bpf_object__for_each_map(m, pr->obj) {
+	bpf_object__for_each_map(m, pr->obj)
+	{
 		const char *name = bpf_map__name(m);
 		size_t n = strlen(name);
 		int fd = -2;
@@ -136,16 +137,16 @@ static int bind_maps(struct lb_session *s, struct lb_prog *pr, char *err, size_t
 static const struct {
 	const char *start, *end, *prog;
 } templates[] = {
-	[LB_PROG_TRACEPOINT] = {lb_tpl_tracepoint, lb_tpl_tracepoint_end, "lb_tracepoint"},
-	[LB_PROG_PROFILE] = {lb_tpl_perf_event, lb_tpl_perf_event_end, "lb_perf_event"},
-	[LB_PROG_KFUNC] = {lb_tpl_btf, lb_tpl_btf_end, "lb_fentry"},
-	[LB_PROG_KRETFUNC] = {lb_tpl_btf, lb_tpl_btf_end, "lb_fexit"},
-	[LB_PROG_TPBTF] = {lb_tpl_btf, lb_tpl_btf_end, "lb_tp_btf"},
-	[LB_PROG_KPROBE] = {lb_tpl_kprobe, lb_tpl_kprobe_end, "lb_kprobe"},
-	[LB_PROG_KRETPROBE] = {lb_tpl_kprobe, lb_tpl_kprobe_end, "lb_kretprobe"},
-	[LB_PROG_UPROBE] = {lb_tpl_uprobe, lb_tpl_uprobe_end, "lb_uprobe"},
-	[LB_PROG_URETPROBE] = {lb_tpl_uprobe, lb_tpl_uprobe_end, "lb_uretprobe"},
-	[LB_PROG_USDT] = {lb_tpl_usdt, lb_tpl_usdt_end, "lb_usdt"},
+    [LB_PROG_TRACEPOINT] = {lb_tpl_tracepoint, lb_tpl_tracepoint_end, "lb_tracepoint"},
+    [LB_PROG_PROFILE] = {lb_tpl_perf_event, lb_tpl_perf_event_end, "lb_perf_event"},
+    [LB_PROG_KFUNC] = {lb_tpl_btf, lb_tpl_btf_end, "lb_fentry"},
+    [LB_PROG_KRETFUNC] = {lb_tpl_btf, lb_tpl_btf_end, "lb_fexit"},
+    [LB_PROG_TPBTF] = {lb_tpl_btf, lb_tpl_btf_end, "lb_tp_btf"},
+    [LB_PROG_KPROBE] = {lb_tpl_kprobe, lb_tpl_kprobe_end, "lb_kprobe"},
+    [LB_PROG_KRETPROBE] = {lb_tpl_kprobe, lb_tpl_kprobe_end, "lb_kretprobe"},
+    [LB_PROG_UPROBE] = {lb_tpl_uprobe, lb_tpl_uprobe_end, "lb_uprobe"},
+    [LB_PROG_URETPROBE] = {lb_tpl_uprobe, lb_tpl_uprobe_end, "lb_uretprobe"},
+    [LB_PROG_USDT] = {lb_tpl_usdt, lb_tpl_usdt_end, "lb_usdt"},
 };
 
 /* "kfunc:vfs_read", "uprobe:/bin/x:foo", ... for messages */
@@ -193,8 +194,7 @@ static int load(struct lb_session *s, struct lb_prog *pr, char *err, size_t errl
 	if (bind_maps(s, pr, err, errlen))
 		return -1;
 	prog = bpf_object__find_program_by_name(pr->obj, templates[pr->kind].prog);
-	bpf_object__for_each_program(p, pr->obj)
-		bpf_program__set_autoload(p, p == prog);
+	bpf_object__for_each_program(p, pr->obj) bpf_program__set_autoload(p, p == prog);
 	if ((pr->kind == LB_PROG_KFUNC || pr->kind == LB_PROG_KRETFUNC ||
 	     pr->kind == LB_PROG_TPBTF) &&
 	    bpf_program__set_attach_target(prog, 0, pr->event)) {
@@ -209,9 +209,11 @@ static int load(struct lb_session *s, struct lb_prog *pr, char *err, size_t errl
 	bpf_program__set_log_buf(prog, log, LOG_SIZE);
 	if ((r = bpf_object__load(pr->obj))) {
 		if ((pr->kind == LB_PROG_KFUNC || pr->kind == LB_PROG_KRETFUNC) && r == -EPERM)
-			snprintf(err, errlen, "%s: this kernel does not permit kfunc (fentry/fexit) "
-					      "programs, even as root; use a tracepoint, or a BTF "
-					      "raw tracepoint with bpf.rawtracepoint()", name);
+			snprintf(err, errlen,
+				 "%s: this kernel does not permit kfunc (fentry/fexit) "
+				 "programs, even as root; use a tracepoint, or a BTF "
+				 "raw tracepoint with bpf.rawtracepoint()",
+				 name);
 		else
 			snprintf(err, errlen, "the kernel refused the program for %s: %s", name,
 				 strerror(-r));
@@ -244,10 +246,10 @@ static int attach_profile(struct lb_session *s, struct lb_prog *pr, char *err, s
 
 	for (int cpu = 0; cpu < s->ncpus; cpu++) {
 		struct perf_event_attr attr = {
-			.type = PERF_TYPE_SOFTWARE,
-			.config = PERF_COUNT_SW_CPU_CLOCK,
-			.size = sizeof attr,
-			.freq = pr->freq != 0,
+		    .type = PERF_TYPE_SOFTWARE,
+		    .config = PERF_COUNT_SW_CPU_CLOCK,
+		    .size = sizeof attr,
+		    .freq = pr->freq != 0,
 		};
 		struct bpf_link *l;
 		int fd;
@@ -287,8 +289,7 @@ static int have_kprobes(void)
 	       access("/sys/kernel/debug/tracing/kprobe_events", F_OK) == 0;
 }
 
-static struct bpf_link *attach(struct lb_session *s, struct lb_prog *pr,
-			       struct bpf_program *prog)
+static struct bpf_link *attach(struct lb_session *s, struct lb_prog *pr, struct bpf_program *prog)
 {
 	switch (pr->kind) {
 	case LB_PROG_TRACEPOINT:
@@ -329,8 +330,9 @@ int lb_prog_load_attach(struct lb_session *s, struct lb_prog *pr, char *err, siz
 
 	prog_name(pr, name, sizeof name);
 	if ((pr->kind == LB_PROG_KPROBE || pr->kind == LB_PROG_KRETPROBE) && !have_kprobes()) {
-		snprintf(err, errlen, "%s: this kernel has no kprobes (built without "
-				      "CONFIG_KPROBES); use kfunc:%s (fentry) or a tracepoint instead",
+		snprintf(err, errlen,
+			 "%s: this kernel has no kprobes (built without "
+			 "CONFIG_KPROBES); use kfunc:%s (fentry) or a tracepoint instead",
 			 name, pr->event);
 		return -1;
 	}

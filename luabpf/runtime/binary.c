@@ -54,8 +54,12 @@ static int from_maps(int pid, const char *name, char *out, size_t len)
 
 int lb_resolve_binary(const char *name, int pid, char *out, size_t len, char *err, size_t errlen)
 {
-	static const char *const dirs[] = {"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu",
-					   "/lib64", "/usr/lib64", "/lib", "/usr/lib",
+	static const char *const dirs[] = {"/lib/x86_64-linux-gnu",
+					   "/usr/lib/x86_64-linux-gnu",
+					   "/lib64",
+					   "/usr/lib64",
+					   "/lib",
+					   "/usr/lib",
 					   "/usr/local/lib"};
 	char lib[256];
 
@@ -93,8 +97,8 @@ int lb_resolve_binary(const char *name, int pid, char *out, size_t len, char *er
 		if (found)
 			return 0;
 	}
-	snprintf(err, errlen, "cannot find library '%s' (give its path, or -p PID of a process using it)",
-		 name);
+	snprintf(err, errlen,
+		 "cannot find library '%s' (give its path, or -p PID of a process using it)", name);
 	return -1;
 }
 

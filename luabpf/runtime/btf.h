@@ -22,8 +22,8 @@ int lb_btf_func_args(struct lb_btf *b, const char *func, struct lbc_field **out,
 		     int *ret_type, char *err, size_t errlen);
 /* The same for a BTF raw tracepoint (tp_btf), from btf_trace_NAME: the
  * first (void *) argument is left out. */
-int lb_btf_tp_args(struct lb_btf *b, const char *tp, struct lbc_field **out, int *n,
-		   char *err, size_t errlen);
+int lb_btf_tp_args(struct lb_btf *b, const char *tp, struct lbc_field **out, int *n, char *err,
+		   size_t errlen);
 /* Kernel functions (BTF FUNC) matching a glob, sorted. */
 int lb_btf_funcs(struct lb_btf *b, const char *glob, char ***out, int *n);
 
@@ -33,8 +33,7 @@ int lb_btf_funcs(struct lb_btf *b, const char *glob, char ***out, int *n);
  *       ...
  *       ssize_t retval
  * and `luabpf -lv 'struct dentry'` like bpftrace's struct printing. */
-int lb_btf_describe_func(struct lb_btf *b, const char *func, char **text, char *err,
-			 size_t errlen);
+int lb_btf_describe_func(struct lb_btf *b, const char *func, char **text, char *err, size_t errlen);
 int lb_btf_describe_struct(struct lb_btf *b, const char *name, char **text, char *err,
 			   size_t errlen);
 
@@ -44,8 +43,7 @@ struct lb_usdt_probe {
 	char provider[64], name[64];
 	int nargs;
 };
-int lb_usdt_probes(const char *path, struct lb_usdt_probe **out, int *n, char *err,
-		   size_t errlen);
+int lb_usdt_probes(const char *path, struct lb_usdt_probe **out, int *n, char *err, size_t errlen);
 
 /* Function symbols of an ELF file matching a glob (uprobe listing), and
  * whether the file is statically linked (no PT_INTERP / no .dynamic). */

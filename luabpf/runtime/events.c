@@ -21,17 +21,12 @@ size_t lb_session_text(void *session, int type, const void *arg, char *buf, size
 	if (!s->syms && !(s->syms = lb_syms_new()))
 		return (size_t)snprintf(buf, len, "[out of memory]");
 	switch (type) {
-	case LB_ARG_PROBE:
-		lb_session_probe_name(s, v[0], buf, len);
-		return strlen(buf);
-	case LB_ARG_KSTACK:
-		return lb_stack_text(s->syms, s->stacks_fd, v[0], 0, 0, buf, len);
+	case LB_ARG_PROBE: lb_session_probe_name(s, v[0], buf, len); return strlen(buf);
+	case LB_ARG_KSTACK: return lb_stack_text(s->syms, s->stacks_fd, v[0], 0, 0, buf, len);
 	case LB_ARG_USTACK:
 		return lb_stack_text(s->syms, s->stacks_fd, v[0], (pid_t)v[1], 1, buf, len);
-	case LB_ARG_KSYM:
-		return lb_ksym(s->syms, v[0], 0, buf, len);
-	case LB_ARG_USYM:
-		return lb_usym(s->syms, (pid_t)v[1], v[0], 0, buf, len);
+	case LB_ARG_KSYM: return lb_ksym(s->syms, v[0], 0, buf, len);
+	case LB_ARG_USYM: return lb_usym(s->syms, (pid_t)v[1], v[0], 0, buf, len);
 	}
 	return (size_t)snprintf(buf, len, "?");
 }
@@ -98,12 +93,8 @@ static int on_record(void *ctx, void *data, size_t size)
 		free(text);
 		break;
 	}
-	case LB_REC_PRINT:
-		push_int(&s->print_maps, &s->nprint, &s->capprint, (int)id);
-		break;
-	case LB_REC_EXIT:
-		s->exit_requested = 1;
-		break;
+	case LB_REC_PRINT: push_int(&s->print_maps, &s->nprint, &s->capprint, (int)id); break;
+	case LB_REC_EXIT: s->exit_requested = 1; break;
 	}
 	return 0;
 }
@@ -143,7 +134,8 @@ static void report_lost(struct lb_session *s)
 		total += per_cpu[c];
 	if (total > s->lost_reported) {
 		fflush(stdout);
-		fprintf(stderr, "Lost %llu events\n", (unsigned long long)(total - s->lost_reported));
+		fprintf(stderr, "Lost %llu events\n",
+			(unsigned long long)(total - s->lost_reported));
 		s->lost_reported = total;
 	}
 }

@@ -17,12 +17,12 @@ enum { LEN_NONE = 0, LEN_HH, LEN_H, LEN_L, LEN_LL, LEN_J, LEN_Z, LEN_T };
 
 struct conv {
 	const char *start; /* the '%' */
-	size_t speclen;    /* '%' through the conversion character */
-	char flags[8];     /* each of "-+ #0" at most once, NUL terminated */
-	int width;         /* -1: none */
-	int prec;          /* -1: none */
-	int len;           /* LEN_* */
-	char conv;         /* d i u x X o c s p */
+	size_t speclen;	   /* '%' through the conversion character */
+	char flags[8];	   /* each of "-+ #0" at most once, NUL terminated */
+	int width;	   /* -1: none */
+	int prec;	   /* -1: none */
+	int len;	   /* LEN_* */
+	char conv;	   /* d i u x X o c s p */
 };
 
 static const char *len_name(int len)
@@ -35,20 +35,13 @@ static const char *len_name(int len)
 static const char *type_name(int t)
 {
 	switch (t) {
-	case LB_ARG_INT:
-		return "an integer";
-	case LB_ARG_STR:
-		return "a string";
-	case LB_ARG_PROBE:
-		return "a probe name";
-	case LB_ARG_KSTACK:
-		return "a kernel stack";
-	case LB_ARG_USTACK:
-		return "a user stack";
-	case LB_ARG_KSYM:
-		return "a kernel symbol";
-	case LB_ARG_USYM:
-		return "a user symbol";
+	case LB_ARG_INT: return "an integer";
+	case LB_ARG_STR: return "a string";
+	case LB_ARG_PROBE: return "a probe name";
+	case LB_ARG_KSTACK: return "a kernel stack";
+	case LB_ARG_USTACK: return "a user stack";
+	case LB_ARG_KSYM: return "a kernel symbol";
+	case LB_ARG_USYM: return "a user symbol";
 	}
 	return "an unknown type";
 }
@@ -142,15 +135,9 @@ static int parse_conv(const char *p, struct conv *c, int index, char *err, size_
 		c->len = q[1] == 'l' ? LEN_LL : LEN_L;
 		q += q[1] == 'l' ? 2 : 1;
 		break;
-	case 'j':
-		c->len = LEN_J, q++;
-		break;
-	case 'z':
-		c->len = LEN_Z, q++;
-		break;
-	case 't':
-		c->len = LEN_T, q++;
-		break;
+	case 'j': c->len = LEN_J, q++; break;
+	case 'z': c->len = LEN_Z, q++; break;
+	case 't': c->len = LEN_T, q++; break;
 	case 'L':
 	case 'q':
 		conv_label(p, (size_t)(q - p) + 1, label, sizeof label, index);
@@ -487,8 +474,8 @@ static int render_conv(void *ud, const struct conv *c, int index)
 	}
 }
 
-int lb_fmt_render(const struct lb_fmt *f, const void *rec, size_t reclen,
-		  const struct lb_render *r, char **out, size_t *outlen)
+int lb_fmt_render(const struct lb_fmt *f, const void *rec, size_t reclen, const struct lb_render *r,
+		  char **out, size_t *outlen)
 {
 	struct render_state st;
 	char err[256];

@@ -38,7 +38,7 @@ struct lb_render {
  * record shorter than f->len, format not checked) with *out unchanged.
  * Strings end at their first NUL or their size; r may be NULL (other
  * %s arguments then print as hex). */
-int lb_fmt_render(const struct lb_fmt *f, const void *rec, size_t reclen,
-		  const struct lb_render *r, char **out, size_t *outlen);
+int lb_fmt_render(const struct lb_fmt *f, const void *rec, size_t reclen, const struct lb_render *r,
+		  char **out, size_t *outlen);
 
 #endif

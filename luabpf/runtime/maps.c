@@ -22,8 +22,8 @@ int lb_map_create(struct lb_session *s, int i, char *err, size_t errlen)
 		if (!(*p == '_' || *p == '.' || (*p >= 'a' && *p <= 'z') ||
 		      (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
 			*p = '_';
-	fd = bpf_map_create(d->percpu ? BPF_MAP_TYPE_PERCPU_HASH : BPF_MAP_TYPE_HASH,
-			    name, d->key_size, d->value_size, LB_MAP_ENTRIES, NULL);
+	fd = bpf_map_create(d->percpu ? BPF_MAP_TYPE_PERCPU_HASH : BPF_MAP_TYPE_HASH, name,
+			    d->key_size, d->value_size, LB_MAP_ENTRIES, NULL);
 	if (fd < 0) {
 		int e = errno;
 
@@ -66,8 +66,8 @@ int lb_map_value(struct lb_session *s, int i, const void *key, int64_t *out)
 		switch (d->valkind) {
 		case LB_VAL_MIN:
 		case LB_VAL_MAX:
-			if (v[1] && (!set || (d->valkind == LB_VAL_MIN ? v[0] < out[0]
-								      : v[0] > out[0])))
+			if (v[1] &&
+			    (!set || (d->valkind == LB_VAL_MIN ? v[0] < out[0] : v[0] > out[0])))
 				out[0] = v[0];
 			set |= v[1] != 0;
 			break;

@@ -18,24 +18,24 @@ struct lb_syms;
 
 enum lb_progkind {
 	LB_PROG_TRACEPOINT = 0, /* category:event */
-	LB_PROG_PROFILE,        /* perf event on every CPU: freq or period */
-	LB_PROG_KFUNC,          /* event: kernel function (fentry) */
-	LB_PROG_KRETFUNC,       /* fexit */
-	LB_PROG_TPBTF,          /* event: BTF raw tracepoint */
-	LB_PROG_KPROBE,         /* event: function, offset */
+	LB_PROG_PROFILE,	/* perf event on every CPU: freq or period */
+	LB_PROG_KFUNC,		/* event: kernel function (fentry) */
+	LB_PROG_KRETFUNC,	/* fexit */
+	LB_PROG_TPBTF,		/* event: BTF raw tracepoint */
+	LB_PROG_KPROBE,		/* event: function, offset */
 	LB_PROG_KRETPROBE,
-	LB_PROG_UPROBE,         /* binary, event: function */
+	LB_PROG_UPROBE, /* binary, event: function */
 	LB_PROG_URETPROBE,
-	LB_PROG_USDT,           /* binary, category: provider, event: name */
+	LB_PROG_USDT, /* binary, category: provider, event: name */
 };
 
 /* One loaded program and its links (one per CPU for a profile). */
 struct lb_prog {
-	struct lbc_output code; /* plan + slot map */
-	int kind;               /* enum lb_progkind */
-	char *category, *event; /* tracepoint to attach to; see lb_progkind */
-	char *binary;           /* uprobe, usdt: the ELF file */
-	uint64_t offset;        /* kprobe: func+offset */
+	struct lbc_output code;	  /* plan + slot map */
+	int kind;		  /* enum lb_progkind */
+	char *category, *event;	  /* tracepoint to attach to; see lb_progkind */
+	char *binary;		  /* uprobe, usdt: the ELF file */
+	uint64_t offset;	  /* kprobe: func+offset */
 	uint64_t freq, period_ns; /* profile: one of them */
 	struct bpf_object *obj;
 	struct bpf_link **links;
@@ -44,7 +44,7 @@ struct lb_prog {
 
 /* One probe as the user wrote it; a wildcard holds several programs. */
 struct lb_probe {
-	char *spec;   /* "tracepoint:syscalls:sys_enter_*" */
+	char *spec; /* "tracepoint:syscalls:sys_enter_*" */
 	struct lb_prog *progs;
 	int nprogs;
 };
@@ -61,10 +61,10 @@ struct lb_session {
 	char *sysname[LB_SYSMASK * 64]; /* tracefs names of syscalls seen */
 	int started;
 	int ncpus;
-	int verbose; /* a refused program's whole verifier log goes to stderr */
-	int pid;     /* luabpf -p / -c: probes see only this process (0: all) */
+	int verbose;	    /* a refused program's whole verifier log goes to stderr */
+	int pid;	    /* luabpf -p / -c: probes see only this process (0: all) */
 	struct lb_btf *btf; /* kernel types, loaded when a typed probe needs them */
-	int max_strlen; /* strings read by handlers (0: LB_STR_DEFAULT) */
+	int max_strlen;	    /* strings read by handlers (0: LB_STR_DEFAULT) */
 	/* output from handlers: ring buffer of records, stacks, lost count */
 	int events_fd, stacks_fd, lost_fd, dropped_fd;
 	struct ring_buffer *rb;
@@ -76,8 +76,8 @@ struct lb_session {
 	/* what the records asked for, collected by lb_session_poll */
 	int exit_requested;
 	int *print_maps, nprint, capprint;
-	int capture;      /* printf text goes to `captured` instead of stdout */
-	char *captured;   /* NUL-separated lines */
+	int capture;	/* printf text goes to `captured` instead of stdout */
+	char *captured; /* NUL-separated lines */
 	size_t ncaptured, capcaptured;
 };
 
@@ -98,8 +98,8 @@ int lb_session_adopt(struct lb_session *s, struct lbc_output *code);
 
 /* attach.c */
 int lb_prog_load_attach(struct lb_session *s, struct lb_prog *pr, char *err, size_t errlen);
-int lb_session_shared_maps(struct lb_session *s, const struct lbc_output *code,
-			   char *err, size_t errlen);
+int lb_session_shared_maps(struct lb_session *s, const struct lbc_output *code, char *err,
+			   size_t errlen);
 
 /* events.c */
 /* Wait up to timeout_ms for records or a signal; handle what came.
@@ -130,8 +130,8 @@ const char *lb_tracefs(char *err, size_t errlen);
 int lb_tracepoints(const char *pattern, char ***out, int *n, char *err, size_t errlen);
 void lb_free_strings(char **v, int n);
 /* Fields of a tracepoint's format, common_* fields left out. */
-int lb_tp_fields(const char *cat, const char *event, struct lbc_field **out,
-		 int *n, char *err, size_t errlen);
+int lb_tp_fields(const char *cat, const char *event, struct lbc_field **out, int *n, char *err,
+		 size_t errlen);
 void lb_free_fields(struct lbc_field *f, int n);
 /* The fields of a tracepoint, one "    type name" line each (malloc'd). */
 int lb_tp_describe(const char *cat, const char *event, char **out, char *err, size_t errlen);

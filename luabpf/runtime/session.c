@@ -128,7 +128,8 @@ int lb_session_probe_name(const struct lb_session *s, uint64_t id, char *buf, si
 
 		if (n)
 			return snprintf(buf, len, "tracepoint:syscalls:sys_%s_%s",
-					kind == LB_PROBE_SYS_ENTER ? "enter" : "exit", n), 0;
+					kind == LB_PROBE_SYS_ENTER ? "enter" : "exit", n),
+			       0;
 	}
 	snprintf(buf, len, "probe#%llu", (unsigned long long)id);
 	return -1;

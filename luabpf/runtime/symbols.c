@@ -30,13 +30,13 @@
 #include "symbols.h"
 #include "../../bpf/plan.h"
 
-#define SYMS_PROCS 64        /* processes whose maps are kept */
-#define SYMS_FILES 64        /* ELF files whose symbols are kept */
-#define SYMS_MAPS 16384      /* file mappings per process */
+#define SYMS_PROCS 64	/* processes whose maps are kept */
+#define SYMS_FILES 64	/* ELF files whose symbols are kept */
+#define SYMS_MAPS 16384 /* file mappings per process */
 #define SYMS_PER_FILE (1u << 22)
 #define SYMS_NAMES_MAX (256u << 20) /* bytes of names per table */
-#define SYMS_SEGS 32         /* PT_LOAD segments per file */
-#define SYMS_WALK 64         /* symbols tried below an address (nesting) */
+#define SYMS_SEGS 32		    /* PT_LOAD segments per file */
+#define SYMS_WALK 64		    /* symbols tried below an address (nesting) */
 #define SYMS_PATH 4096
 
 struct sym {
@@ -63,7 +63,7 @@ struct elffile {
 	struct timespec mtime;
 	off_t fsize;
 	uint64_t serial; /* never reused: mappings remember it */
-	uint64_t used;   /* LRU clock */
+	uint64_t used;	 /* LRU clock */
 	int etype;
 	int nsegs;
 	struct seg segs[SYMS_SEGS];
@@ -73,8 +73,8 @@ struct elffile {
 struct umap {
 	uint64_t start, end, off, ino;
 	char *path;
-	uint64_t file;  /* serial of its elffile, 0 not looked up yet */
-	int failed;     /* no symbols to be had from it */
+	uint64_t file; /* serial of its elffile, 0 not looked up yet */
+	int failed;    /* no symbols to be had from it */
 };
 
 struct proc {
@@ -112,8 +112,7 @@ static void tab_free(struct symtab *t)
 	memset(t, 0, sizeof *t);
 }
 
-static int tab_add(struct symtab *t, uint64_t start, uint64_t size, const char *name,
-		   uint64_t rank)
+static int tab_add(struct symtab *t, uint64_t start, uint64_t size, const char *name, uint64_t rank)
 {
 	size_t nl = strlen(name) + 1;
 
@@ -224,8 +223,7 @@ static size_t put_hex(uint64_t addr, char *buf, size_t len)
 	if (!len)
 		return 0;
 	/* like C++'s ostream << (void *)addr, which bpftrace uses */
-	n = addr ? snprintf(buf, len, "0x%llx", (unsigned long long)addr)
-		 : snprintf(buf, len, "0");
+	n = addr ? snprintf(buf, len, "0x%llx", (unsigned long long)addr) : snprintf(buf, len, "0");
 	return n < 0 ? 0 : strnlen(buf, len - 1);
 }
 
@@ -293,8 +291,7 @@ size_t lb_ksym(struct lb_syms *s, uint64_t addr, int with_offset, char *buf, siz
 	i = tab_below(&s->k, addr);
 	if (i < 0 || !addr)
 		return put_hex(addr, buf, len);
-	return put_sym(s->k.names + s->k.v[i].name, addr - s->k.v[i].start, with_offset, buf,
-		       len);
+	return put_sym(s->k.names + s->k.v[i].name, addr - s->k.v[i].start, with_offset, buf, len);
 }
 
 /* ELF files */
@@ -502,7 +499,8 @@ static struct elffile *map_file(struct lb_syms *s, pid_t pid, struct umap *m)
 	for (int i = 0; i < s->nfiles; i++) {
 		f = s->files[i];
 		if (f->dev == st.st_dev && f->ino == st.st_ino && f->fsize == st.st_size &&
-		    f->mtime.tv_sec == st.st_mtim.tv_sec && f->mtime.tv_nsec == st.st_mtim.tv_nsec) {
+		    f->mtime.tv_sec == st.st_mtim.tv_sec &&
+		    f->mtime.tv_nsec == st.st_mtim.tv_nsec) {
 			close(fd);
 			f->used = ++s->clock;
 			m->file = f->serial;
@@ -564,7 +562,8 @@ static void proc_read(struct lb_syms *s, struct proc *p)
 		char *name, *nl;
 
 		if (sscanf(line, "%llx-%llx %7s %llx %*x:%*x %llu %n", &start, &end, perms, &off,
-			   &ino, &pos) < 5 || !pos)
+			   &ino, &pos) < 5 ||
+		    !pos)
 			continue;
 		if (!ino)
 			continue;
@@ -640,8 +639,8 @@ static int proc_missed(const struct proc *p, uint64_t addr)
 	return 0;
 }
 
-static size_t usym_lookup(struct lb_syms *s, pid_t pid, uint64_t addr, int with_offset,
-			  char *buf, size_t len)
+static size_t usym_lookup(struct lb_syms *s, pid_t pid, uint64_t addr, int with_offset, char *buf,
+			  size_t len)
 {
 	struct proc *p;
 	struct umap *m;
@@ -675,8 +674,7 @@ static size_t usym_lookup(struct lb_syms *s, pid_t pid, uint64_t addr, int with_
 	return put_sym(f->tab.names + sym->name, vaddr - sym->start, with_offset, buf, len);
 }
 
-size_t lb_usym(struct lb_syms *s, pid_t pid, uint64_t addr, int with_offset, char *buf,
-	       size_t len)
+size_t lb_usym(struct lb_syms *s, pid_t pid, uint64_t addr, int with_offset, char *buf, size_t len)
 {
 	if (!s)
 		return put_hex(addr, buf, len);
@@ -722,8 +720,8 @@ size_t lb_stack_format(struct lb_syms *s, const uint64_t *ips, int n, pid_t pid,
 	return used;
 }
 
-size_t lb_stack_text_indent(struct lb_syms *s, int stack_fd, uint64_t value, pid_t pid,
-			    int user, int indent, char *buf, size_t len)
+size_t lb_stack_text_indent(struct lb_syms *s, int stack_fd, uint64_t value, pid_t pid, int user,
+			    int indent, char *buf, size_t len)
 {
 	uint32_t id = (uint32_t)value;
 	uint64_t frames = value >> 32;

@@ -20,8 +20,7 @@ void lb_syms_free(struct lb_syms *s);
  * mapped there in process pid (stripped files: .dynsym, else unknown).
  * buf is NUL terminated, truncated to len; returns strlen(buf). */
 size_t lb_ksym(struct lb_syms *s, uint64_t addr, int with_offset, char *buf, size_t len);
-size_t lb_usym(struct lb_syms *s, pid_t pid, uint64_t addr, int with_offset, char *buf,
-	       size_t len);
+size_t lb_usym(struct lb_syms *s, pid_t pid, uint64_t addr, int with_offset, char *buf, size_t len);
 
 /* A stack from the stack-trace map fd (value: LB_OP_STACK's id | frames
  * << 32; frames 0 shows all) as bpftrace 0.17 prints it in printf:
@@ -34,8 +33,8 @@ size_t lb_stack_text(struct lb_syms *s, int stack_fd, uint64_t value, pid_t pid,
 		     char *buf, size_t len);
 /* The same with another indentation: bpftrace indents stacks in map keys
  * by 4 ("@[\n    sym+off\n]: 3"). */
-size_t lb_stack_text_indent(struct lb_syms *s, int stack_fd, uint64_t value, pid_t pid,
-			    int user, int indent, char *buf, size_t len);
+size_t lb_stack_text_indent(struct lb_syms *s, int stack_fd, uint64_t value, pid_t pid, int user,
+			    int indent, char *buf, size_t len);
 /* The layout of lb_stack_text for n addresses (ending early at a 0). */
 size_t lb_stack_format(struct lb_syms *s, const uint64_t *ips, int n, pid_t pid, int user,
 		       int indent, char *buf, size_t len);

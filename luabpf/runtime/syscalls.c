@@ -11,17 +11,20 @@ static const struct {
 #include "syscalls.h"
 #undef LB_SYSCALL
 #ifdef __x86_64__
-	/* x86_64 syscalls newer than Debian 12's headers (Linux 6.1); each
-	 * number checked on Linux 6.18 against the tracepoint's own
-	 * __syscall_nr field. Header entries come first and win. */
-	{335, "uretprobe"}, {336, "uprobe"},
-	{451, "cachestat"}, {452, "fchmodat2"}, {453, "map_shadow_stack"},
-	{454, "futex_wake"}, {455, "futex_wait"}, {456, "futex_requeue"},
-	{457, "statmount"}, {458, "listmount"}, {459, "lsm_get_self_attr"},
-	{460, "lsm_set_self_attr"}, {461, "lsm_list_modules"}, {462, "mseal"},
-	{463, "setxattrat"}, {464, "getxattrat"}, {465, "listxattrat"},
-	{466, "removexattrat"}, {467, "open_tree_attr"}, {468, "file_getattr"},
-	{469, "file_setattr"},
+    /* x86_64 syscalls newer than Debian 12's headers (Linux 6.1); each
+     * number checked on Linux 6.18 against the tracepoint's own
+     * __syscall_nr field. Header entries come first and win. */
+    {335, "uretprobe"},		{336, "uprobe"},
+    {451, "cachestat"},		{452, "fchmodat2"},
+    {453, "map_shadow_stack"},	{454, "futex_wake"},
+    {455, "futex_wait"},	{456, "futex_requeue"},
+    {457, "statmount"},		{458, "listmount"},
+    {459, "lsm_get_self_attr"}, {460, "lsm_set_self_attr"},
+    {461, "lsm_list_modules"},	{462, "mseal"},
+    {463, "setxattrat"},	{464, "getxattrat"},
+    {465, "listxattrat"},	{466, "removexattrat"},
+    {467, "open_tree_attr"},	{468, "file_getattr"},
+    {469, "file_setattr"},
 #endif
 };
 

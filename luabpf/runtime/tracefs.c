@@ -23,8 +23,8 @@ const char *lb_tracefs(char *err, size_t errlen)
 		return TRACEFS;
 	if (mount("tracefs", TRACEFS, "tracefs", 0, NULL) == 0)
 		return TRACEFS;
-	snprintf(err, errlen, "tracefs is not mounted at %s and mounting it failed: %s%s",
-		 TRACEFS, strerror(errno), errno == EPERM ? LB_NEEDS_PRIVILEGE : "");
+	snprintf(err, errlen, "tracefs is not mounted at %s and mounting it failed: %s%s", TRACEFS,
+		 strerror(errno), errno == EPERM ? LB_NEEDS_PRIVILEGE : "");
 	return NULL;
 }
 
@@ -137,9 +137,9 @@ static int parse_field(const char *line, int user, struct lbc_field *f)
 		while (name_end > decl && *name_end != '[')
 			name_end--;
 	name = name_end;
-	while (name > decl && (name[-1] == '_' || (name[-1] >= 'a' && name[-1] <= 'z') ||
-			       (name[-1] >= 'A' && name[-1] <= 'Z') ||
-			       (name[-1] >= '0' && name[-1] <= '9')))
+	while (name > decl &&
+	       (name[-1] == '_' || (name[-1] >= 'a' && name[-1] <= 'z') ||
+		(name[-1] >= 'A' && name[-1] <= 'Z') || (name[-1] >= '0' && name[-1] <= '9')))
 		name--;
 	if (name == name_end || strncmp(name, "common_", 7) == 0)
 		return 0;
@@ -150,7 +150,8 @@ static int parse_field(const char *line, int user, struct lbc_field *f)
 	f->is_signed = sign;
 	/* syscall args are stored as unsigned longs whatever their C type: an
 	 * int is its low half, signed (openat's dfd AT_FDCWD is -100) */
-	if (size == 8 && (strncmp(decl, "int ", 4) == 0 || strncmp(decl, "unsigned int ", 13) == 0)) {
+	if (size == 8 &&
+	    (strncmp(decl, "int ", 4) == 0 || strncmp(decl, "unsigned int ", 13) == 0)) {
 		f->size = 4;
 		f->is_signed = decl[0] == 'i';
 	}
@@ -186,8 +187,8 @@ static void field_type(const char *line, char *buf, size_t len)
 	snprintf(buf, len, "%.*s", (int)(name - decl), decl);
 }
 
-int lb_tp_fields(const char *cat, const char *event, struct lbc_field **out,
-		 int *n, char *err, size_t errlen)
+int lb_tp_fields(const char *cat, const char *event, struct lbc_field **out, int *n, char *err,
+		 size_t errlen)
 {
 	const char *root = lb_tracefs(err, errlen);
 	char path[512], line[512];

@@ -35,13 +35,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "floor: cannot load %s\n", path);
 		return 1;
 	}
-	bpf_object__for_each_program(prog, obj) {
+	bpf_object__for_each_program(prog, obj)
+	{
 		if (n == 64)
 			break;
 		links[n] = bpf_program__attach(prog);
 		if (!links[n] || libbpf_get_error(links[n])) {
-			fprintf(stderr, "floor: cannot attach %s\n",
-				bpf_program__name(prog));
+			fprintf(stderr, "floor: cannot attach %s\n", bpf_program__name(prog));
 			return 1;
 		}
 		n++;

@@ -35,7 +35,7 @@ int main(int argc, char **argv)
 	prctl(PR_SET_NAME, "benchmark", 0, 0, 0);
 	if (argc == 3 && !strcmp(argv[1], "--tick")) {
 		long us = atol(argv[2]);
-		struct timespec ts = { us / 1000000, (us % 1000000) * 1000 };
+		struct timespec ts = {us / 1000000, (us % 1000000) * 1000};
 
 		for (;;) {
 			syscall(SYS_getppid);
@@ -50,14 +50,14 @@ int main(int argc, char **argv)
 		if (n <= 0)
 			return 2;
 		if (openat_mode) {
-			for (i = 0; i < n / 100 + 1; i++)     /* warm up */
+			for (i = 0; i < n / 100 + 1; i++) /* warm up */
 				syscall(SYS_openat, AT_FDCWD, OPEN_PATH, O_RDONLY);
 			t0 = now_ns();
 			for (i = 0; i < n; i++)
 				syscall(SYS_openat, AT_FDCWD, OPEN_PATH, O_RDONLY);
 			t1 = now_ns();
 		} else {
-			for (i = 0; i < n / 100 + 1; i++)     /* warm up */
+			for (i = 0; i < n / 100 + 1; i++) /* warm up */
 				syscall(SYS_getppid);
 			t0 = now_ns();
 			for (i = 0; i < n; i++)

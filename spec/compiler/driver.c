@@ -38,40 +38,78 @@ struct env {
 
 /* A few kernel types, as BTF would give them (offsets as in x86-64 6.x
  * kernels where it matters little): dentry, qstr, task_struct, mm_struct. */
-struct kmember { const char *name; __u32 off; int type; int bitfield; };
-struct ktype { struct lbc_type t; const char *alias; struct kmember m[8]; };
+struct kmember {
+	const char *name;
+	__u32 off;
+	int type;
+	int bitfield;
+};
+struct ktype {
+	struct lbc_type t;
+	const char *alias;
+	struct kmember m[8];
+};
 enum {
-	K_INT = 1, K_U32, K_CHAR, K_UCHAR, K_DENTRY, K_DENTRYP, K_QSTR, K_UCHARP, K_CHAR32,
-	K_TASK, K_TASKP, K_CHAR16, K_MM, K_MMP, K_LONG, K_VOIDP, K_VOID, K_CHARP, K_LONG4,
-	K_FUNCP, K_NTYPES
+	K_INT = 1,
+	K_U32,
+	K_CHAR,
+	K_UCHAR,
+	K_DENTRY,
+	K_DENTRYP,
+	K_QSTR,
+	K_UCHARP,
+	K_CHAR32,
+	K_TASK,
+	K_TASKP,
+	K_CHAR16,
+	K_MM,
+	K_MMP,
+	K_LONG,
+	K_VOIDP,
+	K_VOID,
+	K_CHARP,
+	K_LONG4,
+	K_FUNCP,
+	K_NTYPES
 };
 static const struct ktype ktypes[K_NTYPES] = {
-	[K_INT] = { { LBC_T_INT, 4, 1, 0, 0, 0, "int" }, "int" },
-	[K_U32] = { { LBC_T_INT, 4, 0, 0, 0, 0, "u32" }, "u32" },
-	[K_CHAR] = { { LBC_T_INT, 1, 1, 1, 0, 0, "char" }, "char" },
-	[K_UCHAR] = { { LBC_T_INT, 1, 0, 1, 0, 0, "unsigned char" }, "uchar" },
-	[K_DENTRY] = { { LBC_T_STRUCT, 192, 0, 0, 0, 0, "struct dentry" }, "dentry", {
-		{ "d_flags", 0, K_U32 }, { "d_parent", 24, K_DENTRYP }, { "d_name", 32, K_QSTR },
-		{ "d_inode", 48, K_VOIDP }, { "d_iname", 56, K_CHAR32 } } },
-	[K_DENTRYP] = { { LBC_T_PTR, 8, 0, 0, K_DENTRY, 0, "struct dentry *" }, "dentry*" },
-	[K_QSTR] = { { LBC_T_STRUCT, 16, 0, 0, 0, 0, "struct qstr" }, "qstr", {
-		{ "hash", 0, K_U32 }, { "len", 4, K_U32 }, { "name", 8, K_UCHARP } } },
-	[K_UCHARP] = { { LBC_T_PTR, 8, 0, 0, K_UCHAR, 0, "const unsigned char *" }, "uchar*" },
-	[K_CHAR32] = { { LBC_T_ARRAY, 32, 0, 0, K_CHAR, 32, "char[32]" }, "char[32]" },
-	[K_TASK] = { { LBC_T_STRUCT, 9792, 0, 0, 0, 0, "struct task_struct" }, "task", {
-		{ "in_execve", 2392, K_U32, 1 }, { "mm", 2400, K_MMP }, { "pid", 2456, K_INT },
-		{ "comm", 3016, K_CHAR16 }, { "sample", 3032, K_LONG4 }, { "fn", 3064, K_FUNCP } } },
-	[K_TASKP] = { { LBC_T_PTR, 8, 0, 0, K_TASK, 0, "struct task_struct *" }, "task*" },
-	[K_CHAR16] = { { LBC_T_ARRAY, 16, 0, 0, K_CHAR, 16, "char[16]" }, "char[16]" },
-	[K_MM] = { { LBC_T_STRUCT, 1216, 0, 0, 0, 0, "struct mm_struct" }, "mm", {
-		{ "owner", 936, K_TASKP } } },
-	[K_MMP] = { { LBC_T_PTR, 8, 0, 0, K_MM, 0, "struct mm_struct *" }, "mm*" },
-	[K_LONG] = { { LBC_T_INT, 8, 1, 0, 0, 0, "long" }, "long" },
-	[K_VOIDP] = { { LBC_T_PTR, 8, 0, 0, K_VOID, 0, "void *" }, "void*" },
-	[K_VOID] = { { LBC_T_OTHER, 0, 0, 0, 0, 0, "void" }, "void" },
-	[K_CHARP] = { { LBC_T_PTR, 8, 0, 0, K_CHAR, 0, "const char *" }, "char*" },
-	[K_LONG4] = { { LBC_T_ARRAY, 32, 0, 0, K_LONG, 4, "long[4]" }, "long[4]" },
-	[K_FUNCP] = { { LBC_T_OTHER, 8, 0, 0, 0, 0, "void (*)(void)" }, "func" },
+    [K_INT] = {{LBC_T_INT, 4, 1, 0, 0, 0, "int"}, "int"},
+    [K_U32] = {{LBC_T_INT, 4, 0, 0, 0, 0, "u32"}, "u32"},
+    [K_CHAR] = {{LBC_T_INT, 1, 1, 1, 0, 0, "char"}, "char"},
+    [K_UCHAR] = {{LBC_T_INT, 1, 0, 1, 0, 0, "unsigned char"}, "uchar"},
+    [K_DENTRY] = {{LBC_T_STRUCT, 192, 0, 0, 0, 0, "struct dentry"},
+		  "dentry",
+		  {{"d_flags", 0, K_U32},
+		   {"d_parent", 24, K_DENTRYP},
+		   {"d_name", 32, K_QSTR},
+		   {"d_inode", 48, K_VOIDP},
+		   {"d_iname", 56, K_CHAR32}}},
+    [K_DENTRYP] = {{LBC_T_PTR, 8, 0, 0, K_DENTRY, 0, "struct dentry *"}, "dentry*"},
+    [K_QSTR] = {{LBC_T_STRUCT, 16, 0, 0, 0, 0, "struct qstr"},
+		"qstr",
+		{{"hash", 0, K_U32}, {"len", 4, K_U32}, {"name", 8, K_UCHARP}}},
+    [K_UCHARP] = {{LBC_T_PTR, 8, 0, 0, K_UCHAR, 0, "const unsigned char *"}, "uchar*"},
+    [K_CHAR32] = {{LBC_T_ARRAY, 32, 0, 0, K_CHAR, 32, "char[32]"}, "char[32]"},
+    [K_TASK] = {{LBC_T_STRUCT, 9792, 0, 0, 0, 0, "struct task_struct"},
+		"task",
+		{{"in_execve", 2392, K_U32, 1},
+		 {"mm", 2400, K_MMP},
+		 {"pid", 2456, K_INT},
+		 {"comm", 3016, K_CHAR16},
+		 {"sample", 3032, K_LONG4},
+		 {"fn", 3064, K_FUNCP}}},
+    [K_TASKP] = {{LBC_T_PTR, 8, 0, 0, K_TASK, 0, "struct task_struct *"}, "task*"},
+    [K_CHAR16] = {{LBC_T_ARRAY, 16, 0, 0, K_CHAR, 16, "char[16]"}, "char[16]"},
+    [K_MM] = {{LBC_T_STRUCT, 1216, 0, 0, 0, 0, "struct mm_struct"},
+	      "mm",
+	      {{"owner", 936, K_TASKP}}},
+    [K_MMP] = {{LBC_T_PTR, 8, 0, 0, K_MM, 0, "struct mm_struct *"}, "mm*"},
+    [K_LONG] = {{LBC_T_INT, 8, 1, 0, 0, 0, "long"}, "long"},
+    [K_VOIDP] = {{LBC_T_PTR, 8, 0, 0, K_VOID, 0, "void *"}, "void*"},
+    [K_VOID] = {{LBC_T_OTHER, 0, 0, 0, 0, 0, "void"}, "void"},
+    [K_CHARP] = {{LBC_T_PTR, 8, 0, 0, K_CHAR, 0, "const char *"}, "char*"},
+    [K_LONG4] = {{LBC_T_ARRAY, 32, 0, 0, K_LONG, 4, "long[4]"}, "long[4]"},
+    [K_FUNCP] = {{LBC_T_OTHER, 8, 0, 0, 0, 0, "void (*)(void)"}, "func"},
 };
 
 static int ktype_of(const char *s)
@@ -121,7 +159,7 @@ static size_t kt_members(void *ud, int id, char *buf, size_t len)
 	return o;
 }
 
-static const struct lbc_types ktypes_cb = { NULL, kt_type, kt_member, kt_members };
+static const struct lbc_types ktypes_cb = {NULL, kt_type, kt_member, kt_members};
 
 /* NAME:OFF:SIZE[:flags] */
 static void field_parse(struct lbc_field *fl, char *s)
@@ -131,13 +169,20 @@ static void field_parse(struct lbc_field *fl, char *s)
 	fl->off = (__u16)atoi((p = strtok(NULL, ":")) ? p : "0");
 	fl->size = (__u16)atoi((p = strtok(NULL, ":")) ? p : "8");
 	while ((p = strtok(NULL, ":"))) {
-		if (!strcmp(p, "s")) fl->is_signed = 1;
-		if (!strcmp(p, "str") || !strcmp(p, "uptr")) fl->is_string = LB_FSTR_UPTR;
-		if (!strcmp(p, "kptr")) fl->is_string = LB_FSTR_KPTR;
-		if (!strcmp(p, "array")) fl->is_string = LB_FSTR_ARRAY;
-		if (!strcmp(p, "dataloc")) fl->is_string = LB_FSTR_DATALOC;
-		if (!strcmp(p, "usdt")) fl->usdt = 1;
-		if (!strncmp(p, "btf=", 4)) fl->btf_type = ktype_of(p + 4);
+		if (!strcmp(p, "s"))
+			fl->is_signed = 1;
+		if (!strcmp(p, "str") || !strcmp(p, "uptr"))
+			fl->is_string = LB_FSTR_UPTR;
+		if (!strcmp(p, "kptr"))
+			fl->is_string = LB_FSTR_KPTR;
+		if (!strcmp(p, "array"))
+			fl->is_string = LB_FSTR_ARRAY;
+		if (!strcmp(p, "dataloc"))
+			fl->is_string = LB_FSTR_DATALOC;
+		if (!strcmp(p, "usdt"))
+			fl->usdt = 1;
+		if (!strncmp(p, "btf=", 4))
+			fl->btf_type = ktype_of(p + 4);
 	}
 }
 
@@ -155,14 +200,22 @@ static int resolve(void *ud, const char *name, int global, struct lbc_value *out
 static void spec(struct lbc_value *v, char *s)
 {
 	memset(v, 0, sizeof *v);
-	if (!strcmp(s, "module")) v->kind = LBC_V_MODULE;
-	else if (!strncmp(s, "map:", 4)) v->kind = LBC_V_MAP, v->map = atoi(s + 4);
-	else if (!strncmp(s, "int:", 4)) v->kind = LBC_V_INT, v->i = strtoll(s + 4, NULL, 0);
-	else if (!strncmp(s, "str:", 4)) v->kind = LBC_V_STR, v->s = s + 4, v->len = strlen(s + 4);
-	else if (!strncmp(s, "bool:", 5)) v->kind = LBC_V_BOOL, v->i = atoi(s + 5);
-	else if (!strncmp(s, "builtin:", 8)) v->kind = LBC_V_BUILTIN, v->s = s + 8;
-	else if (!strncmp(s, "other:", 6)) v->kind = LBC_V_OTHER, v->type_name = s + 6;
-	else if (!strcmp(s, "nil")) v->kind = LBC_V_NIL;
+	if (!strcmp(s, "module"))
+		v->kind = LBC_V_MODULE;
+	else if (!strncmp(s, "map:", 4))
+		v->kind = LBC_V_MAP, v->map = atoi(s + 4);
+	else if (!strncmp(s, "int:", 4))
+		v->kind = LBC_V_INT, v->i = strtoll(s + 4, NULL, 0);
+	else if (!strncmp(s, "str:", 4))
+		v->kind = LBC_V_STR, v->s = s + 4, v->len = strlen(s + 4);
+	else if (!strncmp(s, "bool:", 5))
+		v->kind = LBC_V_BOOL, v->i = atoi(s + 5);
+	else if (!strncmp(s, "builtin:", 8))
+		v->kind = LBC_V_BUILTIN, v->s = s + 8;
+	else if (!strncmp(s, "other:", 6))
+		v->kind = LBC_V_OTHER, v->type_name = s + 6;
+	else if (!strcmp(s, "nil"))
+		v->kind = LBC_V_NIL;
 	else {
 		fprintf(stderr, "bad spec %s\n", s);
 		exit(2);
@@ -171,14 +224,14 @@ static void spec(struct lbc_value *v, char *s)
 
 static void maps_print(const struct lb_mapdesc *m, int n)
 {
-	static const char *kt[] = { "?", "int", "str", "probe", "kstack", "ustack" };
+	static const char *kt[] = {"?", "int", "str", "probe", "kstack", "ustack"};
 	for (int i = 0; i < n; i++) {
 		if (!m[i].nkeys)
 			continue;
 		printf("map %d @%s keys=", i, m[i].name);
 		for (int k = 0; k < m[i].nkeys && k < LB_MAX_KEYS; k++)
-			printf("%s%s:%u", k ? "," : "", kt[m[i].keytype[k] <= 5 ? m[i].keytype[k] : 0],
-			       m[i].keysize[k]);
+			printf("%s%s:%u", k ? "," : "",
+			       kt[m[i].keytype[k] <= 5 ? m[i].keytype[k] : 0], m[i].keysize[k]);
 		printf(" key_size=%u value_size=%u valkind=%u percpu=%u", m[i].key_size,
 		       m[i].value_size, m[i].valkind, m[i].percpu);
 		if (m[i].valkind == LB_VAL_LHIST)
@@ -190,7 +243,7 @@ static void maps_print(const struct lb_mapdesc *m, int n)
 
 static void fmts_print(const struct lbc_output *o)
 {
-	static const char *at[] = { "?", "int", "str", "probe", "kstack", "ustack", "ksym", "usym" };
+	static const char *at[] = {"?", "int", "str", "probe", "kstack", "ustack", "ksym", "usym"};
 	for (int i = 0; i < o->nfmts; i++) {
 		const struct lb_fmt *f = &o->fmts[i];
 		printf("fmt %d \"", i);
@@ -203,11 +256,13 @@ static void fmts_print(const struct lbc_output *o)
 				putchar(*c);
 		printf("\" len=%u", f->len);
 		for (int k = 0; k < f->nargs && k < LB_MAX_ARGS; k++)
-			printf(" %s@%u:%u", at[f->type[k] <= 7 ? f->type[k] : 0], f->off[k], f->size[k]);
+			printf(" %s@%u:%u", at[f->type[k] <= 7 ? f->type[k] : 0], f->off[k],
+			       f->size[k]);
 		printf("\n");
 	}
 	if (o->uses_stacks || o->uses_records)
-		printf("uses%s%s\n", o->uses_stacks ? " stacks" : "", o->uses_records ? " records" : "");
+		printf("uses%s%s\n", o->uses_stacks ? " stacks" : "",
+		       o->uses_records ? " records" : "");
 }
 
 int main(int argc, char **argv)
@@ -219,8 +274,8 @@ int main(int argc, char **argv)
 	static char err[4096], dump[65536], chunk[4200];
 	const char *upv[64];
 	int nup = 0, nf = 0, nr = 0, nmaps = LB_MAX_MAPS;
-	struct lbc_probe probe = { .name = "tracepoint:test:probe", .types = &ktypes_cb };
-	struct lbc_input in = { 0 };
+	struct lbc_probe probe = {.name = "tracepoint:test:probe", .types = &ktypes_cb};
+	struct lbc_input in = {0};
 
 	if (argc < 4) {
 		fprintf(stderr, "usage: %s FILE FIRST LAST [options] [UPVALUE...]\n", argv[0]);
@@ -257,7 +312,8 @@ int main(int argc, char **argv)
 			probe.regs = regs;
 			probe.nregs = nr;
 		} else if (!strcmp(a, "--kind") && i + 1 < argc) {
-			static const char *kinds[] = { "tracepoint", "typed", "regs", "usdt", "profile" };
+			static const char *kinds[] = {"tracepoint", "typed", "regs", "usdt",
+						      "profile"};
 			char *k = argv[++i];
 			probe.kind = atoi(k);
 			for (int j = 0; j < 5; j++)

@@ -68,76 +68,85 @@ struct upv {
 	struct lbc_value v;
 };
 
-static const char S_LONG[] =
-	"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
-	"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
-	"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
-	"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+static const char S_LONG[] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+			     "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+			     "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+			     "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
 static const struct upv UPV[16] = {
-	{ "bpf", { .kind = LBC_V_MODULE } },
-	{ "m", { .kind = LBC_V_MAP, .map = 0 } },
-	{ "n", { .kind = LBC_V_MAP, .map = 1 } },
-	{ "k", { .kind = LBC_V_INT, .i = 42 } },
-	{ "s", { .kind = LBC_V_STR, .s = "hhvm", .len = 4 } },
-	{ "count", { .kind = LBC_V_BUILTIN, .s = "count" } },
-	{ "t", { .kind = LBC_V_OTHER, .type_name = "table" } },
-	{ "_ENV", { .kind = LBC_V_OTHER, .type_name = "table" } },
-	{ "big", { .kind = LBC_V_INT, .i = INT64_MAX } },
-	{ "neg", { .kind = LBC_V_INT, .i = INT64_MIN } },
-	{ "f", { .kind = LBC_V_BOOL, .i = 1 } },
-	{ "z", { .kind = LBC_V_NIL } },
-	{ "hist", { .kind = LBC_V_BUILTIN, .s = "hist" } },
-	{ "bad", { .kind = LBC_V_MAP, .map = 99 } },
-	{ "o", { .kind = LBC_V_MAP, .map = 2 } },
-	/* a 256-byte string with a NUL in it */
-	{ "ts", { .kind = LBC_V_STR, .s = S_LONG, .len = 256 } },
+    {"bpf", {.kind = LBC_V_MODULE}},
+    {"m", {.kind = LBC_V_MAP, .map = 0}},
+    {"n", {.kind = LBC_V_MAP, .map = 1}},
+    {"k", {.kind = LBC_V_INT, .i = 42}},
+    {"s", {.kind = LBC_V_STR, .s = "hhvm", .len = 4}},
+    {"count", {.kind = LBC_V_BUILTIN, .s = "count"}},
+    {"t", {.kind = LBC_V_OTHER, .type_name = "table"}},
+    {"_ENV", {.kind = LBC_V_OTHER, .type_name = "table"}},
+    {"big", {.kind = LBC_V_INT, .i = INT64_MAX}},
+    {"neg", {.kind = LBC_V_INT, .i = INT64_MIN}},
+    {"f", {.kind = LBC_V_BOOL, .i = 1}},
+    {"z", {.kind = LBC_V_NIL}},
+    {"hist", {.kind = LBC_V_BUILTIN, .s = "hist"}},
+    {"bad", {.kind = LBC_V_MAP, .map = 99}},
+    {"o", {.kind = LBC_V_MAP, .map = 2}},
+    /* a 256-byte string with a NUL in it */
+    {"ts", {.kind = LBC_V_STR, .s = S_LONG, .len = 256}},
 };
 
 static const struct upv GLOBALS[] = {
-	{ "bpf", { .kind = LBC_V_MODULE } },
-	{ "print", { .kind = LBC_V_OTHER, .type_name = "function" } },
-	{ "string", { .kind = LBC_V_OTHER, .type_name = "table" } },
-	{ "pi", { .kind = LBC_V_OTHER, .type_name = "float" } },
-	{ "G", { .kind = LBC_V_MAP, .map = 2 } },
-	{ "LIMIT", { .kind = LBC_V_INT, .i = 10 } },
-	{ "NAME", { .kind = LBC_V_STR, .s = "bash", .len = 4 } },
-	{ "DEBUG", { .kind = LBC_V_BOOL, .i = 0 } },
+    {"bpf", {.kind = LBC_V_MODULE}},
+    {"print", {.kind = LBC_V_OTHER, .type_name = "function"}},
+    {"string", {.kind = LBC_V_OTHER, .type_name = "table"}},
+    {"pi", {.kind = LBC_V_OTHER, .type_name = "float"}},
+    {"G", {.kind = LBC_V_MAP, .map = 2}},
+    {"LIMIT", {.kind = LBC_V_INT, .i = 10}},
+    {"NAME", {.kind = LBC_V_STR, .s = "bash", .len = 4}},
+    {"DEBUG", {.kind = LBC_V_BOOL, .i = 0}},
 };
 
-static const int MAXSTR[16] = { 0, 1, 8, 16, 31, 64, 100, 128, 256, 1000, 4096, 31744,
-				32768, 32769, 65536, -1 };
-static const int NMAPS[8] = { 8, 0, 1, 2, 3, 16, 8, 8 };
+static const int MAXSTR[16] = {0,   1,	  8,	16,    31,    64,    100,   128,
+			       256, 1000, 4096, 31744, 32768, 32769, 65536, -1};
+static const int NMAPS[8] = {8, 0, 1, 2, 3, 16, 8, 8};
 
 /* sys_enter_write-like, with every kind of string field */
 static const struct lbc_field FIELDS[] = {
-	{ .name = "common_type", .off = 0, .size = 2, .is_signed = 0, .is_string = LB_FSTR_NONE },
-	{ .name = "common_flags", .off = 2, .size = 1, .is_signed = 0, .is_string = LB_FSTR_NONE },
-	{ .name = "common_preempt_count", .off = 3, .size = 1, .is_signed = 0, .is_string = LB_FSTR_NONE },
-	{ .name = "common_pid", .off = 4, .size = 4, .is_signed = 1, .is_string = LB_FSTR_NONE },
-	{ .name = "__syscall_nr", .off = 8, .size = 4, .is_signed = 1, .is_string = LB_FSTR_NONE },
-	{ .name = "fd", .off = 16, .size = 8, .is_signed = 0, .is_string = LB_FSTR_NONE },
-	{ .name = "buf", .off = 24, .size = 8, .is_signed = 0, .is_string = LB_FSTR_UPTR },
-	{ .name = "count", .off = 32, .size = 8, .is_signed = 0, .is_string = LB_FSTR_NONE },
-	{ .name = "filename", .off = 40, .size = 8, .is_signed = 0, .is_string = LB_FSTR_UPTR },
-	{ .name = "flags", .off = 48, .size = 8, .is_signed = 0, .is_string = LB_FSTR_NONE },
-	{ .name = "ret", .off = 56, .size = 8, .is_signed = 1, .is_string = LB_FSTR_NONE },
-	{ .name = "name", .off = 64, .size = 8, .is_signed = 0, .is_string = LB_FSTR_KPTR },
-	{ .name = "comm", .off = 72, .size = 16, .is_signed = 0, .is_string = LB_FSTR_ARRAY },
-	{ .name = "msg", .off = 88, .size = 4, .is_signed = 0, .is_string = LB_FSTR_DATALOC },
-	{ .name = "mode", .off = 92, .size = 2, .is_signed = 1, .is_string = LB_FSTR_NONE },
-	{ .name = "path", .off = 96, .size = 256, .is_signed = 0, .is_string = LB_FSTR_ARRAY },
-	{ .name = "odd", .off = 352, .size = 3, .is_signed = 0, .is_string = LB_FSTR_NONE },
-	{ .name = "far", .off = 65528, .size = 8, .is_signed = 0, .is_string = LB_FSTR_NONE },
-	{ .name = "big", .off = 4096, .size = 8192, .is_signed = 0, .is_string = LB_FSTR_ARRAY },
+    {.name = "common_type", .off = 0, .size = 2, .is_signed = 0, .is_string = LB_FSTR_NONE},
+    {.name = "common_flags", .off = 2, .size = 1, .is_signed = 0, .is_string = LB_FSTR_NONE},
+    {.name = "common_preempt_count",
+     .off = 3,
+     .size = 1,
+     .is_signed = 0,
+     .is_string = LB_FSTR_NONE},
+    {.name = "common_pid", .off = 4, .size = 4, .is_signed = 1, .is_string = LB_FSTR_NONE},
+    {.name = "__syscall_nr", .off = 8, .size = 4, .is_signed = 1, .is_string = LB_FSTR_NONE},
+    {.name = "fd", .off = 16, .size = 8, .is_signed = 0, .is_string = LB_FSTR_NONE},
+    {.name = "buf", .off = 24, .size = 8, .is_signed = 0, .is_string = LB_FSTR_UPTR},
+    {.name = "count", .off = 32, .size = 8, .is_signed = 0, .is_string = LB_FSTR_NONE},
+    {.name = "filename", .off = 40, .size = 8, .is_signed = 0, .is_string = LB_FSTR_UPTR},
+    {.name = "flags", .off = 48, .size = 8, .is_signed = 0, .is_string = LB_FSTR_NONE},
+    {.name = "ret", .off = 56, .size = 8, .is_signed = 1, .is_string = LB_FSTR_NONE},
+    {.name = "name", .off = 64, .size = 8, .is_signed = 0, .is_string = LB_FSTR_KPTR},
+    {.name = "comm", .off = 72, .size = 16, .is_signed = 0, .is_string = LB_FSTR_ARRAY},
+    {.name = "msg", .off = 88, .size = 4, .is_signed = 0, .is_string = LB_FSTR_DATALOC},
+    {.name = "mode", .off = 92, .size = 2, .is_signed = 1, .is_string = LB_FSTR_NONE},
+    {.name = "path", .off = 96, .size = 256, .is_signed = 0, .is_string = LB_FSTR_ARRAY},
+    {.name = "odd", .off = 352, .size = 3, .is_signed = 0, .is_string = LB_FSTR_NONE},
+    {.name = "far", .off = 65528, .size = 8, .is_signed = 0, .is_string = LB_FSTR_NONE},
+    {.name = "big", .off = 4096, .size = 8192, .is_signed = 0, .is_string = LB_FSTR_ARRAY},
 };
 #define NFIELDS ((int)(sizeof FIELDS / sizeof FIELDS[0]))
 
 static const char *const CHUNKNAMES[4] = {
-	"@fuzz.lua", "=stdin", "bpf.tracepoint('x', function(e) end)", NULL,
+    "@fuzz.lua",
+    "=stdin",
+    "bpf.tracepoint('x', function(e) end)",
+    NULL,
 };
 static const char *const CHUNKIDS[4] = {
-	"fuzz.lua", "stdin", "[string \"bpf.tracepoint('x', function(e) end)\"]", "?",
+    "fuzz.lua",
+    "stdin",
+    "[string \"bpf.tracepoint('x', function(e) end)\"]",
+    "?",
 };
 
 struct env {
@@ -330,17 +339,26 @@ static void check_plan(const struct lbc_output *o, const struct lb_mapdesc *maps
 		int regs = 0, slot = -1; /* regs: 1 dst, 2 a, 4 b */
 		unsigned keylen = 0;
 		char what[128];
-#define BAD(msg) do { snprintf(what, sizeof what, "op %u: %s", i, msg); fail(what, o); } while (0)
-#define SCR(o_, l_) do { if ((unsigned long long)(o_) + (l_) > ss || (long long)(o_) < 0) BAD("scratch range beyond scratch_size"); } while (0)
-#define POOL(o_, l_) do { if ((o_) < 0 || (o_) % 8 || (o_) + (long long)(l_) > LB_POOL) BAD("pool range unaligned or beyond LB_POOL"); } while (0)
+#define BAD(msg)                                                                                   \
+	do {                                                                                       \
+		snprintf(what, sizeof what, "op %u: %s", i, msg);                                  \
+		fail(what, o);                                                                     \
+	} while (0)
+#define SCR(o_, l_)                                                                                \
+	do {                                                                                       \
+		if ((unsigned long long)(o_) + (l_) > ss || (long long)(o_) < 0)                   \
+			BAD("scratch range beyond scratch_size");                                  \
+	} while (0)
+#define POOL(o_, l_)                                                                               \
+	do {                                                                                       \
+		if ((o_) < 0 || (o_) % 8 || (o_) + (long long)(l_) > LB_POOL)                      \
+			BAD("pool range unaligned or beyond LB_POOL");                             \
+	} while (0)
 		if (x->code >= LB_OP_NCODES)
 			BAD("code >= LB_OP_NCODES");
 		switch (x->code) {
-		case LB_OP_END:
-			break;
-		case LB_OP_IMM:
-			regs = 1;
-			break;
+		case LB_OP_END: break;
+		case LB_OP_IMM: regs = 1; break;
 		case LB_OP_CTX:
 			regs = 1;
 			if (imm < LB_CTX_PID || imm > LB_CTX_PROBE)
@@ -355,9 +373,7 @@ static void check_plan(const struct lbc_output *o, const struct lb_mapdesc *maps
 			if (off + len > p->ctx_copy)
 				BAD("field beyond ctx_copy");
 			break;
-		case LB_OP_COMM:
-			SCR(off, LB_COMM_LEN);
-			break;
+		case LB_OP_COMM: SCR(off, LB_COMM_LEN); break;
 		case LB_OP_STRCPY:
 			regs = 0;
 			SCR(off, len);
@@ -376,19 +392,25 @@ static void check_plan(const struct lbc_output *o, const struct lb_mapdesc *maps
 			regs = 2;
 			SCR(off, 8);
 			break;
-		case LB_OP_NOT: case LB_OP_NEG: case LB_OP_BNOT: case LB_OP_MOV: case LB_OP_LOG2:
-			regs = 3;
-			break;
+		case LB_OP_NOT:
+		case LB_OP_NEG:
+		case LB_OP_BNOT:
+		case LB_OP_MOV:
+		case LB_OP_LOG2: regs = 3; break;
 		case LB_OP_JMP:
 			if (off >= p->nops)
 				BAD("jump target >= nops");
 			break;
-		case LB_OP_JZ: case LB_OP_JNZ:
+		case LB_OP_JZ:
+		case LB_OP_JNZ:
 			regs = 2;
 			if (off >= p->nops)
 				BAD("jump target >= nops");
 			break;
-		case LB_OP_MAP_ADD: case LB_OP_MAP_MIN: case LB_OP_MAP_MAX: case LB_OP_MAP_AVG:
+		case LB_OP_MAP_ADD:
+		case LB_OP_MAP_MIN:
+		case LB_OP_MAP_MAX:
+		case LB_OP_MAP_AVG:
 			regs = 2;
 			slot = x->dst;
 			break;
@@ -402,20 +424,20 @@ static void check_plan(const struct lbc_output *o, const struct lb_mapdesc *maps
 			regs = 3;
 			slot = x->b;
 			break;
-		case LB_OP_MAP_SET: case LB_OP_MAP_XADD:
+		case LB_OP_MAP_SET:
+		case LB_OP_MAP_XADD:
 			regs = 2;
 			slot = x->b;
 			break;
-		case LB_OP_MAP_DELETE:
-			slot = x->b;
-			break;
+		case LB_OP_MAP_DELETE: slot = x->b; break;
 		case LB_OP_LINEAR:
 			regs = 7;
 			if (len < 2)
 				BAD("linear bucket count");
 			break;
 		case LB_OP_EMIT: {
-			unsigned kind = (unsigned)(x->imm & 0xffffffff), id = (unsigned)((unsigned long long)x->imm >> 32);
+			unsigned kind = (unsigned)(x->imm & 0xffffffff),
+				 id = (unsigned)((unsigned long long)x->imm >> 32);
 			emits = 1;
 			SCR(off, len);
 			if (len < 8 || len % 8)
@@ -489,7 +511,8 @@ static void check_plan(const struct lbc_output *o, const struct lb_mapdesc *maps
 			SCR(off, keylen);
 			if (x->code == LB_OP_MAP_GETSTR || x->code == LB_OP_MAP_SETSTR) {
 				if (d->valkind != LB_VAL_STR || len != d->value_size)
-					BAD("string value op on a map of another value kind or size");
+					BAD("string value op on a map of another value kind or "
+					    "size");
 			}
 		}
 	}
@@ -524,13 +547,13 @@ static void check_err(const char *err, size_t errlen, const char *id)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct lb_mapdesc maps0[NMAPS_MAX], mapsA[NMAPS_MAX], mapsB[NMAPS_MAX],
-		mapsC[NMAPS_MAX];
+	    mapsC[NMAPS_MAX];
 	static struct lbc_output outA, outB, outC;
 	static char dump[65536], small[8];
 	static size_t ls[4096];
-	struct env env = { 0 };
-	struct lbc_probe probe = { 0 };
-	struct lbc_input in = { 0 };
+	struct env env = {0};
+	struct lbc_probe probe = {0};
+	struct lbc_input in = {0};
 
 	if (size < HDR)
 		return 0;
@@ -645,7 +668,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	/* B: same input, another error buffer size */
-	size_t errlenB = len % 5 == 0 ? 0 : len % 5 == 1 ? 1 : len % 5 == 2 ? 17 : len % 5 == 3 ? 64 : 4096;
+	size_t errlenB = len % 5 == 0	? 0
+			 : len % 5 == 1 ? 1
+			 : len % 5 == 2 ? 17
+			 : len % 5 == 3 ? 64
+					: 4096;
 	char *errB = errlenB ? malloc(errlenB) : NULL;
 	if (errB)
 		memset(errB, 0x55, errlenB);

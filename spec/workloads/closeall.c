@@ -46,29 +46,27 @@ int main(int argc, char **argv)
 	int wait_signal = 0, nullfd;
 	char line[128];
 	const struct wl_opt opts[] = {
-		WL_OPT_FLAG("--wait-signal", &wait_signal),
-		WL_OPT_NUM("--rounds", &rounds),
-		WL_OPT_NUM("--period-ms", &period),
-		WL_OPT_NUM("--upper", &upper),
-		WL_OPT_NUM("--lower", &lower),
-		WL_OPT_NUM("--keep", &keep),
-		WL_OPT_STR("--comm", &comm),
-		WL_OPT_END,
+	    WL_OPT_FLAG("--wait-signal", &wait_signal),
+	    WL_OPT_NUM("--rounds", &rounds),
+	    WL_OPT_NUM("--period-ms", &period),
+	    WL_OPT_NUM("--upper", &upper),
+	    WL_OPT_NUM("--lower", &lower),
+	    WL_OPT_NUM("--keep", &keep),
+	    WL_OPT_STR("--comm", &comm),
+	    WL_OPT_END,
 	};
 
 	wl_parse(argc, argv, opts, NULL,
 		 "usage: closeall [--rounds N] [--period-ms P] [--upper U] "
 		 "[--lower L]\n"
 		 "                [--keep K] [--comm NAME] [--wait-signal]\n");
-	if (upper > 0x7fffffffL || lower < 4 || keep > 1000000 ||
-	    lower + keep - 1 > upper)
+	if (upper > 0x7fffffffL || lower < 4 || keep > 1000000 || lower + keep - 1 > upper)
 		wl_usage();
 
 	if (keep > 0) {
 		struct rlimit rl;
 
-		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
-		    rl.rlim_cur <= (rlim_t)(lower + keep)) {
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur <= (rlim_t)(lower + keep)) {
 			rl.rlim_cur = rl.rlim_max;
 			if (rl.rlim_max <= (rlim_t)(lower + keep)) /* root may */
 				rl.rlim_cur = rl.rlim_max = (rlim_t)(lower + keep + 1);
@@ -105,8 +103,8 @@ int main(int argc, char **argv)
 		}
 	}
 
-	snprintf(line, sizeof(line), "closes=%ld ebadf=%ld ok=%ld other=%ld\n",
-		 closes, ebadf, ok, other);
+	snprintf(line, sizeof(line), "closes=%ld ebadf=%ld ok=%ld other=%ld\n", closes, ebadf, ok,
+		 other);
 	if (write(1, line, strlen(line)) < 0)
 		return 1;
 	return 0;

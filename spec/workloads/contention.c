@@ -65,8 +65,8 @@ static void *run(void *arg)
 	while (!atomic_load(&go))
 		usleep(1000);
 	while (!atomic_load(&stop)) {
-		char *m = mmap(NULL, len, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		char *m =
+		    mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 		if (m == MAP_FAILED)
 			break;
@@ -86,13 +86,13 @@ int main(int argc, char **argv)
 	int wait_signal = 0, i;
 	sigset_t set;
 	const struct wl_opt opts[] = {
-		WL_OPT_FLAG("--wait-signal", &wait_signal),
-		WL_OPT_NUM("--threads", &nthreads),
-		WL_OPT_FN("--seconds", opt_seconds),
-		WL_OPT_NUM("--ms", &duration_ms),
-		WL_OPT_NUM("--pages", &pages),
-		WL_OPT_STR("--comm", &comm),
-		WL_OPT_END,
+	    WL_OPT_FLAG("--wait-signal", &wait_signal),
+	    WL_OPT_NUM("--threads", &nthreads),
+	    WL_OPT_FN("--seconds", opt_seconds),
+	    WL_OPT_NUM("--ms", &duration_ms),
+	    WL_OPT_NUM("--pages", &pages),
+	    WL_OPT_STR("--comm", &comm),
+	    WL_OPT_END,
 	};
 
 	wl_parse(argc, argv, opts, NULL,

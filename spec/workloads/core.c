@@ -37,7 +37,7 @@
 
 static long seconds, rounds = -1, calls = 100, seed = 1;
 static int wait_signal;
-static int gate[2];              /* a byte per thread opens the gate */
+static int gate[2]; /* a byte per thread opens the gate */
 static struct timespec start;
 
 struct worker {
@@ -53,16 +53,14 @@ static double elapsed(void)
 	struct timespec now;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - start.tv_sec) +
-	       (double)(now.tv_nsec - start.tv_nsec) / 1e9;
+	return (double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9;
 }
 
 static void *run(void *arg)
 {
 	struct worker *w = arg;
 	char name[16];
-	unsigned long x = (unsigned long)seed * 2654435761UL +
-			  (unsigned long)w->k * 40503UL;
+	unsigned long x = (unsigned long)seed * 2654435761UL + (unsigned long)w->k * 40503UL;
 	long r, c;
 
 	w->tid = (pid_t)syscall(SYS_gettid); /* before the name: not counted */
@@ -96,12 +94,12 @@ int main(int argc, char **argv)
 	sigset_t set;
 	int i;
 	const struct wl_opt opts[] = {
-		WL_OPT_FLAG("--wait-signal", &wait_signal),
-		WL_OPT_NUM("--seconds", &seconds),
-		WL_OPT_NUM("--rounds", &rounds),
-		WL_OPT_NUM("--calls", &calls),
-		WL_OPT_NUM("--seed", &seed),
-		WL_OPT_END,
+	    WL_OPT_FLAG("--wait-signal", &wait_signal),
+	    WL_OPT_NUM("--seconds", &seconds),
+	    WL_OPT_NUM("--rounds", &rounds),
+	    WL_OPT_NUM("--calls", &calls),
+	    WL_OPT_NUM("--seed", &seed),
+	    WL_OPT_END,
 	};
 
 	wl_parse(argc, argv, opts, NULL,
@@ -117,8 +115,7 @@ int main(int argc, char **argv)
 		char b;
 
 		w[i].k = i + 1;
-		if (pipe(w[i].ready) < 0 ||
-		    pthread_create(&w[i].th, NULL, run, &w[i]) != 0)
+		if (pipe(w[i].ready) < 0 || pthread_create(&w[i].th, NULL, run, &w[i]) != 0)
 			return 1;
 		if (read(w[i].ready[0], &b, 1) != 1)
 			return 1;

@@ -69,14 +69,14 @@ int main(int argc, char **argv)
 	char *out;
 	size_t len;
 	const struct wl_opt opts[] = {
-		WL_OPT_FLAG("--wait-signal", &wait_signal),
-		WL_OPT_FLAG("--unlinkat", &use_unlinkat),
-		WL_OPT_NUM("--iterations", &iterations),
-		WL_OPT_NUM("--period-ms", &period),
-		WL_OPT_STR("--comm", &comm),
-		WL_OPT_NUM("--linger-ms", &linger),
-		WL_OPT_STR("--tmpdir", &tmpdir),
-		WL_OPT_END,
+	    WL_OPT_FLAG("--wait-signal", &wait_signal),
+	    WL_OPT_FLAG("--unlinkat", &use_unlinkat),
+	    WL_OPT_NUM("--iterations", &iterations),
+	    WL_OPT_NUM("--period-ms", &period),
+	    WL_OPT_STR("--comm", &comm),
+	    WL_OPT_NUM("--linger-ms", &linger),
+	    WL_OPT_STR("--tmpdir", &tmpdir),
+	    WL_OPT_END,
 	};
 
 	wl_parse(argc, argv, opts, NULL,
@@ -159,8 +159,8 @@ int main(int argc, char **argv)
 		long k;
 
 		for (k = 0; k < nleaked; k++)
-			off += (size_t)snprintf(out + off, len - off, "%s%d",
-						k ? "," : "", leaked[k]);
+			off +=
+			    (size_t)snprintf(out + off, len - off, "%s%d", k ? "," : "", leaked[k]);
 		snprintf(out + off, len - off, "\n");
 	}
 	say(out);

@@ -49,11 +49,11 @@ int main(int argc, char **argv)
 	long passes = 0, pause = 1000, pass;
 	int wait_signal = 0, i;
 	const struct wl_opt opts[] = {
-		WL_OPT_FLAG("--wait-signal", &wait_signal),
-		WL_OPT_NUM("--passes", &passes),
-		WL_OPT_NUM("--pause-ms", &pause),
-		WL_OPT_STR("--comm", &comm),
-		WL_OPT_END,
+	    WL_OPT_FLAG("--wait-signal", &wait_signal),
+	    WL_OPT_NUM("--passes", &passes),
+	    WL_OPT_NUM("--pause-ms", &pause),
+	    WL_OPT_STR("--comm", &comm),
+	    WL_OPT_END,
 	};
 
 	wl_parse(argc, argv, opts, NULL,

@@ -22,7 +22,9 @@ static inline __attribute__((always_inline)) long raw3(long nr, long a, long b, 
 {
 	long ret;
 
-	__asm__ volatile("syscall" : "=a"(ret) : "a"(nr), "D"(a), "S"(b), "d"(c)
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"(nr), "D"(a), "S"(b), "d"(c)
 			 : "rcx", "r11", "memory");
 	return ret;
 }
@@ -74,13 +76,20 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		const char *v = i + 1 < argc ? argv[i + 1] : "0";
 
-		if (!strcmp(argv[i], "--comm")) comm = v, i++;
-		else if (!strcmp(argv[i], "--writes")) writes = atoi(v), i++;
-		else if (!strcmp(argv[i], "--closes-a")) a = atoi(v), i++;
-		else if (!strcmp(argv[i], "--closes-b")) b = atoi(v), i++;
-		else if (!strcmp(argv[i], "--sleep-us")) sleep_us = atoi(v), i++;
-		else if (!strcmp(argv[i], "--wait-signal")) wait = 1;
-		else if (!strcmp(argv[i], "--hold")) hold = 1;
+		if (!strcmp(argv[i], "--comm"))
+			comm = v, i++;
+		else if (!strcmp(argv[i], "--writes"))
+			writes = atoi(v), i++;
+		else if (!strcmp(argv[i], "--closes-a"))
+			a = atoi(v), i++;
+		else if (!strcmp(argv[i], "--closes-b"))
+			b = atoi(v), i++;
+		else if (!strcmp(argv[i], "--sleep-us"))
+			sleep_us = atoi(v), i++;
+		else if (!strcmp(argv[i], "--wait-signal"))
+			wait = 1;
+		else if (!strcmp(argv[i], "--hold"))
+			hold = 1;
 		else {
 			fprintf(stderr, "stacker: unknown argument %s\n", argv[i]);
 			return 2;

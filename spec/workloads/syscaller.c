@@ -48,8 +48,8 @@ static int wait_signal;
 static long linger_ms;
 
 static pid_t tids[MAX_THREADS];
-static atomic_int ready;     /* workers that published their tid */
-static atomic_int go;        /* 0 until the calls may start */
+static atomic_int ready; /* workers that published their tid */
+static atomic_int go;	 /* 0 until the calls may start */
 
 static void futex_wait(atomic_int *addr, int val)
 {
@@ -79,7 +79,7 @@ static void *worker(void *arg)
 	long idx = (long)arg;
 	int v;
 
-	tids[idx] = (pid_t)syscall(SYS_gettid);     /* before the rename */
+	tids[idx] = (pid_t)syscall(SYS_gettid); /* before the rename */
 	wl_set_comm(comm);
 	atomic_fetch_add(&ready, 1);
 	futex_wake(&ready);
@@ -104,13 +104,13 @@ static void opt_syscall(char *s)
 }
 
 static const struct wl_opt opts[] = {
-	WL_OPT_FLAG("--wait-signal", &wait_signal),
-	WL_OPT_STR("--comm", &comm),
-	WL_OPT_NUM("--calls", &calls),
-	WL_OPT_NUM("--threads", &nthreads),
-	WL_OPT_NUM("--linger-ms", &linger_ms),
-	WL_OPT_FN("--syscall", opt_syscall),
-	WL_OPT_END,
+    WL_OPT_FLAG("--wait-signal", &wait_signal),
+    WL_OPT_STR("--comm", &comm),
+    WL_OPT_NUM("--calls", &calls),
+    WL_OPT_NUM("--threads", &nthreads),
+    WL_OPT_NUM("--linger-ms", &linger_ms),
+    WL_OPT_FN("--syscall", opt_syscall),
+    WL_OPT_END,
 };
 
 int main(int argc, char **argv)
@@ -132,7 +132,7 @@ int main(int argc, char **argv)
 	 * main thread can sigwait for it. */
 	wl_sigusr1(&set, 1);
 
-	pid = (pid_t)syscall(SYS_getpid);            /* before the rename */
+	pid = (pid_t)syscall(SYS_getpid); /* before the rename */
 
 	if (nthreads == 1) {
 		tids[0] = pid;
@@ -140,8 +140,7 @@ int main(int argc, char **argv)
 		for (i = 0; i < nthreads; i++) {
 			r = pthread_create(&th[i], NULL, worker, (void *)i);
 			if (r) {
-				fprintf(stderr, "syscaller: pthread_create: %s\n",
-					strerror(r));
+				fprintf(stderr, "syscaller: pthread_create: %s\n", strerror(r));
 				return 1;
 			}
 		}

@@ -83,15 +83,15 @@ int main(int argc, char **argv)
 	int wait_signal = 0, a, fd;
 	char line[64];
 	const struct wl_opt opts[] = {
-		WL_OPT_FLAG("--wait-signal", &wait_signal),
-		WL_OPT_NUM("--count", &count),
-		WL_OPT_NUM("--period-ms", &period),
-		WL_OPT_STR("--path", &path),
-		WL_OPT_STR("--comm", &comm),
-		WL_OPT_FN("--open", opt_open),
-		WL_OPT_FN("--open-dir", opt_open_dir),
-		WL_OPT_FN("--sys-open", opt_sys_open),
-		WL_OPT_END,
+	    WL_OPT_FLAG("--wait-signal", &wait_signal),
+	    WL_OPT_NUM("--count", &count),
+	    WL_OPT_NUM("--period-ms", &period),
+	    WL_OPT_STR("--path", &path),
+	    WL_OPT_STR("--comm", &comm),
+	    WL_OPT_FN("--open", opt_open),
+	    WL_OPT_FN("--open-dir", opt_open_dir),
+	    WL_OPT_FN("--sys-open", opt_sys_open),
+	    WL_OPT_END,
 	};
 
 	plains = calloc(argc, sizeof(*plains));
@@ -109,15 +109,9 @@ int main(int argc, char **argv)
 	for (a = 0; a < nplains; a++) {
 		for (j = 0; j < plains[a].times; j++) {
 			switch (plains[a].kind) {
-			case OPEN:
-				fd = open(plains[a].path, O_RDONLY);
-				break;
-			case OPEN_DIR:
-				fd = open(plains[a].path, O_RDONLY | O_DIRECTORY);
-				break;
-			default:
-				fd = (int)syscall(SYS_open, plains[a].path, O_RDONLY);
-				break;
+			case OPEN: fd = open(plains[a].path, O_RDONLY); break;
+			case OPEN_DIR: fd = open(plains[a].path, O_RDONLY | O_DIRECTORY); break;
+			default: fd = (int)syscall(SYS_open, plains[a].path, O_RDONLY); break;
 			}
 			if (fd >= 0)
 				close(fd);

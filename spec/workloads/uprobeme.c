@@ -43,8 +43,7 @@ __attribute__((noinline)) void bar(void)
 	__asm__ volatile("" ::: "memory");
 }
 
-__attribute__((noinline)) int add_contact(const char *first, const char *last,
-					  int number)
+__attribute__((noinline)) int add_contact(const char *first, const char *last, int number)
 {
 	printf("contact %s %s %d\n", first, last, number);
 	__asm__ volatile("" ::: "memory");
@@ -76,12 +75,9 @@ int main(int argc, char **argv)
 	sigset_t set;
 	char first[101], last[101];
 	const struct wl_opt opts[] = {
-		WL_OPT_FLAG("--wait-signal", &wait_signal),
-		WL_OPT_NUM("--calls", &calls),
-		WL_OPT_NUM("--contacts", &contacts),
-		WL_OPT_NUM("--seed", &seed),
-		WL_OPT_NUM("--period-ms", &period),
-		WL_OPT_END,
+	    WL_OPT_FLAG("--wait-signal", &wait_signal), WL_OPT_NUM("--calls", &calls),
+	    WL_OPT_NUM("--contacts", &contacts),	WL_OPT_NUM("--seed", &seed),
+	    WL_OPT_NUM("--period-ms", &period),		WL_OPT_END,
 	};
 
 	wl_parse(argc, argv, opts, NULL,
@@ -117,8 +113,7 @@ int main(int argc, char **argv)
 		fflush(stdout);
 	}
 
-	printf("foo=%ld bar=%ld contacts=%ld first=%ld last=%ld total=%ld\n",
-	       (long)foo_calls, (long)bar_calls, contacts, sum_first, sum_last,
-	       total);
+	printf("foo=%ld bar=%ld contacts=%ld first=%ld last=%ld total=%ld\n", (long)foo_calls,
+	       (long)bar_calls, contacts, sum_first, sum_last, total);
 	return 0;
 }

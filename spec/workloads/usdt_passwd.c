@@ -39,11 +39,11 @@ int main(int argc, char **argv)
 	sigset_t set;
 	char home[4096] = "-";
 	const struct wl_opt opts[] = {
-		WL_OPT_FLAG("--wait-signal", &wait_signal),
-		WL_OPT_STR("--user", &user),
-		WL_OPT_NUM("--count", &count),
-		WL_OPT_NUM("--period-ms", &period),
-		WL_OPT_END,
+	    WL_OPT_FLAG("--wait-signal", &wait_signal),
+	    WL_OPT_STR("--user", &user),
+	    WL_OPT_NUM("--count", &count),
+	    WL_OPT_NUM("--period-ms", &period),
+	    WL_OPT_END,
 	};
 
 	wl_parse(argc, argv, opts, NULL,
@@ -65,8 +65,7 @@ int main(int argc, char **argv)
 		setpwent();
 		while ((pw = getpwent()) != NULL) {
 			if (strcmp(pw->pw_name, user) == 0) {
-				DTRACE_PROBE2(usdt_samp1, passwdfound,
-					      pw->pw_name, pw->pw_dir);
+				DTRACE_PROBE2(usdt_samp1, passwdfound, pw->pw_name, pw->pw_dir);
 				snprintf(home, sizeof(home), "%s", pw->pw_dir);
 				found++;
 				break;

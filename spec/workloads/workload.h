@@ -76,25 +76,40 @@ WL_FN long wl_num(const char *s)
 enum wl_kind { WL_FLAG, WL_NUM, WL_STR, WL_FN_ARG };
 
 struct wl_opt {
-	const char *name;               /* "--calls"; NULL ends the table */
+	const char *name; /* "--calls"; NULL ends the table */
 	enum wl_kind kind;
-	void *var;                      /* WL_FLAG, WL_NUM, WL_STR */
-	void (*fn)(char *arg);          /* WL_FN_ARG */
+	void *var;	       /* WL_FLAG, WL_NUM, WL_STR */
+	void (*fn)(char *arg); /* WL_FN_ARG */
 };
 
 /* Table rows; the pointer types are checked (a mismatch is a warning). */
-#define WL_OPT_FLAG(name, p) { name, WL_FLAG, 1 ? (p) : (int *)0, NULL }
-#define WL_OPT_NUM(name, p) { name, WL_NUM, 1 ? (p) : (long *)0, NULL }
-#define WL_OPT_STR(name, p) { name, WL_STR, 1 ? (p) : (const char **)0, NULL }
-#define WL_OPT_FN(name, fn) { name, WL_FN_ARG, NULL, fn }
-#define WL_OPT_END { NULL, WL_FLAG, NULL, NULL }
+#define WL_OPT_FLAG(name, p)                                                                       \
+	{                                                                                          \
+		name, WL_FLAG, 1 ? (p) : (int *)0, NULL                                            \
+	}
+#define WL_OPT_NUM(name, p)                                                                        \
+	{                                                                                          \
+		name, WL_NUM, 1 ? (p) : (long *)0, NULL                                            \
+	}
+#define WL_OPT_STR(name, p)                                                                        \
+	{                                                                                          \
+		name, WL_STR, 1 ? (p) : (const char **)0, NULL                                     \
+	}
+#define WL_OPT_FN(name, fn)                                                                        \
+	{                                                                                          \
+		name, WL_FN_ARG, NULL, fn                                                          \
+	}
+#define WL_OPT_END                                                                                 \
+	{                                                                                          \
+		NULL, WL_FLAG, NULL, NULL                                                          \
+	}
 
 /* Parse argv[1..] against opts (ended by a NULL name).  An argument that
  * names no option goes to positional(arg), or, without one, is an error;
  * so is an option that takes an argument given last.  On any error:
  * usage (printed on stderr, exit 2). */
-WL_FN void wl_parse(int argc, char **argv, const struct wl_opt *opts,
-		    void (*positional)(char *arg), const char *usage)
+WL_FN void wl_parse(int argc, char **argv, const struct wl_opt *opts, void (*positional)(char *arg),
+		    const char *usage)
 {
 	const struct wl_opt *o;
 	int i;
@@ -190,8 +205,8 @@ WL_FN void wl_start(const char *comm, int wait_signal)
 WL_FN void wl_sleep_ms(long ms)
 {
 	struct timespec ts = {
-		.tv_sec = ms / 1000,
-		.tv_nsec = (ms % 1000) * 1000000L,
+	    .tv_sec = ms / 1000,
+	    .tv_nsec = (ms % 1000) * 1000000L,
 	};
 
 	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)

@@ -59,11 +59,11 @@ static void add_spec(char *a)
 }
 
 static const struct wl_opt opts[] = {
-	WL_OPT_FLAG("--wait-signal", &wait_signal),
-	WL_OPT_FLAG("--text", &text),
-	WL_OPT_STR("--comm", &comm),
-	WL_OPT_NUM("--pause-ms", &pause_ms),
-	WL_OPT_END,
+    WL_OPT_FLAG("--wait-signal", &wait_signal),
+    WL_OPT_FLAG("--text", &text),
+    WL_OPT_STR("--comm", &comm),
+    WL_OPT_NUM("--pause-ms", &pause_ms),
+    WL_OPT_END,
 };
 
 int main(int argc, char **argv)
@@ -121,8 +121,7 @@ int main(int argc, char **argv)
 			ssize_t n = write(specs[i].fd, buf, specs[i].size);
 
 			if (n != specs[i].size) {
-				fprintf(stderr, "writer: short write on fd %d\n",
-					specs[i].fd);
+				fprintf(stderr, "writer: short write on fd %d\n", specs[i].fd);
 				return 1;
 			}
 			wl_pause_ms(pause_ms);
