@@ -209,15 +209,18 @@ static int l_spawn(lua_State *L)
 		if (read(gate[0], &c, 1) != 1)
 			_exit(127);
 		close(gate[0]);
-		/* a simple command replaces the shell, so the traced pid is
-		 * the command's (dash would fork it) */
-		if (!strpbrk(cmd, ";&|<>()$`\n")) {
-			char *ecmd = malloc(strlen(cmd) + 6);
+		/* a simple command runs itself, as bpftrace -c does: the
+		 * traced pid is the command's, with no shell start-up in it */
+		if (!strpbrk(cmd, ";&|<>()$`\\\"'*?[]~{}#=\n")) {
+			char *copy = strdup(cmd), *argv[64], *save = NULL;
+			int n = 0;
 
-			if (ecmd) {
-				sprintf(ecmd, "exec %s", cmd);
-				execl("/bin/sh", "sh", "-c", ecmd, (char *)NULL);
-			}
+			for (char *w = strtok_r(copy, " \t", &save); w && n < 63;
+			     w = strtok_r(NULL, " \t", &save))
+				argv[n++] = w;
+			argv[n] = NULL;
+			if (n > 0 && n < 63)
+				execvp(argv[0], argv);
 		}
 		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 		_exit(127);

@@ -268,8 +268,14 @@ function Session:run()
     if not self.exiting then run_handler(self, fn) end
   end
   if self.child_go then self.child_go() end -- luabpf -c: the command starts now
-  while not self.exiting and self:poll(self.child and 100 or nil) do
+  local function gone(pid) -- the -p process has exited
+    local f = io.open("/proc/" .. pid .. "/stat")
+    if f then f:close() end
+    return not f
+  end
+  while not self.exiting and self:poll((self.child or self.watch_pid) and 100 or nil) do
     if self.child and core.reap(self.child) then self.exiting = true end
+    if self.watch_pid and gone(self.watch_pid) then self.exiting = true end
   end
   self:handle(select(2, self.core:poll(0))) -- what the last events left
   local failed = self.failed

@@ -10,7 +10,8 @@ options:
   -e CODE   run CODE, with the luabpf functions as globals
   -l PATTERN   list probes matching PATTERN ('tracepoint:syscalls:sys_enter_*')
   -lv PATTERN  the same, with each probe's arguments and their C types
-  -p PID    trace only process PID (uprobes and libraries resolved in it)
+  -p PID    trace only process PID (uprobes and libraries resolved in it);
+            the run ends when it does
   -c CMD    run CMD (through sh), trace only it, and end when it ends
   -v        verbose: the whole verifier log when the kernel refuses a program
   -h        show this help
@@ -101,7 +102,9 @@ function runner.main(argv)
     elseif a == "-p" then
       local pid = tonumber(argv[i + 1] or "")
       if not pid then fail("-p needs a process id") end
-      bpf.default_session():target_pid(pid)
+      local s = bpf.default_session()
+      s:target_pid(pid)
+      s.watch_pid = pid -- the run ends when the process does, as bpftrace -p
       i = i + 2
     elseif a == "-c" then
       local cmd = argv[i + 1] or fail("-c needs a command")

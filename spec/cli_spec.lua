@@ -53,6 +53,28 @@ describe("luabpf command #kernel", function()
     assert.are.equal(before, live_programs())
   end)
 
+  it("-p PID traces only that process and ends when it does", function()
+    local comm = H.comm("lbpid")
+    local w = H.workload(H.bin .. "syscaller --wait-signal --calls 321 --comm " .. comm)
+    local t = H.tracer({ "-p", tostring(w.wpid), "-e",
+      [[local m = map() tracepoint("syscalls:sys_enter_getppid", function(e) m[e.comm] = count() end)]] })
+    H.run("/bin/true") -- another process's getppid calls would not count anyway
+    H.signal(w, "USR1")
+    H.finish(w)
+    local rc, out = H.finish(t, 10) -- no signal: it ends with the process
+    assert.are.equal(0, rc)
+    assert.are.equal(string.format("\n\n@m[%s]: 321\n", comm), out)
+  end)
+
+  it("-c CMD runs the command, traces only it, and ends with it", function()
+    local comm = H.comm("lbcmd")
+    local rc, out = run_luabpf("-c " .. H.quote(H.bin .. "syscaller --calls 123 --comm " .. comm) ..
+      " -e " .. H.quote([[local m = map() tracepoint("syscalls:sys_enter_getppid", function(e) m[e.comm] = count() end)]]))
+    assert.are.equal(0, rc)
+    assert.is_truthy(out:find(string.format("\n\n@m[%s]: 123\n", comm), 1, true), out)
+    assert.is_nil(out:find("@m%[[^%]]*%]: %d+\n.*@m%["), "only the command's calls")
+  end)
+
   it("ends by itself on bpf.exit() from an interval, printing the maps", function()
     local rc, out = run_luabpf("-e " .. H.quote([[
       local n = 0
