@@ -228,13 +228,16 @@ static __always_inline __u64 lb_log2(__s64 x)
 }
 
 /* An aggregate slot that is not there yet: insert zeros, look again. */
-static __always_inline void *lb_slot_value(__u32 slot, void *key, char *zeros)
+static __always_inline void *lb_slot_value(__u32 slot, void *key)
 {
-	void *v = lb_lookup(slot, key);
+	__u32 zero = 0;
+	void *v = lb_lookup(slot, key), *z;
 
 	if (v)
 		return v;
-	lb_update(slot, key, zeros, BPF_NOEXIST);
+	if (!(z = bpf_map_lookup_elem(&zeros, &zero)))
+		return 0;
+	lb_update(slot, key, z, BPF_NOEXIST);
 	return lb_lookup(slot, key);
 }
 
@@ -343,10 +346,9 @@ static __always_inline int lb_run(void *ctx, __u64 probe)
 		case LB_OP_MAP_MAX:
 		case LB_OP_MAP_AVG:
 		case LB_OP_MAP_BUCKET: {
-			char *z = bpf_map_lookup_elem(&zeros, &zero);
 			__s64 *v;
 
-			if (!z || !(v = lb_slot_value(dst, S(off), z)))
+			if (!(v = lb_slot_value(dst, S(off))))
 				break;
 			if (code == LB_OP_MAP_AVG) {
 				v[0] += 1;
