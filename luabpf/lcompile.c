@@ -693,6 +693,7 @@ int lb_l_compile(lua_State *L)
 			lua_getfield(L, -3, "size");
 			lua_getfield(L, -4, "signed");
 			lua_getfield(L, -5, "string");
+			memset(&fields[n], 0, sizeof fields[n]);
 			fields[n].name = luaL_checkstring(L, -5);
 			fields[n].off = luaL_checkinteger(L, -4);
 			fields[n].size = luaL_optinteger(L, -3, 8);

@@ -128,6 +128,7 @@ static void report_lost(struct lb_session *s)
 	uint64_t per_cpu[s->ncpus], total = 0;
 	uint32_t zero = 0;
 
+	memset(per_cpu, 0, sizeof per_cpu); /* valgrind cannot see the kernel fill it */
 	if (s->lost_fd < 0 || bpf_map_lookup_elem(s->lost_fd, &zero, per_cpu))
 		return;
 	for (int c = 0; c < s->ncpus; c++)

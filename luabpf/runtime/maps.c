@@ -134,6 +134,7 @@ uint64_t lb_map_dropped(struct lb_session *s, int i)
 	uint64_t per_cpu[s->ncpus], total = 0;
 	uint32_t key = (uint32_t)i;
 
+	memset(per_cpu, 0, sizeof per_cpu); /* valgrind cannot see the kernel fill it */
 	if (s->dropped_fd < 0 || bpf_map_lookup_elem(s->dropped_fd, &key, per_cpu))
 		return 0;
 	for (int c = 0; c < s->ncpus; c++)

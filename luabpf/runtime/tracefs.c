@@ -143,6 +143,7 @@ static int parse_field(const char *line, int user, struct lbc_field *f)
 		name--;
 	if (name == name_end || strncmp(name, "common_", 7) == 0)
 		return 0;
+	memset(f, 0, sizeof *f);
 	if (!(f->name = strndup(name, name_end - name)))
 		return -1;
 	f->off = off;
