@@ -1,6 +1,6 @@
 -- luabpf/runtime/btf.c: kernel types from BTF (kfunc / tp_btf args, pointer
--- chains through structs), the -lv listings next to bpftrace 0.17's, USDT
--- notes and ELF function symbols. Through a small test binding built here
+-- chains through structs), the -lv listings next to bpftrace 0.17's; and
+-- luabpf/runtime/elf.c: USDT notes and ELF function symbols. Through a small test binding built here
 -- (spec/btf/lbtf.c); BTF needs only a readable /sys/kernel/btf/vmlinux.
 -- Listings are compared with bpftrace's output when bpftrace is installed
 -- (kfunc listings through spec/btf/kfunc_shim.c, as root), else with the
@@ -33,8 +33,8 @@ local function readable(path)
 end
 
 build(string.format("cc -shared -fPIC -O1 -g -Wall -Wextra -I/usr/include/lua5.4 -I%s/luabpf "
-  .. "-I%s/bpf %s/luabpf/runtime/btf.c %s/spec/btf/lbtf.c -lbpf -lelf -o %s/lbtf.so",
-  root, root, root, root, dir))
+  .. "-I%s/bpf %s/luabpf/runtime/btf.c %s/luabpf/runtime/elf.c %s/spec/btf/lbtf.c -lbpf -lelf "
+  .. "-o %s/lbtf.so", root, root, root, root, root, dir))
 package.cpath = dir .. "/?.so;" .. package.cpath
 local lbtf = require "lbtf"
 

@@ -1,11 +1,13 @@
 /* Kernel types (BTF) for typed probes, and what the listings show:
- * kfunc arguments, BTF raw tracepoint arguments, structs, USDT notes and
- * ELF functions for uprobes. Through libbpf's BTF API and libelf. */
+ * kfunc arguments, BTF raw tracepoint arguments, structs. Through libbpf's
+ * BTF API. The USDT and uprobe function listings are in elf.h, included
+ * here for the listing callers. */
 #ifndef LUABPF_BTF_H
 #define LUABPF_BTF_H
 
 #include <stddef.h>
 #include "compiler/compiler.h"
+#include "elf.h"
 
 struct lb_btf; /* vmlinux BTF, module BTF loaded when a name is not there */
 
@@ -36,18 +38,5 @@ int lb_btf_funcs(struct lb_btf *b, const char *glob, char ***out, int *n);
 int lb_btf_describe_func(struct lb_btf *b, const char *func, char **text, char *err, size_t errlen);
 int lb_btf_describe_struct(struct lb_btf *b, const char *name, char **text, char *err,
 			   size_t errlen);
-
-/* USDT probes of an ELF file from its .note.stapsdt notes:
- * "provider:name" and the argument count of each. */
-struct lb_usdt_probe {
-	char provider[64], name[64];
-	int nargs;
-};
-int lb_usdt_probes(const char *path, struct lb_usdt_probe **out, int *n, char *err, size_t errlen);
-
-/* Function symbols of an ELF file matching a glob (uprobe listing), and
- * whether the file is statically linked (no PT_INTERP / no .dynamic). */
-int lb_elf_functions(const char *path, const char *glob, char ***out, int *n, int *is_static,
-		     char *err, size_t errlen);
 
 #endif
