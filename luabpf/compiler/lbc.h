@@ -219,6 +219,19 @@ struct lbc {
 	int nnames;
 };
 
+/* a constant, and a value in a register */
+static inline struct val mkint(int t, int64_t i)
+{
+	struct val v = {.t = t, .isconst = 1, .i = i};
+	return v;
+}
+
+static inline struct val inreg(int t, int reg)
+{
+	struct val v = {.t = t, .reg = reg};
+	return v;
+}
+
 /* lex.c */
 void lbc_lex(struct lbc *C);
 const char *lbc_tokname(int t, char *buf, size_t len);
@@ -235,7 +248,6 @@ int lbc_parse(struct lbc *C); /* returns the body block */
 
 /* gen.c */
 struct val lbc_expr(struct lbc *C, int n);
-void lbc_jump(struct lbc *C, int n, int sense, int *list);
 int lbc_emit(struct lbc *C, int code, int dst, int a, int b, int off, int len, int64_t imm);
 void lbc_patch(struct lbc *C, int list, int target);
 int lbc_tmp(struct lbc *C);
@@ -245,15 +257,33 @@ const char *lbc_tname(int t);
 void lbc_enter(struct lbc *C, int tok);
 int lbc_pool(struct lbc *C, const char *s, size_t n, size_t size);
 
-const char *lbc_ktname(struct lbc *C, int id, char *buf, size_t len); /* "struct dentry *" */
 int lbc_builtin(struct lbc *C, int call, const char **name, size_t *n);
 int lbc_isname(const char *s, size_t n, const char *name);
 const char *lbc_names(struct lbc *C, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* types.c: probe arguments and typed kernel values */
+const char *lbc_ktname(struct lbc *C, int id, char *buf, size_t len); /* "struct dentry *" */
+struct val lbc_kmember(struct lbc *C, int n, struct val b, const struct node *k, int save);
+struct val lbc_kindex(struct lbc *C, int n, struct val b, int save);
+int lbc_isregname(const char *s, size_t n);
+struct val lbc_regfield(struct lbc *C, int n, const struct node *k);
+struct val lbc_argfield(struct lbc *C, int n, const struct node *k);
+void lbc_evhint(struct lbc *C);
+void lbc_kobjerr(struct lbc *C, int tok, const struct val *v);
+
+/* ops.c: operators and conditions */
+struct val lbc_binary(struct lbc *C, int n);
+struct val lbc_unary(struct lbc *C, int n);
+void lbc_jump(struct lbc *C, int n, int sense, int *list);
+
 /* stmt.c */
 void lbc_gen(struct lbc *C, int block);
 void lbc_finish(struct lbc *C);
+
+/* maps.c: map keys, reads and updates */
 struct val lbc_mapread(struct lbc *C, const struct val *m, int index);
+void lbc_mapassign(struct lbc *C, const struct val *m, int target, int rhs);
+void lbc_prepass(struct lbc *C);
 
 /* str.c: strings */
 int lbc_slot(int size);

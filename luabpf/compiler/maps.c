@@ -1,0 +1,709 @@
+/* Maps in handlers: key layouts, reads, updates and aggregations. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "lbc.h"
+
+#define N(i) (&C->nodes[i])
+
+static const char *const ktname[] = {"?", "int", "string", "probe", "kstack", "ustack"};
+
+/* syntactic equality, for m[k] = m[k] + x */
+static int same(const struct lbc *C, int a, int b, int depth)
+{
+	if (!a || !b)
+		return a == b;
+	if (depth > LBC_MAX_DEPTH)
+		return 0;
+	const struct node *x = &C->nodes[a], *y = &C->nodes[b];
+	/* m.k and m["k"] are the same; op only tells them apart */
+	if (x->k != y->k || (x->k != X_INDEX && x->op != y->op) || x->i != y->i || x->n != y->n)
+		return 0;
+	if (x->k == X_FLT && x->d != y->d)
+		return 0;
+	if ((x->k == X_NAME || x->k == X_STR || x->k == X_METHOD) && memcmp(x->s, y->s, x->n))
+		return 0;
+	if (!same(C, x->a, y->a, depth + 1) || !same(C, x->b, y->b, depth + 1) ||
+	    !same(C, x->c, y->c, depth + 1))
+		return 0;
+	/* below the top, siblings are list members (tuple items, arguments) */
+	return depth == 0 || same(C, x->next, y->next, depth + 1);
+}
+
+struct keyf {
+	struct val v;
+	int node;
+	int type, size;
+};
+
+struct key {
+	struct keyf k[LB_MAX_KEYS];
+	int nk;
+};
+
+static void keytypes(char *buf, size_t len, const __u8 *t, int n)
+{
+	size_t o = snprintf(buf, len, "(");
+	for (int i = 0; i < n && o < len; i++)
+		o +=
+		    snprintf(buf + o, len - o, "%s%s", i ? ", " : "", ktname[t[i] <= 5 ? t[i] : 0]);
+	if (o < len)
+		snprintf(buf + o, len - o, ")");
+}
+
+static int slot(struct lbc *C, int map, int tok)
+{
+	for (int i = 0; i < C->nslots; i++)
+		if (C->slot_map[i] == map)
+			return i;
+	if (C->nslots == LB_MAX_MAPS)
+		lbc_error(C, tok, NULL, "a handler can use at most %d maps (LB_MAX_MAPS)",
+			  LB_MAX_MAPS);
+	C->slot_map[C->nslots] = map;
+	return C->nslots++;
+}
+
+/* the map's name for messages */
+static const char *mapname(struct lbc *C, const struct val *m, char *buf, size_t len)
+{
+	const struct lb_mapdesc *d = &C->maps[m->map];
+	if (d->name[0])
+		snprintf(buf, len, "%.*s", LB_NAME_MAX - 1, d->name);
+	else
+		snprintf(buf, len, "%.*s", (int)(m->n < LB_NAME_MAX ? m->n : LB_NAME_MAX - 1),
+			 m->s);
+	return buf;
+}
+
+static const char *kindname(int k)
+{
+	switch (k) {
+	case LB_VAL_SUM: return "count/sum aggregates";
+	case LB_VAL_INT: return "plain values";
+	case LB_VAL_MIN: return "min() aggregates";
+	case LB_VAL_MAX: return "max() aggregates";
+	case LB_VAL_AVG: return "avg() aggregates";
+	case LB_VAL_STATS: return "stats() aggregates";
+	case LB_VAL_HIST: return "hist() aggregates";
+	case LB_VAL_LHIST: return "lhist() aggregates";
+	case LB_VAL_STR: return "strings";
+	}
+	return "values";
+}
+
+struct lh {
+	int64_t min, max, step, n;
+};
+
+/* Fix the map's value kind on its first use; later uses must agree. */
+static void fixkind(struct lbc *C, const struct val *m, int tok, int kind, const struct lh *lh)
+{
+	struct lb_mapdesc *d = &C->maps[m->map];
+	char mname[LB_NAME_MAX + 2];
+	if (d->valkind == LB_VAL_NONE) {
+		d->valkind = (__u8)kind;
+		d->percpu = kind != LB_VAL_INT && kind != LB_VAL_STR;
+		switch (kind) {
+		case LB_VAL_STR: d->value_size = (__u16)lh->n; break;
+		case LB_VAL_SUM:
+		case LB_VAL_INT: d->value_size = 8; break;
+		case LB_VAL_HIST: d->value_size = 8 * LB_HIST_BUCKETS; break;
+		case LB_VAL_LHIST:
+			d->value_size = (__u16)(8 * lh->n);
+			d->lhist_min = lh->min;
+			d->lhist_max = lh->max;
+			d->lhist_step = lh->step;
+			break;
+		default: d->value_size = 16;
+		}
+		return;
+	}
+	if (d->valkind != kind)
+		lbc_error(C, tok, NULL, "map '%s' holds %s elsewhere; it cannot also hold %s",
+			  mapname(C, m, mname, sizeof mname), kindname(d->valkind), kindname(kind));
+	if (kind == LB_VAL_LHIST &&
+	    (d->lhist_min != lh->min || d->lhist_max != lh->max || d->lhist_step != lh->step))
+		lbc_error(C, tok, "every lhist() into one map needs the same min, max and step",
+			  "map '%s' is an lhist(x, %lld, %lld, %lld) elsewhere, not lhist(x, %lld, "
+			  "%lld, %lld)",
+			  mapname(C, m, mname, sizeof mname), (long long)d->lhist_min,
+			  (long long)d->lhist_max, (long long)d->lhist_step, (long long)lh->min,
+			  (long long)lh->max, (long long)lh->step);
+}
+
+/* Evaluate the key's fields (into registers where they need one). */
+static void key_eval(struct lbc *C, int target, struct key *K)
+{
+	struct keyf *k = K->k;
+	int nk = 0, kn = N(target)->b;
+	if (N(kn)->k == X_TABLE) {
+		for (int it = N(kn)->a; it; it = N(it)->next) {
+			if (N(it)->op != 0)
+				lbc_error(C, N(it)->tok, "a tuple key lists values: m[{a, b}]",
+					  "named fields cannot be part of a map key");
+			if (nk == LB_MAX_KEYS)
+				lbc_error(C, N(it)->tok, NULL,
+					  "a map key has at most %d fields (LB_MAX_KEYS)",
+					  LB_MAX_KEYS);
+			k[nk++].node = N(it)->b;
+		}
+		if (!nk)
+			lbc_error(C, N(kn)->tok, NULL, "a map key needs at least one field");
+	} else {
+		k[nk++].node = kn;
+	}
+	for (int i = 0; i < nk; i++) {
+		struct val v = lbc_expr(C, k[i].node);
+		C->curtok = N(k[i].node)->tok;
+		if (v.t == T_INT && v.sk) /* a char * field: the string */
+			v = lbc_tostr(C, v);
+		k[i].v = v;
+		switch (v.t) {
+		case T_DSTR:
+			k[i].type = LB_KEY_STR;
+			k[i].size = lbc_slot(v.ssize);
+			break;
+		case T_INT:
+			k[i].type = LB_KEY_INT;
+			k[i].size = 8;
+			lbc_reg(C, &k[i].v);
+			break;
+		case T_PROBE:
+			k[i].type = LB_KEY_PROBE;
+			k[i].size = 8;
+			break;
+		case T_KSTACK:
+			k[i].type = LB_KEY_KSTACK;
+			k[i].size = 8;
+			break;
+		case T_USTACK:
+			k[i].type = LB_KEY_USTACK;
+			k[i].size = 16;
+			break;
+		case T_COMM:
+			k[i].type = LB_KEY_STR;
+			k[i].size = LB_COMM_LEN;
+			break;
+		case T_STR:
+			if (memchr(v.s, 0, v.n))
+				lbc_error(C, N(k[i].node)->tok, NULL,
+					  "string keys cannot contain NUL bytes");
+			if (v.n >= LB_POOL)
+				lbc_error(C, N(k[i].node)->tok, NULL,
+					  "string key too long (at most %d bytes)", LB_POOL - 1);
+			k[i].type = LB_KEY_STR;
+			k[i].size = (int)((v.n + 1 + 7) & ~(size_t)7);
+			if (k[i].size < LB_COMM_LEN)
+				k[i].size = LB_COMM_LEN;
+			break;
+		case T_BOOL: lbc_error(C, N(k[i].node)->tok, NULL, "a boolean cannot be a map key");
+		default:
+			lbc_error(C, N(k[i].node)->tok, NULL, "%s cannot be a map key",
+				  lbc_tname(v.t));
+		}
+	}
+	K->nk = nk;
+}
+
+/* Check the key against the map's layout, or fix the layout if this is
+ * the map's first use; then write it to scratch[0..) (key area). */
+static void key_put(struct lbc *C, const struct val *m, int tok, struct key *K)
+{
+	struct lb_mapdesc *d = &C->maps[m->map];
+	struct keyf *k = K->k;
+	int nk = K->nk;
+	char mname[LB_NAME_MAX + 2];
+	mapname(C, m, mname, sizeof mname);
+	if (d->nkeys) {
+		int ok = d->nkeys == nk;
+		for (int i = 0; ok && i < nk; i++)
+			ok = d->keytype[i] == k[i].type;
+		if (!ok) {
+			__u8 here[LB_MAX_KEYS];
+			char a[128], b[128];
+			for (int i = 0; i < nk; i++)
+				here[i] = (__u8)k[i].type;
+			keytypes(a, sizeof a, here, nk);
+			keytypes(b, sizeof b, d->keytype,
+				 d->nkeys > LB_MAX_KEYS ? LB_MAX_KEYS : d->nkeys);
+			lbc_error(C, tok, NULL, "map '%s' is keyed by %s here but by %s elsewhere",
+				  mname, a, b);
+		}
+		for (int i = 0; i < nk; i++) {
+			if (k[i].type != LB_KEY_STR)
+				continue;
+			int size = d->keysize[i];
+			if (k[i].v.t == T_COMM && size < LB_COMM_LEN)
+				lbc_error(C, N(k[i].node)->tok, NULL,
+					  "map '%s' keeps strings of at most %d bytes here; e.comm "
+					  "needs %d",
+					  mname, size - 1, LB_COMM_LEN - 1);
+			if (k[i].v.t == T_STR && (int)k[i].v.n > size - 1)
+				lbc_error(C, N(k[i].node)->tok, NULL,
+					  "string key too long: map '%s' keeps strings of at most "
+					  "%d bytes",
+					  mname, size - 1);
+			k[i].size = size;
+		}
+	} else {
+		int total = 0;
+		for (int i = 0; i < nk; i++)
+			total += k[i].size;
+		if (total > LB_MAX_KEY)
+			lbc_error(C, tok,
+				  "the kernel limits hash map keys; read shorter strings with "
+				  "bpf.str(p, n)",
+				  "map key too large: %d bytes, more than LB_MAX_KEY (%d)", total,
+				  LB_MAX_KEY);
+		d->nkeys = (__u8)nk;
+		for (int i = 0; i < nk; i++) {
+			d->keytype[i] = (__u8)k[i].type;
+			d->keysize[i] = (__u16)k[i].size;
+		}
+		d->key_size = (__u16)total;
+		if (!d->name[0] && !d->named)
+			snprintf(d->name, sizeof d->name, "%.*s", LB_NAME_MAX - 1, mname);
+	}
+	int off = 0;
+	for (int i = 0; i < nk; i++) {
+		C->curtok = N(k[i].node)->tok;
+		switch (k[i].v.t) {
+		case T_INT:
+		case T_PROBE:
+		case T_KSTACK: lbc_emit(C, LB_OP_PUT, 0, k[i].v.reg, 0, off, 8, 0); break;
+		case T_USTACK: {
+			int save = C->regtop, r;
+			lbc_emit(C, LB_OP_PUT, 0, k[i].v.reg, 0, off, 8, 0);
+			r = lbc_tmp(C);
+			lbc_emit(C, LB_OP_CTX, r, 0, 0, 0, 0, LB_CTX_PID);
+			lbc_emit(C, LB_OP_PUT, 0, r, 0, off + 8, 8, 0);
+			C->regtop = save;
+			break;
+		}
+		case T_COMM:
+		case T_STR:
+		case T_DSTR: lbc_strput(C, &k[i].v, A_KEY, off, k[i].size, 1); break;
+		}
+		off += k[i].size;
+	}
+	if (off > C->kneed)
+		C->kneed = off;
+	C->curtok = tok;
+}
+
+/* m[k] in an expression: LB_OP_MAP_READ, value and presence */
+struct val lbc_mapread(struct lbc *C, const struct val *m, int index)
+{
+	struct key K;
+	struct lb_mapdesc *d = &C->maps[m->map];
+	int save = C->regtop, tok = N(index)->tok, ws = C->wantstr;
+	char mname[LB_NAME_MAX + 2];
+	C->wantstr = 0;
+	key_eval(C, index, &K);
+	C->curtok = tok;
+	if (d->valkind == LB_VAL_STR || (d->valkind == LB_VAL_NONE && (C->struse[m->map] || ws))) {
+		struct lh sz = {.n = lbc_slot(C->maxstr)};
+		fixkind(C, m, tok, LB_VAL_STR, &sz);
+		key_put(C, m, tok, &K);
+		C->regtop = save;
+		int p = lbc_tmp(C), vs = d->value_size, t = lbc_stmp(C, vs);
+		int pc = lbc_emit(C, LB_OP_MAP_GETSTR, p, 0, slot(C, m->map, tok), 0, vs, t);
+		lbc_rel(C, pc, A_KEY, A_TMP);
+		struct val r = {.t = T_DSTR, .sk = DS_TMP, .sarg = t, .ssize = vs, .pres = p + 1};
+		return r;
+	}
+	if (d->valkind != LB_VAL_NONE && d->valkind != LB_VAL_INT) {
+		if (d->valkind == LB_VAL_SUM)
+			snprintf(C->hint, sizeof C->hint,
+				 "to read it back, keep plain values: "
+				 "m[k] = (m[k] or 0) + 1, m[k] = x");
+		else
+			snprintf(C->hint, sizeof C->hint,
+				 "aggregates are combined over CPUs "
+				 "when the map is printed or read from Lua");
+		lbc_error(C, tok, C->hint, "map '%s' holds %s (per-CPU): a handler cannot read it",
+			  mapname(C, m, mname, sizeof mname), kindname(d->valkind));
+	}
+	fixkind(C, m, tok, LB_VAL_INT, NULL);
+	key_put(C, m, tok, &K);
+	C->regtop = save;
+	int v = lbc_tmp(C), p = lbc_tmp(C);
+	lbc_emit(C, LB_OP_MAP_READ, v, p, slot(C, m->map, tok), 0, 0, 0);
+	struct val r = {.t = T_INT, .reg = v, .pres = p + 1};
+	return r;
+}
+
+/* the kinds of map element updates */
+enum { U_COUNT, U_SUM, U_XADD, U_MIN, U_MAX, U_AVG, U_STATS, U_HIST, U_LHIST, U_SET, U_DELETE };
+
+static const struct {
+	const char *name;
+	int kind, code;
+} upd[] = {
+    [U_COUNT] = {"count", LB_VAL_SUM, LB_OP_MAP_ADD},
+    [U_SUM] = {"sum", LB_VAL_SUM, LB_OP_MAP_ADD},
+    [U_XADD] = {NULL, LB_VAL_INT, LB_OP_MAP_XADD},
+    [U_MIN] = {"min", LB_VAL_MIN, LB_OP_MAP_MIN},
+    [U_MAX] = {"max", LB_VAL_MAX, LB_OP_MAP_MAX},
+    [U_AVG] = {"avg", LB_VAL_AVG, LB_OP_MAP_AVG},
+    [U_STATS] = {"stats", LB_VAL_STATS, LB_OP_MAP_AVG},
+    [U_HIST] = {"hist", LB_VAL_HIST, LB_OP_MAP_BUCKET},
+    [U_LHIST] = {"lhist", LB_VAL_LHIST, LB_OP_MAP_BUCKET},
+    [U_SET] = {NULL, LB_VAL_INT, LB_OP_MAP_SET},
+    [U_DELETE] = {NULL, LB_VAL_INT, LB_OP_MAP_DELETE},
+};
+
+static int64_t lhist_arg(struct lbc *C, int n, const char *what)
+{
+	struct val v = lbc_expr(C, n);
+	if (v.t != T_INT || !v.isconst)
+		lbc_error(C, N(n)->tok, "e.g. bpf.lhist(x, 0, 100, 10)",
+			  "lhist() %s must be an integer constant", what);
+	return v.i;
+}
+
+#define LHIST_MAX 1000 /* buckets */
+_Static_assert(LHIST_MAX <= LB_ZEROS / 8, "lhist buckets must fit the template's zero value");
+
+/* m[key] = s, a string: LB_VAL_STR, the value zero padded in a temp */
+static void strset(struct lbc *C, const struct val *m, int target, struct key *K, struct val v,
+		   int vnode)
+{
+	struct lb_mapdesc *d = &C->maps[m->map];
+	int tok = N(target)->tok;
+	char mname[LB_NAME_MAX + 2];
+	if (v.t == T_INT)
+		v = lbc_tostr(C, v);
+	if (d->valkind == LB_VAL_INT && v.fname && !v.viastr) {
+		snprintf(C->hint, sizeof C->hint,
+			 "%s is a string here; to keep its address, "
+			 "store %s + 0",
+			 v.fname, v.fname);
+		lbc_error(C, tok, C->hint,
+			  "map '%s' holds plain values elsewhere; it cannot also hold strings",
+			  mapname(C, m, mname, sizeof mname));
+	}
+	struct lh sz = {.n = lbc_slot(lbc_strsize(&v))};
+	if (sz.n < lbc_slot(C->maxstr) && v.t != T_DSTR)
+		sz.n = lbc_slot(C->maxstr); /* constants and e.comm: room for others */
+	fixkind(C, m, tok, LB_VAL_STR, &sz);
+	int vs = d->value_size;
+	C->curtok = N(vnode)->tok;
+	if ((v.t == T_STR && (int)v.n + 1 > vs) || (v.t == T_COMM && vs < LB_COMM_LEN))
+		lbc_error(C, N(vnode)->tok, NULL,
+			  "map '%s' keeps strings of at most %d bytes; %s needs %d",
+			  mapname(C, m, mname, sizeof mname), vs - 1,
+			  v.t == T_COMM ? "e.comm" : "this string",
+			  v.t == T_COMM ? LB_COMM_LEN - 1 : (int)v.n);
+	if (v.t == T_STR && memchr(v.s, 0, v.n))
+		lbc_error(C, N(vnode)->tok, NULL, "string values cannot contain NUL bytes");
+	C->curtok = tok;
+	key_put(C, m, tok, K);
+	int t;
+	C->curtok = N(vnode)->tok;
+	if (v.t == T_DSTR && v.sk == DS_TMP && v.ssize == vs) {
+		t = v.sarg;
+	} else {
+		t = lbc_stmp(C, vs);
+		lbc_strput(C, &v, A_TMP, t, vs, 1);
+	}
+	C->curtok = tok;
+	int s = slot(C, m->map, tok), j = -1, e = -1;
+	if (v.pres) /* m[k] = other[k]: a missing value deletes, as nil would */
+		j = lbc_emit(C, LB_OP_JZ, 0, v.pres - 1, 0, 0, 0, 0);
+	lbc_rel(C, lbc_emit(C, LB_OP_MAP_SETSTR, 0, 0, s, 0, vs, t), A_KEY, A_TMP);
+	if (v.pres) {
+		e = lbc_emit(C, LB_OP_JMP, 0, 0, 0, 0, 0, 0);
+		C->plan->ops[j].off = (__u16)C->plan->nops;
+		lbc_emit(C, LB_OP_MAP_DELETE, 0, 0, s, 0, 0, 0);
+		C->plan->ops[e].off = (__u16)C->plan->nops;
+	}
+}
+
+/* m[key] = <update u>, with value node vnode (negated if neg) */
+static void update(struct lbc *C, const struct val *m, int target, int u, int vnode, int neg,
+		   int call)
+{
+	struct key K;
+	struct lh lh = {0};
+	int save = C->regtop, tok = N(target)->tok, vreg = 0, pres = 0;
+	key_eval(C, target, &K);
+	C->curtok = tok;
+	if (u == U_COUNT) {
+		vreg = lbc_tmp(C);
+		lbc_emit(C, LB_OP_IMM, vreg, 0, 0, 0, 0, 1);
+	} else if (u != U_DELETE) {
+		struct val v = lbc_expr(C, vnode);
+		if (u == U_SET && (lbc_isstr(&v) || (v.t == T_INT && v.sk))) {
+			strset(C, m, target, &K, v, vnode);
+			C->regtop = save;
+			return;
+		}
+		if (v.t != T_INT) {
+			if (u == U_SET)
+				lbc_error(C, N(vnode)->tok, NULL,
+					  "a map element can hold a number or a string, not %s",
+					  lbc_tname(v.t));
+
+			if (u != U_SUM && u != U_XADD)
+				lbc_error(C, N(vnode)->tok, NULL, "bpf.%s() takes a number, not %s",
+					  upd[u].name, lbc_tname(v.t));
+			lbc_error(C, N(vnode)->tok, NULL,
+				  "can only add a number to a map element, not %s", lbc_tname(v.t));
+		}
+		int k = v.isconst;
+		if (neg && k)
+			v.i = (int64_t)(0 - (uint64_t)v.i);
+		vreg = lbc_reg(C, &v);
+		if (neg && !k) {
+			int r = lbc_tmp(C);
+			lbc_emit(C, LB_OP_NEG, r, vreg, 0, 0, 0, 0);
+			vreg = r;
+		}
+		if (u == U_SET)
+			pres = v.pres;
+	}
+	if (u == U_HIST) {
+		int r = lbc_tmp(C);
+		lbc_emit(C, LB_OP_LOG2, r, vreg, 0, 0, 0, 0);
+		vreg = r;
+	} else if (u == U_LHIST) {
+		int a = N(call)->b, mn = N(a)->next, mx = N(mn)->next, st = N(mx)->next;
+		lh.min = lhist_arg(C, mn, "min");
+		lh.max = lhist_arg(C, mx, "max");
+		lh.step = lhist_arg(C, st, "step");
+		C->curtok = tok;
+		if (lh.step <= 0)
+			lbc_error(C, N(st)->tok, NULL, "lhist() step must be positive");
+		if (lh.max <= lh.min)
+			lbc_error(C, N(mx)->tok, NULL, "lhist() max must be greater than min");
+		/* (max - min) / step + 2, without overflow */
+		uint64_t span = (uint64_t)lh.max - (uint64_t)lh.min;
+		if (span / (uint64_t)lh.step > LHIST_MAX - 2)
+			lbc_error(C, N(call)->tok, "use a larger step or a narrower range",
+				  "lhist() would need more than %d buckets", LHIST_MAX);
+		lh.n = (int64_t)(span / (uint64_t)lh.step) + 2;
+		C->curtok = N(call)->tok;
+		int b = lbc_tmp(C), r = lbc_tmp(C);
+		lbc_emit(C, LB_OP_IMM, b, 0, 0, 0, 0, lh.step);
+		lbc_emit(C, LB_OP_LINEAR, r, vreg, b, 0, (int)lh.n, lh.min);
+		vreg = r;
+	}
+	C->curtok = tok;
+	/* deleting works on any map; on a new one it fixes plain values */
+	if (u != U_DELETE || C->maps[m->map].valkind == LB_VAL_NONE)
+		fixkind(C, m, tok, upd[u].kind, &lh);
+	key_put(C, m, tok, &K);
+	int s = slot(C, m->map, tok), code = upd[u].code;
+	switch (u) {
+	case U_SET:
+	case U_XADD:
+	case U_DELETE:
+		if (pres) {
+			/* m[k] = other[k]: a missing value deletes, as nil would */
+			int j = lbc_emit(C, LB_OP_JZ, 0, pres - 1, 0, 0, 0, 0);
+			lbc_emit(C, LB_OP_MAP_SET, 0, vreg, s, 0, 0, 0);
+			int e = lbc_emit(C, LB_OP_JMP, 0, 0, 0, 0, 0, 0);
+			C->plan->ops[j].off = (__u16)C->plan->nops;
+			lbc_emit(C, LB_OP_MAP_DELETE, 0, 0, s, 0, 0, 0);
+			C->plan->ops[e].off = (__u16)C->plan->nops;
+		} else {
+			lbc_emit(C, code, 0, vreg, s, 0, 0, 0);
+		}
+		break;
+	case U_HIST: lbc_emit(C, code, s, vreg, 0, 0, LB_HIST_BUCKETS, 0); break;
+	case U_LHIST: lbc_emit(C, code, s, vreg, 0, 0, (int)lh.n, 0); break;
+	default: lbc_emit(C, code, s, vreg, 0, 0, 0, 0);
+	}
+	C->regtop = save;
+}
+
+static int nargs(struct lbc *C, int call)
+{
+	int k = 0;
+	for (int a = N(call)->b; a; a = N(a)->next)
+		k++;
+	return k;
+}
+
+/* m[k] = m[k] + x, m[k] = x + m[k], m[k] = m[k] - x: the node of x, or 0 */
+static int selfadd(struct lbc *C, int target, int rhs, int *neg, int *self)
+{
+	const struct node *r = N(rhs);
+	*neg = 0;
+	if (r->k != X_BIN || (r->op != '+' && r->op != '-'))
+		return 0;
+	if (same(C, r->a, target, 0)) {
+		*neg = r->op == '-';
+		*self = r->a;
+		return r->b;
+	}
+	if (r->op == '+' && same(C, r->b, target, 0)) {
+		*self = r->b;
+		return r->a;
+	}
+	return 0;
+}
+
+/* m[k] = (m[k] or 0) + x, m[k] = x + (m[k] or 0): the node of x, or 0 */
+static int oradd(struct lbc *C, int target, int rhs)
+{
+	const struct node *r = N(rhs);
+	if (r->k != X_BIN || r->op != '+')
+		return 0;
+	for (int i = 0; i < 2; i++) {
+		const struct node *o = N(i ? r->b : r->a);
+		if (o->k == X_BIN && o->op == TK_OR && same(C, o->a, target, 0) &&
+		    N(o->b)->k == X_INT && N(o->b)->i == 0)
+			return i ? r->a : r->b;
+	}
+	return 0;
+}
+
+static int aggcall(struct lbc *C, int rhs)
+{
+	const char *s;
+	size_t n;
+	if (!lbc_builtin(C, rhs, &s, &n))
+		return -1;
+	for (int u = 0; u <= U_LHIST; u++)
+		if (upd[u].name && lbc_isname(s, n, upd[u].name))
+			return u;
+	return -1;
+}
+
+void lbc_mapassign(struct lbc *C, const struct val *m, int target, int rhs)
+{
+	const struct node *r = N(rhs);
+	int u, x, neg, self;
+	if (r->k == X_NIL) {
+		update(C, m, target, U_DELETE, 0, 0, 0);
+		return;
+	}
+	if ((u = aggcall(C, rhs)) >= 0) {
+		int na = nargs(C, rhs), want = u == U_COUNT ? 0 : u == U_LHIST ? 4 : 1;
+		if (na != want) {
+			if (u == U_COUNT)
+				lbc_error(C, r->tok, NULL, "count() takes no arguments");
+			if (u == U_LHIST)
+				lbc_error(C, r->tok, NULL,
+					  "lhist() takes four arguments: lhist(x, min, max, step)");
+			lbc_error(C, r->tok, NULL, "%s() takes one argument", upd[u].name);
+		}
+		update(C, m, target, u, N(rhs)->b, 0, rhs);
+		return;
+	}
+	if ((x = selfadd(C, target, rhs, &neg, &self))) {
+		int vk = C->maps[m->map].valkind;
+		int xadd = vk == LB_VAL_INT || (vk == LB_VAL_NONE && C->intuse[m->map]);
+		update(C, m, target, xadd ? U_XADD : U_SUM, x, neg, 0);
+		return;
+	}
+	if ((x = oradd(C, target, rhs))) {
+		update(C, m, target, U_XADD, x, 0, 0);
+		return;
+	}
+	update(C, m, target, U_SET, rhs, 0, 0);
+}
+
+/* the session map named by node n (a name), or -1; no code, no errors */
+static int mapof(struct lbc *C, int n)
+{
+	const struct node *x = N(n);
+	char name[LB_NAME_MAX];
+	struct lbc_value lv;
+	int up = 0;
+	if (x->k != X_NAME || x->n >= sizeof name)
+		return -1;
+	for (int i = C->nlocals - 1; i >= 0; i--)
+		if (C->locals[i].n == x->n && !memcmp(C->locals[i].name, x->s, x->n))
+			return C->locals[i].v.t == T_MAP ? C->locals[i].v.map : -1;
+	memcpy(name, x->s, x->n);
+	name[x->n] = 0;
+	for (int i = 0; i < C->in->nupvalues; i++)
+		if (C->in->upvalues[i] && !strcmp(C->in->upvalues[i], name))
+			up = 1;
+	memset(&lv, 0, sizeof lv);
+	if (!C->in->resolve || !C->in->resolve(C->in->ud, name, !up, &lv) || lv.kind != LBC_V_MAP ||
+	    lv.map < 0 || lv.map >= C->in->nmaps)
+		return -1;
+	return lv.map;
+}
+
+/* Is node n a string, by its syntax: a constant, x.comm, bpf.str(...),
+ * e.args.NAME of a string field? (No code, no errors.) */
+int lbc_stringy(struct lbc *C, int n)
+{
+	const struct node *x = N(n);
+	const struct lbc_probe *pr = C->in->probe;
+	if (x->k == X_STR)
+		return 1;
+	if (x->k == X_CALL) {
+		const struct node *f = N(x->a);
+		return (f->k == X_NAME && lbc_isname(f->s, f->n, "str")) ||
+		       (f->k == X_INDEX && f->op == 1 && lbc_isname(N(f->b)->s, N(f->b)->n, "str"));
+	}
+	if (x->k != X_INDEX || x->op != 1)
+		return 0;
+	if (lbc_isname(N(x->b)->s, N(x->b)->n, "comm"))
+		return 1;
+	const struct node *a = N(x->a);
+	if (a->k != X_INDEX || a->op != 1 || !lbc_isname(N(a->b)->s, N(a->b)->n, "args") || !pr ||
+	    !pr->fields)
+		return 0;
+	for (int i = 0; i < pr->nfields; i++)
+		if (pr->fields[i].name && lbc_isname(N(x->b)->s, N(x->b)->n, pr->fields[i].name))
+			return pr->fields[i].is_string != 0;
+	return 0;
+}
+
+/* Which maps does the handler read or set (not only aggregate)? There
+ * m[k] = m[k] + x must be an atomic add of a plain value. Which get
+ * strings? A read before the first such set then reads a string. */
+void lbc_prepass(struct lbc *C)
+{
+	unsigned char *skip = calloc((size_t)C->nnodes + 1, 1);
+	if (!skip)
+		lbc_error(C, C->ftok, NULL, "out of memory");
+	for (int i = 1; i < C->nnodes; i++) {
+		const struct node *s = N(i);
+		int t = s->a, neg, self = 0, mi;
+		if (s->k != S_ASSIGN || !t || N(t)->k != X_INDEX || (mi = mapof(C, N(t)->a)) < 0 ||
+		    !s->b)
+			continue;
+		skip[t] = 1;
+		if (lbc_stringy(C, s->b))
+			C->struse[mi] = 1;
+		/* a value or nil (calls are aggregations, or errors) */
+		if (N(s->b)->k != X_CALL && !selfadd(C, t, s->b, &neg, &self))
+			C->intuse[mi] = 1;
+		if (self)
+			skip[self] = 1;
+	}
+	for (int i = 1; i < C->nnodes; i++) {
+		int mi;
+		if (N(i)->k == X_INDEX && !skip[i] && (mi = mapof(C, N(i)->a)) >= 0)
+			C->intuse[mi] = 1;
+		/* m[k] read as a string: a printf %s argument, compared with a string */
+		const struct node *x = N(i);
+		if (x->k == X_BIN && (x->op == TK_EQ || x->op == TK_NE)) {
+			for (int side = 0; side < 2; side++) {
+				int a = side ? x->b : x->a, o = side ? x->a : x->b;
+				if (N(a)->k == X_INDEX && (mi = mapof(C, N(a)->a)) >= 0 &&
+				    lbc_stringy(C, o))
+					C->struse[mi] = 1;
+			}
+		}
+		if (x->k == X_CALL && N(x->a)->k == X_INDEX && N(x->a)->op == 1 &&
+		    lbc_isname(N(N(x->a)->b)->s, N(N(x->a)->b)->n, "printf") && x->b &&
+		    N(x->b)->k == X_STR) {
+			unsigned char isstr[LB_MAX_ARGS] = {0};
+			int k = 0;
+			lbc_strconvs(N(x->b)->s, N(x->b)->n, isstr, LB_MAX_ARGS);
+			for (int a = N(x->b)->next; a && k < LB_MAX_ARGS; a = N(a)->next, k++)
+				if (isstr[k] && N(a)->k == X_INDEX && (mi = mapof(C, N(a)->a)) >= 0)
+					C->struse[mi] = 1;
+		}
+	}
+	free(skip);
+}
