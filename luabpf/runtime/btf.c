@@ -27,13 +27,13 @@
 #include <string.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "strlist.h"
 #include "btf.h"
 
 #define MOD_SHIFT 24
 #define MAX_MODS 127	      /* module BTFs kept */
 #define MAX_CHAIN 64	      /* typedef / modifier links followed */
 #define MAX_NEST 32	      /* anonymous members searched through */
-#define MAX_LIST (1 << 20)    /* names in one listing */
 #define MAX_TEXT (256u << 20) /* bytes of one dump */
 
 struct btfmod {
@@ -125,54 +125,6 @@ static void sb_free(struct strbuf *s)
 {
 	free(s->p);
 	memset(s, 0, sizeof *s);
-}
-
-static int push_name(char ***v, int *n, int *cap, const char *name)
-{
-	if (*n >= MAX_LIST)
-		return -1;
-	if (*n == *cap) {
-		int c = *cap ? *cap * 2 : 64;
-		char **nv = realloc(*v, (size_t)c * sizeof *nv);
-
-		if (!nv)
-			return -1;
-		*v = nv;
-		*cap = c;
-	}
-	if (!((*v)[*n] = strdup(name)))
-		return -1;
-	(*n)++;
-	return 0;
-}
-
-static void free_names(char **v, int n)
-{
-	for (int i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
-static int by_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Sort and drop repeats. */
-static void sort_uniq(char **v, int *n)
-{
-	int j = 0;
-
-	if (!*n)
-		return;
-	qsort(v, (size_t)*n, sizeof *v, by_str);
-	for (int i = 0; i < *n; i++) {
-		if (j && !strcmp(v[i], v[j - 1]))
-			free(v[i]);
-		else
-			v[j++] = v[i];
-	}
-	*n = j;
 }
 
 /* Loading */
@@ -805,13 +757,13 @@ int lb_btf_funcs(struct lb_btf *b, const char *glob, char ***out, int *n)
 		name = btf__name_by_offset(b->vm, t->name_off);
 		if (!name || !*name || fnmatch(glob, name, 0))
 			continue;
-		if (push_name(&v, n, &cap, name)) {
-			free_names(v, *n);
+		if (lb_strings_push(&v, n, &cap, name)) {
+			lb_free_strings(v, *n);
 			*n = 0;
 			return -1;
 		}
 	}
-	sort_uniq(v, n);
+	lb_strings_sort_uniq(v, n);
 	*out = v;
 	return 0;
 }
@@ -940,7 +892,7 @@ static void structs_line(struct structs *s, const char *line, size_t len)
 			if (s->def.failed)
 				s->failed = 1;
 			else if (wildcard_match(s->def.p, s->pattern) &&
-				 push_name(&s->v, &s->n, &s->cap, s->def.p))
+				 lb_strings_push(&s->v, &s->n, &s->cap, s->def.p))
 				s->failed = 1;
 			s->def.n = 0;
 			s->in_def = 0;
@@ -1013,7 +965,7 @@ int lb_btf_describe_struct(struct lb_btf *b, const char *name, char **text, char
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	sort_uniq(s.v, &s.n);
+	lb_strings_sort_uniq(s.v, &s.n);
 	sb_puts(&out, "");
 	for (int i = 0; i < s.n; i++) {
 		sb_puts(&out, s.v[i]);
@@ -1028,7 +980,7 @@ int lb_btf_describe_struct(struct lb_btf *b, const char *name, char **text, char
 	rc = 0;
 out:
 	btf_dump__free(d);
-	free_names(s.v, s.n);
+	lb_free_strings(s.v, s.n);
 	sb_free(&s.line);
 	sb_free(&s.def);
 	sb_free(&out);

@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 #include "compiler/compiler.h"
-#include "elf.h"
+#include "elffile.h"
 
 struct lb_btf; /* vmlinux BTF, module BTF loaded when a name is not there */
 

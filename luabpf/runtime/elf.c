@@ -13,59 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "elf.h"
-
-#define MAX_LIST (1 << 20) /* names in one listing */
+#include "strlist.h"
+#include "elffile.h"
 
 /* Name lists */
-
-static int push_name(char ***v, int *n, int *cap, const char *name)
-{
-	if (*n >= MAX_LIST)
-		return -1;
-	if (*n == *cap) {
-		int c = *cap ? *cap * 2 : 64;
-		char **nv = realloc(*v, (size_t)c * sizeof *nv);
-
-		if (!nv)
-			return -1;
-		*v = nv;
-		*cap = c;
-	}
-	if (!((*v)[*n] = strdup(name)))
-		return -1;
-	(*n)++;
-	return 0;
-}
-
-static void free_names(char **v, int n)
-{
-	for (int i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
-static int by_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Sort and drop repeats. */
-static void sort_uniq(char **v, int *n)
-{
-	int j = 0;
-
-	if (!*n)
-		return;
-	qsort(v, (size_t)*n, sizeof *v, by_str);
-	for (int i = 0; i < *n; i++) {
-		if (j && !strcmp(v[i], v[j - 1]))
-			free(v[i]);
-		else
-			v[j++] = v[i];
-	}
-	*n = j;
-}
 
 /* Sections */
 
@@ -286,7 +237,7 @@ int lb_usdt_probes(const char *path, struct lb_usdt_probe **out, int *n, char *e
 			left -= (size_t)(args - name);
 			if (strlen(prov) >= sizeof v->provider || strlen(name) >= sizeof v->name)
 				continue;
-			if (cnt >= MAX_LIST)
+			if (cnt >= LB_MAX_LIST)
 				break;
 			if (cnt == cap) {
 				int c = cap ? cap * 2 : 16;
@@ -341,7 +292,7 @@ static int add_func(void *ud, const GElf_Sym *sym, const char *name)
 	/* bpftrace leaves out the ".part.N" pieces: not traceable */
 	if (!*name || strstr(name, ".part.") || (f->glob && fnmatch(f->glob, name, 0)))
 		return 0;
-	return push_name(f->v, f->n, f->cap, name);
+	return lb_strings_push(f->v, f->n, f->cap, name);
 }
 
 /* Function symbols (named, with an address) of .symtab and .dynsym,
@@ -424,13 +375,13 @@ int lb_elf_functions(const char *path, const char *glob, char ***out, int *n, in
 		}
 	}
 	lb_elf_close(&h);
-	sort_uniq(v, n);
+	lb_strings_sort_uniq(v, n);
 	*out = v;
 	return 0;
 oom:
-	free_names(v, *n);
+	lb_free_strings(v, *n);
 	*n = 0;
 	lb_elf_close(&h);
-	snprintf(err, errlen, "out of memory (or over %d functions)", MAX_LIST);
+	snprintf(err, errlen, "out of memory (or over %d functions)", LB_MAX_LIST);
 	return -1;
 }

@@ -128,7 +128,7 @@ int lb_map_keys(struct lb_session *s, int i, void **keys, size_t *n);
 const char *lb_tracefs(char *err, size_t errlen);
 /* Tracepoints matching "cat:event" globs, as "cat:event" strings. */
 int lb_tracepoints(const char *pattern, char ***out, int *n, char *err, size_t errlen);
-void lb_free_strings(char **v, int n);
+#include "strlist.h"
 /* Fields of a tracepoint's format, common_* fields left out. */
 int lb_tp_fields(const char *cat, const char *event, struct lbc_field **out, int *n, char *err,
 		 size_t errlen);

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include "elf.h" /* the ELF helpers symbols.c reads files with */
+#include "elffile.h" /* the ELF helpers symbols.c reads files with */
 
 struct lb_syms; /* per session: kallsyms, per-process maps, ELF symtabs */
 

@@ -28,13 +28,6 @@ const char *lb_tracefs(char *err, size_t errlen)
 	return NULL;
 }
 
-void lb_free_strings(char **v, int n)
-{
-	for (int i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 static int push(char ***v, int *n, const char *a, const char *b)
 {
 	char **nv = realloc(*v, (*n + 1) * sizeof **v);
