@@ -33,8 +33,9 @@ local function readable(path)
 end
 
 build(string.format("cc -shared -fPIC -O1 -g -Wall -Wextra -I/usr/include/lua5.4 -I%s/luabpf "
-  .. "-I%s/bpf %s/luabpf/runtime/btf.c %s/luabpf/runtime/elf.c %s/luabpf/runtime/strlist.c "
-  .. "%s/spec/btf/lbtf.c -lbpf -lelf -o %s/lbtf.so", root, root, root, root, root, root, dir))
+  .. "-I%s/bpf %s/luabpf/runtime/btf.c %s/luabpf/runtime/btflist.c %s/luabpf/runtime/elf.c "
+  .. "%s/luabpf/runtime/strlist.c %s/spec/btf/lbtf.c -lbpf -lelf -o %s/lbtf.so",
+  root, root, root, root, root, root, root, dir))
 package.cpath = dir .. "/?.so;" .. package.cpath
 local lbtf = require "lbtf"
 

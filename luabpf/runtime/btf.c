@@ -30,38 +30,11 @@
 #include "strlist.h"
 #include "btf.h"
 
-#define MOD_SHIFT 24
-#define MAX_MODS 127	      /* module BTFs kept */
-#define MAX_CHAIN 64	      /* typedef / modifier links followed */
-#define MAX_NEST 32	      /* anonymous members searched through */
-#define MAX_TEXT (256u << 20) /* bytes of one dump */
-
-struct btfmod {
-	char name[64];
-	struct btf *btf;
-	struct btf_dump *dump; /* for type names, made on first use */
-};
-
-struct strbuf {
-	char *p;
-	size_t n, cap;
-	int failed; /* out of memory or over MAX_TEXT */
-};
-
-struct lb_btf {
-	struct btf *vm;
-	__u32 vm_cnt; /* btf__type_cnt(vm): ids below are vmlinux's */
-	struct btf_dump *vm_dump;
-	struct btfmod mods[MAX_MODS];
-	int nmods;
-	int mods_loaded;
-	struct strbuf name; /* type names from the dumps above */
-	struct lbc_types types;
-};
+#include "btf_impl.h"
 
 /* Strings */
 
-static void sb_putn(struct strbuf *s, const char *p, size_t n)
+void lb_sb_putn(struct strbuf *s, const char *p, size_t n)
 {
 	if (s->failed)
 		return;
@@ -83,12 +56,12 @@ static void sb_putn(struct strbuf *s, const char *p, size_t n)
 	s->p[s->n] = 0;
 }
 
-static void sb_puts(struct strbuf *s, const char *p)
+void lb_sb_puts(struct strbuf *s, const char *p)
 {
-	sb_putn(s, p, strlen(p));
+	lb_sb_putn(s, p, strlen(p));
 }
 
-static void sb_vprintf(struct strbuf *s, const char *fmt, va_list ap)
+void lb_sb_vprintf(struct strbuf *s, const char *fmt, va_list ap)
 {
 	char small[512];
 	va_list cp;
@@ -102,7 +75,7 @@ static void sb_vprintf(struct strbuf *s, const char *fmt, va_list ap)
 		return;
 	}
 	if ((size_t)n < sizeof small) {
-		sb_putn(s, small, (size_t)n);
+		lb_sb_putn(s, small, (size_t)n);
 		return;
 	}
 	char *big = malloc((size_t)n + 1);
@@ -112,16 +85,16 @@ static void sb_vprintf(struct strbuf *s, const char *fmt, va_list ap)
 		return;
 	}
 	vsnprintf(big, (size_t)n + 1, fmt, ap);
-	sb_putn(s, big, (size_t)n);
+	lb_sb_putn(s, big, (size_t)n);
 	free(big);
 }
 
-static void sb_dump_printf(void *ctx, const char *fmt, va_list ap)
+void lb_sb_dump_printf(void *ctx, const char *fmt, va_list ap)
 {
-	sb_vprintf(ctx, fmt, ap);
+	lb_sb_vprintf(ctx, fmt, ap);
 }
 
-static void sb_free(struct strbuf *s)
+void lb_sb_free(struct strbuf *s)
 {
 	free(s->p);
 	memset(s, 0, sizeof *s);
@@ -201,7 +174,7 @@ void lb_btf_free(struct lb_btf *b)
 	}
 	btf_dump__free(b->vm_dump);
 	btf__free(b->vm);
-	sb_free(&b->name);
+	lb_sb_free(&b->name);
 	free(b);
 }
 
@@ -236,7 +209,7 @@ static struct btf *dec_id(struct lb_btf *b, int id, __u32 *local, int *mod)
 	return b->mods[m - 1].btf;
 }
 
-static struct btf *mod_btf(struct lb_btf *b, int mod)
+struct btf *lb_btf_mod(struct lb_btf *b, int mod)
 {
 	return mod ? b->mods[mod - 1].btf : b->vm;
 }
@@ -290,7 +263,7 @@ static __u32 find_kind(struct lb_btf *b, int mod, const char *name, int kind)
 }
 
 /* "mod:name" or "name": vmlinux first, then the modules. */
-static __u32 find_named(struct lb_btf *b, const char *qname, int kind, int *mod)
+__u32 lb_btf_find_named(struct lb_btf *b, const char *qname, int kind, int *mod)
 {
 	const char *colon = strchr(qname, ':');
 	char modname[64];
@@ -336,7 +309,7 @@ static struct btf_dump *name_dump(struct lb_btf *b, int mod)
 	struct btf_dump **d = mod ? &b->mods[mod - 1].dump : &b->vm_dump;
 
 	if (!*d) {
-		*d = btf_dump__new(mod_btf(b, mod), sb_dump_printf, &b->name, NULL);
+		*d = btf_dump__new(lb_btf_mod(b, mod), lb_sb_dump_printf, &b->name, NULL);
 		if (!*d || libbpf_get_error(*d))
 			*d = NULL;
 	}
@@ -622,7 +595,7 @@ static int proto_fields(struct lb_btf *b, int mod, const struct btf_type *proto,
 			const struct btf_type *names_proto, struct lbc_field **out, int *n,
 			char *err, size_t errlen)
 {
-	const struct btf *btf = mod_btf(b, mod);
+	const struct btf *btf = lb_btf_mod(b, mod);
 	const struct btf_param *p = btf_params(proto);
 	int vlen = btf_vlen(proto), k = 0;
 	struct lbc_field *f;
@@ -667,8 +640,8 @@ int lb_btf_func_args(struct lb_btf *b, const char *func, struct lbc_field **out,
 		     int *ret_type, char *err, size_t errlen)
 {
 	int mod = 0;
-	__u32 id = find_named(b, func, BTF_KIND_FUNC, &mod);
-	const struct btf *btf = mod_btf(b, mod);
+	__u32 id = lb_btf_find_named(b, func, BTF_KIND_FUNC, &mod);
+	const struct btf *btf = lb_btf_mod(b, mod);
 	const struct btf_type *t;
 
 	*out = NULL;
@@ -706,12 +679,12 @@ int lb_btf_tp_args(struct lb_btf *b, const char *tp, struct lbc_field **out, int
 	*n = 0;
 	ev = ev ? ev + 1 : tp;
 	if (snprintf(name, sizeof name, "btf_trace_%s", ev) >= (int)sizeof name ||
-	    !(id = find_named(b, name, BTF_KIND_TYPEDEF, &mod))) {
+	    !(id = lb_btf_find_named(b, name, BTF_KIND_TYPEDEF, &mod))) {
 		snprintf(err, errlen, "raw tracepoint %s not found in BTF (no btf_trace_%s)", ev,
 			 ev);
 		return -1;
 	}
-	btf = mod_btf(b, mod);
+	btf = lb_btf_mod(b, mod);
 	t = btf__type_by_id(btf, skip_mods(btf, id, 1));
 	if (t && btf_is_ptr(t))
 		t = btf__type_by_id(btf, skip_mods(btf, t->type, 1));
@@ -766,223 +739,4 @@ int lb_btf_funcs(struct lb_btf *b, const char *glob, char ***out, int *n)
 	lb_strings_sort_uniq(v, n);
 	*out = v;
 	return 0;
-}
-
-/* Listings */
-
-int lb_btf_describe_func(struct lb_btf *b, const char *func, char **text, char *err, size_t errlen)
-{
-	int mod = 0;
-	__u32 id = find_named(b, func, BTF_KIND_FUNC, &mod);
-	const struct btf *btf = mod_btf(b, mod);
-	const struct btf_type *t, *proto;
-	const struct btf_param *p;
-	struct strbuf out = {0}, decl = {0};
-	struct btf_dump *d;
-	LIBBPF_OPTS(btf_dump_emit_type_decl_opts, o, .field_name = "");
-	int rc = -1;
-
-	*text = NULL;
-	if (!id) {
-		snprintf(err, errlen, "kernel function %s not found in BTF", func);
-		return -1;
-	}
-	t = btf__type_by_id(btf, id);
-	proto = t ? btf__type_by_id(btf, t->type) : NULL;
-	if (!proto || !btf_is_func_proto(proto)) {
-		snprintf(err, errlen, "%s is not a function in BTF", func);
-		return -1;
-	}
-	d = btf_dump__new(btf, sb_dump_printf, &decl, NULL);
-	if (!d || libbpf_get_error(d)) {
-		snprintf(err, errlen, "cannot dump BTF types");
-		return -1;
-	}
-	sb_puts(&out, "kfunc:");
-	sb_puts(&out, mod ? b->mods[mod - 1].name : "vmlinux");
-	sb_puts(&out, ":");
-	sb_puts(&out, btf__name_by_offset(btf, t->name_off));
-	sb_puts(&out, "\n");
-	p = btf_params(proto);
-	for (int i = 0; i <= btf_vlen(proto); i++) {
-		__u32 tid = i < btf_vlen(proto) ? p[i].type : proto->type;
-		const char *an =
-		    i < btf_vlen(proto) ? btf__name_by_offset(btf, p[i].name_off) : "retval";
-
-		if (i == btf_vlen(proto) && !tid)
-			break; /* void: no retval line */
-		decl.n = 0;
-		sb_puts(&decl, "");
-		if (btf_dump__emit_type_decl(d, tid, &o)) {
-			snprintf(err, errlen, "cannot write the type of %s", an ? an : "?");
-			goto out;
-		}
-		sb_puts(&out, "    ");
-		sb_puts(&out, decl.p ? decl.p : "");
-		sb_puts(&out, " ");
-		sb_puts(&out, an ? an : "");
-		sb_puts(&out, "\n");
-	}
-	if (out.failed || decl.failed) {
-		snprintf(err, errlen, "out of memory");
-		goto out;
-	}
-	*text = out.p;
-	out.p = NULL;
-	rc = 0;
-out:
-	btf_dump__free(d);
-	sb_free(&decl);
-	sb_free(&out);
-	return rc;
-}
-
-/* bpftrace's wildcard match: '*' only, tokens found left to right, the
- * first anchored at the start unless the pattern starts with '*', the
- * end anchored unless it ends with '*'. */
-static int wildcard_match(const char *str, const char *pat)
-{
-	size_t plen = strlen(pat), slen = strlen(str), next = 0;
-	int start_wild, end_wild, first = 1;
-	const char *p = pat;
-
-	if (!plen)
-		return 0;
-	start_wild = pat[0] == '*';
-	end_wild = pat[plen - 1] == '*';
-	while (*p) {
-		const char *star = strchr(p, '*');
-		size_t tl = star ? (size_t)(star - p) : strlen(p);
-
-		if (tl) {
-			char tok[512];
-			const char *f;
-
-			if (tl >= sizeof tok)
-				return 0;
-			memcpy(tok, p, tl);
-			tok[tl] = 0;
-			f = strstr(str + next, tok);
-			if (!f || (first && !start_wild && f != str + next))
-				return 0;
-			first = 0;
-			next = (size_t)(f - str) + tl;
-		}
-		p += tl;
-		if (*p == '*')
-			p++;
-	}
-	return end_wild || next == slen;
-}
-
-struct structs {
-	const char *pattern;
-	struct strbuf line, def;
-	int in_def;
-	char **v;
-	int n, cap, failed;
-};
-
-static void structs_line(struct structs *s, const char *line, size_t len)
-{
-	if (s->in_def) {
-		sb_putn(&s->def, line, len);
-		sb_putn(&s->def, "\n", 1);
-		if (len == 2 && !memcmp(line, "};", 2)) {
-			if (s->def.failed)
-				s->failed = 1;
-			else if (wildcard_match(s->def.p, s->pattern) &&
-				 lb_strings_push(&s->v, &s->n, &s->cap, s->def.p))
-				s->failed = 1;
-			s->def.n = 0;
-			s->in_def = 0;
-		}
-	} else if (len && line[len - 1] == '{') {
-		s->def.n = 0;
-		sb_putn(&s->def, line, len);
-		sb_putn(&s->def, "\n", 1);
-		s->in_def = 1;
-	}
-}
-
-static void structs_printf(void *ctx, const char *fmt, va_list ap)
-{
-	struct structs *s = ctx;
-	size_t start = 0;
-
-	sb_vprintf(&s->line, fmt, ap);
-	if (s->line.failed) {
-		s->failed = 1;
-		return;
-	}
-	for (size_t i = 0; i < s->line.n; i++)
-		if (s->line.p[i] == '\n') {
-			structs_line(s, s->line.p + start, i - start);
-			start = i + 1;
-		}
-	if (start) {
-		memmove(s->line.p, s->line.p + start, s->line.n - start);
-		s->line.n -= start;
-		s->line.p[s->line.n] = 0;
-	}
-}
-
-int lb_btf_describe_struct(struct lb_btf *b, const char *name, char **text, char *err,
-			   size_t errlen)
-{
-	struct structs s = {0};
-	struct strbuf out = {0};
-	struct btf_dump *d;
-	char pattern[512];
-	int rc = -1;
-
-	*text = NULL;
-	if (snprintf(pattern, sizeof pattern, "%s *{*}*", name) >= (int)sizeof pattern) {
-		snprintf(err, errlen, "name too long");
-		return -1;
-	}
-	s.pattern = pattern;
-	d = btf_dump__new(b->vm, structs_printf, &s, NULL);
-	if (!d || libbpf_get_error(d)) {
-		snprintf(err, errlen, "cannot dump BTF types");
-		return -1;
-	}
-	for (__u32 id = 1; id < b->vm_cnt && !s.failed; id++) {
-		const struct btf_type *t = btf__type_by_id(b->vm, id);
-		const char *tn;
-
-		if (!t || !(btf_is_struct(t) || btf_is_union(t) || btf_kind(t) == BTF_KIND_ENUM))
-			continue;
-		tn = btf__name_by_offset(b->vm, t->name_off);
-		if (!tn || !*tn)
-			continue;
-		if (btf_dump__dump_type(d, id)) {
-			snprintf(err, errlen, "cannot dump BTF type %u", id);
-			goto out;
-		}
-	}
-	if (s.failed) {
-		snprintf(err, errlen, "out of memory");
-		goto out;
-	}
-	lb_strings_sort_uniq(s.v, &s.n);
-	sb_puts(&out, "");
-	for (int i = 0; i < s.n; i++) {
-		sb_puts(&out, s.v[i]);
-		sb_puts(&out, "\n");
-	}
-	if (out.failed) {
-		snprintf(err, errlen, "out of memory");
-		goto out;
-	}
-	*text = out.p;
-	out.p = NULL;
-	rc = 0;
-out:
-	btf_dump__free(d);
-	lb_free_strings(s.v, s.n);
-	sb_free(&s.line);
-	sb_free(&s.def);
-	sb_free(&out);
-	return rc;
 }
