@@ -1235,6 +1235,282 @@ local OPEN = {
   { name = "flags", off = 32, size = 8 },
 }
 
+describe("compiler golden plans: reusing a map read", function()
+  -- `if m[k] then ... m[k] ... end`: inside the block, m[k] reuses the
+  -- condition's value and presence registers when k is pure and nothing
+  -- in between wrote m or rebound a name of k; otherwise it reads again.
+  local s, ts, h
+  before_each(function()
+    s = bpf.session()
+    ts, h = s:map(), s:map()
+  end)
+  local function reads(p)
+    local n = 0
+    for _ in p:gmatch("map_read") do n = n + 1 end
+    return n
+  end
+
+  it("latency: e.nsecs - ts[e.tid] reuses the condition's read (r0, r1 kept)", function()
+    assert.are.equal(plan {
+      'plan nops=14 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0',
+      '  0  ctx      r0 = tid',
+      '  1  put      scratch[0] = r0',
+      '  2  map_read r0 = slot=0 key@0, r1 = present',
+      '  3  jz       r1 -> 13',
+      '  4  ctx      r2 = probe',
+      '  5  ctx      r3 = nsecs',
+      '  6  sub      r3 = r3 - r0',
+      '  7  log2     r4 = log2(r3)',
+      '  8  put      scratch[0] = r2',
+      '  9  map_bucket slot=1 key@0 r4 len=66',
+      ' 10  ctx      r2 = tid',
+      ' 11  put      scratch[0] = r2',
+      ' 12  map_delete slot=0 key@0',
+      ' 13  end',
+    }, compile(s, function(e)
+      if ts[e.tid] then
+        h[e.probe] = bpf.hist(e.nsecs - ts[e.tid])
+        ts[e.tid] = nil
+      end
+    end))
+  end)
+
+  it("a tuple key of e.pid and a local (an e.args field), twice, in a nested if", function()
+    assert.are.equal(plan {
+      'plan nops=16 ctx_copy=24 scratch=1024 sysmode=0 probe_id=0',
+      '  0  field    r0 = ctx[16] len=8',
+      '  1  ctx      r1 = pid',
+      '  2  put      scratch[24] = r1',
+      '  3  put      scratch[32] = r0',
+      '  4  map_read r1 = slot=0 key@24, r2 = present',
+      '  5  jz       r2 -> 15',
+      '  6  ctx      r3 = uid',
+      '  7  imm      r4 = 0',
+      '  8  gt       r3 = r3 > r4',
+      '  9  jz       r3 -> 15',
+      ' 10  imm      r3 = 1',
+      ' 11  add      r3 = r1 + r3',
+      ' 12  put      scratch[32] = r1',
+      ' 13  put      scratch[40] = r3',
+      ' 14  emit     scratch[24..48) printf fmt=0',
+      ' 15  end',
+    }, compile(s, function(e)
+      local k = e.args.fd
+      if ts[{ e.pid, k }] then
+        if e.uid > 0 then bpf.printf("%d %d\n", ts[{ e.pid, k }], ts[{ e.pid, k }] + 1) end
+      end
+    end))
+  end)
+
+  it("no registers are kept when the block does not read m[k] again", function()
+    assert.are.equal(plan {
+      'plan nops=8 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0',
+      '  0  ctx      r0 = tid',
+      '  1  put      scratch[0] = r0',
+      '  2  map_read r0 = slot=0 key@0, r1 = present',
+      '  3  jz       r1 -> 7',
+      '  4  ctx      r0 = pid',
+      '  5  put      scratch[8] = r0',
+      '  6  emit     scratch[0..16) printf fmt=0',
+      '  7  end',
+    }, compile(s, function(e)
+      if ts[e.tid] then bpf.print(e.pid) end
+    end))
+  end)
+
+  it("not after a write to the map in between", function()
+    assert.are.equal(plan {
+      'plan nops=14 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0',
+      '  0  ctx      r0 = tid',
+      '  1  put      scratch[0] = r0',
+      '  2  map_read r0 = slot=0 key@0, r1 = present',
+      '  3  jz       r1 -> 13',
+      '  4  ctx      r2 = tid',
+      '  5  imm      r3 = 5',
+      '  6  put      scratch[0] = r2',
+      '  7  map_set  slot=0 key@0 r3',
+      '  8  ctx      r2 = tid',
+      '  9  put      scratch[0] = r2',
+      ' 10  map_read r2 = slot=0 key@0, r3 = present',
+      ' 11  put      scratch[8] = r2',
+      ' 12  emit     scratch[0..16) printf fmt=0',
+      ' 13  end',
+    }, compile(s, function(e)
+      if ts[e.tid] then
+        ts[e.tid] = 5
+        bpf.print(ts[e.tid])
+      end
+    end))
+  end)
+
+  it("not after a delete", function()
+    assert.are.equal(plan {
+      'plan nops=13 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0',
+      '  0  ctx      r0 = tid',
+      '  1  put      scratch[0] = r0',
+      '  2  map_read r0 = slot=0 key@0, r1 = present',
+      '  3  jz       r1 -> 12',
+      '  4  ctx      r2 = tid',
+      '  5  put      scratch[0] = r2',
+      '  6  map_delete slot=0 key@0',
+      '  7  ctx      r2 = tid',
+      '  8  put      scratch[0] = r2',
+      '  9  map_read r2 = slot=0 key@0, r3 = present',
+      ' 10  put      scratch[8] = r2',
+      ' 11  emit     scratch[0..16) printf fmt=0',
+      ' 12  end',
+    }, compile(s, function(e)
+      if ts[e.tid] then
+        ts[e.tid] = nil
+        bpf.print(ts[e.tid])
+      end
+    end))
+  end)
+
+  it("not after a write in a nested if (on some path)", function()
+    assert.are.equal(plan {
+      'plan nops=18 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0',
+      '  0  ctx      r0 = tid',
+      '  1  put      scratch[0] = r0',
+      '  2  map_read r0 = slot=0 key@0, r1 = present',
+      '  3  jz       r1 -> 17',
+      '  4  ctx      r2 = pid',
+      '  5  imm      r3 = 1',
+      '  6  eq       r2 = r2 == r3',
+      '  7  jz       r2 -> 12',
+      '  8  ctx      r2 = tid',
+      '  9  imm      r3 = 2',
+      ' 10  put      scratch[0] = r2',
+      ' 11  map_set  slot=0 key@0 r3',
+      ' 12  ctx      r2 = tid',
+      ' 13  put      scratch[0] = r2',
+      ' 14  map_read r2 = slot=0 key@0, r3 = present',
+      ' 15  put      scratch[8] = r2',
+      ' 16  emit     scratch[0..16) printf fmt=0',
+      ' 17  end',
+    }, compile(s, function(e)
+      if ts[e.tid] then
+        if e.pid == 1 then ts[e.tid] = 2 end
+        bpf.print(ts[e.tid])
+      end
+    end))
+  end)
+
+  it("not with an e.nsecs key (it changes)", function()
+    assert.are.equal(plan {
+      'plan nops=10 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0',
+      '  0  ctx      r0 = nsecs',
+      '  1  put      scratch[0] = r0',
+      '  2  map_read r0 = slot=0 key@0, r1 = present',
+      '  3  jz       r1 -> 9',
+      '  4  ctx      r0 = nsecs',
+      '  5  put      scratch[0] = r0',
+      '  6  map_read r0 = slot=0 key@0, r1 = present',
+      '  7  put      scratch[8] = r0',
+      '  8  emit     scratch[0..16) printf fmt=0',
+      '  9  end',
+    }, compile(s, function(e)
+      if ts[e.nsecs] then bpf.print(ts[e.nsecs]) end
+    end))
+  end)
+
+  it("not with a different key", function()
+    assert.are.equal(plan {
+      'plan nops=10 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0',
+      '  0  ctx      r0 = tid',
+      '  1  put      scratch[0] = r0',
+      '  2  map_read r0 = slot=0 key@0, r1 = present',
+      '  3  jz       r1 -> 9',
+      '  4  ctx      r0 = pid',
+      '  5  put      scratch[0] = r0',
+      '  6  map_read r0 = slot=0 key@0, r1 = present',
+      '  7  put      scratch[8] = r0',
+      '  8  emit     scratch[0..16) printf fmt=0',
+      '  9  end',
+    }, compile(s, function(e)
+      if ts[e.tid] then bpf.print(ts[e.pid]) end
+    end))
+  end)
+
+  it("not in the else branch, nor after the if", function()
+    assert.are.equal(plan {
+      'plan nops=19 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0',
+      '  0  ctx      r0 = tid',
+      '  1  put      scratch[0] = r0',
+      '  2  map_read r0 = slot=0 key@0, r1 = present',
+      '  3  jz       r1 -> 8',
+      '  4  imm      r0 = 1',
+      '  5  put      scratch[8] = r0',
+      '  6  emit     scratch[0..16) printf fmt=0',
+      '  7  jmp      -> 13',
+      '  8  ctx      r0 = tid',
+      '  9  put      scratch[0] = r0',
+      ' 10  map_read r0 = slot=0 key@0, r1 = present',
+      ' 11  put      scratch[8] = r0',
+      ' 12  emit     scratch[0..16) printf fmt=0',
+      ' 13  ctx      r0 = tid',
+      ' 14  put      scratch[0] = r0',
+      ' 15  map_read r0 = slot=0 key@0, r1 = present',
+      ' 16  put      scratch[8] = r0',
+      ' 17  emit     scratch[0..16) printf fmt=0',
+      ' 18  end',
+    }, compile(s, function(e)
+      if ts[e.tid] then bpf.print(1) else bpf.print(ts[e.tid]) end
+      bpf.print(ts[e.tid])
+    end))
+  end)
+
+  it("not when a local of the key is assigned or shadowed in between", function()
+    assert.are.equal(plan {
+      'plan nops=18 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0',
+      '  0  ctx      r0 = pid',
+      '  1  put      scratch[0] = r0',
+      '  2  map_read r1 = slot=0 key@0, r2 = present',
+      '  3  jz       r2 -> 9',
+      '  4  imm      r0 = 1',
+      '  5  put      scratch[0] = r0',
+      '  6  map_read r3 = slot=0 key@0, r4 = present',
+      '  7  put      scratch[8] = r3',
+      '  8  emit     scratch[0..16) printf fmt=0',
+      '  9  put      scratch[0] = r0',
+      ' 10  map_read r1 = slot=0 key@0, r2 = present',
+      ' 11  jz       r2 -> 17',
+      ' 12  imm      r3 = 2',
+      ' 13  put      scratch[0] = r3',
+      ' 14  map_read r4 = slot=0 key@0, r5 = present',
+      ' 15  put      scratch[8] = r4',
+      ' 16  emit     scratch[0..16) printf fmt=0',
+      ' 17  end',
+    }, compile(s, function(e)
+      local k = e.pid
+      if ts[k] then
+        k = 1
+        bpf.print(ts[k])
+      end
+      if ts[k] then
+        local k = 2
+        bpf.print(ts[k])
+      end
+    end))
+  end)
+
+  it("short of registers, the handler compiles as without reuse", function()
+    local p = compile(s, function(e)
+      if ts[e.tid] then
+        bpf.print(e.pid + (e.pid + (e.pid + (e.pid + (e.pid + (e.pid + (e.pid + (e.pid + (e.pid + (e.pid + (e.pid + (e.pid + (e.pid + (e.pid + (e.uid)))))))))))))))
+        bpf.print(ts[e.tid])
+      end
+    end)
+    assert.are.equal(2, reads(p))
+    p = compile(s, function(e)
+      if ts[e.tid] then
+        bpf.print(e.pid + (e.pid + (e.uid)))
+        bpf.print(ts[e.tid])
+      end
+    end)
+    assert.are.equal(1, reads(p))
+  end)
+end)
 describe("compiler golden plans: strings", function()
   local s
   before_each(function() s = bpf.session() end)

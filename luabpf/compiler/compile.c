@@ -464,7 +464,10 @@ void lbc_find(struct lbc *C)
 
 /* --- the driver -------------------------------------------------------- */
 
-int lbc_compile(const struct lbc_input *in, struct lbc_output *out, char *errbuf, size_t errlen)
+/* One compilation; nocache: no reuse of map reads (see struct mcache).
+ * Sets *cached when it kept registers for one. */
+static int compile1(const struct lbc_input *in, struct lbc_output *out, char *errbuf, size_t errlen,
+		    int nocache, int *cached)
 {
 	char *err = errbuf;
 	struct lbc *C = calloc(1, sizeof *C);
@@ -480,6 +483,7 @@ int lbc_compile(const struct lbc_input *in, struct lbc_output *out, char *errbuf
 		return -1;
 	}
 	C->in = in;
+	C->nocache = nocache;
 	C->err = err;
 	C->errlen = errlen;
 	C->plan = &out->plan;
@@ -518,6 +522,7 @@ int lbc_compile(const struct lbc_input *in, struct lbc_output *out, char *errbuf
 	C->err[0] = 0;
 	rc = 0;
 done:
+	*cached = C->cached;
 	free(C->maps);
 	free(C->intuse);
 	free(C->struse);
@@ -525,5 +530,16 @@ done:
 	free(C->toks);
 	free(C->sbuf);
 	free(C);
+	return rc;
+}
+
+int lbc_compile(const struct lbc_input *in, struct lbc_output *out, char *errbuf, size_t errlen)
+{
+	int cached = 0;
+	int rc = compile1(in, out, errbuf, errlen, 0, &cached);
+	/* registers kept for a reused map read may be what the handler ran
+	 * out of: then compile it as before, with that error if it fails */
+	if (rc && cached)
+		rc = compile1(in, out, errbuf, errlen, 1, &cached);
 	return rc;
 }

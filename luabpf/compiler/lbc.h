@@ -11,7 +11,8 @@
 #define LBC_MAX_SOURCE (64u << 20)
 #define LBC_MAX_CANDS 64 /* functions starting on one line */
 #define LBC_MAX_LOCALS 200
-#define LBC_NOJ 0xffff /* end of a pending jump list */
+#define LBC_NOJ 0xffff	 /* end of a pending jump list */
+#define LBC_MAX_CACHE 16 /* map reads kept for reuse (nested ifs) */
 
 enum {
 	/* single-byte tokens use their character */
@@ -161,6 +162,14 @@ struct val {
 	int koff;	   /* T_KOBJ: offset from the address in reg */
 };
 
+/* `if m[k] then ... end`: inside the block, m[k] reuses the condition's
+ * value and presence registers (kept reserved) while the key is pure and
+ * nothing wrote m or rebound a name of the key (map < 0: invalidated). */
+struct mcache {
+	int map, key; /* session map index, key node */
+	int reg, pres;
+};
+
 struct local {
 	const char *name;
 	size_t n;
@@ -217,6 +226,11 @@ struct lbc {
 				   T_KOBJ (an index base, a local's value) */
 	char names[8192];	/* value names for messages (val.fname) */
 	int nnames;
+	struct mcache cache[LBC_MAX_CACHE]; /* see struct mcache */
+	int ncache;
+	int nocache, cached;		 /* no reuse (a retry); registers were kept for one */
+	int rdidx, rdmap, rdreg, rdpres; /* the last plain map read (node, map,
+					    value and presence registers) */
 };
 
 /* a constant, and a value in a register */
@@ -284,6 +298,9 @@ void lbc_finish(struct lbc *C);
 struct val lbc_mapread(struct lbc *C, const struct val *m, int index);
 void lbc_mapassign(struct lbc *C, const struct val *m, int target, int rhs);
 void lbc_prepass(struct lbc *C);
+int lbc_purekey(struct lbc *C, int n, int depth);
+int lbc_rereads(struct lbc *C, int n, int x, int depth);
+void lbc_uncache(struct lbc *C, int map, const char *name, size_t n);
 
 /* str.c: strings */
 int lbc_slot(int size);

@@ -291,6 +291,123 @@ static void key_put(struct lbc *C, const struct val *m, int tok, struct key *K)
 	C->curtok = tok;
 }
 
+/* Does node n mention the name s/len (as a name, anywhere)? */
+static int mentions(const struct lbc *C, int n, const char *s, size_t len, int depth)
+{
+	if (!n || depth > LBC_MAX_DEPTH)
+		return !!n; /* too deep: say yes */
+	const struct node *x = &C->nodes[n];
+	if (x->k == X_NAME && x->n == len && !memcmp(x->s, s, len))
+		return 1;
+	return mentions(C, x->a, s, len, depth + 1) || mentions(C, x->b, s, len, depth + 1) ||
+	       mentions(C, x->c, s, len, depth + 1) ||
+	       (depth > 0 && mentions(C, x->next, s, len, depth + 1));
+}
+
+/* Does the code at node n (and its siblings) read x again, by syntax? */
+int lbc_rereads(struct lbc *C, int n, int x, int depth)
+{
+	for (; n; n = N(n)->next) {
+		if (depth > LBC_MAX_DEPTH)
+			return 1; /* too deep: say yes */
+		const struct node *y = N(n);
+		if ((y->k == X_INDEX && same(C, n, x, 0)) || lbc_rereads(C, y->a, x, depth + 1) ||
+		    lbc_rereads(C, y->b, x, depth + 1) || lbc_rereads(C, y->c, x, depth + 1))
+			return 1;
+	}
+	return 0;
+}
+
+/* Forget cached reads of map `map` (>= 0), or whose key mentions the
+ * name s/n (s != NULL). */
+void lbc_uncache(struct lbc *C, int map, const char *s, size_t n)
+{
+	for (int i = 0; i < C->ncache; i++) {
+		struct mcache *e = &C->cache[i];
+		if (e->map >= 0 &&
+		    ((map >= 0 && e->map == map) || (s && mentions(C, e->key, s, n, 0))))
+			e->map = -1;
+	}
+}
+
+static const struct local *findloc(const struct lbc *C, const struct node *x)
+{
+	for (int i = C->nlocals - 1; i >= 0; i--)
+		if (C->locals[i].n == x->n && !memcmp(C->locals[i].name, x->s, x->n))
+			return &C->locals[i];
+	return NULL;
+}
+
+/* Is x the event (the handler's first parameter)? */
+static int isevent(struct lbc *C, const struct node *x)
+{
+	const struct local *l;
+	return x->k == X_NAME && (l = findloc(C, x)) && l->v.t == T_EVENT;
+}
+
+/* Is key node n pure: the same value each time it is evaluated in this
+ * run of the handler, as long as the locals it names are not assigned?
+ * Constants, upvalues, e.pid/tid/uid/gid/cpu/comm/probe, numeric
+ * e.args fields (the ctx copy), plain number locals, tuples and
+ * arithmetic of those. Not e.nsecs, stacks, calls or map reads.
+ * Call only on code that compiled (no errors, no code). */
+int lbc_purekey(struct lbc *C, int n, int depth)
+{
+	static const char *const ev[] = {"pid", "tid", "uid", "gid", "cpu", "comm", "probe"};
+	const struct node *x = N(n);
+	if (!n || depth > 32)
+		return 0;
+	switch (x->k) {
+	case X_INT:
+	case X_FLT:
+	case X_STR:
+	case X_TRUE:
+	case X_FALSE: return 1;
+	case X_TABLE:
+		for (int it = x->a; it; it = N(it)->next)
+			if (N(it)->op != 0 || !lbc_purekey(C, N(it)->b, depth + 1))
+				return 0;
+		return 1;
+	case X_BIN:
+		if (x->op == TK_AND || x->op == TK_OR || x->op == TK_CONCAT)
+			return 0;
+		return lbc_purekey(C, x->a, depth + 1) && lbc_purekey(C, x->b, depth + 1);
+	case X_UN: return x->op != TK_NOT && lbc_purekey(C, x->a, depth + 1);
+	case X_NAME: {
+		const struct local *l = findloc(C, x);
+		if (l)
+			return !l->alias && !l->v.sk &&
+			       (l->v.t == T_INT || l->v.t == T_BOOL || l->v.t == T_PROBE);
+		struct val v = lbc_name(C, n); /* an upvalue or global constant */
+		return v.t == T_STR || ((v.t == T_INT || v.t == T_BOOL) && v.isconst);
+	}
+	case X_INDEX: {
+		const struct node *k = N(x->b), *b = N(x->a);
+		if (k->k != X_STR)
+			return 0;
+		if (isevent(C, b)) {
+			for (size_t i = 0; i < sizeof ev / sizeof *ev; i++)
+				if (lbc_isname(k->s, k->n, ev[i]))
+					return 1;
+			return 0;
+		}
+		/* e.args.NAME: a number in the ctx copy */
+		const struct lbc_probe *pr = C->in->probe;
+		if (b->k != X_INDEX || N(b->b)->k != X_STR ||
+		    !lbc_isname(N(b->b)->s, N(b->b)->n, "args") || !isevent(C, N(b->a)) || !pr ||
+		    !pr->fields)
+			return 0;
+		for (int i = 0; i < pr->nfields; i++) {
+			const struct lbc_field *f = &pr->fields[i];
+			if (f->name && lbc_isname(k->s, k->n, f->name))
+				return !f->is_string && !f->usdt;
+		}
+		return 0;
+	}
+	}
+	return 0;
+}
+
 /* m[k] in an expression: LB_OP_MAP_READ, value and presence */
 struct val lbc_mapread(struct lbc *C, const struct val *m, int index)
 {
@@ -299,6 +416,14 @@ struct val lbc_mapread(struct lbc *C, const struct val *m, int index)
 	int save = C->regtop, tok = N(index)->tok, ws = C->wantstr;
 	char mname[LB_NAME_MAX + 2];
 	C->wantstr = 0;
+	if (d->valkind == LB_VAL_INT)
+		for (int i = C->ncache - 1; i >= 0; i--) {
+			const struct mcache *e = &C->cache[i];
+			if (e->map == m->map && same(C, e->key, N(index)->b, 0)) {
+				struct val r = {.t = T_INT, .reg = e->reg, .pres = e->pres + 1};
+				return r;
+			}
+		}
 	key_eval(C, index, &K);
 	C->curtok = tok;
 	if (d->valkind == LB_VAL_STR || (d->valkind == LB_VAL_NONE && (C->struse[m->map] || ws))) {
@@ -329,6 +454,10 @@ struct val lbc_mapread(struct lbc *C, const struct val *m, int index)
 	C->regtop = save;
 	int v = lbc_tmp(C), p = lbc_tmp(C);
 	lbc_emit(C, LB_OP_MAP_READ, v, p, slot(C, m->map, tok), 0, 0, 0);
+	C->rdidx = index;
+	C->rdmap = m->map;
+	C->rdreg = v;
+	C->rdpres = p;
 	struct val r = {.t = T_INT, .reg = v, .pres = p + 1};
 	return r;
 }
@@ -427,6 +556,7 @@ static void update(struct lbc *C, const struct val *m, int target, int u, int vn
 	struct key K;
 	struct lh lh = {0};
 	int save = C->regtop, tok = N(target)->tok, vreg = 0, pres = 0;
+	lbc_uncache(C, m->map, NULL, 0); /* later reads see the update */
 	key_eval(C, target, &K);
 	C->curtok = tok;
 	if (u == U_COUNT) {

@@ -55,6 +55,7 @@ static void assign(struct lbc *C, int s)
 			  "local '%.*s' holds %s and cannot be reassigned in a kernel handler",
 			  (int)x->n, x->s, lbc_tname(l->v.t));
 	int save = C->regtop;
+	lbc_uncache(C, -1, x->s, x->n); /* keys naming it change */
 	if (N(rhs)->k == X_NIL && l->v.pres) {
 		lbc_emit(C, LB_OP_IMM, l->v.reg, 0, 0, 0, 0, 0);
 		lbc_emit(C, LB_OP_IMM, l->v.pres - 1, 0, 0, 0, 0, 0);
@@ -170,16 +171,33 @@ static void local(struct lbc *C, int s)
 	for (int i = first; i < C->nlocals; i++, nm = N(nm)->next) {
 		C->locals[i].name = N(nm)->s;
 		C->locals[i].n = N(nm)->n;
+		lbc_uncache(C, -1, N(nm)->s, N(nm)->n); /* keys naming it mean it now */
 	}
 }
 
 static void ifstat(struct lbc *C, int s)
 {
-	int done = LBC_NOJ;
+	int done = LBC_NOJ, rt = C->regtop, nc = C->ncache;
 	for (;;) {
-		int f = LBC_NOJ;
-		lbc_jump(C, N(s)->a, 0, &f);
+		int f = LBC_NOJ, cond = N(s)->a;
+		C->rdidx = 0;
+		lbc_jump(C, cond, 0, &f);
+		/* if m[k] then: the block reuses the value and presence read
+		 * (registers kept only when it reads m[k] again) */
+		if (!C->nocache && N(cond)->k == X_INDEX && C->rdidx == cond &&
+		    C->ncache < LBC_MAX_CACHE && C->rdreg >= rt && C->rdpres >= rt &&
+		    lbc_purekey(C, N(cond)->b, 0) && lbc_rereads(C, N(s)->b, cond, 0)) {
+			struct mcache *e = &C->cache[C->ncache++];
+			e->map = C->rdmap;
+			e->key = N(cond)->b;
+			e->reg = C->rdreg;
+			e->pres = C->rdpres;
+			C->regtop = (e->reg > e->pres ? e->reg : e->pres) + 1; /* keep them */
+			C->cached = 1;
+		}
 		block(C, N(s)->b);
+		C->ncache = nc;
+		C->regtop = rt;
 		int e = N(s)->c;
 		if (!e) {
 			lbc_patch(C, f, (int)C->plan->nops);
