@@ -296,16 +296,6 @@ static int l_register_source(lua_State *L)
 	return registry_set(L, SOURCES);
 }
 
-static int l_tracefs(lua_State *L)
-{
-	char err[LB_ERR];
-	const char *p = lb_tracefs(err, sizeof err);
-
-	if (!p)
-		return luaL_error(L, "%s", err);
-	lua_pushstring(L, p);
-	return 1;
-}
 
 /* tracepoints("cat:name" glob) -> { "cat:name", ... } sorted */
 static int l_tracepoints(lua_State *L)
@@ -382,7 +372,6 @@ static const luaL_Reg functions[] = {
     {"session", l_session},
     {"mark", l_mark},
     {"register_source", l_register_source},
-    {"tracefs", l_tracefs},
     {"now", l_now},
     {"tracepoints", l_tracepoints},
     {"spawn", l_spawn},
