@@ -1,13 +1,7 @@
 -- Tracepoint arguments by name on syscall wildcards, and listing probes.
 local H = require "spec.helper"
 
-local function luabpf(args)
-  local f = io.popen(H.luabpf .. " " .. args .. " 2>&1; echo \"rc=$?\"")
-  local out = f:read("a")
-  f:close()
-  local body, rc = out:match("^(.*)rc=(%d+)\n$")
-  return tonumber(rc), body
-end
+local luabpf = H.luabpf_output
 
 describe("tracepoint args #kernel", function()
   it("a field every matched syscall has at one place keeps the raw fast path", function()

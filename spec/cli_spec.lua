@@ -8,21 +8,9 @@ local function live_programs()
   return n
 end
 
-local function run_luabpf(args)
-  local f = io.popen(H.luabpf .. " " .. args .. " 2>&1; echo \"rc=$?\"")
-  local out = f:read("a")
-  f:close()
-  local body, rc = out:match("^(.*)rc=(%d+)\n$")
-  return tonumber(rc), body
-end
+local run_luabpf = H.luabpf_output
 
-local function script(text)
-  local path = os.tmpname() .. ".lua"
-  local f = assert(io.open(path, "w"))
-  f:write(text)
-  f:close()
-  return path
-end
+local script = H.script
 
 describe("luabpf command #kernel", function()
   it("runs a one-liner with the bpf functions as globals", function()

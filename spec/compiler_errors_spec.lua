@@ -1176,9 +1176,7 @@ describe("compiler errors: typed args, e.argN, e.retval (driver)", function()
 
   setup(function()
     dir = H.tmpdir()
-    driver = dir .. "/lbc_driver"
-    H.run(("cc -std=gnu11 -Iluabpf -Ibpf -o %s spec/compiler/driver.c luabpf/compiler/*.c " ..
-      "luabpf/runtime/format.c"):format(driver))
+    driver = H.build_driver(dir)
   end)
   teardown(function() if dir then os.execute("rm -rf " .. dir) end end)
 

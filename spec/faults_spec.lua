@@ -117,13 +117,7 @@ local function my_pid()
   return pid
 end
 
-local function script(text)
-  local path = os.tmpname() .. ".lua"
-  local f = assert(io.open(path, "w"))
-  f:write(text)
-  f:close()
-  return path
-end
+local script = H.script
 
 -- Run luabpf to its end: rc, stdout, stderr.
 local function run_luabpf(...)

@@ -125,6 +125,48 @@ function H.workload(cmd)
   return p
 end
 
+-- Run `luabpf ARGS` (a shell-quoted string) to its end: rc and its
+-- stdout and stderr together.
+function H.luabpf_output(args)
+  local f = io.popen(H.luabpf .. " " .. args .. " 2>&1; echo \"rc=$?\"")
+  local out = f:read("a")
+  f:close()
+  local body, rc = out:match("^(.*)rc=(%d+)\n$")
+  return tonumber(rc), body
+end
+
+-- A script file with this text; returns its path.
+function H.script(text)
+  local path = os.tmpname() .. ".lua"
+  local f = assert(io.open(path, "w"))
+  f:write(text)
+  f:close()
+  return path
+end
+
+-- Run a command to its end whatever its status: rc, stdout, stderr.
+function H.run_rc(cmd, timeout)
+  return H.finish(H.spawn(cmd), timeout)
+end
+
+-- Non-empty lines of text.
+function H.lines(text)
+  local t = {}
+  for l in text:gmatch("([^\n]*)\n") do
+    if l ~= "" then t[#t + 1] = l end
+  end
+  return t
+end
+
+-- The compiler's standalone driver (spec/compiler/driver.c), built into
+-- dir with the compiler and format.c; returns its path.
+function H.build_driver(dir)
+  local driver = dir .. "/lbc_driver"
+  H.run(("cc -std=gnu11 -Iluabpf -Ibpf -o %s spec/compiler/driver.c luabpf/compiler/*.c " ..
+    "luabpf/runtime/format.c"):format(driver))
+  return driver
+end
+
 -- Parse "@name[k1, k2]: v" lines into { ["name"] = { ["k1, k2"] = v } }.
 function H.parse_maps(text)
   local maps = {}

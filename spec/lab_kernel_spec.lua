@@ -5,20 +5,7 @@
 -- and kprobes do not exist: the kfunc and kprobe scripts must stop with
 -- one clear sentence, and unlinks_tp.lua answers 3.1 instead.
 local H = require "spec.helper"
-
--- Run a command to its end whatever its status: rc, stdout, stderr.
-local function run_rc(cmd, timeout)
-  return H.finish(H.spawn(cmd), timeout)
-end
-
--- Non-empty lines of text.
-local function lines(text)
-  local t = {}
-  for l in text:gmatch("([^\n]*)\n") do
-    if l ~= "" then t[#t + 1] = l end
-  end
-  return t
-end
+local run_rc, lines = H.run_rc, H.lines
 
 -- A fresh directory under /tmp whose last component is unique: the
 -- parent-directory name the unlink scripts must print.

@@ -5,18 +5,7 @@
 -- finds the user), and copies of /bin/sleep under unique names for the
 -- lifetimes histogram.
 local H = require "spec.helper"
-
-local function run_rc(cmd, timeout)
-  return H.finish(H.spawn(cmd), timeout)
-end
-
-local function lines(text)
-  local t = {}
-  for l in text:gmatch("([^\n]*)\n") do
-    if l ~= "" then t[#t + 1] = l end
-  end
-  return t
-end
+local run_rc, lines = H.run_rc, H.lines
 
 local function abspath(p) return (H.run("realpath " .. H.quote(p)):gsub("\n$", "")) end
 
