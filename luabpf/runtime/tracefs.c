@@ -181,23 +181,32 @@ static void field_type(const char *line, char *buf, size_t len)
 	snprintf(buf, len, "%.*s", (int)(name - decl), decl);
 }
 
+/* A tracepoint's tracefs format file, or NULL with a message. */
+static FILE *open_format(const char *cat, const char *event, char *err, size_t errlen)
+{
+	const char *root = lb_tracefs(err, errlen);
+	char path[512];
+	FILE *f;
+
+	if (!root)
+		return NULL;
+	snprintf(path, sizeof path, "%s/events/%s/%s/format", root, cat, event);
+	if (!(f = fopen(path, "r")))
+		snprintf(err, errlen, "tracepoint %s:%s does not exist", cat, event);
+	return f;
+}
+
 int lb_tp_fields(const char *cat, const char *event, struct lbc_field **out, int *n, char *err,
 		 size_t errlen)
 {
-	const char *root = lb_tracefs(err, errlen);
-	char path[512], line[512];
+	char line[512];
 	FILE *f;
 	int r = 0;
 
 	*out = NULL;
 	*n = 0;
-	if (!root)
+	if (!(f = open_format(cat, event, err, errlen)))
 		return -1;
-	snprintf(path, sizeof path, "%s/events/%s/%s/format", root, cat, event);
-	if (!(f = fopen(path, "r"))) {
-		snprintf(err, errlen, "tracepoint %s:%s does not exist", cat, event);
-		return -1;
-	}
 	while (fgets(line, sizeof line, f)) {
 		struct lbc_field fld, *nv;
 
@@ -229,19 +238,13 @@ int lb_tp_fields(const char *cat, const char *event, struct lbc_field **out, int
  * "    const char * filename" per line (common_ fields left out). */
 int lb_tp_describe(const char *cat, const char *event, char **out, char *err, size_t errlen)
 {
-	const char *root = lb_tracefs(err, errlen);
-	char path[512], line[512], type[256];
+	char line[512], type[256];
 	size_t used = 0, cap = 0;
 	FILE *f;
 
 	*out = NULL;
-	if (!root)
+	if (!(f = open_format(cat, event, err, errlen)))
 		return -1;
-	snprintf(path, sizeof path, "%s/events/%s/%s/format", root, cat, event);
-	if (!(f = fopen(path, "r"))) {
-		snprintf(err, errlen, "tracepoint %s:%s does not exist", cat, event);
-		return -1;
-	}
 	while (fgets(line, sizeof line, f)) {
 		struct lbc_field fld;
 		char entry[512];
