@@ -67,33 +67,69 @@ static int l_session_attached(lua_State *L)
 	return 1;
 }
 
-static int l_session_map(lua_State *L)
+/* A map object for session map idx; the session is at index 1. */
+static int push_map(lua_State *L, struct lb_session *s, int idx)
 {
-	struct lb_session *s = lb_check_session(L, 1);
-	const char *name = luaL_optstring(L, 2, NULL);
-	struct lmap *m;
+	struct lmap *m = lua_newuserdatauv(L, sizeof *m, 1);
 
-	if (s->nmaps == LB_MAX_SESSION_MAPS)
-		return luaL_error(L, "too many maps (at most %d)", LB_MAX_SESSION_MAPS);
-	if (name && strlen(name) >= LB_NAME_MAX)
-		return luaL_error(L, "map name '%s' is longer than %d bytes", name,
-				  LB_NAME_MAX - 1);
-	m = lua_newuserdatauv(L, sizeof *m, 1);
 	m->s = s;
-	m->idx = s->nmaps++;
-	if (name) {
-		strcpy(s->maps[m->idx].name, name);
-		s->maps[m->idx].named = 1;
-	}
+	m->idx = idx;
 	lua_pushvalue(L, 1); /* the map keeps its session alive */
 	lua_setiuservalue(L, -2, 1);
 	luaL_setmetatable(L, MAP_MT);
 	return 1;
 }
 
+static int l_session_map(lua_State *L)
+{
+	struct lb_session *s = lb_check_session(L, 1);
+	const char *name = luaL_optstring(L, 2, NULL);
+	int idx;
+
+	if (s->nmaps == LB_MAX_SESSION_MAPS)
+		return luaL_error(L, "too many maps (at most %d)", LB_MAX_SESSION_MAPS);
+	if (name && strlen(name) >= LB_NAME_MAX)
+		return luaL_error(L, "map name '%.40s...' is longer than %d bytes", name,
+				  LB_NAME_MAX - 1);
+	idx = s->nmaps++;
+	if (name) {
+		strcpy(s->maps[idx].name, name);
+		s->maps[idx].named = 1;
+	}
+	return push_map(L, s, idx);
+}
+
+/* s:maps_since(n) -> {map, ...}: objects for the maps compiling added
+ * after the first n (bpf.vars() fields), and their names. */
+static int l_session_maps_since(lua_State *L)
+{
+	struct lb_session *s = lb_check_session(L, 1);
+	int from = (int)luaL_checkinteger(L, 2), k = 0;
+
+	lua_newtable(L);
+	for (int i = from < 0 ? 0 : from; i < s->nmaps; i++) {
+		push_map(L, s, i);
+		lua_rawseti(L, -2, ++k);
+	}
+	return 1;
+}
+
+/* s:mark_vars(t): t is this session's bpf.vars() table for the compiler */
+static int l_session_mark_vars(lua_State *L)
+{
+	lb_check_session(L, 1);
+	luaL_checktype(L, 2, LUA_TTABLE);
+	lua_getfield(L, LUA_REGISTRYINDEX, MARKS);
+	lua_pushvalue(L, 2);
+	lua_pushvalue(L, 1);
+	lua_rawset(L, -3);
+	return 0;
+}
+
 /* s:poll(timeout_ms) -> signal number or false, events: wait for records
- * or a signal and handle them; events = {exit = true, print = {map
- * indices}, lines = {printf text, when captured}}. */
+ * or a signal; events lists what the kernel said, in order:
+ * {type = "printf", text = ...}, {type = "print", map = index},
+ * {type = "exit"}, {type = "lost", count = n}. */
 static int l_session_poll(lua_State *L)
 {
 	struct lb_session *s = lb_check_session(L, 1);
@@ -105,33 +141,41 @@ static int l_session_poll(lua_State *L)
 		lua_pushinteger(L, sig);
 	else
 		lua_pushboolean(L, 0);
-	lua_createtable(L, 0, 3);
-	if (s->exit_requested) {
-		lua_pushboolean(L, 1);
-		lua_setfield(L, -2, "exit");
-		s->exit_requested = 0;
-	}
-	if (s->nprint) {
-		lua_createtable(L, s->nprint, 0);
-		for (int i = 0; i < s->nprint; i++) {
-			lua_pushinteger(L, s->print_maps[i]);
-			lua_rawseti(L, -2, i + 1);
-		}
-		lua_setfield(L, -2, "print");
-		s->nprint = 0;
-	}
-	if (s->ncaptured) {
-		int n = 0;
+	lua_createtable(L, s->nevents, 0);
+	for (int i = 0; i < s->nevents; i++) {
+		const struct lb_event *ev = &s->events[i];
 
-		lua_newtable(L);
-		for (size_t off = 0; off < s->ncaptured; off += strlen(s->captured + off) + 1) {
-			lua_pushstring(L, s->captured + off);
-			lua_rawseti(L, -2, ++n);
+		lua_createtable(L, 0, 2);
+		switch (ev->kind) {
+		case LB_EV_PRINTF:
+			lua_pushliteral(L, "printf");
+			lua_pushlstring(L, ev->text, ev->len);
+			lua_setfield(L, -3, "text");
+			break;
+		case LB_EV_PRINT:
+			lua_pushliteral(L, "print");
+			lua_pushinteger(L, ev->id);
+			lua_setfield(L, -3, "map");
+			break;
+		case LB_EV_LOST:
+			lua_pushliteral(L, "lost");
+			lua_pushinteger(L, (lua_Integer)ev->n);
+			lua_setfield(L, -3, "count");
+			break;
+		default: lua_pushliteral(L, "exit");
 		}
-		lua_setfield(L, -2, "lines");
-		s->ncaptured = 0;
+		lua_setfield(L, -2, "type");
+		lua_rawseti(L, -2, i + 1);
 	}
+	lb_session_clear_events(s);
 	return 2;
+}
+
+/* s:detach(): every probe stops; maps and queued records stay. */
+static int l_session_detach(lua_State *L)
+{
+	lb_session_detach(lb_check_session(L, 1));
+	return 0;
 }
 
 static int l_session_watch_signals(lua_State *L)
@@ -251,13 +295,6 @@ static int l_session_verbose(lua_State *L)
 	return 0;
 }
 
-/* s:capture(on): printf text is returned by poll instead of printed. */
-static int l_session_capture(lua_State *L)
-{
-	lb_check_session(L, 1)->capture = lua_toboolean(L, 2);
-	return 0;
-}
-
 /* s:fd(): a descriptor that becomes readable when poll has work. */
 static int l_session_fd(lua_State *L)
 {
@@ -361,7 +398,8 @@ static const luaL_Reg session_methods[] = {
     {"map", l_session_map},	    {"tracepoint", lb_l_tracepoint},
     {"profile", lb_l_profile},	    {"probe", lb_l_probe},
     {"poll", l_session_poll},	    {"watch_signals", l_session_watch_signals},
-    {"capture", l_session_capture}, {"verbose", l_session_verbose},
+    {"detach", l_session_detach},   {"verbose", l_session_verbose},
+    {"maps_since", l_session_maps_since}, {"mark_vars", l_session_mark_vars},
     {"config", l_session_config},   {"target_pid", l_session_target_pid},
     {"fd", l_session_fd},	    {"compile", lb_l_compile},
     {"start", l_session_start},	    {"attached", l_session_attached},

@@ -3,18 +3,26 @@
 -- are plain Lua run by the session's event loop.
 local core = require "luabpf.core"
 local output = require "luabpf.output"
+local stream = require "luabpf.stream"
 
 local M = {}
 local Session = {}
 Session.__index = Session
 
+-- The session of each map (weak: a map does not keep its entry alive
+-- beyond its own life), and the session whose user handler is running:
+-- bpf.printf and bpf.print in BEGIN, END and interval handlers go there.
+local owner = setmetatable({}, { __mode = "k" })
+local current
+
 -- ---- maps seen from Lua ----
 
 local methods = core.map_methods
 
+-- m:print{top =, div =}: a map event on the map's session's stream.
 function methods.print(m, opts)
-  io.stdout:write(output.format_map(m, opts))
-  io.stdout:flush()
+  opts = opts or {}
+  owner[m]:emit { type = "map", map = m, top = opts.top, div = opts.div }
 end
 
 core.map_mt.__tostring = function(m) return output.format_map(m) end
@@ -96,7 +104,72 @@ function Session:map(name)
   end
   local m = call(2, self.core.map, self.core, name)
   self.maps[#self.maps + 1] = m
+  owner[m] = self
   return m
+end
+
+-- Map objects for the maps compiling added (bpf.vars() fields).
+function Session:adopt_maps()
+  for _, m in ipairs(self.core:maps_since(#self.maps)) do
+    self.maps[#self.maps + 1] = m
+    owner[m] = self
+    if self.var_maps then self.var_maps[m:name()] = m end
+  end
+end
+
+-- bpftrace's keyless maps: `local at = bpf.vars()`, then in handlers
+-- at.total = bpf.count() (@total = count()), at._ = bpf.hist(x) (@ =
+-- hist(x)). Each field is a map of its own with one value; from Lua,
+-- at.total reads that value (nil before the first update). One table
+-- per session: it is bpftrace's @ namespace.
+function Session:vars()
+  if self.vars_table then return self.vars_table end
+  local maps = {}
+  self.var_maps = maps
+  self.vars_table = setmetatable({}, {
+    __index = function(_, name)
+      local m = maps[name]
+      if m then return m[0] end
+    end,
+    __newindex = function()
+      error("bpf.vars() fields are written by kernel handlers", 2)
+    end,
+    __pairs = function()
+      local names = {}
+      for name in pairs(maps) do names[#names + 1] = name end
+      table.sort(names)
+      local i = 0
+      return function()
+        i = i + 1
+        local name = names[i]
+        if name then return name, maps[name][0] end
+      end
+    end,
+  })
+  self.core:mark_vars(self.vars_table)
+  return self.vars_table
+end
+
+-- ---- the event stream ----
+
+-- Where events go: fn(event) for every event (see luabpf/stream.lua for
+-- their kinds); nil restores the default, bpftrace's text on stdout and
+-- stderr as the luabpf command prints it.
+function Session:on_event(fn)
+  self.event_handler = fn
+end
+
+-- printf text to fn(text) instead of the event handler.
+function Session:on_printf(fn)
+  self.printf_handler = fn
+end
+
+function Session:emit(ev)
+  if ev.type == "printf" and self.printf_handler then
+    return self.printf_handler(ev.text)
+  end
+  if not self.event_handler then self.event_handler = stream.text() end
+  self.event_handler(ev)
 end
 
 function Session:tracepoint(spec, fn)
@@ -104,6 +177,7 @@ function Session:tracepoint(spec, fn)
     error("usage: tracepoint(\"category:name\", function(e) ... end)", 2)
   end
   local ok, n = pcall(self.core.tracepoint, self.core, spec, fn)
+  self:adopt_maps()
   if not ok then
     if type(n) == "string" and n:match("^no tracepoint matches") then
       argument_error(2, n, spec, "luabpf -l 'tracepoint:" ..
@@ -118,7 +192,9 @@ function Session:profile(rate, fn)
   if type(fn) ~= "function" then
     error("usage: profile(\"99hz\" | \"10ms\", function(e) ... end)", 2)
   end
-  self.probes = self.probes + call(2, self.core.profile, self.core, tostring(rate), fn)
+  local n = call(2, self.core.profile, self.core, tostring(rate), fn)
+  self:adopt_maps()
+  self.probes = self.probes + n
 end
 
 -- Kernel and user functions: kfunc, kretfunc, rawtracepoint (BTF),
@@ -129,19 +205,15 @@ for _, kind in ipairs { "kfunc", "kretfunc", "rawtracepoint", "kprobe", "kretpro
     if type(spec) ~= "string" or type(fn) ~= "function" then
       error("usage: " .. kind .. "(\"...\", function(e) ... end)", 2)
     end
-    self.probes = self.probes + call(2, self.core.probe, self.core, kind, spec, fn)
+    local n = call(2, self.core.probe, self.core, kind, spec, fn)
+    self:adopt_maps()
+    self.probes = self.probes + n
   end
 end
 
 -- Probes see only this process (luabpf -p PID, -c CMD).
 function Session:target_pid(pid)
   self.core:target_pid(pid)
-end
-
--- printf output to fn(text) instead of the terminal.
-function Session:on_printf(fn)
-  self.printf_handler = fn
-  self.core:capture(fn ~= nil)
 end
 
 -- Settings for the handlers compiled after this (bpftrace's config
@@ -151,7 +223,9 @@ function Session:config(t)
 end
 
 function Session:compile(spec, fn, fields)
-  return call(2, self.core.compile, self.core, spec, fn, fields)
+  local a, b = call(2, self.core.compile, self.core, spec, fn, fields)
+  self:adopt_maps()
+  return a, b
 end
 
 function Session:BEGIN(fn) self.begins[#self.begins + 1] = fn end
@@ -181,8 +255,11 @@ function Session:start()
 end
 
 -- Run user handlers; a Lua error ends the run (reported with traceback).
-local function run_handler(self, fn)
-  local ok, err = xpcall(fn, debug.traceback)
+local function run_handler(self, fn, ...)
+  local outer = current
+  current = self
+  local ok, err = xpcall(fn, debug.traceback, ...)
+  current = outer
   if not ok then
     self.failed = err
     self.exiting = true
@@ -214,30 +291,33 @@ function Session:poll(timeout_ms)
   return not self.exiting
 end
 
--- What kernel handlers asked for: printf text (when captured), maps to
--- print, exit.
-function Session:handle(ev)
-  for _, line in ipairs(ev.lines or {}) do run_handler(self, function() self.printf_handler(line) end) end
-  for _, i in ipairs(ev.print or {}) do
-    for _, m in ipairs(self.maps) do
-      if m:index() == i then io.stdout:write(output.format_map(m)) end
+-- What the kernel said, in order: printf text, maps to print, exit,
+-- lost records. Then a flush: the batch is out.
+function Session:handle(events)
+  for _, ev in ipairs(events or {}) do
+    if ev.type == "print" then
+      local m = self.maps[ev.map + 1]
+      if m then self:emit { type = "map", map = m } end
+    else
+      if ev.type == "exit" then self.exiting = true end
+      self:emit(ev)
     end
   end
-  io.stdout:flush()
-  if ev.exit then self.exiting = true end
+  self:emit { type = "flush" }
 end
 
--- Print every non-empty map, sorted by name, like bpftrace at exit.
+-- Every map a handler uses, sorted by name as bpftrace prints them at
+-- exit (empty ones too: bpftrace prints their blank line).
 function Session:print_maps()
   local maps = {}
   for _, m in ipairs(self.maps) do
-    if #m > 0 then maps[#maps + 1] = m end
+    if m:kind() ~= "none" then maps[#maps + 1] = m end
   end
   table.sort(maps, function(a, b) return output.map_name(a) < output.map_name(b) end)
-  io.stdout:write("\n\n")
-  for _, m in ipairs(maps) do io.stdout:write(output.format_map(m)) end
-  io.stdout:flush()
+  self:emit { type = "end" }
+  for _, m in ipairs(maps) do self:emit { type = "map", map = m, final = true } end
   self:report_dropped()
+  self:emit { type = "flush" }
 end
 
 -- A map that filled up refused new keys: say how many updates were lost.
@@ -245,8 +325,9 @@ function Session:report_dropped()
   for _, m in ipairs(self.maps) do
     local n = m:dropped()
     if n > 0 then
-      io.stderr:write(string.format("Warning: %s is full (%d keys): %d updates were dropped\n",
-                                    output.map_name(m), core.map_entries_max, n))
+      self:emit { type = "warning", text = string.format(
+        "Warning: %s is full (%d keys): %d updates were dropped",
+        output.map_name(m), core.map_entries_max, n) }
     end
   end
 end
@@ -256,6 +337,21 @@ function Session:close()
   self.running = false
 end
 
+-- The end of a run, as bpftrace does it: probes stop first (a map END
+-- clears stays clear), what they sent before is drained, END handlers
+-- run, the maps are printed, everything is closed.
+function Session:finish()
+  self.core:detach()
+  self:handle(select(2, self.core:poll(0)))
+  local failed = self.failed
+  self.failed = nil
+  for _, fn in ipairs(self.ends) do run_handler(self, fn) end
+  self:print_maps()
+  self:close()
+  failed = failed or self.failed
+  if failed then error(failed, 0) end
+end
+
 -- The whole life of a script: attach, BEGIN, loop, END, print, detach.
 function Session:run()
   self.ran = true
@@ -263,10 +359,11 @@ function Session:run()
   self:start()
   self.core:watch_signals()
   local n = self.attached + #self.begins + #self.ends + #self.intervals
-  io.stderr:write(string.format("Attaching %d probe%s...\n", n, n == 1 and "" or "s"))
+  self:emit { type = "attached_probes", probes = n }
   for _, fn in ipairs(self.begins) do
     if not self.exiting then run_handler(self, fn) end
   end
+  self:emit { type = "flush" }
   if self.child_go then self.child_go() end -- luabpf -c: the command starts now
   local function gone(pid) -- the -p process has exited
     local f = io.open("/proc/" .. pid .. "/stat")
@@ -277,14 +374,7 @@ function Session:run()
     if self.child and core.reap(self.child) then self.exiting = true end
     if self.watch_pid and gone(self.watch_pid) then self.exiting = true end
   end
-  self:handle(select(2, self.core:poll(0))) -- what the last events left
-  local failed = self.failed
-  self.failed = nil
-  for _, fn in ipairs(self.ends) do run_handler(self, fn) end
-  self:print_maps()
-  self:close()
-  failed = failed or self.failed
-  if failed then error(failed, 0) end
+  self:finish()
 end
 
 -- ---- the module: functions on a default session ----
@@ -296,9 +386,9 @@ local function session()
 end
 M.default_session = session
 
-for _, name in ipairs { "map", "tracepoint", "profile", "compile", "BEGIN", "END",
+for _, name in ipairs { "map", "vars", "tracepoint", "profile", "compile", "BEGIN", "END",
                         "interval", "exit", "run", "start", "poll", "close", "print_maps",
-                        "on_printf", "config", "kfunc", "kretfunc", "rawtracepoint",
+                        "on_printf", "on_event", "config", "kfunc", "kretfunc", "rawtracepoint",
                         "kprobe", "kretprobe", "uprobe", "uretprobe", "usdt",
                         "target_pid" } do
   M[name] = function(...) local s = session(); return s[name](s, ...) end
@@ -306,7 +396,7 @@ end
 
 -- Kernel-side builtins: recognised by the compiler, never called here.
 for _, name in ipairs { "count", "sum", "min", "max", "avg", "stats", "hist", "lhist",
-                        "printf", "kstack", "ustack", "str" } do
+                        "kstack", "ustack", "str" } do
   M[name] = function()
     error("bpf." .. name .. "() runs only inside kernel handlers", 2)
   end
@@ -314,13 +404,40 @@ for _, name in ipairs { "count", "sum", "min", "max", "avg", "stats", "hist", "l
 end
 core.mark(M, "module")
 
--- print: a builtin in kernel handlers; in user space it prints a map the
--- bpftrace way (print(@m, top, div)) or a value.
+-- printf and print: builtins in kernel handlers; in BEGIN, END and
+-- interval handlers (and anywhere in user space) they put the same
+-- events on the running session's stream, checked the same way.
+local function argtype(v, i)
+  if math.type(v) == "integer" then return "int" end
+  if math.type(v) == "float" and v == math.floor(v) and v >= math.mininteger and v < 2^63 then
+    return "int"
+  end
+  if type(v) == "string" then return "str" end
+  error(string.format("bpf.printf: argument %d is %s; printf takes integers and strings",
+                      i, math.type(v) or type(v)), 3)
+end
+
+function M.printf(fmt, ...)
+  if type(fmt) ~= "string" then error("bpf.printf: the format must be a string", 2) end
+  local types, values = {}, table.pack(...)
+  for i = 1, values.n do
+    types[i] = argtype(values[i], i + 1)
+    if types[i] == "int" then values[i] = math.tointeger(values[i]) end
+  end
+  local text, err = core.fmt_render(fmt, types, values)
+  if not text then error(err, 2) end
+  local s = current or session()
+  s:emit { type = "printf", text = text }
+end
+core.mark(M.printf, "printf")
+
+-- print(@m, top, div) of a map, or a value.
 function M.print(x, top, div)
   if getmetatable(x) == core.map_mt then
     x:print { top = top, div = div }
   else
-    print(x)
+    local s = current or session()
+    s:emit { type = "value", value = x }
   end
 end
 core.mark(M.print, "print")

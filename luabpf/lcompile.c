@@ -56,7 +56,9 @@ static void classify(lua_State *L, int i, struct lb_session *s, struct lbc_value
 	lua_getfield(L, LUA_REGISTRYINDEX, MARKS);
 	lua_pushvalue(L, i);
 	lua_rawget(L, -2);
-	if (lua_isstring(L, -1)) {
+	if (lua_type(L, -1) == LUA_TUSERDATA && lua_touserdata(L, -1) == s) {
+		v->kind = LBC_V_VARS; /* marked with its session: bpf.vars() */
+	} else if (lua_isstring(L, -1)) {
 		v->s = lua_tostring(L, -1); /* anchored in the registry */
 		v->kind = strcmp(v->s, "module") == 0 ? LBC_V_MODULE : LBC_V_BUILTIN;
 	} else {
@@ -285,7 +287,10 @@ int lb_compile_probe(lua_State *L, struct lb_session *s, int fn, const struct lb
 	in.max_strlen = s->max_strlen;
 	in.maps = s->maps;
 	in.nmaps = s->nmaps;
+	in.maxmaps = LB_MAX_SESSION_MAPS;
 	rc = lbc_compile(&in, out, err, errlen);
+	if (rc == 0)
+		s->nmaps = out->nmaps; /* bpf.vars() fields seen first here */
 	free(ks.dump);
 	lua_settop(L, top);
 	return rc;

@@ -15,6 +15,10 @@ static void push_key(lua_State *L, struct lb_session *s, const struct lb_mapdesc
 {
 	size_t off = 0;
 
+	if (d->nkeys == 1 && d->keytype[0] == LB_KEY_NONE) {
+		lua_pushnil(L); /* a keyless map's one value */
+		return;
+	}
 	if (d->nkeys > 1)
 		lua_createtable(L, d->nkeys, 0);
 	for (int i = 0; i < d->nkeys; i++) {
@@ -22,6 +26,16 @@ static void push_key(lua_State *L, struct lb_session *s, const struct lb_mapdesc
 		char name[300];
 
 		switch (d->keytype[i]) {
+		case LB_KEY_KSYM:
+		case LB_KEY_USYM: {
+			char sym[1024];
+			size_t n = lb_session_text(
+			    s, d->keytype[i] == LB_KEY_KSYM ? LB_ARG_KSYM : LB_ARG_USYM, k, sym,
+			    sizeof sym);
+
+			lua_pushlstring(L, sym, n < sizeof sym ? n : sizeof sym - 1);
+			break;
+		}
 		case LB_KEY_STR: lua_pushlstring(L, k, strnlen(k, d->keysize[i])); break;
 		case LB_KEY_PROBE:
 			lb_session_probe_name(s, *(uint64_t *)k, name, sizeof name);
@@ -59,6 +73,8 @@ static int encode_key(lua_State *L, int idx, struct lb_session *s, const struct 
 	size_t off = 0;
 
 	memset(key, 0, d->key_size);
+	if (d->nkeys == 1 && d->keytype[0] == LB_KEY_NONE)
+		return 1; /* any key names a keyless map's one value */
 	if (d->nkeys == 0 || (d->nkeys > 1) != lua_istable(L, idx))
 		return 0;
 	for (int i = 0; i < d->nkeys; i++) {
@@ -87,6 +103,8 @@ static int encode_key(lua_State *L, int idx, struct lb_session *s, const struct 
 				memcpy(key + off, &id, 8);
 			break;
 		}
+		case LB_KEY_KSYM:
+		case LB_KEY_USYM: ok = 0; break; /* symbols are not looked up */
 		default: {
 			int isint;
 			int64_t v = lua_tointegerx(L, -1, &isint);
@@ -118,6 +136,12 @@ static int push_value(lua_State *L, struct lmap *m, const void *key)
 		return 0;
 	}
 	switch (d->valkind) {
+	case LB_VAL_STR: {
+		const char *str = (const char *)v;
+
+		lua_pushlstring(L, str, strnlen(str, d->value_size));
+		break;
+	}
 	case LB_VAL_AVG: /* bpftrace: integer division of the totals */
 		lua_pushinteger(L, v[0] ? v[1] / v[0] : 0);
 		break;
@@ -216,8 +240,10 @@ static int map_entries(lua_State *L)
 	return 1;
 }
 
-static const char *const valkinds[] = {"none", "sum",	"int",	"min",	"max",
-				       "avg",  "stats", "hist", "lhist"};
+static const char *const valkinds[] = {"none", "sum",	"int",	"min", "max",
+				       "avg",  "stats", "hist", "lhist", "str"};
+static const char *const keytypes[] = {"?",	 "int",	 "str", "probe", "kstack",
+				       "ustack", "none", "ptr", "ksym",	 "usym"};
 
 static int map_kind(lua_State *L)
 {
@@ -226,6 +252,34 @@ static int map_kind(lua_State *L)
 
 	lua_pushstring(L, k < sizeof valkinds / sizeof *valkinds ? valkinds[k] : "none");
 	return 1;
+}
+
+/* m:key_types() -> {"int", "str", "ptr", ...}: how each key part prints */
+static int map_key_types(lua_State *L)
+{
+	struct lmap *m = lb_check_map(L, 1);
+	const struct lb_mapdesc *d = &m->s->maps[m->idx];
+
+	lua_createtable(L, d->nkeys, 0);
+	for (int i = 0; i < d->nkeys; i++) {
+		unsigned t = d->keytype[i];
+
+		lua_pushstring(L, t < sizeof keytypes / sizeof *keytypes ? keytypes[t] : "?");
+		lua_rawseti(L, -2, i + 1);
+	}
+	return 1;
+}
+
+/* m:value_type() -> "ptr" for addresses, else the kind */
+static int map_value_type(lua_State *L)
+{
+	struct lmap *m = lb_check_map(L, 1);
+
+	if (m->s->maps[m->idx].valptr) {
+		lua_pushliteral(L, "ptr");
+		return 1;
+	}
+	return map_kind(L);
 }
 
 static int map_lhist_range(lua_State *L)
@@ -264,5 +318,6 @@ static int map_name(lua_State *L)
 const luaL_Reg lb_map_methods[] = {
     {"entries", map_entries}, {"delete", map_delete},		{"clear", map_clear},
     {"name", map_name},	      {"dropped", map_dropped},		{"kind", map_kind},
-    {"index", map_index_of},  {"lhist_range", map_lhist_range}, {NULL, NULL},
+    {"index", map_index_of},  {"lhist_range", map_lhist_range}, {"key_types", map_key_types},
+    {"value_type", map_value_type}, {NULL, NULL},
 };

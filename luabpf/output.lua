@@ -28,18 +28,34 @@ local function stack_key(s)
   return (s:gsub("\n        ", "\n    "))
 end
 
-local function part_text(v)
+-- One part of a key as bpftrace prints it: pointers in hex, strings
+-- unquoted, stacks multi-line. ktype is the part's type from m:key_types().
+local function part_text(v, ktype)
+  if ktype == "ptr" and math.type(v) == "integer" then return string.format("0x%x", v) end
   if type(v) == "string" then return stack_key(v) end
   return tostring(v)
 end
 
--- The text between @name[ and ]: a tuple is comma separated, strings are
--- unquoted, stacks are multi-line.
-function output.key_text(k)
-  if type(k) ~= "table" then return part_text(k) end
+-- The text between @name[ and ]: a tuple's parts joined by sep (", ";
+-- JSON keys use ","). m, when given, says which parts are pointers.
+function output.key_text(k, m, sep)
+  local types = m and m.key_types and m:key_types() or {}
+  if type(k) ~= "table" then return part_text(k, types[1]) end
   local parts = {}
-  for i = 1, #k do parts[i] = part_text(k[i]) end
-  return table.concat(parts, ", ")
+  for i = 1, #k do parts[i] = part_text(k[i], types[i]) end
+  return table.concat(parts, sep or ", ")
+end
+
+-- A map of bpftrace's keyless kind (@total = count()): bpf.vars() fields.
+function output.keyless(m)
+  local t = m.key_types and m:key_types() or {}
+  return #t == 1 and t[1] == "none"
+end
+
+-- print(x) of a plain value.
+function output.value_text(v)
+  if math.type(v) == "float" and v == math.floor(v) then return string.format("%d", v) end
+  return tostring(v)
 end
 
 -- bpftrace prints the anonymous map as "@"; a local named "_" is one too.
@@ -52,6 +68,7 @@ end
 local function kind_of(m)
   return m.kind and m:kind() or "sum"
 end
+output.kind_of = kind_of
 
 -- ---- histograms ----
 
@@ -213,11 +230,15 @@ end
 function output.sorted(m, top)
   local kind = kind_of(m)
   local rows = m:entries()
-  for _, r in ipairs(rows) do r.sort = sort_value(kind, r[2]) end
-  table.sort(rows, function(a, b)
-    if a.sort ~= b.sort then return a.sort < b.sort end
-    return key_less(a[1], b[1])
-  end)
+  if kind == "str" then -- bpftrace sorts string values by key
+    table.sort(rows, function(a, b) return key_less(a[1], b[1]) end)
+  else
+    for _, r in ipairs(rows) do r.sort = sort_value(kind, r[2]) end
+    table.sort(rows, function(a, b)
+      if a.sort ~= b.sort then return a.sort < b.sort end
+      return key_less(a[1], b[1])
+    end)
+  end
   if kind ~= "stats" and top and top > 0 and #rows > top then
     table.move(rows, #rows - top + 1, #rows, 1)
     for i = #rows, top + 1, -1 do rows[i] = nil end
@@ -225,9 +246,20 @@ function output.sorted(m, top)
   return rows
 end
 
-local function head(name, k)
+local function head(name, k, m)
   if k == nil then return name .. ": " end
-  return name .. "[" .. output.key_text(k) .. "]: "
+  return name .. "[" .. output.key_text(k, m) .. "]: "
+end
+
+-- A value with print()'s div applied (hists: their counts).
+function output.divided(kind, v, div)
+  if div == 1 or type(v) ~= "number" and kind ~= "hist" then return v end
+  if kind == "hist" then
+    local d = {}
+    for i = 1, #v do d[i] = v[i] // div end
+    return d
+  end
+  return cdiv(v, div)
 end
 
 -- bpftrace's print(@name, top, div), also what it prints for each map at
@@ -244,14 +276,18 @@ function output.format_map(m, opts)
   for _, r in ipairs(output.sorted(m, opts.top)) do
     local k, v, text = r[1], r[2], nil
     if kind == "hist" then
-      text = head(name, k) .. "\n" .. output.hist_text(v, div)
+      text = head(name, k, m) .. "\n" .. output.hist_text(v, div)
     elseif kind == "lhist" then
-      text = head(name, k) .. "\n" .. output.lhist_text(v, range[1], range[2], range[3])
+      text = head(name, k, m) .. "\n" .. output.lhist_text(v, range[1], range[2], range[3])
     elseif kind == "stats" then
-      text = string.format("%scount %d, average %d, total %d", head(name, k),
+      text = string.format("%scount %d, average %d, total %d", head(name, k, m),
                            v.count, stats_average(v), v.sum)
+    elseif kind == "str" then
+      text = head(name, k, m) .. v
+    elseif m.value_type and m:value_type() == "ptr" then
+      text = head(name, k, m) .. string.format("0x%x", v)
     else
-      text = head(name, k) .. string.format("%d", cdiv(v, div))
+      text = head(name, k, m) .. string.format("%d", cdiv(v, div))
     end
     elems[#elems + 1] = text
   end

@@ -506,19 +506,22 @@ static int compile1(const struct lbc_input *in, struct lbc_output *out, char *er
 		lbc_error_at(C, in->linedefined, 1, NULL, "internal: bad map table");
 	lbc_lex(C);
 	lbc_find(C);
-	if (in->nmaps) {
-		C->maps = malloc(sizeof *C->maps * (size_t)in->nmaps);
-		if (!C->maps)
-			lbc_error(C, C->ftok, NULL, "out of memory");
+	if (in->nmaps > LB_MAX_SESSION_MAPS || in->maxmaps > LB_MAX_SESSION_MAPS)
+		lbc_error_at(C, in->linedefined, 1, NULL, "internal: bad map table size");
+	C->nmaps = in->nmaps;
+	C->maps = calloc(LB_MAX_SESSION_MAPS, sizeof *C->maps);
+	if (!C->maps)
+		lbc_error(C, C->ftok, NULL, "out of memory");
+	if (in->nmaps)
 		memcpy(C->maps, in->maps, sizeof *C->maps * (size_t)in->nmaps);
-	}
 	int body = lbc_parse(C);
 	lbc_gen(C, body);
 	lbc_finish(C);
 	memcpy(out->slot_map, C->slot_map, sizeof out->slot_map);
 	out->nslots = C->nslots;
-	if (in->nmaps)
-		memcpy(in->maps, C->maps, sizeof *C->maps * (size_t)in->nmaps);
+	if (C->nmaps)
+		memcpy(in->maps, C->maps, sizeof *C->maps * (size_t)C->nmaps);
+	out->nmaps = C->nmaps;
 	C->err[0] = 0;
 	rc = 0;
 done:

@@ -21,6 +21,10 @@ enum lb_keytype {
 	LB_KEY_PROBE,	/* 8 bytes, an e.probe value (see LB_PROBE_*) */
 	LB_KEY_KSTACK,	/* 8 bytes: LB_OP_STACK's value (id | frames << 32) */
 	LB_KEY_USTACK,	/* 16 bytes: LB_OP_STACK's value, then the pid */
+	LB_KEY_NONE,	/* 8 zero bytes: the one key of a keyless map (bpf.vars) */
+	LB_KEY_PTR,	/* 8 bytes, an address: printed in hex */
+	LB_KEY_KSYM,	/* 8 bytes, a kernel address: printed as its symbol */
+	LB_KEY_USYM,	/* 16 bytes, a user address, then the pid */
 };
 
 /* Values. Per-CPU kinds are combined over CPUs when read. */
@@ -47,6 +51,7 @@ struct lb_mapdesc {
 	__u16 value_size;
 	__u8 valkind;
 	__u8 percpu;
+	__u8 valptr; /* LB_VAL_INT values are addresses: printed in hex */
 	__s64 lhist_min, lhist_max, lhist_step; /* LB_VAL_LHIST */
 };
 
@@ -83,6 +88,7 @@ enum lbc_vkind {
 	LBC_V_MAP,     /* a session map: .map is its index */
 	LBC_V_MODULE,  /* the luabpf module table (bpf.count, ...) */
 	LBC_V_BUILTIN, /* one of its functions: .builtin names it ("count") */
+	LBC_V_VARS,    /* bpf.vars(): its fields are keyless maps */
 	LBC_V_OTHER,   /* anything else: .type_name says what, for errors */
 };
 
@@ -199,6 +205,8 @@ struct lbc_input {
 	const struct lbc_probe *probe;
 	struct lb_mapdesc *maps; /* session maps; layouts are fixed in place */
 	int nmaps;
+	int maxmaps; /* room in maps: bpf.vars() fields used for the first
+			time are appended as keyless maps (0: none may be) */
 };
 
 #define LBC_MAX_FMTS 16
@@ -216,6 +224,8 @@ struct lbc_output {
 	 * one, to say which of them lack it */
 	char missing_field[LB_NAME_MAX];
 	int uses_records; /* LB_OP_EMIT present: needs the ring buffer */
+	int nmaps;	  /* session maps after compiling: more than in->nmaps
+			     when keyless maps were appended */
 };
 
 /* Compile. Returns 0, or -1 with a message in err:

@@ -189,6 +189,7 @@ const char *lbc_tname(int t)
 	case T_COMM: return "e.comm (a string)";
 	case T_PROBE: return "e.probe";
 	case T_MAP: return "a map";
+	case T_VARS: return "bpf.vars()";
 	case T_MODULE: return "the bpf module";
 	case T_BUILTIN: return "a bpf builtin function";
 	case T_EVENT: return "the event itself";
@@ -247,6 +248,7 @@ struct val lbc_name(struct lbc *C, int n)
 		v.n = x->n;
 		return v;
 	case LBC_V_MODULE: v.t = T_MODULE; return v;
+	case LBC_V_VARS: v.t = T_VARS; return v;
 	case LBC_V_BUILTIN:
 		v.t = T_BUILTIN;
 		v.s = lv.s ? lv.s : "?";
@@ -348,6 +350,11 @@ static struct val index_(struct lbc *C, int n)
 		lbc_error(C, k->tok, BUILTINS, "unknown builtin bpf.%.*s",
 			  (int)(k->n > 64 ? 64 : k->n), k->s);
 	case T_MAP: C->wantstr = ws; return lbc_mapread(C, &b, n);
+	case T_VARS: {
+		struct val m = lbc_varmap(C, n);
+		C->wantstr = ws;
+		return lbc_mapread(C, &m, n);
+	}
 	case T_OTHER:
 		lbc_error(
 		    C, x->tok,

@@ -122,6 +122,7 @@ enum {
 	T_KSYM,
 	T_USYM, /* bpf.ksym(x) / bpf.usym(x): printf arguments */
 	T_DSTR, /* a string read in the kernel (see DS_*) */
+	T_VARS, /* bpf.vars(): fields are keyless maps (lbc_varmap) */
 	T_KOBJ, /* a kernel struct or array in memory, at address
 		   reg + koff, BTF type btf: only its members
 		   (or elements) can be used */
@@ -201,6 +202,7 @@ struct lbc {
 	/* code generation */
 	struct lb_plan *plan;
 	struct lb_mapdesc *maps; /* working copy, committed on success */
+	int nmaps;		 /* in it: in->nmaps, then keyless maps added */
 	int slot_map[LB_MAX_MAPS];
 	int nslots;
 	struct local locals[LBC_MAX_LOCALS];
@@ -296,6 +298,7 @@ void lbc_finish(struct lbc *C);
 
 /* maps.c: map keys, reads and updates */
 struct val lbc_mapread(struct lbc *C, const struct val *m, int index);
+struct val lbc_varmap(struct lbc *C, int index);
 void lbc_mapassign(struct lbc *C, const struct val *m, int target, int rhs);
 void lbc_prepass(struct lbc *C);
 int lbc_purekey(struct lbc *C, int n, int depth);

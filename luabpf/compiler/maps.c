@@ -6,7 +6,8 @@
 
 #define N(i) (&C->nodes[i])
 
-static const char *const ktname[] = {"?", "int", "string", "probe", "kstack", "ustack"};
+static const char *const ktname[] = {"?",    "int",  "string", "probe", "kstack",
+				     "ustack", "none", "pointer", "ksym",  "usym"};
 
 /* syntactic equality, for m[k] = m[k] + x */
 static int same(const struct lbc *C, int a, int b, int depth)
@@ -46,7 +47,7 @@ static void keytypes(char *buf, size_t len, const __u8 *t, int n)
 	size_t o = snprintf(buf, len, "(");
 	for (int i = 0; i < n && o < len; i++)
 		o +=
-		    snprintf(buf + o, len - o, "%s%s", i ? ", " : "", ktname[t[i] <= 5 ? t[i] : 0]);
+		    snprintf(buf + o, len - o, "%s%s", i ? ", " : "", ktname[t[i] <= LB_KEY_USYM ? t[i] : 0]);
 	if (o < len)
 		snprintf(buf + o, len - o, ")");
 }
@@ -131,11 +132,59 @@ static void fixkind(struct lbc *C, const struct val *m, int tok, int kind, const
 			  (long long)lh->max, (long long)lh->step);
 }
 
+static int keyless(const struct lb_mapdesc *d)
+{
+	return d->nkeys == 1 && d->keytype[0] == LB_KEY_NONE;
+}
+
+/* at.total, at["total"] (at = bpf.vars()): bpftrace's @total, a keyless
+ * map of that name, added to the working copy on first use. n is the
+ * X_INDEX node; no code. */
+struct val lbc_varmap(struct lbc *C, int n)
+{
+	const struct node *x = N(n), *k = N(x->b);
+	struct val m = {.t = T_MAP};
+	if (x->op != 1 && k->k != X_STR)
+		lbc_error(C, x->tok, "e.g. at.total = bpf.count(), or a map: m[key] = bpf.count()",
+			  "bpf.vars() fields are named by a constant");
+	if (k->n == 0 || k->n >= LB_NAME_MAX || memchr(k->s, 0, k->n))
+		lbc_error(C, k->tok, NULL, "a bpf.vars() field name has 1 to %d bytes",
+			  LB_NAME_MAX - 1);
+	m.s = k->s;
+	m.n = k->n;
+	for (m.map = 0; m.map < C->nmaps; m.map++)
+		if (keyless(&C->maps[m.map]) && strlen(C->maps[m.map].name) == k->n &&
+		    !memcmp(C->maps[m.map].name, k->s, k->n))
+			return m;
+	if (C->nmaps >= C->in->maxmaps)
+		lbc_error(C, k->tok, NULL, "too many maps for bpf.vars() field '%.*s' (at most %d)",
+			  (int)k->n, k->s, C->in->maxmaps);
+	struct lb_mapdesc *d = &C->maps[C->nmaps];
+	memset(d, 0, sizeof *d);
+	memcpy(d->name, k->s, k->n);
+	d->named = 1;
+	d->nkeys = 1;
+	d->keytype[0] = LB_KEY_NONE;
+	d->keysize[0] = 8;
+	d->key_size = 8;
+	m.map = C->nmaps++;
+	return m;
+}
+
 /* Evaluate the key's fields (into registers where they need one). */
-static void key_eval(struct lbc *C, int target, struct key *K)
+static void key_eval(struct lbc *C, const struct val *m, int target, struct key *K)
 {
 	struct keyf *k = K->k;
 	int nk = 0, kn = N(target)->b;
+	if (keyless(&C->maps[m->map])) {
+		k[0].node = kn;
+		k[0].v = mkint(T_INT, 0);
+		k[0].type = LB_KEY_NONE;
+		k[0].size = 8;
+		lbc_reg(C, &k[0].v);
+		K->nk = 1;
+		return;
+	}
 	if (N(kn)->k == X_TABLE) {
 		for (int it = N(kn)->a; it; it = N(it)->next) {
 			if (N(it)->op != 0)
@@ -424,7 +473,7 @@ struct val lbc_mapread(struct lbc *C, const struct val *m, int index)
 				return r;
 			}
 		}
-	key_eval(C, index, &K);
+	key_eval(C, m, index, &K);
 	C->curtok = tok;
 	if (d->valkind == LB_VAL_STR || (d->valkind == LB_VAL_NONE && (C->struse[m->map] || ws))) {
 		struct lh sz = {.n = lbc_slot(C->maxstr)};
@@ -557,7 +606,7 @@ static void update(struct lbc *C, const struct val *m, int target, int u, int vn
 	struct lh lh = {0};
 	int save = C->regtop, tok = N(target)->tok, vreg = 0, pres = 0;
 	lbc_uncache(C, m->map, NULL, 0); /* later reads see the update */
-	key_eval(C, target, &K);
+	key_eval(C, m, target, &K);
 	C->curtok = tok;
 	if (u == U_COUNT) {
 		vreg = lbc_tmp(C);
@@ -736,10 +785,10 @@ void lbc_mapassign(struct lbc *C, const struct val *m, int target, int rhs)
 	update(C, m, target, U_SET, rhs, 0, 0);
 }
 
-/* the session map named by node n (a name), or -1; no code, no errors */
-static int mapof(struct lbc *C, int n)
+/* the session map X_INDEX node i reads or writes, or -1; no code */
+static int mapof(struct lbc *C, int i)
 {
-	const struct node *x = N(n);
+	const struct node *x = N(N(i)->a);
 	char name[LB_NAME_MAX];
 	struct lbc_value lv;
 	int up = 0;
@@ -754,8 +803,16 @@ static int mapof(struct lbc *C, int n)
 		if (C->in->upvalues[i] && !strcmp(C->in->upvalues[i], name))
 			up = 1;
 	memset(&lv, 0, sizeof lv);
-	if (!C->in->resolve || !C->in->resolve(C->in->ud, name, !up, &lv) || lv.kind != LBC_V_MAP ||
-	    lv.map < 0 || lv.map >= C->in->nmaps)
+	if (!C->in->resolve || !C->in->resolve(C->in->ud, name, !up, &lv))
+		return -1;
+	if (lv.kind == LBC_V_VARS) {
+		const struct node *k = N(N(i)->b);
+		if ((N(i)->op == 1 || k->k == X_STR) && k->n > 0 && k->n < LB_NAME_MAX &&
+		    !memchr(k->s, 0, k->n))
+			return lbc_varmap(C, i).map;
+		return -1;
+	}
+	if (lv.kind != LBC_V_MAP || lv.map < 0 || lv.map >= C->in->nmaps)
 		return -1;
 	return lv.map;
 }
@@ -798,7 +855,7 @@ void lbc_prepass(struct lbc *C)
 	for (int i = 1; i < C->nnodes; i++) {
 		const struct node *s = N(i);
 		int t = s->a, neg, self = 0, mi;
-		if (s->k != S_ASSIGN || !t || N(t)->k != X_INDEX || (mi = mapof(C, N(t)->a)) < 0 ||
+		if (s->k != S_ASSIGN || !t || N(t)->k != X_INDEX || (mi = mapof(C, t)) < 0 ||
 		    !s->b)
 			continue;
 		skip[t] = 1;
@@ -812,14 +869,14 @@ void lbc_prepass(struct lbc *C)
 	}
 	for (int i = 1; i < C->nnodes; i++) {
 		int mi;
-		if (N(i)->k == X_INDEX && !skip[i] && (mi = mapof(C, N(i)->a)) >= 0)
+		if (N(i)->k == X_INDEX && !skip[i] && (mi = mapof(C, i)) >= 0)
 			C->intuse[mi] = 1;
 		/* m[k] read as a string: a printf %s argument, compared with a string */
 		const struct node *x = N(i);
 		if (x->k == X_BIN && (x->op == TK_EQ || x->op == TK_NE)) {
 			for (int side = 0; side < 2; side++) {
 				int a = side ? x->b : x->a, o = side ? x->a : x->b;
-				if (N(a)->k == X_INDEX && (mi = mapof(C, N(a)->a)) >= 0 &&
+				if (N(a)->k == X_INDEX && (mi = mapof(C, a)) >= 0 &&
 				    lbc_stringy(C, o))
 					C->struse[mi] = 1;
 			}
@@ -831,7 +888,7 @@ void lbc_prepass(struct lbc *C)
 			int k = 0;
 			lbc_strconvs(N(x->b)->s, N(x->b)->n, isstr, LB_MAX_ARGS);
 			for (int a = N(x->b)->next; a && k < LB_MAX_ARGS; a = N(a)->next, k++)
-				if (isstr[k] && N(a)->k == X_INDEX && (mi = mapof(C, N(a)->a)) >= 0)
+				if (isstr[k] && N(a)->k == X_INDEX && (mi = mapof(C, a)) >= 0)
 					C->struse[mi] = 1;
 		}
 	}

@@ -217,8 +217,10 @@ static struct val logic(struct lbc *C, int n)
 static int maybe_nil(struct lbc *C, int n)
 {
 	const struct node *x = N(n);
-	if (x->k == X_INDEX && N(x->a)->k == X_NAME)
-		return lbc_name(C, x->a).t == T_MAP;
+	if (x->k == X_INDEX && N(x->a)->k == X_NAME) {
+		int t = lbc_name(C, x->a).t;
+		return t == T_MAP || t == T_VARS;
+	}
 	if (x->k == X_NAME) {
 		for (int i = C->nlocals - 1; i >= 0; i--)
 			if (C->locals[i].n == x->n && !memcmp(C->locals[i].name, x->s, x->n))

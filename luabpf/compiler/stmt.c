@@ -29,6 +29,11 @@ static void assign(struct lbc *C, int s)
 			lbc_mapassign(C, &b, t, rhs);
 			return;
 		}
+		if (b.t == T_VARS) {
+			struct val m = lbc_varmap(C, t);
+			lbc_mapassign(C, &m, t, rhs);
+			return;
+		}
 		if (b.t == T_EVENT || b.t == T_ARGS)
 			lbc_error(C, x->tok, NULL, "the event is read-only");
 		lbc_error(C, x->tok, NULL, "cannot assign to a field of %s", lbc_tname(b.t));
@@ -280,9 +285,9 @@ void lbc_gen(struct lbc *C, int body)
 	if (C->maxstr < 1 || C->maxstr > LB_MAX_STR)
 		lbc_error(C, C->ftok, NULL, "max_strlen is %d: it must be from 1 to %d",
 			  C->in->max_strlen, LB_MAX_STR);
-	if (C->in->nmaps) {
-		C->intuse = calloc((size_t)C->in->nmaps, 1);
-		C->struse = calloc((size_t)C->in->nmaps, 1);
+	if (1) {
+		C->intuse = calloc(LB_MAX_SESSION_MAPS, 1);
+		C->struse = calloc(LB_MAX_SESSION_MAPS, 1);
 		if (!C->intuse || !C->struse)
 			lbc_error(C, C->ftok, NULL, "out of memory");
 		lbc_prepass(C);

@@ -1,4 +1,5 @@
-/* Records from the kernel (printf, print, exit), signals, lost records. */
+/* Records from the kernel (printf, print, exit), signals, lost records:
+ * queued in arrival order as the session's events; nothing is written. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -31,71 +32,60 @@ size_t lb_session_text(void *session, int type, const void *arg, char *buf, size
 	return (size_t)snprintf(buf, len, "?");
 }
 
-static int push_int(int **v, int *n, int *cap, int x)
+/* Append an event; the text (if any) passes to the queue. */
+static int push_event(struct lb_session *s, const struct lb_event *ev)
 {
-	if (*n == *cap) {
-		int c = *cap ? *cap * 2 : 8;
-		int *nv = realloc(*v, (size_t)c * sizeof *nv);
+	if (s->nevents == s->capevents) {
+		int c = s->capevents ? s->capevents * 2 : 16;
+		struct lb_event *nv = realloc(s->events, (size_t)c * sizeof *nv);
 
 		if (!nv)
 			return -1;
-		*v = nv;
-		*cap = c;
+		s->events = nv;
+		s->capevents = c;
 	}
-	(*v)[(*n)++] = x;
+	s->events[s->nevents++] = *ev;
 	return 0;
 }
 
-/* Keep printf text for a Lua callback: lines are NUL separated. */
-static int capture(struct lb_session *s, const char *text, size_t n)
+void lb_session_clear_events(struct lb_session *s)
 {
-	if (s->ncaptured + n + 1 > s->capcaptured) {
-		size_t c = (s->ncaptured + n + 1) * 2;
-		char *nv = realloc(s->captured, c);
-
-		if (!nv)
-			return -1;
-		s->captured = nv;
-		s->capcaptured = c;
-	}
-	memcpy(s->captured + s->ncaptured, text, n);
-	s->ncaptured += n;
-	s->captured[s->ncaptured++] = 0;
-	return 0;
+	for (int i = 0; i < s->nevents; i++)
+		free(s->events[i].text);
+	s->nevents = 0;
 }
 
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct lb_session *s = ctx;
+	struct lb_event ev = {0};
 	uint64_t head;
-	uint32_t kind, id;
+	uint32_t id;
 
 	if (size < 8)
 		return 0;
 	memcpy(&head, data, 8);
-	kind = (uint32_t)head;
+	ev.kind = (int)(uint32_t)head;
 	id = (uint32_t)(head >> 32);
-	switch (kind) {
+	switch (ev.kind) {
 	case LB_REC_PRINTF: {
 		struct lb_render r = {s, lb_session_text};
-		char *text = NULL;
-		size_t n = 0;
 
+		ev.kind = LB_EV_PRINTF;
 		if (id >= (uint32_t)s->nfmts ||
-		    lb_fmt_render(&s->fmts[id], data, size, &r, &text, &n)) {
-			free(text);
+		    lb_fmt_render(&s->fmts[id], data, size, &r, &ev.text, &ev.len))
 			return 0;
-		}
-		if (s->capture)
-			capture(s, text, n);
-		else
-			fwrite(text, 1, n, stdout);
-		free(text);
 		break;
 	}
-	case LB_REC_PRINT: push_int(&s->print_maps, &s->nprint, &s->capprint, (int)id); break;
-	case LB_REC_EXIT: s->exit_requested = 1; break;
+	case LB_REC_PRINT:
+		ev.kind = LB_EV_PRINT;
+		ev.id = (int)id;
+		break;
+	case LB_REC_EXIT: ev.kind = LB_EV_EXIT; break;
+	default: return 0;
 	}
+	if (push_event(s, &ev))
+		free(ev.text);
 	return 0;
 }
 
@@ -134,10 +124,10 @@ static void report_lost(struct lb_session *s)
 	for (int c = 0; c < s->ncpus; c++)
 		total += per_cpu[c];
 	if (total > s->lost_reported) {
-		fflush(stdout);
-		fprintf(stderr, "Lost %llu events\n",
-			(unsigned long long)(total - s->lost_reported));
-		s->lost_reported = total;
+		struct lb_event ev = {.kind = LB_EV_LOST, .n = total - s->lost_reported};
+
+		if (push_event(s, &ev) == 0)
+			s->lost_reported = total;
 	}
 }
 
@@ -167,6 +157,5 @@ int lb_session_poll(struct lb_session *s, int timeout_ms)
 	if (s->rb)
 		ring_buffer__consume(s->rb);
 	report_lost(s);
-	fflush(stdout);
 	return sig;
 }

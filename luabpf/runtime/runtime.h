@@ -73,12 +73,26 @@ struct lb_session {
 	struct lb_fmt *fmts; /* printf formats: index is the record's id */
 	int nfmts;
 	struct lb_syms *syms;
-	/* what the records asked for, collected by lb_session_poll */
-	int exit_requested;
-	int *print_maps, nprint, capprint;
-	int capture;	/* printf text goes to `captured` instead of stdout */
-	char *captured; /* NUL-separated lines */
-	size_t ncaptured, capcaptured;
+	/* what the records and the lost counter said, in arrival order:
+	 * taken by the binding after each lb_session_poll */
+	struct lb_event *events;
+	int nevents, capevents;
+};
+
+/* One entry of a session's ordered event stream, as it left the kernel. */
+enum lb_evkind {
+	LB_EV_PRINTF = 1, /* text: rendered printf output */
+	LB_EV_PRINT,	  /* id: session map index to print whole */
+	LB_EV_EXIT,	  /* bpf.exit() from a kernel handler */
+	LB_EV_LOST,	  /* n: records the ring buffer had no room for */
+};
+
+struct lb_event {
+	int kind;    /* enum lb_evkind */
+	int id;	     /* LB_EV_PRINT */
+	uint64_t n;  /* LB_EV_LOST */
+	char *text;  /* LB_EV_PRINTF, malloc'd */
+	size_t len;
 };
 
 /* session.c */
@@ -89,6 +103,8 @@ int lb_session_add_name(struct lb_session *s, const char *name);
 struct lb_probe *lb_session_add_probe(struct lb_session *s, const char *spec);
 struct lb_prog *lb_probe_add_prog(struct lb_probe *p);
 void lb_session_drop_probe(struct lb_session *s);
+/* Detach every probe, keeping maps and the ring buffer to drain. */
+void lb_session_detach(struct lb_session *s);
 void lb_prog_detach(struct lb_prog *pr);
 int lb_session_probe_name(const struct lb_session *s, uint64_t id, char *buf, size_t len);
 int lb_session_probe_id(const struct lb_session *s, const char *name, uint64_t *id);
@@ -102,9 +118,12 @@ int lb_session_shared_maps(struct lb_session *s, const struct lbc_output *code, 
 			   size_t errlen);
 
 /* events.c */
-/* Wait up to timeout_ms for records or a signal; handle what came.
- * Returns the signal number that arrived, 0 if none, -1 on error. */
+/* Wait up to timeout_ms for records or a signal; queue what came as
+ * events (s->events). Returns the signal number that arrived, 0 if none,
+ * -1 on error. */
 int lb_session_poll(struct lb_session *s, int timeout_ms);
+/* Forget the queued events (after the caller took them). */
+void lb_session_clear_events(struct lb_session *s);
 int lb_session_watch_signals(struct lb_session *s);
 /* Text of a value that needs the session (lb_render's callback). */
 size_t lb_session_text(void *session, int type, const void *arg, char *buf, size_t len);

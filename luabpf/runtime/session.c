@@ -66,12 +66,10 @@ void lb_session_close(struct lb_session *s)
 	free(s->fmts);
 	s->fmts = NULL;
 	s->nfmts = 0;
-	free(s->print_maps);
-	s->print_maps = NULL;
-	s->nprint = s->capprint = 0;
-	free(s->captured);
-	s->captured = NULL;
-	s->ncaptured = s->capcaptured = 0;
+	lb_session_clear_events(s);
+	free(s->events);
+	s->events = NULL;
+	s->capevents = 0;
 	lb_syms_free(s->syms);
 	s->syms = NULL;
 	lb_btf_free(s->btf);
@@ -84,6 +82,18 @@ void lb_session_close(struct lb_session *s)
 	s->names = NULL;
 	s->nnames = 0;
 	s->started = 0;
+}
+
+void lb_session_detach(struct lb_session *s)
+{
+	for (int i = 0; i < s->nprobes; i++)
+		for (int j = 0; j < s->probes[i].nprogs; j++) {
+			struct lb_prog *pr = &s->probes[i].progs[j];
+
+			for (int k = 0; k < pr->nlinks; k++)
+				bpf_link__destroy(pr->links[k]);
+			pr->nlinks = 0;
+		}
 }
 
 /* Detach and forget the last probe added. */
