@@ -13,6 +13,8 @@ options:
   -p PID    trace only process PID (uprobes and libraries resolved in it);
             the run ends when it does
   -c CMD    run CMD (through sh), trace only it, and end when it ends
+  -f FORMAT output format: text (bpftrace's, the default) or json
+            (bpftrace's -f json: one JSON object per line)
   -v        verbose: the whole verifier log when the kernel refuses a program
   -h        show this help
 SCRIPT's ARGS reach it as arg[1], arg[2], ...; Ctrl-C ends the run and
@@ -111,6 +113,12 @@ function runner.main(argv)
       local s = bpf.default_session()
       s.child, s.child_go = bpf._core.spawn(cmd)
       s:target_pid(s.child)
+      i = i + 2
+    elseif a == "-f" then
+      local f = argv[i + 1] or fail("-f needs a format (text or json)")
+      local consumer = require("luabpf.stream").formats[f]
+      if not consumer then fail("unknown output format '" .. f .. "' (text or json)") end
+      bpf.default_session():on_event(consumer())
       i = i + 2
     elseif a == "-v" then
       bpf.default_session().core:verbose(true)

@@ -33,8 +33,9 @@ function stream.text(out, err)
     elseif t == "map" then out:write(output.format_map(ev.map, ev))
     elseif t == "value" then out:write(output.value_text(ev.value), "\n")
     elseif t == "end" then out:write("\n\n")
-    elseif t == "attached_probes" then
-      diag(string.format("Attaching %d probe%s...\n", ev.probes, plural(ev.probes)))
+    elseif t == "attached_probes" then -- bpftrace writes it with the data
+      out:write(string.format("Attaching %d probe%s...\n", ev.probes, plural(ev.probes)))
+      out:flush()
     elseif t == "lost" then diag(string.format("Lost %d events\n", ev.count))
     elseif t == "warning" then diag(ev.text .. "\n")
     elseif t == "flush" then out:flush()

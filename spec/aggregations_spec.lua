@@ -74,7 +74,7 @@ describe("records from kernel handlers #kernel", function()
       tracepoint("syscalls:sys_enter_getpid", function(e)
         if e.comm == target then print(m) exit() end
       end)]]) .. " " .. comm)
-    H.wait_for(t, "err", "Attaching")
+    H.wait_for(t, "out", "Attaching")
     H.run(H.bin .. "syscaller --calls 5 --comm " .. comm .. "; " ..
           H.bin .. "syscaller --syscall getpid --calls 1 --comm " .. comm)
     local rc, out = H.finish(t, 10) -- exits by itself
@@ -94,7 +94,7 @@ describe("printf records #kernel", function()
         if e.comm == target then printf("%d %d\n", e.tid, e.pid) end
       end)
       BEGIN(function() os.execute("sleep 3") end)]]) .. " " .. comm)
-    H.wait_for(t, "err", "Attaching")
+    H.wait_for(t, "out", "Attaching")
     H.run(H.bin .. "syscaller --calls 300000 --comm " .. comm)
     H.wait_for(t, "err", "Lost %d+ events", 30)
     H.sleep(1)

@@ -14,7 +14,7 @@ describe("tracepoint args #kernel", function()
     H.run(H.bin .. "syscaller --calls 250 --comm " .. comm)
     local rc, out, err = H.stop(t)
     assert.are.equal(0, rc)
-    assert.is_truthy(err:find("Attaching 1 probe...", 1, true), err) -- one raw program
+    assert.is_truthy(out:find("Attaching 1 probe...", 1, true), out) -- one raw program
     assert.are.equal(250, H.parse_maps(out).m["110"]) -- getppid is syscall 110
   end)
 

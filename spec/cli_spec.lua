@@ -20,7 +20,7 @@ describe("luabpf command #kernel", function()
       tracepoint("syscalls:sys_enter_getppid", function(e)
         if e.comm == target then m.calls = count() end
       end)]]) .. " " .. comm)
-    H.wait_for(t, "err", "Attaching")
+    H.wait_for(t, "out", "Attaching")
     H.run(H.bin .. "syscaller --calls 321 --comm " .. comm)
     local rc, out = H.stop(t)
     assert.are.equal(0, rc)

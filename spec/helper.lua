@@ -95,7 +95,7 @@ function H.tracer(script, ...)
   end
   for _, a in ipairs { ... } do words[#words + 1] = sh_quote(a) end
   local p = H.spawn(table.concat(words, " "))
-  H.wait_for(p, "err", "Attaching %d+ probes?%.%.%.")
+  H.wait_for(p, "out", "Attaching %d+ probes?%.%.%.")
   return p
 end
 

@@ -7,7 +7,7 @@ local function counts_with(bin, env)
   local comm = H.comm("lbn")
   local t = H.spawn("env -u LUA_PATH -u LUA_CPATH -u LUA_PATH_5_4 -u LUA_CPATH_5_4 " ..
                     (env or "") .. " " .. bin .. " scripts/syscount.lua")
-  H.wait_for(t, "err", "Attaching")
+  H.wait_for(t, "out", "Attaching")
   H.run(H.bin .. "syscaller --calls 777 --comm " .. comm)
   local rc, out = H.stop(t)
   assert.are.equal(0, rc)

@@ -213,9 +213,17 @@ static void key_eval(struct lbc *C, const struct val *m, int target, struct key 
 			k[i].size = lbc_slot(v.ssize);
 			break;
 		case T_INT:
-			k[i].type = LB_KEY_INT;
+			k[i].type = v.isptr ? LB_KEY_PTR : LB_KEY_INT;
 			k[i].size = 8;
 			lbc_reg(C, &k[i].v);
+			break;
+		case T_KSYM:
+			k[i].type = LB_KEY_KSYM;
+			k[i].size = 8;
+			break;
+		case T_USYM:
+			k[i].type = LB_KEY_USYM;
+			k[i].size = 16;
 			break;
 		case T_PROBE:
 			k[i].type = LB_KEY_PROBE;
@@ -319,7 +327,9 @@ static void key_put(struct lbc *C, const struct val *m, int tok, struct key *K)
 		switch (k[i].v.t) {
 		case T_INT:
 		case T_PROBE:
+		case T_KSYM:
 		case T_KSTACK: lbc_emit(C, LB_OP_PUT, 0, k[i].v.reg, 0, off, 8, 0); break;
+		case T_USYM:
 		case T_USTACK: {
 			int save = C->regtop, r;
 			lbc_emit(C, LB_OP_PUT, 0, k[i].v.reg, 0, off, 8, 0);

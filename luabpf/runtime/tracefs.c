@@ -150,6 +150,7 @@ static int parse_field(const char *line, int user, struct lbc_field *f)
 		f->is_signed = decl[0] == 'i';
 	}
 	f->is_string = LB_FSTR_NONE;
+	f->is_ptr = !is_array && memchr(decl, '*', (size_t)(name - decl)) != NULL;
 	if (strstr(decl, "char") && (size_t)(name - decl) < (size_t)(semi - decl)) {
 		if (strncmp(decl, "__data_loc", 10) == 0)
 			f->is_string = LB_FSTR_DATALOC;
