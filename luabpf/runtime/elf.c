@@ -426,6 +426,7 @@ static int site_arg(struct sites *S, struct lb_usdt_site *site, int i, const cha
 		n = 0;
 	if (lb_usdt_parse(text, o, S->err + n, S->errlen - n))
 		return -1;
+	snprintf(site->text[i], sizeof site->text[i], "%.127s", text);
 	site->args[i] = o->a;
 	if (!o->sym[0])
 		return 0;

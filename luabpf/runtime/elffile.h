@@ -63,7 +63,8 @@ struct lb_usdt_site {
 	uint64_t offset;      /* its file offset: the uprobe's */
 	uint64_t sema_offset; /* the semaphore's file offset (0: none) */
 	int nargs;
-	struct lb_usdt_operand ops[LB_USDT_ARGS]; /* as the note says */
+	char text[LB_USDT_ARGS][128];		  /* the note's "-4@-20(%rbp)" */
+	struct lb_usdt_operand ops[LB_USDT_ARGS]; /* decoded */
 	struct lb_usdt_arg args[LB_USDT_ARGS];	  /* %rip symbols resolved */
 };
 /* The call sites of probe provider:name in path, in note order: 0, or -1

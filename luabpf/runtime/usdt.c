@@ -193,6 +193,8 @@ int lb_usdt_parse(const char *s, struct lb_usdt_operand *o, char *err, size_t er
 		a->is_signed = n < 0;
 		P.p = at + 1;
 	}
+	if (!*P.p)
+		return bad(&P, "no operand");
 	if (*P.p == '%') {
 		a->kind = LB_USDT_REG;
 		if (reg(&P, &a->base, &a->shift))
