@@ -307,8 +307,9 @@ static int attach_usdt(struct lb_session *s, struct lb_prog *pr, char *err, size
 
 		if (!l || add_link(pr, l)) {
 			prog_name(pr, name, sizeof name);
-			snprintf(err, errlen, "cannot attach to %s at 0x%llx (file offset 0x%llx): %s",
-				 name, (unsigned long long)u->pc, (unsigned long long)u->offset,
+			snprintf(err, errlen,
+				 "cannot attach to %s at 0x%llx (file offset 0x%llx): %s", name,
+				 (unsigned long long)u->pc, (unsigned long long)u->offset,
 				 l ? "out of memory" : strerror(errno));
 			return -1;
 		}

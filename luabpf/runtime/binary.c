@@ -149,12 +149,12 @@ static void ifunc_error(const char *path, const char *func, char *err, size_t er
 					 shown ? ", " : " (likely one of: ", v[i]);
 	if (used < errlen)
 		snprintf(err + used, errlen - used, "%s",
-			 shown ? ")" : " (no function named like it in the file or its debug file)");
+			 shown ? ")"
+			       : " (no function named like it in the file or its debug file)");
 	lb_free_strings(v, n);
 }
 
-int lb_elf_func_offset(const char *path, const char *func, uint64_t *off, char *err,
-		       size_t errlen)
+int lb_elf_func_offset(const char *path, const char *func, uint64_t *off, char *err, size_t errlen)
 {
 	struct lb_elf h;
 	GElf_Sym sym;
@@ -170,8 +170,8 @@ int lb_elf_func_offset(const char *path, const char *func, uint64_t *off, char *
 	else if (GELF_ST_TYPE(sym.st_info) != STT_FUNC &&
 		 GELF_ST_TYPE(sym.st_info) != STT_GNU_IFUNC)
 		snprintf(err, errlen, "%s in %s is not a function", func, path);
-	else if (lb_elf_file_offset(h.e, GELF_ST_TYPE(sym.st_info) == STT_FUNC ? sym.st_value : addr,
-				    1, off))
+	else if (lb_elf_file_offset(
+		     h.e, GELF_ST_TYPE(sym.st_info) == STT_FUNC ? sym.st_value : addr, 1, off))
 		snprintf(err, errlen, "%s in %s is not in an executable segment", func, path);
 	else
 		rc = 0;

@@ -124,8 +124,8 @@ int lb_elf_open(const char *path, struct lb_elf *h, char *err, size_t errlen)
 		return -1;
 	}
 	/* stat first: opening a FIFO would block, a device read forever */
-	if (stat(path, &st) || (S_ISREG(st.st_mode) &&
-				(h->fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0)) {
+	if (stat(path, &st) ||
+	    (S_ISREG(st.st_mode) && (h->fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0)) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
@@ -196,9 +196,9 @@ int lb_elf_lookup(Elf *e, const char *name, GElf_Sym *sym)
 {
 	struct lookup l = {name, strlen(name), sym};
 
-	return lb_elf_symbols(e, SHT_SYMTAB, lookup, &l) || lb_elf_symbols(e, SHT_DYNSYM, lookup, &l)
-		   ? 0
-		   : -1;
+	if (lb_elf_symbols(e, SHT_SYMTAB, lookup, &l) || lb_elf_symbols(e, SHT_DYNSYM, lookup, &l))
+		return 0;
+	return -1;
 }
 
 int lb_elf_symbols(Elf *e, int sh_type, int (*fn)(void *ud, const GElf_Sym *sym, const char *name),
@@ -303,7 +303,8 @@ static int each_note(Elf *e, int (*fn)(void *ud, const struct sdt_note *n), void
 			end = desc + nh.n_descsz;
 			n.provider = desc + 3 * asz;
 			if (!(n.name = memchr(n.provider, 0, (size_t)(end - n.provider))) ||
-			    ++n.name >= end || !(n.args = memchr(n.name, 0, (size_t)(end - n.name))) ||
+			    ++n.name >= end ||
+			    !(n.args = memchr(n.name, 0, (size_t)(end - n.name))) ||
 			    ++n.args >= end || !memchr(n.args, 0, (size_t)(end - n.args)))
 				continue;
 			n.pc = a[0] + (has_base ? base.sh_addr - a[1] : 0);

@@ -32,11 +32,11 @@ enum lb_progkind {
 
 /* One loaded program and its links (one per CPU for a profile). */
 struct lb_prog {
-	struct lbc_output code;	  /* plan + slot map */
-	int kind;		  /* enum lb_progkind */
-	char *category, *event;	  /* tracepoint to attach to; see lb_progkind */
-	char *binary;		  /* uprobe, usdt: the ELF file */
-	uint64_t offset;	  /* kprobe: func+offset; uprobe: file offset */
+	struct lbc_output code;	    /* plan + slot map */
+	int kind;		    /* enum lb_progkind */
+	char *category, *event;	    /* tracepoint to attach to; see lb_progkind */
+	char *binary;		    /* uprobe, usdt: the ELF file */
+	uint64_t offset;	    /* kprobe: func+offset; uprobe: file offset */
 	struct lb_usdt_site *sites; /* usdt: one uprobe each, cookie its index */
 	int nsites;
 	uint64_t freq, period_ns; /* profile: one of them */
@@ -148,8 +148,7 @@ int lb_resolve_binary(const char *name, int pid, char *out, size_t len, char *er
  * picks on this machine when the file is loaded in this process too, as
  * libc is; else err says so and names the likely implementations. 0, or
  * -1 with why in err. */
-int lb_elf_func_offset(const char *path, const char *func, uint64_t *off, char *err,
-		       size_t errlen);
+int lb_elf_func_offset(const char *path, const char *func, uint64_t *off, char *err, size_t errlen);
 
 /* syscalls.c */
 int lb_syscall_nr(const char *tpname); /* "newstat" -> 4, or -1 */

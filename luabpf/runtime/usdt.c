@@ -15,14 +15,14 @@ static const struct {
 	const char *n[4];
 	__u8 word;
 } gprs[] = {
-    {{"rax", "eax", "ax", "al"}, 10},	  {{"rbx", "ebx", "bx", "bl"}, 5},
-    {{"rcx", "ecx", "cx", "cl"}, 11},	  {{"rdx", "edx", "dx", "dl"}, 12},
-    {{"rsi", "esi", "si", "sil"}, 13},	  {{"rdi", "edi", "di", "dil"}, 14},
-    {{"rbp", "ebp", "bp", "bpl"}, 4},	  {{"rsp", "esp", "sp", "spl"}, 19},
-    {{"r8", "r8d", "r8w", "r8b"}, 9},	  {{"r9", "r9d", "r9w", "r9b"}, 8},
-    {{"r10", "r10d", "r10w", "r10b"}, 7}, {{"r11", "r11d", "r11w", "r11b"}, 6},
-    {{"r12", "r12d", "r12w", "r12b"}, 3}, {{"r13", "r13d", "r13w", "r13b"}, 2},
-    {{"r14", "r14d", "r14w", "r14b"}, 1}, {{"r15", "r15d", "r15w", "r15b"}, 0},
+    {{"rax", "eax", "ax", "al"}, 10},	      {{"rbx", "ebx", "bx", "bl"}, 5},
+    {{"rcx", "ecx", "cx", "cl"}, 11},	      {{"rdx", "edx", "dx", "dl"}, 12},
+    {{"rsi", "esi", "si", "sil"}, 13},	      {{"rdi", "edi", "di", "dil"}, 14},
+    {{"rbp", "ebp", "bp", "bpl"}, 4},	      {{"rsp", "esp", "sp", "spl"}, 19},
+    {{"r8", "r8d", "r8w", "r8b"}, 9},	      {{"r9", "r9d", "r9w", "r9b"}, 8},
+    {{"r10", "r10d", "r10w", "r10b"}, 7},     {{"r11", "r11d", "r11w", "r11b"}, 6},
+    {{"r12", "r12d", "r12w", "r12b"}, 3},     {{"r13", "r13d", "r13w", "r13b"}, 2},
+    {{"r14", "r14d", "r14w", "r14b"}, 1},     {{"r15", "r15d", "r15w", "r15b"}, 0},
     {{"rip", NULL, NULL, NULL}, LB_USDT_RIP},
 };
 #define NGPRS (sizeof gprs / sizeof *gprs)
@@ -114,8 +114,9 @@ static int displacement(struct parse *P, struct lb_usdt_operand *o)
 		__u64 v;
 
 		if (isalpha((unsigned char)*P->p) || *P->p == '_' || *P->p == '.') {
-			size_t n = strspn(P->p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-						"0123456789_.$@");
+			size_t n =
+			    strspn(P->p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					 "0123456789_.$@");
 
 			if (neg || o->sym[0])
 				return bad(P, "only one symbol, added, is supported");
@@ -146,7 +147,8 @@ static int memref(struct parse *P, struct lb_usdt_arg *a)
 	a->kind = LB_USDT_MEM;
 	a->base = a->index = LB_USDT_NOREG;
 	P->p++; /* ( */
-	if (*P->p != ',' && (reg(P, &a->base, &shift) || (shift && bad(P, "%%ah..%%dh as address"))))
+	if (*P->p != ',' &&
+	    (reg(P, &a->base, &shift) || (shift && bad(P, "%%ah..%%dh as address"))))
 		return -1;
 	if (*P->p == ',') {
 		P->p++;
@@ -254,8 +256,8 @@ void lb_usdt_describe(const struct lb_usdt_operand *o, char *buf, size_t len)
 		snprintf(base, sizeof base, o->sym[0] ? "%s" : "%%%s",
 			 o->sym[0] ? o->sym : reg_name(a->base));
 	if (a->index != LB_USDT_NOREG)
-		snprintf(index, sizeof index, "%s%%%s*%u", base[0] ? " + " : "",
-			 reg_name(a->index), a->scale);
+		snprintf(index, sizeof index, "%s%%%s*%u", base[0] ? " + " : "", reg_name(a->index),
+			 a->scale);
 	if (a->val)
 		snprintf(disp, sizeof disp, " %c %llu", a->val < 0 ? '-' : '+',
 			 (unsigned long long)(a->val < 0 ? -(__u64)a->val : (__u64)a->val));
