@@ -40,12 +40,16 @@ static Elf_Data *section_named(Elf *e, const char *name, GElf_Shdr *shp)
 	return NULL;
 }
 
-/* The GNU build id as lower-case hex, or "" */
-static void build_id(Elf *e, char *hex, size_t len)
+/* Call fn for each note of e's note sections in file order, with its
+ * name and descriptor (within the section), until it returns nonzero:
+ * returns that, or 0. */
+static int
+each_elf_note(Elf *e, int (*fn)(void *ud, const GElf_Nhdr *nh, const char *name, const char *desc),
+	      void *ud)
 {
 	Elf_Scn *scn = NULL;
+	int rc;
 
-	hex[0] = 0;
 	while ((scn = elf_nextscn(e, scn))) {
 		GElf_Shdr sh;
 		Elf_Data *d;
@@ -54,20 +58,41 @@ static void build_id(Elf *e, char *hex, size_t len)
 
 		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
 			continue;
-		if (!(d = elf_getdata(scn, NULL)))
+		if (!(d = elf_getdata(scn, NULL)) || !d->d_buf)
 			continue;
-		while ((off = gelf_getnote(d, off, &nh, &noff, &doff)) > 0) {
-			if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
-			    !memcmp((char *)d->d_buf + noff, "GNU", 4) && nh.n_descsz <= 64 &&
-			    nh.n_descsz * 2 + 1 <= len) {
-				const unsigned char *p = (unsigned char *)d->d_buf + doff;
-
-				for (size_t i = 0; i < nh.n_descsz; i++)
-					snprintf(hex + 2 * i, 3, "%02x", p[i]);
-				return;
-			}
-		}
+		while ((off = gelf_getnote(d, off, &nh, &noff, &doff)) > 0)
+			if (doff + nh.n_descsz <= d->d_size &&
+			    (rc = fn(ud, &nh, (const char *)d->d_buf + noff,
+				     (const char *)d->d_buf + doff)))
+				return rc;
 	}
+	return 0;
+}
+
+struct hex {
+	char *s;
+	size_t len;
+};
+
+static int gnu_build_id(void *ud, const GElf_Nhdr *nh, const char *name, const char *desc)
+{
+	struct hex *h = ud;
+
+	if (nh->n_type != NT_GNU_BUILD_ID || nh->n_namesz != 4 || memcmp(name, "GNU", 4) ||
+	    nh->n_descsz > 64 || nh->n_descsz * 2 + 1 > h->len)
+		return 0;
+	for (size_t i = 0; i < nh->n_descsz; i++)
+		snprintf(h->s + 2 * i, 3, "%02x", (unsigned char)desc[i]);
+	return 1;
+}
+
+/* The GNU build id as lower-case hex, or "" */
+static void build_id(Elf *e, char *hex, size_t len)
+{
+	struct hex h = {hex, len};
+
+	hex[0] = 0;
+	each_elf_note(e, gnu_build_id, &h);
 }
 
 Elf *lb_elf_begin(int fd)
@@ -269,51 +294,45 @@ struct sdt_note {
 	const char *provider, *name, *args;
 };
 
+struct sdt_walk {
+	uint64_t base; /* .stapsdt.base's address, or 0 */
+	size_t asz;    /* address size */
+	int (*fn)(void *ud, const struct sdt_note *n);
+	void *ud;
+};
+
+static int sdt_note(void *ud, const GElf_Nhdr *nh, const char *name, const char *desc)
+{
+	struct sdt_walk *w = ud;
+	const char *end = desc + nh->n_descsz;
+	uint64_t a[3] = {0, 0, 0};
+	struct sdt_note n;
+
+	if (nh->n_type != 3 || nh->n_namesz != 8 || memcmp(name, "stapsdt", 8) ||
+	    nh->n_descsz < 3 * w->asz + 3)
+		return 0;
+	for (int k = 0; k < 3; k++)
+		memcpy(&a[k], desc + k * w->asz, w->asz); /* little-endian */
+	n.provider = desc + 3 * w->asz;
+	if (!(n.name = memchr(n.provider, 0, (size_t)(end - n.provider))) || ++n.name >= end ||
+	    !(n.args = memchr(n.name, 0, (size_t)(end - n.name))) || ++n.args >= end ||
+	    !memchr(n.args, 0, (size_t)(end - n.args)))
+		return 0;
+	n.pc = a[0] + (w->base ? w->base - a[1] : 0);
+	n.sema = a[2] && w->base ? a[2] + w->base - a[1] : a[2];
+	return w->fn(w->ud, &n);
+}
+
 /* Call fn for each stapsdt note of e in file order until it returns
  * nonzero: returns that, or 0. */
 static int each_note(Elf *e, int (*fn)(void *ud, const struct sdt_note *n), void *ud)
 {
-	Elf_Scn *scn = NULL;
+	struct sdt_walk w = {0, gelf_getclass(e) == ELFCLASS32 ? 4 : 8, fn, ud};
 	GElf_Shdr base;
-	int has_base = section_named(e, ".stapsdt.base", &base) != NULL;
-	size_t asz = gelf_getclass(e) == ELFCLASS32 ? 4 : 8;
 
-	while ((scn = elf_nextscn(e, scn))) {
-		GElf_Shdr sh;
-		Elf_Data *d;
-		size_t off = 0, noff, doff;
-		GElf_Nhdr nh;
-
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
-			continue;
-		if (!(d = elf_getdata(scn, NULL)) || !d->d_buf)
-			continue;
-		while ((off = gelf_getnote(d, off, &nh, &noff, &doff)) > 0) {
-			const char *desc = (const char *)d->d_buf + doff, *end;
-			struct sdt_note n;
-			uint64_t a[3] = {0, 0, 0};
-			int rc;
-
-			if (nh.n_type != 3 || nh.n_namesz != 8 ||
-			    memcmp((const char *)d->d_buf + noff, "stapsdt", 8) ||
-			    nh.n_descsz < 3 * asz + 3 || doff + nh.n_descsz > d->d_size)
-				continue;
-			for (int k = 0; k < 3; k++)
-				memcpy(&a[k], desc + k * asz, asz); /* little-endian */
-			end = desc + nh.n_descsz;
-			n.provider = desc + 3 * asz;
-			if (!(n.name = memchr(n.provider, 0, (size_t)(end - n.provider))) ||
-			    ++n.name >= end ||
-			    !(n.args = memchr(n.name, 0, (size_t)(end - n.name))) ||
-			    ++n.args >= end || !memchr(n.args, 0, (size_t)(end - n.args)))
-				continue;
-			n.pc = a[0] + (has_base ? base.sh_addr - a[1] : 0);
-			n.sema = a[2] && has_base ? a[2] + base.sh_addr - a[1] : a[2];
-			if ((rc = fn(ud, &n)))
-				return rc;
-		}
-	}
-	return 0;
+	if (section_named(e, ".stapsdt.base", &base))
+		w.base = base.sh_addr;
+	return each_elf_note(e, sdt_note, &w);
 }
 
 static int by_probe(const void *a, const void *b)
