@@ -32,6 +32,9 @@ MODULE_SRC := $(wildcard luabpf/*.c) $(wildcard luabpf/runtime/*.c) $(wildcard l
 MODULE_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(MODULE_SRC)) $(B)/obj/templates.o
 LUA_SRC := $(wildcard luabpf/*.lua)
 WORKLOADS := $(patsubst spec/workloads/%.c,$(B)/bin/%,$(wildcard spec/workloads/*.c))
+# usdt_args at -O0 and -O1 as well: gcc writes the USDT arguments in
+# other operand forms there (spec/usdt_spec.lua checks which)
+WORKLOADS += $(B)/bin/usdt_args-O0 $(B)/bin/usdt_args-O1
 
 # In-tree build is laid out like an install prefix, so tests run exactly
 # what `make install` ships.
@@ -102,6 +105,10 @@ $(B)/bin/luabpf: luabpf/bin.lua
 $(B)/bin/%: spec/workloads/%.c spec/workloads/workload.h
 	@mkdir -p $(@D)
 	$(CC) -O2 -g -fno-omit-frame-pointer -Wall -Wextra -pthread $< -o $@
+
+$(B)/bin/usdt_args-O%: spec/workloads/usdt_args.c spec/workloads/workload.h
+	@mkdir -p $(@D)
+	$(CC) -O$* -g -fno-omit-frame-pointer -Wall -Wextra $< -o $@
 
 workloads: $(WORKLOADS)
 

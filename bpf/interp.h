@@ -257,6 +257,50 @@ static __always_inline __s64 lb_mod(__s64 x, __s64 y)
 	return x - lb_div(x, y) * y;
 }
 
+#ifdef LB_USDT
+/* A register of the user pt_regs by word: 0 for words past its end. */
+static __always_inline __u64 lb_usdt_reg(void *ctx, __u8 word)
+{
+	__u64 v = 0;
+
+	if (word < sizeof(struct pt_regs) / 8)
+		bpf_probe_read_kernel(&v, 8, (__u64 *)ctx + word);
+	return v;
+}
+
+/* USDT argument n where this site's note put it (plan.h: struct
+ * lb_usdt_arg), sign- or zero-extended from its size; 0 if a read faults. */
+static __always_inline __s64 lb_usdt_arg(void *ctx, __u64 n)
+{
+	__u64 site = bpf_get_attach_cookie(ctx), v = 0, addr;
+	const volatile struct lb_usdt_arg *a;
+
+	if (site >= LB_USDT_SITES || n >= LB_USDT_ARGS)
+		return 0;
+	a = &plan.usdt[site][n];
+	switch (a->kind) {
+	case LB_USDT_CONST: return a->val;
+	case LB_USDT_REG: v = lb_usdt_reg(ctx, a->base) >> (a->shift & 63); break;
+	case LB_USDT_MEM:
+		addr = a->val + lb_usdt_reg(ctx, a->base) + lb_usdt_reg(ctx, a->index) * a->scale;
+		switch (a->size) {
+		case 1: bpf_probe_read_user(&v, 1, (void *)addr); break;
+		case 2: bpf_probe_read_user(&v, 2, (void *)addr); break;
+		case 4: bpf_probe_read_user(&v, 4, (void *)addr); break;
+		default: bpf_probe_read_user(&v, 8, (void *)addr);
+		}
+		break;
+	default: return 0;
+	}
+	switch (a->size) {
+	case 1: return a->is_signed ? (__s64)(__s8)v : (__u8)v;
+	case 2: return a->is_signed ? (__s64)(__s16)v : (__u16)v;
+	case 4: return a->is_signed ? (__s64)(__s32)v : (__u32)v;
+	}
+	return v;
+}
+#endif
+
 static __always_inline int lb_run(void *ctx, __u64 probe)
 {
 	__u64 r[LB_NREGS]; /* root may read uninitialised stack; plans never do */
@@ -440,14 +484,8 @@ static __always_inline int lb_run(void *ctx, __u64 probe)
 			}
 			break;
 		}
-#ifdef LB_USDT_ARG
-		case LB_OP_USDT_ARG: {
-			long v = 0;
-
-			bpf_usdt_arg(ctx, imm, &v);
-			R(dst) = v;
-			break;
-		}
+#ifdef LB_USDT
+		case LB_OP_USDT_ARG: R(dst) = lb_usdt_arg(ctx, imm); break;
 #endif
 		case LB_OP_STACK: {
 			long id = bpf_get_stackid(ctx, &stacks, imm ? BPF_F_USER_STACK : 0);

@@ -123,8 +123,8 @@ enum lb_opcode {
 	LB_OP_KREAD,	/* r[dst] = len bytes (1, 2, 4, 8) at kernel address
 			   r[a] + imm, sign-extended when b != 0; 0 if the
 			   read faults */
-	LB_OP_USDT_ARG, /* r[dst] = USDT argument imm (libbpf's bpf_usdt_arg;
-			   usdt template only) */
+	LB_OP_USDT_ARG, /* r[dst] = USDT argument imm as plan.usdt says for the
+			   site the probe fired at (usdt template only) */
 	LB_OP_NCODES
 };
 
@@ -156,6 +156,29 @@ struct lb_op {
 	__s64 imm;
 };
 
+/* USDT arguments: the runtime decodes each call site's operands from
+ * its .note.stapsdt note ("-4@%eax", "8@-20(%rbp,%rdx,8)", "-4@$5") and
+ * the usdt template reads them from the user pt_regs. One program serves
+ * every site of a probe: the site's index is its link's attach cookie.
+ * Registers are pt_regs words (byte offset / 8, x86-64). */
+#define LB_USDT_ARGS 12	  /* <sys/sdt.h> probes take at most 12 */
+#define LB_USDT_SITES 16  /* call sites of one probe */
+#define LB_USDT_NOREG 255 /* no base or index register */
+enum lb_usdt_kind {
+	LB_USDT_NONE = 0, /* no such argument at this site: reads 0 */
+	LB_USDT_CONST,	  /* val */
+	LB_USDT_REG,	  /* register base, shifted right by shift (%ah: 8) */
+	LB_USDT_MEM,	  /* user memory at base + index * scale + val */
+};
+struct lb_usdt_arg {
+	__s64 val;
+	__u8 kind; /* enum lb_usdt_kind */
+	__u8 size; /* 1, 2, 4 or 8 bytes */
+	__u8 is_signed;
+	__u8 base, index, scale, shift;
+	__u8 pad;
+};
+
 /* Syscall modes of the tracepoint template. */
 enum lb_sysmode {
 	LB_SYS_NONE = 0,  /* a plain tracepoint */
@@ -177,6 +200,8 @@ struct lb_plan {
 					per session map) */
 	char pool[LB_POOL];
 	struct lb_op ops[LB_MAX_OPS];
+	/* usdt template: argument specs per site (the runtime fills them) */
+	struct lb_usdt_arg usdt[LB_USDT_SITES][LB_USDT_ARGS];
 };
 
 #endif

@@ -1,15 +1,12 @@
-/* Template for USDT probes, through libbpf's USDT support: the argument
- * specs come from the probe's note, bpf_usdt_arg decodes them. */
-#define __TARGET_ARCH_x86
-#define LB_USDT_ARG /* interp.h: LB_OP_USDT_ARG uses bpf_usdt_arg */
-#include <stdbool.h>
+/* Template for USDT probes: a uprobe at each of the probe's call sites,
+ * the attach cookie saying which; LB_OP_USDT_ARG reads the arguments as
+ * the plan's per-site specs say (interp.h: lb_usdt_arg). */
+#define LB_USDT
 #include <linux/bpf.h>
 #include <linux/ptrace.h>
-#include <bpf/bpf_helpers.h>
-#include <bpf/usdt.bpf.h>
 #include "interp.h"
 
-SEC("usdt")
+SEC("uprobe")
 int lb_usdt(struct pt_regs *ctx)
 {
 	return lb_run(ctx, LB_PROBE_ID(LB_PROBE_SESSION, plan.probe_id));

@@ -55,6 +55,46 @@ static int l_usdt_probes(lua_State *L)
 	return 1;
 }
 
+/* usdt_sites(path, provider, name) -> { {pc, offset, semaphore, {{text,
+ * decoded}, ...}}, ... } (-lv), or nil and why */
+static int l_usdt_sites(lua_State *L)
+{
+	struct lb_usdt_site *u;
+	char err[LB_ERR], desc[256];
+	int n;
+
+	if (lb_usdt_sites(luaL_checkstring(L, 1), luaL_checkstring(L, 2), luaL_checkstring(L, 3),
+			  &u, &n, err, sizeof err)) {
+		lua_pushnil(L);
+		lua_pushstring(L, err);
+		return 2;
+	}
+	lua_createtable(L, n, 0);
+	for (int i = 0; i < n; i++) {
+		lua_createtable(L, 4, 0);
+		lua_pushinteger(L, (lua_Integer)u[i].pc);
+		lua_rawseti(L, -2, 1);
+		lua_pushinteger(L, (lua_Integer)u[i].offset);
+		lua_rawseti(L, -2, 2);
+		lua_pushinteger(L, (lua_Integer)u[i].sema_offset);
+		lua_rawseti(L, -2, 3);
+		lua_createtable(L, u[i].nargs, 0);
+		for (int j = 0; j < u[i].nargs; j++) {
+			lb_usdt_describe(&u[i].ops[j], desc, sizeof desc);
+			lua_createtable(L, 2, 0);
+			lua_pushstring(L, u[i].text[j]);
+			lua_rawseti(L, -2, 1);
+			lua_pushstring(L, desc);
+			lua_rawseti(L, -2, 2);
+			lua_rawseti(L, -2, j + 1);
+		}
+		lua_rawseti(L, -2, 4);
+		lua_rawseti(L, -2, i + 1);
+	}
+	free(u);
+	return 1;
+}
+
 /* kernel_types(what, arg): "funcs" glob -> { names }; "func" name ->
  * text; "struct" name -> text. BTF is loaded for the call. */
 static int l_kernel_types(lua_State *L)
@@ -89,6 +129,7 @@ void lb_open_list(lua_State *L)
 	static const luaL_Reg fns[] = {
 	    {"elf_functions", l_elf_functions},
 	    {"usdt_probes", l_usdt_probes},
+	    {"usdt_sites", l_usdt_sites},
 	    {"kernel_types", l_kernel_types},
 	    {NULL, NULL},
 	};

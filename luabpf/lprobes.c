@@ -30,9 +30,11 @@ struct target {
 	char probe[1300]; /* e.probe: "kfunc:vfs_read" */
 	char event[400], binary[400], category[400];
 	uint64_t offset;
-	struct lbc_field regs[9], *fields;
-	char regnames[9][8];
+	struct lbc_field regs[LB_USDT_ARGS + 1], *fields;
+	char regnames[LB_USDT_ARGS + 1][16];
 	int nregs, nfields;
+	struct lb_usdt_site *sites; /* usdt: handed to the program */
+	int nsites;
 };
 
 static struct lb_btf *session_btf(struct lb_session *s, char *err, size_t errlen)
@@ -58,7 +60,7 @@ static void add_reg(struct target *t, const char *name, __u16 off, int btf_type,
 /* Fill what `e` offers for one target of kind k. */
 static int describe(struct lb_session *s, int k, struct target *t, char *err, size_t errlen)
 {
-	char name[8];
+	char name[16];
 	int ret_type = 0;
 
 	switch (kinds[k].lbc) {
@@ -83,6 +85,9 @@ static int describe(struct lb_session *s, int k, struct target *t, char *err, si
 		return 0;
 	}
 	case LBC_REGS:
+		if ((kinds[k].prog == LB_PROG_UPROBE || kinds[k].prog == LB_PROG_URETPROBE) &&
+		    lb_elf_func_offset(t->binary, t->event, &t->offset, err, errlen))
+			return -1;
 		for (int i = 0; i < 6; i++) {
 			snprintf(name, sizeof name, "arg%d", i);
 			add_reg(t, name, reg_off[i], 0, 0);
@@ -91,21 +96,15 @@ static int describe(struct lb_session *s, int k, struct target *t, char *err, si
 			add_reg(t, "retval", RET_OFF, 0, 0);
 		return 0;
 	case LBC_USDT: {
-		struct lb_usdt_probe *u;
-		int n, nargs = -1;
+		int nargs = 0;
 
-		if (lb_usdt_probes(t->binary, &u, &n, err, errlen))
+		if (lb_usdt_sites(t->binary, t->category, t->event, &t->sites, &t->nsites, err,
+				  errlen))
 			return -1;
-		for (int i = 0; i < n; i++)
-			if (!strcmp(u[i].provider, t->category) && !strcmp(u[i].name, t->event))
-				nargs = u[i].nargs;
-		free(u);
-		if (nargs < 0) {
-			snprintf(err, errlen, "%s has no USDT probe %s:%s", t->binary, t->category,
-				 t->event);
-			return -1;
-		}
-		for (int i = 0; i < nargs && i < 9; i++) {
+		for (int i = 0; i < t->nsites; i++)
+			if (t->sites[i].nargs > nargs)
+				nargs = t->sites[i].nargs;
+		for (int i = 0; i < nargs; i++) {
 			snprintf(name, sizeof name, "arg%d", i);
 			add_reg(t, name, (__u16)i, 0, 1);
 		}
@@ -128,11 +127,16 @@ static int add_target(lua_State *L, struct lb_session *s, struct lb_probe *p, in
 	    !(pr->event = strdup(t->event)) || !(pr->category = strdup(t->category)) ||
 	    !(pr->binary = strdup(t->binary))) {
 		lb_free_fields(t->fields, t->nfields);
+		free(t->sites);
+		t->sites = NULL;
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 	pr->kind = kinds[k].prog;
 	pr->offset = t->offset;
+	pr->sites = t->sites; /* the program's now; its args fill plan.usdt */
+	pr->nsites = t->nsites;
+	t->sites = NULL;
 	memset(&probe, 0, sizeof probe);
 	probe.name = t->probe;
 	probe.probe_id = (__u32)id;
@@ -143,6 +147,8 @@ static int add_target(lua_State *L, struct lb_session *s, struct lb_probe *p, in
 	probe.nregs = t->nregs;
 	probe.types = s->btf ? lb_btf_types(s->btf) : NULL;
 	rc = lb_compile_probe(L, s, 4, &probe, &pr->code, err, errlen); /* s, kind, spec, fn */
+	for (int i = 0; i < pr->nsites; i++)
+		memcpy(pr->code.plan.usdt[i], pr->sites[i].args, sizeof pr->sites[i].args);
 	lb_free_fields(t->fields, t->nfields);
 	t->fields = NULL;
 	t->nfields = 0;

@@ -49,7 +49,18 @@ local function list(pattern, verbose)
       local name = p[1] .. ":" .. p[2]
       if name:match("^" .. glob:gsub("[%^%$%(%)%%%.%[%]%+%-]", "%%%0"):gsub("%*", ".*"):gsub("%?", ".") .. "$") then
         out:write("usdt:", path, ":", name, "\n")
-        if verbose then out:write(string.format("    %d arguments\n", p[3])) end
+        if verbose then -- each call site, each argument as the note says and decoded
+          local sites, err = core.usdt_sites(path, p[1], p[2])
+          if not sites then out:write("    error: ", err, "\n") end
+          for _, s in ipairs(sites or {}) do
+            out:write(string.format("    site 0x%x (file offset 0x%x%s): %d argument%s\n", s[1], s[2],
+              s[3] ~= 0 and string.format(", semaphore at 0x%x", s[3]) or "", #s[4],
+              #s[4] == 1 and "" or "s"))
+            for i, a in ipairs(s[4]) do
+              out:write(string.format("        arg%d %s: %s\n", i - 1, a[1], a[2]))
+            end
+          end
+        end
       end
     end
     return

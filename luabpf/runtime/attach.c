@@ -9,6 +9,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "runtime.h"
+#include "elffile.h"
 
 #define LOG_SIZE (1 << 20)
 #define RINGBUF_SIZE (2 << 20)
@@ -124,7 +125,7 @@ static int bind_maps(struct lb_session *s, struct lb_prog *pr, char *err, size_t
 			continue;
 		}
 		if (fd == -2)
-			continue; /* the program's own: zeros, libbpf's USDT specs */
+			continue; /* the program's own: zeros */
 		/* a shared map this plan does not use: never touched by the
 		 * code the verifier keeps, so the stand-in will do */
 		if (reuse(m, fd >= 0 ? fd : s->dummy_fd, name, err, errlen))
@@ -289,6 +290,33 @@ static int have_kprobes(void)
 	       access("/sys/kernel/debug/tracing/kprobe_events", F_OK) == 0;
 }
 
+/* A uprobe at each call site of a USDT probe, its semaphore counted while
+ * attached (the kernel's ref_ctr_offset, as libbpf does); the cookie is
+ * the site's row of plan.usdt. */
+static int attach_usdt(struct lb_session *s, struct lb_prog *pr, char *err, size_t errlen)
+{
+	struct bpf_program *prog = bpf_object__next_program(pr->obj, NULL);
+	char name[512];
+
+	for (int i = 0; i < pr->nsites; i++) {
+		const struct lb_usdt_site *u = &pr->sites[i];
+		LIBBPF_OPTS(bpf_uprobe_opts, o, .ref_ctr_offset = (size_t)u->sema_offset,
+			    .bpf_cookie = (__u64)i);
+		struct bpf_link *l = bpf_program__attach_uprobe_opts(
+		    prog, s->pid ? s->pid : -1, pr->binary, (size_t)u->offset, &o);
+
+		if (!l || add_link(pr, l)) {
+			prog_name(pr, name, sizeof name);
+			snprintf(err, errlen,
+				 "cannot attach to %s at 0x%llx (file offset 0x%llx): %s", name,
+				 (unsigned long long)u->pc, (unsigned long long)u->offset,
+				 l ? "out of memory" : strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static struct bpf_link *attach(struct lb_session *s, struct lb_prog *pr, struct bpf_program *prog)
 {
 	switch (pr->kind) {
@@ -306,18 +334,12 @@ static struct bpf_link *attach(struct lb_session *s, struct lb_prog *pr, struct 
 	}
 	case LB_PROG_UPROBE:
 	case LB_PROG_URETPROBE: {
+		/* by our own offset (lb_elf_func_offset): versioned names, IFUNCs */
 		LIBBPF_OPTS(bpf_uprobe_opts, o, .retprobe = pr->kind == LB_PROG_URETPROBE);
-		uint64_t off = 0;
 
-		/* our own symbol lookup first (versioned names); libbpf's else */
-		if (lb_elf_func_offset(pr->binary, pr->event, &off))
-			o.func_name = pr->event;
 		return bpf_program__attach_uprobe_opts(prog, s->pid ? s->pid : -1, pr->binary,
-						       (size_t)off, &o);
+						       (size_t)pr->offset, &o);
 	}
-	case LB_PROG_USDT:
-		return bpf_program__attach_usdt(prog, s->pid ? s->pid : -1, pr->binary,
-						pr->category, pr->event, NULL);
 	}
 	errno = EINVAL;
 	return NULL;
@@ -340,6 +362,11 @@ int lb_prog_load_attach(struct lb_session *s, struct lb_prog *pr, char *err, siz
 		goto fail;
 	if (pr->kind == LB_PROG_PROFILE) {
 		if (attach_profile(s, pr, err, errlen))
+			goto fail;
+		return 0;
+	}
+	if (pr->kind == LB_PROG_USDT) {
+		if (attach_usdt(s, pr, err, errlen))
 			goto fail;
 		return 0;
 	}

@@ -1,11 +1,15 @@
 /* Where a uprobe's binary is: a path, or a library name resolved like
  * the dynamic loader would (or through the traced process's mappings). */
+#define _GNU_SOURCE /* dladdr1, struct link_map */
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
+#include <link.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <gelf.h>
 #include "runtime.h"
 #include "symbols.h"
@@ -102,52 +106,75 @@ int lb_resolve_binary(const char *name, int pid, char *out, size_t len, char *er
 	return -1;
 }
 
-struct func_at {
-	const char *func;
-	size_t flen;
-	uint64_t addr;
-};
-
-static int func_at(void *ud, const GElf_Sym *sym, const char *name)
+/* An IFUNC's implementation as this process's loader picked it, when the
+ * file is loaded here too (libc always is): programs started on this
+ * machine pick the same one. Its address in the file: 0, or -1. */
+static int ifunc_target(const char *path, const char *func, uint64_t *vaddr)
 {
-	struct func_at *f = ud;
+	void *h = dlopen(path, RTLD_LAZY | RTLD_NOLOAD), *p;
+	struct link_map *lm = NULL;
+	struct stat a, b;
+	Dl_info di;
+	int rc = -1;
 
-	if (GELF_ST_TYPE(sym->st_info) != STT_FUNC || !sym->st_value ||
-	    strncmp(name, f->func, f->flen) || (name[f->flen] && name[f->flen] != '@'))
-		return 0;
-	f->addr = sym->st_value;
-	return 1;
+	if (!h)
+		return -1;
+	if ((p = dlsym(h, func)) && dladdr1(p, &di, (void **)&lm, RTLD_DL_LINKMAP) && lm &&
+	    lm->l_name[0] && !stat(lm->l_name, &a) && !stat(path, &b) && a.st_dev == b.st_dev &&
+	    a.st_ino == b.st_ino) {
+		*vaddr = (uintptr_t)p - lm->l_addr;
+		rc = 0;
+	}
+	dlclose(h);
+	return rc;
 }
 
-/* The file offset of function func in ELF file path, for attaching a
- * uprobe by offset: libbpf 1.1 refuses names with several versioned
- * symbols at one address (__libc_start_main@@GLIBC_2.34 and @GLIBC_2.2.5).
- * 0 found, -1 not. */
-int lb_elf_func_offset(const char *path, const char *func, uint64_t *off)
+/* Why an IFUNC cannot be probed by name, and what to probe instead: the
+ * functions of the file (or its debug file) whose names hold func's. */
+static void ifunc_error(const char *path, const char *func, char *err, size_t errlen)
 {
-	struct func_at f = {func, strlen(func), 0};
+	char glob[300], **v;
+	size_t used;
+	int n, st, shown = 0;
+
+	used = (size_t)snprintf(err, errlen,
+				"%s in %s is an IFUNC: the dynamic loader picks its "
+				"implementation at run time; probe that instead",
+				func, path);
+	snprintf(glob, sizeof glob, "*%s?*", func);
+	if (used >= errlen || lb_elf_functions(path, glob, &v, &n, &st, NULL, 0))
+		return;
+	for (int i = 0; i < n && shown < 8 && used < errlen; i++, shown++)
+		used += (size_t)snprintf(err + used, errlen - used, "%s%s",
+					 shown ? ", " : " (likely one of: ", v[i]);
+	if (used < errlen)
+		snprintf(err + used, errlen - used, "%s",
+			 shown ? ")"
+			       : " (no function named like it in the file or its debug file)");
+	lb_free_strings(v, n);
+}
+
+int lb_elf_func_offset(const char *path, const char *func, uint64_t *off, char *err, size_t errlen)
+{
 	struct lb_elf h;
-	size_t nph;
-	int found;
+	GElf_Sym sym;
+	uint64_t addr = 0;
+	int rc = -1;
 
-	if (lb_elf_open(path, &h, NULL, 0))
+	if (lb_elf_open(path, &h, err, errlen))
 		return -1;
-	/* .symtab, then .dynsym */
-	found = lb_elf_symbols(h.e, SHT_SYMTAB, func_at, &f) ||
-		lb_elf_symbols(h.e, SHT_DYNSYM, func_at, &f);
-	if (found && elf_getphdrnum(h.e, &nph) == 0) {
-		found = 0;
-		for (size_t i = 0; i < nph && !found; i++) {
-			GElf_Phdr ph;
-
-			if (gelf_getphdr(h.e, (int)i, &ph) && ph.p_type == PT_LOAD &&
-			    (ph.p_flags & PF_X) && f.addr >= ph.p_vaddr &&
-			    f.addr < ph.p_vaddr + ph.p_memsz) {
-				*off = f.addr - ph.p_vaddr + ph.p_offset;
-				found = 1;
-			}
-		}
-	}
+	if (lb_elf_lookup(h.e, func, &sym))
+		snprintf(err, errlen, "no function %s in %s", func, path);
+	else if (GELF_ST_TYPE(sym.st_info) == STT_GNU_IFUNC && ifunc_target(path, func, &addr))
+		ifunc_error(path, func, err, errlen);
+	else if (GELF_ST_TYPE(sym.st_info) != STT_FUNC &&
+		 GELF_ST_TYPE(sym.st_info) != STT_GNU_IFUNC)
+		snprintf(err, errlen, "%s in %s is not a function", func, path);
+	else if (lb_elf_file_offset(
+		     h.e, GELF_ST_TYPE(sym.st_info) == STT_FUNC ? sym.st_value : addr, 1, off))
+		snprintf(err, errlen, "%s in %s is not in an executable segment", func, path);
+	else
+		rc = 0;
 	lb_elf_close(&h);
-	return found ? 0 : -1;
+	return rc;
 }

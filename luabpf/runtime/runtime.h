@@ -15,6 +15,7 @@ struct bpf_object;
 struct bpf_link;
 struct ring_buffer;
 struct lb_syms;
+struct lb_usdt_site;
 
 enum lb_progkind {
 	LB_PROG_TRACEPOINT = 0, /* category:event */
@@ -31,11 +32,13 @@ enum lb_progkind {
 
 /* One loaded program and its links (one per CPU for a profile). */
 struct lb_prog {
-	struct lbc_output code;	  /* plan + slot map */
-	int kind;		  /* enum lb_progkind */
-	char *category, *event;	  /* tracepoint to attach to; see lb_progkind */
-	char *binary;		  /* uprobe, usdt: the ELF file */
-	uint64_t offset;	  /* kprobe: func+offset */
+	struct lbc_output code;	    /* plan + slot map */
+	int kind;		    /* enum lb_progkind */
+	char *category, *event;	    /* tracepoint to attach to; see lb_progkind */
+	char *binary;		    /* uprobe, usdt: the ELF file */
+	uint64_t offset;	    /* kprobe: func+offset; uprobe: file offset */
+	struct lb_usdt_site *sites; /* usdt: one uprobe each, cookie its index */
+	int nsites;
 	uint64_t freq, period_ns; /* profile: one of them */
 	struct bpf_object *obj;
 	struct bpf_link **links;
@@ -157,7 +160,14 @@ int lb_tp_describe(const char *cat, const char *event, char **out, char *err, si
 
 /* binary.c: a uprobe's file from a path or a library name ("libc") */
 int lb_resolve_binary(const char *name, int pid, char *out, size_t len, char *err, size_t errlen);
-int lb_elf_func_offset(const char *path, const char *func, uint64_t *off);
+/* The file offset of function func in ELF file path, for attaching a
+ * uprobe by offset (libbpf 1.1 refuses names with several versioned
+ * symbols at one address, __libc_start_main@@GLIBC_2.34 and @GLIBC_2.2.5).
+ * An IFUNC (libc's strlen) is taken at the implementation the loader
+ * picks on this machine when the file is loaded in this process too, as
+ * libc is; else err says so and names the likely implementations. 0, or
+ * -1 with why in err. */
+int lb_elf_func_offset(const char *path, const char *func, uint64_t *off, char *err, size_t errlen);
 
 /* syscalls.c */
 int lb_syscall_nr(const char *tpname); /* "newstat" -> 4, or -1 */

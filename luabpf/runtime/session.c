@@ -106,6 +106,7 @@ void lb_session_drop_probe(struct lb_session *s)
 		free(p->progs[j].category);
 		free(p->progs[j].event);
 		free(p->progs[j].binary);
+		free(p->progs[j].sites);
 	}
 	free(p->progs);
 	free(p->spec);
