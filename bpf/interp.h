@@ -269,7 +269,7 @@ static __always_inline int lb_run(void *ctx, __u64 probe)
 		return 0; /* luabpf -p PID / -c CMD */
 	if (plan.ctx_copy)
 		bpf_probe_read_kernel(s, plan.ctx_copy & (LB_SCRATCH - 1), ctx);
-	for (__u32 i = 0; i < LB_MAX_OPS; i++) {
+	for (;;) { /* plans jump only forward and end in END */
 		const volatile struct lb_op *op = &plan.ops[pc & (LB_MAX_OPS - 1)];
 		__u32 code = op->code, dst = op->dst, a = op->a, b = op->b;
 		__u32 off = op->off, len = op->len;

@@ -6,7 +6,7 @@
 #ifndef LUABPF_PLAN_H
 #define LUABPF_PLAN_H
 
-#define LB_MAX_OPS 128	       /* ops per handler */
+#define LB_MAX_OPS 1024       /* ops per handler */
 #define LB_NREGS 16	       /* u64 registers, r[0..15] */
 #define LB_MAX_MAPS 8	       /* map slots per probe program */
 #define LB_MAX_SESSION_MAPS 64 /* maps per session */

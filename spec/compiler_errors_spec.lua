@@ -601,10 +601,10 @@ hint: split it using locals, or simplify it]==], body_err("  m[" .. string.rep("
   end)
   it("handler too big (ops)", function()
     assert.are.equal([==[
-t.lua:34:4: handler too big: more than 128 ops (LB_MAX_OPS)
+t.lua:258:4: handler too big: more than 1024 ops (LB_MAX_OPS)
   m[e.pid] = bpf.count()
    ^
-hint: split the work over several handlers]==], body_err(string.rep("  m[e.pid] = bpf.count()\n", 40)))
+hint: split the work over several handlers]==], body_err(string.rep("  m[e.pid] = bpf.count()\n", 400)))
   end)
 
   -- statements and maps
