@@ -737,11 +737,23 @@ t.lua:3:3: cannot assign to global 'g': it is a constant in a kernel handler
   ^
 hint: keep state across events in a map, e.g. m.total = bpf.sum(x)]==], body_err("  g = 1"))
   end)
-  it("a local holding a string cannot be reassigned", function()
+  it("a local holding a string takes only strings", function()
     assert.are.equal([==[
-t.lua:4:3: local 'c' holds e.comm (a string) and cannot be reassigned in a kernel handler
-  c = "x"
-  ^]==], body_err('  local c = e.comm\n  c = "x"'))
+t.lua:4:7: local 'c' holds a string; cannot assign a number to it
+  c = 1
+      ^]==], body_err('  local c = e.comm\n  c = 1'))
+  end)
+  it("c and x or y chooses numbers or strings", function()
+    assert.are.equal([==[
+t.lua:3:34: `c and x or y` cannot choose between a string and a number
+  local s = e.pid > 0 and "a" or 1
+                                 ^
+hint: both values must be numbers, or both strings]==], body_err('  local s = e.pid > 0 and "a" or 1'))
+    assert.are.equal([==[
+t.lua:3:29: `c and x or y` cannot choose a kernel stack
+  local s = e.pid > 0 and e.kstack or 1
+                            ^
+hint: its values must be numbers or strings]==], body_err("  local s = e.pid > 0 and e.kstack or 1"))
   end)
   it("attempt to assign to const variable", function()
     assert.are.equal([==[

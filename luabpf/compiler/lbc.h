@@ -309,6 +309,7 @@ int lbc_stmp(struct lbc *C, int size);
 int lbc_isstr(const struct val *v);		   /* T_STR, T_COMM, T_DSTR */
 struct val lbc_tostr(struct lbc *C, struct val v); /* a char * field as a string */
 int lbc_strsize(const struct val *v);
+int lbc_strbound(struct lbc *C, int n, int *konst);
 void lbc_strput(struct lbc *C, const struct val *v, int area, int off, int size, int zero);
 int lbc_streq(struct lbc *C, int n, struct val l, struct val r, int save);
 struct val lbc_strcall(struct lbc *C, int call);
