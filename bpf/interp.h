@@ -227,6 +227,19 @@ static __always_inline __u64 lb_log2(__s64 x)
 	return r + 2;
 }
 
+/* hist(x, k), k > 0: 2^k buckets per power of two (see LB_OP_LOG2) */
+static __always_inline __u64 lb_log2k(__s64 x, __u32 k)
+{
+	__u64 mask = (1ULL << k) - 1, l;
+
+	if (x < 0)
+		return 0;
+	if ((__u64)x <= mask)
+		return x + 1;
+	l = lb_log2(x) - 2 - k;
+	return ((l + 1) << k) + (((__u64)x >> l) & mask) + 1;
+}
+
 /* An aggregate slot that is not there yet: insert zeros, look again. */
 static __always_inline void *lb_slot_value(__u32 slot, void *key)
 {
@@ -363,7 +376,7 @@ static __always_inline int lb_run(void *ctx, __u64 probe)
 			}
 			break;
 		}
-		case LB_OP_LOG2: R(dst) = lb_log2(x); break;
+		case LB_OP_LOG2: R(dst) = imm ? lb_log2k(x, imm) : lb_log2(x); break;
 		case LB_OP_LINEAR:
 			if (x < imm)
 				R(dst) = 0;

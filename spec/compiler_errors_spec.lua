@@ -832,6 +832,27 @@ t.lua:4:4: map 'm' holds hist() aggregates elsewhere; it cannot also hold plain 
   m[2] = 3
    ^]==], body_err("  m[1] = bpf.hist(e.pid)\n  m[2] = 3"))
   end)
+  it("hist() k is a constant from 0 to 5, the same for the whole map", function()
+    assert.are.equal([==[
+t.lua:3:26: hist() k must be from 0 to 5
+  m[1] = bpf.hist(e.pid, 6)
+                         ^
+hint: 2^k buckets per power of two]==], body_err("  m[1] = bpf.hist(e.pid, 6)"))
+    assert.are.equal([==[
+t.lua:3:28: hist() k must be an integer constant
+  m[1] = bpf.hist(e.pid, e.pid)
+                           ^
+hint: 2^k buckets per power of two]==], body_err("  m[1] = bpf.hist(e.pid, e.pid)"))
+    assert.are.equal([==[
+t.lua:3:18: hist() takes one or two arguments: hist(x [, k])
+  m[1] = bpf.hist(e.pid, 1, 2)
+                 ^]==], body_err("  m[1] = bpf.hist(e.pid, 1, 2)"))
+    assert.are.equal([==[
+t.lua:4:4: map 'm' is a hist(x, 1) elsewhere, not hist(x, 0)
+  m[2] = bpf.hist(e.pid)
+   ^
+hint: every hist() into one map needs the same k]==], body_err("  m[1] = bpf.hist(e.pid, 1)\n  m[2] = bpf.hist(e.pid)"))
+  end)
   it("lhist() parameters differ from another use", function()
     assert.are.equal([==[
 t.lua:4:4: map 'm' is an lhist(x, 0, 10, 1) elsewhere, not lhist(x, 0, 10, 2)

@@ -32,7 +32,7 @@ enum lb_valkind {
 	LB_VAL_MAX,	 /* per-CPU {s64 v, u64 set}: max(x) */
 	LB_VAL_AVG,	 /* per-CPU {u64 count, s64 sum}: avg(x) */
 	LB_VAL_STATS,	 /* per-CPU {u64 count, s64 sum}: stats(x) */
-	LB_VAL_HIST,	 /* per-CPU u64[LB_HIST_BUCKETS]: hist(x) */
+	LB_VAL_HIST,	 /* per-CPU u64[LB_HIST_NBUCKETS(hist_bits)]: hist(x, k) */
 	LB_VAL_LHIST,	 /* per-CPU u64[(max - min) / step + 2]: lhist(x, min, max, step) */
 	LB_VAL_STR,	 /* plain string of value_size bytes: m[k] = e.args.filename */
 };
@@ -48,6 +48,7 @@ struct lb_mapdesc {
 	__u8 valkind;
 	__u8 percpu;
 	__s64 lhist_min, lhist_max, lhist_step; /* LB_VAL_LHIST */
+	__u8 hist_bits;				/* LB_VAL_HIST: k of hist(x, k) */
 };
 
 /* A printf format, checked at compile time against its arguments. The

@@ -86,12 +86,13 @@ static void assign(struct lbc *C, int s)
 			  (int)x->n, x->s, lbc_tname(l->v.t));
 	int save = C->regtop;
 	lbc_uncache(C, -1, x->s, x->n); /* keys naming it change */
-	if (l->v.t == T_DSTR) { /* a string variable (see local()) */
+	if (l->v.t == T_DSTR) {		/* a string variable (see local()) */
 		struct val v = lbc_tostr(C, lbc_expr(C, rhs));
 		char b[128];
 		if (!lbc_isstr(&v))
-			lbc_error(C, N(rhs)->tok, NULL, "local '%.*s' holds a string; cannot assign %s to it",
-				  (int)x->n, x->s, lbc_vname(&v, b, sizeof b));
+			lbc_error(C, N(rhs)->tok, NULL,
+				  "local '%.*s' holds a string; cannot assign %s to it", (int)x->n,
+				  x->s, lbc_vname(&v, b, sizeof b));
 		C->curtok = N(rhs)->tok;
 		if (v.t != T_DSTR || v.sk != DS_TMP || v.sarg != l->v.sarg)
 			lbc_strput(C, &v, A_TMP, l->v.sarg, l->v.ssize, 1);
@@ -167,7 +168,7 @@ static void local(struct lbc *C, int s)
 			v = (struct val){.t = T_DSTR, .sk = DS_TMP, .sarg = off, .ssize = size};
 			v.fname = lbc_names(C, "%.*s", (int)x->n, x->s);
 		} else if (v.t == T_INT || v.t == T_BOOL || v.t == T_PROBE || v.t == T_KSTACK ||
-		    v.t == T_USTACK || v.t == T_KSYM || v.t == T_USYM) {
+			   v.t == T_USTACK || v.t == T_KSYM || v.t == T_USYM) {
 			C->curtok = x->tok;
 			int r = lbc_tmp(C);
 			if (v.isconst)
