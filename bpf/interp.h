@@ -165,7 +165,7 @@ static __always_inline __s64 lb_field(const char *p, __u32 len, int sign)
 	switch (len) {
 	case 1: return sign ? *(__s8 *)p : *(__u8 *)p;
 	case 2: return sign ? *(__s16 *)p : *(__u16 *)p;
-	case 4: return sign ? *(__s32 *)p : *(__u32 *)p;
+	case 4: return sign ? (__s64) * (__s32 *)p : (__s64) * (__u32 *)p; /* not u32 ?: s32 */
 	}
 	return *(__s64 *)p;
 }

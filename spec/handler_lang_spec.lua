@@ -133,4 +133,20 @@ describe("handler language #kernel", function()
 
 ]], out:match("@h%[1%]: \n.*$"))
   end)
+
+  it("typedef'd fields take their C type's size and sign from BTF: kill's pid_t", function()
+    local t = H.tracer { "-e", [[
+      local m = map()
+      tracepoint("syscalls:sys_enter_kill", function(e)
+        if e.comm == "perl" and e.args.sig == 0 then
+          m[e.args.pid] = count()
+          printf("%d %s\n", e.args.pid, e.args.pid == -26878 and "negative" or "other")
+        end
+      end)]] }
+    H.run("perl -e 'kill 0, -26878; kill 0, -26878'") -- a process group: ESRCH
+    local rc, out, err = H.stop(t)
+    assert.are.equal(0, rc, err)
+    assert.are.equal("-26878 negative\n-26878 negative\n", out:match("^(.-\n)\n"))
+    assert.are.same({ ["-26878"] = 2 }, H.parse_maps(out).m)
+  end)
 end)

@@ -110,6 +110,7 @@ struct lbc_field {
 			   args): pointer chains follow it; 0 = untyped */
 	__u8 usdt;	/* a USDT argument: read with LB_OP_USDT_ARG, index
 			   in off (size and sign from the note) */
+	__u8 is_ptr;	/* declared as a pointer (void *, struct x *, char *) */
 };
 
 /* Kernel types from BTF, for typed args and pointer chains such as

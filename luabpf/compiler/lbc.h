@@ -160,6 +160,7 @@ struct val {
 	int btf;	   /* T_INT: a typed kernel pointer, its BTF type id
 			      (members can be followed); T_KOBJ: its type */
 	int koff;	   /* T_KOBJ: offset from the address in reg */
+	int isptr;	   /* T_INT: a field declared as a pointer (printed in hex) */
 };
 
 /* `if m[k] then ... end`: inside the block, m[k] reuses the condition's

@@ -140,6 +140,7 @@ static struct val typedfield(struct lbc *C, int n, const struct lbc_field *f, co
 	lbc_emit(C, LB_OP_FIELD, v.reg, t.kind == LBC_T_INT && t.is_signed, 0, f->off, (int)t.size,
 		 0);
 	if (t.kind == LBC_T_PTR) {
+		v.isptr = 1;
 		v.btf = f->btf_type;
 		if (charptr(C, tok, &t, what)) {
 			v.sk = LB_FSTR_KPTR;
@@ -399,6 +400,7 @@ struct val lbc_argfield(struct lbc *C, int n, const struct node *k)
 		}
 		v.t = T_INT;
 		v.sk = f->is_string; /* a char *: a number, or a string where one is needed */
+		v.isptr = f->is_ptr;
 		return v;
 	}
 	snprintf(C->out->missing_field, sizeof C->out->missing_field, "%.*s",
