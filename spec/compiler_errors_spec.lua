@@ -380,7 +380,7 @@ hint: call it outside the handler]==], body_err("  m[1] = bpf.map()"))
 t.lua:3:14: unknown builtin bpf.cnt
   m[1] = bpf.cnt()
              ^
-hint: kernel handlers can use bpf.count, sum, min, max, avg, stats, hist, lhist, printf, print, exit, kstack, ustack, ksym, usym and str]==], body_err("  m[1] = bpf.cnt()"))
+hint: kernel handlers can use bpf.count, sum, min, max, avg, stats, hist, lhist, printf, print, exit, kstack, ustack, ksym, usym, str and reg]==], body_err("  m[1] = bpf.cnt()"))
   end)
   it("reading a map of count/sum aggregates", function()
     assert.are.equal([==[
@@ -831,6 +831,24 @@ t.lua:4:4: map 'm' holds plain values elsewhere; it cannot also hold count/sum a
 t.lua:4:4: map 'm' holds hist() aggregates elsewhere; it cannot also hold plain values
   m[2] = 3
    ^]==], body_err("  m[1] = bpf.hist(e.pid)\n  m[2] = 3"))
+  end)
+  it("bpf.reg() names an x86-64 register, in probes that have them", function()
+    assert.are.equal([==[
+t.lua:3:12: tracepoint:syscalls:sys_enter_write has no registers
+  m[bpf.reg("ip")] = bpf.count()
+           ^
+hint: kprobe, uprobe, usdt and profile handlers have them]==], body_err('  m[bpf.reg("ip")] = bpf.count()'))
+    assert.are.equal([==[
+t.lua:3:13: unknown register 'eip'
+  m[bpf.reg("eip")] = bpf.count()
+            ^
+hint: x86-64 registers: ip, sp, bp, ax, bx, cx, dx, si, di, r8 .. r15, flags, orig_ax, cs, ss]==],
+      body_err('  m[bpf.reg("eip")] = bpf.count()'))
+    assert.are.equal([==[
+t.lua:3:12: bpf.reg() takes one argument, a register name (a string constant)
+  m[bpf.reg(e.pid)] = bpf.count()
+           ^
+hint: e.g. bpf.reg("ip")]==], body_err("  m[bpf.reg(e.pid)] = bpf.count()"))
   end)
   it("hist() k is a constant from 0 to 5, the same for the whole map", function()
     assert.are.equal([==[

@@ -149,4 +149,27 @@ describe("handler language #kernel", function()
     assert.are.equal("-26878 negative\n-26878 negative\n", out:match("^(.-\n)\n"))
     assert.are.same({ ["-26878"] = 2 }, H.parse_maps(out).m)
   end)
+
+  it("bpf.reg() reads the probed registers: ip at foo's entry, ip in profile samples", function()
+    local bin = H.root .. "/build/bin/uprobeme"
+    local foo = tonumber(H.run("nm " .. bin):match("(%x+) T foo\n"), 16)
+    local t = H.tracer { "-e", [[
+      local m = map()
+      uprobe(arg[1] .. ":foo", function(e)
+        printf("%d %d\n", bpf.reg("ip") & 4095, bpf.reg("sp") & 7)
+      end)
+      profile("199hz", function(e)
+        if e.comm == "spin" then m[bpf.reg("ip") >> 40 == 0 and "low" or "high"] = count() end
+      end)]], bin }
+    H.run(bin .. " --calls 3")
+    H.run(H.bin .. "spin --ms 300")
+    local rc, out, err = H.stop(t)
+    assert.are.equal(0, rc, err)
+    -- foo's address within its page; sp is 8-byte aligned
+    local line = ("%d 0\n"):format(foo & 4095)
+    assert.are.equal(line:rep(3), out:match("^(.-\n)\n"))
+    local m = H.parse_maps(out).m
+    assert.is_nil(m.low) -- a real ip: PIE code at 0x55.., libc at 0x7f.., or the kernel
+    assert.is_true(m.high > 0, out)
+  end)
 end)

@@ -12,13 +12,13 @@ static const char *const aggs[] = {
     "count", "sum", "min", "max", "avg", "stats", "hist", "lhist", NULL,
 };
 static const char *const stmts[] = {"printf", "print", "exit", NULL};
-static const char *const values[] = {"kstack", "ustack", "ksym", "usym", "str", NULL};
+static const char *const values[] = {"kstack", "ustack", "ksym", "usym", "str", "reg", NULL};
 static const char *const later[] = {
     "delete", "time", "cat", "system", "join", "buf", "ntop", NULL,
 };
 #define BUILTINS                                                                                   \
 	"kernel handlers can use bpf.count, sum, min, max, avg, stats, hist, "                     \
-	"lhist, printf, print, exit, kstack, ustack, ksym, usym and str"
+	"lhist, printf, print, exit, kstack, ustack, ksym, usym, str and reg"
 static const char *const userside[] = {
     "map",     "tracepoint", "interval", "run",	    "BEGIN",	     "END",
     "profile", "kfunc",	     "kretfunc", "uprobe",  "uretprobe",     "usdt",

@@ -282,6 +282,7 @@ struct val lbc_kmember(struct lbc *C, int n, struct val b, const struct node *k,
 struct val lbc_kindex(struct lbc *C, int n, struct val b, int save);
 int lbc_isregname(const char *s, size_t n);
 struct val lbc_regfield(struct lbc *C, int n, const struct node *k);
+struct val lbc_regcall(struct lbc *C, int call);
 struct val lbc_argfield(struct lbc *C, int n, const struct node *k);
 void lbc_evhint(struct lbc *C);
 void lbc_kobjerr(struct lbc *C, int tok, const struct val *v);
