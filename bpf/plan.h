@@ -141,6 +141,7 @@ enum lb_ctx {
 	LB_CTX_CPU,
 	LB_CTX_NSECS,
 	LB_CTX_PROBE, /* see LB_PROBE_* */
+	LB_CTX_CPID,  /* plan.cpid */
 };
 
 /* Ring buffer records: the first u64 is LB_REC(kind, id). */
@@ -176,6 +177,8 @@ struct lb_plan {
 	__u32 probe_id;	    /* e.probe of a plain probe: LB_PROBE_ID(SESSION, probe_id) */
 	__u32 filter_pid;   /* only this process (luabpf -p / -c), 0: all; the
 			       runtime fills it */
+	__u32 cpid;	    /* e.cpid: the pid of luabpf -c's command, 0 without
+			       one; the runtime fills it */
 	__u64 sysmask[LB_SYSMASK];
 	__u32 slot_ids[LB_MAX_MAPS]; /* session map index of each slot (the
 					runtime fills them; drops are counted

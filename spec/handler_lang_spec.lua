@@ -172,4 +172,19 @@ describe("handler language #kernel", function()
     assert.is_nil(m.low) -- a real ip: PIE code at 0x55.., libc at 0x7f.., or the kernel
     assert.is_true(m.high > 0, out)
   end)
+
+  it("e.cpid is the pid of luabpf -c's command, 0 without one", function()
+    local code = [[tracepoint("syscalls:sys_enter_getppid", function(e)
+      if e.comm == "syscaller" or e.comm == "lbcpid" then printf("cpid=%d pid=%d\n", e.cpid, e.pid) end
+    end)]]
+    local rc, out = luabpf("-c " .. H.quote(H.bin .. "syscaller --calls 2") .. " -e " .. H.quote(code))
+    assert.are.equal(0, rc, out)
+    local pid = out:match("pid=(%d+) tids=")
+    assert.are.equal(("cpid=%s pid=%s\n"):format(pid, pid):rep(2), out:match("(cpid=.-\n)\n"))
+    local t = H.tracer { "-e", code }
+    H.run(H.bin .. "syscaller --calls 1 --comm lbcpid")
+    local rc2, out2 = H.stop(t)
+    assert.are.equal(0, rc2)
+    assert.is_truthy(out2:match("^cpid=0 pid=%d+\n\n"), out2)
+  end)
 end)

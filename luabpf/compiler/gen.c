@@ -271,8 +271,8 @@ static const struct {
 	const char *name;
 	int ctx;
 } efields[] = {
-    {"pid", LB_CTX_PID}, {"tid", LB_CTX_TID}, {"uid", LB_CTX_UID},
-    {"gid", LB_CTX_GID}, {"cpu", LB_CTX_CPU}, {"nsecs", LB_CTX_NSECS},
+    {"pid", LB_CTX_PID}, {"tid", LB_CTX_TID},	  {"uid", LB_CTX_UID},	 {"gid", LB_CTX_GID},
+    {"cpu", LB_CTX_CPU}, {"nsecs", LB_CTX_NSECS}, {"cpid", LB_CTX_CPID},
 };
 
 static void strkey(struct lbc *C, int n, const char *what)
