@@ -832,6 +832,13 @@ t.lua:4:4: map 'm' holds hist() aggregates elsewhere; it cannot also hold plain 
   m[2] = 3
    ^]==], body_err("  m[1] = bpf.hist(e.pid)\n  m[2] = 3"))
   end)
+  it("e.func only where a function is probed", function()
+    assert.are.equal([==[
+t.lua:3:7: tracepoint:syscalls:sys_enter_write probes no function: it has no e.func
+  m[e.func] = bpf.count()
+      ^
+hint: kprobe, uprobe and kfunc handlers have it]==], body_err("  m[e.func] = bpf.count()"))
+  end)
   it("bpf.reg() names an x86-64 register, in probes that have them", function()
     assert.are.equal([==[
 t.lua:3:12: tracepoint:syscalls:sys_enter_write has no registers

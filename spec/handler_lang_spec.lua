@@ -187,4 +187,19 @@ describe("handler language #kernel", function()
     assert.are.equal(0, rc2)
     assert.is_truthy(out2:match("^cpid=0 pid=%d+\n\n"), out2)
   end)
+
+  it("e.func names the probed function, each match of a wildcard its own", function()
+    local bin = H.root .. "/build/bin/uprobeme"
+    local t = H.tracer { "-e", [[
+      local m = map()
+      uprobe(arg[1] .. ":[fb][oa][or]", function(e)
+        m[e.func] = count()
+        printf("%s|%-5s|\n", e.func, e.func)
+      end)]], bin }
+    H.run(bin .. " --calls 2")
+    local rc, out, err = H.stop(t)
+    assert.are.equal(0, rc, err)
+    assert.are.equal("foo|foo  |\nbar|bar  |\nfoo|foo  |\nbar|bar  |\n", out:match("^(.-\n)\n"))
+    assert.are.same({ foo = 2, bar = 2 }, H.parse_maps(out).m)
+  end)
 end)

@@ -179,6 +179,9 @@ struct lbc_probe {
 	const struct lbc_field *regs;
 	int nregs;
 	const struct lbc_types *types; /* for fields with btf_type */
+	const char *func;	       /* e.func: the probed function (kprobe, uprobe,
+					  kfunc; each match of a wildcard is a probe
+					  of its own); NULL elsewhere */
 };
 
 struct lbc_input {

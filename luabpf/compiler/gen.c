@@ -317,6 +317,17 @@ static struct val index_(struct lbc *C, int n)
 			lbc_emit(C, LB_OP_CTX, r, 0, 0, 0, 0, LB_CTX_PROBE);
 			return inreg(T_PROBE, r);
 		}
+		if (lbc_isname(k->s, k->n, "func")) {
+			const struct lbc_probe *pr = C->in->probe;
+			if (!pr || !pr->func)
+				lbc_error(C, k->tok, "kprobe, uprobe and kfunc handlers have it",
+					  "%s probes no function: it has no e.func",
+					  pr && pr->name ? pr->name : "this probe");
+			v.t = T_STR;
+			v.s = pr->func;
+			v.n = strlen(pr->func);
+			return v;
+		}
 		if (k->n == 4 && !memcmp(k->s, "args", 4)) {
 			v.t = T_ARGS;
 			return v;
