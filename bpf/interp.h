@@ -156,6 +156,7 @@ static __always_inline __u64 lb_ctx(__u32 which, __u64 probe)
 	case LB_CTX_CPU: return bpf_get_smp_processor_id();
 	case LB_CTX_NSECS: return bpf_ktime_get_ns();
 	case LB_CTX_PROBE: return probe;
+	case LB_CTX_CPID: return plan.cpid;
 	}
 	return 0;
 }
@@ -165,7 +166,7 @@ static __always_inline __s64 lb_field(const char *p, __u32 len, int sign)
 	switch (len) {
 	case 1: return sign ? *(__s8 *)p : *(__u8 *)p;
 	case 2: return sign ? *(__s16 *)p : *(__u16 *)p;
-	case 4: return sign ? *(__s32 *)p : *(__u32 *)p;
+	case 4: return sign ? (__s64) * (__s32 *)p : (__s64) * (__u32 *)p; /* not u32 ?: s32 */
 	}
 	return *(__s64 *)p;
 }
@@ -225,6 +226,19 @@ static __always_inline __u64 lb_log2(__s64 x)
 	if (v >> 1)
 		r += 1;
 	return r + 2;
+}
+
+/* hist(x, k), k > 0: 2^k buckets per power of two (see LB_OP_LOG2) */
+static __always_inline __u64 lb_log2k(__s64 x, __u32 k)
+{
+	__u64 mask = (1ULL << k) - 1, l;
+
+	if (x < 0)
+		return 0;
+	if ((__u64)x <= mask)
+		return x + 1;
+	l = lb_log2(x) - 2 - k;
+	return ((l + 1) << k) + (((__u64)x >> l) & mask) + 1;
 }
 
 /* An aggregate slot that is not there yet: insert zeros, look again. */
@@ -313,7 +327,7 @@ static __always_inline int lb_run(void *ctx, __u64 probe)
 		return 0; /* luabpf -p PID / -c CMD */
 	if (plan.ctx_copy)
 		bpf_probe_read_kernel(s, plan.ctx_copy & (LB_SCRATCH - 1), ctx);
-	for (__u32 i = 0; i < LB_MAX_OPS; i++) {
+	for (;;) { /* plans jump only forward and end in END */
 		const volatile struct lb_op *op = &plan.ops[pc & (LB_MAX_OPS - 1)];
 		__u32 code = op->code, dst = op->dst, a = op->a, b = op->b;
 		__u32 off = op->off, len = op->len;
@@ -407,7 +421,7 @@ static __always_inline int lb_run(void *ctx, __u64 probe)
 			}
 			break;
 		}
-		case LB_OP_LOG2: R(dst) = lb_log2(x); break;
+		case LB_OP_LOG2: R(dst) = imm ? lb_log2k(x, imm) : lb_log2(x); break;
 		case LB_OP_LINEAR:
 			if (x < imm)
 				R(dst) = 0;

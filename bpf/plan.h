@@ -6,7 +6,7 @@
 #ifndef LUABPF_PLAN_H
 #define LUABPF_PLAN_H
 
-#define LB_MAX_OPS 128	       /* ops per handler */
+#define LB_MAX_OPS 1024	       /* ops per handler */
 #define LB_NREGS 16	       /* u64 registers, r[0..15] */
 #define LB_MAX_MAPS 8	       /* map slots per probe program */
 #define LB_MAX_SESSION_MAPS 64 /* maps per session */
@@ -21,10 +21,12 @@
 #define LB_SYSMASK 8	  /* u64 words of the syscall-number filter (512 nrs) */
 #define LB_COMM_LEN 16
 #define LB_HIST_BUCKETS 66 /* hist(): (..,0), [0], [1], [2,4) .. [2^63, ..) */
+#define LB_HIST_MAXBITS 5  /* hist(x, k): 2^k buckets per power of two, k <= 5 */
+#define LB_HIST_NBUCKETS(k) (((64 - (k)) << (k)) + 2) /* LB_HIST_BUCKETS at k = 0 */
 #define LB_STACK_DEPTH 127 /* frames kept per stack (PERF_MAX_STACK_DEPTH) */
 #define LB_ZEROS                                                                                   \
-	8192 /* largest per-CPU aggregate value: lhist has at                                      \
-		most LB_ZEROS / 8 buckets */
+	16384 /* largest per-CPU aggregate value: lhist and hist(x, 5)                             \
+		 have at most LB_ZEROS / 8 buckets */
 
 /* e.probe values: kind in the high 32 bits. */
 #define LB_PROBE_SESSION 0ULL	/* low bits: index in the session's probe table */
@@ -86,8 +88,11 @@ enum lb_opcode {
 	LB_OP_MAP_BUCKET, /* u64[len]: value[min(r[a], len - 1)] += 1: hist, lhist
 			     (len: LB_HIST_BUCKETS after LOG2; after LINEAR its
 			     len, at most 1000 buckets) */
-	LB_OP_LOG2,	  /* r[dst] = hist bucket of r[a]: 0 if < 0, 1 if 0,
-			     else floor(log2(r[a])) + 2 */
+	LB_OP_LOG2,	  /* r[dst] = hist bucket of r[a] with imm = k sub-bucket
+			     bits (bpftrace's hist(x, k)): 0 if < 0, x + 1 if
+			     x < 2^k, else (l + 1) << k | the k bits after
+			     the top one, plus 1 (l: top bit's position - k);
+			     at k = 0: floor(log2(r[a])) + 2 */
 	LB_OP_LINEAR,	  /* r[dst] = lhist bucket of r[a], min imm, step r[b],
 			     len buckets: 0 below min, len - 1 at or above
 			     min + (len - 2) * step, else (r[a] - min) / step + 1 */
@@ -136,6 +141,7 @@ enum lb_ctx {
 	LB_CTX_CPU,
 	LB_CTX_NSECS,
 	LB_CTX_PROBE, /* see LB_PROBE_* */
+	LB_CTX_CPID,  /* plan.cpid */
 };
 
 /* Ring buffer records: the first u64 is LB_REC(kind, id). */
@@ -194,6 +200,8 @@ struct lb_plan {
 	__u32 probe_id;	    /* e.probe of a plain probe: LB_PROBE_ID(SESSION, probe_id) */
 	__u32 filter_pid;   /* only this process (luabpf -p / -c), 0: all; the
 			       runtime fills it */
+	__u32 cpid;	    /* e.cpid: the pid of luabpf -c's command, 0 without
+			       one; the runtime fills it */
 	__u64 sysmask[LB_SYSMASK];
 	__u32 slot_ids[LB_MAX_MAPS]; /* session map index of each slot (the
 					runtime fills them; drops are counted

@@ -211,10 +211,14 @@ static int l_session_config(lua_State *L)
 	return 0;
 }
 
-/* s:target_pid(pid): probes see only this process (luabpf -p / -c). */
+/* s:target_pid(pid [, child]): probes see only this process (luabpf -p /
+ * -c); child: it is luabpf -c's command, e.cpid. */
 static int l_session_target_pid(lua_State *L)
 {
-	lb_check_session(L, 1)->pid = (int)luaL_checkinteger(L, 2);
+	struct lb_session *s = lb_check_session(L, 1);
+
+	s->pid = (int)luaL_checkinteger(L, 2);
+	s->cpid = lua_toboolean(L, 3) ? s->pid : 0;
 	return 0;
 }
 
@@ -332,7 +336,6 @@ static int l_register_source(lua_State *L)
 	luaL_checkstring(L, 1);
 	return registry_set(L, SOURCES);
 }
-
 
 /* tracepoints("cat:name" glob) -> { "cat:name", ... } sorted */
 static int l_tracepoints(lua_State *L)

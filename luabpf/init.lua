@@ -212,8 +212,8 @@ for _, kind in ipairs { "kfunc", "kretfunc", "rawtracepoint", "kprobe", "kretpro
 end
 
 -- Probes see only this process (luabpf -p PID, -c CMD).
-function Session:target_pid(pid)
-  self.core:target_pid(pid)
+function Session:target_pid(pid, child)
+  self.core:target_pid(pid, child)
 end
 
 -- Settings for the handlers compiled after this (bpftrace's config

@@ -67,7 +67,9 @@ local types = { hist = "hist", lhist = "hist", stats = "stats", avg = "stats" }
 function json.map_line(m, opts)
   opts = opts or {}
   local kind = output.kind_of(m)
-  local range = kind == "lhist" and { m:lhist_range() } or nil
+  local range -- lhist: {min, max, step}; hist: its k (hist(x, k))
+  if kind == "lhist" then range = { m:lhist_range() } end
+  if kind == "hist" and m.hist_bits then range = m:hist_bits() end
   local rows = output.sorted(m, opts.top)
   local div = (opts.div and opts.div > 0) and opts.div or 1
   local name = json.string(output.map_name(m))

@@ -662,6 +662,7 @@ int lb_l_profile(lua_State *L)
 				 (unsigned long long)(pr->period_ns / 1000));
 		memset(&probe, 0, sizeof probe);
 		probe.name = name;
+		probe.kind = LBC_PROFILE;
 		if ((id = lb_session_add_name(s, name)) < 0) {
 			snprintf(err, sizeof err, "out of memory");
 			rc = -1;

@@ -292,6 +292,12 @@ static int map_lhist_range(lua_State *L)
 	return 3;
 }
 
+static int map_hist_bits(lua_State *L)
+{
+	lua_pushinteger(L, lb_check_map(L, 1)->s->maps[lb_check_map(L, 1)->idx].hist_bits);
+	return 1;
+}
+
 static int map_index_of(lua_State *L)
 {
 	lua_pushinteger(L, lb_check_map(L, 1)->idx);
@@ -316,8 +322,10 @@ static int map_name(lua_State *L)
 }
 
 const luaL_Reg lb_map_methods[] = {
-    {"entries", map_entries}, {"delete", map_delete},		{"clear", map_clear},
-    {"name", map_name},	      {"dropped", map_dropped},		{"kind", map_kind},
-    {"index", map_index_of},  {"lhist_range", map_lhist_range}, {"key_types", map_key_types},
+    {"entries", map_entries},	  {"delete", map_delete},
+    {"clear", map_clear},	  {"name", map_name},
+    {"dropped", map_dropped},	  {"kind", map_kind},
+    {"index", map_index_of},	  {"lhist_range", map_lhist_range},
+    {"hist_bits", map_hist_bits}, {"key_types", map_key_types},
     {"value_type", map_value_type}, {NULL, NULL},
 };

@@ -146,6 +146,7 @@ static int add_target(lua_State *L, struct lb_session *s, struct lb_probe *p, in
 	probe.regs = t->regs;
 	probe.nregs = t->nregs;
 	probe.types = s->btf ? lb_btf_types(s->btf) : NULL;
+	probe.func = kinds[k].lbc != LBC_USDT && kinds[k].prog != LB_PROG_TPBTF ? t->event : NULL;
 	rc = lb_compile_probe(L, s, 4, &probe, &pr->code, err, errlen); /* s, kind, spec, fn */
 	for (int i = 0; i < pr->nsites; i++)
 		memcpy(pr->code.plan.usdt[i], pr->sites[i].args, sizeof pr->sites[i].args);

@@ -106,23 +106,42 @@ local function pow_label(power)
   return tostring(1 << power)
 end
 
--- Label of hist bucket index i (1-based: bucket i - 1).
-function output.hist_label(i)
+-- hist(x, k) bucket j (0-based) starts at 2^p * (2^k + j % 2^k), p =
+-- j // 2^k - 1. As a label: bpftrace 0.20's (suffixes up to E) for k > 0,
+-- 0.17's pow_label (up to T) for hist(x).
+local function hist_bound(j, k)
+  local n = 1 << k
+  local p, x = (j >> k) - 1, n + (j & (n - 1))
+  if k == 0 then return pow_label(p) end
+  local decade = p // 10
+  return tostring((1 << (p - 10 * decade)) * x) .. ("KMGTPE"):sub(decade, decade)
+end
+
+-- The first value of bucket j as a number (a float past 2^63).
+local function hist_start(j, k)
+  local n = 1 << k
+  local p, x = (j >> k) - 1, n + (j & (n - 1))
+  if p + k + 1 > 63 then return 2.0 ^ p * x end
+  return (1 << p) * x
+end
+
+-- Label of hist bucket index i (1-based: bucket i - 1) of hist(x, k).
+function output.hist_label(i, k)
+  k = k or 0
   if i == 1 then return "(..., 0)" end
-  if i == 2 then return "[0]" end
-  if i == 3 then return "[1]" end
-  return "[" .. pow_label(i - 3) .. ", " .. pow_label(i - 2) .. ")"
+  if i - 1 <= 2 << k then return "[" .. (i - 2) .. "]" end
+  return "[" .. hist_bound(i - 2, k) .. ", " .. hist_bound(i - 1, k) .. ")"
 end
 
 -- The body of a hist: one line per bucket from the first non-zero one to the
 -- last, counts divided by div (bars use the undivided counts). "" if empty.
-function output.hist_text(counts, div)
+function output.hist_text(counts, div, k)
   div = (div and div > 0) and div or 1
   local first, last, max = span(counts)
   if not first then return "" end
   local out = {}
   for i = first, last do
-    out[#out + 1] = line(output.hist_label(i), counts[i] // div, counts[i], max)
+    out[#out + 1] = line(output.hist_label(i, k), counts[i] // div, counts[i], max)
   end
   return table.concat(out)
 end
@@ -163,20 +182,23 @@ end
 -- A map value as plain Lua data: integers stay integers; stats become
 -- {count, sum, average}; hists become the non-empty range of buckets as
 -- { {min = lo, max = hi, count = n}, ... } (no min below, no max above;
--- bpftrace's JSON layout). range: the lhist's {min, max, step}.
+-- bpftrace's JSON layout). range: the lhist's {min, max, step}, or the
+-- hist's k.
 function output.value_data(kind, v, range)
   if kind == "stats" then
     return { count = v.count, sum = v.sum, average = stats_average(v) }
   elseif kind == "hist" then
     local first, last = span(v)
-    local rows = {}
+    local k, rows = range or 0, {}
     for i = first or 1, last or 0 do
       local lo, hi
-      if i == 2 then lo, hi = 0, 0
-      elseif i == 3 then lo, hi = 1, 1
-      elseif i == 66 then lo = 2.0 ^ 63
-      elseif i > 3 then lo, hi = 1 << (i - 3), (1 << (i - 2)) - 1
-      else hi = -1 end
+      if i == 1 then hi = -1
+      elseif i - 1 <= 2 << k then lo, hi = i - 2, i - 2
+      else
+        lo, hi = hist_start(i - 2, k), hist_start(i - 1, k)
+        hi = math.type(hi) == "float" and math.maxinteger or hi - 1
+        if math.type(lo) == "float" then hi = nil end
+      end
       rows[#rows + 1] = { min = lo, max = hi, count = v[i] }
     end
     return rows
@@ -273,10 +295,11 @@ function output.format_map(m, opts)
   local kind, name, elems = kind_of(m), output.map_name(m), {}
   local range
   if kind == "lhist" then range = { m:lhist_range() } end
+  if kind == "hist" and m.hist_bits then range = m:hist_bits() end
   for _, r in ipairs(output.sorted(m, opts.top)) do
     local k, v, text = r[1], r[2], nil
     if kind == "hist" then
-      text = head(name, k, m) .. "\n" .. output.hist_text(v, div)
+      text = head(name, k, m) .. "\n" .. output.hist_text(v, div, range)
     elseif kind == "lhist" then
       text = head(name, k, m) .. "\n" .. output.lhist_text(v, range[1], range[2], range[3])
     elseif kind == "stats" then

@@ -123,7 +123,7 @@ function runner.main(argv)
       local cmd = argv[i + 1] or fail("-c needs a command")
       local s = bpf.default_session()
       s.child, s.child_go = bpf._core.spawn(cmd)
-      s:target_pid(s.child)
+      s:target_pid(s.child, true)
       i = i + 2
     elseif a == "-f" then
       local f = argv[i + 1] or fail("-f needs a format (text or json)")

@@ -380,7 +380,7 @@ hint: call it outside the handler]==], body_err("  m[1] = bpf.map()"))
 t.lua:3:14: unknown builtin bpf.cnt
   m[1] = bpf.cnt()
              ^
-hint: kernel handlers can use bpf.count, sum, min, max, avg, stats, hist, lhist, printf, print, exit, kstack, ustack, ksym, usym and str]==], body_err("  m[1] = bpf.cnt()"))
+hint: kernel handlers can use bpf.count, sum, min, max, avg, stats, hist, lhist, printf, print, exit, kstack, ustack, ksym, usym, str and reg]==], body_err("  m[1] = bpf.cnt()"))
   end)
   it("reading a map of count/sum aggregates", function()
     assert.are.equal([==[
@@ -601,10 +601,10 @@ hint: split it using locals, or simplify it]==], body_err("  m[" .. string.rep("
   end)
   it("handler too big (ops)", function()
     assert.are.equal([==[
-t.lua:34:4: handler too big: more than 128 ops (LB_MAX_OPS)
+t.lua:258:4: handler too big: more than 1024 ops (LB_MAX_OPS)
   m[e.pid] = bpf.count()
    ^
-hint: split the work over several handlers]==], body_err(string.rep("  m[e.pid] = bpf.count()\n", 40)))
+hint: split the work over several handlers]==], body_err(string.rep("  m[e.pid] = bpf.count()\n", 400)))
   end)
 
   -- statements and maps
@@ -737,11 +737,23 @@ t.lua:3:3: cannot assign to global 'g': it is a constant in a kernel handler
   ^
 hint: keep state across events in a map, e.g. m.total = bpf.sum(x)]==], body_err("  g = 1"))
   end)
-  it("a local holding a string cannot be reassigned", function()
+  it("a local holding a string takes only strings", function()
     assert.are.equal([==[
-t.lua:4:3: local 'c' holds e.comm (a string) and cannot be reassigned in a kernel handler
-  c = "x"
-  ^]==], body_err('  local c = e.comm\n  c = "x"'))
+t.lua:4:7: local 'c' holds a string; cannot assign a number to it
+  c = 1
+      ^]==], body_err('  local c = e.comm\n  c = 1'))
+  end)
+  it("c and x or y chooses numbers or strings", function()
+    assert.are.equal([==[
+t.lua:3:34: `c and x or y` cannot choose between a string and a number
+  local s = e.pid > 0 and "a" or 1
+                                 ^
+hint: both values must be numbers, or both strings]==], body_err('  local s = e.pid > 0 and "a" or 1'))
+    assert.are.equal([==[
+t.lua:3:29: `c and x or y` cannot choose a kernel stack
+  local s = e.pid > 0 and e.kstack or 1
+                            ^
+hint: its values must be numbers or strings]==], body_err("  local s = e.pid > 0 and e.kstack or 1"))
   end)
   it("attempt to assign to const variable", function()
     assert.are.equal([==[
@@ -819,6 +831,52 @@ t.lua:4:4: map 'm' holds plain values elsewhere; it cannot also hold count/sum a
 t.lua:4:4: map 'm' holds hist() aggregates elsewhere; it cannot also hold plain values
   m[2] = 3
    ^]==], body_err("  m[1] = bpf.hist(e.pid)\n  m[2] = 3"))
+  end)
+  it("e.func only where a function is probed", function()
+    assert.are.equal([==[
+t.lua:3:7: tracepoint:syscalls:sys_enter_write probes no function: it has no e.func
+  m[e.func] = bpf.count()
+      ^
+hint: kprobe, uprobe and kfunc handlers have it]==], body_err("  m[e.func] = bpf.count()"))
+  end)
+  it("bpf.reg() names an x86-64 register, in probes that have them", function()
+    assert.are.equal([==[
+t.lua:3:12: tracepoint:syscalls:sys_enter_write has no registers
+  m[bpf.reg("ip")] = bpf.count()
+           ^
+hint: kprobe, uprobe, usdt and profile handlers have them]==], body_err('  m[bpf.reg("ip")] = bpf.count()'))
+    assert.are.equal([==[
+t.lua:3:13: unknown register 'eip'
+  m[bpf.reg("eip")] = bpf.count()
+            ^
+hint: x86-64 registers: ip, sp, bp, ax, bx, cx, dx, si, di, r8 .. r15, flags, orig_ax, cs, ss]==],
+      body_err('  m[bpf.reg("eip")] = bpf.count()'))
+    assert.are.equal([==[
+t.lua:3:12: bpf.reg() takes one argument, a register name (a string constant)
+  m[bpf.reg(e.pid)] = bpf.count()
+           ^
+hint: e.g. bpf.reg("ip")]==], body_err("  m[bpf.reg(e.pid)] = bpf.count()"))
+  end)
+  it("hist() k is a constant from 0 to 5, the same for the whole map", function()
+    assert.are.equal([==[
+t.lua:3:26: hist() k must be from 0 to 5
+  m[1] = bpf.hist(e.pid, 6)
+                         ^
+hint: 2^k buckets per power of two]==], body_err("  m[1] = bpf.hist(e.pid, 6)"))
+    assert.are.equal([==[
+t.lua:3:28: hist() k must be an integer constant
+  m[1] = bpf.hist(e.pid, e.pid)
+                           ^
+hint: 2^k buckets per power of two]==], body_err("  m[1] = bpf.hist(e.pid, e.pid)"))
+    assert.are.equal([==[
+t.lua:3:18: hist() takes one or two arguments: hist(x [, k])
+  m[1] = bpf.hist(e.pid, 1, 2)
+                 ^]==], body_err("  m[1] = bpf.hist(e.pid, 1, 2)"))
+    assert.are.equal([==[
+t.lua:4:4: map 'm' is a hist(x, 1) elsewhere, not hist(x, 0)
+  m[2] = bpf.hist(e.pid)
+   ^
+hint: every hist() into one map needs the same k]==], body_err("  m[1] = bpf.hist(e.pid, 1)\n  m[2] = bpf.hist(e.pid)"))
   end)
   it("lhist() parameters differ from another use", function()
     assert.are.equal([==[

@@ -36,7 +36,7 @@ enum lb_valkind {
 	LB_VAL_MAX,	 /* per-CPU {s64 v, u64 set}: max(x) */
 	LB_VAL_AVG,	 /* per-CPU {u64 count, s64 sum}: avg(x) */
 	LB_VAL_STATS,	 /* per-CPU {u64 count, s64 sum}: stats(x) */
-	LB_VAL_HIST,	 /* per-CPU u64[LB_HIST_BUCKETS]: hist(x) */
+	LB_VAL_HIST,	 /* per-CPU u64[LB_HIST_NBUCKETS(hist_bits)]: hist(x, k) */
 	LB_VAL_LHIST,	 /* per-CPU u64[(max - min) / step + 2]: lhist(x, min, max, step) */
 	LB_VAL_STR,	 /* plain string of value_size bytes: m[k] = e.args.filename */
 };
@@ -53,6 +53,7 @@ struct lb_mapdesc {
 	__u8 percpu;
 	__u8 valptr; /* LB_VAL_INT values are addresses: printed in hex */
 	__s64 lhist_min, lhist_max, lhist_step; /* LB_VAL_LHIST */
+	__u8 hist_bits;				/* LB_VAL_HIST: k of hist(x, k) */
 };
 
 /* A printf format, checked at compile time against its arguments. The
@@ -184,6 +185,9 @@ struct lbc_probe {
 	const struct lbc_field *regs;
 	int nregs;
 	const struct lbc_types *types; /* for fields with btf_type */
+	const char *func;	       /* e.func: the probed function (kprobe, uprobe,
+					  kfunc; each match of a wildcard is a probe
+					  of its own); NULL elsewhere */
 };
 
 struct lbc_input {

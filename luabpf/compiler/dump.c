@@ -41,7 +41,7 @@ static const char *const sym[] = {
     "+", "-", "*", "//", "%", "&", "|", "~", "<<", ">>", "==", "~=", "<", "<=", ">", ">=",
 };
 static const char *const ctxname[] = {
-    "?", "pid", "tid", "uid", "gid", "cpu", "nsecs", "probe",
+    "?", "pid", "tid", "uid", "gid", "cpu", "nsecs", "probe", "cpid",
 };
 
 /* pool bytes as a Lua string, trailing NULs dropped */

@@ -28,6 +28,8 @@ struct val lbc_valcall(struct lbc *C, int call, const char *name, size_t n)
 	int save = C->regtop;
 	if (lbc_isname(name, n, "str"))
 		return lbc_strcall(C, call);
+	if (lbc_isname(name, n, "reg"))
+		return lbc_regcall(C, call);
 	if (lbc_isname(name, n, "kstack") || lbc_isname(name, n, "ustack")) {
 		int user = name[0] == 'u', len = frames(C, call, name, n);
 		C->regtop = save;

@@ -12,13 +12,13 @@ static const char *const aggs[] = {
     "count", "sum", "min", "max", "avg", "stats", "hist", "lhist", NULL,
 };
 static const char *const stmts[] = {"printf", "print", "exit", NULL};
-static const char *const values[] = {"kstack", "ustack", "ksym", "usym", "str", NULL};
+static const char *const values[] = {"kstack", "ustack", "ksym", "usym", "str", "reg", NULL};
 static const char *const later[] = {
     "delete", "time", "cat", "system", "join", "buf", "ntop", NULL,
 };
 #define BUILTINS                                                                                   \
 	"kernel handlers can use bpf.count, sum, min, max, avg, stats, hist, "                     \
-	"lhist, printf, print, exit, kstack, ustack, ksym, usym and str"
+	"lhist, printf, print, exit, kstack, ustack, ksym, usym, str and reg"
 static const char *const userside[] = {
     "map",     "tracepoint", "interval", "run",	    "BEGIN",	     "END",
     "profile", "kfunc",	     "kretfunc", "uprobe",  "uretprobe",     "usdt",
@@ -273,8 +273,8 @@ static const struct {
 	const char *name;
 	int ctx;
 } efields[] = {
-    {"pid", LB_CTX_PID}, {"tid", LB_CTX_TID}, {"uid", LB_CTX_UID},
-    {"gid", LB_CTX_GID}, {"cpu", LB_CTX_CPU}, {"nsecs", LB_CTX_NSECS},
+    {"pid", LB_CTX_PID}, {"tid", LB_CTX_TID},	  {"uid", LB_CTX_UID},	 {"gid", LB_CTX_GID},
+    {"cpu", LB_CTX_CPU}, {"nsecs", LB_CTX_NSECS}, {"cpid", LB_CTX_CPID},
 };
 
 static void strkey(struct lbc *C, int n, const char *what)
@@ -318,6 +318,17 @@ static struct val index_(struct lbc *C, int n)
 			int r = lbc_tmp(C);
 			lbc_emit(C, LB_OP_CTX, r, 0, 0, 0, 0, LB_CTX_PROBE);
 			return inreg(T_PROBE, r);
+		}
+		if (lbc_isname(k->s, k->n, "func")) {
+			const struct lbc_probe *pr = C->in->probe;
+			if (!pr || !pr->func)
+				lbc_error(C, k->tok, "kprobe, uprobe and kfunc handlers have it",
+					  "%s probes no function: it has no e.func",
+					  pr && pr->name ? pr->name : "this probe");
+			v.t = T_STR;
+			v.s = pr->func;
+			v.n = strlen(pr->func);
+			return v;
 		}
 		if (k->n == 4 && !memcmp(k->s, "args", 4)) {
 			v.t = T_ARGS;

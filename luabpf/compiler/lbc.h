@@ -284,6 +284,7 @@ struct val lbc_kmember(struct lbc *C, int n, struct val b, const struct node *k,
 struct val lbc_kindex(struct lbc *C, int n, struct val b, int save);
 int lbc_isregname(const char *s, size_t n);
 struct val lbc_regfield(struct lbc *C, int n, const struct node *k);
+struct val lbc_regcall(struct lbc *C, int call);
 struct val lbc_argfield(struct lbc *C, int n, const struct node *k);
 void lbc_evhint(struct lbc *C);
 void lbc_kobjerr(struct lbc *C, int tok, const struct val *v);
@@ -313,6 +314,7 @@ int lbc_stmp(struct lbc *C, int size);
 int lbc_isstr(const struct val *v);		   /* T_STR, T_COMM, T_DSTR */
 struct val lbc_tostr(struct lbc *C, struct val v); /* a char * field as a string */
 int lbc_strsize(const struct val *v);
+int lbc_strbound(struct lbc *C, int n, int *konst);
 void lbc_strput(struct lbc *C, const struct val *v, int area, int off, int size, int zero);
 int lbc_streq(struct lbc *C, int n, struct val l, struct val r, int save);
 struct val lbc_strcall(struct lbc *C, int call);

@@ -94,6 +94,7 @@ static const char *kindname(int k)
 
 struct lh {
 	int64_t min, max, step, n;
+	int bits; /* hist(x, k): k */
 };
 
 /* Fix the map's value kind on its first use; later uses must agree. */
@@ -108,7 +109,10 @@ static void fixkind(struct lbc *C, const struct val *m, int tok, int kind, const
 		case LB_VAL_STR: d->value_size = (__u16)lh->n; break;
 		case LB_VAL_SUM:
 		case LB_VAL_INT: d->value_size = 8; break;
-		case LB_VAL_HIST: d->value_size = 8 * LB_HIST_BUCKETS; break;
+		case LB_VAL_HIST:
+			d->value_size = (__u16)(8 * LB_HIST_NBUCKETS(lh->bits));
+			d->hist_bits = (__u8)lh->bits;
+			break;
 		case LB_VAL_LHIST:
 			d->value_size = (__u16)(8 * lh->n);
 			d->lhist_min = lh->min;
@@ -122,6 +126,10 @@ static void fixkind(struct lbc *C, const struct val *m, int tok, int kind, const
 	if (d->valkind != kind)
 		lbc_error(C, tok, NULL, "map '%s' holds %s elsewhere; it cannot also hold %s",
 			  mapname(C, m, mname, sizeof mname), kindname(d->valkind), kindname(kind));
+	if (kind == LB_VAL_HIST && d->hist_bits != lh->bits)
+		lbc_error(C, tok, "every hist() into one map needs the same k",
+			  "map '%s' is a hist(x, %d) elsewhere, not hist(x, %d)",
+			  mapname(C, m, mname, sizeof mname), d->hist_bits, lh->bits);
 	if (kind == LB_VAL_LHIST &&
 	    (d->lhist_min != lh->min || d->lhist_max != lh->max || d->lhist_step != lh->step))
 		lbc_error(C, tok, "every lhist() into one map needs the same min, max and step",
@@ -541,14 +549,15 @@ static const struct {
     [U_DELETE] = {NULL, LB_VAL_INT, LB_OP_MAP_DELETE},
 };
 
-static int64_t lhist_arg(struct lbc *C, int n, const char *what)
+/* an integer constant argument: lhist()'s min, max, step, hist()'s k */
+static int64_t const_arg(struct lbc *C, int n, const char *what, const char *hint)
 {
 	struct val v = lbc_expr(C, n);
 	if (v.t != T_INT || !v.isconst)
-		lbc_error(C, N(n)->tok, "e.g. bpf.lhist(x, 0, 100, 10)",
-			  "lhist() %s must be an integer constant", what);
+		lbc_error(C, N(n)->tok, hint, "%s must be an integer constant", what);
 	return v.i;
 }
+#define LHIST_HINT "e.g. bpf.lhist(x, 0, 100, 10)"
 
 #define LHIST_MAX 1000 /* buckets */
 _Static_assert(LHIST_MAX <= LB_ZEROS / 8, "lhist buckets must fit the template's zero value");
@@ -653,14 +662,23 @@ static void update(struct lbc *C, const struct val *m, int target, int u, int vn
 			pres = v.pres;
 	}
 	if (u == U_HIST) {
-		int r = lbc_tmp(C);
-		lbc_emit(C, LB_OP_LOG2, r, vreg, 0, 0, 0, 0);
+		int k = N(vnode)->next, r;
+		if (k) {
+			int64_t b = const_arg(C, k, "hist() k", "2^k buckets per power of two");
+			if (b < 0 || b > LB_HIST_MAXBITS)
+				lbc_error(C, N(k)->tok, "2^k buckets per power of two",
+					  "hist() k must be from 0 to %d", LB_HIST_MAXBITS);
+			lh.bits = (int)b;
+		}
+		C->curtok = tok;
+		r = lbc_tmp(C);
+		lbc_emit(C, LB_OP_LOG2, r, vreg, 0, 0, 0, lh.bits);
 		vreg = r;
 	} else if (u == U_LHIST) {
 		int a = N(call)->b, mn = N(a)->next, mx = N(mn)->next, st = N(mx)->next;
-		lh.min = lhist_arg(C, mn, "min");
-		lh.max = lhist_arg(C, mx, "max");
-		lh.step = lhist_arg(C, st, "step");
+		lh.min = const_arg(C, mn, "lhist() min", LHIST_HINT);
+		lh.max = const_arg(C, mx, "lhist() max", LHIST_HINT);
+		lh.step = const_arg(C, st, "lhist() step", LHIST_HINT);
 		C->curtok = tok;
 		if (lh.step <= 0)
 			lbc_error(C, N(st)->tok, NULL, "lhist() step must be positive");
@@ -700,7 +718,7 @@ static void update(struct lbc *C, const struct val *m, int target, int u, int vn
 			lbc_emit(C, code, 0, vreg, s, 0, 0, 0);
 		}
 		break;
-	case U_HIST: lbc_emit(C, code, s, vreg, 0, 0, LB_HIST_BUCKETS, 0); break;
+	case U_HIST: lbc_emit(C, code, s, vreg, 0, 0, LB_HIST_NBUCKETS(lh.bits), 0); break;
 	case U_LHIST: lbc_emit(C, code, s, vreg, 0, 0, (int)lh.n, 0); break;
 	default: lbc_emit(C, code, s, vreg, 0, 0, 0, 0);
 	}
@@ -771,12 +789,15 @@ void lbc_mapassign(struct lbc *C, const struct val *m, int target, int rhs)
 	}
 	if ((u = aggcall(C, rhs)) >= 0) {
 		int na = nargs(C, rhs), want = u == U_COUNT ? 0 : u == U_LHIST ? 4 : 1;
-		if (na != want) {
+		if (na != want && !(u == U_HIST && na == 2)) {
 			if (u == U_COUNT)
 				lbc_error(C, r->tok, NULL, "count() takes no arguments");
 			if (u == U_LHIST)
 				lbc_error(C, r->tok, NULL,
 					  "lhist() takes four arguments: lhist(x, min, max, step)");
+			if (u == U_HIST)
+				lbc_error(C, r->tok, NULL,
+					  "hist() takes one or two arguments: hist(x [, k])");
 			lbc_error(C, r->tok, NULL, "%s() takes one argument", upd[u].name);
 		}
 		update(C, m, target, u, N(rhs)->b, 0, rhs);

@@ -280,6 +280,118 @@ static struct val valor(struct lbc *C, int n)
 	return v;
 }
 
+/* --- values chosen by condition: c and x or y ------------------------- */
+
+/* Is node n a truth value (so `a and b or c` of it is a boolean)? */
+static int boolish(struct lbc *C, int n)
+{
+	const struct node *x = N(n);
+	switch (x->k) {
+	case X_TRUE:
+	case X_FALSE:
+	case X_NIL: return 1;
+	case X_UN: return x->op == TK_NOT;
+	case X_BIN: return x->op == TK_AND || x->op == TK_OR || arith_code(x->op) >= LB_OP_EQ;
+	case X_NAME: return lbc_name(C, n).t == T_BOOL;
+	}
+	return 0;
+}
+
+/* `c and x or y`, `c1 and x or c2 and y or z`: a value, not a truth */
+static int ischoice(struct lbc *C, int n)
+{
+	const struct node *x = N(n), *l = N(x->a);
+	if (x->k != X_BIN || x->op != TK_OR)
+		return 0;
+	if (l->k == X_BIN && l->op == TK_AND)
+		return !boolish(C, l->b);
+	return ischoice(C, x->a);
+}
+
+/* where the chosen value goes: register reg, or a zero padded string
+ * temporary (allocated by the first string) */
+struct choice {
+	int t; /* T_INT or T_DSTR once known, 0 before */
+	int reg, off, size;
+	int strs; /* a value is a string constant: char * fields are strings */
+};
+
+static void choose(struct lbc *C, int n, struct choice *ch, const struct val *pv)
+{
+	struct val v = *pv;
+	char b[128];
+	if (v.t == T_INT && v.sk && (ch->t == T_DSTR || (!ch->t && ch->strs)))
+		v = lbc_tostr(C, v);
+	int t = lbc_isstr(&v) ? T_DSTR : v.t == T_INT ? T_INT : 0;
+	if (!t)
+		lbc_error(C, N(n)->tok, "its values must be numbers or strings",
+			  "`c and x or y` cannot choose %s", lbc_vname(&v, b, sizeof b));
+	if (ch->t && t != ch->t)
+		lbc_error(C, N(n)->tok, "both values must be numbers, or both strings",
+			  "`c and x or y` cannot choose between a string and a number");
+	C->curtok = N(n)->tok;
+	if (t == T_DSTR) {
+		if (!ch->t)
+			ch->off = lbc_stmp(C, ch->size);
+		lbc_strput(C, &v, A_TMP, ch->off, ch->size, 1);
+	} else if (v.isconst) {
+		lbc_emit(C, LB_OP_IMM, ch->reg, 0, 0, 0, 0, v.i);
+	} else if (v.reg != ch->reg) {
+		lbc_emit(C, LB_OP_MOV, ch->reg, v.reg, 0, 0, 0, 0);
+	}
+	ch->t = t;
+}
+
+/* One alternative of the chain: when it holds, its value into ch and a
+ * jump to *done; else fall through. A missing map value does not hold. */
+static void alternative(struct lbc *C, int n, struct choice *ch, int *done)
+{
+	const struct node *x = N(n);
+	int skip = LBC_NOJ, val = n;
+	if (x->k == X_BIN && x->op == TK_OR) {
+		alternative(C, x->a, ch, done);
+		alternative(C, x->b, ch, done);
+		return;
+	}
+	if (x->k == X_BIN && x->op == TK_AND) {
+		lbc_jump(C, x->a, 0, &skip);
+		val = x->b;
+	}
+	struct val v = lbc_expr(C, val);
+	C->curtok = N(val)->tok;
+	if (v.pres) {
+		int j = lbc_emit(C, LB_OP_JZ, 0, v.pres - 1, 0, 0, 0, 0);
+		C->plan->ops[j].off = (__u16)skip;
+		skip = j;
+	}
+	choose(C, val, ch, &v);
+	C->regtop = ch->reg + 1;
+	int j = lbc_emit(C, LB_OP_JMP, 0, 0, 0, 0, 0, 0);
+	C->plan->ops[j].off = (__u16)*done;
+	*done = j;
+	lbc_patch(C, skip, (int)C->plan->nops);
+}
+
+static struct val choice(struct lbc *C, int n)
+{
+	const struct node *x = N(n);
+	int save = C->regtop, done = LBC_NOJ;
+	struct choice ch = {.reg = lbc_tmp(C)};
+	ch.size = lbc_slot(lbc_strbound(C, n, &ch.strs));
+	alternative(C, x->a, &ch, &done);
+	struct val v = lbc_expr(C, x->b); /* the last one: always taken */
+	choose(C, x->b, &ch, &v);
+	lbc_patch(C, done, (int)C->plan->nops);
+	if (ch.t == T_INT) {
+		C->regtop = ch.reg + 1;
+		return inreg(T_INT, ch.reg);
+	}
+	C->regtop = save;
+	struct val s = {.t = T_DSTR, .sk = DS_TMP, .sarg = ch.off, .ssize = ch.size};
+	s.fname = "`c and x or y`";
+	return s;
+}
+
 /* x == nil, x ~= nil: presence of a map value */
 static struct val cmpnil(struct lbc *C, int n)
 {
@@ -305,6 +417,8 @@ struct val lbc_binary(struct lbc *C, int n)
 	int op = x->op, save = C->regtop;
 	if (op == TK_OR && maybe_nil(C, x->a))
 		return valor(C, n);
+	if (op == TK_OR && ischoice(C, n))
+		return choice(C, n);
 	if (op == TK_AND || op == TK_OR)
 		return logic(C, n);
 	if ((op == TK_EQ || op == TK_NE) && (N(x->a)->k == X_NIL || N(x->b)->k == X_NIL))

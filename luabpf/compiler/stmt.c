@@ -16,6 +16,36 @@ static struct local *findlocal(struct lbc *C, const struct node *x)
 	return NULL;
 }
 
+/* The most string bytes the statements from b on assign to local x (0:
+ * none do); blocks nested in them too, until a local of that name hides it. */
+static int reassigned(struct lbc *C, int b, const struct node *x)
+{
+	int most = 0, k, m;
+	for (; b; b = N(b)->next) {
+		const struct node *s = N(b), *t = N(s->a);
+		m = 0;
+		switch (s->k) {
+		case S_ASSIGN:
+			if (t->k == X_NAME && t->n == x->n && !memcmp(t->s, x->s, x->n))
+				m = lbc_strbound(C, s->b, &k);
+			break;
+		case S_IF: /* else and elseif are one S_DO or S_IF node */
+			m = reassigned(C, s->b, x);
+			if ((k = reassigned(C, s->c, x)) > m)
+				m = k;
+			break;
+		case S_DO: m = reassigned(C, s->a, x); break;
+		case S_LOCAL:
+			for (int nm = s->a; nm; nm = N(nm)->next)
+				if (N(nm)->n == x->n && !memcmp(N(nm)->s, x->s, x->n))
+					return most;
+			break;
+		}
+		most = m > most ? m : most;
+	}
+	return most;
+}
+
 static void assign(struct lbc *C, int s)
 {
 	int t = N(s)->a, rhs = N(s)->b;
@@ -61,6 +91,19 @@ static void assign(struct lbc *C, int s)
 			  (int)x->n, x->s, lbc_tname(l->v.t));
 	int save = C->regtop;
 	lbc_uncache(C, -1, x->s, x->n); /* keys naming it change */
+	if (l->v.t == T_DSTR) {		/* a string variable (see local()) */
+		struct val v = lbc_tostr(C, lbc_expr(C, rhs));
+		char b[128];
+		if (!lbc_isstr(&v))
+			lbc_error(C, N(rhs)->tok, NULL,
+				  "local '%.*s' holds a string; cannot assign %s to it", (int)x->n,
+				  x->s, lbc_vname(&v, b, sizeof b));
+		C->curtok = N(rhs)->tok;
+		if (v.t != T_DSTR || v.sk != DS_TMP || v.sarg != l->v.sarg)
+			lbc_strput(C, &v, A_TMP, l->v.sarg, l->v.ssize, 1);
+		C->regtop = save;
+		return;
+	}
 	if (N(rhs)->k == X_NIL && l->v.pres) {
 		lbc_emit(C, LB_OP_IMM, l->v.reg, 0, 0, 0, 0, 0);
 		lbc_emit(C, LB_OP_IMM, l->v.pres - 1, 0, 0, 0, 0, 0);
@@ -118,8 +161,19 @@ static void local(struct lbc *C, int s)
 		struct local *l = &C->locals[C->nlocals];
 		C->regtop = save;
 		l->alias = 0;
-		if (v.t == T_INT || v.t == T_BOOL || v.t == T_PROBE || v.t == T_KSTACK ||
-		    v.t == T_USTACK || v.t == T_KSYM || v.t == T_USYM) {
+		int most = lbc_isstr(&v) ? reassigned(C, N(s)->next, x) : 0;
+		if (most) {
+			/* a string variable: its own zero padded temporary, big
+			 * enough for every string assigned to it */
+			int size = lbc_slot(lbc_strsize(&v) > most ? lbc_strsize(&v) : most);
+			C->curtok = x->tok;
+			int off = lbc_stmp(C, size);
+			lbc_strput(C, &v, A_TMP, off, size, 1);
+			C->spin = C->stop; /* keep it */
+			v = (struct val){.t = T_DSTR, .sk = DS_TMP, .sarg = off, .ssize = size};
+			v.fname = lbc_names(C, "%.*s", (int)x->n, x->s);
+		} else if (v.t == T_INT || v.t == T_BOOL || v.t == T_PROBE || v.t == T_KSTACK ||
+			   v.t == T_USTACK || v.t == T_KSYM || v.t == T_USYM) {
 			C->curtok = x->tok;
 			int r = lbc_tmp(C);
 			if (v.isconst)

@@ -70,6 +70,26 @@ int lbc_strsize(const struct val *v)
 	return 8;
 }
 
+/* The most bytes (NUL included) a string that node n evaluates to needs:
+ * a constant its own, `c and x or y` its values' most, others max_strlen
+ * (at least e.comm's). *konst: one of them is a string constant. */
+int lbc_strbound(struct lbc *C, int n, int *konst)
+{
+	const struct node *x = N(n);
+	struct val v;
+	if (x->k == X_BIN && x->op == TK_OR) {
+		int a = lbc_strbound(C, x->a, konst), b = lbc_strbound(C, x->b, konst);
+		return a > b ? a : b;
+	}
+	if (x->k == X_BIN && x->op == TK_AND)
+		return lbc_strbound(C, x->b, konst);
+	if (x->k == X_STR || (x->k == X_NAME && (v = lbc_name(C, n)).t == T_STR)) {
+		*konst = 1;
+		return (int)(x->k == X_STR ? x->n : v.n) + 1;
+	}
+	return C->maxstr > LB_COMM_LEN ? C->maxstr : LB_COMM_LEN;
+}
+
 const char *lbc_vname(const struct val *v, char *buf, size_t len)
 {
 	if (v->t == T_DSTR && v->fname && !v->viastr)

@@ -416,6 +416,50 @@ struct val lbc_argfield(struct lbc *C, int n, const struct node *k)
 		  (int)(k->n > 64 ? 64 : k->n), k->s);
 }
 
+/* x86-64 struct pt_regs, as bpftrace's reg() names it */
+static const struct {
+	const char *name;
+	int off;
+} pt_regs[] = {
+    {"r15", 0},	    {"r14", 8},	 {"r13", 16}, {"r12", 24},	{"bp", 32},  {"bx", 40},
+    {"r11", 48},    {"r10", 56}, {"r9", 64},  {"r8", 72},	{"ax", 80},  {"cx", 88},
+    {"dx", 96},	    {"si", 104}, {"di", 112}, {"orig_ax", 120}, {"ip", 128}, {"cs", 136},
+    {"flags", 144}, {"sp", 152}, {"ss", 160},
+};
+
+/* bpf.reg("ip"): a register of the probed context */
+struct val lbc_regcall(struct lbc *C, int call)
+{
+	const struct lbc_probe *pr = C->in->probe;
+	const struct node *a = N(N(call)->b);
+	int kind = pr ? pr->kind : -1, off = -1;
+	if (!N(call)->b || a->k != X_STR || a->next)
+		lbc_error(C, N(call)->tok, "e.g. bpf.reg(\"ip\")",
+			  "bpf.reg() takes one argument, a register name (a string constant)");
+	for (size_t i = 0; i < sizeof pt_regs / sizeof *pt_regs; i++)
+		if (lbc_isname(a->s, a->n, pt_regs[i].name))
+			off = pt_regs[i].off;
+	if (off < 0)
+		lbc_error(C, a->tok,
+			  "x86-64 registers: ip, sp, bp, ax, bx, cx, dx, si, di, r8 .. r15, flags, "
+			  "orig_ax, cs, ss",
+			  "unknown register '%.*s'", (int)(a->n > 32 ? 32 : a->n), a->s);
+	if (kind != LBC_REGS && kind != LBC_USDT && kind != LBC_PROFILE)
+		lbc_error(C, N(call)->tok, "kprobe, uprobe, usdt and profile handlers have them",
+			  "%s has no registers", pr && pr->name ? pr->name : "this probe");
+	C->curtok = N(call)->tok;
+	struct val v = {.t = T_INT, .fname = lbc_names(C, "bpf.reg(\"%.*s\")", (int)a->n, a->s)};
+	v.reg = lbc_tmp(C);
+	/* a perf event's context starts with a pointer to the registers */
+	int ctxoff = kind == LBC_PROFILE ? 0 : off;
+	if ((unsigned)ctxoff + 8 > C->plan->ctx_copy)
+		C->plan->ctx_copy = (unsigned)ctxoff + 8;
+	lbc_emit(C, LB_OP_FIELD, v.reg, 0, 0, ctxoff, 8, 0);
+	if (kind == LBC_PROFILE)
+		lbc_emit(C, LB_OP_KREAD, v.reg, v.reg, 0, 0, 8, off);
+	return v;
+}
+
 /* what e offers in this probe, for the hint of an unknown field */
 void lbc_evhint(struct lbc *C)
 {

@@ -185,6 +185,7 @@ static int load(struct lb_session *s, struct lb_prog *pr, char *err, size_t errl
 	for (int i = 0; i < pr->code.nslots; i++)
 		pr->code.plan.slot_ids[i] = (__u32)pr->code.slot_map[i];
 	pr->code.plan.filter_pid = (__u32)s->pid;
+	pr->code.plan.cpid = (__u32)s->cpid;
 	prog_name(pr, name, sizeof name);
 	if (!(pr->obj = bpf_object__open_mem(templates[pr->kind].start,
 					     templates[pr->kind].end - templates[pr->kind].start,

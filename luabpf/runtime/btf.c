@@ -545,6 +545,18 @@ static size_t t_members(void *ud, int id, char *buf, size_t len)
 
 /* Arguments */
 
+int lb_btf_typedef_int(struct lb_btf *b, const char *name, int *size, int *is_signed)
+{
+	__u32 id = find_kind(b, 0, name, BTF_KIND_TYPEDEF);
+	struct lbc_type t;
+
+	if (!id || t_type(b, (int)id, &t) || t.kind != LBC_T_INT)
+		return -1;
+	*size = (int)t.size;
+	*is_signed = t.is_signed;
+	return 0;
+}
+
 static int fill_field(struct lb_btf *b, int mod, __u32 tid, const char *name, int slot,
 		      struct lbc_field *f)
 {
@@ -565,6 +577,7 @@ static int fill_field(struct lb_btf *b, int mod, __u32 tid, const char *name, in
 	} else if (lt.kind == LBC_T_PTR) {
 		struct lbc_type et;
 
+		f->is_ptr = 1;
 		__u32 local, rid;
 		int m;
 		const struct btf *btf = dec_id(b, f->btf_type, &local, &m);

@@ -26,6 +26,9 @@ int lb_btf_func_args(struct lb_btf *b, const char *func, struct lbc_field **out,
  * first (void *) argument is left out. */
 int lb_btf_tp_args(struct lb_btf *b, const char *tp, struct lbc_field **out, int *n, char *err,
 		   size_t errlen);
+/* A vmlinux typedef of an integer by name (pid_t, size_t, umode_t): 0
+ * with its size and sign, -1 if there is none. */
+int lb_btf_typedef_int(struct lb_btf *b, const char *name, int *size, int *is_signed);
 /* Kernel functions (BTF FUNC) matching a glob, sorted. */
 int lb_btf_funcs(struct lb_btf *b, const char *glob, char ***out, int *n);
 

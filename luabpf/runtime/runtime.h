@@ -66,6 +66,7 @@ struct lb_session {
 	int ncpus;
 	int verbose;	    /* a refused program's whole verifier log goes to stderr */
 	int pid;	    /* luabpf -p / -c: probes see only this process (0: all) */
+	int cpid;	    /* luabpf -c: the child's pid, e.cpid (0: none) */
 	struct lb_btf *btf; /* kernel types, loaded when a typed probe needs them */
 	int max_strlen;	    /* strings read by handlers (0: LB_STR_DEFAULT) */
 	/* output from handlers: ring buffer of records, stacks, lost count */

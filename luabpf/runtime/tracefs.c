@@ -10,6 +10,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 #include "runtime.h"
+#include "btf.h"
 
 #define TRACEFS "/sys/kernel/tracing"
 #define TRACEFS_MAGIC 0x74726163
@@ -106,6 +107,46 @@ void lb_free_fields(struct lbc_field *f, int n)
 	free(f);
 }
 
+/* vmlinux BTF for typedef'd field types, loaded on first need and kept:
+ * it never changes while the machine runs. NULL if there is none. */
+static struct lb_btf *vmlinux_btf(void)
+{
+	static struct lb_btf *b;
+	static int tried;
+	char err[256];
+
+	if (!tried) {
+		tried = 1;
+		b = lb_btf_load(err, sizeof err);
+	}
+	return b;
+}
+
+/* A field declared with an integer typedef (pid_t pid, umode_t mode): its
+ * size and sign from BTF, as bpftrace has them. Syscall args are stored as
+ * longs, so a smaller type is their low bytes: kill(-26878, ...)'s pid_t
+ * is -26878, not 4294940418. */
+static void typedef_field(const char *decl, const char *name, struct lbc_field *f)
+{
+	char type[64];
+	const char *end = name;
+	struct lb_btf *b;
+	int size, sign;
+
+	if (!strncmp(decl, "const ", 6))
+		decl += 6;
+	while (end > decl && end[-1] == ' ')
+		end--;
+	if (end == decl || end - decl >= (long)sizeof type || memchr(decl, ' ', end - decl))
+		return; /* empty, too long, or several words: a C base type */
+	snprintf(type, sizeof type, "%.*s", (int)(end - decl), decl);
+	if (!(b = vmlinux_btf()) || lb_btf_typedef_int(b, type, &size, &sign) || size > f->size ||
+	    (size != 1 && size != 2 && size != 4 && size != 8))
+		return;
+	f->size = (__u16)size;
+	f->is_signed = (__u8)sign;
+}
+
 /* A format line: "\tfield:unsigned int fd;\toffset:16;\tsize:8;\tsigned:0;".
  * user: pointers in this tracepoint point into user memory (syscalls). */
 static int parse_field(const char *line, int user, struct lbc_field *f)
@@ -151,6 +192,8 @@ static int parse_field(const char *line, int user, struct lbc_field *f)
 	}
 	f->is_string = LB_FSTR_NONE;
 	f->is_ptr = !is_array && memchr(decl, '*', (size_t)(name - decl)) != NULL;
+	if (!is_array && !f->is_ptr)
+		typedef_field(decl, name, f);
 	if (strstr(decl, "char") && (size_t)(name - decl) < (size_t)(semi - decl)) {
 		if (strncmp(decl, "__data_loc", 10) == 0)
 			f->is_string = LB_FSTR_DATALOC;
