@@ -211,6 +211,11 @@ for _, kind in ipairs { "kfunc", "kretfunc", "rawtracepoint", "kprobe", "kretpro
   end
 end
 
+-- A descriptor that becomes readable when poll has work (records).
+function Session:fd()
+  return self.core:fd()
+end
+
 -- Probes see only this process (luabpf -p PID, -c CMD).
 function Session:target_pid(pid, child)
   self.core:target_pid(pid, child)

@@ -72,7 +72,9 @@ end
 
 function H.signal(p, sig) os.execute("kill -" .. sig .. " " .. p.pid .. " 2>/dev/null") end
 
--- Wait for p to exit; returns exit status, stdout, stderr.
+-- Wait for p to exit; returns exit status, stdout, stderr, and the
+-- "Attaching N probes..." line the tracers print first on stdout (taken
+-- out of stdout, so specs compare what follows it).
 function H.finish(p, timeout)
   local deadline = os.time() + (timeout or 30)
   while slurp(p.rcfile) == "" do
@@ -84,7 +86,8 @@ function H.finish(p, timeout)
   end
   local rc, out, err = tonumber(slurp(p.rcfile)), slurp(p.out), slurp(p.err)
   os.execute("rm -rf " .. sh_quote(p.dir))
-  return rc, out, err
+  local attached, rest = out:match("^(Attaching %d+ probes?%.%.%.)\n(.*)$")
+  return rc, rest or out, err, attached
 end
 
 -- Start luabpf with a script (or {"-e", code}) and args; wait until attached.
@@ -99,7 +102,7 @@ function H.tracer(script, ...)
   return p
 end
 
--- Stop a tracer like Ctrl-C would; returns rc, stdout, stderr.
+-- Stop a tracer like Ctrl-C would; returns what H.finish does.
 function H.stop(p)
   H.signal(p, "INT")
   return H.finish(p)

@@ -22,6 +22,13 @@ local function trace(cmd, workload, json, settle)
   return out, wout
 end
 
+-- Every line of text, empty ones included.
+local function every_line(text)
+  local t = {}
+  for l in text:gmatch("([^\n]*)\n") do t[#t + 1] = l end
+  return t
+end
+
 local function bpftrace(prog, workload, json)
   -- bpftrace says "Attaching" before it attaches (a signal then can hang it)
   return trace("bpftrace " .. (json and "-f json " or "") .. "-e " .. H.quote(prog), workload, json,
@@ -126,8 +133,8 @@ describe("event stream #kernel", function()
   end)
 
   it("printf, print(m), printf in one handler come out in record order", function()
-    local bt = [[t:syscalls:sys_enter_getppid /comm == $1/ {
-      @c[comm] = count(); printf("before\n"); print(@c); printf("after\n"); exit(); }]]
+    -- (not compared with bpftrace: 0.17 loses the printf that follows a
+    -- print() in the same handler, "after", in text and json alike)
     local lua = [[
 local bpf = require "luabpf"
 local c, target = bpf.map(), arg[1]
@@ -135,28 +142,25 @@ bpf.tracepoint("syscalls:sys_enter_getppid", function(e)
   if e.comm == target then
     c[e.comm] = bpf.count()
     bpf.printf("before\n") bpf.print(c) bpf.printf("after\n")
-    bpf.exit()
   end
 end)
 ]]
-    local want, got = both(bt, lua, 1)
-    assert.are.equal("Attaching 1 probe...\nbefore\n@c[COMM]: 1\nafter\n\n\n@c[COMM]: 1\n", got)
-    assert.are.equal(want, got)
-    -- in -f json, bpftrace 0.17 sometimes drops what a handler prints
-    -- after its exit() ("after") and the exit print: the lines up to there
-    want, got = both(bt, lua, 1, true)
+    local comm = H.comm("lbs")
+    local work = H.bin .. "syscaller --calls 1 --comm " .. comm
+    local got = luabpf(lua, comm, work):gsub(comm, "COMM")
+    assert.are.equal("before\n@c[COMM]: 1\nafter\n\n\n@c[COMM]: 1\n", got)
+    got = luabpf(lua, comm, work, true):gsub(comm, "COMM")
     assert.are.same({ '{"type": "attached_probes", "data": {"probes": 1}}',
       '{"type": "printf", "data": "before\\n"}', '{"type": "map", "data": {"@c": {"COMM": 1}}}',
-      '{"type": "printf", "data": "after\\n"}', '{"type": "map", "data": {"@c": {"COMM": 1}}}' },
-      H.lines(got))
-    assert.are.same({ table.unpack(H.lines(want), 1, 3) }, { table.unpack(H.lines(got), 1, 3) })
+      '{"type": "printf", "data": "after\\n"}', '', '',
+      '{"type": "map", "data": {"@c": {"COMM": 1}}}' }, every_line(got))
   end)
 
   it("bpftrace's hello world, literally: printf in BEGIN, then exit", function()
     local want = bpftrace('BEGIN { printf("hello\\n"); exit(); }')
     local got = luabpf('local bpf = require "luabpf"\n' ..
       'bpf.BEGIN(function() bpf.printf("hello %s %d\\n", "world", 42) bpf.exit() end)\n')
-    assert.are.equal("Attaching 1 probe...\nhello world 42\n\n\n", got)
+    assert.are.equal("hello world 42\n\n\n", got)
     assert.are.equal(want:gsub("hello", "hello world 42"), got)
   end)
 
@@ -189,7 +193,7 @@ bpf.END(function() bpf.printf("end\n") end)
     local rc, out, err = H.finish(t)
     os.remove(path)
     assert.are.equal(0, rc, err)
-    assert.are.equal("Attaching 4 probes...\nbegin 1\nkernel 1\nkernel 1\nkernel 1\n" ..
+    assert.are.equal("begin 1\nkernel 1\nkernel 1\nkernel 1\n" ..
       "interval saw 3\nticked\nend\n\n\n@calls: 3\n", out)
   end)
 
@@ -206,7 +210,7 @@ bpf.tracepoint("syscalls:sys_enter_clock_nanosleep", function(e)
 end)
 ]], comm, work)
     local addr = lout:match("rqtp=(0x%x+)")
-    assert.are.equal("Attaching 1 probe...\n\n\n@[" .. addr .. "]: 4\n", got)
+    assert.are.equal("\n\n@[" .. addr .. "]: 4\n", got)
     assert.are.equal(want:gsub(bt_addr, addr), got)
   end)
 
@@ -225,7 +229,7 @@ end)
     -- bpftrace and luabpf may each see one, @[tick_nohz_handler]: 1)
     assert.are.equal("@[hrtimer_wakeup]: 5", got:match("@%[hrtimer_wakeup%]: %d+"), got)
     assert.are.equal("@[hrtimer_wakeup]: 5", want:match("@%[hrtimer_wakeup%]: %d+"), want)
-    assert.are.equal("Attaching 1 probe...\n\n\n", got:sub(1, 23))
+    assert.are.equal("\n\n", got:sub(1, 2))
   end)
 
   it("a string-valued map left non-empty at exit prints its strings (lab 3.3b, an open in flight)", function()
@@ -245,6 +249,6 @@ end)
     H.run("timeout 5 sh -c ': > " .. fifo .. "'; rm -rf " .. dir)
     assert.are.equal(0, rc, err)
     assert.are.equal(0, (H.finish(w)))
-    assert.are.equal("Attaching 2 probes...\n\n\n@name[" .. pid .. "]: " .. fifo .. "\n", out)
+    assert.are.equal("\n\n@name[" .. pid .. "]: " .. fifo .. "\n", out)
   end)
 end)
