@@ -270,18 +270,6 @@ static int map_key_types(lua_State *L)
 	return 1;
 }
 
-/* m:value_type() -> "ptr" for addresses, else the kind */
-static int map_value_type(lua_State *L)
-{
-	struct lmap *m = lb_check_map(L, 1);
-
-	if (m->s->maps[m->idx].valptr) {
-		lua_pushliteral(L, "ptr");
-		return 1;
-	}
-	return map_kind(L);
-}
-
 static int map_lhist_range(lua_State *L)
 {
 	const struct lb_mapdesc *d = &lb_check_map(L, 1)->s->maps[lb_check_map(L, 1)->idx];
@@ -327,5 +315,5 @@ const luaL_Reg lb_map_methods[] = {
     {"dropped", map_dropped},	  {"kind", map_kind},
     {"index", map_index_of},	  {"lhist_range", map_lhist_range},
     {"hist_bits", map_hist_bits}, {"key_types", map_key_types},
-    {"value_type", map_value_type}, {NULL, NULL},
+    {NULL, NULL},
 };

@@ -307,8 +307,6 @@ function output.format_map(m, opts)
                            v.count, stats_average(v), v.sum)
     elseif kind == "str" then
       text = head(name, k, m) .. v
-    elseif m.value_type and m:value_type() == "ptr" then
-      text = head(name, k, m) .. string.format("0x%x", v)
     else
       text = head(name, k, m) .. string.format("%d", cdiv(v, div))
     end

@@ -51,7 +51,6 @@ struct lb_mapdesc {
 	__u16 value_size;
 	__u8 valkind;
 	__u8 percpu;
-	__u8 valptr; /* LB_VAL_INT values are addresses: printed in hex */
 	__s64 lhist_min, lhist_max, lhist_step; /* LB_VAL_LHIST */
 	__u8 hist_bits;				/* LB_VAL_HIST: k of hist(x, k) */
 };

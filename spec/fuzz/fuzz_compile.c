@@ -361,7 +361,7 @@ static void check_plan(const struct lbc_output *o, const struct lb_mapdesc *maps
 		case LB_OP_IMM: regs = 1; break;
 		case LB_OP_CTX:
 			regs = 1;
-			if (imm < LB_CTX_PID || imm > LB_CTX_PROBE)
+			if (imm < LB_CTX_PID || imm > LB_CTX_CPID)
 				BAD("bad ctx builtin");
 			break;
 		case LB_OP_FIELD:
