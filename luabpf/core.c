@@ -398,15 +398,24 @@ static int l_block_signals(lua_State *L)
 }
 
 static const luaL_Reg session_methods[] = {
-    {"map", l_session_map},	    {"tracepoint", lb_l_tracepoint},
-    {"profile", lb_l_profile},	    {"probe", lb_l_probe},
-    {"poll", l_session_poll},	    {"watch_signals", l_session_watch_signals},
-    {"detach", l_session_detach},   {"verbose", l_session_verbose},
-    {"maps_since", l_session_maps_since}, {"mark_vars", l_session_mark_vars},
-    {"config", l_session_config},   {"target_pid", l_session_target_pid},
-    {"fd", l_session_fd},	    {"compile", lb_l_compile},
-    {"start", l_session_start},	    {"attached", l_session_attached},
-    {"close", l_session_close},	    {NULL, NULL},
+    {"map", l_session_map},
+    {"tracepoint", lb_l_tracepoint},
+    {"profile", lb_l_profile},
+    {"probe", lb_l_probe},
+    {"poll", l_session_poll},
+    {"watch_signals", l_session_watch_signals},
+    {"detach", l_session_detach},
+    {"verbose", l_session_verbose},
+    {"maps_since", l_session_maps_since},
+    {"mark_vars", l_session_mark_vars},
+    {"config", l_session_config},
+    {"target_pid", l_session_target_pid},
+    {"fd", l_session_fd},
+    {"compile", lb_l_compile},
+    {"start", l_session_start},
+    {"attached", l_session_attached},
+    {"close", l_session_close},
+    {NULL, NULL},
 };
 
 static const luaL_Reg functions[] = {

@@ -260,10 +260,10 @@ function Session:start()
 end
 
 -- Run user handlers; a Lua error ends the run (reported with traceback).
-local function run_handler(self, fn, ...)
+local function run_handler(self, fn)
   local outer = current
   current = self
-  local ok, err = xpcall(fn, debug.traceback, ...)
+  local ok, err = xpcall(fn, debug.traceback)
   current = outer
   if not ok then
     self.failed = err

@@ -240,7 +240,7 @@ static int map_entries(lua_State *L)
 	return 1;
 }
 
-static const char *const valkinds[] = {"none", "sum",	"int",	"min", "max",
+static const char *const valkinds[] = {"none", "sum",	"int",	"min",	 "max",
 				       "avg",  "stats", "hist", "lhist", "str"};
 static const char *const keytypes[] = {"?",	 "int",	 "str", "probe", "kstack",
 				       "ustack", "none", "ptr", "ksym",	 "usym"};
@@ -310,10 +310,15 @@ static int map_name(lua_State *L)
 }
 
 const luaL_Reg lb_map_methods[] = {
-    {"entries", map_entries},	  {"delete", map_delete},
-    {"clear", map_clear},	  {"name", map_name},
-    {"dropped", map_dropped},	  {"kind", map_kind},
-    {"index", map_index_of},	  {"lhist_range", map_lhist_range},
-    {"hist_bits", map_hist_bits}, {"key_types", map_key_types},
+    {"entries", map_entries},
+    {"delete", map_delete},
+    {"clear", map_clear},
+    {"name", map_name},
+    {"dropped", map_dropped},
+    {"kind", map_kind},
+    {"index", map_index_of},
+    {"lhist_range", map_lhist_range},
+    {"hist_bits", map_hist_bits},
+    {"key_types", map_key_types},
     {NULL, NULL},
 };

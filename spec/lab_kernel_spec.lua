@@ -58,6 +58,14 @@ describe("lab 3: kernel probes #kernel", function()
       end)
   end
 
+  it("bpf.kretfunc (fexit) stops with the same one sentence, naming the probe", function()
+    local rc, out, err = run_rc(H.luabpf .. " -e " .. H.quote(
+      'local m = map() kretfunc("do_sys_openat2", function(e) m[e.comm] = count() end)'))
+    assert.are.equal("luabpf: kretfunc:do_sys_openat2: this kernel does not permit kfunc " ..
+      "(fentry/fexit) programs, even as root; use a tracepoint, or a BTF raw tracepoint " ..
+      "with bpf.rawtracepoint()", assert_refusal(rc, out, err))
+  end)
+
   it("3.1 unlinks_tp.lua prints comm, file and parent directory of every unlink", function()
     local comm, dir = H.comm("lbu"), unique_dir()
     local t = H.tracer("scripts/unlinks_tp.lua")

@@ -6,7 +6,7 @@
 
 #define N(i) (&C->nodes[i])
 
-static const char *const ktname[] = {"?",    "int",  "string", "probe", "kstack",
+static const char *const ktname[] = {"?",      "int",  "string",  "probe", "kstack",
 				     "ustack", "none", "pointer", "ksym",  "usym"};
 
 /* syntactic equality, for m[k] = m[k] + x */
@@ -46,8 +46,8 @@ static void keytypes(char *buf, size_t len, const __u8 *t, int n)
 {
 	size_t o = snprintf(buf, len, "(");
 	for (int i = 0; i < n && o < len; i++)
-		o +=
-		    snprintf(buf + o, len - o, "%s%s", i ? ", " : "", ktname[t[i] <= LB_KEY_USYM ? t[i] : 0]);
+		o += snprintf(buf + o, len - o, "%s%s", i ? ", " : "",
+			      ktname[t[i] <= LB_KEY_USYM ? t[i] : 0]);
 	if (o < len)
 		snprintf(buf + o, len - o, ")");
 }
@@ -225,24 +225,17 @@ static void key_eval(struct lbc *C, const struct val *m, int target, struct key 
 			k[i].size = 8;
 			lbc_reg(C, &k[i].v);
 			break;
+		case T_PROBE:
 		case T_KSYM:
-			k[i].type = LB_KEY_KSYM;
+		case T_KSTACK: /* 8 bytes from a register */
+			k[i].type = v.t == T_PROBE  ? LB_KEY_PROBE
+				    : v.t == T_KSYM ? LB_KEY_KSYM
+						    : LB_KEY_KSTACK;
 			k[i].size = 8;
 			break;
 		case T_USYM:
-			k[i].type = LB_KEY_USYM;
-			k[i].size = 16;
-			break;
-		case T_PROBE:
-			k[i].type = LB_KEY_PROBE;
-			k[i].size = 8;
-			break;
-		case T_KSTACK:
-			k[i].type = LB_KEY_KSTACK;
-			k[i].size = 8;
-			break;
-		case T_USTACK:
-			k[i].type = LB_KEY_USTACK;
+		case T_USTACK: /* user addresses need their pid: 16 bytes */
+			k[i].type = v.t == T_USYM ? LB_KEY_USYM : LB_KEY_USTACK;
 			k[i].size = 16;
 			break;
 		case T_COMM:
@@ -886,8 +879,7 @@ void lbc_prepass(struct lbc *C)
 	for (int i = 1; i < C->nnodes; i++) {
 		const struct node *s = N(i);
 		int t = s->a, neg, self = 0, mi;
-		if (s->k != S_ASSIGN || !t || N(t)->k != X_INDEX || (mi = mapof(C, t)) < 0 ||
-		    !s->b)
+		if (s->k != S_ASSIGN || !t || N(t)->k != X_INDEX || (mi = mapof(C, t)) < 0 || !s->b)
 			continue;
 		skip[t] = 1;
 		if (lbc_stringy(C, s->b))

@@ -339,13 +339,12 @@ void lbc_gen(struct lbc *C, int body)
 	if (C->maxstr < 1 || C->maxstr > LB_MAX_STR)
 		lbc_error(C, C->ftok, NULL, "max_strlen is %d: it must be from 1 to %d",
 			  C->in->max_strlen, LB_MAX_STR);
-	if (1) {
-		C->intuse = calloc(LB_MAX_SESSION_MAPS, 1);
-		C->struse = calloc(LB_MAX_SESSION_MAPS, 1);
-		if (!C->intuse || !C->struse)
-			lbc_error(C, C->ftok, NULL, "out of memory");
-		lbc_prepass(C);
-	}
+	/* per session map, keyless maps added while compiling included */
+	C->intuse = calloc(LB_MAX_SESSION_MAPS, 1);
+	C->struse = calloc(LB_MAX_SESSION_MAPS, 1);
+	if (!C->intuse || !C->struse)
+		lbc_error(C, C->ftok, NULL, "out of memory");
+	lbc_prepass(C);
 	block(C, body);
 }
 
