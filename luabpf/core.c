@@ -171,6 +171,13 @@ static int l_session_poll(lua_State *L)
 	return 2;
 }
 
+/* s:merge_printf(on): consecutive printf records come as one event. */
+static int l_session_merge_printf(lua_State *L)
+{
+	lb_check_session(L, 1)->merge_printf = lua_toboolean(L, 2);
+	return 0;
+}
+
 /* s:detach(): every probe stops; maps and queued records stay. */
 static int l_session_detach(lua_State *L)
 {
@@ -406,6 +413,7 @@ static const luaL_Reg session_methods[] = {
     {"watch_signals", l_session_watch_signals},
     {"detach", l_session_detach},
     {"verbose", l_session_verbose},
+    {"merge_printf", l_session_merge_printf},
     {"maps_since", l_session_maps_since},
     {"mark_vars", l_session_mark_vars},
     {"config", l_session_config},

@@ -92,10 +92,12 @@ local function argument_error(level, msg, needle, hint)
 end
 
 function M.session()
-  return setmetatable({
+  local s = setmetatable({
     core = core.session(), maps = {}, begins = {}, ends = {}, intervals = {},
-    probes = 0, running = false, exiting = false,
+    probes = 0, running = false, exiting = false, merge_text = true,
   }, Session)
+  s.core:merge_printf(true) -- the default consumer writes text out
+  return s
 end
 
 function Session:map(name)
@@ -154,14 +156,20 @@ end
 
 -- Where events go: fn(event) for every event (see luabpf/stream.lua for
 -- their kinds); nil restores the default, bpftrace's text on stdout and
--- stderr as the luabpf command prints it.
-function Session:on_event(fn)
+-- stderr as the luabpf command prints it. opts.merge_printf: printf
+-- records that arrive together may come as one event (its text theirs,
+-- in order), for consumers that only write text out (the default does).
+function Session:on_event(fn, opts)
   self.event_handler = fn
+  self.merge_text = fn == nil or (opts and opts.merge_printf) or false
+  self.core:merge_printf(self.merge_text and not self.printf_handler)
 end
 
--- printf text to fn(text) instead of the event handler.
+-- printf text to fn(text) instead of the event handler, one call per
+-- record.
 function Session:on_printf(fn)
   self.printf_handler = fn
+  self.core:merge_printf(self.merge_text and not fn)
 end
 
 function Session:emit(ev)

@@ -342,6 +342,8 @@ static int add_tracepoint(lua_State *L, struct lb_session *s, struct lb_probe *p
 	probe.probe_id = id;
 	probe.fields = fields;
 	probe.nfields = nfields;
+	probe.int_type = lb_session_int_type;
+	probe.int_type_ud = s;
 	rc = lb_compile_probe(L, s, fn, &probe, &pr->code, err, errlen);
 	lb_free_fields(fields, nfields);
 	return rc;
@@ -351,7 +353,8 @@ static int has_field(const struct lbc_field *f, int n, const struct lbc_field *x
 {
 	for (int i = 0; i < n; i++)
 		if (strcmp(f[i].name, x->name) == 0 && f[i].off == x->off && f[i].size == x->size &&
-		    f[i].is_signed == x->is_signed && f[i].is_string == x->is_string)
+		    f[i].is_signed == x->is_signed && f[i].is_string == x->is_string &&
+		    !f[i].ctype == !x->ctype && (!x->ctype || !strcmp(f[i].ctype, x->ctype)))
 			return 1;
 	return 0;
 }
@@ -377,7 +380,7 @@ static int common_fields(char **targets, const int *idx, int n, struct lbc_field
 			if (has_field(f, nf, &(*out)[i]))
 				(*out)[kept++] = (*out)[i];
 			else
-				free((char *)(*out)[i].name);
+				lb_clear_field(&(*out)[i]);
 		}
 		*nout = kept;
 		lb_free_fields(f, nf);
@@ -474,6 +477,8 @@ static int add_syscalls(lua_State *L, struct lb_session *s, struct lb_probe *p, 
 		probe.sysmode = d ? LB_SYS_EXIT : LB_SYS_ENTER;
 		probe.fields = fields;
 		probe.nfields = nfields;
+		probe.int_type = lb_session_int_type;
+		probe.int_type_ud = s;
 		pr->code.missing_field[0] = 0;
 		rc = lb_compile_probe(L, s, fn, &probe, &pr->code, err, errlen);
 		lb_free_fields(fields, nfields);

@@ -37,13 +37,6 @@ struct target {
 	int nsites;
 };
 
-static struct lb_btf *session_btf(struct lb_session *s, char *err, size_t errlen)
-{
-	if (!s->btf)
-		s->btf = lb_btf_load(err, errlen);
-	return s->btf;
-}
-
 static void add_reg(struct target *t, const char *name, __u16 off, int btf_type, int usdt)
 {
 	struct lbc_field *f = &t->regs[t->nregs];
@@ -65,7 +58,7 @@ static int describe(struct lb_session *s, int k, struct target *t, char *err, si
 
 	switch (kinds[k].lbc) {
 	case LBC_TYPED: {
-		struct lb_btf *b = session_btf(s, err, errlen);
+		struct lb_btf *b = lb_session_btf(s, err, errlen);
 		int rc;
 
 		if (!b)
@@ -211,7 +204,7 @@ int lb_l_probe(lua_State *L)
 	switch (kinds[k].lbc) {
 	case LBC_TYPED: {
 		const char *fn = parts[n - 1]; /* kfunc:vmlinux:vfs_read too */
-		struct lb_btf *b = session_btf(s, err, sizeof err);
+		struct lb_btf *b = lb_session_btf(s, err, sizeof err);
 
 		if (!b) {
 			rc = -1;

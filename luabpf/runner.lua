@@ -129,7 +129,7 @@ function runner.main(argv)
       local f = argv[i + 1] or fail("-f needs a format (text or json)")
       local consumer = require("luabpf.stream").formats[f]
       if not consumer then fail("unknown output format '" .. f .. "' (text or json)") end
-      bpf.default_session():on_event(consumer())
+      bpf.default_session():on_event(consumer(), { merge_printf = f == "text" })
       i = i + 2
     elseif a == "-v" then
       bpf.default_session().core:verbose(true)

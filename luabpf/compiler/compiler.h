@@ -115,7 +115,10 @@ struct lbc_field {
 			   args): pointer chains follow it; 0 = untyped */
 	__u8 usdt;	/* a USDT argument: read with LB_OP_USDT_ARG, index
 			   in off (size and sign from the note) */
-	__u8 is_ptr;	/* declared as a pointer: printed in hex as a key or value */
+	__u8 is_ptr;	/* declared as a pointer: printed in hex as a key */
+	const char *ctype; /* a one-word type that may be an integer typedef
+			      (pid_t): its size and sign come from the probe's
+			      int_type when a handler reads the field */
 };
 
 /* Kernel types from BTF, for typed args and pointer chains such as
@@ -184,6 +187,10 @@ struct lbc_probe {
 	const struct lbc_field *regs;
 	int nregs;
 	const struct lbc_types *types; /* for fields with btf_type */
+	/* a field's ctype as an integer: 0 with its size and sign, else -1
+	 * (NULL: fields are read as the format says) */
+	int (*int_type)(void *ud, const char *ctype, int *size, int *is_signed);
+	void *int_type_ud;
 	const char *func;	       /* e.func: the probed function (kprobe, uprobe,
 					  kfunc; each match of a wildcard is a probe
 					  of its own); NULL elsewhere */

@@ -388,9 +388,14 @@ struct val lbc_argfield(struct lbc *C, int n, const struct node *k)
 			v.ssize = f->size;
 			return v;
 		}
-		int r = lbc_tmp(C);
-		lbc_emit(C, LB_OP_FIELD, r, f->is_signed && !f->is_string ? 1 : 0, 0, f->off,
-			 f->size, 0);
+		int r = lbc_tmp(C), size = f->size, sign = f->is_signed, ts, tsign;
+		/* syscall args are longs whatever their C type: a pid_t is
+		 * the low 4 bytes, signed (kill(-26878, ...)) */
+		if (f->ctype && !f->is_string && pr->int_type &&
+		    pr->int_type(pr->int_type_ud, f->ctype, &ts, &tsign) == 0 && ts <= size &&
+		    (ts == 1 || ts == 2 || ts == 4 || ts == 8))
+			size = ts, sign = tsign;
+		lbc_emit(C, LB_OP_FIELD, r, sign && !f->is_string ? 1 : 0, 0, f->off, size, 0);
 		v.reg = r;
 		v.ssize = C->maxstr;
 		if (f->is_string == LB_FSTR_DATALOC) {

@@ -71,9 +71,16 @@ static int on_record(void *ctx, void *data, size_t size)
 	case LB_REC_PRINTF: {
 		struct lb_render r = {s, lb_session_text};
 
+		struct lb_event *last = s->nevents ? &s->events[s->nevents - 1] : NULL;
+
+		if (id >= (uint32_t)s->nfmts)
+			return 0;
+		if (s->merge_printf && last && last->kind == LB_EV_PRINTF) {
+			lb_fmt_render(&s->fmts[id], data, size, &r, &last->text, &last->len);
+			return 0;
+		}
 		ev.kind = LB_EV_PRINTF;
-		if (id >= (uint32_t)s->nfmts ||
-		    lb_fmt_render(&s->fmts[id], data, size, &r, &ev.text, &ev.len))
+		if (lb_fmt_render(&s->fmts[id], data, size, &r, &ev.text, &ev.len))
 			return 0;
 		break;
 	}

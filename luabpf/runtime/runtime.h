@@ -81,6 +81,8 @@ struct lb_session {
 	 * taken by the binding after each lb_session_poll */
 	struct lb_event *events;
 	int nevents, capevents;
+	int merge_printf; /* consecutive printf records make one event (for
+			     consumers that only write the text out) */
 };
 
 /* One entry of a session's ordered event stream, as it left the kernel. */
@@ -107,6 +109,10 @@ int lb_session_add_name(struct lb_session *s, const char *name);
 struct lb_probe *lb_session_add_probe(struct lb_session *s, const char *spec);
 struct lb_prog *lb_probe_add_prog(struct lb_probe *p);
 void lb_session_drop_probe(struct lb_session *s);
+/* The kernel's BTF, loaded on first need and kept by the session. */
+struct lb_btf *lb_session_btf(struct lb_session *s, char *err, size_t errlen);
+/* lbc_probe.int_type over the session's BTF (ud: the session). */
+int lb_session_int_type(void *session, const char *ctype, int *size, int *is_signed);
 /* Detach every probe, keeping maps and the ring buffer to drain. */
 void lb_session_detach(struct lb_session *s);
 void lb_prog_detach(struct lb_prog *pr);
@@ -156,6 +162,7 @@ int lb_tracepoints(const char *pattern, char ***out, int *n, char *err, size_t e
 int lb_tp_fields(const char *cat, const char *event, struct lbc_field **out, int *n, char *err,
 		 size_t errlen);
 void lb_free_fields(struct lbc_field *f, int n);
+void lb_clear_field(struct lbc_field *f); /* its name and ctype */
 /* The fields of a tracepoint, one "    type name" line each (malloc'd). */
 int lb_tp_describe(const char *cat, const char *event, char **out, char *err, size_t errlen);
 

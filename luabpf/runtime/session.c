@@ -84,6 +84,21 @@ void lb_session_close(struct lb_session *s)
 	s->started = 0;
 }
 
+struct lb_btf *lb_session_btf(struct lb_session *s, char *err, size_t errlen)
+{
+	if (!s->btf)
+		s->btf = lb_btf_load(err, errlen);
+	return s->btf;
+}
+
+int lb_session_int_type(void *session, const char *ctype, int *size, int *is_signed)
+{
+	char err[LB_ERR];
+	struct lb_btf *b = lb_session_btf(session, err, sizeof err);
+
+	return b ? lb_btf_typedef_int(b, ctype, size, is_signed) : -1;
+}
+
 void lb_session_detach(struct lb_session *s)
 {
 	for (int i = 0; i < s->nprobes; i++)

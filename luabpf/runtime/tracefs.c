@@ -10,7 +10,6 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 #include "runtime.h"
-#include "btf.h"
 
 #define TRACEFS "/sys/kernel/tracing"
 #define TRACEFS_MAGIC 0x74726163
@@ -100,51 +99,33 @@ int lb_tracepoints(const char *pattern, char ***out, int *n, char *err, size_t e
 	return 0;
 }
 
+void lb_clear_field(struct lbc_field *f)
+{
+	free((char *)f->name);
+	free((char *)f->ctype);
+}
+
 void lb_free_fields(struct lbc_field *f, int n)
 {
 	for (int i = 0; i < n; i++)
-		free((char *)f[i].name);
+		lb_clear_field(&f[i]);
 	free(f);
 }
 
-/* vmlinux BTF for typedef'd field types, loaded on first need and kept:
- * it never changes while the machine runs. NULL if there is none. */
-static struct lb_btf *vmlinux_btf(void)
+/* A field declared with a one-word type that is not a C base type
+ * (pid_t pid, umode_t mode): keep the name, so a handler that reads the
+ * field can take its size and sign from BTF (lbc_probe.int_type). */
+static int keep_ctype(const char *decl, const char *name, struct lbc_field *f)
 {
-	static struct lb_btf *b;
-	static int tried;
-	char err[256];
-
-	if (!tried) {
-		tried = 1;
-		b = lb_btf_load(err, sizeof err);
-	}
-	return b;
-}
-
-/* A field declared with an integer typedef (pid_t pid, umode_t mode): its
- * size and sign from BTF, as bpftrace has them. Syscall args are stored as
- * longs, so a smaller type is their low bytes: kill(-26878, ...)'s pid_t
- * is -26878, not 4294940418. */
-static void typedef_field(const char *decl, const char *name, struct lbc_field *f)
-{
-	char type[64];
 	const char *end = name;
-	struct lb_btf *b;
-	int size, sign;
 
 	if (!strncmp(decl, "const ", 6))
 		decl += 6;
 	while (end > decl && end[-1] == ' ')
 		end--;
-	if (end == decl || end - decl >= (long)sizeof type || memchr(decl, ' ', end - decl))
-		return; /* empty, too long, or several words: a C base type */
-	snprintf(type, sizeof type, "%.*s", (int)(end - decl), decl);
-	if (!(b = vmlinux_btf()) || lb_btf_typedef_int(b, type, &size, &sign) || size > f->size ||
-	    (size != 1 && size != 2 && size != 4 && size != 8))
-		return;
-	f->size = (__u16)size;
-	f->is_signed = (__u8)sign;
+	if (end == decl || end - decl >= 64 || memchr(decl, ' ', end - decl))
+		return 0; /* empty, too long, or several words: a C base type */
+	return (f->ctype = strndup(decl, end - decl)) ? 0 : -1;
 }
 
 /* A format line: "\tfield:unsigned int fd;\toffset:16;\tsize:8;\tsigned:0;".
@@ -192,8 +173,8 @@ static int parse_field(const char *line, int user, struct lbc_field *f)
 	}
 	f->is_string = LB_FSTR_NONE;
 	f->is_ptr = !is_array && memchr(decl, '*', (size_t)(name - decl)) != NULL;
-	if (!is_array && !f->is_ptr)
-		typedef_field(decl, name, f);
+	if (!is_array && !f->is_ptr && keep_ctype(decl, name, f))
+		return -1;
 	if (strstr(decl, "char") && (size_t)(name - decl) < (size_t)(semi - decl)) {
 		if (strncmp(decl, "__data_loc", 10) == 0)
 			f->is_string = LB_FSTR_DATALOC;
