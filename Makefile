@@ -12,7 +12,7 @@ B := build
 
 DEBS := clang llvm libbpf-dev libelf-dev zlib1g-dev liblua5.4-dev lua5.4 \
 	lua-busted luarocks bpftool systemtap-sdt-dev linux-libc-dev pkg-config \
-	libc6-dev make bpftrace perl
+	libc6-dev make bpftrace perl libdw-dev
 # luarocks passes LUA_INCDIR and its own CFLAGS on the command line.
 ifdef LUA_INCDIR
 LUA_CFLAGS := -I$(LUA_INCDIR)
@@ -24,7 +24,7 @@ ARCH_INC := /usr/include/$(shell $(CC) -dumpmachine 2>/dev/null)
 CFLAGS ?= -O2 -g
 LB_CFLAGS = $(CFLAGS) -Wall -Wextra -fPIC -std=gnu11 $(LUA_CFLAGS) -I$(B)/gen -Ibpf -Iluabpf
 BPF_CFLAGS := -O2 -g -target bpf -Wall -I$(ARCH_INC) -Ibpf
-LDLIBS := -lbpf -lelf -lz
+LDLIBS := -lbpf -ldw -lelf -lz
 
 TEMPLATES := $(wildcard bpf/*.bpf.c)
 TEMPLATE_OBJS := $(patsubst bpf/%.bpf.c,$(B)/bpf/%.bpf.o,$(TEMPLATES))
@@ -105,6 +105,11 @@ $(B)/bin/luabpf: luabpf/bin.lua
 $(B)/bin/%: spec/workloads/%.c spec/workloads/workload.h
 	@mkdir -p $(@D)
 	$(CC) -O2 -g -fno-omit-frame-pointer -Wall -Wextra -pthread $< -o $@
+
+# nofp: built as distributions build, without frame pointers (DWARF specs)
+$(B)/bin/nofp: spec/workloads/nofp.c spec/workloads/workload.h
+	@mkdir -p $(@D)
+	$(CC) -O2 -g -fomit-frame-pointer -Wall -Wextra $< -o $@
 
 $(B)/bin/usdt_args-O%: spec/workloads/usdt_args.c spec/workloads/workload.h
 	@mkdir -p $(@D)

@@ -54,6 +54,16 @@ struct {
 	__uint(value_size, LB_STACK_DEPTH * 8);
 } stacks SEC(".maps");
 
+/* Processes whose user stacks were taken: the first one announces the
+ * process (LB_REC_PROC) so that user space keeps its mappings. LRU: a
+ * pid forgotten here is announced again, which costs only a re-read. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u32);
+} upids SEC(".maps");
+
 /* Records the ring buffer had no room for: reported as "Lost N events". */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -141,6 +151,26 @@ static __always_inline void lb_delete(__u32 slot, void *key)
 	case 6: bpf_map_delete_elem(&m6, key); break;
 	case 7: bpf_map_delete_elem(&m7, key); break;
 	}
+}
+
+static __always_inline void lb_lost(void)
+{
+	__u32 zero = 0;
+	__u64 *n = bpf_map_lookup_elem(&lost, &zero);
+
+	if (n)
+		*n += 1;
+}
+
+/* The first user stack of a process: tell user space to keep its maps. */
+static __always_inline void lb_announce(void)
+{
+	__u32 pid = bpf_get_current_pid_tgid() >> 32, one = 1;
+	__u64 rec[2] = {LB_REC(LB_REC_PROC, 0), pid};
+
+	if (pid && !bpf_map_update_elem(&upids, &pid, &one, BPF_NOEXIST) &&
+	    bpf_ringbuf_output(&events, rec, sizeof rec, 0))
+		lb_lost();
 }
 
 #define R(i) r[(i) & (LB_NREGS - 1)]
@@ -432,12 +462,8 @@ static __always_inline int lb_run(void *ctx, __u64 probe)
 			break;
 		case LB_OP_EMIT:
 			*(__u64 *)S(off) = imm;
-			if (bpf_ringbuf_output(&events, S(off), len & (LB_SCRATCH - 1), 0)) {
-				__u64 *n = bpf_map_lookup_elem(&lost, &zero);
-
-				if (n)
-					*n += 1;
-			}
+			if (bpf_ringbuf_output(&events, S(off), len & (LB_SCRATCH - 1), 0))
+				lb_lost();
 			break;
 		case LB_OP_STR: {
 			char *z;
@@ -505,6 +531,8 @@ static __always_inline int lb_run(void *ctx, __u64 probe)
 			long id = bpf_get_stackid(ctx, &stacks, imm ? BPF_F_USER_STACK : 0);
 
 			R(dst) = (id < 0 ? 0xffffffffULL : (__u64)id) | ((__u64)len << 32);
+			if (imm)
+				lb_announce();
 			break;
 		}
 		default: return 0;

@@ -108,7 +108,8 @@ enum lb_opcode {
 	LB_OP_STACK, /* r[dst] = stack id | len << 32 (len: frames to show,
 			1..LB_STACK_DEPTH; e.kstack/e.ustack use all);
 			imm = 0 kernel or 1 user stack; id 0xffffffff when
-			the stack could not be taken */
+			the stack could not be taken. A user stack also
+			announces its process the first time (LB_REC_PROC) */
 	/* Strings, into scratch[off .. off+len), always NUL terminated: */
 	LB_OP_STR,     /* from address r[a]: imm 0 kernel, 1 user memory;
 			  b != 0: zero the bytes after the string too (keys
@@ -150,6 +151,10 @@ enum lb_rec {
 	LB_REC_PRINTF = 1, /* id: session format; args follow (struct lb_fmt) */
 	LB_REC_PRINT,	   /* id: session map index: print the whole map */
 	LB_REC_EXIT,	   /* bpf.exit() from a kernel handler */
+	LB_REC_PROC,	   /* a process's first user stack: {head, pid}; user
+			      space keeps its mappings from now on, so its
+			      stacks print with symbols after it exits */
+	LB_REC_UNWIND,	   /* id: session map index; struct lb_unwind_rec */
 };
 
 struct lb_op {

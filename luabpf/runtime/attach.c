@@ -10,6 +10,8 @@
 #include <bpf/libbpf.h>
 #include "runtime.h"
 #include "elffile.h"
+#include "mmapwatch.h"
+#include "symbols.h"
 
 #define LOG_SIZE (1 << 20)
 #define RINGBUF_SIZE (2 << 20)
@@ -50,6 +52,15 @@ int lb_session_shared_maps(struct lb_session *s, const struct lbc_output *code, 
 					      LB_STACK_DEPTH * 8, STACK_ENTRIES, NULL);
 		if (s->stacks_fd < 0)
 			return map_fail(err, errlen, "the stack map");
+		s->upids_fd = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, "lb_upids", 4, 4, 16384, NULL);
+		if (s->upids_fd < 0)
+			return map_fail(err, errlen, "the stack map");
+		/* before anything attaches: processes started from now on
+		 * have all their code mappings reported */
+		if (!s->mw && !(s->mw = lb_mmapwatch_open(s->ncpus, err, errlen)))
+			return -1;
+		if (s->syms || (s->syms = lb_syms_new()))
+			lb_syms_scan(s->syms, s->pid);
 	}
 	for (int i = 0; i < code->nslots; i++)
 		if (lb_map_create(s, code->slot_map[i], err, errlen))
@@ -111,6 +122,8 @@ static int bind_maps(struct lb_session *s, struct lb_prog *pr, char *err, size_t
 			fd = s->dropped_fd;
 		} else if (strcmp(name, "stacks") == 0) {
 			fd = s->stacks_fd;
+		} else if (strcmp(name, "upids") == 0) {
+			fd = s->upids_fd;
 		}
 		if (strcmp(name, "scratch") == 0) {
 			/* one entry per CPU, as large as the plan needs */

@@ -13,6 +13,7 @@
 #include "runtime.h"
 #include "format.h"
 #include "symbols.h"
+#include "mmapwatch.h"
 
 size_t lb_session_text(void *session, int type, const void *arg, char *buf, size_t len)
 {
@@ -21,6 +22,8 @@ size_t lb_session_text(void *session, int type, const void *arg, char *buf, size
 
 	if (!s->syms && !(s->syms = lb_syms_new()))
 		return (size_t)snprintf(buf, len, "[out of memory]");
+	if (type == LB_ARG_USTACK || type == LB_ARG_USYM)
+		lb_mmapwatch_read(s->mw, s->syms); /* mappings up to now */
 	switch (type) {
 	case LB_ARG_PROBE: lb_session_probe_name(s, v[0], buf, len); return strlen(buf);
 	case LB_ARG_KSTACK: return lb_stack_text(s->syms, s->stacks_fd, v[0], 0, 0, buf, len);
@@ -89,6 +92,10 @@ static int on_record(void *ctx, void *data, size_t size)
 		ev.id = (int)id;
 		break;
 	case LB_REC_EXIT: ev.kind = LB_EV_EXIT; break;
+	case LB_REC_PROC: /* a process's first user stack: keep its maps */
+		if (size >= 16 && (s->syms || (s->syms = lb_syms_new())))
+			lb_syms_keep(s->syms, (pid_t)((const uint64_t *)data)[1]);
+		return 0;
 	default: return 0;
 	}
 	if (push_event(s, &ev))
@@ -150,6 +157,10 @@ int lb_session_poll(struct lb_session *s, int timeout_ms)
 	}
 	if (s->epoll_fd < 0 && (s->epoll_fd = epoll_create1(EPOLL_CLOEXEC)) < 0)
 		return -1;
+	for (int i = 0; s->mw && !s->mw_polled && i < lb_mmapwatch_count(s->mw); i++)
+		if (lb_mmapwatch_fd(s->mw, i) >= 0 && epoll_add(s, lb_mmapwatch_fd(s->mw, i)))
+			return -1;
+	s->mw_polled = s->mw != NULL;
 	n = epoll_wait(s->epoll_fd, ev, 4, timeout_ms);
 	if (n < 0 && errno != EINTR)
 		return -1;
@@ -163,6 +174,8 @@ int lb_session_poll(struct lb_session *s, int timeout_ms)
 	}
 	if (s->rb)
 		ring_buffer__consume(s->rb);
+	if (s->mw && (s->syms || (s->syms = lb_syms_new())))
+		lb_mmapwatch_read(s->mw, s->syms); /* after the records: see lb_syms_exit */
 	report_lost(s);
 	return sig;
 }

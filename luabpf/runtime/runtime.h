@@ -16,6 +16,7 @@ struct bpf_link;
 struct ring_buffer;
 struct lb_syms;
 struct lb_usdt_site;
+struct lb_mmapwatch;
 
 enum lb_progkind {
 	LB_PROG_TRACEPOINT = 0, /* category:event */
@@ -71,6 +72,9 @@ struct lb_session {
 	int max_strlen;	    /* strings read by handlers (0: LB_STR_DEFAULT) */
 	/* output from handlers: ring buffer of records, stacks, lost count */
 	int events_fd, stacks_fd, lost_fd, dropped_fd;
+	int upids_fd;		 /* processes whose user stacks were announced */
+	struct lb_mmapwatch *mw; /* the kernel's mmap records, for user symbols */
+	int mw_polled;		 /* its fds are in epoll_fd */
 	struct ring_buffer *rb;
 	int epoll_fd, signal_fd;
 	uint64_t lost_reported;
@@ -94,10 +98,10 @@ enum lb_evkind {
 };
 
 struct lb_event {
-	int kind;    /* enum lb_evkind */
-	int id;	     /* LB_EV_PRINT */
-	uint64_t n;  /* LB_EV_LOST */
-	char *text;  /* LB_EV_PRINTF, malloc'd */
+	int kind;   /* enum lb_evkind */
+	int id;	    /* LB_EV_PRINT */
+	uint64_t n; /* LB_EV_LOST */
+	char *text; /* LB_EV_PRINTF, malloc'd */
 	size_t len;
 };
 

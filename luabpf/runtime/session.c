@@ -9,6 +9,7 @@
 #include "runtime.h"
 #include "symbols.h"
 #include "btf.h"
+#include "mmapwatch.h"
 
 static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -22,6 +23,7 @@ void lb_session_init(struct lb_session *s)
 	for (int i = 0; i < LB_MAX_SESSION_MAPS; i++)
 		s->map_fd[i] = -1;
 	s->dummy_fd = s->events_fd = s->stacks_fd = s->lost_fd = s->dropped_fd = -1;
+	s->upids_fd = -1;
 	s->epoll_fd = s->signal_fd = -1;
 	s->ncpus = libbpf_num_possible_cpus();
 	libbpf_set_print(quiet);
@@ -59,6 +61,10 @@ void lb_session_close(struct lb_session *s)
 	close_fd(&s->dummy_fd);
 	close_fd(&s->events_fd);
 	close_fd(&s->stacks_fd);
+	close_fd(&s->upids_fd);
+	lb_mmapwatch_free(s->mw);
+	s->mw = NULL;
+	s->mw_polled = 0;
 	close_fd(&s->lost_fd);
 	close_fd(&s->dropped_fd);
 	close_fd(&s->epoll_fd);

@@ -15,6 +15,12 @@
  * offset (PIE, shared libraries, non-PIE and static executables alike).
  * Files are opened through /proc/PID/map_files, then /proc/PID/root, then
  * the path itself, checked against the mapping's inode.
+ * Processes that exit: the kernel announces a process the first time one
+ * of its user stacks is taken (LB_REC_PROC); lb_syms_keep then reads its
+ * mappings and loads the symbols of its code at once, and a mapping list
+ * is never replaced by an empty one (the process has gone), so stacks
+ * printed after it exited still find their files (by device and inode,
+ * then by path checked against the inode).
  * Unknown addresses print as bpftrace prints them: "0x7f..." ("0" for 0).
  * Everything is bounded and lives in struct lb_syms. */
 #include <errno.h>
@@ -25,12 +31,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <bpf/bpf.h>
 #include "symbols.h"
 #include "../../bpf/plan.h"
 
-#define SYMS_PROCS 64	/* processes whose maps are kept */
+#define SYMS_PROCS 1024 /* processes whose maps are kept */
 #define SYMS_FILES 64	/* ELF files whose symbols are kept */
 #define SYMS_MAPS 16384 /* file mappings per process */
 #define SYMS_PER_FILE (1u << 22)
@@ -70,18 +77,13 @@ struct elffile {
 	struct symtab tab;
 };
 
-struct umap {
-	uint64_t start, end, off, ino;
-	char *path;
-	uint64_t file; /* serial of its elffile, 0 not looked up yet */
-	int failed;    /* no symbols to be had from it */
-};
-
 struct proc {
 	pid_t pid;
+	int kept; /* announced: its stacks were taken */
+	int dead; /* exited (its maps are what was known then) */
 	uint64_t used;
 	uint64_t gen; /* call that last read its maps */
-	struct umap *maps;
+	struct lb_umap *maps;
 	int nmaps;
 	/* the last pages found outside all mappings after a re-read: JIT
 	 * code and the like do not re-read the maps on every stack */
@@ -95,7 +97,7 @@ struct lb_syms {
 	struct symtab k;
 	/* user */
 	struct proc procs[SYMS_PROCS];
-	int nprocs;
+	int nprocs, lastproc; /* lastproc: the last one found (stacks ask per frame) */
 	struct elffile *files[SYMS_FILES];
 	int nfiles;
 	uint64_t clock, gen, serial;
@@ -471,9 +473,9 @@ static struct elffile *file_by_serial(struct lb_syms *s, uint64_t serial)
 }
 
 /* Find or load the symbols of mapping m of process pid. */
-static struct elffile *map_file(struct lb_syms *s, pid_t pid, struct umap *m)
+static struct elffile *map_file(struct lb_syms *s, pid_t pid, struct lb_umap *m)
 {
-	char p[SYMS_PATH], root[64];
+	char root[64];
 	int fd = -1, slot;
 	struct stat st;
 	struct elffile *f;
@@ -483,13 +485,7 @@ static struct elffile *map_file(struct lb_syms *s, pid_t pid, struct umap *m)
 	if (m->file && (f = file_by_serial(s, m->file)))
 		return f;
 	snprintf(root, sizeof root, "/proc/%d/root", (int)pid);
-	snprintf(p, sizeof p, "/proc/%d/map_files/%llx-%llx", (int)pid,
-		 (unsigned long long)m->start, (unsigned long long)m->end);
-	fd = open_checked(p, (ino_t)m->ino);
-	if (fd < 0 && snprintf(p, sizeof p, "%s%s", root, m->path) < (int)sizeof p)
-		fd = open_checked(p, (ino_t)m->ino);
-	if (fd < 0)
-		fd = open_checked(m->path, (ino_t)m->ino);
+	fd = lb_syms_open(pid, m);
 	if (fd < 0 || fstat(fd, &st)) {
 		if (fd >= 0)
 			close(fd);
@@ -547,14 +543,13 @@ static void proc_read(struct lb_syms *s, struct proc *p)
 	FILE *f;
 	char *line = NULL;
 	size_t cap = 0;
-	struct umap *v = NULL;
+	struct lb_umap *v = NULL;
 	int n = 0, c = 0;
 
-	proc_clear(p);
 	p->gen = s->gen;
 	snprintf(path, sizeof path, "/proc/%d/maps", (int)p->pid);
 	if (!(f = fopen(path, "re")))
-		return;
+		return; /* gone: keep what was read while it lived */
 	while (getline(&line, &cap, f) > 0 && n < SYMS_MAPS) {
 		unsigned long long start, end, off, ino;
 		char perms[8];
@@ -574,7 +569,7 @@ static void proc_read(struct lb_syms *s, struct proc *p)
 			*nl = 0;
 		if (n == c) {
 			int nc = c ? c * 2 : 16;
-			struct umap *nv = realloc(v, (size_t)nc * sizeof *nv);
+			struct lb_umap *nv = realloc(v, (size_t)nc * sizeof *nv);
 
 			if (!nv)
 				break;
@@ -586,44 +581,84 @@ static void proc_read(struct lb_syms *s, struct proc *p)
 		v[n].end = end;
 		v[n].off = off;
 		v[n].ino = ino;
+		v[n].exec = perms[2] == 'x';
 		if (!(v[n].path = strdup(name)))
 			break;
 		n++;
 	}
 	free(line);
 	fclose(f);
+	if (!n) { /* exited (a zombie has no mappings): keep the old ones */
+		free(v);
+		return;
+	}
+	proc_clear(p);
 	p->maps = v;
 	p->nmaps = n;
+	p->nmissed = 0;
 }
 
-static struct proc *proc_get(struct lb_syms *s, pid_t pid)
+static struct proc *proc_find_pid(struct lb_syms *s, pid_t pid)
+{
+	if (s->lastproc < s->nprocs && s->procs[s->lastproc].pid == pid) {
+		s->procs[s->lastproc].used = ++s->clock;
+		return &s->procs[s->lastproc];
+	}
+	for (int i = 0; i < s->nprocs; i++)
+		if (s->procs[i].pid == pid) {
+			s->procs[i].used = ++s->clock;
+			s->lastproc = i;
+			return &s->procs[i];
+		}
+	return NULL;
+}
+
+/* Which process gives its slot: one never announced before one that
+ * was, an exited one before a live one, then the least recently used. */
+static int proc_worse(const struct proc *a, const struct proc *b)
+{
+	if (a->kept != b->kept)
+		return a->kept < b->kept;
+	if (a->dead != b->dead)
+		return a->dead > b->dead;
+	return a->used < b->used;
+}
+
+/* A new entry for pid, its mappings not read. */
+static struct proc *proc_new(struct lb_syms *s, pid_t pid)
 {
 	struct proc *p;
 	int slot;
 
-	for (int i = 0; i < s->nprocs; i++)
-		if (s->procs[i].pid == pid) {
-			s->procs[i].used = ++s->clock;
-			return &s->procs[i];
-		}
 	if (s->nprocs < SYMS_PROCS) {
 		slot = s->nprocs++;
 	} else {
 		slot = 0;
 		for (int i = 1; i < s->nprocs; i++)
-			if (s->procs[i].used < s->procs[slot].used)
+			if (proc_worse(&s->procs[i], &s->procs[slot]))
 				slot = i;
 		proc_clear(&s->procs[slot]);
 	}
 	p = &s->procs[slot];
+	s->lastproc = slot;
 	memset(p, 0, sizeof *p);
 	p->pid = pid;
 	p->used = ++s->clock;
-	proc_read(s, p);
 	return p;
 }
 
-static struct umap *proc_find(struct proc *p, uint64_t addr)
+static struct proc *proc_get(struct lb_syms *s, pid_t pid)
+{
+	struct proc *p = proc_find_pid(s, pid);
+
+	if (!p) {
+		p = proc_new(s, pid);
+		proc_read(s, p);
+	}
+	return p;
+}
+
+static struct lb_umap *proc_find(struct proc *p, uint64_t addr)
 {
 	for (int i = 0; i < p->nmaps; i++)
 		if (addr >= p->maps[i].start && addr < p->maps[i].end)
@@ -643,7 +678,7 @@ static size_t usym_lookup(struct lb_syms *s, pid_t pid, uint64_t addr, int with_
 			  size_t len)
 {
 	struct proc *p;
-	struct umap *m;
+	struct lb_umap *m;
 	struct elffile *f;
 	const struct sym *sym;
 	uint64_t off, vaddr;
@@ -672,6 +707,156 @@ static size_t usym_lookup(struct lb_syms *s, pid_t pid, uint64_t addr, int with_
 	if (!(sym = tab_find_sized(&f->tab, vaddr)))
 		return put_hex(addr, buf, len);
 	return put_sym(f->tab.names + sym->name, vaddr - sym->start, with_offset, buf, len);
+}
+
+void lb_syms_keep(struct lb_syms *s, pid_t pid)
+{
+	struct proc *p;
+
+	if (!s || pid <= 0 || !s->elf_ok)
+		return;
+	if ((p = proc_find_pid(s, pid)))
+		proc_read(s, p); /* now, while it lives (kept if it does not) */
+	else
+		p = proc_get(s, pid);
+	p->kept = 1;
+	for (int i = 0; i < p->nmaps; i++)
+		if (p->maps[i].exec)
+			map_file(s, pid, &p->maps[i]);
+}
+
+void lb_syms_map_add(struct lb_syms *s, pid_t pid, uint64_t start, uint64_t end, uint64_t off,
+		     uint64_t ino, const char *path)
+{
+	struct proc *p;
+	struct lb_umap *v;
+	int j = 0;
+
+	if (!s || pid <= 0 || start >= end)
+		return;
+	if (!(p = proc_find_pid(s, pid)))
+		p = proc_new(s, pid);
+	/* a new mapping replaces what it covers */
+	for (int i = 0; i < p->nmaps; i++) {
+		if (p->maps[i].start < end && p->maps[i].end > start) {
+			free(p->maps[i].path);
+			continue;
+		}
+		p->maps[j++] = p->maps[i];
+	}
+	p->nmaps = j;
+	if (p->nmaps >= SYMS_MAPS || !(v = realloc(p->maps, (size_t)(p->nmaps + 1) * sizeof *v)))
+		return;
+	p->maps = v;
+	memset(&v[p->nmaps], 0, sizeof *v);
+	v[p->nmaps].start = start;
+	v[p->nmaps].end = end;
+	v[p->nmaps].off = off;
+	v[p->nmaps].ino = ino;
+	v[p->nmaps].exec = 1;
+	if ((v[p->nmaps].path = strdup(path)))
+		p->nmaps++;
+	p->nmissed = 0;
+}
+
+void lb_syms_scan(struct lb_syms *s, pid_t only)
+{
+	DIR *d;
+	struct dirent *e;
+	int n = 0;
+
+	if (!s)
+		return;
+	if (only > 0) {
+		if (!proc_find_pid(s, only))
+			proc_get(s, only);
+		return;
+	}
+	if (!(d = opendir("/proc")))
+		return;
+	while ((e = readdir(d)) && n < SYMS_PROCS / 2) {
+		char *end;
+		long pid = strtol(e->d_name, &end, 10);
+
+		if (*end || pid <= 0 || proc_find_pid(s, (pid_t)pid))
+			continue;
+		proc_get(s, (pid_t)pid);
+		n++;
+	}
+	closedir(d);
+}
+
+void lb_syms_fork(struct lb_syms *s, pid_t ppid, pid_t pid)
+{
+	struct proc *pp, *p;
+	int n;
+
+	if (!s || !(pp = proc_find_pid(s, ppid)) || !pp->nmaps)
+		return;
+	n = pp->nmaps;
+	if (!(p = proc_find_pid(s, pid)))
+		p = proc_new(s, pid);
+	else
+		proc_clear(p);
+	pp = proc_find_pid(s, ppid); /* proc_new may have taken its slot */
+	if (!pp || !(p->maps = calloc((size_t)n, sizeof *p->maps)))
+		return;
+	for (int i = 0; i < n; i++) {
+		p->maps[i] = pp->maps[i];
+		p->maps[i].file = 0;
+		p->maps[i].failed = 0;
+		if (!(p->maps[i].path = strdup(pp->maps[i].path)))
+			break;
+		p->nmaps = i + 1;
+	}
+	p->dead = 0;
+}
+
+void lb_syms_exec(struct lb_syms *s, pid_t pid)
+{
+	struct proc *p = s ? proc_find_pid(s, pid) : NULL;
+
+	if (p) {
+		proc_clear(p);
+		p->dead = 0;
+	}
+}
+
+void lb_syms_exit(struct lb_syms *s, pid_t pid)
+{
+	struct proc *p = s ? proc_find_pid(s, pid) : NULL;
+
+	if (p)
+		p->dead = 1;
+}
+
+const struct lb_umap *lb_syms_mappings(struct lb_syms *s, pid_t pid, int reread, int *n)
+{
+	struct proc *p;
+
+	*n = 0;
+	if (!s || pid <= 0)
+		return NULL;
+	p = proc_get(s, pid);
+	if (reread)
+		proc_read(s, p);
+	*n = p->nmaps;
+	return p->maps;
+}
+
+int lb_syms_open(pid_t pid, const struct lb_umap *m)
+{
+	char p[SYMS_PATH];
+	int fd;
+
+	snprintf(p, sizeof p, "/proc/%d/map_files/%llx-%llx", (int)pid,
+		 (unsigned long long)m->start, (unsigned long long)m->end);
+	fd = open_checked(p, (ino_t)m->ino);
+	if (fd < 0 && snprintf(p, sizeof p, "/proc/%d/root%s", (int)pid, m->path) < (int)sizeof p)
+		fd = open_checked(p, (ino_t)m->ino);
+	if (fd < 0)
+		fd = open_checked(m->path, (ino_t)m->ino);
+	return fd;
 }
 
 size_t lb_usym(struct lb_syms *s, pid_t pid, uint64_t addr, int with_offset, char *buf, size_t len)
