@@ -173,6 +173,48 @@ static __always_inline void lb_announce(void)
 		lb_lost();
 }
 
+struct task_struct;
+
+/* LB_OP_UNWIND_ADD: the user registers and the top of the user stack,
+ * for user space to unwind. The stack is read up to a page boundary
+ * (the end of the stack mapping is one) or LB_UNWIND_STACK bytes. */
+static __always_inline void lb_unwind(const char *key, __u32 len, __u32 at, __s64 x, __u32 map)
+{
+	struct lb_unwind_rec *u = bpf_ringbuf_reserve(&events, sizeof *u, 0);
+	__u64 pt = (__u64)bpf_task_pt_regs(bpf_get_current_task_btf()), sp, head;
+
+	if (!u) {
+		lb_lost();
+		return;
+	}
+	u->head = LB_REC(LB_REC_UNWIND, map);
+	u->value = x;
+	u->pid = bpf_get_current_pid_tgid() >> 32;
+	u->tid = (__u32)bpf_get_current_pid_tgid();
+	u->key_len = len;
+	u->stack_at = at;
+	u->stack_len = 0;
+	bpf_probe_read_kernel(u->key, len & (LB_MAX_KEY * 2 - 1), key);
+	if (!pt || bpf_probe_read_kernel(u->regs, sizeof u->regs, (void *)pt) ||
+	    (u->regs[17] & 3) != 3 /* cs: not user mode (a kernel thread) */) {
+		bpf_ringbuf_submit(u, 0);
+		return;
+	}
+	sp = u->regs[19];
+	head = (4096 - (sp & 4095)) & 4095;
+	for (int k = LB_UNWIND_STACK / 4096; k >= 0; k--) {
+		__u64 n = head + (__u64)k * 4096;
+
+		if (n > LB_UNWIND_STACK)
+			n = LB_UNWIND_STACK;
+		if (n && !bpf_probe_read_user(u->stack, n, (void *)sp)) {
+			u->stack_len = n;
+			break;
+		}
+	}
+	bpf_ringbuf_submit(u, 0);
+}
+
 #define R(i) r[(i) & (LB_NREGS - 1)]
 #define S(off) (s + ((off) & (LB_SCRATCH - 1)))
 
@@ -524,6 +566,10 @@ static __always_inline int lb_run(void *ctx, __u64 probe)
 			}
 			break;
 		}
+		case LB_OP_UNWIND_ADD:
+			lb_unwind(S(off), len, imm, x, plan.slot_ids[dst & (LB_MAX_MAPS - 1)]);
+			lb_announce();
+			break;
 #ifdef LB_USDT
 		case LB_OP_USDT_ARG: R(dst) = lb_usdt_arg(ctx, imm); break;
 #endif

@@ -126,11 +126,16 @@ enum lb_opcode {
 			     r[dst] = present (0/1) */
 	LB_OP_MAP_SETSTR, /* the value = scratch[imm .. imm+len) */
 	/* Typed kernel memory: pointer chains (e.args.dentry.d_parent). */
-	LB_OP_KREAD,	/* r[dst] = len bytes (1, 2, 4, 8) at kernel address
-			   r[a] + imm, sign-extended when b != 0; 0 if the
-			   read faults */
-	LB_OP_USDT_ARG, /* r[dst] = USDT argument imm as plan.usdt says for the
-			   site the probe fired at (usdt template only) */
+	LB_OP_KREAD,	  /* r[dst] = len bytes (1, 2, 4, 8) at kernel address
+			     r[a] + imm, sign-extended when b != 0; 0 if the
+			     read faults */
+	LB_OP_USDT_ARG,	  /* r[dst] = USDT argument imm as plan.usdt says for the
+			     site the probe fired at (usdt template only) */
+	LB_OP_UNWIND_ADD, /* map slot dst, key at scratch[off .. off+len): value +=
+			     r[a] in user space, after it unwound the user stack
+			     whose 8 bytes are at key offset imm through DWARF
+			     CFI: the record (struct lb_unwind_rec) carries the
+			     user registers and the top of the user stack */
 	LB_OP_NCODES
 };
 
@@ -155,6 +160,24 @@ enum lb_rec {
 			      space keeps its mappings from now on, so its
 			      stacks print with symbols after it exits */
 	LB_REC_UNWIND,	   /* id: session map index; struct lb_unwind_rec */
+};
+
+/* LB_OP_UNWIND_ADD's record (x86-64). */
+#define LB_UNWIND_REGS 21     /* the user pt_regs, in words: sp is 19, ip 16 */
+#define LB_UNWIND_STACK 16384 /* user stack bytes copied from sp at most */
+#define LB_USTACK_UNWOUND                                                                          \
+	0x80000000u /* LB_OP_STACK value ids of stacks                                             \
+		       unwound in user space */
+struct lb_unwind_rec {
+	__u64 head;  /* LB_REC(LB_REC_UNWIND, session map index) */
+	__s64 value; /* added to the element */
+	__u32 pid, tid;
+	__u16 key_len;	 /* bytes of key */
+	__u16 stack_at;	 /* where in the key the stack value goes */
+	__u32 stack_len; /* bytes of stack copied (0: no user context) */
+	__u64 regs[LB_UNWIND_REGS];
+	char key[LB_MAX_KEY];
+	char stack[LB_UNWIND_STACK];
 };
 
 struct lb_op {

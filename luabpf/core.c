@@ -192,7 +192,7 @@ static int l_session_watch_signals(lua_State *L)
 	return 0;
 }
 
-/* s:config{max_strlen = N}: settings for the handlers compiled after it
+/* s:config{max_strlen = N, ustack = "dwarf"}: settings for the handlers compiled after it
  * (bpftrace's config block). */
 static int l_session_config(lua_State *L)
 {
@@ -210,8 +210,15 @@ static int l_session_config(lua_State *L)
 				return luaL_error(L, "max_strlen must be between 1 and %d",
 						  LB_MAX_STR);
 			s->max_strlen = (int)n;
+		} else if (strcmp(k, "ustack") == 0) {
+			const char *m = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "";
+
+			if (strcmp(m, "dwarf") && strcmp(m, "fp"))
+				return luaL_error(L, "ustack must be \"fp\" (frame pointers, "
+						     "the default) or \"dwarf\"");
+			s->ustack_dwarf = m[0] == 'd';
 		} else {
-			return luaL_error(L, "unknown setting '%s' (known: max_strlen)", k);
+			return luaL_error(L, "unknown setting '%s' (known: max_strlen, ustack)", k);
 		}
 		lua_pop(L, 1);
 	}

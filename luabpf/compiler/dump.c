@@ -28,14 +28,14 @@ static void put(struct out *o, const char *fmt, ...)
 }
 
 static const char *const names[LB_OP_NCODES] = {
-    "end",	  "imm",     "ctx",	 "field",   "comm",	  "strcpy",  "streq",
-    "put",	  "add",     "sub",	 "mul",	    "div",	  "mod",     "band",
-    "bor",	  "bxor",    "shl",	 "shr",	    "eq",	  "ne",	     "lt",
-    "le",	  "gt",	     "ge",	 "not",	    "neg",	  "bnot",    "mov",
-    "jmp",	  "jz",	     "jnz",	 "map_add", "map_read",	  "map_set", "map_delete",
-    "map_xadd",	  "map_min", "map_max",	 "map_avg", "map_bucket", "log2",    "linear",
-    "emit",	  "stack",   "str",	 "dataloc", "copy",	  "scmp",    "map_getstr",
-    "map_setstr", "kread",   "usdt_arg",
+    "end",	  "imm",     "ctx",	 "field",      "comm",	     "strcpy",	"streq",
+    "put",	  "add",     "sub",	 "mul",	       "div",	     "mod",	"band",
+    "bor",	  "bxor",    "shl",	 "shr",	       "eq",	     "ne",	"lt",
+    "le",	  "gt",	     "ge",	 "not",	       "neg",	     "bnot",	"mov",
+    "jmp",	  "jz",	     "jnz",	 "map_add",    "map_read",   "map_set", "map_delete",
+    "map_xadd",	  "map_min", "map_max",	 "map_avg",    "map_bucket", "log2",	"linear",
+    "emit",	  "stack",   "str",	 "dataloc",    "copy",	     "scmp",	"map_getstr",
+    "map_setstr", "kread",   "usdt_arg", "unwind_add",
 };
 static const char *const sym[] = {
     "+", "-", "*", "//", "%", "&", "|", "~", "<<", ">>", "==", "~=", "<", "<=", ">", ">=",

@@ -21,6 +21,16 @@ static int frames(struct lbc *C, int call, const char *name, size_t n)
 	return (int)v.i;
 }
 
+/* A user stack to unwind in user space (bpf.config{ustack = "dwarf"}):
+ * only its frame count here; user space adds its id when it has
+ * unwound it (LB_OP_UNWIND_ADD). */
+struct val lbc_dwarfstack(struct lbc *C, int reg, int frames)
+{
+	struct val v = {.t = T_USTACK, .reg = reg, .dwarf = 1};
+	lbc_emit(C, LB_OP_IMM, reg, 0, 0, 0, 0, (int64_t)frames << 32);
+	return v;
+}
+
 /* bpf.kstack(n), bpf.ustack(n), bpf.ksym(x), bpf.usym(x) */
 struct val lbc_valcall(struct lbc *C, int call, const char *name, size_t n)
 {
@@ -35,6 +45,8 @@ struct val lbc_valcall(struct lbc *C, int call, const char *name, size_t n)
 		C->regtop = save;
 		C->curtok = N(call)->tok;
 		v.reg = lbc_tmp(C);
+		if (user && C->in->ustack_dwarf)
+			return lbc_dwarfstack(C, v.reg, len);
 		v.t = user ? T_USTACK : T_KSTACK;
 		lbc_emit(C, LB_OP_STACK, v.reg, 0, 0, 0, len, user);
 		return v;
@@ -194,6 +206,9 @@ static void record(struct lbc *C, int fmttok, const char *fmt, size_t fmtlen, st
 		case T_USTACK:
 		case T_USYM: {
 			int save = C->regtop, r;
+			if (a->v.dwarf)
+				lbc_error(C, N(a->node)->tok, DWARF_HINT,
+					  "a DWARF-unwound user stack cannot be printed");
 			lbc_emit(C, LB_OP_PUT, 0, a->v.reg, 0, o, 8, 0);
 			r = lbc_tmp(C);
 			lbc_emit(C, LB_OP_CTX, r, 0, 0, 0, 0, LB_CTX_PID);

@@ -162,6 +162,7 @@ struct val {
 			      (members can be followed); T_KOBJ: its type */
 	int koff;	   /* T_KOBJ: offset from the address in reg */
 	int isptr;	   /* T_INT: an address as declared (printed in hex) */
+	int dwarf;	   /* T_USTACK: unwound in user space (frames << 32) */
 };
 
 /* `if m[k] then ... end`: inside the block, m[k] reuses the condition's
@@ -214,6 +215,8 @@ struct lbc {
 	int stop, sneed;	       /* temporary strings: in use, most ever (after keys) */
 	int spin;		       /* temps below this hold locals: kept to block end */
 	int maxstr;		       /* in->max_strlen or LB_STR_DEFAULT */
+	int dwarf_at;		       /* key_put: 1 + the key offset of a DWARF stack in it */
+	int dwarf_ok;		       /* key_put: the update can take one (count, sum) */
 	unsigned char rel[LB_MAX_OPS]; /* op off area | imm area << 2 (A_*) */
 	unsigned char *struse;	       /* per session map: gets strings in this handler */
 	int wantstr;		       /* the expression being evaluated is used as a string:
@@ -322,6 +325,10 @@ const char *lbc_vname(const struct val *v, char *buf, size_t len);
 void lbc_zero(struct lbc *C, int area, int off, int len);
 
 /* emit.c: printf, print, exit, stacks and symbols */
+#define DWARF_HINT                                                                                 \
+	"with bpf.config{ustack = \"dwarf\"}, user stacks are unwound in user space: "             \
+	"they can key bpf.count() and bpf.sum() updates (m[e.ustack] = bpf.count())"
+struct val lbc_dwarfstack(struct lbc *C, int reg, int frames);
 void lbc_callstmt(struct lbc *C, int call);
 int lbc_stringy(struct lbc *C, int n);
 void lbc_strconvs(const char *f, size_t n, unsigned char *isstr, int max);

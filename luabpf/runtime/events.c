@@ -14,6 +14,7 @@
 #include "format.h"
 #include "symbols.h"
 #include "mmapwatch.h"
+#include "unwind.h"
 
 size_t lb_session_text(void *session, int type, const void *arg, char *buf, size_t len)
 {
@@ -28,6 +29,15 @@ size_t lb_session_text(void *session, int type, const void *arg, char *buf, size
 	case LB_ARG_PROBE: lb_session_probe_name(s, v[0], buf, len); return strlen(buf);
 	case LB_ARG_KSTACK: return lb_stack_text(s->syms, s->stacks_fd, v[0], 0, 0, buf, len);
 	case LB_ARG_USTACK:
+		if ((uint32_t)v[0] != 0xffffffffu && ((uint32_t)v[0] & LB_USTACK_UNWOUND)) {
+			int n, frames = (int)(v[0] >> 32);
+			const uint64_t *ips = lb_unwound_stack(s->unwinder, (uint32_t)v[0], &n);
+
+			if (frames > 0 && frames < n)
+				n = frames;
+			return lb_stack_format(s->syms, ips, ips ? n : 0, (pid_t)v[1], 1, 8, buf,
+					       len);
+		}
 		return lb_stack_text(s->syms, s->stacks_fd, v[0], (pid_t)v[1], 1, buf, len);
 	case LB_ARG_KSYM: return lb_ksym(s->syms, v[0], 0, buf, len);
 	case LB_ARG_USYM: return lb_usym(s->syms, (pid_t)v[1], v[0], 0, buf, len);
@@ -92,6 +102,7 @@ static int on_record(void *ctx, void *data, size_t size)
 		ev.id = (int)id;
 		break;
 	case LB_REC_EXIT: ev.kind = LB_EV_EXIT; break;
+	case LB_REC_UNWIND: lb_unwind_record(s, data, size); return 0;
 	case LB_REC_PROC: /* a process's first user stack: keep its maps */
 		if (size >= 16 && (s->syms || (s->syms = lb_syms_new())))
 			lb_syms_keep(s->syms, (pid_t)((const uint64_t *)data)[1]);

@@ -17,6 +17,7 @@ struct ring_buffer;
 struct lb_syms;
 struct lb_usdt_site;
 struct lb_mmapwatch;
+struct lb_unwinder;
 
 enum lb_progkind {
 	LB_PROG_TRACEPOINT = 0, /* category:event */
@@ -70,11 +71,13 @@ struct lb_session {
 	int cpid;	    /* luabpf -c: the child's pid, e.cpid (0: none) */
 	struct lb_btf *btf; /* kernel types, loaded when a typed probe needs them */
 	int max_strlen;	    /* strings read by handlers (0: LB_STR_DEFAULT) */
+	int ustack_dwarf;   /* user stacks unwound in user space (DWARF CFI) */
 	/* output from handlers: ring buffer of records, stacks, lost count */
 	int events_fd, stacks_fd, lost_fd, dropped_fd;
-	int upids_fd;		 /* processes whose user stacks were announced */
-	struct lb_mmapwatch *mw; /* the kernel's mmap records, for user symbols */
-	int mw_polled;		 /* its fds are in epoll_fd */
+	int upids_fd;		      /* processes whose user stacks were announced */
+	struct lb_mmapwatch *mw;      /* the kernel's mmap records, for user symbols */
+	int mw_polled;		      /* its fds are in epoll_fd */
+	struct lb_unwinder *unwinder; /* user stacks unwound here (unwind.c) */
 	struct ring_buffer *rb;
 	int epoll_fd, signal_fd;
 	uint64_t lost_reported;
@@ -154,6 +157,11 @@ int lb_map_delete(struct lb_session *s, int i, const void *key);
 int lb_map_clear(struct lb_session *s, int i);
 /* Updates refused because map i was full, summed over CPUs. */
 uint64_t lb_map_dropped(struct lb_session *s, int i);
+/* value += x in the first word of CPU 0's value (count, sum), for
+ * updates made in user space; 0, or -1 (a full map's refusal counted). */
+int lb_map_add(struct lb_session *s, int i, const void *key, int64_t x);
+/* Count one update refused for map i; returns -1. */
+int lb_map_dropped_add(struct lb_session *s, int i);
 /* All keys, concatenated (key_size each); caller frees *keys. */
 int lb_map_keys(struct lb_session *s, int i, void **keys, size_t *n);
 

@@ -10,6 +10,7 @@
 #include "symbols.h"
 #include "btf.h"
 #include "mmapwatch.h"
+#include "unwind.h"
 
 static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -62,6 +63,8 @@ void lb_session_close(struct lb_session *s)
 	close_fd(&s->events_fd);
 	close_fd(&s->stacks_fd);
 	close_fd(&s->upids_fd);
+	lb_unwinder_free(s->unwinder);
+	s->unwinder = NULL;
 	lb_mmapwatch_free(s->mw);
 	s->mw = NULL;
 	s->mw_polled = 0;
