@@ -7,6 +7,7 @@
 
 #include <linux/bpf.h>
 #include <linux/types.h>
+#include <stddef.h>
 #include <bpf/bpf_helpers.h>
 #include "plan.h"
 
@@ -178,15 +179,11 @@ struct task_struct;
 /* LB_OP_UNWIND_ADD: the user registers and the top of the user stack,
  * for user space to unwind. The stack is read up to a page boundary
  * (the end of the stack mapping is one) or LB_UNWIND_STACK bytes. */
-static __always_inline void lb_unwind(const char *key, __u32 len, __u32 at, __s64 x, __u32 map)
+static __always_inline void lb_unwind(struct lb_unwind_rec *u, const char *key, __u32 len,
+				      __u32 at, __s64 x, __u32 map)
 {
-	struct lb_unwind_rec *u = bpf_ringbuf_reserve(&events, sizeof *u, 0);
-	__u64 pt = (__u64)bpf_task_pt_regs(bpf_get_current_task_btf()), sp, head;
+	__u64 pt = (__u64)bpf_task_pt_regs(bpf_get_current_task_btf()), sp, head, got = 0;
 
-	if (!u) {
-		lb_lost();
-		return;
-	}
 	u->head = LB_REC(LB_REC_UNWIND, map);
 	u->value = x;
 	u->pid = bpf_get_current_pid_tgid() >> 32;
@@ -196,10 +193,8 @@ static __always_inline void lb_unwind(const char *key, __u32 len, __u32 at, __s6
 	u->stack_len = 0;
 	bpf_probe_read_kernel(u->key, len & (LB_MAX_KEY * 2 - 1), key);
 	if (!pt || bpf_probe_read_kernel(u->regs, sizeof u->regs, (void *)pt) ||
-	    (u->regs[17] & 3) != 3 /* cs: not user mode (a kernel thread) */) {
-		bpf_ringbuf_submit(u, 0);
-		return;
-	}
+	    (u->regs[17] & 3) != 3 /* cs: not user mode (a kernel thread) */)
+		goto send;
 	sp = u->regs[19];
 	head = (4096 - (sp & 4095)) & 4095;
 	for (int k = LB_UNWIND_STACK / 4096; k >= 0; k--) {
@@ -208,11 +203,14 @@ static __always_inline void lb_unwind(const char *key, __u32 len, __u32 at, __s6
 		if (n > LB_UNWIND_STACK)
 			n = LB_UNWIND_STACK;
 		if (n && !bpf_probe_read_user(u->stack, n, (void *)sp)) {
-			u->stack_len = n;
+			got = n;
 			break;
 		}
 	}
-	bpf_ringbuf_submit(u, 0);
+	u->stack_len = got;
+send: /* only the bytes of stack read: most stacks are far shorter */
+	if (bpf_ringbuf_output(&events, u, offsetof(struct lb_unwind_rec, stack) + got, 0))
+		lb_lost();
 }
 
 #define R(i) r[(i) & (LB_NREGS - 1)]
@@ -567,7 +565,8 @@ static __always_inline int lb_run(void *ctx, __u64 probe)
 			break;
 		}
 		case LB_OP_UNWIND_ADD:
-			lb_unwind(S(off), len, imm, x, plan.slot_ids[dst & (LB_MAX_MAPS - 1)]);
+			lb_unwind((void *)S(LB_UNWIND_AT), S(off), len, imm, x,
+				  plan.slot_ids[dst & (LB_MAX_MAPS - 1)]);
 			lb_announce();
 			break;
 #ifdef LB_USDT

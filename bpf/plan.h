@@ -180,6 +180,10 @@ struct lb_unwind_rec {
 	char stack[LB_UNWIND_STACK];
 };
 
+/* Where the record is built: the end of the scratch space, which a plan
+ * with LB_OP_UNWIND_ADD has whole (its own use ends below). */
+#define LB_UNWIND_AT (LB_SCRATCH - ((sizeof(struct lb_unwind_rec) + 7) & ~7))
+
 struct lb_op {
 	__u8 code;
 	__u8 dst;
