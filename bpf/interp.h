@@ -208,8 +208,12 @@ static __always_inline void lb_unwind(struct lb_unwind_rec *u, const char *key, 
 		}
 	}
 	u->stack_len = got;
-send: /* only the bytes of stack read: most stacks are far shorter */
-	if (bpf_ringbuf_output(&events, u, offsetof(struct lb_unwind_rec, stack) + got, 0))
+send: /* only the bytes of stack read: most stacks are far shorter; a
+       * wake-up per sample would cost user space more than unwinding */
+	if (bpf_ringbuf_output(&events, u, offsetof(struct lb_unwind_rec, stack) + got,
+			       bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > LB_UNWIND_WAKE
+				   ? BPF_RB_FORCE_WAKEUP
+				   : BPF_RB_NO_WAKEUP))
 		lb_lost();
 }
 

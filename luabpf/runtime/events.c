@@ -24,7 +24,7 @@ size_t lb_session_text(void *session, int type, const void *arg, char *buf, size
 	if (!s->syms && !(s->syms = lb_syms_new()))
 		return (size_t)snprintf(buf, len, "[out of memory]");
 	if (type == LB_ARG_USTACK || type == LB_ARG_USYM)
-		lb_mmapwatch_read(s->mw, s->syms); /* mappings up to now */
+		lb_mmapwatch_read(s->mw, s->syms, s->pid); /* mappings up to now */
 	switch (type) {
 	case LB_ARG_PROBE: lb_session_probe_name(s, v[0], buf, len); return strlen(buf);
 	case LB_ARG_KSTACK: return lb_stack_text(s->syms, s->stacks_fd, v[0], 0, 0, buf, len);
@@ -186,7 +186,7 @@ int lb_session_poll(struct lb_session *s, int timeout_ms)
 	if (s->rb)
 		ring_buffer__consume(s->rb);
 	if (s->mw && (s->syms || (s->syms = lb_syms_new())))
-		lb_mmapwatch_read(s->mw, s->syms); /* after the records: see lb_syms_exit */
+		lb_mmapwatch_read(s->mw, s->syms, s->pid); /* after the records: see lb_syms_exit */
 	report_lost(s);
 	return sig;
 }

@@ -97,9 +97,12 @@ int lb_mmapwatch_count(const struct lb_mmapwatch *w)
 	return w ? w->n : 0;
 }
 
-static void apply(struct lb_syms *s, const struct perf_event_header *h, const char *rec)
+static void apply(struct lb_syms *s, const struct perf_event_header *h, const char *rec, int only)
 {
 	const uint32_t *u = (const uint32_t *)rec;
+
+	if (only > 0 && u[0] != (uint32_t)only)
+		return; /* luabpf -p / -c: the others are never sampled */
 
 	switch (h->type) {
 	case PERF_RECORD_MMAP2: {
@@ -133,7 +136,7 @@ static void apply(struct lb_syms *s, const struct perf_event_header *h, const ch
 	}
 }
 
-void lb_mmapwatch_read(struct lb_mmapwatch *w, struct lb_syms *s)
+void lb_mmapwatch_read(struct lb_mmapwatch *w, struct lb_syms *s, int only)
 {
 	char rec[8192];
 
@@ -160,7 +163,7 @@ void lb_mmapwatch_read(struct lb_mmapwatch *w, struct lb_syms *s)
 				rec[k] = data[(at + sizeof h + k) % w->size];
 			rec[n] = 0;
 			if (s)
-				apply(s, &h, rec);
+				apply(s, &h, rec, only);
 			tail += h.size;
 		}
 		__atomic_store_n(&m->data_tail, tail, __ATOMIC_RELEASE);

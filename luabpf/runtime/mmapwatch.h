@@ -15,7 +15,7 @@ void lb_mmapwatch_free(struct lb_mmapwatch *w);
  * every poll anyway). */
 int lb_mmapwatch_count(const struct lb_mmapwatch *w);
 int lb_mmapwatch_fd(const struct lb_mmapwatch *w, int i);
-/* Take what the kernel reported into s. */
-void lb_mmapwatch_read(struct lb_mmapwatch *w, struct lb_syms *s);
+/* Take what the kernel reported into s (about process only, if > 0). */
+void lb_mmapwatch_read(struct lb_mmapwatch *w, struct lb_syms *s, int only);
 
 #endif

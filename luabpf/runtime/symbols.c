@@ -98,6 +98,9 @@ struct lb_syms {
 	/* user */
 	struct proc procs[SYMS_PROCS];
 	int nprocs, lastproc; /* lastproc: the last one found (stacks ask per frame) */
+	/* slot + 1 of a pid by its low bits, a hint checked before use: the
+	 * kernel's mmap records ask for every process of the system */
+	int16_t hint[SYMS_PROCS * 4];
 	struct elffile *files[SYMS_FILES];
 	int nfiles;
 	uint64_t clock, gen, serial;
@@ -604,10 +607,18 @@ static struct proc *proc_find_pid(struct lb_syms *s, pid_t pid)
 		s->procs[s->lastproc].used = ++s->clock;
 		return &s->procs[s->lastproc];
 	}
+	int h = s->hint[(unsigned)pid % (SYMS_PROCS * 4)] - 1;
+
+	if (h >= 0 && h < s->nprocs && s->procs[h].pid == pid) {
+		s->procs[h].used = ++s->clock;
+		s->lastproc = h;
+		return &s->procs[h];
+	}
 	for (int i = 0; i < s->nprocs; i++)
 		if (s->procs[i].pid == pid) {
 			s->procs[i].used = ++s->clock;
 			s->lastproc = i;
+			s->hint[(unsigned)pid % (SYMS_PROCS * 4)] = (int16_t)(i + 1);
 			return &s->procs[i];
 		}
 	return NULL;
@@ -641,6 +652,7 @@ static struct proc *proc_new(struct lb_syms *s, pid_t pid)
 	}
 	p = &s->procs[slot];
 	s->lastproc = slot;
+	s->hint[(unsigned)pid % (SYMS_PROCS * 4)] = (int16_t)(slot + 1);
 	memset(p, 0, sizeof *p);
 	p->pid = pid;
 	p->used = ++s->clock;

@@ -34,6 +34,10 @@ struct unw_proc {
 	uint64_t used;
 	Dwfl *dwfl;
 	const struct lb_unwind_rec *cur; /* the sample being unwound */
+	/* pages of ips in no file mapping even after a rebuild (the vDSO,
+	 * JIT code): they do not rebuild it again */
+	uint64_t missed[8];
+	unsigned nmissed;
 };
 
 struct lb_unwinder {
@@ -190,8 +194,22 @@ static struct unw_proc *proc_for(struct lb_unwinder *w, struct lb_syms *syms, pi
 		if (proc_build(syms, p, pid, 0))
 			return NULL;
 	}
-	if (!dwfl_addrmodule(p->dwfl, ip) && proc_build(syms, p, pid, 1))
-		return NULL;
+	if (!dwfl_addrmodule(p->dwfl, ip)) {
+		uint64_t missed[8];
+		unsigned nmissed = p->nmissed;
+
+		for (unsigned i = 0; i < nmissed && i < 8; i++)
+			if (p->missed[i] == ip >> 12)
+				goto done;
+		memcpy(missed, p->missed, sizeof missed);
+		if (proc_build(syms, p, pid, 1))
+			return NULL;
+		memcpy(p->missed, missed, sizeof missed);
+		p->nmissed = nmissed;
+		if (!dwfl_addrmodule(p->dwfl, ip))
+			p->missed[p->nmissed++ % 8] = ip >> 12;
+	}
+done:
 	p->used = ++w->clock;
 	return p;
 }
