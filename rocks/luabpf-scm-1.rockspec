@@ -15,6 +15,7 @@ dependencies = { "lua >= 5.4, < 5.5" }
 external_dependencies = {
   LIBBPF = { header = "bpf/libbpf.h", library = "bpf" },
   LIBELF = { header = "libelf.h", library = "elf" },
+  LIBDW = { header = "elfutils/libdwfl.h", library = "dw" },
 }
 build = {
   type = "make",
@@ -22,7 +23,7 @@ build = {
   build_variables = {
     CFLAGS = "$(CFLAGS)",
     LUA_INCDIR = "$(LUA_INCDIR)",
-    LDFLAGS = "-L$(LIBBPF_LIBDIR) -L$(LIBELF_LIBDIR)",
+    LDFLAGS = "-L$(LIBBPF_LIBDIR) -L$(LIBELF_LIBDIR) -L$(LIBDW_LIBDIR)",
   },
   install_variables = {
     LUADIR = "$(LUADIR)",
