@@ -179,8 +179,8 @@ struct task_struct;
 /* LB_OP_UNWIND_ADD: the user registers and the top of the user stack,
  * for user space to unwind. The stack is read up to a page boundary
  * (the end of the stack mapping is one) or LB_UNWIND_STACK bytes. */
-static __always_inline void lb_unwind(struct lb_unwind_rec *u, const char *key, __u32 len,
-				      __u32 at, __s64 x, __u32 map)
+static __always_inline void lb_unwind(struct lb_unwind_rec *u, const char *key, __u32 len, __u32 at,
+				      __s64 x, __u32 map)
 {
 	__u64 pt = (__u64)bpf_task_pt_regs(bpf_get_current_task_btf()), sp, head, got = 0;
 

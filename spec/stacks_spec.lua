@@ -129,15 +129,22 @@ bpf.profile("99hz", function(e) m[e.ustack] = bpf.count() end)
     local path = script(([[
 bpf.config{ustack = "dwarf"}
 local m = bpf.map()
-bpf.uprobe(%q, function(e) m[e.ustack] = bpf.count() end)
+local l = bpf.map()
+bpf.uprobe(%q, function(e)
+  m[e.ustack] = bpf.count()
+  local s = e.ustack -- a local holding it
+  l[s] = bpf.count()
+end)
 ]]):format(nofp .. ":level3"))
     local rc, out, err = H.run_rc(H.luabpf .. " -c " .. H.quote(nofp .. " --calls 500") .. " " .. path, 60)
     assert.equal(0, rc, err)
-    local got = stacks(out, "m")
-    assert.equal(1, #got, out)
-    assert.equal(500, got[1].count)
-    assert.equal("level3+0", got[1].frames[1])
-    assert.same(CHAIN, names(got[1].frames, 4))
+    for _, name in ipairs { "m", "l" } do
+      local got = stacks(out, name)
+      assert.equal(1, #got, out)
+      assert.equal(500, got[1].count)
+      assert.equal("level3+0", got[1].frames[1])
+      assert.same(CHAIN, names(got[1].frames, 4))
+    end
   end)
 
   it("dwarf gives the frame-pointer walk's frames for code with frame pointers, and goes on through libc; tuple keys and bpf.sum work", function()

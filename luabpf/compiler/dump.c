@@ -129,6 +129,10 @@ size_t lbc_dump(const struct lb_plan *p, char *buf, size_t buflen)
 		case LB_OP_MAP_SET:
 		case LB_OP_MAP_XADD: put(&o, " slot=%u key@%u r%u", x->b, x->off, x->a); break;
 		case LB_OP_MAP_DELETE: put(&o, " slot=%u key@%u", x->b, x->off); break;
+		case LB_OP_UNWIND_ADD:
+			put(&o, " slot=%u key@%u..%u r%u ustack@%lld", x->dst, x->off,
+			    x->off + x->len, x->a, (long long)x->imm);
+			break;
 		case LB_OP_LOG2: put(&o, " r%u = log2(r%u)", x->dst, x->a); break;
 		case LB_OP_LINEAR:
 			put(&o, " r%u = linear(r%u) min=%lld step=r%u len=%u", x->dst, x->a,

@@ -56,9 +56,13 @@ int lb_session_shared_maps(struct lb_session *s, const struct lbc_output *code, 
 		if (s->upids_fd < 0)
 			return map_fail(err, errlen, "the stack map");
 		/* before anything attaches: processes started from now on
-		 * have all their code mappings reported */
-		if (!s->mw && !(s->mw = lb_mmapwatch_open(s->ncpus, err, errlen)))
-			return -1;
+		 * have all their code mappings reported (without it, where
+		 * perf events are refused, a process is read when announced) */
+		if (!s->mw) {
+			char why[LB_ERR];
+
+			s->mw = lb_mmapwatch_open(s->ncpus, why, sizeof why);
+		}
 		if (s->syms || (s->syms = lb_syms_new()))
 			lb_syms_scan(s->syms, s->pid);
 	}

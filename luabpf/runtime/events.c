@@ -183,10 +183,14 @@ int lb_session_poll(struct lb_session *s, int timeout_ms)
 				sig = (int)si.ssi_signo;
 		}
 	}
+	/* the mappings first: the stacks waiting may be of processes that
+	 * have exited since; and after, for exits that follow the records */
+	if (s->mw && (s->syms || (s->syms = lb_syms_new())))
+		lb_mmapwatch_read(s->mw, s->syms, s->pid);
 	if (s->rb)
 		ring_buffer__consume(s->rb);
-	if (s->mw && (s->syms || (s->syms = lb_syms_new())))
-		lb_mmapwatch_read(s->mw, s->syms, s->pid); /* after the records: see lb_syms_exit */
+	if (s->mw)
+		lb_mmapwatch_read(s->mw, s->syms, s->pid);
 	report_lost(s);
 	return sig;
 }
