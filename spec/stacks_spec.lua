@@ -125,6 +125,8 @@ bpf.profile("99hz", function(e) m[e.ustack] = bpf.count() end)
     assert.equal(0, chained)
   end)
 
+  -- (200 us apart: each call sends ~6 KiB of stack, and calls as fast as
+  -- the CPU goes fill the 2 MiB ring buffer faster than user space unwinds)
   it("dwarf: a uprobe on level3, called exactly 500 times by a program that then exits, has one stack of count 500", function()
     local path = script(([[
 bpf.config{ustack = "dwarf"}
@@ -136,7 +138,7 @@ bpf.uprobe(%q, function(e)
   l[s] = bpf.count()
 end)
 ]]):format(nofp .. ":level3"))
-    local rc, out, err = H.run_rc(H.luabpf .. " -c " .. H.quote(nofp .. " --calls 500") .. " " .. path, 60)
+    local rc, out, err = H.run_rc(H.luabpf .. " -c " .. H.quote(nofp .. " --calls 500 --gap-us 200") .. " " .. path, 60)
     assert.equal(0, rc, err)
     for _, name in ipairs { "m", "l" } do
       local got = stacks(out, name)
