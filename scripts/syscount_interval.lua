@@ -16,6 +16,6 @@ bpf.interval(period, function()
   rounds = rounds + 1
   print(os.date("%H:%M:%S") .. " round " .. rounds)
   calls:print { top = 10 }
-  calls:clear()
+  bpf.clear(calls)
   if rounds == last then bpf.exit() end
 end)
