@@ -35,6 +35,23 @@ core.map_mt.__pairs = function(m)
   end, m, nil
 end
 
+-- A map event: the map as data (ev.map) and, when asked for, as
+-- bpftrace's text (ev.text, top and div applied).
+local map_event_mt = {
+  __index = function(ev, k)
+    if k == "text" then
+      local text = output.format_map(ev.map, ev)
+      rawset(ev, "text", text)
+      return text
+    end
+  end,
+}
+local function map_event(m, opts)
+  opts = opts or {}
+  return setmetatable({ type = "map", map = m, top = opts.top, div = opts.div,
+                        final = opts.final }, map_event_mt)
+end
+
 -- bpf.clear(m): bpftrace's clear(@m), in BEGIN, END, interval and hosts.
 M.clear = core.map_clear
 
@@ -409,7 +426,7 @@ function Session:handle(events)
   for _, ev in ipairs(events or {}) do
     if ev.type == "print" then
       local m = self.maps[ev.map + 1]
-      if m then self:push { type = "map", map = m } end
+      if m then self:push(map_event(m)) end
     else
       if ev.type == "exit" then self.exiting = true end
       self:push(ev)
@@ -427,7 +444,7 @@ function Session:print_maps()
   end
   table.sort(used, function(a, b) return output.map_name(a) < output.map_name(b) end)
   self:emit { type = "end" }
-  for _, m in ipairs(used) do self:emit { type = "map", map = m, final = true } end
+  for _, m in ipairs(used) do self:push(map_event(m, { final = true })) end
   self:report_dropped()
   self:emit { type = "flush" }
 end
@@ -568,7 +585,7 @@ core.mark(M.printf, "printf")
 -- print(@m, top, div) of a map, or a value.
 function M.print(x, top, div)
   if getmetatable(x) == core.map_mt then
-    owner[x]:emit { type = "map", map = x, top = top, div = div }
+    owner[x]:emit(map_event(x, { top = top, div = div }))
   else
     local s = current or session()
     s:emit { type = "value", value = x }
@@ -581,6 +598,8 @@ core.mark(print, "print") -- Lua's print in a kernel handler means the same
 M.ksym, M.usym = core.ksym, core.usym
 core.mark(M.ksym, "ksym")
 core.mark(M.usym, "usym")
+-- bpf.exit() in a BEGIN, END or interval handler ends its own session.
+function M.exit() (current or session()):exit() end
 core.mark(M.exit, "exit")
 
 -- O_*, PROT_*, MAP_*, E*, SIG* from the system headers, at build time.
