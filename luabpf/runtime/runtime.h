@@ -105,10 +105,10 @@ enum lb_evkind {
 };
 
 struct lb_event {
-	int kind;    /* enum lb_evkind */
-	int id;	     /* LB_EV_PRINT */
-	uint64_t n;  /* LB_EV_LOST */
-	char *text;  /* LB_EV_PRINTF, malloc'd */
+	int kind;   /* enum lb_evkind */
+	int id;	    /* LB_EV_PRINT */
+	uint64_t n; /* LB_EV_LOST */
+	char *text; /* LB_EV_PRINTF, malloc'd */
 	size_t len;
 };
 
@@ -171,7 +171,8 @@ int lb_map_update(struct lb_session *s, int i, const void *key, const void *valu
 /* Bytes map i takes at most in the kernel (keys and values, all CPUs). */
 uint64_t lb_map_max_bytes(const struct lb_session *s, int i);
 int lb_map_clear(struct lb_session *s, int i);
-/* Updates refused because map i was full, summed over CPUs. */
+/* Updates refused because map i was full, summed over CPUs; i =
+ * LB_DIVZERO_SLOT: handler runs stopped by a division by zero. */
 uint64_t lb_map_dropped(struct lb_session *s, int i);
 /* All keys, concatenated (key_size each); caller frees *keys. */
 int lb_map_keys(struct lb_session *s, int i, void **keys, size_t *n);
