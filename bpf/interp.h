@@ -119,7 +119,9 @@ static __always_inline long lb_update(__u32 slot, void *key, void *val, __u64 fl
 	case 6: rc = bpf_map_update_elem(&m6, key, val, flags); break;
 	case 7: rc = bpf_map_update_elem(&m7, key, val, flags); break;
 	}
-	if (rc == -7 /* -E2BIG: no room for a new key */) {
+	/* no room for a new key (-E2BIG), or no memory for it (-ENOMEM, a
+	 * map allocated as keys arrive, under load) */
+	if (rc == -7 || rc == -12) {
 		__u32 i = plan.slot_ids[slot & (LB_MAX_MAPS - 1)];
 		__u64 *n = bpf_map_lookup_elem(&dropped, &i);
 
@@ -344,8 +346,12 @@ static __always_inline int lb_run(void *ctx, __u64 probe)
 
 	if (!s)
 		return 0;
-	if (plan.filter_pid && (bpf_get_current_pid_tgid() >> 32) != plan.filter_pid)
-		return 0; /* luabpf -p PID / -c CMD */
+	if (plan.filter_pid | plan.skip_pid) {
+		__u32 pid = bpf_get_current_pid_tgid() >> 32;
+
+		if ((plan.filter_pid && pid != plan.filter_pid) || pid == plan.skip_pid)
+			return 0; /* luabpf -p PID / -c CMD; luabpf itself */
+	}
 	if (plan.ctx_copy)
 		bpf_probe_read_kernel(s, plan.ctx_copy & (LB_SCRATCH - 1), ctx);
 	for (;;) { /* plans jump only forward and end in END */

@@ -205,6 +205,10 @@ struct lb_plan {
 			       runtime fills it */
 	__u32 cpid;	    /* e.cpid: the pid of luabpf -c's command, 0 without
 			       one; the runtime fills it */
+	__u32 skip_pid;	    /* never this process, 0: none (the luabpf command
+			       on uprobes: printing from a traced malloc
+			       would trace itself without end); the runtime
+			       fills it */
 	__u64 sysmask[LB_SYSMASK];
 	__u32 slot_ids[LB_MAX_MAPS]; /* session map index of each slot (the
 					runtime fills them; drops are counted

@@ -246,9 +246,15 @@ for _, kind in ipairs { "kfunc", "kretfunc", "rawtracepoint", "kprobe", "kretpro
     if type(spec) ~= "string" or type(fn) ~= "function" then
       error("usage: " .. kind .. "(\"...\", function(e) ... end)", 2)
     end
-    local n = call(2, self.core.probe, self.core, kind, spec, fn)
+    local n, skipped = call(2, self.core.probe, self.core, kind, spec, fn)
     self:adopt_maps()
     self.probes = self.probes + n
+    if skipped > 0 then
+      self:emit { type = "warning", text = string.format(
+        "Warning: %s: %d matching function%s skipped (IFUNCs whose implementation " ..
+        "cannot be known here: probe the implementation instead)", spec, skipped,
+        skipped == 1 and " was" or "s were") }
+    end
   end
 end
 
@@ -343,10 +349,24 @@ end
 -- Run a Lua callback of the session (a user handler, an event consumer)
 -- with bpf.printf and bpf.print going to this session. Its error is
 -- raised again with the callback's traceback.
+-- The callback's own frames: luabpf's below it say nothing to the user.
+-- An error luabpf's own code raised (a consumer that cannot write its
+-- output) is a message to the user, without a traceback.
+local libdir = debug.getinfo(1, "S").source:match("^(@.*/)[^/]*$") or "\0"
+local function callback_traceback(msg)
+  if type(msg) ~= "string" then return msg end
+  local raiser = debug.getinfo(3, "S")
+  if raiser and raiser.source:sub(1, #libdir) == libdir then return msg end
+  local tb = debug.traceback(msg, 2)
+  return tb:match("^(.-)\n%s*%[C%]: in function 'xpcall'") or tb
+end
+
 local function run_callback(self, fn, ...)
   local outer = current
   current = self
-  local ok, err = xpcall(fn, debug.traceback, ...)
+  core.interruptible(true) -- Ctrl-C ends `while true do end` too
+  local ok, err = xpcall(fn, callback_traceback, ...)
+  core.interruptible(outer ~= nil)
   current = outer
   if not ok then error(err, 0) end
 end

@@ -26,7 +26,9 @@ local function list(pattern, verbose)
   local out = io.stdout
   local struct = pattern:match("^struct%s+(.+)$") or pattern:match("^union%s+(.+)$")
   if struct then -- -lv 'struct dentry'
-    out:write(core.kernel_types("struct", pattern))
+    local text = core.kernel_types("struct", pattern)
+    if text == "" then error("no " .. pattern .. " in the kernel's BTF", 0) end
+    out:write(text)
     return
   end
   local kind, rest = pattern:match("^(%a+):(.*)$")
@@ -101,6 +103,8 @@ function runner.main(argv)
   -- Ctrl-C from the very start waits for the run: it then ends cleanly
   -- (maps printed, status 0) instead of interrupting the script's loading.
   bpf._core.block_signals()
+  bpf._core.prepare_process()
+  bpf.default_session().core:skip_self(true)
   local code, script, i = nil, nil, 1
   while argv[i] do
     local a = argv[i]
@@ -113,8 +117,9 @@ function runner.main(argv)
       if not ok then fail(err) end
       return 0
     elseif a == "-p" then
-      local pid = tonumber(argv[i + 1] or "")
-      if not pid then fail("-p needs a process id") end
+      local pid = tonumber((argv[i + 1] or ""):match("^%d+$"))
+      if not pid or pid < 1 then fail("-p needs a process id (a positive integer)") end
+      if not io.open("/proc/" .. pid .. "/stat") then fail("-p " .. pid .. ": no such process") end
       local s = bpf.default_session()
       s:target_pid(pid)
       s.watch_pid = pid -- the run ends when the process does, as bpftrace -p
@@ -156,7 +161,13 @@ function runner.main(argv)
     bpf.register_source("=-e", code)
     chunk, err = load(code, "=-e", "t", one_liner_env(args))
   else
-    chunk, err = loadfile(script, "t")
+    -- Lua's parser raises (not returns) when nesting is too deep for it
+    local ok
+    ok, chunk, err = pcall(loadfile, script, "t")
+    if not ok then chunk, err = nil, chunk end
+    if not chunk and not tostring(err):find(script, 1, true) then
+      err = script .. ": cannot load: " .. tostring(err)
+    end
   end
   if not chunk then fail(err) end
 

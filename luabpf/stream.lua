@@ -18,10 +18,23 @@ local stream = {}
 
 local function plural(n) return n == 1 and "" or "s" end
 
+-- Output that cannot be written (a full disk, a closed pipe or stdout) is
+-- an error of the run, never lost in silence.
+local function checked(f)
+  local function check(ok, err)
+    if not ok then error("cannot write the output: " .. tostring(err), 0) end
+  end
+  return {
+    write = function(_, ...) check(f:write(...)) end,
+    flush = function() check(f:flush()) end,
+  }
+end
+stream.checked = checked
+
 -- bpftrace's text: data on out, diagnostics on err (both flushed before
 -- a diagnostic, so the two interleave as they happened).
 function stream.text(out, err)
-  out, err = out or io.stdout, err or io.stderr
+  out, err = checked(out or io.stdout), checked(err or io.stderr)
   local function diag(s)
     out:flush()
     err:write(s)
@@ -45,7 +58,7 @@ end
 
 -- bpftrace's -f json: one object per line.
 function stream.json(out, err)
-  out, err = out or io.stdout, err or io.stderr
+  out, err = checked(out or io.stdout), checked(err or io.stderr)
   return function(ev)
     local t = ev.type
     if t == "printf" then out:write(json.line("printf", json.string(ev.text)))

@@ -31,8 +31,13 @@ int lb_map_create(struct lb_session *s, int i, char *err, size_t errlen)
 {
 	struct lb_mapdesc *d = &s->maps[i];
 	const struct lb_mapopts *o = &s->mapopts[i];
-	/* memory as keys arrive: one lhist key must not cost max_entries of them */
-	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = o->lru ? 0 : BPF_F_NO_PREALLOC);
+	/* a big map takes memory as keys arrive (one lhist key must not
+	 * cost max_entries of them); small ones are preallocated, since an
+	 * allocation can fail under load where a preallocated slot cannot */
+	LIBBPF_OPTS(bpf_map_create_opts, opts,
+		    .map_flags = o->lru || lb_map_max_bytes(s, i) <= LB_PREALLOC_MAX
+				     ? 0
+				     : BPF_F_NO_PREALLOC);
 	char name[16];
 	int fd;
 

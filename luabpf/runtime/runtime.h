@@ -8,8 +8,8 @@
 #include <bpf/libbpf.h>
 #include "compiler/compiler.h"
 
-#define LB_MAP_ENTRIES 10240 /* a map's maximum keys unless its options say */
-#define LB_MAP_WARN_BYTES (64u << 20)
+#define LB_MAP_ENTRIES 10240	    /* a map's maximum keys unless its options say */
+#define LB_PREALLOC_MAX (16u << 20) /* maps up to this size are preallocated */
 #define LB_ERR 1024
 #define LB_NEEDS_PRIVILEGE " (luabpf needs root, or CAP_BPF and CAP_PERFMON)"
 
@@ -78,6 +78,7 @@ struct lb_session {
 	int verbose;	    /* a refused program's whole verifier log goes to stderr */
 	int pid;	    /* luabpf -p / -c: probes see only this process (0: all) */
 	int cpid;	    /* luabpf -c: the child's pid, e.cpid (0: none) */
+	int skip_self;	    /* uprobes and USDT never fire in this process */
 	struct lb_btf *btf; /* kernel types, loaded when a typed probe needs them */
 	int max_strlen;	    /* strings read by handlers (0: LB_STR_DEFAULT) */
 	/* output from handlers: ring buffer of records, stacks, lost count */
