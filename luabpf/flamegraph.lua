@@ -5,14 +5,21 @@
 -- = n}: the key's other parts lead (in key order), then its user stacks,
 -- then its kernel stacks (a kernel stack runs on top of the user one),
 -- each root first. Frames are symbol names without offsets, from the
--- value codec (m:entries("frames")). Keys that fold to the same frames
+-- value codec (bpf.maps.entries(m, "frames")). Keys that fold to the same frames
 -- (one stack in two processes, one function at two offsets) add up.
 --
 -- folded(): "root;caller;leaf count" lines, what FlameGraph's
 -- flamegraph.pl, speedscope and Pyroscope read. svg(): a self-contained
 -- interactive flame graph (hover: name, count and share; click: zoom;
 -- no external scripts, fonts or requests).
+local output = require "luabpf.output"
+
 local fg = {}
+
+-- A list of stacks, not a map (or a view of one).
+local function is_list(x)
+  return type(x) == "table" and not output.map_fn(x, "entries")
+end
 
 -- A map value as a count: counts and sums as they are, stats their
 -- count, hists and lhists their total; strings count nothing.
@@ -37,7 +44,7 @@ end
 -- The stacks of map m (see above), sorted by their folded text; nil when
 -- no part of m's key is a stack.
 function fg.stacks(m)
-  local types = m:key_types()
+  local types = output.ask(m, "key_types", {})
   local order, kinds = {}, {}
   for i, t in ipairs(types) do
     if t ~= "kstack" and t ~= "ustack" then order[#order + 1] = i; kinds[i] = "key" end
@@ -48,9 +55,9 @@ function fg.stacks(m)
       if t == want then order[#order + 1] = i; kinds[i] = t == "ustack" and "user" or "kernel" end
     end
   end
-  local kind, byline, list = m:kind(), {}, {}
+  local kind, byline, list = output.ask(m, "kind", "sum"), {}, {}
   local tuple = #types > 1
-  for _, r in ipairs(m:entries("frames")) do
+  for _, r in ipairs(output.map_fn(m, "entries")(m, "frames")) do
     local n = count_of(kind, r[2])
     if n > 0 then
       local frames, fkinds = {}, {}
@@ -84,8 +91,7 @@ end
 -- Folded text of a list of stacks (fg.stacks) or of a map: "" for a map
 -- without stacks or without counts.
 function fg.folded(x)
-  local list = x
-  if type(x) ~= "table" or getmetatable(x) then list = fg.stacks(x) or {} end
+  local list = is_list(x) and x or fg.stacks(x) or {}
   local out = {}
   for i, s in ipairs(list) do
     out[i] = (s.line or table.concat(s.frames, ";")) .. " " .. string.format("%d", s.count) .. "\n"
@@ -230,8 +236,7 @@ function reset() {
 -- minwidth (frames narrower than this many pixels are left out, 0.1).
 function fg.svg(x, opts)
   opts = opts or {}
-  local list = x
-  if type(x) ~= "table" or getmetatable(x) then list = fg.stacks(x) or {} end
+  local list = is_list(x) and x or fg.stacks(x) or {}
   local W = math.floor(tonumber(opts.width) or 1200)
   local minw = tonumber(opts.minwidth) or 0.1
   local root = tree(list)

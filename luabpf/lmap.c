@@ -275,9 +275,9 @@ int lb_map_clear_l(lua_State *L)
 	return 0;
 }
 
-/* m:entries() -> { {key, value}, ... } in the kernel's order;
- * m:entries("frames"): stacks in keys as tables of frame names, leaf
- * first, without offsets (what folded stacks and flame graphs show). */
+/* bpf.maps.entries(m) -> { {key, value}, ... } in the kernel's order;
+ * bpf.maps.entries(m, "frames"): stacks in keys as tables of frame
+ * names, leaf first, without offsets (for folded stacks, flame graphs). */
 static int map_entries(lua_State *L)
 {
 	struct lmap *m = lb_check_map(L, 1);

@@ -129,7 +129,7 @@ local p = bpf.map "p"
 bpf.tracepoint("syscalls:sys_enter_close", function(ev)
   if ev.pid == pid then p[bpf.ustack("perf", 3)] = bpf.count() end
 end)
-bpf.END(function() local f = io.open(%q, "w") f:write(p:folded()) f:close() end)
+bpf.END(function() local f = io.open(%q, "w") f:write(bpf.maps.folded(p)) f:close() end)
 ]]):format(path))
     trace_together { H.luabpf .. " " .. script .. " PID" }
     os.remove(script)
