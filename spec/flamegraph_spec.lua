@@ -150,6 +150,52 @@ bpf.END(function() bpf.printf("ended\n") end)
     assert.is_truthy(err:find("ended\n\n\n@calls[" .. comm .. "]: " .. (A + B) .. "\n", 1, true), err)
   end)
 
+  it("folds {tid, ustack} keys: the thread leads, each call path once", function()
+    -- fanout: 2 threads x 16 calls; call i goes down through fan_a where
+    -- bit j of i is set, fan_b elsewhere (3 levels): 8 paths, 2 calls each
+    local w = H.workload(H.bin .. "fanout --wait-signal --hold --threads 2 --depth 3 --calls 16")
+    local path = H.script([[
+local bpf = require "luabpf"
+local pid = tonumber(arg[1])
+local m = bpf.map()
+bpf.tracepoint("syscalls:sys_enter_getppid", function(e)
+  if e.pid == pid then m[{e.tid, e.ustack}] = bpf.count() end
+end)
+]])
+    local t = H.spawn(H.luabpf .. " -f folded " .. path .. " " .. w.wpid)
+    H.wait_for(t, "err", "Attaching")
+    H.signal(w, "USR1")
+    H.wait_for(w, "out", "done\n")
+    H.signal(t, "INT")
+    local rc, out, err = H.finish(t)
+    H.signal(w, "USR1")
+    H.finish(w)
+    os.remove(path)
+    assert.are.equal(0, rc, err)
+    local want, tids = {}, {}
+    for line in out:gmatch("[^\n]+") do
+      local tid, rest = line:match("^(%d+);(.*)$")
+      assert.is_truthy(tid, line)
+      assert.are_not.equal(w.wpid, tonumber(tid)) -- a thread, not main
+      tids[tid] = (tids[tid] or 0) + 1
+      want[#want + 1] = rest
+    end
+    local n = 0
+    for _, c in pairs(tids) do n = n + 1; assert.are.equal(8, c) end
+    assert.are.equal(2, n)
+    local paths = {}
+    for i = 0, 7 do
+      local f = { "start_thread", "fanout_thread" }
+      for j = 0, 2 do f[#f + 1] = (i >> j) & 1 == 1 and "fan_a" or "fan_b" end
+      f[#f + 1] = "fan_leaf 2"
+      paths[#paths + 1] = table.concat(f, ";")
+      paths[#paths + 1] = paths[#paths]
+    end
+    table.sort(paths)
+    table.sort(want)
+    assert.are.same(paths, want)
+  end)
+
   it("bpf.maps.folded(m) and bpf.maps.flamegraph(m) give the same to Lua", function()
     local dir = H.tmpdir()
     local rc, out, err = traced("", STACKS .. ([[
