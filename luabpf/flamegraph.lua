@@ -34,11 +34,17 @@ local function count_of(kind, v)
   return 0
 end
 
--- ";" separates frames and a line ends the stack: keep both out of names.
-local function frame_name(s)
-  s = tostring(s):gsub("[;\r\n]", "_")
-  if s == "" then return "[unknown]" end
-  return s
+-- Names as frames: ";" separates frames and a line ends the stack, so
+-- both are kept out of names; an empty one is "[unknown]". Memoized per
+-- call (a profile repeats few names many times).
+local function frame_names()
+  return setmetatable({}, { __index = function(t, raw)
+    local s = tostring(raw)
+    if s:find("[;\r\n]") then s = s:gsub("[;\r\n]", "_") end
+    if s == "" then s = "[unknown]" end
+    t[raw] = s
+    return s
+  end })
 end
 
 -- The stacks of map m (see above), sorted by their folded text; nil when
@@ -56,20 +62,23 @@ function fg.stacks(m)
     end
   end
   local kind, byline, list = output.ask(m, "kind", "sum"), {}, {}
-  local tuple = #types > 1
+  local tuple, name = #types > 1, frame_names()
   for _, r in ipairs(output.map_fn(m, "entries")(m, "frames")) do
     local n = count_of(kind, r[2])
     if n > 0 then
-      local frames, fkinds = {}, {}
+      local frames, fkinds, k = {}, {}, 0
       for _, i in ipairs(order) do
-        local part = tuple and r[1][i] or r[1]
-        if kinds[i] == "key" then
-          frames[#frames + 1], fkinds[#frames + 1] = frame_name(part), "key"
+        local part, pk = tuple and r[1][i] or r[1], kinds[i]
+        if pk == "key" then
+          k = k + 1
+          frames[k], fkinds[k] = name[part], pk
         elseif #part == 0 then
-          frames[#frames + 1], fkinds[#frames + 1] = "[unknown]", kinds[i]
+          k = k + 1
+          frames[k], fkinds[k] = "[unknown]", pk
         else
           for j = #part, 1, -1 do -- the codec gives the leaf first
-            frames[#frames + 1], fkinds[#frames + 1] = frame_name(part[j]), kinds[i]
+            k = k + 1
+            frames[k], fkinds[k] = name[part[j]], pk
           end
         end
       end
@@ -119,25 +128,44 @@ local function xml(s)
            :gsub("[%z\1-\8\11\12\14-\31\127]", "?")) -- not allowed in XML 1.0
 end
 
--- The call tree: node = {name, kind, count, children (list), index (by name)}.
+-- The call tree: node = {name, kind, count, children (list), index
+-- (children by name; by kind and name for a name of two kinds)}. A
+-- stack's count goes to its last node, then counts add up from the
+-- leaves; a stack shares the nodes of the prefix it has in common with
+-- the one before it (fg.stacks sorts them), found without look-ups.
 local function tree(list)
-  local root = { name = "all", kind = "root", count = 0, children = {}, index = {} }
+  local root = { name = "all", kind = "root", count = 0, self = 0, children = {}, index = {} }
+  local path, pframes, pkinds = {}, {}, {}
   for _, s in ipairs(list) do
-    local node = root
-    root.count = root.count + s.count
-    for i, f in ipairs(s.frames) do
-      local k = (s.kinds and s.kinds[i] or "user") .. "\0" .. f
-      local child = node.index[k]
+    local frames, kinds = s.frames, s.kinds or {}
+    local same, n = 0, math.min(#frames, #pframes)
+    while same < n and frames[same + 1] == pframes[same + 1] and
+          kinds[same + 1] == pkinds[same + 1] do
+      same = same + 1
+    end
+    local node = same > 0 and path[same] or root
+    for i = same + 1, #frames do
+      local f, kind = frames[i], kinds[i] or "user"
+      local child = node.index[f]
+      if child and child.kind ~= kind then child = node.index[kind .. "\0" .. f] end
       if not child then
-        child = { name = f, kind = s.kinds and s.kinds[i] or "user", count = 0, children = {},
-                  index = {} }
-        node.index[k] = child
+        child = { name = f, kind = kind, count = 0, self = 0, children = {}, index = {} }
+        node.index[node.index[f] and kind .. "\0" .. f or f] = child
         node.children[#node.children + 1] = child
       end
-      child.count = child.count + s.count
+      path[i] = child
       node = child
     end
+    node.self = node.self + s.count
+    pframes, pkinds = frames, kinds
   end
+  local function add(node)
+    local c = node.self
+    for _, child in ipairs(node.children) do c = c + add(child) end
+    node.count = c
+    return c
+  end
+  add(root)
   return root
 end
 
@@ -280,16 +308,24 @@ function fg.svg(x, opts)
   put('<text id="unzoom" class="hide" x="10" y="24">Reset Zoom</text>\n')
   put(string.format('<text id="details" x="10" y="%d"> </text>\n', H - 12))
   put('<g id="frames">\n')
+  local look = {} -- per kind and name: the escaped name, the colour
   for _, r in ipairs(rows) do
     local n = r.node
     local y = H - BOTTOM - (r.level + 1) * FH
-    local pct = string.format("%.2f", 100 * n.count / total)
     local name = n.kind == "root" and "all" or n.name
-    put(string.format('<g class="f"><title>%s (%d samples, %s%%)</title>' ..
+    local byname = look[n.kind] or {}
+    look[n.kind] = byname
+    local l = byname[name]
+    if not l then
+      l = { xml(name), colour(name, n.kind) }
+      byname[name] = l
+    end
+    local label = fit(name, r.w)
+    put(string.format('<g class="f"><title>%s (%d samples, %.2f%%)</title>' ..
       '<rect x="%.2f" y="%d" width="%.2f" height="%d" rx="2" ry="2" fill="%s"/>' ..
       '<text x="%.2f" y="%d">%s</text></g>\n',
-      xml(name), n.count, pct, r.x, y, r.w, FH - 1, colour(name, n.kind), r.x + 3, y + FH - 5,
-      xml(fit(name, r.w))))
+      l[1], n.count, 100 * n.count / total, r.x, y, r.w, FH - 1, l[2], r.x + 3, y + FH - 5,
+      label == name and l[1] or xml(label)))
   end
   put('</g>\n</svg>\n')
   return table.concat(out)

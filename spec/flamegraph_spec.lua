@@ -294,6 +294,18 @@ describe("flame graph text", function()
     assert.is_truthy(svg:find("<title>ctl?x (2 samples", 1, true))
   end)
 
+  it("merges paths in any order; one name of two kinds is two frames", function()
+    local titles = {}
+    local svg = fg.svg({ stack(2, "a", "b"), stack(1, "a", "c"), stack(3, "a", "b"),
+                         { frames = { "x", "y" }, kinds = { "key", "user" }, count = 4 },
+                         { frames = { "x", "y" }, kinds = { "user", "user" }, count = 5 } })
+    for t in svg:gmatch("<title>(.-)</title>") do titles[#titles + 1] = t end
+    assert.are.same({ "all (15 samples, 100.00%)",
+                      "a (6 samples, 40.00%)", "b (5 samples, 33.33%)", "c (1 samples, 6.67%)",
+                      "x (4 samples, 26.67%)", "y (4 samples, 26.67%)",
+                      "x (5 samples, 33.33%)", "y (5 samples, 33.33%)" }, titles)
+  end)
+
   it("folds lists of stacks; narrow frames are left out of the SVG", function()
     local list = { stack(5, "main", "a"), stack(1, "main", "b") }
     assert.are.equal("main;a 5\nmain;b 1\n", fg.folded(list))
