@@ -172,8 +172,10 @@ end
 -- A stable colour per name: red to orange for user code, yellow for the
 -- kernel, blue-grey for key parts (comm, pid, ...).
 local function colour(name, kind)
-  local h = 5381
-  for i = 1, math.min(#name, 40) do h = (h * 33 + name:byte(i)) & 0xffffff end
+  local h = 2166136261 -- FNV-1a, then mixed so that names one letter apart differ
+  for i = 1, math.min(#name, 40) do h = ((h ~ name:byte(i)) * 16777619) & 0xffffffff end
+  h = ((h ~ (h >> 15)) * 0x2c1b3c6d) & 0xffffffff
+  h = h ~ (h >> 13)
   local a, b = (h & 0xff) / 255, ((h >> 8) & 0xff) / 255
   if kind == "kernel" then
     return string.format("rgb(%d,%d,%d)", 220 + math.floor(35 * a), 170 + math.floor(50 * b),
