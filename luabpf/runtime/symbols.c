@@ -723,7 +723,7 @@ size_t lb_stack_format(struct lb_syms *s, const uint64_t *ips, int n, pid_t pid,
 		       int indent, char *buf, size_t len)
 {
 	size_t used = 0;
-	char line[1200];
+	char line[1024 + SYMS_PATH + 64]; /* sym, module path, address */
 
 	if (!len)
 		return 0;
