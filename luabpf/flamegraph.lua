@@ -98,13 +98,23 @@ function fg.stacks(m)
 end
 
 -- Folded text of a list of stacks (fg.stacks) or of a map: "" for a map
--- without stacks or without counts.
-function fg.folded(x)
+-- without stacks or without counts. top: only the top stacks by count.
+function fg.folded(x, top)
   local list = is_list(x) and x or fg.stacks(x) or {}
-  local out = {}
-  for i, s in ipairs(list) do
-    out[i] = (s.line or table.concat(s.frames, ";")) .. " " .. string.format("%d", s.count) .. "\n"
+  local lines = {}
+  for i, s in ipairs(list) do lines[i] = s.line or table.concat(s.frames, ";") end
+  local order = {}
+  for i = 1, #list do order[i] = i end
+  if top and top > 0 and #list > top then
+    table.sort(order, function(a, b)
+      if list[a].count ~= list[b].count then return list[a].count > list[b].count end
+      return lines[a] < lines[b]
+    end)
+    for i = #order, top + 1, -1 do order[i] = nil end
+    table.sort(order) -- back in the list's order
   end
+  local out = {}
+  for j, i in ipairs(order) do out[j] = lines[i] .. " " .. string.format("%d", list[i].count) .. "\n" end
   return table.concat(out)
 end
 
@@ -262,11 +272,14 @@ function reset() {
 ]]
 
 -- The SVG text of a flame graph of x: a map, or a list of stacks
--- (fg.stacks). opts: title (default "Flame Graph"), width (1200),
--- minwidth (frames narrower than this many pixels are left out, 0.1).
+-- (fg.stacks). opts: title (default "Flame Graph", with a map's name),
+-- width (1200), minwidth (frames narrower than this many pixels are left
+-- out, 0.1).
 function fg.svg(x, opts)
   opts = opts or {}
   local list = is_list(x) and x or fg.stacks(x) or {}
+  local title = opts.title or "Flame Graph"
+  if not opts.title and not is_list(x) then title = title .. ": " .. output.map_name(x) end
   local W = math.floor(tonumber(opts.width) or 1200)
   local minw = tonumber(opts.minwidth) or 0.1
   local root = tree(list)
@@ -306,7 +319,7 @@ function fg.svg(x, opts)
   put('<script type="text/ecmascript"><![CDATA[' .. SCRIPT .. ']]></script>\n')
   put(string.format('<rect x="0" y="0" width="%d" height="%d" fill="rgb(248,248,248)"/>\n', W, H))
   put(string.format('<text id="title" x="%d" y="24">%s</text>\n', W // 2,
-                    xml(opts.title or "Flame Graph")))
+                    xml(title)))
   put('<text id="unzoom" class="hide" x="10" y="24">Reset Zoom</text>\n')
   put(string.format('<text id="details" x="10" y="%d"> </text>\n', H - 12))
   put('<g id="frames">\n')

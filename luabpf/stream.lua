@@ -68,16 +68,17 @@ function stream.json(out, err)
 end
 
 -- Folded stacks ("root;caller;leaf count" lines) of every printed map
--- keyed by a stack, on out: what flamegraph.pl, speedscope and Pyroscope
--- read. Everything else (printf text, other maps, diagnostics) goes to
--- err as bpftrace's text, so that out holds folded lines only.
+-- keyed by a stack, on out (print's top: the top stacks by count): what
+-- flamegraph.pl, speedscope and Pyroscope read. Everything else (printf
+-- text, other maps, diagnostics) goes to err as bpftrace's text, so that
+-- out holds folded lines only.
 function stream.folded(out, err)
   out, err = out or io.stdout, err or io.stderr
   local text = stream.text(err, err)
   return function(ev)
     if ev.type == "map" then
       local list = flamegraph.stacks(ev.map)
-      if list then return out:write(flamegraph.folded(list)) end
+      if list then return out:write(flamegraph.folded(list, ev.top)) end
     elseif ev.type == "flush" then
       out:flush()
     end

@@ -202,8 +202,9 @@ end)
 bpf.END(function()
   local f = io.open(%q, "w") f:write(bpf.maps.folded(stacks)) f:close()
   f = io.open(%q, "w") f:write(bpf.maps.flamegraph(stacks, { title = "close() <by> \"stack\" & co" })) f:close()
+  f = io.open(%q, "w") f:write(bpf.maps.flamegraph(stacks)) f:close()
 end)
-]]):format(dir .. "/folded", dir .. "/flame.svg"))
+]]):format(dir .. "/folded", dir .. "/flame.svg", dir .. "/default.svg"))
     assert.are.equal(0, rc, err)
     assert.are.equal(ROOT .. "stacker_path_a;stacker_close " .. A .. "\n" ..
                      ROOT .. "stacker_path_b;stacker_close " .. B .. "\n", H.slurp(dir .. "/folded"))
@@ -211,6 +212,9 @@ end)
     assert.are.equal("rc=0\n", xmllint(dir .. "/flame.svg"))
     local svg = H.slurp(dir .. "/flame.svg")
     assert.is_truthy(svg:find(">close() &lt;by&gt; &quot;stack&quot; &amp; co</text>", 1, true))
+    svg = H.slurp(dir .. "/default.svg")
+    assert.are.equal("rc=0\n", xmllint(dir .. "/default.svg"))
+    assert.is_truthy(svg:find(">Flame Graph: @stacks</text>", 1, true))
     os.execute("rm -rf " .. H.quote(dir))
   end)
 
@@ -309,6 +313,7 @@ describe("flame graph text", function()
   it("folds lists of stacks; narrow frames are left out of the SVG", function()
     local list = { stack(5, "main", "a"), stack(1, "main", "b") }
     assert.are.equal("main;a 5\nmain;b 1\n", fg.folded(list))
+    assert.are.equal("main;a 5\n", fg.folded(list, 1)) -- print(m, top)
     local svg = fg.svg(list, { width = 100, minwidth = 20 }) -- b: 80 / 6 px
     local _, n = svg:gsub('<g class="f">', "")
     assert.are.equal(3, n) -- all, main, a
