@@ -310,6 +310,31 @@ describe("flame graph text", function()
                       "x (5 samples, 33.33%)", "y (5 samples, 33.33%)" }, titles)
   end)
 
+  it("--flamegraph's consumer draws several maps, each under its name", function()
+    local stream = require "luabpf.stream"
+    local function view(name, rows)
+      return { name = function() return name end, kind = function() return "sum" end,
+               key_types = function() return { "ustack" } end,
+               entries = function() return rows end }
+    end
+    local text = {}
+    local out = { write = function(_, str) text[#text + 1] = str end, flush = function() end }
+    local c = stream.flamegraph(out)
+    c { type = "map", map = view("early", { { { "x" }, 9 } }) } -- not the end's: left out
+    c { type = "end" }
+    c { type = "map", final = true, map = view("a", { { { "leaf", "main" }, 3 } }) }
+    c { type = "map", final = true, map = view("b", { { { "main" }, 1 } }) }
+    assert.are.same({}, text) -- written once the maps are out
+    c { type = "flush" }
+    local svg = table.concat(text)
+    local titles = {}
+    for t in svg:gmatch("<title>(.-)</title>") do titles[#titles + 1] = t end
+    assert.are.same({ "all (4 samples, 100.00%)", "@a (3 samples, 75.00%)",
+                      "main (3 samples, 75.00%)", "leaf (3 samples, 75.00%)",
+                      "@b (1 samples, 25.00%)", "main (1 samples, 25.00%)" }, titles)
+    assert.is_truthy(svg:find(">Flame Graph: @a, @b</text>", 1, true))
+  end)
+
   it("folds lists of stacks; narrow frames are left out of the SVG", function()
     local list = { stack(5, "main", "a"), stack(1, "main", "b") }
     assert.are.equal("main;a 5\nmain;b 1\n", fg.folded(list))
