@@ -24,6 +24,13 @@ local current
 local maps = core.map_methods
 M.maps = maps
 
+-- bpf.maps.folded(m), bpf.maps.flamegraph(m [, opts]): folded stacks
+-- ("root;caller;leaf count" lines) and an SVG flame graph of a map keyed
+-- by a stack (luabpf/flamegraph.lua).
+local flamegraph = require "luabpf.flamegraph"
+maps.folded = flamegraph.folded
+maps.flamegraph = flamegraph.svg
+
 core.map_mt.__tostring = function(m) return output.format_map(m) end
 core.map_mt.__len = function(m) return #maps.entries(m) end
 core.map_mt.__pairs = function(m)

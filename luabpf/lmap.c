@@ -10,8 +10,33 @@
 
 #define LB_STACK_TEXT 16384 /* room for one symbolized stack */
 
+/* A stack's frames as a table of names without offsets, leaf first:
+ * the stack's value with its mode set to LB_STACK_NAMES. */
+static void push_frames(lua_State *L, struct lb_session *s, int type, const char *k, char *text,
+			size_t cap)
+{
+	uint64_t v[2];
+	size_t len, start = 0;
+	int n = 0;
+
+	memcpy(v, k, type == LB_ARG_USTACK ? 16 : 8);
+	v[0] = (v[0] & ~(0xffull << (32 + LB_STACK_MODE_SHIFT))) |
+	       (uint64_t)LB_STACK_NAMES << (32 + LB_STACK_MODE_SHIFT);
+	len = lb_session_text(s, type, v, text, cap);
+	if (len >= cap)
+		len = cap - 1;
+	lua_createtable(L, 16, 0);
+	for (size_t i = 0; i < len; i++)
+		if (text[i] == '\n') {
+			lua_pushlstring(L, text + start, i - start);
+			lua_rawseti(L, -2, ++n);
+			start = i + 1;
+		}
+}
+
+/* frames: stack parts as tables of frame names (push_frames), not text */
 static void push_key(lua_State *L, struct lb_session *s, const struct lb_mapdesc *d,
-		     const char *key)
+		     const char *key, int frames)
 {
 	size_t off = 0;
 
@@ -49,6 +74,14 @@ static void push_key(lua_State *L, struct lb_session *s, const struct lb_mapdesc
 			if (!text) {
 				luaL_error(L, "out of memory");
 				return;
+			}
+			if (frames) {
+				push_frames(L, s,
+					    d->keytype[i] == LB_KEY_KSTACK ? LB_ARG_KSTACK
+									   : LB_ARG_USTACK,
+					    k, text, LB_STACK_TEXT);
+				free(text);
+				break;
 			}
 			len = lb_session_text(
 			    s, d->keytype[i] == LB_KEY_KSTACK ? LB_ARG_KSTACK : LB_ARG_USTACK, k,
@@ -242,10 +275,14 @@ int lb_map_clear_l(lua_State *L)
 	return 0;
 }
 
-/* m:entries() -> { {key, value}, ... } in the kernel's order. */
+/* bpf.maps.entries(m) -> { {key, value}, ... } in the kernel's order;
+ * bpf.maps.entries(m, "frames"): stacks in keys as tables of frame
+ * names, leaf first, without offsets (for folded stacks, flame graphs). */
 static int map_entries(lua_State *L)
 {
 	struct lmap *m = lb_check_map(L, 1);
+	static const char *const forms[] = {"text", "frames", NULL};
+	int frames = luaL_checkoption(L, 2, "text", forms);
 	const struct lb_mapdesc *d = &m->s->maps[m->idx];
 	void *keys = NULL;
 	size_t n = 0, k;
@@ -262,7 +299,7 @@ static int map_entries(lua_State *L)
 		lua_createtable(L, 2, 0);
 		lua_insert(L, -2);
 		lua_rawseti(L, -2, 2);
-		push_key(L, m->s, d, key);
+		push_key(L, m->s, d, key, frames);
 		lua_rawseti(L, -2, 1);
 		lua_rawseti(L, -2, ++row);
 	}

@@ -13,8 +13,11 @@ options:
   -p PID    trace only process PID (uprobes and libraries resolved in it);
             the run ends when it does
   -c CMD    run CMD (through sh), trace only it, and end when it ends
-  -f FORMAT output format: text (bpftrace's, the default) or json
-            (bpftrace's -f json: one JSON object per line)
+  -f FORMAT output format: text (bpftrace's, the default), json
+            (bpftrace's -f json: one JSON object per line) or folded
+            (stack-keyed maps as folded stacks; the rest on stderr)
+  --flamegraph FILE.svg  also write an SVG flame graph of the stack-keyed
+            maps printed at the end
   -v        verbose: the whole verifier log when the kernel refuses a program
   -h        show this help
 SCRIPT's ARGS reach it as arg[1], arg[2], ...; Ctrl-C ends the run and
@@ -106,6 +109,7 @@ function runner.main(argv)
   bpf._core.prepare_process()
   bpf.default_session().core:skip_self(true)
   local code, script, i = nil, nil, 1
+  local format, flame -- -f, --flamegraph: consumers of the session's events
   while argv[i] do
     local a = argv[i]
     if a == "-e" then
@@ -131,10 +135,16 @@ function runner.main(argv)
       s:target_pid(s.child, true)
       i = i + 2
     elseif a == "-f" then
-      local f = argv[i + 1] or fail("-f needs a format (text or json)")
-      local consumer = require("luabpf.stream").formats[f]
-      if not consumer then fail("unknown output format '" .. f .. "' (text or json)") end
-      bpf.default_session():on_event(consumer(), { merge_printf = f == "text" })
+      format = argv[i + 1] or fail("-f needs a format (text, json or folded)")
+      if not require("luabpf.stream").formats[format] then
+        fail("unknown output format '" .. format .. "' (text, json or folded)")
+      end
+      i = i + 2
+    elseif a == "--flamegraph" then
+      local path = argv[i + 1] or fail("--flamegraph needs a file name")
+      local err
+      flame, err = io.open(path, "w")
+      if not flame then fail("--flamegraph: " .. err) end
       i = i + 2
     elseif a == "-v" then
       bpf.default_session().core:verbose(true)
@@ -151,6 +161,12 @@ function runner.main(argv)
     end
   end
   if not code and not script then fail(usage) end
+  if format or flame then
+    local stream = require "luabpf.stream"
+    local consumer = stream.formats[format or "text"]()
+    if flame then consumer = stream.tee(consumer, stream.flamegraph(flame)) end
+    bpf.default_session():on_event(consumer, { merge_printf = format ~= "json" })
+  end
 
   local args = { [0] = script or "-e" }
   for j = i, #argv do args[#args + 1] = argv[j] end

@@ -162,6 +162,7 @@ struct val {
 			      (members can be followed); T_KOBJ: its type */
 	int koff;	   /* T_KOBJ: offset from the address in reg */
 	int isptr;	   /* T_INT: an address as declared (printed in hex) */
+	int smode;	   /* T_KSTACK, T_USTACK: the lb_stackmode */
 };
 
 /* `if m[k] then ... end`: inside the block, m[k] reuses the condition's
