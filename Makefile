@@ -12,7 +12,10 @@ B := build
 
 DEBS := clang llvm libbpf-dev libelf-dev zlib1g-dev liblua5.4-dev lua5.4 \
 	lua-busted luarocks bpftool systemtap-sdt-dev linux-libc-dev pkg-config \
-	libc6-dev make bpftrace perl libdw-dev
+	libc6-dev make bpftrace perl lua-luv lua-cqueues libdw-dev
+# flame graph specs: Chromium draws the SVG, xmllint parses it; libc's
+# separate symbols name the frame below main in user stacks
+DEBS += chromium libxml2-utils libc6-dbg
 # luarocks passes LUA_INCDIR and its own CFLAGS on the command line.
 ifdef LUA_INCDIR
 LUA_CFLAGS := -I$(LUA_INCDIR)

@@ -25,17 +25,19 @@ static void classify(lua_State *L, int i, struct lb_session *s, struct lbc_value
 		v->kind = LBC_V_BOOL;
 		v->i = lua_toboolean(L, i);
 		return;
-	case LUA_TNUMBER:
-		if (lua_isinteger(L, i) ||
-		    (lua_Number)(lua_Integer)lua_tonumber(L, i) == lua_tonumber(L, i)) {
+	case LUA_TNUMBER: {
+		int isint; /* a float only when it is an integer in range (not 1e300) */
+		lua_Integer n = lua_tointegerx(L, i, &isint);
+
+		if (isint) {
 			v->kind = LBC_V_INT;
-			v->i = lua_isinteger(L, i) ? lua_tointeger(L, i)
-						   : (lua_Integer)lua_tonumber(L, i);
+			v->i = n;
 		} else {
 			v->kind = LBC_V_OTHER;
 			v->type_name = "float";
 		}
 		return;
+	}
 	case LUA_TSTRING:
 		v->kind = LBC_V_STR;
 		v->s = lua_tolstring(L, i, &v->len);
@@ -604,27 +606,61 @@ int lb_l_tracepoint(lua_State *L)
 }
 
 /* "99hz" / "hz:99", "10ms" / "ms:10", "us:", "s:" -> freq or period. */
-static int parse_rate(const char *spec, struct lb_prog *pr)
+/* The kernel's ceiling on samples per second per CPU (0: unknown). */
+static unsigned long long max_sample_rate(void)
+{
+	unsigned long long r = 0;
+	FILE *f = fopen("/proc/sys/kernel/perf_event_max_sample_rate", "r");
+
+	if (f) {
+		if (fscanf(f, "%llu", &r) != 1)
+			r = 0;
+		fclose(f);
+	}
+	return r;
+}
+
+/* "99hz", "10ms", "hz:99": 0, or -1 with why in err. */
+static int parse_rate(const char *spec, struct lb_prog *pr, char *err, size_t errlen)
 {
 	static const struct {
 		const char *unit;
 		uint64_t ns;
 	} units[] = {{"s", 1000000000}, {"ms", 1000000}, {"us", 1000}, {"hz", 0}};
 	char unit[8] = "";
-	unsigned long long n;
+	unsigned long long n, max = max_sample_rate();
 	int used = 0;
+	const char *digits = spec;
 
 	if (sscanf(spec, "%llu%7[a-z]%n", &n, unit, &used) != 2 || spec[used]) {
 		used = 0;
 		if (sscanf(spec, "%7[a-z]:%llu%n", unit, &n, &used) != 2 || spec[used])
-			return -1;
+			goto bad;
+		digits = strchr(spec, ':') + 1;
 	}
-	for (size_t i = 0; i < sizeof units / sizeof *units; i++)
-		if (strcmp(unit, units[i].unit) == 0 && n > 0) {
-			pr->freq = units[i].ns ? 0 : n;
-			pr->period_ns = units[i].ns * n;
-			return 0;
+	if (*digits < '0' || *digits > '9') /* sscanf takes "-5" as a huge number */
+		goto bad;
+	for (size_t i = 0; i < sizeof units / sizeof *units; i++) {
+		uint64_t ns = units[i].ns;
+
+		if (strcmp(unit, units[i].unit) || n == 0)
+			continue;
+		/* as many samples a second as the kernel allows at most */
+		if (ns && n > UINT64_MAX / ns)
+			goto bad;
+		if ((ns == 0 && max && n > max) || (ns && max && n * ns < 1000000000 / max)) {
+			snprintf(err, errlen,
+				 "profile rate '%s' is more than this kernel's %llu samples per "
+				 "second (kernel.perf_event_max_sample_rate)",
+				 spec, max);
+			return -1;
 		}
+		pr->freq = ns ? 0 : n;
+		pr->period_ns = ns * n;
+		return 0;
+	}
+bad:
+	snprintf(err, errlen, "bad profile rate '%s' (use e.g. \"99hz\", \"10ms\")", spec);
 	return -1;
 }
 
@@ -652,10 +688,7 @@ int lb_l_profile(lua_State *L)
 		return luaL_error(L, "out of memory");
 	}
 	pr->kind = LB_PROG_PROFILE;
-	rc = parse_rate(rate, pr);
-	if (rc)
-		snprintf(err, sizeof err, "bad profile rate '%s' (use e.g. \"99hz\", \"10ms\")",
-			 rate);
+	rc = parse_rate(rate, pr, err, sizeof err);
 	if (rc == 0) {
 		if (pr->freq)
 			snprintf(name, sizeof name, "profile:hz:%llu",
@@ -722,9 +755,12 @@ int lb_l_compile(lua_State *L)
 	}
 	luaL_buffinit(L, &b);
 	{
-		char *text = luaL_prepbuffsize(&b, 16384);
+		/* lbc_dump says how long the whole listing is, like snprintf */
+		size_t len = lbc_dump(&out.plan, NULL, 0);
+		char *text = luaL_prepbuffsize(&b, len + 1);
 
-		luaL_addsize(&b, lbc_dump(&out.plan, text, 16384));
+		lbc_dump(&out.plan, text, len + 1);
+		luaL_addsize(&b, len);
 	}
 	luaL_pushresult(&b);
 	return 1;

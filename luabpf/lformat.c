@@ -4,8 +4,9 @@
  *   fmt_render(fmt, {"int", "str"}, {42, "x"})   -> text | nil, message
  *   ksym(addr [, with_offset])                   -> "do_sys_openat2"
  *   usym(addr, pid [, with_offset])              -> "main"
- *   kstack_format({addr, ...} [, indent])        -> "\n        sym+off\n..."
- *   ustack_format({addr, ...}, pid [, indent])
+ *   kstack_format({addr, ...} [, indent [, mode]]) -> "\n        sym+off\n..."
+ *   ustack_format({addr, ...}, pid [, indent [, mode]])  (mode: "bpftrace",
+ *       "perf", "raw" or "names": the stack modes of luabpf/runtime/symbols.h)
  * Types: int str probe kstack ustack ksym usym (fmt_render: int and str).
  * The symbolizer is one struct lb_syms per Lua state, a full userdata in
  * the registry, freed by its __gc. */
@@ -219,6 +220,8 @@ static int stack_format(lua_State *L, int user)
 	lua_Integer pid = 0;
 	int iarg = user ? 3 : 2, n;
 	lua_Integer indent = luaL_optinteger(L, iarg, 8);
+	static const char *const modes[] = {"bpftrace", "perf", "raw", "names", NULL};
+	int mode = luaL_checkoption(L, iarg + 1, "bpftrace", modes);
 	char *buf;
 	size_t len;
 
@@ -236,7 +239,7 @@ static int stack_format(lua_State *L, int user)
 		lua_pop(L, 1);
 	}
 	buf = lua_newuserdatauv(L, STACK_TEXT_MAX, 0);
-	len = lb_stack_format(get_syms(L), ips, n, (pid_t)pid, user, (int)indent, buf,
+	len = lb_stack_format(get_syms(L), ips, n, (pid_t)pid, user, mode, (int)indent, buf,
 			      STACK_TEXT_MAX);
 	lua_pushlstring(L, buf, len);
 	return 1;

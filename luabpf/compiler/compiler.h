@@ -19,7 +19,7 @@ enum lb_keytype {
 	LB_KEY_INT = 1, /* 8 bytes, signed 64-bit */
 	LB_KEY_STR,	/* keysize[i] bytes, NUL padded (comm: 16) */
 	LB_KEY_PROBE,	/* 8 bytes, an e.probe value (see LB_PROBE_*) */
-	LB_KEY_KSTACK,	/* 8 bytes: LB_OP_STACK's value (id | frames << 32) */
+	LB_KEY_KSTACK,	/* 8 bytes: LB_OP_STACK's value (id | frames << 32 | mode << 40) */
 	LB_KEY_USTACK,	/* 16 bytes: LB_OP_STACK's value, then the pid */
 	LB_KEY_NONE,	/* 8 zero bytes: the one key of a keyless map (bpf.vars) */
 	LB_KEY_PTR,	/* 8 bytes, an address: printed in hex */
@@ -53,6 +53,7 @@ struct lb_mapdesc {
 	__u8 percpu;
 	__s64 lhist_min, lhist_max, lhist_step; /* LB_VAL_LHIST */
 	__u8 hist_bits;				/* LB_VAL_HIST: k of hist(x, k) */
+	__u8 keymode[LB_MAX_KEYS];		/* stack parts: their lb_stackmode */
 };
 
 /* A printf format, checked at compile time against its arguments. The

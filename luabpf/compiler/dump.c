@@ -143,7 +143,9 @@ size_t lbc_dump(const struct lb_plan *p, char *buf, size_t buflen)
 			    x->imm == 1	  ? "ustack"
 			    : x->imm == 0 ? "kstack"
 					  : "?",
-			    x->len);
+			    x->len & 0xff);
+			if (x->len >> LB_STACK_MODE_SHIFT)
+				put(&o, " mode=%u", x->len >> LB_STACK_MODE_SHIFT);
 			break;
 		case LB_OP_STR:
 			put(&o, " scratch[%u..%u) = %s r%u%s", x->off, x->off + x->len,

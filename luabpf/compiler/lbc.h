@@ -163,6 +163,7 @@ struct val {
 	int koff;	   /* T_KOBJ: offset from the address in reg */
 	int isptr;	   /* T_INT: an address as declared (printed in hex) */
 	int dwarf;	   /* T_USTACK: unwound in user space (frames << 32) */
+	int smode;	   /* T_KSTACK, T_USTACK: the lb_stackmode */
 };
 
 /* `if m[k] then ... end`: inside the block, m[k] reuses the condition's
@@ -329,7 +330,7 @@ void lbc_zero(struct lbc *C, int area, int off, int len);
 #define DWARF_HINT                                                                                 \
 	"with bpf.config{ustack = \"dwarf\"}, user stacks are unwound in user space: "             \
 	"they can key bpf.count() and bpf.sum() updates (m[e.ustack] = bpf.count())"
-struct val lbc_dwarfstack(struct lbc *C, int reg, int frames);
+struct val lbc_dwarfstack(struct lbc *C, int reg, int frames, int mode);
 void lbc_callstmt(struct lbc *C, int call);
 int lbc_stringy(struct lbc *C, int n);
 void lbc_strconvs(const char *f, size_t n, unsigned char *isstr, int max);

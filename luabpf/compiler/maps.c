@@ -42,12 +42,14 @@ struct key {
 	int nk;
 };
 
-static void keytypes(char *buf, size_t len, const __u8 *t, int n)
+static void keytypes(char *buf, size_t len, const __u8 *t, const __u8 *mode, int n)
 {
+	static const char *const modes[] = {"", "(perf)", "(raw)"};
 	size_t o = snprintf(buf, len, "(");
 	for (int i = 0; i < n && o < len; i++)
-		o += snprintf(buf + o, len - o, "%s%s", i ? ", " : "",
-			      ktname[t[i] <= LB_KEY_USYM ? t[i] : 0]);
+		o += snprintf(buf + o, len - o, "%s%s%s", i ? ", " : "",
+			      ktname[t[i] <= LB_KEY_USYM ? t[i] : 0],
+			      modes[mode[i] < 3 ? mode[i] : 0]);
 	if (o < len)
 		snprintf(buf + o, len - o, ")");
 }
@@ -275,14 +277,16 @@ static void key_put(struct lbc *C, const struct val *m, int tok, struct key *K)
 	if (d->nkeys) {
 		int ok = d->nkeys == nk;
 		for (int i = 0; ok && i < nk; i++)
-			ok = d->keytype[i] == k[i].type;
+			ok = d->keytype[i] == k[i].type && d->keymode[i] == k[i].v.smode;
 		if (!ok) {
-			__u8 here[LB_MAX_KEYS];
-			char a[128], b[128];
-			for (int i = 0; i < nk; i++)
+			__u8 here[LB_MAX_KEYS], mode[LB_MAX_KEYS];
+			char a[160], b[160];
+			for (int i = 0; i < nk; i++) {
 				here[i] = (__u8)k[i].type;
-			keytypes(a, sizeof a, here, nk);
-			keytypes(b, sizeof b, d->keytype,
+				mode[i] = (__u8)k[i].v.smode;
+			}
+			keytypes(a, sizeof a, here, mode, nk);
+			keytypes(b, sizeof b, d->keytype, d->keymode,
 				 d->nkeys > LB_MAX_KEYS ? LB_MAX_KEYS : d->nkeys);
 			lbc_error(C, tok, NULL, "map '%s' is keyed by %s here but by %s elsewhere",
 				  mname, a, b);
@@ -316,6 +320,7 @@ static void key_put(struct lbc *C, const struct val *m, int tok, struct key *K)
 		d->nkeys = (__u8)nk;
 		for (int i = 0; i < nk; i++) {
 			d->keytype[i] = (__u8)k[i].type;
+			d->keymode[i] = (__u8)k[i].v.smode;
 			d->keysize[i] = (__u16)k[i].size;
 		}
 		d->key_size = (__u16)total;

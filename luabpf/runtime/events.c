@@ -8,6 +8,8 @@
 #include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "runtime.h"
@@ -30,13 +32,16 @@ size_t lb_session_text(void *session, int type, const void *arg, char *buf, size
 	case LB_ARG_KSTACK: return lb_stack_text(s->syms, s->stacks_fd, v[0], 0, 0, buf, len);
 	case LB_ARG_USTACK:
 		if ((uint32_t)v[0] != 0xffffffffu && ((uint32_t)v[0] & LB_USTACK_UNWOUND)) {
-			int n, frames = (int)(v[0] >> 32);
+			/* unwound in user space (unwind.c); frames and mode as
+			 * lb_stack_text reads them */
+			int n, frames = (int)(v[0] >> 32) & 0xff;
+			int mode = (int)(v[0] >> (32 + LB_STACK_MODE_SHIFT)) & 0xff;
 			const uint64_t *ips = lb_unwound_stack(s->unwinder, (uint32_t)v[0], &n);
 
 			if (frames > 0 && frames < n)
 				n = frames;
-			return lb_stack_format(s->syms, ips, ips ? n : 0, (pid_t)v[1], 1, 8, buf,
-					       len);
+			return lb_stack_format(s->syms, ips, ips ? n : 0, (pid_t)v[1], 1, mode, 8,
+					       buf, len);
 		}
 		return lb_stack_text(s->syms, s->stacks_fd, v[0], (pid_t)v[1], 1, buf, len);
 	case LB_ARG_KSYM: return lb_ksym(s->syms, v[0], 0, buf, len);
@@ -123,6 +128,39 @@ static int epoll_add(struct lb_session *s, int fd)
 	return epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, fd, &ev);
 }
 
+/* The session's descriptor: readable when a record, a signal or the
+ * timer waits. The ring buffer joins it once the session has one. */
+int lb_session_fd(struct lb_session *s)
+{
+	if (s->epoll_fd < 0 && (s->epoll_fd = epoll_create1(EPOLL_CLOEXEC)) < 0)
+		return -1;
+	if (s->events_fd >= 0 && !s->rb) {
+		libbpf_print_fn_t host = lb_libbpf_quiet();
+
+		s->rb = ring_buffer__new(s->events_fd, on_record, s, NULL);
+		libbpf_set_print(host);
+		if (!s->rb || epoll_add(s, ring_buffer__epoll_fd(s->rb)))
+			return -1;
+	}
+	return s->epoll_fd;
+}
+
+/* Make the descriptor readable at due_ns (CLOCK_MONOTONIC), 0: never. */
+int lb_session_set_timer(struct lb_session *s, uint64_t due_ns)
+{
+	struct itimerspec it = {{0, 0},
+				{(time_t)(due_ns / 1000000000), (long)(due_ns % 1000000000)}};
+
+	if (s->timer_fd < 0) {
+		if (!due_ns)
+			return 0;
+		s->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+		if (s->timer_fd < 0 || epoll_add(s, s->timer_fd))
+			return -1;
+	}
+	return timerfd_settime(s->timer_fd, TFD_TIMER_ABSTIME, &it, NULL);
+}
+
 /* SIGINT and SIGTERM (blocked by the caller) arrive through the poll. */
 int lb_session_watch_signals(struct lb_session *s)
 {
@@ -161,12 +199,7 @@ int lb_session_poll(struct lb_session *s, int timeout_ms)
 	struct epoll_event ev[4];
 	int n, sig = 0;
 
-	if (s->events_fd >= 0 && !s->rb) {
-		s->rb = ring_buffer__new(s->events_fd, on_record, s, NULL);
-		if (!s->rb || epoll_add(s, ring_buffer__epoll_fd(s->rb)))
-			return -1;
-	}
-	if (s->epoll_fd < 0 && (s->epoll_fd = epoll_create1(EPOLL_CLOEXEC)) < 0)
+	if (lb_session_fd(s) < 0)
 		return -1;
 	for (int i = 0; s->mw && !s->mw_polled && i < lb_mmapwatch_count(s->mw); i++)
 		if (lb_mmapwatch_fd(s->mw, i) >= 0 && epoll_add(s, lb_mmapwatch_fd(s->mw, i)))
@@ -181,6 +214,10 @@ int lb_session_poll(struct lb_session *s, int timeout_ms)
 
 			if (read(s->signal_fd, &si, sizeof si) == (ssize_t)sizeof si)
 				sig = (int)si.ssi_signo;
+		} else if (ev[i].data.fd == s->timer_fd) {
+			uint64_t expired;
+
+			(void)!read(s->timer_fd, &expired, sizeof expired);
 		}
 	}
 	/* the mappings first: the stacks waiting may be of processes that

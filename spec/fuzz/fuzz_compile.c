@@ -462,8 +462,9 @@ static void check_plan(const struct lbc_output *o, const struct lb_mapdesc *maps
 				emits = 1;
 			if (imm != 0 && imm != 1)
 				BAD("stack kind");
-			if (len < 1 || len > LB_STACK_DEPTH)
-				BAD("stack frames");
+			if ((len & 0xff) < 1 || (len & 0xff) > LB_STACK_DEPTH ||
+			    len >> LB_STACK_MODE_SHIFT > LB_STACK_RAW)
+				BAD("stack frames or mode");
 			break;
 		case LB_OP_STR:
 			regs = 2;
