@@ -31,81 +31,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <dirent.h>
 #include <sys/stat.h>
 #include <bpf/bpf.h>
 #include "symbols.h"
 #include "../../bpf/plan.h"
-
-#define SYMS_PROCS 1024 /* processes whose maps are kept */
-#define SYMS_FILES 64	/* ELF files whose symbols are kept */
-#define SYMS_MAPS 16384 /* file mappings per process */
-#define SYMS_PER_FILE (1u << 22)
-#define SYMS_NAMES_MAX (256u << 20) /* bytes of names per table */
-#define SYMS_SEGS 32		    /* PT_LOAD segments per file */
-#define SYMS_WALK 64		    /* symbols tried below an address (nesting) */
-#define SYMS_PATH 4096
-
-struct sym {
-	uint64_t start, size;
-	uint64_t rank; /* lower wins among symbols at one address */
-	uint32_t name; /* offset in names */
-};
-
-struct symtab {
-	struct sym *v;
-	uint64_t *maxend; /* maxend[i]: largest end of v[0..i] */
-	size_t n, cap;
-	char *names;
-	size_t nnames, capnames;
-};
-
-struct seg {
-	uint64_t off, vaddr, filesz;
-};
-
-struct elffile {
-	dev_t dev;
-	ino_t ino;
-	struct timespec mtime;
-	off_t fsize;
-	uint64_t serial; /* never reused: mappings remember it */
-	uint64_t used;	 /* LRU clock */
-	int etype;
-	int nsegs;
-	struct seg segs[SYMS_SEGS];
-	struct symtab tab;
-};
-
-struct proc {
-	pid_t pid;
-	int kept; /* announced: its stacks were taken */
-	int dead; /* exited (its maps are what was known then) */
-	uint64_t used;
-	uint64_t gen; /* call that last read its maps */
-	struct lb_umap *maps;
-	int nmaps;
-	/* the last pages found outside all mappings after a re-read: JIT
-	 * code and the like do not re-read the maps on every stack */
-	uint64_t missed[16];
-	unsigned nmissed;
-};
-
-struct lb_syms {
-	/* kernel */
-	int kloaded;
-	struct symtab k;
-	/* user */
-	struct proc procs[SYMS_PROCS];
-	int nprocs, lastproc; /* lastproc: the last one found (stacks ask per frame) */
-	/* slot + 1 of a pid by its low bits, a hint checked before use: the
-	 * kernel's mmap records ask for every process of the system */
-	int16_t hint[SYMS_PROCS * 4];
-	struct elffile *files[SYMS_FILES];
-	int nfiles;
-	uint64_t clock, gen, serial;
-	int elf_ok;
-};
+#include "syms_impl.h"
 
 /* Symbol tables */
 
@@ -368,7 +298,7 @@ static int has_section(Elf *e, Elf32_Word want)
 	return 0;
 }
 
-static int open_checked(const char *path, ino_t want_ino)
+int lb_open_checked(const char *path, ino_t want_ino)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat st;
@@ -398,9 +328,9 @@ static long read_debug_file(Elf *e, const char *root, const char *path, struct s
 
 		fd = -1;
 		if (snprintf(p, sizeof p, "%s%s", root, cands[i]) < (int)sizeof p)
-			fd = open_checked(p, 0);
+			fd = lb_open_checked(p, 0);
 		if (fd < 0 && root[0])
-			fd = open_checked(cands[i], 0);
+			fd = lb_open_checked(cands[i], 0);
 		if (fd < 0)
 			continue;
 		if ((de = lb_elf_begin(fd))) {
@@ -528,165 +458,6 @@ static struct elffile *map_file(struct lb_syms *s, pid_t pid, struct lb_umap *m)
 	return f;
 }
 
-/* Processes */
-
-static void proc_clear(struct proc *p)
-{
-	for (int i = 0; i < p->nmaps; i++)
-		free(p->maps[i].path);
-	free(p->maps);
-	p->maps = NULL;
-	p->nmaps = 0;
-}
-
-/* (Re-)read the file mappings of p->pid (code and data). */
-static void proc_read(struct lb_syms *s, struct proc *p)
-{
-	char path[64];
-	FILE *f;
-	char *line = NULL;
-	size_t cap = 0;
-	struct lb_umap *v = NULL;
-	int n = 0, c = 0;
-
-	p->gen = s->gen;
-	snprintf(path, sizeof path, "/proc/%d/maps", (int)p->pid);
-	if (!(f = fopen(path, "re")))
-		return; /* gone: keep what was read while it lived */
-	while (getline(&line, &cap, f) > 0 && n < SYMS_MAPS) {
-		unsigned long long start, end, off, ino;
-		char perms[8];
-		int pos = 0;
-		char *name, *nl;
-
-		if (sscanf(line, "%llx-%llx %7s %llx %*x:%*x %llu %n", &start, &end, perms, &off,
-			   &ino, &pos) < 5 ||
-		    !pos)
-			continue;
-		if (!ino)
-			continue;
-		name = line + pos;
-		if (name[0] != '/')
-			continue;
-		if ((nl = strchr(name, '\n')))
-			*nl = 0;
-		if (n == c) {
-			int nc = c ? c * 2 : 16;
-			struct lb_umap *nv = realloc(v, (size_t)nc * sizeof *nv);
-
-			if (!nv)
-				break;
-			v = nv;
-			c = nc;
-		}
-		memset(&v[n], 0, sizeof v[n]);
-		v[n].start = start;
-		v[n].end = end;
-		v[n].off = off;
-		v[n].ino = ino;
-		v[n].exec = perms[2] == 'x';
-		if (!(v[n].path = strdup(name)))
-			break;
-		n++;
-	}
-	free(line);
-	fclose(f);
-	if (!n) { /* exited (a zombie has no mappings): keep the old ones */
-		free(v);
-		return;
-	}
-	proc_clear(p);
-	p->maps = v;
-	p->nmaps = n;
-	p->nmissed = 0;
-}
-
-static struct proc *proc_find_pid(struct lb_syms *s, pid_t pid)
-{
-	if (s->lastproc < s->nprocs && s->procs[s->lastproc].pid == pid) {
-		s->procs[s->lastproc].used = ++s->clock;
-		return &s->procs[s->lastproc];
-	}
-	int h = s->hint[(unsigned)pid % (SYMS_PROCS * 4)] - 1;
-
-	if (h >= 0 && h < s->nprocs && s->procs[h].pid == pid) {
-		s->procs[h].used = ++s->clock;
-		s->lastproc = h;
-		return &s->procs[h];
-	}
-	for (int i = 0; i < s->nprocs; i++)
-		if (s->procs[i].pid == pid) {
-			s->procs[i].used = ++s->clock;
-			s->lastproc = i;
-			s->hint[(unsigned)pid % (SYMS_PROCS * 4)] = (int16_t)(i + 1);
-			return &s->procs[i];
-		}
-	return NULL;
-}
-
-/* Which process gives its slot: one never announced before one that
- * was, an exited one before a live one, then the least recently used. */
-static int proc_worse(const struct proc *a, const struct proc *b)
-{
-	if (a->kept != b->kept)
-		return a->kept < b->kept;
-	if (a->dead != b->dead)
-		return a->dead > b->dead;
-	return a->used < b->used;
-}
-
-/* A new entry for pid, its mappings not read. */
-static struct proc *proc_new(struct lb_syms *s, pid_t pid)
-{
-	struct proc *p;
-	int slot;
-
-	if (s->nprocs < SYMS_PROCS) {
-		slot = s->nprocs++;
-	} else {
-		slot = 0;
-		for (int i = 1; i < s->nprocs; i++)
-			if (proc_worse(&s->procs[i], &s->procs[slot]))
-				slot = i;
-		proc_clear(&s->procs[slot]);
-	}
-	p = &s->procs[slot];
-	s->lastproc = slot;
-	s->hint[(unsigned)pid % (SYMS_PROCS * 4)] = (int16_t)(slot + 1);
-	memset(p, 0, sizeof *p);
-	p->pid = pid;
-	p->used = ++s->clock;
-	return p;
-}
-
-static struct proc *proc_get(struct lb_syms *s, pid_t pid)
-{
-	struct proc *p = proc_find_pid(s, pid);
-
-	if (!p) {
-		p = proc_new(s, pid);
-		proc_read(s, p);
-	}
-	return p;
-}
-
-static struct lb_umap *proc_find(struct proc *p, uint64_t addr)
-{
-	for (int i = 0; i < p->nmaps; i++)
-		if (addr >= p->maps[i].start && addr < p->maps[i].end)
-			return &p->maps[i];
-	return NULL;
-}
-
-static int proc_missed(const struct proc *p, uint64_t addr)
-{
-	for (unsigned i = 0; i < p->nmissed && i < 16; i++)
-		if (p->missed[i] == addr >> 12)
-			return 1;
-	return 0;
-}
-
-/* *module, when asked, is the path of the file holding a symbol found. */
 static size_t usym_lookup(struct lb_syms *s, pid_t pid, uint64_t addr, int with_offset, char *buf,
 			  size_t len, const char **module)
 {
@@ -699,10 +470,10 @@ static size_t usym_lookup(struct lb_syms *s, pid_t pid, uint64_t addr, int with_
 
 	if (!addr || pid <= 0 || !s->elf_ok)
 		return put_hex(addr, buf, len);
-	p = proc_get(s, pid);
-	if (!(m = proc_find(p, addr)) && p->gen != s->gen && !proc_missed(p, addr)) {
-		proc_read(s, p);
-		if (!(m = proc_find(p, addr)))
+	p = lb_proc_get(s, pid);
+	if (!(m = lb_proc_find(p, addr)) && p->gen != s->gen && !lb_proc_missed(p, addr)) {
+		lb_proc_read(s, p);
+		if (!(m = lb_proc_find(p, addr)))
 			p->missed[p->nmissed++ % 16] = addr >> 12;
 	}
 	if (!m || !(f = map_file(s, pid, m)) || !f->tab.n)
@@ -730,148 +501,14 @@ void lb_syms_keep(struct lb_syms *s, pid_t pid)
 
 	if (!s || pid <= 0 || !s->elf_ok)
 		return;
-	if ((p = proc_find_pid(s, pid)))
-		proc_read(s, p); /* now, while it lives (kept if it does not) */
+	if ((p = lb_proc_find_pid(s, pid)))
+		lb_proc_read(s, p); /* now, while it lives (kept if it does not) */
 	else
-		p = proc_get(s, pid);
+		p = lb_proc_get(s, pid);
 	p->kept = 1;
 	for (int i = 0; i < p->nmaps; i++)
 		if (p->maps[i].exec)
 			map_file(s, pid, &p->maps[i]);
-}
-
-void lb_syms_map_add(struct lb_syms *s, pid_t pid, uint64_t start, uint64_t end, uint64_t off,
-		     uint64_t ino, const char *path)
-{
-	struct proc *p;
-	struct lb_umap *v;
-	int j = 0;
-
-	if (!s || pid <= 0 || start >= end)
-		return;
-	if (!(p = proc_find_pid(s, pid)))
-		p = proc_new(s, pid);
-	/* a new mapping replaces what it covers */
-	for (int i = 0; i < p->nmaps; i++) {
-		if (p->maps[i].start < end && p->maps[i].end > start) {
-			free(p->maps[i].path);
-			continue;
-		}
-		p->maps[j++] = p->maps[i];
-	}
-	p->nmaps = j;
-	if (p->nmaps >= SYMS_MAPS || !(v = realloc(p->maps, (size_t)(p->nmaps + 1) * sizeof *v)))
-		return;
-	p->maps = v;
-	memset(&v[p->nmaps], 0, sizeof *v);
-	v[p->nmaps].start = start;
-	v[p->nmaps].end = end;
-	v[p->nmaps].off = off;
-	v[p->nmaps].ino = ino;
-	v[p->nmaps].exec = 1;
-	if ((v[p->nmaps].path = strdup(path)))
-		p->nmaps++;
-	p->nmissed = 0;
-}
-
-void lb_syms_scan(struct lb_syms *s, pid_t only)
-{
-	DIR *d;
-	struct dirent *e;
-	int n = 0;
-
-	if (!s)
-		return;
-	if (only > 0) {
-		if (!proc_find_pid(s, only))
-			proc_get(s, only);
-		return;
-	}
-	if (!(d = opendir("/proc")))
-		return;
-	while ((e = readdir(d)) && n < SYMS_PROCS / 2) {
-		char *end;
-		long pid = strtol(e->d_name, &end, 10);
-
-		if (*end || pid <= 0 || proc_find_pid(s, (pid_t)pid))
-			continue;
-		proc_get(s, (pid_t)pid);
-		n++;
-	}
-	closedir(d);
-}
-
-void lb_syms_fork(struct lb_syms *s, pid_t ppid, pid_t pid)
-{
-	struct proc *pp, *p;
-	int n;
-
-	if (!s || !(pp = proc_find_pid(s, ppid)) || !pp->nmaps)
-		return;
-	n = pp->nmaps;
-	if (!(p = proc_find_pid(s, pid)))
-		p = proc_new(s, pid);
-	else
-		proc_clear(p);
-	pp = proc_find_pid(s, ppid); /* proc_new may have taken its slot */
-	if (!pp || !(p->maps = calloc((size_t)n, sizeof *p->maps)))
-		return;
-	for (int i = 0; i < n; i++) {
-		p->maps[i] = pp->maps[i];
-		p->maps[i].file = 0;
-		p->maps[i].failed = 0;
-		if (!(p->maps[i].path = strdup(pp->maps[i].path)))
-			break;
-		p->nmaps = i + 1;
-	}
-	p->dead = 0;
-}
-
-void lb_syms_exec(struct lb_syms *s, pid_t pid)
-{
-	struct proc *p = s ? proc_find_pid(s, pid) : NULL;
-
-	if (p) {
-		proc_clear(p);
-		p->dead = 0;
-	}
-}
-
-void lb_syms_exit(struct lb_syms *s, pid_t pid)
-{
-	struct proc *p = s ? proc_find_pid(s, pid) : NULL;
-
-	if (p)
-		p->dead = 1;
-}
-
-const struct lb_umap *lb_syms_mappings(struct lb_syms *s, pid_t pid, int reread, int *n)
-{
-	struct proc *p;
-
-	*n = 0;
-	if (!s || pid <= 0)
-		return NULL;
-	p = proc_get(s, pid);
-	if (reread)
-		proc_read(s, p);
-	*n = p->nmaps;
-	return p->maps;
-}
-
-int lb_syms_open(pid_t pid, const struct lb_umap *m)
-{
-	char p[SYMS_PATH];
-	int fd;
-
-	snprintf(p, sizeof p, "/proc/%d/map_files/%llx-%llx", (int)pid,
-		 (unsigned long long)m->start, (unsigned long long)m->end);
-	fd = open_checked(p, (ino_t)m->ino);
-	if (fd < 0 && snprintf(p, sizeof p, "/proc/%d/root%s", (int)pid, m->path) < (int)sizeof p)
-		fd = open_checked(p, (ino_t)m->ino);
-	if (fd < 0)
-		fd = open_checked(m->path, (ino_t)m->ino);
-	return fd;
 }
 
 size_t lb_usym(struct lb_syms *s, pid_t pid, uint64_t addr, int with_offset, char *buf, size_t len)
@@ -993,7 +630,7 @@ void lb_syms_free(struct lb_syms *s)
 		return;
 	tab_free(&s->k);
 	for (int i = 0; i < s->nprocs; i++)
-		proc_clear(&s->procs[i]);
+		lb_proc_clear(&s->procs[i]);
 	for (int i = 0; i < s->nfiles; i++)
 		elffile_free(s->files[i]);
 	free(s);
