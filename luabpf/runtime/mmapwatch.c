@@ -117,7 +117,7 @@ static void apply(struct lb_syms *s, const struct perf_event_header *h, const ch
 		memcpy(&len, rec + 16, 8);
 		memcpy(&pgoff, rec + 24, 8);
 		memcpy(&ino, rec + 40, 8);
-		if (name[0] == '/')
+		if (name[0] == '/' || !strcmp(name, LB_VDSO))
 			lb_syms_map_add(s, (pid_t)u[0], addr, addr + len, pgoff, ino, name);
 		break;
 	}

@@ -43,13 +43,12 @@ void lb_proc_read(struct lb_syms *s, struct proc *p)
 			   &ino, &pos) < 5 ||
 		    !pos)
 			continue;
-		if (!ino)
-			continue;
 		name = line + pos;
-		if (name[0] != '/')
-			continue;
 		if ((nl = strchr(name, '\n')))
 			*nl = 0;
+		/* files, and the vDSO (its code unwinds through its CFI) */
+		if (!(ino && name[0] == '/') && strcmp(name, LB_VDSO))
+			continue;
 		if (n == c) {
 			int nc = c ? c * 2 : 16;
 			struct lb_umap *nv = realloc(v, (size_t)nc * sizeof *nv);
@@ -290,6 +289,9 @@ int lb_syms_open(pid_t pid, const struct lb_umap *m)
 {
 	char p[SYMS_PATH];
 	int fd;
+
+	if (m->path[0] != '/')
+		return -1; /* the vDSO */
 
 	snprintf(p, sizeof p, "/proc/%d/map_files/%llx-%llx", (int)pid,
 		 (unsigned long long)m->start, (unsigned long long)m->end);

@@ -9,7 +9,9 @@
 
 struct lb_syms; /* per session: kallsyms, per-process maps, ELF symtabs */
 
-/* A file mapping of a process, as /proc/PID/maps said. */
+#define LB_VDSO "[vdso]" /* the one mapping kept that is not a file */
+
+/* A file mapping of a process, as /proc/PID/maps said (or the vDSO). */
 struct lb_umap {
 	uint64_t start, end, off, ino;
 	char *path;

@@ -12,11 +12,15 @@
  * executable file mappings; rebuilt once from a fresh read of the
  * mappings when the sampled ip is in none of them (a library loaded
  * since). */
+#define _GNU_SOURCE /* memfd_create */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <inttypes.h>
 #include <unistd.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
 #include <elfutils/libdwfl.h>
 #include <bpf/bpf.h>
 #include "runtime.h"
@@ -136,6 +140,36 @@ static int load_bias(int fd, const struct lb_umap *m, uint64_t *bias)
 	return rc;
 }
 
+/* The vDSO is the kernel's, the same in every 64-bit process: luabpf's
+ * own, copied once into a memory file, stands for any process's. */
+static int vdso_fd(void)
+{
+	static int fd = -2;
+	uint64_t at = getauxval(AT_SYSINFO_EHDR), start, end;
+	char line[256];
+	FILE *f;
+
+	if (fd != -2)
+		return fd >= 0 ? dup(fd) : -1;
+	fd = -1;
+	if (!at || !(f = fopen("/proc/self/maps", "re")))
+		return -1;
+	while (fgets(line, sizeof line, f))
+		if (strstr(line, LB_VDSO) &&
+		    sscanf(line, "%" SCNx64 "-%" SCNx64, &start, &end) == 2 && start == at) {
+			int m = memfd_create("luabpf-vdso", MFD_CLOEXEC);
+
+			if (m >= 0 &&
+			    write(m, (const void *)start, end - start) == (ssize_t)(end - start))
+				fd = m;
+			else if (m >= 0)
+				close(m);
+			break;
+		}
+	fclose(f);
+	return fd >= 0 ? dup(fd) : -1;
+}
+
 static void proc_drop(struct unw_proc *p)
 {
 	if (p->dwfl)
@@ -164,7 +198,7 @@ static int proc_build(struct lb_syms *syms, struct unw_proc *p, pid_t pid, int r
 		for (int j = 0; j < i && !seen; j++)
 			seen =
 			    maps[j].exec && maps[j].ino == m->ino && !strcmp(maps[j].path, m->path);
-		if (seen || (fd = lb_syms_open(pid, m)) < 0)
+		if (seen || (fd = strcmp(m->path, LB_VDSO) ? lb_syms_open(pid, m) : vdso_fd()) < 0)
 			continue;
 		if (load_bias(fd, m, &bias) ||
 		    !dwfl_report_elf(p->dwfl, m->path, m->path, fd, bias, true))

@@ -1,6 +1,7 @@
 /* nofp: a call chain built without frame pointers, for stack specs.
  *
- * usage: nofp [--wait-signal] [--spin MS] [--calls N] [--gap-us U] [--hold]
+ * usage: nofp [--wait-signal] [--spin MS] [--clock] [--calls N] [--gap-us U]
+ *             [--hold]
  *
  * Built with -O2 -fomit-frame-pointer (see the Makefile), as Debian builds
  * its binaries: main -> level1 -> level2 -> level3, each noinline, each
@@ -10,11 +11,14 @@
  * have passed, level3 spinning on the CPU (~1 ms per call, main only
  * checks the clock between calls), for profiles. --calls N: calls the
  * chain exactly N times (level3 does a few microseconds of work), sleeping
- * U microseconds before each call with --gap-us, for uprobes. Then exits,
- * or prints "done" and waits for SIGUSR1 with --hold. */
+ * U microseconds before each call with --gap-us, for uprobes. With
+ * --clock, level3 reads the clock (clock_gettime, in the vDSO) in its
+ * loop, so samples land in the vDSO's code. Then exits, or prints "done"
+ * and waits for SIGUSR1 with --hold. */
 #include "workload.h"
 
 static volatile unsigned long sink;
+static int use_clock;
 
 __attribute__((noinline)) unsigned long level3(unsigned long n)
 {
@@ -24,6 +28,12 @@ __attribute__((noinline)) unsigned long level3(unsigned long n)
 	for (unsigned long i = 0; i < n; i++) {
 		x = x * 6364136223846793005UL + 1442695040888963407UL;
 		v[i & 7] = x;
+		if (use_clock && !(i & 15)) {
+			struct timespec ts;
+
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			x += (unsigned long)ts.tv_nsec;
+		}
 	}
 	return x ^ v[n & 7];
 }
@@ -70,6 +80,8 @@ int main(int argc, char **argv)
 			gap_us = atoi(v), i++;
 		else if (!strcmp(argv[i], "--wait-signal"))
 			wait = 1;
+		else if (!strcmp(argv[i], "--clock"))
+			use_clock = 1;
 		else if (!strcmp(argv[i], "--hold"))
 			hold = 1;
 		else {
