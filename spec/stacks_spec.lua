@@ -1,10 +1,10 @@
--- (Sample counts depend on how much CPU the workload gets on this shared
--- machine: the specs assert shares of the samples, with a floor.)
 -- User stacks: symbols for processes that exited before their stacks
 -- were printed, and stacks of code built without frame pointers unwound
 -- through DWARF CFI (bpf.config{ustack = "dwarf"}). Workloads: stacker
 -- (frame pointers, close() from known paths) and nofp (main -> level1 ->
--- level2 -> level3 at -O2 -fomit-frame-pointer).
+-- level2 -> level3 at -O2 -fomit-frame-pointer). Sample counts depend on
+-- how much CPU the workload gets on this shared machine: profile specs
+-- assert shares of the samples, with a floor.
 local H = require "spec.helper"
 
 local function abspath(p) return (H.run("realpath " .. H.quote(p)):gsub("\n$", "")) end
