@@ -148,6 +148,20 @@ bpf.profile("99hz", function(e) m[e.ustack] = bpf.count() end)
     assert.equal(0, chained)
   end)
 
+  it("bpftrace 0.17 on the same program: no chain, and bare addresses once it exited", function()
+    if os.execute("command -v bpftrace >/dev/null 2>&1") ~= true then return end
+    local rc, out, err = H.run_rc("bpftrace -e " ..
+      H.quote("profile:hz:99 /pid == cpid/ { @[ustack] = count(); }") .. " -c " ..
+      H.quote(nofp .. " --spin 1500"), 60)
+    assert.equal(0, rc, err)
+    local got = stacks(out, "")
+    assert.is_true(total(got) >= 20, out)
+    for _, s in ipairs(got) do
+      assert.is_false(has_chain(s.frames))
+      assert.truthy(s.frames[1]:match("^0x%x+$"), out) -- not symbolized
+    end
+  end)
+
   -- (200 us apart: each call sends ~6 KiB of stack, and calls as fast as
   -- the CPU goes fill the 2 MiB ring buffer faster than user space unwinds)
   it("dwarf: a uprobe on level3, called exactly 500 times by a program that then exits, has one stack of count 500", function()
