@@ -218,7 +218,7 @@ struct lbc {
 	int maxstr;		       /* in->max_strlen or LB_STR_DEFAULT */
 	int dwarf_at;		       /* key_put: 1 + the key offset of a DWARF stack in it */
 	int dwarf_ok;		       /* key_put: the update can take one (count, sum) */
-	int unwinds; /* LB_OP_UNWIND_ADD present: scratch ends in its record */
+	int unwinds;		       /* LB_OP_UNWIND_ADD present: scratch ends in its record */
 	unsigned char rel[LB_MAX_OPS]; /* op off area | imm area << 2 (A_*) */
 	unsigned char *struse;	       /* per session map: gets strings in this handler */
 	int wantstr;		       /* the expression being evaluated is used as a string:
