@@ -171,7 +171,10 @@ static __always_inline void lb_announce(void)
 	__u32 pid = bpf_get_current_pid_tgid() >> 32, one = 1;
 	__u64 rec[2] = {LB_REC(LB_REC_PROC, 0), pid};
 
-	if (pid && !bpf_map_update_elem(&upids, &pid, &one, BPF_NOEXIST) &&
+	/* a lookup first: an LRU update takes a free node even when the key
+	 * is there */
+	if (pid && !bpf_map_lookup_elem(&upids, &pid) &&
+	    !bpf_map_update_elem(&upids, &pid, &one, BPF_NOEXIST) &&
 	    bpf_ringbuf_output(&events, rec, sizeof rec, 0))
 		lb_lost();
 }
