@@ -14,7 +14,7 @@ else
 LUA := 5.4
 endif
 endif
-override LUA := $(patsubst lua%,%,$(LUA))
+override LUA := $(patsubst lua5.%,5.%,$(LUA))
 ifeq ($(LUA),luajit)
 LUA_BIN := luajit
 LUA_ABI := 5.1
