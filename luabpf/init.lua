@@ -4,6 +4,7 @@
 local core = require "luabpf.core"
 local output = require "luabpf.output"
 local stream = require "luabpf.stream"
+local compat = require "luabpf.compat"
 
 local M = {}
 local Session = {}
@@ -43,7 +44,7 @@ local units = { ns = 1, us = 1000, ms = 1000000, s = 1000000000, m = 60000000000
 local function period_ns(spec)
   local n, unit = tostring(spec):match("^(%d+)(%a+)$")
   n = tonumber(n)
-  if n and unit == "hz" and n > 0 then return 1000000000 // n end
+  if n and unit == "hz" and n > 0 then return compat.idiv(1000000000, n) end
   if n and units[unit] and n > 0 then return n * units[unit] end
   error(string.format("bad period '%s' (use e.g. \"10s\", \"500ms\", \"100us\", \"5hz\")",
                       tostring(spec)), 3)
@@ -66,7 +67,7 @@ local function source_line(chunk, n)
   local text = sources[chunk]
   if not text and chunk:sub(1, 1) == "@" then
     local f = io.open(chunk:sub(2))
-    if f then text = f:read("a") f:close() end
+    if f then text = f:read(compat.ALL) f:close() end
   end
   if not text then return nil end
   local i = 0
@@ -286,7 +287,7 @@ function Session:poll(timeout_ms)
   local now = core.now()
   local wait = timeout_ms or -1
   for _, t in ipairs(self.intervals) do
-    local ms = (t.due - now + 999999) // 1000000
+    local ms = compat.idiv(t.due - now + 999999, 1000000)
     if wait < 0 or ms < wait then wait = ms end
   end
   if wait < 0 then wait = 1000 end
@@ -421,21 +422,18 @@ core.mark(M, "module")
 -- interval handlers (and anywhere in user space) they put the same
 -- events on the running session's stream, checked the same way.
 local function argtype(v, i)
-  if math.type(v) == "integer" then return "int" end
-  if math.type(v) == "float" and v == math.floor(v) and v >= math.mininteger and v < 2^63 then
-    return "int"
-  end
+  if compat.isint(v) then return "int" end
   if type(v) == "string" then return "str" end
   error(string.format("bpf.printf: argument %d is %s; printf takes integers and strings",
-                      i, math.type(v) or type(v)), 3)
+                      i, type(v) == "number" and "float" or type(v)), 3)
 end
 
 function M.printf(fmt, ...)
   if type(fmt) ~= "string" then error("bpf.printf: the format must be a string", 2) end
-  local types, values = {}, table.pack(...)
+  local types, values = {}, compat.pack(...)
   for i = 1, values.n do
     types[i] = argtype(values[i], i + 1)
-    if types[i] == "int" then values[i] = math.tointeger(values[i]) end
+    if types[i] == "int" then values[i] = compat.toint(values[i]) end
   end
   local text, err = core.fmt_render(fmt, types, values)
   if not text then error(err, 2) end
