@@ -59,6 +59,9 @@ local function call(level, f, ...)
   error(a, level + 1)
 end
 
+-- Marks the bit libraries loaded so far for the compiler (set below).
+local mark_bitlibs
+
 -- Sources of "=name" chunks (the runner's -e), as the compiler sees them.
 local sources = {}
 
@@ -185,6 +188,7 @@ function Session:tracepoint(spec, fn)
   if type(spec) ~= "string" or type(fn) ~= "function" then
     error("usage: tracepoint(\"category:name\", function(e) ... end)", 2)
   end
+  mark_bitlibs()
   local ok, n = pcall(self.core.tracepoint, self.core, spec, fn)
   self:adopt_maps()
   if not ok then
@@ -201,6 +205,7 @@ function Session:profile(rate, fn)
   if type(fn) ~= "function" then
     error("usage: profile(\"99hz\" | \"10ms\", function(e) ... end)", 2)
   end
+  mark_bitlibs()
   local n = call(2, self.core.profile, self.core, tostring(rate), fn)
   self:adopt_maps()
   self.probes = self.probes + n
@@ -214,6 +219,7 @@ for _, kind in ipairs { "kfunc", "kretfunc", "rawtracepoint", "kprobe", "kretpro
     if type(spec) ~= "string" or type(fn) ~= "function" then
       error("usage: " .. kind .. "(\"...\", function(e) ... end)", 2)
     end
+    mark_bitlibs()
     local n = call(2, self.core.probe, self.core, kind, spec, fn)
     self:adopt_maps()
     self.probes = self.probes + n
@@ -237,6 +243,7 @@ function Session:config(t)
 end
 
 function Session:compile(spec, fn, fields)
+  mark_bitlibs()
   local a, b = call(2, self.core.compile, self.core, spec, fn, fields)
   self:adopt_maps()
   return a, b
@@ -417,6 +424,25 @@ for _, name in ipairs { "count", "sum", "min", "max", "avg", "stats", "hist", "l
   core.mark(M[name], name)
 end
 core.mark(M, "module")
+
+-- LuaJIT's bit (lua-bitop's on Lua 5.1) and 5.2's bit32: in kernel
+-- handlers bit.band(a, b) is a & b, and so on (64-bit, as every handler
+-- value). Marked, never called here; again before each compile, for
+-- libraries required after luabpf.
+local bitlibs = {}
+if _VERSION == "Lua 5.1" and not package.loaded.bit then pcall(require, "bit") end
+mark_bitlibs = function()
+  for _, lib in ipairs { package.loaded.bit or false, package.loaded.bit32 or rawget(_G, "bit32") or false } do
+    if lib and not bitlibs[lib] and type(lib) == "table" then
+      bitlibs[lib] = true
+      core.mark(lib, "bit")
+      for _, name in ipairs { "band", "bor", "bxor", "bnot", "lshift", "rshift", "arshift" } do
+        if lib[name] then core.mark(lib[name], "bit." .. name) end
+      end
+    end
+  end
+end
+mark_bitlibs()
 
 -- printf and print: builtins in kernel handlers; in BEGIN, END and
 -- interval handlers (and anywhere in user space) they put the same

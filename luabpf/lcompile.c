@@ -60,7 +60,9 @@ static void classify(lua_State *L, int i, struct lb_session *s, struct lbc_value
 		v->kind = LBC_V_VARS; /* marked with its session: bpf.vars() */
 	} else if (lua_isstring(L, -1)) {
 		v->s = lua_tostring(L, -1); /* anchored in the registry */
-		v->kind = strcmp(v->s, "module") == 0 ? LBC_V_MODULE : LBC_V_BUILTIN;
+		v->kind = !strcmp(v->s, "module") ? LBC_V_MODULE
+			  : !strcmp(v->s, "bit")  ? LBC_V_BITLIB
+						  : LBC_V_BUILTIN;
 	} else {
 		v->kind = LBC_V_OTHER;
 		v->type_name = luaL_typename(L, i);

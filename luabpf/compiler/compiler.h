@@ -89,6 +89,7 @@ enum lbc_vkind {
 	LBC_V_MODULE,  /* the luabpf module table (bpf.count, ...) */
 	LBC_V_BUILTIN, /* one of its functions: .builtin names it ("count") */
 	LBC_V_VARS,    /* bpf.vars(): its fields are keyless maps */
+	LBC_V_BITLIB,  /* LuaJIT's bit or 5.2's bit32: band ... are operators */
 	LBC_V_OTHER,   /* anything else: .type_name says what, for errors */
 };
 
