@@ -33,7 +33,7 @@ static int push_maker(lua_State *L)
 {
 	static const char src[] = "local ok, ffi = pcall(require, 'ffi')\n"
 				  "if not ok or not jit then return false end\n"
-				  "local p = ffi.typeof('const int64_t *')\n"
+				  "local p = ffi.typeof('int64_t *')\n"
 				  "return function(ud) return ffi.cast(p, ud)[0] end\n";
 
 	lua_getfield(L, LUA_REGISTRYINDEX, INT64_MAKER);

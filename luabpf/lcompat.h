@@ -18,6 +18,15 @@ void lb_pushint64(lua_State *L, int64_t v);
 /* 1 and *v if the value at idx is an integer (an integral number, an
  * int64 cdata, a decimal string), else 0 */
 int lb_toint64(lua_State *L, int idx, int64_t *v);
+/* the same, or an argument error */
+static inline int64_t lb_checkint64(lua_State *L, int idx)
+{
+	int64_t v = 0;
+
+	if (!lb_toint64(L, idx, &v))
+		luaL_argerror(L, idx, "a 64-bit integer expected");
+	return v;
+}
 
 /* A Lua function's parameter count and string constants, read from its
  * bytecode: lb_proto_read returns 0 when the constants are known;
