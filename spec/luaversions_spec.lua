@@ -41,6 +41,59 @@ describe("luabpf.compat", function()
   end)
 end)
 
+describe("handlers on Lua " .. H.lua, function()
+  local bpf = require "luabpf"
+  rawset(_G, "bit", rawget(_G, "bit") or rawget(_G, "bit32") or require "bit")
+
+  -- A handler from text (its own chunk), compiled to a listing.
+  local function listing(s, src, env)
+    local text = "local bpf, m, O_TMPFILE, limit = ... return " .. src
+    local chunk = assert(compat.load(text, text, env or _G)) -- its source is its name
+    local O = bpf.constants.O_TMPFILE
+    return (s:compile("tracepoint:x:y", chunk(bpf, s:map("m"), O, 100),
+                      { { name = "flags", off = 16, size = 8 } }):gsub("^plan[^\n]*\n", ""))
+  end
+
+  it("compile bit.* (global bit, upvalues, constants) to the operators' ops", function()
+    local s = bpf.session()
+    local text = listing(s, "function(e) if e.pid > limit then " ..
+      "m[bit.band(e.args.flags, O_TMPFILE)] = bpf.count() end end")
+    assert.are.equal(table.concat({
+      "  0  ctx      r0 = pid",
+      "  1  imm      r1 = 100",
+      "  2  gt       r0 = r0 > r1",
+      "  3  jz       r0 -> 10",
+      "  4  field    r0 = ctx[16] len=8",
+      "  5  imm      r1 = " .. bpf.constants.O_TMPFILE,
+      "  6  band     r0 = r0 & r1",
+      "  7  imm      r1 = 1",
+      "  8  put      scratch[24] = r0",
+      "  9  map_add  slot=0 key@24 r1",
+      " 10  end", "" }, "\n"), text)
+    if math.type then -- 5.3 and 5.4 also have the operator: the same plan
+      assert.are.equal(text, listing(bpf.session(), "function(e) if e.pid > limit then " ..
+        "m[e.args.flags & O_TMPFILE] = bpf.count() end end"))
+      assert.are.equal(listing(bpf.session(), "function(e) m[bit.bxor(bit.bnot(e.pid), " ..
+        "bit.lshift(e.pid, 3), bit.rshift(e.pid, 2))] = bpf.count() end"),
+        listing(bpf.session(), "function(e) m[~e.pid ~ (e.pid << 3) ~ (e.pid >> 2)] = " ..
+        "bpf.count() end"))
+    end
+  end)
+
+  it("names the bit functions handlers can use", function()
+    local ok, err = pcall(listing, bpf.session(), "function(e) m[bit.tohex(e.pid)] = bpf.count() end")
+    assert.is_false(ok)
+    assert.are.equal(table.concat({
+      '[string "local bpf, m, O_TMPFILE, limit = ... return f..."]:1:63: bit.tohex is not ' ..
+      "supported in kernel handlers",
+      "local bpf, m, O_TMPFILE, limit = ... return function(e) m[bit.tohex(e.pid)] = " ..
+      "bpf.count() end",
+      string.rep(" ", 62) .. "^",
+      "hint: kernel handlers can use bit.band, bor, bxor, bnot, lshift, rshift and arshift",
+    }, "\n"), err)
+  end)
+end)
+
 local HOST = [[
 local bpf = require "luabpf"
 local bit = rawget(_G, "bit32") or require "bit"
