@@ -57,6 +57,7 @@ local function data(kind, v, range)
   elseif kind == "hist" or kind == "lhist" then
     return buckets(output.value_data(kind, v, range))
   end
+  if kind ~= "str" and v ~= nil then return number(v) end -- 5.1: past 2^53 a string
   return json.value(v)
 end
 

@@ -173,6 +173,26 @@ describe("luabpf on Lua " .. H.lua .. " #kernel", function()
   end)
 end)
 
+describe("-f json on Lua " .. H.lua .. " #kernel", function()
+  it("prints values and keys past 2^53 exactly", function()
+    local comm = H.comm("lblj")
+    local code = ('local bit = rawget(_G, "bit32") or rawget(_G, "bit") or require "bit" ' ..
+      'local m, t = map(), map() tracepoint("syscalls:sys_enter_getppid", function(e) ' ..
+      'if e.comm == "%s" then local z = bit.band(e.pid, 0) ' ..
+      'm[e.comm] = sum(bit.lshift(z + 1, 53) + 1) t[bit.lshift(z + 1, 60) - 1] = count() ' ..
+      'end end)'):format(comm)
+    local p = H.spawn(H.luabpf .. " -f json -e " .. H.quote(code))
+    H.wait_for(p, "out", '"attached_probes"')
+    H.run(H.bin .. "syscaller --calls 3 --comm " .. comm)
+    local rc, out = H.stop(p)
+    assert.are.equal(0, rc)
+    assert.are.equal(table.concat({ -- 3 * (2^53 + 1), 2^60 - 1
+      '{"type": "attached_probes", "data": {"probes": 1}}', "", "",
+      '{"type": "map", "data": {"@m": {"' .. comm .. '": 27021597764222979}}}',
+      '{"type": "map", "data": {"@t": {"1152921504606846975": 3}}}', "" }, "\n"), out)
+  end)
+end)
+
 -- Installed for this Lua: make install, luarocks make (LuaJIT: the rock
 -- built for 5.1, run by luajit).
 local function count_installed(bin)
