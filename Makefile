@@ -159,7 +159,7 @@ test: deps
 
 # The embedding specs under another Lua (LUA=5.3|5.1|luajit): busted
 # runs under each; LUABPF_LUA tells spec/helper.lua which build to use.
-COMPAT_SPECS := spec/embedding_spec.lua spec/luaversions_spec.lua
+COMPAT_SPECS := spec/embedding_spec.lua spec/event_loops_spec.lua spec/luaversions_spec.lua
 test-lua: all
 	LUABPF_LUA=$(LUA) $(BUSTED) $(COMPAT_SPECS)
 

@@ -127,6 +127,16 @@ function compat.tdiv(a, b)
   return q
 end
 
+-- xpcall(f, handler, ...): Lua 5.1's passes no arguments to f.
+if select(2, xpcall(function(a) return a end, print, true)) then
+  compat.xpcall = xpcall
+else
+  function compat.xpcall(f, handler, ...)
+    local args = compat.pack(...)
+    return xpcall(function() return f(compat.unpack(args, 1, args.n)) end, handler)
+  end
+end
+
 -- A text chunk with its own globals table env.
 function compat.load(text, name, env)
   if setfenv then -- 5.1, LuaJIT

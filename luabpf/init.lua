@@ -354,7 +354,7 @@ end
 local function run_callback(self, fn, ...)
   local outer = current
   current = self
-  local ok, err = xpcall(fn, debug.traceback, ...)
+  local ok, err = compat.xpcall(fn, debug.traceback, ...)
   current = outer
   if not ok then error(err, 0) end
 end

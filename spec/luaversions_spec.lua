@@ -124,7 +124,7 @@ local function text(v) return (tostring(v):gsub("U?LL$", "")) end
 local v = big[target]
 print("big", type(v), text(v))
 local k, n
-for _, row in ipairs(keys:entries()) do k, n = row[1], row[2] end
+for _, row in ipairs(bpf.maps.entries(keys)) do k, n = row[1], row[2] end
 print("key", type(k), text(k), n, keys[k])
 print("neg", text(neg[target]), "low", text(low[16]))
 print("printf", table.concat(printed))
