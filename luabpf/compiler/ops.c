@@ -468,9 +468,11 @@ struct val lbc_bitcall(struct lbc *C, int call, const char *name, size_t len)
 		struct val cnt = lbc_expr(C, N(a)->next);
 		need(C, &cnt, T_INT, N(a)->next, "do arithmetic on");
 		if (v.isconst && cnt.isconst) {
-			uint64_t x = (uint64_t)v.i, m = v.i < 0 ? ~(uint64_t)0 : 0;
-			int64_t c = cnt.i;
-			return mkint(T_INT, (int64_t)((c < 0 || c >= 64 ? 0 : (x ^ m) >> c) ^ m));
+			/* as the ops below compute it: shr by a negative count
+			 * shifts left, by 64 or more gives 0 */
+			uint64_t m = v.i < 0 ? ~(uint64_t)0 : 0;
+			int64_t c = cnt.i == INT64_MIN ? 64 : cnt.i;
+			return mkint(T_INT, (int64_t)((uint64_t)shl((uint64_t)v.i ^ m, -c) ^ m));
 		}
 		/* m = 0 - (a >> 63), all ones when a < 0; then ((a ^ m) >> n) ^ m */
 		int x = lbc_reg(C, &v), c = lbc_reg(C, &cnt);
