@@ -174,7 +174,7 @@ static int l_session_poll(lua_State *L)
 			break;
 		case LB_EV_LOST:
 			lua_pushliteral(L, "lost");
-			lua_pushinteger(L, (lua_Integer)ev->n);
+			lb_pushint64(L, (int64_t)ev->n);
 			lua_setfield(L, -3, "count");
 			break;
 		default: lua_pushliteral(L, "exit");

@@ -3,6 +3,7 @@
 #define LUABPF_LCORE_H
 
 #include <lua.h>
+#include "lcompat.h"
 #include "runtime/runtime.h"
 
 /* registry keys */

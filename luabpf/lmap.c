@@ -90,7 +90,7 @@ static void push_key(lua_State *L, struct lb_session *s, const struct lb_mapdesc
 			free(text);
 			break;
 		}
-		default: lua_pushinteger(L, *(int64_t *)k); break;
+		default: lb_pushint64(L, *(int64_t *)k); break;
 		}
 		if (d->nkeys > 1)
 			lua_rawseti(L, -2, i + 1);
@@ -176,24 +176,24 @@ static int push_value(lua_State *L, struct lmap *m, const void *key)
 		break;
 	}
 	case LB_VAL_AVG: /* bpftrace: integer division of the totals */
-		lua_pushinteger(L, v[0] ? v[1] / v[0] : 0);
+		lb_pushint64(L, v[0] ? v[1] / v[0] : 0);
 		break;
 	case LB_VAL_STATS:
 		lua_createtable(L, 0, 2);
-		lua_pushinteger(L, v[0]);
+		lb_pushint64(L, v[0]);
 		lua_setfield(L, -2, "count");
-		lua_pushinteger(L, v[1]);
+		lb_pushint64(L, v[1]);
 		lua_setfield(L, -2, "sum");
 		break;
 	case LB_VAL_HIST:
 	case LB_VAL_LHIST:
 		lua_createtable(L, (int)n, 0);
 		for (size_t i = 0; i < n; i++) {
-			lua_pushinteger(L, v[i]);
+			lb_pushint64(L, v[i]);
 			lua_rawseti(L, -2, (lua_Integer)i + 1);
 		}
 		break;
-	default: lua_pushinteger(L, v[0]);
+	default: lb_pushint64(L, v[0]);
 	}
 	if (v != small)
 		free(v);
@@ -345,9 +345,9 @@ static int map_lhist_range(lua_State *L)
 {
 	const struct lb_mapdesc *d = &lb_check_map(L, 1)->s->maps[lb_check_map(L, 1)->idx];
 
-	lua_pushinteger(L, d->lhist_min);
-	lua_pushinteger(L, d->lhist_max);
-	lua_pushinteger(L, d->lhist_step);
+	lb_pushint64(L, d->lhist_min);
+	lb_pushint64(L, d->lhist_max);
+	lb_pushint64(L, d->lhist_step);
 	return 3;
 }
 

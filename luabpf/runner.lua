@@ -1,5 +1,6 @@
 -- The `luabpf` command: luabpf [-v] SCRIPT [ARGS...] | luabpf -e 'CODE' [ARGS...]
 local bpf = require "luabpf"
+local compat = require "luabpf.compat"
 
 local runner = {}
 
@@ -175,7 +176,7 @@ function runner.main(argv)
   local chunk, err
   if code then
     bpf.register_source("=-e", code)
-    chunk, err = load(code, "=-e", "t", one_liner_env(args))
+    chunk, err = compat.load(code, "=-e", one_liner_env(args))
   else
     -- Lua's parser raises (not returns) when nesting is too deep for it
     local ok
@@ -189,10 +190,10 @@ function runner.main(argv)
 
   -- An error that says where it is (file:line:) is shown as is; anything
   -- else gets a traceback.
-  local ok, e = xpcall(chunk, function(m)
+  local ok, e = xpcall(function() return chunk(compat.unpack(args)) end, function(m)
     if type(m) == "string" and m:match("^[^\n]-:%d+:") then return m end
     return debug.traceback(tostring(m), 2)
-  end, table.unpack(args))
+  end)
   if not ok then fail(e) end
 
   -- A script that did not call bpf.run() itself is run now.
