@@ -153,12 +153,14 @@ static int push_value(lua_State *L, struct lmap *m, const void *key)
 		lua_setfield(L, -2, "sum");
 		break;
 	case LB_VAL_HIST:
-	case LB_VAL_LHIST:
-		lua_createtable(L, (int)n, 0);
-		for (size_t i = 0; i < n; i++) {
+	case LB_VAL_LHIST: /* the buckets, then the sum of the values seen */
+		lua_createtable(L, (int)n - 1, 1);
+		for (size_t i = 0; i + 1 < n; i++) {
 			lua_pushinteger(L, v[i]);
 			lua_rawseti(L, -2, (lua_Integer)i + 1);
 		}
+		lua_pushinteger(L, v[n - 1]);
+		lua_setfield(L, -2, "sum");
 		break;
 	default: lua_pushinteger(L, v[0]);
 	}

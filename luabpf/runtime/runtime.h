@@ -94,10 +94,10 @@ enum lb_evkind {
 };
 
 struct lb_event {
-	int kind;    /* enum lb_evkind */
-	int id;	     /* LB_EV_PRINT */
-	uint64_t n;  /* LB_EV_LOST */
-	char *text;  /* LB_EV_PRINTF, malloc'd */
+	int kind;   /* enum lb_evkind */
+	int id;	    /* LB_EV_PRINT */
+	uint64_t n; /* LB_EV_LOST */
+	char *text; /* LB_EV_PRINTF, malloc'd */
 	size_t len;
 };
 
@@ -144,7 +144,8 @@ int lb_map_create(struct lb_session *s, int i, char *err, size_t errlen);
 size_t lb_map_value_len(const struct lb_mapdesc *d);
 /* Read one value, combined over CPUs by kind: sum and int: out[0]; min,
  * max: out[0] value; avg, stats: out[0] count, out[1] sum; hist, lhist:
- * the bucket counts. 0 found, 1 absent (min/max never set count as absent). */
+ * the bucket counts, then the sum of the values they counted. 0 found, 1
+ * absent (min/max never set count as absent). */
 int lb_map_value(struct lb_session *s, int i, const void *key, int64_t *out);
 int lb_map_delete(struct lb_session *s, int i, const void *key);
 int lb_map_clear(struct lb_session *s, int i);
