@@ -4,6 +4,7 @@
 local core = require "luabpf.core"
 local output = require "luabpf.output"
 local stream = require "luabpf.stream"
+local metrics = require "luabpf.metrics"
 
 local M = {}
 local Session = {}
@@ -100,11 +101,23 @@ function M.session()
   return s
 end
 
+-- bpf.map(), bpf.map "name", or bpf.map{name = "calls", labels = {"pid",
+-- "comm"}}: labels name the key parts in the Prometheus exposition.
 function Session:map(name)
+  local opts
+  if type(name) == "table" then
+    opts, name = name, name.name
+    for k in pairs(opts) do
+      if k ~= "name" and k ~= "labels" then
+        error("bpf.map: unknown option '" .. tostring(k) .. "' (name, labels)", 2)
+      end
+    end
+  end
   if name ~= nil and type(name) ~= "string" then
     error("bpf.map: the name must be a string", 2)
   end
   local m = call(2, self.core.map, self.core, name)
+  if opts and opts.labels ~= nil then metrics.set_labels(m, opts.labels) end
   self.maps[#self.maps + 1] = m
   owner[m] = self
   return m
@@ -258,6 +271,10 @@ end
 
 function Session:start()
   if self.running then return end
+  for _, m in ipairs(self.maps) do
+    local bad = metrics.check(m)
+    if bad then error(bad, 0) end
+  end
   -- attach errors name their probe: no Lua position to add
   local ok, n = pcall(self.core.start, self.core)
   if not ok then error(n, 0) end
@@ -311,12 +328,27 @@ function Session:handle(events)
     if ev.type == "print" then
       local m = self.maps[ev.map + 1]
       if m then self:emit { type = "map", map = m } end
+    elseif ev.type == "scrape" then -- GET /metrics: answered, not a stream event
+      local ok, text = pcall(self.metrics, self)
+      self.core:metrics_respond(ev.request, tostring(text), ok and 200 or 500)
     else
       if ev.type == "exit" then self.exiting = true end
       self:emit(ev)
     end
   end
   self:emit { type = "flush" }
+end
+
+-- The maps in Prometheus's text format (luabpf/metrics.lua).
+function Session:metrics()
+  return metrics.render(self.maps)
+end
+
+-- Serve GET /metrics on addr ("127.0.0.1:9464") while the session polls;
+-- returns the address bound (port 0 takes a free one).
+function Session:serve_metrics(addr)
+  if type(addr) ~= "string" then error("serve_metrics: give an address, e.g. \"127.0.0.1:9464\"", 2) end
+  return call(2, self.core.serve_metrics, self.core, addr)
 end
 
 -- Every map a handler uses, sorted by name as bpftrace prints them at
@@ -403,7 +435,7 @@ for _, name in ipairs { "map", "vars", "tracepoint", "profile", "compile", "BEGI
                         "interval", "exit", "run", "start", "poll", "close", "print_maps",
                         "on_printf", "on_event", "config", "kfunc", "kretfunc", "rawtracepoint",
                         "kprobe", "kretprobe", "uprobe", "uretprobe", "usdt",
-                        "target_pid" } do
+                        "target_pid", "metrics", "serve_metrics" } do
   M[name] = function(...) local s = session(); return s[name](s, ...) end
 end
 

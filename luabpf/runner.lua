@@ -16,6 +16,8 @@ options:
   -f FORMAT output format: text (bpftrace's, the default) or json
             (bpftrace's -f json: one JSON object per line)
   -v        verbose: the whole verifier log when the kernel refuses a program
+  --metrics ADDR  serve the maps to Prometheus at http://ADDR/metrics
+            while the script runs (127.0.0.1:9464; a bare port is 127.0.0.1's)
   -h        show this help
 SCRIPT's ARGS reach it as arg[1], arg[2], ...; Ctrl-C ends the run and
 prints the maps, as bpftrace does.]]
@@ -130,6 +132,13 @@ function runner.main(argv)
       local consumer = require("luabpf.stream").formats[f]
       if not consumer then fail("unknown output format '" .. f .. "' (text or json)") end
       bpf.default_session():on_event(consumer(), { merge_printf = f == "text" })
+      i = i + 2
+    elseif a == "--metrics" then
+      local s = bpf.default_session()
+      local ok, bound = pcall(s.core.serve_metrics, s.core, argv[i + 1] or
+                              fail("--metrics needs an address, e.g. 127.0.0.1:9464"))
+      if not ok then fail(bound) end
+      io.stderr:write("Serving metrics at http://", bound, "/metrics\n")
       i = i + 2
     elseif a == "-v" then
       bpf.default_session().core:verbose(true)

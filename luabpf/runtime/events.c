@@ -13,6 +13,7 @@
 #include "runtime.h"
 #include "format.h"
 #include "symbols.h"
+#include "http.h"
 
 size_t lb_session_text(void *session, int type, const void *arg, char *buf, size_t len)
 {
@@ -138,10 +139,24 @@ static void report_lost(struct lb_session *s)
 	}
 }
 
+int lb_session_serve_metrics(struct lb_session *s, const char *addr, char *err, size_t errlen)
+{
+	if (s->http) {
+		snprintf(err, errlen, "metrics are already served on %s", lb_http_address(s->http));
+		return -1;
+	}
+	if (s->epoll_fd < 0 && (s->epoll_fd = epoll_create1(EPOLL_CLOEXEC)) < 0) {
+		snprintf(err, errlen, "epoll: %s", strerror(errno));
+		return -1;
+	}
+	return (s->http = lb_http_open(addr, s->epoll_fd, err, errlen)) ? 0 : -1;
+}
+
 int lb_session_poll(struct lb_session *s, int timeout_ms)
 {
-	struct epoll_event ev[4];
+	struct epoll_event ev[16];
 	int n, sig = 0;
+	uint64_t req;
 
 	if (s->events_fd >= 0 && !s->rb) {
 		s->rb = ring_buffer__new(s->events_fd, on_record, s, NULL);
@@ -150,7 +165,7 @@ int lb_session_poll(struct lb_session *s, int timeout_ms)
 	}
 	if (s->epoll_fd < 0 && (s->epoll_fd = epoll_create1(EPOLL_CLOEXEC)) < 0)
 		return -1;
-	n = epoll_wait(s->epoll_fd, ev, 4, timeout_ms);
+	n = epoll_wait(s->epoll_fd, ev, 16, timeout_ms);
 	if (n < 0 && errno != EINTR)
 		return -1;
 	for (int i = 0; i < n; i++) {
@@ -159,10 +174,19 @@ int lb_session_poll(struct lb_session *s, int timeout_ms)
 
 			if (read(s->signal_fd, &si, sizeof si) == (ssize_t)sizeof si)
 				sig = (int)si.ssi_signo;
+		} else if (s->http) {
+			lb_http_ready(s->http, ev[i].data.fd, ev[i].events);
 		}
 	}
 	if (s->rb)
 		ring_buffer__consume(s->rb);
 	report_lost(s);
+	/* after the records: a scrape sees what they said */
+	while (s->http && (req = lb_http_next_request(s->http))) {
+		struct lb_event e = {.kind = LB_EV_SCRAPE, .n = req};
+
+		if (push_event(s, &e))
+			break;
+	}
 	return sig;
 }

@@ -16,6 +16,7 @@ struct bpf_link;
 struct ring_buffer;
 struct lb_syms;
 struct lb_usdt_site;
+struct lb_http;
 
 enum lb_progkind {
 	LB_PROG_TRACEPOINT = 0, /* category:event */
@@ -81,8 +82,9 @@ struct lb_session {
 	 * taken by the binding after each lb_session_poll */
 	struct lb_event *events;
 	int nevents, capevents;
-	int merge_printf; /* consecutive printf records make one event (for
-			     consumers that only write the text out) */
+	int merge_printf;     /* consecutive printf records make one event (for
+				 consumers that only write the text out) */
+	struct lb_http *http; /* the metrics listener, if serving */
 };
 
 /* One entry of a session's ordered event stream, as it left the kernel. */
@@ -91,6 +93,7 @@ enum lb_evkind {
 	LB_EV_PRINT,	  /* id: session map index to print whole */
 	LB_EV_EXIT,	  /* bpf.exit() from a kernel handler */
 	LB_EV_LOST,	  /* n: records the ring buffer had no room for */
+	LB_EV_SCRAPE,	  /* n: a GET /metrics waiting for lb_http_respond */
 };
 
 struct lb_event {
@@ -135,6 +138,9 @@ int lb_session_poll(struct lb_session *s, int timeout_ms);
 /* Forget the queued events (after the caller took them). */
 void lb_session_clear_events(struct lb_session *s);
 int lb_session_watch_signals(struct lb_session *s);
+/* Serve GET /metrics on addr (see http.h); scrapes then arrive through
+ * the poll as LB_EV_SCRAPE events. 0, or -1 with why in err. */
+int lb_session_serve_metrics(struct lb_session *s, const char *addr, char *err, size_t errlen);
 /* Text of a value that needs the session (lb_render's callback). */
 size_t lb_session_text(void *session, int type, const void *arg, char *buf, size_t len);
 

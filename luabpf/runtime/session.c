@@ -9,6 +9,7 @@
 #include "runtime.h"
 #include "symbols.h"
 #include "btf.h"
+#include "http.h"
 
 static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -63,6 +64,8 @@ void lb_session_close(struct lb_session *s)
 	close_fd(&s->dropped_fd);
 	close_fd(&s->epoll_fd);
 	close_fd(&s->signal_fd);
+	lb_http_close(s->http);
+	s->http = NULL;
 	free(s->fmts);
 	s->fmts = NULL;
 	s->nfmts = 0;
