@@ -69,18 +69,21 @@ function metrics.name(m)
 end
 
 local escapes = { ["\\"] = "\\\\", ['"'] = '\\"', ["\n"] = "\\n" }
-local function label_value(s) return (s:gsub('[\\"\n]', escapes)) end
 
--- The {a="x",b="y"} of one key (without the braces; "" for none).
+-- name="value" of one key part (integers need no escaping).
+local function label(name, v, ktype)
+  if math.type(v) == "integer" and ktype ~= "ptr" then return name .. '="' .. v .. '"' end
+  return name .. '="' .. output.part_text(v, ktype):gsub('[\\"\n]', escapes) .. '"'
+end
+
+-- The a="x",b="y" of one key ("" for none). The texts of a map's keys
+-- are prefix-free (each ends in an unescaped quote), so whole samples
+-- that start with them sort as the keys' texts do.
 local function label_text(k, names, types)
   if #names == 0 then return "" end
-  if #names == 1 then
-    return names[1] .. '="' .. label_value(output.part_text(k, types[1])) .. '"'
-  end
+  if #names == 1 then return label(names[1], k, types[1]) end
   local parts = {}
-  for i = 1, #names do
-    parts[i] = names[i] .. '="' .. label_value(output.part_text(k[i], types[i])) .. '"'
-  end
+  for i = 1, #names do parts[i] = label(names[i], k[i], types[i]) end
   return table.concat(parts, ",")
 end
 
@@ -142,36 +145,38 @@ local function family(out, m)
   if kind == "sum" and not name:match("_total$") then name = name .. "_total" end
   out[#out + 1] = string.format("# HELP %s %s, a luabpf %s map\n# TYPE %s %s\n", name,
                                 output.map_name(m):gsub("[\\\n]", escapes), k[2], name, k[1])
-  local rows = m:entries()
-  for _, r in ipairs(rows) do r.labels = label_text(r[1], names, types) end
-  table.sort(rows, function(a, b) return a.labels < b.labels end)
+  local rows, samples = m:entries(), {}
   if k[1] == "counter" or k[1] == "gauge" then
-    for _, r in ipairs(rows) do
-      out[#out + 1] = string.format("%s%s %d\n", name, braces(r.labels), r[2])
+    for i, r in ipairs(rows) do
+      samples[i] = name .. braces(label_text(r[1], names, types)) .. " " .. r[2] .. "\n"
     end
   elseif kind == "stats" then
-    for _, r in ipairs(rows) do
-      local l = braces(r.labels)
-      out[#out + 1] = string.format("%s_sum%s %d\n%s_count%s %d\n", name, l, r[2].sum, name, l,
-                                    r[2].count)
+    for i, r in ipairs(rows) do
+      local l = braces(label_text(r[1], names, types))
+      samples[i] = string.format("%s_sum%s %d\n%s_count%s %d\n", name, l, r[2].sum, name, l,
+                                 r[2].count)
     end
   else
     local les = bucket_les(m, kind, rows)
-    for _, r in ipairs(rows) do
-      local v, total, i = r[2], 0, 1
+    for n, r in ipairs(rows) do
+      local labels = label_text(r[1], names, types)
+      local v, lines, total, i = r[2], {}, 0, 1
       for _, le in ipairs(les) do
         while i <= le[1] do
           total = total + v[i]
           i = i + 1
         end
-        out[#out + 1] = string.format("%s_bucket%s %d\n", name, braces(r.labels, le[2]), total)
+        lines[#lines + 1] = name .. "_bucket" .. braces(labels, le[2]) .. " " .. total .. "\n"
       end
       for j = i, #v do total = total + v[j] end
-      out[#out + 1] = string.format('%s_bucket%s %d\n%s_sum%s %d\n%s_count%s %d\n', name,
-                                    braces(r.labels, 'le="+Inf"'), total, name,
-                                    braces(r.labels), v.sum, name, braces(r.labels), total)
+      lines[#lines + 1] = string.format('%s_bucket%s %d\n%s_sum%s %d\n%s_count%s %d\n', name,
+                                        braces(labels, 'le="+Inf"'), total, name, braces(labels),
+                                        v.sum, name, braces(labels), total)
+      samples[n] = table.concat(lines)
     end
   end
+  table.sort(samples) -- by key: see label_text
+  out[#out + 1] = table.concat(samples)
 end
 
 -- The exposition of these maps (a session's), in the order given.

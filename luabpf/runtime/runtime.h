@@ -153,6 +153,11 @@ size_t lb_map_value_len(const struct lb_mapdesc *d);
  * the bucket counts, then the sum of the values they counted. 0 found, 1
  * absent (min/max never set count as absent). */
 int lb_map_value(struct lb_session *s, int i, const void *key, int64_t *out);
+/* Every entry of map i: fn(ud, key, value) with the value as lb_map_value
+ * gives it (entries without a value left out); a non-zero return stops
+ * and is returned. -1 if the map cannot be read. */
+typedef int (*lb_map_fn)(void *ud, const void *key, const int64_t *value);
+int lb_map_each(struct lb_session *s, int i, lb_map_fn fn, void *ud);
 int lb_map_delete(struct lb_session *s, int i, const void *key);
 int lb_map_clear(struct lb_session *s, int i);
 /* Updates refused because map i was full, summed over CPUs. */
