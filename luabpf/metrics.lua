@@ -161,12 +161,13 @@ local function family(out, m)
     for n, r in ipairs(rows) do
       local labels = label_text(r[1], names, types)
       local v, lines, total, i = r[2], {}, 0, 1
-      for _, le in ipairs(les) do
+      local pre = name .. "_bucket{" .. (labels == "" and "" or labels .. ",")
+      for j, le in ipairs(les) do
         while i <= le[1] do
           total = total + v[i]
           i = i + 1
         end
-        lines[#lines + 1] = name .. "_bucket" .. braces(labels, le[2]) .. " " .. total .. "\n"
+        lines[j] = pre .. le[2] .. "} " .. total .. "\n"
       end
       for j = i, #v do total = total + v[j] end
       lines[#lines + 1] = string.format('%s_bucket%s %d\n%s_sum%s %d\n%s_count%s %d\n', name,
