@@ -348,7 +348,7 @@ end
 -- returns the address bound (port 0 takes a free one).
 function Session:serve_metrics(addr)
   if type(addr) ~= "string" then error("serve_metrics: give an address, e.g. \"127.0.0.1:9464\"", 2) end
-  return call(2, self.core.serve_metrics, self.core, addr)
+  return (call(2, self.core.serve_metrics, self.core, addr))
 end
 
 -- Every map a handler uses, sorted by name as bpftrace prints them at
