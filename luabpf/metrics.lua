@@ -5,6 +5,7 @@
 -- +Inf, _count, and the _sum the kernel keeps beside the buckets).
 -- String-valued maps have no number to show and are left out.
 local output = require "luabpf.output"
+local ask = output.ask -- bpf.maps.F(m), or a view's own F
 
 local metrics = {}
 
@@ -42,7 +43,7 @@ end
 
 -- A map's key parts: how they print ({} for a keyless map).
 local function key_types(m)
-  local t = m:key_types()
+  local t = ask(m, "key_types", {})
   if #t == 1 and t[1] == "none" then return {} end
   return t
 end
@@ -51,7 +52,7 @@ end
 -- the message, or nil. Called when the session starts (keys are known).
 function metrics.check(m)
   local names = label_names[m]
-  if not names or m:kind() == "none" then return nil end
+  if not names or ask(m, "kind") == "none" then return nil end
   local n = #key_types(m)
   if n ~= #names then
     return string.format("map %s was given %d label%s (%s) but its keys have %d part%s",
@@ -63,7 +64,7 @@ end
 -- Metric names: [a-zA-Z_:][a-zA-Z0-9_:]*, prefixed luabpf_; bpftrace's
 -- @ (a map named "" or "_") is luabpf_map.
 function metrics.name(m)
-  local name = m:name()
+  local name = ask(m, "name")
   if name == "" or name == "_" then name = "map" end
   return "luabpf_" .. name:gsub("[^%w_]", "_")
 end
@@ -102,7 +103,7 @@ local kinds = {
 -- The le of each bucket in the map's range (1-based indexes first..last;
 -- the last bucket, unbounded above, is +Inf's alone).
 local function bucket_les(m, kind, rows)
-  local range = kind == "lhist" and { m:lhist_range() } or m:hist_bits()
+  local range = kind == "lhist" and { ask(m, "lhist_range") } or ask(m, "hist_bits")
   local span = bucket_span[m] or {}
   local n = rows[1] and #rows[1][2] or 0
   for _, r in ipairs(rows) do -- every series of a map gets the same buckets
@@ -131,7 +132,7 @@ end
 
 -- One map's family: HELP, TYPE, samples sorted by their labels.
 local function family(out, m)
-  local kind = m:kind()
+  local kind = ask(m, "kind")
   local k = kinds[kind]
   if not k then return end -- unused, or string values
   local types = key_types(m)
@@ -145,7 +146,7 @@ local function family(out, m)
   if kind == "sum" and not name:match("_total$") then name = name .. "_total" end
   out[#out + 1] = string.format("# HELP %s %s, a luabpf %s map\n# TYPE %s %s\n", name,
                                 output.map_name(m):gsub("[\\\n]", escapes), k[2], name, k[1])
-  local rows, samples = m:entries(), {}
+  local rows, samples = ask(m, "entries"), {}
   if k[1] == "counter" or k[1] == "gauge" then
     for i, r in ipairs(rows) do
       samples[i] = name .. braces(label_text(r[1], names, types)) .. " " .. r[2] .. "\n"

@@ -346,7 +346,7 @@ static struct bpf_link *attach(struct lb_session *s, struct lb_prog *pr, struct 
 	return NULL;
 }
 
-int lb_prog_load_attach(struct lb_session *s, struct lb_prog *pr, char *err, size_t errlen)
+static int load_attach(struct lb_session *s, struct lb_prog *pr, char *err, size_t errlen)
 {
 	struct bpf_link *l;
 	char name[512];
@@ -384,4 +384,13 @@ int lb_prog_load_attach(struct lb_session *s, struct lb_prog *pr, char *err, siz
 fail:
 	lb_prog_detach(pr);
 	return -1;
+}
+
+int lb_prog_load_attach(struct lb_session *s, struct lb_prog *pr, char *err, size_t errlen)
+{
+	libbpf_print_fn_t host = lb_libbpf_quiet();
+	int r = load_attach(s, pr, err, errlen);
+
+	libbpf_set_print(host);
+	return r;
 }
