@@ -148,8 +148,14 @@ local function family(out, m)
                                 output.map_name(m):gsub("[\\\n]", escapes), k[2], name, k[1])
   local rows, samples = ask(m, "entries"), {}
   if k[1] == "counter" or k[1] == "gauge" then
+    local one = #names == 1 and names[1] .. '="' -- the common case, in one concatenation
     for i, r in ipairs(rows) do
-      samples[i] = name .. braces(label_text(r[1], names, types)) .. " " .. r[2] .. "\n"
+      local k = r[1]
+      if one and math.type(k) == "integer" and types[1] ~= "ptr" then
+        samples[i] = name .. "{" .. one .. k .. '"} ' .. r[2] .. "\n"
+      else
+        samples[i] = name .. braces(label_text(k, names, types)) .. " " .. r[2] .. "\n"
+      end
     end
   elseif kind == "stats" then
     for i, r in ipairs(rows) do
