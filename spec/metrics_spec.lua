@@ -181,6 +181,35 @@ scrape_configs:
     }, "\n") .. "\n", s:metrics())
   end)
 
+  it("answers scrapes while idle connections wait, and refuses requests over 8 KiB", function()
+    local comm = H.comm("lbidle")
+    local tracer
+    finally(function() if tracer then H.signal(tracer, "INT"); pcall(H.finish, tracer) end end)
+    tracer = H.tracer({ "--metrics", "127.0.0.1:0", "-e", [[
+      local n, target = map(), arg[1]
+      tracepoint("syscalls:sys_enter_getppid", function(e)
+        if e.comm == target then n[e.comm] = count() end
+      end)]] }, comm)
+    local addr = H.wait_for(tracer, "err", "Serving metrics at http://([%d.:]+)/metrics\n")
+    local host, port = addr:match("^(.*):(%d+)$")
+    H.run(H.bin .. "syscaller --calls 5 --comm " .. comm)
+    -- more silent connections than the listener keeps (16): the oldest go
+    for _ = 1, 20 do
+      os.execute(string.format("bash -c 'exec 3<>/dev/tcp/%s/%s; sleep 3' >/dev/null 2>&1 &",
+                               host, port))
+    end
+    H.sleep(0.5)
+    local resp = curl("http://" .. addr .. "/metrics")
+    assert.truthy(resp:find('\nluabpf_n_total{key="' .. comm .. '"} 5\n', 1, true), resp)
+    local big = curl("-H " .. H.quote("X-Big: " .. string.rep("x", 9000)) .. " http://" .. addr ..
+                     "/metrics")
+    assert.truthy(big:match("^HTTP/1%.1 431 Request Header Fields Too Large\r\n"), big)
+    local rc, out = H.stop(tracer)
+    tracer = nil
+    assert.are.equal(0, rc)
+    assert.are.equal("\n\n@n[" .. comm .. "]: 5\n", out)
+  end)
+
   it("refuses a busy port, a bad address, and labels that do not fit the keys", function()
     local s = require("luabpf").session()
     finally(function() s:close() end)

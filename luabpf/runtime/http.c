@@ -194,6 +194,10 @@ static void flush(struct lb_http *h, struct client *c)
 		c->sent += (size_t)n;
 	}
 	shutdown(c->fd, SHUT_WR);
+	/* unread input at close makes the kernel reset the connection, which
+	 * can cost the client the answer (a 431 to an oversized request) */
+	for (int i = 0; i < 8 && read(c->fd, c->in, sizeof c->in) > 0; i++)
+		;
 	drop(c);
 }
 
