@@ -335,6 +335,13 @@ static int l_session_fd(lua_State *L)
 	return 1;
 }
 
+/* s:divzero(): handler runs a division by zero stopped, so far */
+static int l_session_divzero(lua_State *L)
+{
+	lua_pushinteger(L, (lua_Integer)lb_map_dropped(lb_check_session(L, 1), LB_DIVZERO_SLOT));
+	return 1;
+}
+
 /* s:set_timer(due_ns): the descriptor is readable from then (0: never). */
 static int l_session_set_timer(lua_State *L)
 {
@@ -478,6 +485,7 @@ static const luaL_Reg session_methods[] = {
     {"target_pid", l_session_target_pid},
     {"fd", l_session_fd},
     {"set_timer", l_session_set_timer},
+    {"divzero", l_session_divzero},
     {"compile", lb_l_compile},
     {"start", l_session_start},
     {"attached", l_session_attached},

@@ -473,7 +473,14 @@ function Session:print_maps()
 end
 
 -- A map that filled up refused new keys: say how many updates were lost.
+-- A division by zero stopped handler runs (Lua would have raised).
 function Session:report_dropped()
+  local stopped = self.core:divzero()
+  if stopped > 0 then
+    self:emit { type = "warning", text = string.format(
+      "Warning: %d handler run%s stopped at an integer division or modulo by zero " ..
+      "(Lua raises an error there; a kernel handler cannot)", stopped, stopped == 1 and "" or "s") }
+  end
   for _, m in ipairs(self.maps) do
     local n = maps.dropped(m)
     if n > 0 then

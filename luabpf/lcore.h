@@ -8,8 +8,8 @@
 /* registry keys */
 #define SESSION_MT "luabpf.session"
 #define MAP_MT "luabpf.map"
-#define MARKS "luabpf.marks"		 /* module table / builtin fn -> name */
-#define SOURCES "luabpf.sources"	 /* chunkname -> source, for -e */
+#define MARKS "luabpf.marks"	 /* module table / builtin fn -> name */
+#define SOURCES "luabpf.sources" /* chunkname -> source, for -e */
 
 struct lmap {
 	struct lb_session *s;

@@ -195,8 +195,9 @@ int lb_map_newindex(lua_State *L)
 	int isnum = 0;
 
 	if (d->nkeys == 0)
-		return luaL_error(L, "@%s: no handler uses it yet, so its keys have no type: "
-				     "add the handlers first",
+		return luaL_error(L,
+				  "@%s: no handler uses it yet, so its keys have no type: "
+				  "add the handlers first",
 				  d->name);
 	if (!encode_key(L, 2, m->s, d, key))
 		return luaL_error(L, "@%s: %s is not a key of this map", d->name,
@@ -224,9 +225,10 @@ int lb_map_newindex(lua_State *L)
 					  (int)d->value_size - 1);
 		memcpy(value, str, len);
 	} else {
-		return luaL_error(L, "@%s holds %s() values, which only its handlers update; "
-				     "from Lua, maps of plain values (m[k] = v in handlers) "
-				     "can be written",
+		return luaL_error(L,
+				  "@%s holds %s() values, which only its handlers update; "
+				  "from Lua, maps of plain values (m[k] = v in handlers) "
+				  "can be written",
 				  d->name, lb_valkind_name(d->valkind));
 	}
 	if (lb_map_create(m->s, m->idx, err, sizeof err))

@@ -128,7 +128,8 @@ int lb_session_fd(struct lb_session *s)
 /* Make the descriptor readable at due_ns (CLOCK_MONOTONIC), 0: never. */
 int lb_session_set_timer(struct lb_session *s, uint64_t due_ns)
 {
-	struct itimerspec it = {{0, 0}, {(time_t)(due_ns / 1000000000), (long)(due_ns % 1000000000)}};
+	struct itimerspec it = {{0, 0},
+				{(time_t)(due_ns / 1000000000), (long)(due_ns % 1000000000)}};
 
 	if (s->timer_fd < 0) {
 		if (!due_ns)

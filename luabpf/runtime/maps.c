@@ -46,8 +46,8 @@ int lb_map_create(struct lb_session *s, int i, char *err, size_t errlen)
 		if (!(*p == '_' || *p == '.' || (*p >= 'a' && *p <= 'z') ||
 		      (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
 			*p = '_';
-	fd = bpf_map_create(map_type(d, o), name, d->key_size, d->value_size, max_entries(o),
-			    &opts);
+	fd =
+	    bpf_map_create(map_type(d, o), name, d->key_size, d->value_size, max_entries(o), &opts);
 	if (fd < 0) {
 		int e = errno;
 

@@ -183,7 +183,8 @@ int lb_map_update(struct lb_session *s, int i, const void *key, const void *valu
 /* Bytes map i takes at most in the kernel (keys and values, all CPUs). */
 uint64_t lb_map_max_bytes(const struct lb_session *s, int i);
 int lb_map_clear(struct lb_session *s, int i);
-/* Updates refused because map i was full, summed over CPUs. */
+/* Updates refused because map i was full, summed over CPUs; i =
+ * LB_DIVZERO_SLOT: handler runs stopped by a division by zero. */
 uint64_t lb_map_dropped(struct lb_session *s, int i);
 /* All keys, concatenated (key_size each); caller frees *keys. */
 int lb_map_keys(struct lb_session *s, int i, void **keys, size_t *n);

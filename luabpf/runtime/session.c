@@ -11,19 +11,6 @@
 #include "btf.h"
 #include "http.h"
 
-static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	(void)level, (void)fmt, (void)ap;
-	return 0; /* errors reach the user through our own messages */
-}
-
-/* libbpf's messages are off only while luabpf calls it: a host's own
- * print callback is put back after each use. */
-libbpf_print_fn_t lb_libbpf_quiet(void)
-{
-	return libbpf_set_print(quiet);
-}
-
 void lb_session_init(struct lb_session *s)
 {
 	memset(s, 0, sizeof *s);
