@@ -136,7 +136,8 @@ scrape_configs:
     assert.truthy(out:find("@calls[" .. comm .. "]: 1234\n", 1, true), out)
   end)
 
-  it("s:metrics() gives a host the same text: tuple and keyless maps, escaped label values", function()
+  it("s:metrics() gives a host the same text: tuple and keyless maps, names sanitized, " ..
+     "label values escaped", function()
     local bpf = require "luabpf"
     -- a comm with a quote, a backslash and a newline: escaped as the format says
     local comm = 'q"\\\n' .. math.random(1000, 9999)
@@ -144,6 +145,7 @@ scrape_configs:
     finally(function() s:close() end)
     local per = s:map()
     local lat = s:map { name = "lat", labels = { "who" } }
+    local odd = s:map "odd-name.x" -- sanitized: luabpf_odd_name_x
     local at = s:vars()
     s:tracepoint("syscalls:sys_enter_getppid", function(e)
       if e.comm == comm then
@@ -152,6 +154,7 @@ scrape_configs:
         lat[e.comm] = bpf.lhist(25, 0, 100, 10)
         at.st = bpf.stats(5)
         at.lo = bpf.min(-2)
+        odd[e.comm] = bpf.max(9)
       end
     end)
     s:start()
@@ -168,6 +171,9 @@ scrape_configs:
       'luabpf_lat_bucket{who="' .. esc .. '",le="+Inf"} 4',
       'luabpf_lat_sum{who="' .. esc .. '"} 100',
       'luabpf_lat_count{who="' .. esc .. '"} 4',
+      "# HELP luabpf_odd_name_x @odd-name.x, a luabpf max() map",
+      "# TYPE luabpf_odd_name_x gauge",
+      'luabpf_odd_name_x{key="' .. esc .. '"} 9',
       "# HELP luabpf_n_total @n, a luabpf count() or sum() map",
       "# TYPE luabpf_n_total counter",
       "luabpf_n_total 4",
