@@ -177,6 +177,11 @@ static int l_session_poll(lua_State *L)
 			lb_pushint64(L, (int64_t)ev->n);
 			lua_setfield(L, -3, "count");
 			break;
+		case LB_EV_SCRAPE: /* answered with s:metrics_respond */
+			lua_pushliteral(L, "scrape");
+			lua_pushinteger(L, (lua_Integer)ev->n);
+			lua_setfield(L, -3, "request");
+			break;
 		default: lua_pushliteral(L, "exit");
 		}
 		lua_setfield(L, -2, "type");
@@ -582,6 +587,7 @@ int luaopen_luabpf_core(lua_State *L)
 	lua_pushcfunction(L, l_session_close);
 	lua_setfield(L, -2, "__close");
 	lua_pop(L, 1);
+	lb_open_metrics(L);
 
 	luaL_newmetatable(L, MAP_MT);
 	lua_pushcfunction(L, lb_map_index);

@@ -5,6 +5,7 @@ local core = require "luabpf.core"
 local output = require "luabpf.output"
 local stream = require "luabpf.stream"
 local compat = require "luabpf.compat"
+local metrics = require "luabpf.metrics"
 
 local M = {}
 local Session = {}
@@ -134,16 +135,18 @@ end
 -- `local s <close> = bpf.session()` detaches at the end of the scope.
 Session.__close = function(s) s:close() end
 
-local map_options = { name = "string", max_entries = "number", lru = "boolean" }
+local map_options = { name = "string", max_entries = "number", lru = "boolean",
+                      labels = "table" }
 
--- s:map(), s:map "name", or s:map{name =, max_entries =, lru =}: a map
--- whose key and value types the first handler using it fixes.
+-- s:map(), s:map "name", or s:map{name =, max_entries =, lru =, labels =}:
+-- a map whose key and value types the first handler using it fixes;
+-- labels name its key parts in the Prometheus exposition.
 function Session:map(opts)
   local name, max, lru = opts, nil, nil
   if type(opts) == "table" then
     for k, v in pairs(opts) do
       if not map_options[k] then
-        error(string.format("bpf.map: unknown option '%s' (known: name, max_entries, lru)",
+        error(string.format("bpf.map: unknown option '%s' (known: name, max_entries, lru, labels)",
                             tostring(k)), 2)
       elseif type(v) ~= map_options[k] then
         error(string.format("bpf.map: %s must be a %s", k, map_options[k]), 2)
@@ -157,6 +160,7 @@ function Session:map(opts)
     error("bpf.map: the name must be a string, or a table of options", 2)
   end
   local m = call(2, self.core.map, self.core, name, max and math.floor(max), lru)
+  if type(opts) == "table" and opts.labels then metrics.set_labels(m, opts.labels) end
   self.maps[#self.maps + 1] = m
   owner[m] = self
   return m
@@ -341,6 +345,10 @@ end
 function Session:start()
   if self.running then return end
   if self.closed then error("the session is closed", 2) end
+  for _, m in ipairs(self.maps) do
+    local bad = metrics.check(m)
+    if bad then error(bad, 0) end
+  end
   -- attach errors name their probe: no Lua position to add
   local ok, n = pcall(self.core.start, self.core)
   if not ok then error(n, 0) end
@@ -462,12 +470,27 @@ function Session:handle(events)
     if ev.type == "print" then
       local m = self.maps[ev.map + 1]
       if m then self:push(map_event(m)) end
+    elseif ev.type == "scrape" then -- GET /metrics: answered, not a stream event
+      local ok, text = pcall(self.metrics, self)
+      self.core:metrics_respond(ev.request, tostring(text), ok and 200 or 500)
     else
       if ev.type == "exit" then self.exiting = true end
       self:push(ev)
     end
   end
   self:emit { type = "flush" }
+end
+
+-- The maps in Prometheus's text format (luabpf/metrics.lua).
+function Session:metrics()
+  return metrics.render(self.maps)
+end
+
+-- Serve GET /metrics on addr ("127.0.0.1:9464") while the session polls;
+-- returns the address bound (port 0 takes a free one).
+function Session:serve_metrics(addr)
+  if type(addr) ~= "string" then error("serve_metrics: give an address, e.g. \"127.0.0.1:9464\"", 2) end
+  return (call(2, self.core.serve_metrics, self.core, addr))
 end
 
 -- Every map a handler uses, sorted by name as bpftrace prints them at
@@ -583,7 +606,7 @@ for _, name in ipairs { "map", "vars", "tracepoint", "profile", "compile", "BEGI
                         "interval", "exit", "run", "start", "poll", "close", "print_maps",
                         "on_printf", "on_event", "config", "kfunc", "kretfunc", "rawtracepoint",
                         "kprobe", "kretprobe", "uprobe", "uretprobe", "usdt",
-                        "target_pid", "fd", "watch_signals" } do
+                        "target_pid", "fd", "watch_signals", "metrics", "serve_metrics" } do
   M[name] = function(...) local s = session(); return s[name](s, ...) end
 end
 

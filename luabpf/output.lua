@@ -57,6 +57,7 @@ local function part_text(v, ktype)
   if type(v) == "string" then return stack_key(v) end
   return tostring(v)
 end
+output.part_text = part_text
 
 -- The text between @name[ and ]: a tuple's parts joined by sep (", ";
 -- JSON keys use ","). m, when given, says which parts are pointers.
@@ -202,6 +203,25 @@ local function stats_average(v)
   return v.count ~= 0 and cdiv(v.sum, v.count) or 0
 end
 
+-- The values bucket i (1-based) of n holds, lo to hi inclusive (lo nil:
+-- no lower bound; hi nil: none above). range: the lhist's {min, max,
+-- step}, or the hist's k.
+function output.bucket_bounds(kind, i, n, range)
+  if kind == "hist" then
+    local k = range or 0
+    if i == 1 then return nil, -1 end
+    if i - 1 <= 2 * pow2(k) then return i - 2, i - 2 end
+    local lo, lo_over = hist_start(i - 2, k)
+    local hi, hi_over = hist_start(i - 1, k)
+    if lo_over then return lo, nil end
+    return lo, hi_over and compat.maxint or hi - 1
+  end
+  local min, max, step = range[1], range[2], range[3]
+  if i == 1 then return nil, min - 1 end
+  if i == n then return max, nil end
+  return (i - 2) * step + min, (i - 1) * step + min - 1
+end
+
 -- A map value as plain Lua data: integers stay integers; stats become
 -- {count, sum, average}; hists become the non-empty range of buckets as
 -- { {min = lo, max = hi, count = n}, ... } (no min below, no max above;
@@ -210,32 +230,11 @@ end
 function output.value_data(kind, v, range)
   if kind == "stats" then
     return { count = v.count, sum = v.sum, average = stats_average(v) }
-  elseif kind == "hist" then
-    local first, last = span(v)
-    local k, rows = range or 0, {}
-    for i = first or 1, last or 0 do
-      local lo, hi
-      if i == 1 then hi = -1
-      elseif i - 1 <= 2 * pow2(k) then lo, hi = i - 2, i - 2
-      else
-        local lo_over, hi_over
-        lo, lo_over = hist_start(i - 2, k)
-        hi, hi_over = hist_start(i - 1, k)
-        hi = hi_over and compat.maxint or hi - 1
-        if lo_over then hi = nil end
-      end
-      rows[#rows + 1] = { min = lo, max = hi, count = v[i] }
-    end
-    return rows
-  elseif kind == "lhist" then
-    local min, max, step = range[1], range[2], range[3]
+  elseif kind == "hist" or kind == "lhist" then
     local first, last = span(v)
     local rows = {}
     for i = first or 1, last or 0 do
-      local lo, hi
-      if i == 1 then hi = min - 1
-      elseif i == #v then lo = max
-      else lo, hi = (i - 2) * step + min, (i - 1) * step + min - 1 end
+      local lo, hi = output.bucket_bounds(kind, i, #v, range)
       rows[#rows + 1] = { min = lo, max = hi, count = v[i] }
     end
     return rows

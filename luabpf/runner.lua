@@ -20,6 +20,8 @@ options:
   --flamegraph FILE.svg  also write an SVG flame graph of the stack-keyed
             maps printed at the end
   -v        verbose: the whole verifier log when the kernel refuses a program
+  --metrics ADDR  serve the maps to Prometheus at http://ADDR/metrics
+            while the script runs (127.0.0.1:9464; a bare port is 127.0.0.1's)
   -h        show this help
 SCRIPT's ARGS reach it as arg[1], arg[2], ...; Ctrl-C ends the run and
 prints the maps, as bpftrace does.]]
@@ -146,6 +148,13 @@ function runner.main(argv)
       local err
       flame, err = io.open(path, "w")
       if not flame then fail("--flamegraph: " .. err) end
+      i = i + 2
+    elseif a == "--metrics" then
+      local s = bpf.default_session()
+      local ok, bound = pcall(s.core.serve_metrics, s.core, argv[i + 1] or
+                              fail("--metrics needs an address, e.g. 127.0.0.1:9464"))
+      if not ok then fail(bound) end
+      io.stderr:write("Serving metrics at http://", bound, "/metrics\n")
       i = i + 2
     elseif a == "-v" then
       bpf.default_session().core:verbose(true)

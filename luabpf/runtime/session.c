@@ -10,6 +10,7 @@
 #include "runtime.h"
 #include "symbols.h"
 #include "btf.h"
+#include "http.h"
 
 void lb_session_init(struct lb_session *s)
 {
@@ -58,6 +59,8 @@ void lb_session_close(struct lb_session *s)
 	close_fd(&s->epoll_fd);
 	close_fd(&s->signal_fd);
 	close_fd(&s->timer_fd);
+	lb_http_close(s->http);
+	s->http = NULL;
 	free(s->fmts);
 	s->fmts = NULL;
 	s->nfmts = 0;
