@@ -525,6 +525,7 @@ static __always_inline int lb_run(void *ctx, __u64 probe)
 				__u64 i = (__u64)x < len ? (__u64)x : len - 1;
 
 				v[i & (LB_ZEROS / 8 - 1)] += 1;
+				v[len & (LB_ZEROS / 8 - 1)] += y;
 			} else if (!v[1] || (code == LB_OP_MAP_MIN ? x < v[0] : x > v[0])) {
 				v[0] = x;
 				v[1] = 1;

@@ -39,7 +39,7 @@ enum lb_stackmode {
 #define LB_STACK_MODE_SHIFT 8 /* len = frames | mode << LB_STACK_MODE_SHIFT */
 #define LB_ZEROS                                                                                   \
 	16384 /* largest per-CPU aggregate value: lhist and hist(x, 5)                             \
-		 have at most LB_ZEROS / 8 buckets */
+		 have at most LB_ZEROS / 8 - 1 buckets (and their sum) */
 
 /* e.probe values: kind in the high 32 bits. */
 #define LB_PROBE_SESSION 0ULL	/* low bits: index in the session's probe table */
@@ -98,8 +98,10 @@ enum lb_opcode {
 	LB_OP_MAP_MIN,	  /* {v, set}: v = min(v, r[a]) (value_size 16) */
 	LB_OP_MAP_MAX,	  /* {v, set}: v = max(v, r[a]) */
 	LB_OP_MAP_AVG,	  /* {count, sum}: count += 1, sum += r[a]: avg and stats */
-	LB_OP_MAP_BUCKET, /* u64[len]: value[min(r[a], len - 1)] += 1: hist, lhist
-			     (len: LB_HIST_BUCKETS after LOG2; after LINEAR its
+	LB_OP_MAP_BUCKET, /* {u64[len] buckets, s64 sum}: value[min(r[a], len - 1)]
+			     += 1 and value[len] += r[b] (the observed value:
+			     exporters need a real sum): hist, lhist (len:
+			     LB_HIST_NBUCKETS(k) after LOG2; after LINEAR its
 			     len, at most 1000 buckets) */
 	LB_OP_LOG2,	  /* r[dst] = hist bucket of r[a] with imm = k sub-bucket
 			     bits (bpftrace's hist(x, k)): 0 if < 0, x + 1 if

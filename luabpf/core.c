@@ -61,8 +61,15 @@ static int l_session_start(lua_State *L)
 	struct lb_session *s = lb_check_session(L, 1);
 	char err[LB_ERR];
 
-	if (lb_session_start(s, err, sizeof err))
+	int r = lb_session_start(s, err, sizeof err);
+
+	if (r < 0)
 		return luaL_error(L, "%s", err);
+	if (r > 0) { /* interrupted: 0 attached, and why */
+		lua_pushinteger(L, 0);
+		lua_pushstring(L, err);
+		return 2;
+	}
 	if (lb_session_fd(s) < 0) /* a host may already wait on it */
 		return luaL_error(L, "cannot poll the ring buffer: %s", strerror(errno));
 	lua_pushinteger(L, lb_count_attached(s));
@@ -174,8 +181,13 @@ static int l_session_poll(lua_State *L)
 			break;
 		case LB_EV_LOST:
 			lua_pushliteral(L, "lost");
-			lua_pushinteger(L, (lua_Integer)ev->n);
+			lb_pushint64(L, (int64_t)ev->n);
 			lua_setfield(L, -3, "count");
+			break;
+		case LB_EV_SCRAPE: /* answered with s:metrics_respond */
+			lua_pushliteral(L, "scrape");
+			lua_pushinteger(L, (lua_Integer)ev->n);
+			lua_setfield(L, -3, "request");
 			break;
 		default: lua_pushliteral(L, "exit");
 		}
@@ -589,6 +601,7 @@ int luaopen_luabpf_core(lua_State *L)
 	lua_pushcfunction(L, l_session_close);
 	lua_setfield(L, -2, "__close");
 	lua_pop(L, 1);
+	lb_open_metrics(L);
 
 	luaL_newmetatable(L, MAP_MT);
 	lua_pushcfunction(L, lb_map_index);

@@ -13,6 +13,7 @@
 -- interactive flame graph (hover: name, count and share; click: zoom;
 -- no external scripts, fonts or requests).
 local output = require "luabpf.output"
+local compat = require "luabpf.compat"
 
 local fg = {}
 
@@ -30,7 +31,7 @@ local function count_of(kind, v)
     for i = 1, #v do n = n + v[i] end
     return n
   end
-  if math.type(v) == "integer" then return v end
+  if compat.isint(v) then return v end
   return 0
 end
 
@@ -318,7 +319,7 @@ function fg.svg(x, opts)
     '</style>\n')
   put('<script type="text/ecmascript"><![CDATA[' .. SCRIPT .. ']]></script>\n')
   put(string.format('<rect x="0" y="0" width="%d" height="%d" fill="rgb(248,248,248)"/>\n', W, H))
-  put(string.format('<text id="title" x="%d" y="24">%s</text>\n', W // 2,
+  put(string.format('<text id="title" x="%d" y="24">%s</text>\n', compat.idiv(W, 2),
                     xml(title)))
   put('<text id="unzoom" class="hide" x="10" y="24">Reset Zoom</text>\n')
   put(string.format('<text id="details" x="10" y="%d"> </text>\n', H - 12))

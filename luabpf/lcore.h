@@ -3,6 +3,7 @@
 #define LUABPF_LCORE_H
 
 #include <lua.h>
+#include "lcompat.h"
 #include "runtime/runtime.h"
 
 /* registry keys */
@@ -44,5 +45,7 @@ const char *lb_valkind_name(unsigned valkind);
 void lb_open_format(lua_State *L);
 /* llist.c: elf_functions, usdt_probes, kernel_types (listings) */
 void lb_open_list(lua_State *L);
+/* lmetrics.c: the session's serve_metrics, metrics_respond */
+void lb_open_metrics(lua_State *L);
 
 #endif

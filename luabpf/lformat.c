@@ -191,7 +191,7 @@ static struct lb_syms *get_syms(lua_State *L)
 
 static int l_ksym(lua_State *L)
 {
-	uint64_t addr = (uint64_t)luaL_checkinteger(L, 1);
+	uint64_t addr = (uint64_t)lb_checkint64(L, 1);
 	int off = lua_toboolean(L, 2);
 	char buf[1024];
 	size_t n = lb_ksym(get_syms(L), addr, off, buf, sizeof buf);
@@ -202,7 +202,7 @@ static int l_ksym(lua_State *L)
 
 static int l_usym(lua_State *L)
 {
-	uint64_t addr = (uint64_t)luaL_checkinteger(L, 1);
+	uint64_t addr = (uint64_t)lb_checkint64(L, 1);
 	lua_Integer pid = luaL_checkinteger(L, 2);
 	int off = lua_toboolean(L, 3);
 	char buf[1024];
@@ -235,7 +235,7 @@ static int stack_format(lua_State *L, int user)
 	luaL_argcheck(L, n >= 0 && n <= LB_STACK_DEPTH, 1, "too many frames");
 	for (int i = 0; i < n; i++) {
 		lua_geti(L, 1, i + 1);
-		ips[i] = (uint64_t)luaL_checkinteger(L, -1);
+		ips[i] = (uint64_t)lb_checkint64(L, -1);
 		lua_pop(L, 1);
 	}
 	buf = lua_newuserdatauv(L, STACK_TEXT_MAX, 0);

@@ -1,5 +1,6 @@
 -- The `luabpf` command: luabpf [-v] SCRIPT [ARGS...] | luabpf -e 'CODE' [ARGS...]
 local bpf = require "luabpf"
+local compat = require "luabpf.compat"
 
 local runner = {}
 
@@ -19,6 +20,8 @@ options:
   --flamegraph FILE.svg  also write an SVG flame graph of the stack-keyed
             maps printed at the end
   -v        verbose: the whole verifier log when the kernel refuses a program
+  --metrics ADDR  serve the maps to Prometheus at http://ADDR/metrics
+            while the script runs (127.0.0.1:9464; a bare port is 127.0.0.1's)
   -h        show this help
 SCRIPT's ARGS reach it as arg[1], arg[2], ...; Ctrl-C ends the run and
 prints the maps, as bpftrace does.]]
@@ -146,6 +149,13 @@ function runner.main(argv)
       flame, err = io.open(path, "w")
       if not flame then fail("--flamegraph: " .. err) end
       i = i + 2
+    elseif a == "--metrics" then
+      local s = bpf.default_session()
+      local ok, bound = pcall(s.core.serve_metrics, s.core, argv[i + 1] or
+                              fail("--metrics needs an address, e.g. 127.0.0.1:9464"))
+      if not ok then fail(bound) end
+      io.stderr:write("Serving metrics at http://", bound, "/metrics\n")
+      i = i + 2
     elseif a == "-v" then
       bpf.default_session().core:verbose(true)
       i = i + 1
@@ -175,7 +185,7 @@ function runner.main(argv)
   local chunk, err
   if code then
     bpf.register_source("=-e", code)
-    chunk, err = load(code, "=-e", "t", one_liner_env(args))
+    chunk, err = compat.load(code, "=-e", one_liner_env(args))
   else
     -- Lua's parser raises (not returns) when nesting is too deep for it
     local ok
@@ -189,10 +199,10 @@ function runner.main(argv)
 
   -- An error that says where it is (file:line:) is shown as is; anything
   -- else gets a traceback.
-  local ok, e = xpcall(chunk, function(m)
+  local ok, e = xpcall(function() return chunk(compat.unpack(args)) end, function(m)
     if type(m) == "string" and m:match("^[^\n]-:%d+:") then return m end
     return debug.traceback(tostring(m), 2)
-  end, table.unpack(args))
+  end)
   if not ok then fail(e) end
 
   -- A script that did not call bpf.run() itself is run now.

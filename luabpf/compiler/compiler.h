@@ -90,6 +90,7 @@ enum lbc_vkind {
 	LBC_V_MODULE,  /* the luabpf module table (bpf.count, ...) */
 	LBC_V_BUILTIN, /* one of its functions: .builtin names it ("count") */
 	LBC_V_VARS,    /* bpf.vars(): its fields are keyless maps */
+	LBC_V_BITLIB,  /* LuaJIT's bit or 5.2's bit32: band ... are operators */
 	LBC_V_OTHER,   /* anything else: .type_name says what, for errors */
 };
 
@@ -206,9 +207,11 @@ struct lbc_input {
 	size_t source_len;
 	const char *chunkname; /* Lua's: "@file.lua", "=stdin" or the source */
 	int linedefined, lastlinedefined;
-	int nparams;
+	int nparams;		     /* -1: not known */
 	const char *const *upvalues; /* upvalue names, Lua's order */
 	int nupvalues;
+	int fenv_globals; /* globals live in the function's environment (Lua
+			     5.1, LuaJIT), not in an _ENV upvalue (5.2 on) */
 	/* The function's string constants, from its bytecode (NULL if not
 	 * known): they tell apart handlers that share a line and upvalues. */
 	const char *const *kstrings;

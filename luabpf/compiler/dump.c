@@ -121,7 +121,8 @@ size_t lbc_dump(const struct lb_plan *p, char *buf, size_t buflen)
 		case LB_OP_MAP_MAX:
 		case LB_OP_MAP_AVG: put(&o, " slot=%u key@%u r%u", x->dst, x->off, x->a); break;
 		case LB_OP_MAP_BUCKET:
-			put(&o, " slot=%u key@%u r%u len=%u", x->dst, x->off, x->a, x->len);
+			put(&o, " slot=%u key@%u r%u len=%u sum+=r%u", x->dst, x->off, x->a, x->len,
+			    x->b);
 			break;
 		case LB_OP_MAP_READ:
 			put(&o, " r%u = slot=%u key@%u, r%u = present", x->dst, x->b, x->off, x->a);

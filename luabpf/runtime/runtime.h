@@ -20,6 +20,7 @@ struct lb_syms;
 struct lb_usdt_site;
 struct lb_mmapwatch;
 struct lb_unwinder;
+struct lb_http;
 
 enum lb_progkind {
 	LB_PROG_TRACEPOINT = 0, /* category:event */
@@ -100,8 +101,9 @@ struct lb_session {
 	 * taken by the binding after each lb_session_poll */
 	struct lb_event *events;
 	int nevents, capevents;
-	int merge_printf; /* consecutive printf records make one event (for
-			     consumers that only write the text out) */
+	int merge_printf;     /* consecutive printf records make one event (for
+				 consumers that only write the text out) */
+	struct lb_http *http; /* the metrics listener, if serving */
 };
 
 /* One entry of a session's ordered event stream, as it left the kernel. */
@@ -110,6 +112,7 @@ enum lb_evkind {
 	LB_EV_PRINT,	  /* id: session map index to print whole */
 	LB_EV_EXIT,	  /* bpf.exit() from a kernel handler */
 	LB_EV_LOST,	  /* n: records the ring buffer had no room for */
+	LB_EV_SCRAPE,	  /* n: a GET /metrics waiting for lb_http_respond */
 };
 
 struct lb_event {
@@ -126,6 +129,9 @@ void lb_session_init(struct lb_session *s);
  * returned) after. */
 libbpf_print_fn_t lb_libbpf_quiet(void);
 void lb_session_close(struct lb_session *s);
+/* Load and attach every probe: 0; -1 with why in err (nothing stays
+ * attached); 1 if SIGINT/SIGTERM came meanwhile (blocked, so pending:
+ * what was attached is detached again, err says how far it got). */
 int lb_session_start(struct lb_session *s, char *err, size_t errlen);
 int lb_session_add_name(struct lb_session *s, const char *name);
 struct lb_probe *lb_session_add_probe(struct lb_session *s, const char *spec);
@@ -162,6 +168,9 @@ int lb_session_fd(struct lb_session *s);
 /* The descriptor also becomes readable at due_ns (CLOCK_MONOTONIC);
  * 0 disarms. */
 int lb_session_set_timer(struct lb_session *s, uint64_t due_ns);
+/* Serve GET /metrics on addr (see http.h); scrapes then arrive through
+ * the poll as LB_EV_SCRAPE events. 0, or -1 with why in err. */
+int lb_session_serve_metrics(struct lb_session *s, const char *addr, char *err, size_t errlen);
 /* Text of a value that needs the session (lb_render's callback). */
 size_t lb_session_text(void *session, int type, const void *arg, char *buf, size_t len);
 
@@ -171,8 +180,14 @@ int lb_map_create(struct lb_session *s, int i, char *err, size_t errlen);
 size_t lb_map_value_len(const struct lb_mapdesc *d);
 /* Read one value, combined over CPUs by kind: sum and int: out[0]; min,
  * max: out[0] value; avg, stats: out[0] count, out[1] sum; hist, lhist:
- * the bucket counts. 0 found, 1 absent (min/max never set count as absent). */
+ * the bucket counts, then the sum of the values they counted. 0 found, 1
+ * absent (min/max never set count as absent). */
 int lb_map_value(struct lb_session *s, int i, const void *key, int64_t *out);
+/* Every entry of map i: fn(ud, key, value) with the value as lb_map_value
+ * gives it (entries without a value left out); a non-zero return stops
+ * and is returned. -1 if the map cannot be read. */
+typedef int (*lb_map_fn)(void *ud, const void *key, const int64_t *value);
+int lb_map_each(struct lb_session *s, int i, lb_map_fn fn, void *ud);
 int lb_map_delete(struct lb_session *s, int i, const void *key);
 /* Store one value (value_size bytes); a per-CPU map's lands on CPU 0. */
 int lb_map_update(struct lb_session *s, int i, const void *key, const void *value);

@@ -415,9 +415,9 @@ static void check_plan(const struct lbc_output *o, const struct lb_mapdesc *maps
 			slot = x->dst;
 			break;
 		case LB_OP_MAP_BUCKET:
-			regs = 2;
+			regs = 6; /* a: the bucket, b: the value summed beside them */
 			slot = x->dst;
-			if (!len || len > LB_ZEROS / 8)
+			if (!len || len + 1 > LB_ZEROS / 8)
 				BAD("bucket count");
 			break;
 		case LB_OP_MAP_READ:
@@ -512,6 +512,8 @@ static void check_plan(const struct lbc_output *o, const struct lb_mapdesc *maps
 			const struct lb_mapdesc *d = &maps[o->slot_map[slot]];
 			keylen = d->key_size;
 			SCR(off, keylen);
+			if (x->code == LB_OP_MAP_BUCKET && d->value_size != 8 * (len + 1))
+				BAD("buckets and sum do not fill the map's value");
 			if (x->code == LB_OP_MAP_GETSTR || x->code == LB_OP_MAP_SETSTR) {
 				if (d->valkind != LB_VAL_STR || len != d->value_size)
 					BAD("string value op on a map of another value kind or "
