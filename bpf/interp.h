@@ -65,6 +65,13 @@ struct {
 	__type(value, __u32);
 } upids SEC(".maps");
 
+/* The announcements travel apart, in a small ring of their own: a
+ * script that only keys maps by user stacks needs no events ring. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);
+} procs SEC(".maps");
+
 /* Records the ring buffer had no room for: reported as "Lost N events". */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -175,8 +182,8 @@ static __always_inline void lb_announce(void)
 	 * is there */
 	if (pid && !bpf_map_lookup_elem(&upids, &pid) &&
 	    !bpf_map_update_elem(&upids, &pid, &one, BPF_NOEXIST) &&
-	    bpf_ringbuf_output(&events, rec, sizeof rec, 0))
-		lb_lost();
+	    bpf_ringbuf_output(&procs, rec, sizeof rec, 0))
+		bpf_map_delete_elem(&upids, &pid); /* announced by the next stack */
 }
 
 struct task_struct;

@@ -172,9 +172,10 @@ enum lb_rec {
 	LB_REC_PRINTF = 1, /* id: session format; args follow (struct lb_fmt) */
 	LB_REC_PRINT,	   /* id: session map index: print the whole map */
 	LB_REC_EXIT,	   /* bpf.exit() from a kernel handler */
-	LB_REC_PROC,	   /* a process's first user stack: {head, pid}; user
-			      space keeps its mappings from now on, so its
-			      stacks print with symbols after it exits */
+	LB_REC_PROC,	   /* a process's first user stack: {head, pid}, in the
+			      procs ring; user space keeps its mappings from
+			      now on, so its stacks print with symbols after
+			      it exits */
 	LB_REC_UNWIND,	   /* id: session map index; struct lb_unwind_rec */
 };
 

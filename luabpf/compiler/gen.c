@@ -137,8 +137,6 @@ int lbc_emit(struct lbc *C, int code, int dst, int a, int b, int off, int len, i
 		C->out->uses_stacks = C->unwinds = 1;
 	if (code == LB_OP_STACK)
 		C->out->uses_stacks = 1;
-	if (code == LB_OP_STACK && imm) /* announces processes (LB_REC_PROC) */
-		C->out->uses_records = 1;
 	return (int)P->nops++;
 }
 

@@ -55,6 +55,9 @@ int lb_session_shared_maps(struct lb_session *s, const struct lbc_output *code, 
 		s->upids_fd = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, "lb_upids", 4, 4, 16384, NULL);
 		if (s->upids_fd < 0)
 			return map_fail(err, errlen, "the stack map");
+		s->procs_fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "lb_procs", 0, 0, 65536, NULL);
+		if (s->procs_fd < 0)
+			return map_fail(err, errlen, "the stack map");
 		/* before anything attaches: processes started from now on
 		 * have all their code mappings reported (without it, where
 		 * perf events are refused, a process is read when announced) */
@@ -128,6 +131,8 @@ static int bind_maps(struct lb_session *s, struct lb_prog *pr, char *err, size_t
 			fd = s->stacks_fd;
 		} else if (strcmp(name, "upids") == 0) {
 			fd = s->upids_fd;
+		} else if (strcmp(name, "procs") == 0) {
+			fd = s->procs_fd;
 		}
 		if (strcmp(name, "scratch") == 0) {
 			/* one entry per CPU, as large as the plan needs */

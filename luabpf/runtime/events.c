@@ -129,20 +129,34 @@ static int epoll_add(struct lb_session *s, int fd)
 	return epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, fd, &ev);
 }
 
+/* A ring (the events', the announcements') into rb, once it exists. */
+static int rb_join(struct lb_session *s, int fd, int *joined)
+{
+	libbpf_print_fn_t host;
+	int rc = 0;
+
+	if (fd < 0 || *joined)
+		return 0;
+	host = lb_libbpf_quiet();
+	if (!s->rb) {
+		s->rb = ring_buffer__new(fd, on_record, s, NULL);
+		rc = !s->rb || epoll_add(s, ring_buffer__epoll_fd(s->rb)) ? -1 : 0;
+	} else {
+		rc = ring_buffer__add(s->rb, fd, on_record, s) ? -1 : 0;
+	}
+	libbpf_set_print(host);
+	*joined = rc == 0;
+	return rc;
+}
+
 /* The session's descriptor: readable when a record, a signal or the
- * timer waits. The ring buffer joins it once the session has one. */
+ * timer waits. The rings join it once the session has them. */
 int lb_session_fd(struct lb_session *s)
 {
 	if (s->epoll_fd < 0 && (s->epoll_fd = epoll_create1(EPOLL_CLOEXEC)) < 0)
 		return -1;
-	if (s->events_fd >= 0 && !s->rb) {
-		libbpf_print_fn_t host = lb_libbpf_quiet();
-
-		s->rb = ring_buffer__new(s->events_fd, on_record, s, NULL);
-		libbpf_set_print(host);
-		if (!s->rb || epoll_add(s, ring_buffer__epoll_fd(s->rb)))
-			return -1;
-	}
+	if (rb_join(s, s->events_fd, &s->rb_events) || rb_join(s, s->procs_fd, &s->rb_procs))
+		return -1;
 	return s->epoll_fd;
 }
 

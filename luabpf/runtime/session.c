@@ -20,7 +20,7 @@ void lb_session_init(struct lb_session *s)
 	for (int i = 0; i < LB_MAX_SESSION_MAPS; i++)
 		s->map_fd[i] = -1;
 	s->dummy_fd = s->events_fd = s->stacks_fd = s->lost_fd = s->dropped_fd = -1;
-	s->upids_fd = -1;
+	s->upids_fd = s->procs_fd = -1;
 	s->epoll_fd = s->signal_fd = s->timer_fd = -1;
 	s->ncpus = libbpf_num_possible_cpus();
 }
@@ -58,6 +58,8 @@ void lb_session_close(struct lb_session *s)
 	close_fd(&s->events_fd);
 	close_fd(&s->stacks_fd);
 	close_fd(&s->upids_fd);
+	close_fd(&s->procs_fd);
+	s->rb_events = s->rb_procs = 0;
 	lb_unwinder_free(s->unwinder);
 	s->unwinder = NULL;
 	lb_mmapwatch_free(s->mw);

@@ -458,8 +458,6 @@ static void check_plan(const struct lbc_output *o, const struct lb_mapdesc *maps
 		case LB_OP_STACK:
 			regs = 1;
 			stacks = 1;
-			if (imm) /* a user stack announces its process (LB_REC_PROC) */
-				emits = 1;
 			if (imm != 0 && imm != 1)
 				BAD("stack kind");
 			if ((len & 0xff) < 1 || (len & 0xff) > LB_STACK_DEPTH ||
