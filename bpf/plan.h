@@ -182,13 +182,11 @@ enum lb_rec {
 /* LB_OP_UNWIND_ADD's record (x86-64). */
 #define LB_UNWIND_REGS 21     /* the user pt_regs, in words: sp is 19, ip 16 */
 #define LB_UNWIND_STACK 16384 /* user stack bytes copied from sp at most */
-#define LB_UNWIND_WAKE                                                                             \
-	(512 << 10) /* ring bytes waiting that wake user space                                     \
-		       for these records; fewer wait for its                                       \
-		       next turn (at most 1 s, or a printf) */
-#define LB_USTACK_UNWOUND                                                                          \
-	0x80000000u /* LB_OP_STACK value ids of stacks                                             \
-		       unwound in user space */
+/* Ring bytes waiting that wake user space for these records; with fewer
+ * they wait for its next turn (at most 1 s, or a printf). */
+#define LB_UNWIND_WAKE (512 << 10)
+/* LB_OP_STACK value ids of stacks unwound in user space */
+#define LB_USTACK_UNWOUND 0x80000000u
 struct lb_unwind_rec {
 	__u64 head;  /* LB_REC(LB_REC_UNWIND, session map index) */
 	__s64 value; /* added to the element */
