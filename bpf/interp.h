@@ -192,11 +192,11 @@ struct task_struct;
  * for user space to unwind. The stack is read up to a page boundary
  * (the end of the stack mapping is one) or LB_UNWIND_STACK bytes. */
 static __always_inline void lb_unwind(struct lb_unwind_rec *u, const char *key, __u32 len, __u32 at,
-				      __s64 x, __u32 map)
+				      __s64 x, __u64 head_rec)
 {
 	__u64 pt = (__u64)bpf_task_pt_regs(bpf_get_current_task_btf()), sp, head, got = 0;
 
-	u->head = LB_REC(LB_REC_UNWIND, map);
+	u->head = head_rec;
 	u->value = x;
 	u->pid = bpf_get_current_pid_tgid() >> 32;
 	u->tid = (__u32)bpf_get_current_pid_tgid();
@@ -221,9 +221,11 @@ static __always_inline void lb_unwind(struct lb_unwind_rec *u, const char *key, 
 	}
 	u->stack_len = got;
 send: /* only the bytes of stack read: most stacks are far shorter; a
-       * wake-up per sample would cost user space more than unwinding */
+       * wake-up per map update would cost user space more than unwinding
+       * (printf output is awaited: it wakes as printf does) */
 	if (bpf_ringbuf_output(&events, u, offsetof(struct lb_unwind_rec, stack) + got,
-			       bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > LB_UNWIND_WAKE
+			       (__u32)head_rec == LB_REC_UNWIND_PRINTF ? 0
+			       : bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > LB_UNWIND_WAKE
 				   ? BPF_RB_FORCE_WAKEUP
 				   : BPF_RB_NO_WAKEUP))
 		lb_lost();
@@ -550,8 +552,13 @@ static __always_inline int lb_run(void *ctx, __u64 probe)
 			break;
 		case LB_OP_EMIT:
 			*(__u64 *)S(off) = imm;
-			if (bpf_ringbuf_output(&events, S(off), len & (LB_SCRATCH - 1), 0))
+			if (b) { /* with a DWARF stack at offset (dst | a << 8) * 8 */
+				lb_unwind((void *)S(LB_UNWIND_AT), S(off), len, (dst | a << 8) * 8,
+					  0, LB_REC(LB_REC_UNWIND_PRINTF, 0));
+				lb_announce();
+			} else if (bpf_ringbuf_output(&events, S(off), len & (LB_SCRATCH - 1), 0)) {
 				lb_lost();
+			}
 			break;
 		case LB_OP_STR: {
 			char *z;
@@ -614,7 +621,7 @@ static __always_inline int lb_run(void *ctx, __u64 probe)
 		}
 		case LB_OP_UNWIND_ADD:
 			lb_unwind((void *)S(LB_UNWIND_AT), S(off), len, imm, x,
-				  plan.slot_ids[dst & (LB_MAX_MAPS - 1)]);
+				  LB_REC(LB_REC_UNWIND, plan.slot_ids[dst & (LB_MAX_MAPS - 1)]));
 			lb_announce();
 			break;
 #ifdef LB_USDT

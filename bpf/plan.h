@@ -169,14 +169,16 @@ enum lb_ctx {
 /* Ring buffer records: the first u64 is LB_REC(kind, id). */
 #define LB_REC(kind, id) ((__u64)(kind) | ((__u64)(id) << 32))
 enum lb_rec {
-	LB_REC_PRINTF = 1, /* id: session format; args follow (struct lb_fmt) */
-	LB_REC_PRINT,	   /* id: session map index: print the whole map */
-	LB_REC_EXIT,	   /* bpf.exit() from a kernel handler */
-	LB_REC_PROC,	   /* a process's first user stack: {head, pid}, in the
-			      procs ring; user space keeps its mappings from
-			      now on, so its stacks print with symbols after
-			      it exits */
-	LB_REC_UNWIND,	   /* id: session map index; struct lb_unwind_rec */
+	LB_REC_PRINTF = 1,    /* id: session format; args follow (struct lb_fmt) */
+	LB_REC_PRINT,	      /* id: session map index: print the whole map */
+	LB_REC_EXIT,	      /* bpf.exit() from a kernel handler */
+	LB_REC_PROC,	      /* a process's first user stack: {head, pid}, in the
+				 procs ring; user space keeps its mappings from
+				 now on, so its stacks print with symbols after
+				 it exits */
+	LB_REC_UNWIND,	      /* id: session map index; struct lb_unwind_rec */
+	LB_REC_UNWIND_PRINTF, /* struct lb_unwind_rec whose key is a printf
+				 record (LB_OP_EMIT with b = 1) */
 };
 
 /* LB_OP_UNWIND_ADD's record (x86-64). */

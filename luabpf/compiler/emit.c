@@ -216,10 +216,23 @@ static void record(struct lbc *C, int fmttok, const char *fmt, size_t fmtlen, st
 				  LBC_MAX_FMTS);
 		out->fmts[out->nfmts++] = f;
 	}
+	int dwarf = 0; /* 1 + the record offset of a DWARF stack */
 	for (int i = 0; i < nargs; i++) {
 		struct arg *a = &args[i];
 		int o = f.off[i];
 		C->curtok = N(a->node)->tok;
+		if (a->v.t == T_USTACK && a->v.dwarf) {
+			if (dwarf)
+				lbc_error(C, N(a->node)->tok, NULL,
+					  "a printf can take one DWARF-unwound user stack");
+			if (off > LB_MAX_KEY)
+				lbc_error(C, tok,
+					  "print the other arguments in a printf of their own",
+					  "a printf with a DWARF-unwound user stack takes at most "
+					  "%d bytes of arguments; this one takes %d",
+					  LB_MAX_KEY, off);
+			dwarf = o + 1;
+		}
 		switch (a->v.t) {
 		case T_INT:
 		case T_PROBE:
@@ -228,9 +241,6 @@ static void record(struct lbc *C, int fmttok, const char *fmt, size_t fmtlen, st
 		case T_USTACK:
 		case T_USYM: {
 			int save = C->regtop, r;
-			if (a->v.dwarf)
-				lbc_error(C, N(a->node)->tok, DWARF_HINT,
-					  "a DWARF-unwound user stack cannot be printed");
 			lbc_emit(C, LB_OP_PUT, 0, a->v.reg, 0, o, 8, 0);
 			r = lbc_tmp(C);
 			lbc_emit(C, LB_OP_CTX, r, 0, 0, 0, 0, LB_CTX_PID);
@@ -250,7 +260,11 @@ static void record(struct lbc *C, int fmttok, const char *fmt, size_t fmtlen, st
 	if (off > C->kneed)
 		C->kneed = off;
 	C->curtok = tok;
-	lbc_emit(C, LB_OP_EMIT, 0, 0, 0, 0, off, (int64_t)LB_REC(LB_REC_PRINTF, id));
+	/* with a DWARF stack: b = 1, the stack's offset / 8 in dst | a << 8;
+	 * the record goes out with the user stack to unwind (LB_REC_UNWIND) */
+	lbc_emit(C, LB_OP_EMIT, dwarf ? ((dwarf - 1) / 8) & 0xff : 0,
+		 dwarf ? ((dwarf - 1) / 8) >> 8 : 0, dwarf != 0, 0, off,
+		 (int64_t)LB_REC(LB_REC_PRINTF, id));
 }
 
 static void emit8(struct lbc *C, int kind, int id)

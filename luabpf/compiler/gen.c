@@ -133,7 +133,7 @@ int lbc_emit(struct lbc *C, int code, int dst, int a, int b, int off, int len, i
 	}
 	if (code == LB_OP_EMIT || code == LB_OP_UNWIND_ADD)
 		C->out->uses_records = 1;
-	if (code == LB_OP_UNWIND_ADD) /* announces processes as user stacks do */
+	if (code == LB_OP_UNWIND_ADD || (code == LB_OP_EMIT && b)) /* a DWARF stack */
 		C->out->uses_stacks = C->unwinds = 1;
 	if (code == LB_OP_STACK)
 		C->out->uses_stacks = 1;

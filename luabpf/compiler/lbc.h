@@ -332,7 +332,8 @@ void lbc_zero(struct lbc *C, int area, int off, int len);
 /* emit.c: printf, print, exit, stacks and symbols */
 #define DWARF_HINT                                                                                 \
 	"with bpf.config{ustack = \"dwarf\"}, user stacks are unwound in user space: "             \
-	"they can key bpf.count() and bpf.sum() updates (m[e.ustack] = bpf.count())"
+	"they can key bpf.count() and bpf.sum() updates (m[e.ustack] = bpf.count()) and be "       \
+	"printed"
 struct val lbc_dwarfstack(struct lbc *C, int reg, int frames, int mode);
 void lbc_callstmt(struct lbc *C, int call);
 int lbc_stringy(struct lbc *C, int n);

@@ -108,7 +108,13 @@ static int on_record(void *ctx, void *data, size_t size)
 		ev.id = (int)id;
 		break;
 	case LB_REC_EXIT: ev.kind = LB_EV_EXIT; break;
-	case LB_REC_UNWIND: lb_unwind_record(s, data, size); return 0;
+	case LB_REC_UNWIND: lb_unwind_record(s, data, size, NULL); return 0;
+	case LB_REC_UNWIND_PRINTF: { /* a printf record with a user stack to unwind */
+		char rec[LB_MAX_KEY];
+		int n = lb_unwind_record(s, data, size, rec);
+
+		return n > 0 ? on_record(ctx, rec, (size_t)n) : 0;
+	}
 	case LB_REC_PROC: /* a process's first user stack: keep its maps */
 		if (size >= 16 && (s->syms || (s->syms = lb_syms_new())))
 			lb_syms_keep(s->syms, (pid_t)((const uint64_t *)data)[1]);

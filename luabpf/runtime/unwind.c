@@ -351,7 +351,7 @@ const uint64_t *lb_unwound_stack(const struct lb_unwinder *w, uint32_t id, int *
 	return w->frames + w->off[id];
 }
 
-int lb_unwind_record(struct lb_session *s, const void *data, size_t size)
+int lb_unwind_record(struct lb_session *s, const void *data, size_t size, void *printf_rec)
 {
 	const struct lb_unwind_rec *u = data;
 	uint64_t ips[LB_STACK_DEPTH], v;
@@ -362,20 +362,26 @@ int lb_unwind_record(struct lb_session *s, const void *data, size_t size)
 
 	if (size < offsetof(struct lb_unwind_rec, stack) || u->stack_len > LB_UNWIND_STACK ||
 	    size < offsetof(struct lb_unwind_rec, stack) + u->stack_len ||
-	    map >= (uint32_t)s->nmaps || u->key_len != s->maps[map].key_size ||
-	    u->key_len > LB_MAX_KEY || (size_t)u->stack_at + 8 > u->key_len)
+	    u->key_len > LB_MAX_KEY || (size_t)u->stack_at + 8 > u->key_len ||
+	    (!printf_rec && (map >= (uint32_t)s->nmaps || u->key_len != s->maps[map].key_size)))
 		return -1;
 	if (!s->unwinder && !(s->unwinder = calloc(1, sizeof *s->unwinder)))
 		return -1;
 	if (!s->syms && !(s->syms = lb_syms_new()))
 		return -1;
 	n = unwind(s->unwinder, s->syms, u, ips, LB_STACK_DEPTH);
-	if ((id = intern(s->unwinder, ips, n)) < 0)
+	id = intern(s->unwinder, ips, n);
+	if (id < 0 && !printf_rec)
 		return lb_map_dropped_add(s, (int)map); /* reported like a full map */
 	memcpy(key, u->key, u->key_len);
 	memcpy(&v, key + u->stack_at, 8);
-	v = (v & ~0xffffffffULL) | LB_USTACK_UNWOUND | (uint64_t)id;
+	/* a printf whose stack finds the table full prints it empty */
+	v = (v & ~0xffffffffULL) | (id < 0 ? 0xffffffffULL : LB_USTACK_UNWOUND | (uint64_t)id);
 	memcpy(key + u->stack_at, &v, 8);
+	if (printf_rec) {
+		memcpy(printf_rec, key, u->key_len);
+		return u->key_len;
+	}
 	return lb_map_add(s, (int)map, key, u->value);
 }
 
