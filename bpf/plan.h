@@ -119,7 +119,11 @@ enum lb_opcode {
 			LB_SCRATCH and len < LB_SCRATCH. Printf arguments
 			follow the header in order, 8-byte aligned;
 			ustack/usym arguments and keys are {value, pid}
-			with the pid from LB_CTX_PID. */
+			with the pid from LB_CTX_PID. b = 1: a printf
+			record (len <= LB_MAX_KEY) with a user stack to
+			unwind at offset (dst | a << 8) * 8: it goes out
+			as LB_REC_UNWIND_PRINTF with the registers and
+			stack (struct lb_unwind_rec). */
 	LB_OP_STACK, /* r[dst] = stack id | len << 32 (len: frames to show,
 			1..LB_STACK_DEPTH, e.kstack/e.ustack use all; and
 			the lb_stackmode << LB_STACK_MODE_SHIFT);
