@@ -9,6 +9,7 @@ LUA ?= lua5.4
 CC ?= cc
 CLANG ?= clang
 B := build
+VERSION := $(shell cat VERSION)
 
 DEBS := clang llvm libbpf-dev libelf-dev zlib1g-dev liblua5.4-dev lua5.4 \
 	lua-busted luarocks bpftool systemtap-sdt-dev linux-libc-dev pkg-config \
@@ -46,7 +47,7 @@ BUSTED := $(LUA) /usr/bin/busted --lpath='$(LMOD)/?.lua;$(LMOD)/?/init.lua' \
 .PHONY: all module deps test demo bench install clean format workloads
 all: module $(WORKLOADS)
 module: $(CMOD)/luabpf/core.so $(patsubst luabpf/%,$(LMOD)/luabpf/%,$(LUA_SRC)) \
-	$(LMOD)/luabpf/constants.lua $(B)/bin/luabpf
+	$(LMOD)/luabpf/constants.lua $(LMOD)/luabpf/version.lua $(B)/bin/luabpf
 
 deps:
 	@missing=$$(for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -93,6 +94,10 @@ $(CMOD)/luabpf/core.so: $(MODULE_OBJS)
 $(LMOD)/luabpf/constants.lua: luabpf/gen-constants.sh
 	@mkdir -p $(@D)
 	sh $< $(CC) $@
+
+$(LMOD)/luabpf/version.lua: VERSION
+	@mkdir -p $(@D)
+	echo 'return "$(VERSION)"' > $@
 
 $(LMOD)/luabpf/%.lua: luabpf/%.lua
 	@mkdir -p $(@D)

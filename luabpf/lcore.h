@@ -43,5 +43,7 @@ int lb_map_newindex(lua_State *L);
 void lb_open_format(lua_State *L);
 /* llist.c: elf_functions, usdt_probes, kernel_types (listings) */
 void lb_open_list(lua_State *L);
+/* lchild.c: spawn, reap, stop_child, which (luabpf -c's command) */
+void lb_open_child(lua_State *L);
 
 #endif

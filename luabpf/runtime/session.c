@@ -99,6 +99,29 @@ int lb_session_int_type(void *session, const char *ctype, int *size, int *is_sig
 	return b ? lb_btf_typedef_int(b, ctype, size, is_signed) : -1;
 }
 
+int lb_session_target(struct lb_session *s, int pid, int child, char *err, size_t errlen)
+{
+	struct lb_btf *b = s->btf;
+
+	s->pid = pid;
+	s->cpid = child ? pid : 0;
+	s->task_parent_off = s->task_tgid_off = 0;
+	if (!child)
+		return 0;
+	/* the kernel's task_struct layout, for the handlers' walk up the
+	 * parent chain; the BTF is not kept for it (megabytes of RSS) */
+	if (!b && !(b = lb_btf_load(err, errlen)))
+		return -1;
+	if (lb_btf_member_offset(b, "task_struct", "real_parent", &s->task_parent_off) ||
+	    lb_btf_member_offset(b, "task_struct", "tgid", &s->task_tgid_off)) {
+		snprintf(err, errlen, "no task_struct.real_parent or .tgid in the kernel's BTF");
+		s->task_parent_off = s->task_tgid_off = 0;
+	}
+	if (b != s->btf)
+		lb_btf_free(b);
+	return s->task_parent_off ? 0 : -1;
+}
+
 void lb_session_detach(struct lb_session *s)
 {
 	for (int i = 0; i < s->nprobes; i++)
