@@ -5,6 +5,9 @@ PREFIX ?= /usr/local
 LUADIR ?= $(PREFIX)/share/lua/5.4
 LIBDIR ?= $(PREFIX)/lib/lua/5.4
 BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man/man1
+DOCDIR ?= $(PREFIX)/share/doc/luabpf
+EXAMPLEDIR ?= $(PREFIX)/share/luabpf/examples
 LUA ?= lua5.4
 CC ?= cc
 CLANG ?= clang
@@ -13,7 +16,7 @@ VERSION := $(shell cat VERSION)
 
 DEBS := clang llvm libbpf-dev libelf-dev zlib1g-dev liblua5.4-dev lua5.4 \
 	lua-busted luarocks bpftool systemtap-sdt-dev linux-libc-dev pkg-config \
-	libc6-dev make bpftrace perl
+	libc6-dev make bpftrace perl man-db groff-base git
 # luarocks passes LUA_INCDIR and its own CFLAGS on the command line.
 ifdef LUA_INCDIR
 LUA_CFLAGS := -I$(LUA_INCDIR)
@@ -44,10 +47,21 @@ CMOD := $(B)/lib/lua/5.4
 BUSTED := $(LUA) /usr/bin/busted --lpath='$(LMOD)/?.lua;$(LMOD)/?/init.lua' \
 	--cpath='$(CMOD)/?.so'
 
-.PHONY: all module deps test demo bench install clean format workloads
+.PHONY: all module deps test demo bench install dist clean format workloads
 all: module $(WORKLOADS)
 module: $(CMOD)/luabpf/core.so $(patsubst luabpf/%,$(LMOD)/luabpf/%,$(LUA_SRC)) \
-	$(LMOD)/luabpf/constants.lua $(LMOD)/luabpf/version.lua $(B)/bin/luabpf
+	$(LMOD)/luabpf/constants.lua $(LMOD)/luabpf/version.lua $(B)/bin/luabpf \
+	$(B)/share/man/man1/luabpf.1
+
+# What building needs, said plainly before a compiler error would say it
+# less clearly; every object waits for this check.
+$(B)/.build-deps:
+	@command -v $(CLANG) >/dev/null || { echo "luabpf needs clang to build its BPF" \
+	  "templates: apt-get install clang (or make CLANG=/path/to/clang)" >&2; exit 1; }
+	@for need in bpf/libbpf.h:libbpf-dev libelf.h:libelf-dev zlib.h:zlib1g-dev lua.h:liblua5.4-dev; do \
+	  echo "#include <$${need%%:*}>" | $(CC) $(LUA_CFLAGS) $(CFLAGS) -E - >/dev/null 2>&1 || \
+	  { echo "luabpf needs $${need%%:*} to build: apt-get install $${need#*:}" >&2; exit 1; }; done
+	@mkdir -p $(@D) && touch $@
 
 deps:
 	@missing=$$(for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -58,7 +72,7 @@ deps:
 	  { apt-get update -q >/dev/null && apt-get install -y -q $$missing >/dev/null; }; \
 	fi
 
-$(B)/bpf/%.bpf.o: bpf/%.bpf.c bpf/interp.h bpf/plan.h
+$(B)/bpf/%.bpf.o: bpf/%.bpf.c bpf/interp.h bpf/plan.h | $(B)/.build-deps
 	@mkdir -p $(@D)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
@@ -82,7 +96,7 @@ $(B)/gen/syscalls.h: Makefile
 	  sed -n 's/^#define __NR_\([a-z0-9_]*\) \([0-9][0-9]*\)$$/\tLB_SYSCALL(\2, "\1")/p' | \
 	  sort -n -t'(' -k2 > $@
 
-$(B)/obj/%.o: %.c $(wildcard luabpf/*.h luabpf/*/*.h bpf/*.h) $(B)/gen/syscalls.h
+$(B)/obj/%.o: %.c $(wildcard luabpf/*.h luabpf/*/*.h bpf/*.h) $(B)/gen/syscalls.h | $(B)/.build-deps
 	@mkdir -p $(@D)
 	$(CC) $(LB_CFLAGS) -c $< -o $@
 
@@ -102,6 +116,10 @@ $(LMOD)/luabpf/version.lua: VERSION
 $(LMOD)/luabpf/%.lua: luabpf/%.lua
 	@mkdir -p $(@D)
 	cp $< $@
+
+$(B)/share/man/man1/luabpf.1: doc/luabpf.1.in VERSION
+	@mkdir -p $(@D)
+	sed 's/@VERSION@/$(VERSION)/' $< > $@
 
 $(B)/bin/luabpf: luabpf/bin.lua
 	@mkdir -p $(@D)
@@ -163,10 +181,30 @@ soak: deps
 	SOAK_SECONDS=$(SOAK_SECONDS) LUABPF=$(abspath $(B)/bin/luabpf) spec/soak/run
 
 install: module
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LUADIR)/luabpf $(DESTDIR)$(LIBDIR)/luabpf
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LUADIR)/luabpf $(DESTDIR)$(LIBDIR)/luabpf \
+		$(DESTDIR)$(MANDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(EXAMPLEDIR)
 	install -m 755 luabpf/bin.lua $(DESTDIR)$(BINDIR)/luabpf
-	install -m 644 $(LUA_SRC) $(LMOD)/luabpf/constants.lua $(DESTDIR)$(LUADIR)/luabpf/
+	install -m 644 $(LUA_SRC) $(LMOD)/luabpf/constants.lua $(LMOD)/luabpf/version.lua \
+		$(DESTDIR)$(LUADIR)/luabpf/
 	install -m 755 $(CMOD)/luabpf/core.so $(DESTDIR)$(LIBDIR)/luabpf/
+	install -m 644 $(B)/share/man/man1/luabpf.1 $(DESTDIR)$(MANDIR)/
+	install -m 644 README.md doc/api.md $(DESTDIR)$(DOCDIR)/
+	install -m 644 scripts/*.lua $(DESTDIR)$(EXAMPLEDIR)/
+
+# A release of HEAD (commit first): build/luabpf-V.tar.gz (git archive),
+# build/luabpf-V-1.rockspec (rocks/luabpf-V-1.rockspec with the tarball's
+# absolute file:// url and md5) and build/luabpf-V-1.src.rock (both in
+# one file: `luarocks install` builds it anywhere). V is the VERSION file.
+DIST := $(B)/luabpf-$(VERSION)
+dist:
+	@test -f rocks/luabpf-$(VERSION)-1.rockspec || \
+	  { echo "VERSION is $(VERSION) but rocks/luabpf-$(VERSION)-1.rockspec does not exist" >&2; exit 1; }
+	@mkdir -p $(B)
+	git archive --format=tar.gz --prefix=luabpf-$(VERSION)/ -o $(DIST).tar.gz HEAD
+	sed 's|^  url = .*|  url = "file://$(abspath $(DIST)).tar.gz",\n  md5 = "'"$$(md5sum < $(DIST).tar.gz | cut -c1-32)"'",|' \
+		rocks/luabpf-$(VERSION)-1.rockspec > $(DIST)-1.rockspec
+	rm -f $(DIST)-1.src.rock
+	cd $(B) && luarocks --lua-version 5.4 pack luabpf-$(VERSION)-1.rockspec
 
 format:
 	clang-format -i luabpf/*.c luabpf/*.h luabpf/*/*.c luabpf/*/*.h bpf/*.h bpf/*.c spec/*/*.c spec/*/*.h
