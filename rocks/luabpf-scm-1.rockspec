@@ -1,11 +1,13 @@
 -- The development version: `luarocks --lua-version 5.4 make rocks/luabpf-scm-1.rockspec`
--- in a checkout builds and installs the work tree as it is (the source
--- below is not fetched then); `luarocks build` of this file clones the
--- repository at the url.
+-- in a checkout builds and installs the work tree as it is, and does not
+-- fetch the source below. The project has no public repository yet:
+-- `luarocks build` of this file clones the one at the url, a clone kept
+-- in /usr/src/luabpf (edit the url for another). Releases: see
+-- luabpf-VERSION-1.rockspec and `make dist`.
 rockspec_format = "3.0"
 package = "luabpf"
 version = "scm-1"
-source = { url = "git+file://." }
+source = { url = "git+file:///usr/src/luabpf" }
 description = {
   summary = "bpftrace-style eBPF tracing scripts in Lua",
   detailed = [[
