@@ -175,14 +175,15 @@ static int in_read(pid_t pid)
 
 int lb_child_spawn(struct lb_child *c, char *const argv[], char *err, size_t errlen)
 {
-	int gate[2], info[2] = {-1, -1};
+	int gate[2], info[2];
 	pid_t luabpf = getpid(), cmd = -1;
 
 	c->pid = c->keeper = c->gate = c->status = -1;
-	if (pipe2(gate, O_CLOEXEC) || pipe2(info, O_CLOEXEC)) {
+	if (pipe2(gate, O_CLOEXEC))
+		return snprintf(err, errlen, "pipe: %s", strerror(errno)), -1;
+	if (pipe2(info, O_CLOEXEC)) {
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
-		if (info[0] < 0)
-			close(gate[0]), close(gate[1]);
+		close(gate[0]), close(gate[1]);
 		return -1;
 	}
 	if ((c->keeper = fork()) < 0) {
