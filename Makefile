@@ -16,7 +16,7 @@ VERSION := $(shell cat VERSION)
 
 DEBS := clang llvm libbpf-dev libelf-dev zlib1g-dev liblua5.4-dev lua5.4 \
 	lua-busted luarocks bpftool systemtap-sdt-dev linux-libc-dev pkg-config \
-	libc6-dev make bpftrace perl man-db groff-base git
+	libc6-dev make bpftrace perl lua-luv lua-cqueues man-db groff-base git
 # luarocks passes LUA_INCDIR and its own CFLAGS on the command line.
 ifdef LUA_INCDIR
 LUA_CFLAGS := -I$(LUA_INCDIR)

@@ -100,7 +100,7 @@ static __always_inline void *lb_lookup(__u32 slot, void *key)
 /* Updates a full map refused: counted per session map, reported at exit. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, LB_MAX_SESSION_MAPS);
+	__uint(max_entries, LB_MAX_SESSION_MAPS + 1); /* + LB_DIVZERO_SLOT */
 	__type(key, __u32);
 	__type(value, __u64);
 } dropped SEC(".maps");
@@ -266,6 +266,27 @@ static __always_inline __s64 lb_div(__s64 x, __s64 y)
 	return q;
 }
 
+/* Lua's shifts: a negative count shifts the other way, 64 or more
+ * gives 0 (C leaves both undefined). */
+static __always_inline __u64 lb_shl(__u64 x, __s64 y)
+{
+	if (y <= -64 || y >= 64)
+		return 0;
+	return y >= 0 ? x << y : x >> -y;
+}
+
+/* Lua raises an error on integer division by zero; a kernel handler
+ * cannot, so the run stops there (as the error would stop it) and is
+ * counted for the session to report. */
+static __always_inline void lb_count_divzero(void)
+{
+	__u32 i = LB_DIVZERO_SLOT;
+	__u64 *n = bpf_map_lookup_elem(&dropped, &i);
+
+	if (n)
+		*n += 1;
+}
+
 static __always_inline __s64 lb_mod(__s64 x, __s64 y)
 {
 	return x - lb_div(x, y) * y;
@@ -370,13 +391,19 @@ static __always_inline int lb_run(void *ctx, __u64 probe)
 		case LB_OP_ADD: R(dst) = x + y; break;
 		case LB_OP_SUB: R(dst) = x - y; break;
 		case LB_OP_MUL: R(dst) = x * y; break;
-		case LB_OP_DIV: R(dst) = y ? lb_div(x, y) : 0; break;
-		case LB_OP_MOD: R(dst) = y ? lb_mod(x, y) : 0; break;
+		case LB_OP_DIV:
+		case LB_OP_MOD:
+			if (!y) {
+				lb_count_divzero();
+				return 0;
+			}
+			R(dst) = code == LB_OP_DIV ? lb_div(x, y) : lb_mod(x, y);
+			break;
 		case LB_OP_BAND: R(dst) = x & y; break;
 		case LB_OP_BOR: R(dst) = x | y; break;
 		case LB_OP_BXOR: R(dst) = x ^ y; break;
-		case LB_OP_SHL: R(dst) = (__u64)x << (y & 63); break;
-		case LB_OP_SHR: R(dst) = (__u64)x >> (y & 63); break;
+		case LB_OP_SHL: R(dst) = lb_shl(x, y); break;
+		case LB_OP_SHR: R(dst) = lb_shl(x, (__s64)(0 - (__u64)y)); break;
 		case LB_OP_EQ: R(dst) = x == y; break;
 		case LB_OP_NE: R(dst) = x != y; break;
 		case LB_OP_LT: R(dst) = x < y; break;

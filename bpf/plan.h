@@ -10,6 +10,9 @@
 #define LB_NREGS 16	       /* u64 registers, r[0..15] */
 #define LB_MAX_MAPS 8	       /* map slots per probe program */
 #define LB_MAX_SESSION_MAPS 64 /* maps per session */
+/* the session's dropped-updates counters (one per map) end with one for
+ * handler runs stopped by an integer division by zero */
+#define LB_DIVZERO_SLOT LB_MAX_SESSION_MAPS
 #define LB_SCRATCH                                                                                 \
 	65536		  /* scratch bytes per CPU at most: ctx copy, keys,                        \
 			     strings, records (plan.scratch_size: how many                         \

@@ -23,7 +23,11 @@ struct lb_session *lb_check_session(lua_State *L, int i)
 
 struct lmap *lb_check_map(lua_State *L, int i)
 {
-	return luaL_checkudata(L, i, MAP_MT);
+	struct lmap *m = luaL_checkudata(L, i, MAP_MT);
+
+	if (m->s->ncpus <= 0)
+		luaL_error(L, "@%s: its session is closed", m->s->maps[m->idx].name);
+	return m;
 }
 
 /* ---- sessions ---- */
@@ -56,6 +60,8 @@ static int l_session_start(lua_State *L)
 
 	if (lb_session_start(s, err, sizeof err))
 		return luaL_error(L, "%s", err);
+	if (lb_session_fd(s) < 0) /* a host may already wait on it */
+		return luaL_error(L, "cannot poll the ring buffer: %s", strerror(errno));
 	lua_pushinteger(L, lb_count_attached(s));
 	return 1;
 }
@@ -79,18 +85,25 @@ static int push_map(lua_State *L, struct lb_session *s, int idx)
 	return 1;
 }
 
+/* s:map(name, max_entries, lru): a new map, its layout fixed by the
+ * first handler that uses it. */
 static int l_session_map(lua_State *L)
 {
 	struct lb_session *s = lb_check_session(L, 1);
 	const char *name = luaL_optstring(L, 2, NULL);
+	lua_Integer max = luaL_optinteger(L, 3, 0);
 	int idx;
 
+	if (max < 0 || max > (1 << 24))
+		return luaL_error(L, "max_entries must be between 1 and %d", 1 << 24);
 	if (s->nmaps == LB_MAX_SESSION_MAPS)
 		return luaL_error(L, "too many maps (at most %d)", LB_MAX_SESSION_MAPS);
 	if (name && strlen(name) >= LB_NAME_MAX)
 		return luaL_error(L, "map name '%.40s...' is longer than %d bytes", name,
 				  LB_NAME_MAX - 1);
 	idx = s->nmaps++;
+	s->mapopts[idx].max_entries = (uint32_t)max;
+	s->mapopts[idx].lru = lua_toboolean(L, 4);
 	if (name) {
 		strcpy(s->maps[idx].name, name);
 		s->maps[idx].named = 1;
@@ -240,12 +253,29 @@ static int l_session_verbose(lua_State *L)
 /* s:fd(): a descriptor that becomes readable when poll has work. */
 static int l_session_fd(lua_State *L)
 {
-	struct lb_session *s = lb_check_session(L, 1);
+	int fd = lb_session_fd(lb_check_session(L, 1));
 
-	if (lb_session_poll(s, 0) < 0)
-		return luaL_error(L, "poll: %s", strerror(errno));
-	lua_pushinteger(L, s->epoll_fd);
+	if (fd < 0)
+		return luaL_error(L, "cannot make the session's descriptor: %s", strerror(errno));
+	lua_pushinteger(L, fd);
 	return 1;
+}
+
+/* s:divzero(): handler runs a division by zero stopped, so far */
+static int l_session_divzero(lua_State *L)
+{
+	lua_pushinteger(L, (lua_Integer)lb_map_dropped(lb_check_session(L, 1), LB_DIVZERO_SLOT));
+	return 1;
+}
+
+/* s:set_timer(due_ns): the descriptor is readable from then (0: never). */
+static int l_session_set_timer(lua_State *L)
+{
+	lua_Integer due = luaL_checkinteger(L, 2);
+
+	if (lb_session_set_timer(lb_check_session(L, 1), due > 0 ? (uint64_t)due : 0))
+		return luaL_error(L, "cannot arm the interval timer: %s", strerror(errno));
+	return 0;
 }
 
 /* ---- module ---- */
@@ -320,18 +350,48 @@ static void stop_signals(sigset_t *set)
 	sigaddset(set, SIGTERM);
 }
 
-/* The runner takes SIGINT/SIGTERM synchronously: blocked from before
- * attaching (an interrupt never lands half-way), collected by wait(). */
+/* What block_signals changed, to put back. */
+struct saved_signals {
+	sigset_t mask;
+	struct sigaction act[2];
+	int restored;
+};
+
+static int l_restore_signals(lua_State *L)
+{
+	struct saved_signals *v = lua_touserdata(L, lua_upvalueindex(1));
+
+	if (!v->restored) {
+		v->restored = 1;
+		sigaction(SIGINT, &v->act[0], NULL);
+		sigaction(SIGTERM, &v->act[1], NULL);
+		sigprocmask(SIG_SETMASK, &v->mask, NULL);
+	}
+	return 0;
+}
+
+/* block_signals() -> restore(): SIGINT/SIGTERM taken synchronously, blocked
+ * from before attaching (an interrupt never lands half-way) and read by
+ * the session's poll; restore() gives the host back its mask and handlers. */
 static int l_block_signals(lua_State *L)
 {
+	struct saved_signals *v = lua_newuserdatauv(L, sizeof *v, 0);
+	struct sigaction dfl;
 	sigset_t set;
 
+	memset(v, 0, sizeof *v);
+	memset(&dfl, 0, sizeof dfl);
+	dfl.sa_handler = SIG_DFL;
 	stop_signals(&set);
 	/* a shell starts background jobs with SIGINT ignored: undo that, or
 	 * the blocked signal would be discarded instead of kept pending */
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	lua_pushboolean(L, sigprocmask(SIG_BLOCK, &set, NULL) == 0);
+	if (sigprocmask(SIG_BLOCK, &set, &v->mask) || sigaction(SIGINT, NULL, &v->act[0]) ||
+	    sigaction(SIGTERM, NULL, &v->act[1]))
+		return luaL_error(L, "cannot block SIGINT and SIGTERM: %s", strerror(errno));
+	for (int i = 0; i < 2; i++)
+		if (v->act[i].sa_handler == SIG_IGN)
+			sigaction(i ? SIGTERM : SIGINT, &dfl, NULL);
+	lua_pushcclosure(L, l_restore_signals, 1);
 	return 1;
 }
 
@@ -350,6 +410,8 @@ static const luaL_Reg session_methods[] = {
     {"config", l_session_config},
     {"target_pid", l_session_target_pid},
     {"fd", l_session_fd},
+    {"set_timer", l_session_set_timer},
+    {"divzero", l_session_divzero},
     {"compile", lb_l_compile},
     {"start", l_session_start},
     {"attached", l_session_attached},
@@ -385,9 +447,6 @@ int luaopen_luabpf_core(lua_State *L)
 	lua_pushcfunction(L, lb_map_newindex);
 	lua_setfield(L, -2, "__newindex");
 	lua_pop(L, 1);
-	lua_newtable(L);
-	luaL_setfuncs(L, lb_map_methods, 0);
-	lua_setfield(L, LUA_REGISTRYINDEX, MAP_METHODS);
 
 	lua_newtable(L);
 	lua_newtable(L); /* weak keys: marks do not keep values alive */
@@ -402,8 +461,11 @@ int luaopen_luabpf_core(lua_State *L)
 	lb_open_format(L);
 	lb_open_list(L);
 	lb_open_child(L);
-	lua_getfield(L, LUA_REGISTRYINDEX, MAP_METHODS);
+	lua_newtable(L); /* bpf.maps: functions of a map, never shadowing its keys */
+	luaL_setfuncs(L, lb_map_methods, 0);
 	lua_setfield(L, -2, "map_methods");
+	lua_pushcfunction(L, lb_map_clear_l);
+	lua_setfield(L, -2, "map_clear");
 	lua_pushinteger(L, LB_MAP_ENTRIES);
 	lua_setfield(L, -2, "map_entries_max");
 	luaL_getmetatable(L, MAP_MT);

@@ -68,8 +68,8 @@ function json.map_line(m, opts)
   opts = opts or {}
   local kind = output.kind_of(m)
   local range -- lhist: {min, max, step}; hist: its k (hist(x, k))
-  if kind == "lhist" then range = { m:lhist_range() } end
-  if kind == "hist" and m.hist_bits then range = m:hist_bits() end
+  if kind == "lhist" then range = { output.map_fn(m, "lhist_range")(m) } end
+  if kind == "hist" then range = output.ask(m, "hist_bits") end
   local rows = output.sorted(m, opts.top)
   local div = (opts.div and opts.div > 0) and opts.div or 1
   local name = json.string(output.map_name(m))

@@ -25,17 +25,19 @@ static void classify(lua_State *L, int i, struct lb_session *s, struct lbc_value
 		v->kind = LBC_V_BOOL;
 		v->i = lua_toboolean(L, i);
 		return;
-	case LUA_TNUMBER:
-		if (lua_isinteger(L, i) ||
-		    (lua_Number)(lua_Integer)lua_tonumber(L, i) == lua_tonumber(L, i)) {
+	case LUA_TNUMBER: {
+		int isint; /* a float only when it is an integer in range (not 1e300) */
+		lua_Integer n = lua_tointegerx(L, i, &isint);
+
+		if (isint) {
 			v->kind = LBC_V_INT;
-			v->i = lua_isinteger(L, i) ? lua_tointeger(L, i)
-						   : (lua_Integer)lua_tonumber(L, i);
+			v->i = n;
 		} else {
 			v->kind = LBC_V_OTHER;
 			v->type_name = "float";
 		}
 		return;
+	}
 	case LUA_TSTRING:
 		v->kind = LBC_V_STR;
 		v->s = lua_tolstring(L, i, &v->len);
@@ -721,9 +723,12 @@ int lb_l_compile(lua_State *L)
 	}
 	luaL_buffinit(L, &b);
 	{
-		char *text = luaL_prepbuffsize(&b, 16384);
+		/* lbc_dump says how long the whole listing is, like snprintf */
+		size_t len = lbc_dump(&out.plan, NULL, 0);
+		char *text = luaL_prepbuffsize(&b, len + 1);
 
-		luaL_addsize(&b, lbc_dump(&out.plan, text, 16384));
+		lbc_dump(&out.plan, text, len + 1);
+		luaL_addsize(&b, len);
 	}
 	luaL_pushresult(&b);
 	return 1;

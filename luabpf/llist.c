@@ -110,6 +110,8 @@ static int l_kernel_types(lua_State *L)
 		rc = lb_btf_funcs(b, arg, &v, &n);
 		if (rc == 0)
 			push_strings(L, v, n);
+		else
+			snprintf(err, sizeof err, "cannot list kernel functions: out of memory");
 	} else {
 		rc = strcmp(what, "func") == 0
 			 ? lb_btf_describe_func(b, arg, &text, err, sizeof err)

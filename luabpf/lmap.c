@@ -173,40 +173,70 @@ int lb_map_index(lua_State *L)
 	const struct lb_mapdesc *d = &m->s->maps[m->idx];
 	char key[LB_SCRATCH];
 
-	if (lua_type(L, 2) == LUA_TSTRING) {
-		lua_getfield(L, LUA_REGISTRYINDEX, MAP_METHODS);
-		if (lua_getfield(L, -1, lua_tostring(L, 2)) != LUA_TNIL)
-			return 1;
-		lua_pop(L, 2);
-	}
-	if (m->s->ncpus <= 0 || !encode_key(L, 2, m->s, d, key))
+	if (!encode_key(L, 2, m->s, d, key))
 		return 0;
 	return push_value(L, m, key);
 }
 
+/* m[k] = v for maps whose handlers store plain values (integers or
+ * strings): a host's filters and tunables; m[k] = nil deletes from any. */
 int lb_map_newindex(lua_State *L)
 {
-	return luaL_error(L, "maps are written by kernel handlers; from Lua use "
-			     ":delete(key) or :clear()");
-}
-
-static int map_delete(lua_State *L)
-{
 	struct lmap *m = lb_check_map(L, 1);
-	char key[LB_SCRATCH];
+	const struct lb_mapdesc *d = &m->s->maps[m->idx];
+	char key[LB_SCRATCH], value[LB_SCRATCH], err[LB_ERR];
+	int isnum = 0;
 
-	if (m->s->ncpus > 0 && encode_key(L, 2, m->s, &m->s->maps[m->idx], key) &&
-	    lb_map_delete(m->s, m->idx, key))
-		return luaL_error(L, "cannot delete from @%s: %s", m->s->maps[m->idx].name,
-				  strerror(errno));
+	if (d->nkeys == 0)
+		return luaL_error(L,
+				  "@%s: no handler uses it yet, so its keys have no type: "
+				  "add the handlers first",
+				  d->name);
+	if (!encode_key(L, 2, m->s, d, key))
+		return luaL_error(L, "@%s: %s is not a key of this map", d->name,
+				  luaL_typename(L, 2));
+	if (lua_isnil(L, 3)) {
+		if (lb_map_delete(m->s, m->idx, key))
+			return luaL_error(L, "cannot delete from @%s: %s", d->name,
+					  strerror(errno));
+		return 0;
+	}
+	memset(value, 0, d->value_size);
+	if (d->valkind == LB_VAL_INT) {
+		lua_Integer v = lua_tointegerx(L, 3, &isnum);
+
+		if (!isnum)
+			return luaL_error(L, "@%s holds integers, not %s", d->name,
+					  luaL_typename(L, 3));
+		memcpy(value, &v, sizeof v);
+	} else if (d->valkind == LB_VAL_STR && lua_type(L, 3) == LUA_TSTRING) {
+		size_t len;
+		const char *str = lua_tolstring(L, 3, &len);
+
+		if (len >= d->value_size)
+			return luaL_error(L, "@%s holds strings of at most %d bytes", d->name,
+					  (int)d->value_size - 1);
+		memcpy(value, str, len);
+	} else {
+		return luaL_error(L,
+				  "@%s holds %s() values, which only its handlers update; "
+				  "from Lua, maps of plain values (m[k] = v in handlers) "
+				  "can be written",
+				  d->name, lb_valkind_name(d->valkind));
+	}
+	if (lb_map_create(m->s, m->idx, err, sizeof err))
+		return luaL_error(L, "%s", err);
+	if (lb_map_update(m->s, m->idx, key, value))
+		return luaL_error(L, "cannot write @%s: %s", d->name, strerror(errno));
 	return 0;
 }
 
-static int map_clear(lua_State *L)
+/* bpf.clear(m): every key gone (bpftrace's clear(@m)). */
+int lb_map_clear_l(lua_State *L)
 {
 	struct lmap *m = lb_check_map(L, 1);
 
-	if (m->s->ncpus > 0 && lb_map_clear(m->s, m->idx))
+	if (lb_map_clear(m->s, m->idx))
 		return luaL_error(L, "cannot clear @%s: %s", m->s->maps[m->idx].name,
 				  strerror(errno));
 	return 0;
@@ -221,7 +251,7 @@ static int map_entries(lua_State *L)
 	size_t n = 0, k;
 	int row = 0;
 
-	if (m->s->ncpus > 0 && lb_map_keys(m->s, m->idx, &keys, &n))
+	if (lb_map_keys(m->s, m->idx, &keys, &n))
 		return luaL_error(L, "cannot read @%s: %s", d->name, strerror(errno));
 	lua_createtable(L, (int)n, 0);
 	for (k = 0; k < n; k++) {
@@ -242,15 +272,19 @@ static int map_entries(lua_State *L)
 
 static const char *const valkinds[] = {"none", "sum",	"int",	"min",	 "max",
 				       "avg",  "stats", "hist", "lhist", "str"};
+
+const char *lb_valkind_name(unsigned k)
+{
+	return k < sizeof valkinds / sizeof *valkinds ? valkinds[k] : "none";
+}
 static const char *const keytypes[] = {"?",	 "int",	 "str", "probe", "kstack",
 				       "ustack", "none", "ptr", "ksym",	 "usym"};
 
 static int map_kind(lua_State *L)
 {
 	struct lmap *m = lb_check_map(L, 1);
-	unsigned k = m->s->maps[m->idx].valkind;
 
-	lua_pushstring(L, k < sizeof valkinds / sizeof *valkinds ? valkinds[k] : "none");
+	lua_pushstring(L, lb_valkind_name(m->s->maps[m->idx].valkind));
 	return 1;
 }
 
@@ -297,7 +331,7 @@ static int map_dropped(lua_State *L)
 {
 	struct lmap *m = lb_check_map(L, 1);
 
-	lua_pushinteger(L, m->s->ncpus > 0 ? (lua_Integer)lb_map_dropped(m->s, m->idx) : 0);
+	lua_pushinteger(L, (lua_Integer)lb_map_dropped(m->s, m->idx));
 	return 1;
 }
 
@@ -309,10 +343,28 @@ static int map_name(lua_State *L)
 	return 1;
 }
 
+/* bpf.maps.memory(m): the most kernel memory it can take, in bytes. */
+static int map_memory(lua_State *L)
+{
+	struct lmap *m = lb_check_map(L, 1);
+
+	lua_pushinteger(L, (lua_Integer)lb_map_max_bytes(m->s, m->idx));
+	return 1;
+}
+
+static int map_max_entries(lua_State *L)
+{
+	struct lmap *m = lb_check_map(L, 1);
+	uint32_t n = m->s->mapopts[m->idx].max_entries;
+
+	lua_pushinteger(L, n ? n : LB_MAP_ENTRIES);
+	return 1;
+}
+
 const luaL_Reg lb_map_methods[] = {
     {"entries", map_entries},
-    {"delete", map_delete},
-    {"clear", map_clear},
+    {"memory", map_memory},
+    {"max_entries", map_max_entries},
     {"name", map_name},
     {"dropped", map_dropped},
     {"kind", map_kind},

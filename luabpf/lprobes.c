@@ -189,7 +189,9 @@ int lb_l_probe(lua_State *L)
 			break;
 	if (k == (int)(sizeof kinds / sizeof *kinds))
 		return luaL_error(L, "unknown probe kind '%s'", kname);
-	n = split(spec, kname, parts);
+	if ((n = split(spec, kname, parts)) < 0)
+		return luaL_error(L, "%s: a part of the probe name is longer than 399 bytes",
+				  kname);
 	if (!(t = calloc(1, sizeof *t)) || !(saved = malloc(sizeof s->maps))) {
 		free(t);
 		return luaL_error(L, "out of memory");

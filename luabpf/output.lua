@@ -1,13 +1,32 @@
 -- bpftrace's text output (v0.17, checked against the real thing), so lab
 -- users can compare line by line.
 --
--- What a map gives: m:name(), m:kind() ("sum", "int", "min", "max", "avg",
--- "stats", "hist", "lhist"; "none" if unused), m:entries() -> { {key, value} }
--- and, for lhist, m:lhist_range() -> min, max, step. Values: an integer for
+-- What a map gives (bpf.maps.F(m), or a view: a table of those functions,
+-- such as a map aggregated in user space): name(), kind() ("sum", "int",
+-- "min", "max", "avg", "stats", "hist", "lhist"; "none" if unused),
+-- entries() -> { {key, value} }, key_types(), for lhist lhist_range() ->
+-- min, max, step, for hist hist_bits(). Values: an integer for
 -- sum/int/min/max/avg (avg already divided, truncating toward zero), a table
 -- {count = n, sum = s} for stats, the bucket counts for hist (66: "(..., 0)",
 -- "[0]", "[1]", "[2, 4)", ...) and lhist ((max - min) / step + 2 counts).
+local core = require "luabpf.core"
+
 local output = {}
+
+-- The map function name of m (nil if a view does not have it).
+local function map_fn(m, name)
+  if getmetatable(m) == core.map_mt then return core.map_methods[name] end
+  return m[name]
+end
+output.map_fn = map_fn
+
+-- What map_fn(m, name) returns for m, or dflt.
+local function ask(m, name, dflt)
+  local f = map_fn(m, name)
+  if f then return f(m) end
+  return dflt
+end
+output.ask = ask
 
 local BAR = 52 -- width of the @ bars
 
@@ -39,7 +58,7 @@ end
 -- The text between @name[ and ]: a tuple's parts joined by sep (", ";
 -- JSON keys use ","). m, when given, says which parts are pointers.
 function output.key_text(k, m, sep)
-  local types = m and m.key_types and m:key_types() or {}
+  local types = m and ask(m, "key_types", {}) or {}
   if type(k) ~= "table" then return part_text(k, types[1]) end
   local parts = {}
   for i = 1, #k do parts[i] = part_text(k[i], types[i]) end
@@ -48,7 +67,7 @@ end
 
 -- A map of bpftrace's keyless kind (@total = count()): bpf.vars() fields.
 function output.keyless(m)
-  local t = m.key_types and m:key_types() or {}
+  local t = ask(m, "key_types", {})
   return #t == 1 and t[1] == "none"
 end
 
@@ -60,13 +79,13 @@ end
 
 -- bpftrace prints the anonymous map as "@"; a local named "_" is one too.
 function output.map_name(m)
-  local name = m:name()
+  local name = ask(m, "name")
   if name == "_" then name = "" end
   return "@" .. name
 end
 
 local function kind_of(m)
-  return m.kind and m:kind() or "sum"
+  return ask(m, "kind", "sum")
 end
 output.kind_of = kind_of
 
@@ -251,7 +270,7 @@ end
 -- `top` when asked (not for stats: bpftrace ignores top there).
 function output.sorted(m, top)
   local kind = kind_of(m)
-  local rows = m:entries()
+  local rows = ask(m, "entries")
   if kind == "str" then -- bpftrace sorts string values by key
     table.sort(rows, function(a, b) return key_less(a[1], b[1]) end)
   else
@@ -294,8 +313,8 @@ function output.format_map(m, opts)
   local div = (opts.div and opts.div > 0) and opts.div or 1
   local kind, name, elems = kind_of(m), output.map_name(m), {}
   local range
-  if kind == "lhist" then range = { m:lhist_range() } end
-  if kind == "hist" and m.hist_bits then range = m:hist_bits() end
+  if kind == "lhist" then range = { map_fn(m, "lhist_range")(m) } end
+  if kind == "hist" then range = ask(m, "hist_bits") end
   for _, r in ipairs(output.sorted(m, opts.top)) do
     local k, v, text = r[1], r[2], nil
     if kind == "hist" then

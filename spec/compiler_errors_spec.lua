@@ -460,7 +460,7 @@ t.lua:3:8: cannot call a number
   end)
   it("map methods run in user space", function()
     assert.are.equal([==[
-t.lua:3:5: map methods (m:clear()) run in user space
+t.lua:3:5: maps have no methods (m:clear()): m[k] is the value under k
   m:clear()
     ^
 hint: kernel handlers update maps with m[k] = bpf.count() or bpf.sum(x)]==], body_err("  m:clear()"))

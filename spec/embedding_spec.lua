@@ -1,7 +1,7 @@
 -- A Lua host that traces from inside itself, calling the embedding API
 -- as README's "Embedding" and "Maps from Lua" sections document it:
--- s:on_event, s:fd, s:poll, m:entries, m:kind, m:lhist_range,
--- m:hist_bits, s:print_maps. The host runs as its own process.
+-- s:on_event, s:fd, s:poll, bpf.maps.entries, .kind, .lhist_range,
+-- .hist_bits, s:print_maps. The host runs as its own process.
 local H = require "spec.helper"
 
 local HOST = [[
@@ -20,7 +20,7 @@ end)
 local seen = {}
 s:on_event(function(ev)
   if ev.type == "flush" then return end -- one per batch: how many depends on timing
-  local what = ev.text or (ev.map and ev.map:name()) or ""
+  local what = ev.map and bpf.maps.name(ev.map) or ev.text or ""
   seen[#seen + 1] = ev.type .. "(" .. what:gsub("\n", "") .. ")"
 end)
 s:start()
@@ -32,10 +32,10 @@ io.stderr:write("started\n")
 io.stderr:flush()
 while not io.open(stop) do s:poll(50) end
 s:poll(0)
-print("kinds", calls:kind(), lh:kind(), h:kind())
-print("lhist_range", lh:lhist_range())
-print("hist_bits", h:hist_bits())
-for _, row in ipairs(calls:entries()) do print("entry", row[1], row[2]) end
+print("kinds", bpf.maps.kind(calls), bpf.maps.kind(lh), bpf.maps.kind(h))
+print("lhist_range", bpf.maps.lhist_range(lh))
+print("hist_bits", bpf.maps.hist_bits(h))
+for _, row in ipairs(bpf.maps.entries(calls)) do print("entry", row[1], row[2]) end
 s:print_maps()
 print(table.concat(seen, " "))
 s:close()

@@ -20,9 +20,9 @@ static const char *const later[] = {
 	"kernel handlers can use bpf.count, sum, min, max, avg, stats, hist, "                     \
 	"lhist, printf, print, exit, kstack, ustack, ksym, usym, str and reg"
 static const char *const userside[] = {
-    "map",     "tracepoint", "interval", "run",	    "BEGIN",	     "END",
-    "profile", "kfunc",	     "kretfunc", "uprobe",  "uretprobe",     "usdt",
-    "kprobe",  "kretprobe",  "session",	 "compile", "rawtracepoint", NULL,
+    "map",     "tracepoint", "interval",      "run",	   "BEGIN", "END",    "profile",
+    "kfunc",   "kretfunc",   "uprobe",	      "uretprobe", "usdt",  "kprobe", "kretprobe",
+    "session", "compile",    "rawtracepoint", "clear",	   "maps",  "vars",   NULL,
 };
 
 static int inlist(const char *const *l, const char *s, size_t n)
@@ -451,9 +451,10 @@ static void methoderr(struct lbc *C, int n)
 {
 	const struct node *x = N(n);
 	if (N(x->a)->k == X_NAME && lbc_name(C, x->a).t == T_MAP)
-		lbc_error(
-		    C, x->tok, "kernel handlers update maps with m[k] = bpf.count() or bpf.sum(x)",
-		    "map methods (m:%.*s()) run in user space", (int)(x->n > 64 ? 64 : x->n), x->s);
+		lbc_error(C, x->tok,
+			  "kernel handlers update maps with m[k] = bpf.count() or bpf.sum(x)",
+			  "maps have no methods (m:%.*s()): m[k] is the value under k",
+			  (int)(x->n > 64 ? 64 : x->n), x->s);
 	lbc_error(C, x->tok, NULL, "method calls are not supported in kernel handlers");
 }
 

@@ -34,7 +34,7 @@ int lb_session_shared_maps(struct lb_session *s, const struct lbc_output *code, 
 		return map_fail(err, errlen, "BPF maps");
 	if (s->dropped_fd < 0 &&
 	    (s->dropped_fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "lb_dropped", 4, 8,
-					    LB_MAX_SESSION_MAPS, NULL)) < 0)
+					    LB_MAX_SESSION_MAPS + 1, NULL)) < 0)
 		return map_fail(err, errlen, "the dropped-updates counters");
 	if (code->uses_records && s->events_fd < 0) {
 		s->events_fd =
@@ -356,7 +356,7 @@ static struct bpf_link *attach(struct lb_session *s, struct lb_prog *pr, struct 
 	return NULL;
 }
 
-int lb_prog_load_attach(struct lb_session *s, struct lb_prog *pr, char *err, size_t errlen)
+static int load_attach(struct lb_session *s, struct lb_prog *pr, char *err, size_t errlen)
 {
 	struct bpf_link *l;
 	char name[512];
@@ -394,4 +394,13 @@ int lb_prog_load_attach(struct lb_session *s, struct lb_prog *pr, char *err, siz
 fail:
 	lb_prog_detach(pr);
 	return -1;
+}
+
+int lb_prog_load_attach(struct lb_session *s, struct lb_prog *pr, char *err, size_t errlen)
+{
+	libbpf_print_fn_t host = lb_libbpf_quiet();
+	int r = load_attach(s, pr, err, errlen);
+
+	libbpf_set_print(host);
+	return r;
 }

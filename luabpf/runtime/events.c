@@ -8,6 +8,8 @@
 #include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "runtime.h"
@@ -105,6 +107,39 @@ static int epoll_add(struct lb_session *s, int fd)
 	return epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, fd, &ev);
 }
 
+/* The session's descriptor: readable when a record, a signal or the
+ * timer waits. The ring buffer joins it once the session has one. */
+int lb_session_fd(struct lb_session *s)
+{
+	if (s->epoll_fd < 0 && (s->epoll_fd = epoll_create1(EPOLL_CLOEXEC)) < 0)
+		return -1;
+	if (s->events_fd >= 0 && !s->rb) {
+		libbpf_print_fn_t host = lb_libbpf_quiet();
+
+		s->rb = ring_buffer__new(s->events_fd, on_record, s, NULL);
+		libbpf_set_print(host);
+		if (!s->rb || epoll_add(s, ring_buffer__epoll_fd(s->rb)))
+			return -1;
+	}
+	return s->epoll_fd;
+}
+
+/* Make the descriptor readable at due_ns (CLOCK_MONOTONIC), 0: never. */
+int lb_session_set_timer(struct lb_session *s, uint64_t due_ns)
+{
+	struct itimerspec it = {{0, 0},
+				{(time_t)(due_ns / 1000000000), (long)(due_ns % 1000000000)}};
+
+	if (s->timer_fd < 0) {
+		if (!due_ns)
+			return 0;
+		s->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+		if (s->timer_fd < 0 || epoll_add(s, s->timer_fd))
+			return -1;
+	}
+	return timerfd_settime(s->timer_fd, TFD_TIMER_ABSTIME, &it, NULL);
+}
+
 /* SIGINT and SIGTERM (blocked by the caller) arrive through the poll. */
 int lb_session_watch_signals(struct lb_session *s)
 {
@@ -143,12 +178,7 @@ int lb_session_poll(struct lb_session *s, int timeout_ms)
 	struct epoll_event ev[4];
 	int n, sig = 0;
 
-	if (s->events_fd >= 0 && !s->rb) {
-		s->rb = ring_buffer__new(s->events_fd, on_record, s, NULL);
-		if (!s->rb || epoll_add(s, ring_buffer__epoll_fd(s->rb)))
-			return -1;
-	}
-	if (s->epoll_fd < 0 && (s->epoll_fd = epoll_create1(EPOLL_CLOEXEC)) < 0)
+	if (lb_session_fd(s) < 0)
 		return -1;
 	n = epoll_wait(s->epoll_fd, ev, 4, timeout_ms);
 	if (n < 0 && errno != EINTR)
@@ -159,6 +189,10 @@ int lb_session_poll(struct lb_session *s, int timeout_ms)
 
 			if (read(s->signal_fd, &si, sizeof si) == (ssize_t)sizeof si)
 				sig = (int)si.ssi_signo;
+		} else if (ev[i].data.fd == s->timer_fd) {
+			uint64_t expired;
+
+			(void)!read(s->timer_fd, &expired, sizeof expired);
 		}
 	}
 	if (s->rb)

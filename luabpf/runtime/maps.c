@@ -6,9 +6,33 @@
 #include <bpf/bpf.h>
 #include "runtime.h"
 
+static uint32_t max_entries(const struct lb_mapopts *o)
+{
+	return o->max_entries ? o->max_entries : LB_MAP_ENTRIES;
+}
+
+static enum bpf_map_type map_type(const struct lb_mapdesc *d, const struct lb_mapopts *o)
+{
+	if (o->lru)
+		return d->percpu ? BPF_MAP_TYPE_LRU_PERCPU_HASH : BPF_MAP_TYPE_LRU_HASH;
+	return d->percpu ? BPF_MAP_TYPE_PERCPU_HASH : BPF_MAP_TYPE_HASH;
+}
+
+/* Keys and values when full; the kernel's per-element overhead aside. */
+uint64_t lb_map_max_bytes(const struct lb_session *s, int i)
+{
+	const struct lb_mapdesc *d = &s->maps[i];
+	uint64_t value = (uint64_t)(d->value_size + 7) / 8 * 8 * (d->percpu ? s->ncpus : 1);
+
+	return (uint64_t)max_entries(&s->mapopts[i]) * (d->key_size + value);
+}
+
 int lb_map_create(struct lb_session *s, int i, char *err, size_t errlen)
 {
 	struct lb_mapdesc *d = &s->maps[i];
+	const struct lb_mapopts *o = &s->mapopts[i];
+	/* memory as keys arrive: one lhist key must not cost max_entries of them */
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = o->lru ? 0 : BPF_F_NO_PREALLOC);
 	char name[16];
 	int fd;
 
@@ -22,8 +46,8 @@ int lb_map_create(struct lb_session *s, int i, char *err, size_t errlen)
 		if (!(*p == '_' || *p == '.' || (*p >= 'a' && *p <= 'z') ||
 		      (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
 			*p = '_';
-	fd = bpf_map_create(d->percpu ? BPF_MAP_TYPE_PERCPU_HASH : BPF_MAP_TYPE_HASH, name,
-			    d->key_size, d->value_size, LB_MAP_ENTRIES, NULL);
+	fd =
+	    bpf_map_create(map_type(d, o), name, d->key_size, d->value_size, max_entries(o), &opts);
 	if (fd < 0) {
 		int e = errno;
 
@@ -82,6 +106,25 @@ int lb_map_value(struct lb_session *s, int i, const void *key, int64_t *out)
 	return !set;
 }
 
+int lb_map_update(struct lb_session *s, int i, const void *key, const void *value)
+{
+	const struct lb_mapdesc *d = &s->maps[i];
+
+	if (d->percpu) { /* the value on CPU 0, the others zero: they add up */
+		size_t w = (d->value_size + 7) / 8 * 8;
+		char *v = calloc((size_t)s->ncpus, w);
+		int r;
+
+		if (!v)
+			return -1;
+		memcpy(v, value, d->value_size);
+		r = bpf_map_update_elem(s->map_fd[i], key, v, BPF_ANY);
+		free(v);
+		return r;
+	}
+	return bpf_map_update_elem(s->map_fd[i], key, value, BPF_ANY);
+}
+
 int lb_map_delete(struct lb_session *s, int i, const void *key)
 {
 	if (s->map_fd[i] < 0)
@@ -98,7 +141,7 @@ int lb_map_keys(struct lb_session *s, int i, void **keys, size_t *n)
 	*n = 0;
 	if (s->map_fd[i] < 0)
 		return 0;
-	while (*n < LB_MAP_ENTRIES) { /* bounded: keys may come and go meanwhile */
+	while (*n < max_entries(&s->mapopts[i])) { /* bounded: keys come and go meanwhile */
 		if (*n == cap) {
 			char *nv = realloc(v, (cap = cap ? cap * 2 : 64) * ks);
 

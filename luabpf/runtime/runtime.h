@@ -5,9 +5,11 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <bpf/libbpf.h>
 #include "compiler/compiler.h"
 
-#define LB_MAP_ENTRIES 10240
+#define LB_MAP_ENTRIES 10240 /* a map's maximum keys unless its options say */
+#define LB_MAP_WARN_BYTES (64u << 20)
 #define LB_ERR 1024
 #define LB_NEEDS_PRIVILEGE " (luabpf needs root, or CAP_BPF and CAP_PERFMON)"
 
@@ -52,8 +54,17 @@ struct lb_probe {
 	int nprogs;
 };
 
+/* How a map is kept in the kernel (bpf.map{...}): the compiler knows
+ * nothing of it. Maps are allocated as keys arrive unless lru, which the
+ * kernel only has preallocated. */
+struct lb_mapopts {
+	uint32_t max_entries; /* 0: LB_MAP_ENTRIES */
+	int lru;	      /* evict the least recently used key when full */
+};
+
 struct lb_session {
 	struct lb_mapdesc maps[LB_MAX_SESSION_MAPS];
+	struct lb_mapopts mapopts[LB_MAX_SESSION_MAPS];
 	int map_fd[LB_MAX_SESSION_MAPS];
 	int nmaps;
 	int dummy_fd; /* stands in for unused map slots */
@@ -72,7 +83,7 @@ struct lb_session {
 	/* output from handlers: ring buffer of records, stacks, lost count */
 	int events_fd, stacks_fd, lost_fd, dropped_fd;
 	struct ring_buffer *rb;
-	int epoll_fd, signal_fd;
+	int epoll_fd, signal_fd, timer_fd; /* timer: the next interval due */
 	uint64_t lost_reported;
 	struct lb_fmt *fmts; /* printf formats: index is the record's id */
 	int nfmts;
@@ -96,15 +107,18 @@ enum lb_evkind {
 };
 
 struct lb_event {
-	int kind;    /* enum lb_evkind */
-	int id;	     /* LB_EV_PRINT */
-	uint64_t n;  /* LB_EV_LOST */
-	char *text;  /* LB_EV_PRINTF, malloc'd */
+	int kind;   /* enum lb_evkind */
+	int id;	    /* LB_EV_PRINT */
+	uint64_t n; /* LB_EV_LOST */
+	char *text; /* LB_EV_PRINTF, malloc'd */
 	size_t len;
 };
 
 /* session.c */
 void lb_session_init(struct lb_session *s);
+/* Silence libbpf for one call into it: libbpf_set_print(what this
+ * returned) after. */
+libbpf_print_fn_t lb_libbpf_quiet(void);
 void lb_session_close(struct lb_session *s);
 int lb_session_start(struct lb_session *s, char *err, size_t errlen);
 int lb_session_add_name(struct lb_session *s, const char *name);
@@ -140,6 +154,11 @@ int lb_session_poll(struct lb_session *s, int timeout_ms);
 /* Forget the queued events (after the caller took them). */
 void lb_session_clear_events(struct lb_session *s);
 int lb_session_watch_signals(struct lb_session *s);
+/* The descriptor a foreign loop waits on (an epoll one), or -1. */
+int lb_session_fd(struct lb_session *s);
+/* The descriptor also becomes readable at due_ns (CLOCK_MONOTONIC);
+ * 0 disarms. */
+int lb_session_set_timer(struct lb_session *s, uint64_t due_ns);
 /* Text of a value that needs the session (lb_render's callback). */
 size_t lb_session_text(void *session, int type, const void *arg, char *buf, size_t len);
 
@@ -152,8 +171,13 @@ size_t lb_map_value_len(const struct lb_mapdesc *d);
  * the bucket counts. 0 found, 1 absent (min/max never set count as absent). */
 int lb_map_value(struct lb_session *s, int i, const void *key, int64_t *out);
 int lb_map_delete(struct lb_session *s, int i, const void *key);
+/* Store one value (value_size bytes); a per-CPU map's lands on CPU 0. */
+int lb_map_update(struct lb_session *s, int i, const void *key, const void *value);
+/* Bytes map i takes at most in the kernel (keys and values, all CPUs). */
+uint64_t lb_map_max_bytes(const struct lb_session *s, int i);
 int lb_map_clear(struct lb_session *s, int i);
-/* Updates refused because map i was full, summed over CPUs. */
+/* Updates refused because map i was full, summed over CPUs; i =
+ * LB_DIVZERO_SLOT: handler runs stopped by a division by zero. */
 uint64_t lb_map_dropped(struct lb_session *s, int i);
 /* All keys, concatenated (key_size each); caller frees *keys. */
 int lb_map_keys(struct lb_session *s, int i, void **keys, size_t *n);

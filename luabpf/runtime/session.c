@@ -11,21 +11,14 @@
 #include "symbols.h"
 #include "btf.h"
 
-static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	(void)level, (void)fmt, (void)ap;
-	return 0; /* errors reach the user through our own messages */
-}
-
 void lb_session_init(struct lb_session *s)
 {
 	memset(s, 0, sizeof *s);
 	for (int i = 0; i < LB_MAX_SESSION_MAPS; i++)
 		s->map_fd[i] = -1;
 	s->dummy_fd = s->events_fd = s->stacks_fd = s->lost_fd = s->dropped_fd = -1;
-	s->epoll_fd = s->signal_fd = -1;
+	s->epoll_fd = s->signal_fd = s->timer_fd = -1;
 	s->ncpus = libbpf_num_possible_cpus();
-	libbpf_set_print(quiet);
 }
 
 void lb_prog_detach(struct lb_prog *pr)
@@ -64,6 +57,7 @@ void lb_session_close(struct lb_session *s)
 	close_fd(&s->dropped_fd);
 	close_fd(&s->epoll_fd);
 	close_fd(&s->signal_fd);
+	close_fd(&s->timer_fd);
 	free(s->fmts);
 	s->fmts = NULL;
 	s->nfmts = 0;
