@@ -119,7 +119,9 @@ static __always_inline long lb_update(__u32 slot, void *key, void *val, __u64 fl
 	case 6: rc = bpf_map_update_elem(&m6, key, val, flags); break;
 	case 7: rc = bpf_map_update_elem(&m7, key, val, flags); break;
 	}
-	if (rc == -7 /* -E2BIG: no room for a new key */) {
+	/* no room for a new key (-E2BIG), or no memory for it (-ENOMEM, a
+	 * map allocated as keys arrive, under load) */
+	if (rc == -7 || rc == -12) {
 		__u32 i = plan.slot_ids[slot & (LB_MAX_MAPS - 1)];
 		__u64 *n = bpf_map_lookup_elem(&dropped, &i);
 
@@ -338,9 +340,8 @@ static __always_inline __s64 lb_usdt_arg(void *ctx, __u64 n)
 
 /* luabpf -p PID: that process; -c CMD: the command and its descendants,
  * found up the parent chain (at most LB_TREE_DEPTH generations). */
-static __always_inline int lb_traced(void)
+static __always_inline int lb_traced(__u32 pid)
 {
-	__u32 pid = bpf_get_current_pid_tgid() >> 32;
 	char *task;
 
 	if (pid == plan.filter_pid)
@@ -368,8 +369,12 @@ static __always_inline int lb_run(void *ctx, __u64 probe)
 
 	if (!s)
 		return 0;
-	if (plan.filter_pid && !lb_traced())
-		return 0; /* luabpf -p PID / -c CMD */
+	if (plan.filter_pid | plan.skip_pid) {
+		__u32 pid = bpf_get_current_pid_tgid() >> 32;
+
+		if ((plan.filter_pid && !lb_traced(pid)) || pid == plan.skip_pid)
+			return 0; /* luabpf -p PID / -c CMD; luabpf itself */
+	}
 	if (plan.ctx_copy)
 		bpf_probe_read_kernel(s, plan.ctx_copy & (LB_SCRATCH - 1), ctx);
 	for (;;) { /* plans jump only forward and end in END */
@@ -466,6 +471,7 @@ static __always_inline int lb_run(void *ctx, __u64 probe)
 				__u64 i = (__u64)x < len ? (__u64)x : len - 1;
 
 				v[i & (LB_ZEROS / 8 - 1)] += 1;
+				v[len & (LB_ZEROS / 8 - 1)] += y;
 			} else if (!v[1] || (code == LB_OP_MAP_MIN ? x < v[0] : x > v[0])) {
 				v[0] = x;
 				v[1] = 1;

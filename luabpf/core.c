@@ -3,6 +3,8 @@
  * in its struct, nothing in C globals. Registry keys below. */
 #include <errno.h>
 #include <signal.h>
+#include <sys/resource.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -171,8 +173,13 @@ static int l_session_poll(lua_State *L)
 			break;
 		case LB_EV_LOST:
 			lua_pushliteral(L, "lost");
-			lua_pushinteger(L, (lua_Integer)ev->n);
+			lb_pushint64(L, (int64_t)ev->n);
 			lua_setfield(L, -3, "count");
+			break;
+		case LB_EV_SCRAPE: /* answered with s:metrics_respond */
+			lua_pushliteral(L, "scrape");
+			lua_pushinteger(L, (lua_Integer)ev->n);
+			lua_setfield(L, -3, "request");
 			break;
 		default: lua_pushliteral(L, "exit");
 		}
@@ -216,10 +223,12 @@ static int l_session_config(lua_State *L)
 		const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?";
 
 		if (strcmp(k, "max_strlen") == 0) {
-			lua_Integer n = luaL_checkinteger(L, -1);
+			int isint;
+			lua_Integer n = lua_tointegerx(L, -1, &isint);
 
-			if (n < 1 || n > LB_MAX_STR)
-				return luaL_error(L, "max_strlen must be between 1 and %d",
+			if (!isint || n < 1 || n > LB_MAX_STR)
+				return luaL_error(L,
+						  "max_strlen must be an integer between 1 and %d",
 						  LB_MAX_STR);
 			s->max_strlen = (int)n;
 		} else {
@@ -240,6 +249,14 @@ static int l_session_target_pid(lua_State *L)
 	if (lb_session_target(s, (int)luaL_checkinteger(L, 2), lua_toboolean(L, 3), err,
 			      sizeof err))
 		return luaL_error(L, "%s", err);
+	return 0;
+}
+
+/* s:skip_self(on): uprobes and USDT probes ignore this process (the
+ * luabpf command: its own mallocs must not feed its uprobe on malloc). */
+static int l_session_skip_self(lua_State *L)
+{
+	lb_check_session(L, 1)->skip_self = lua_toboolean(L, 2);
 	return 0;
 }
 
@@ -395,6 +412,62 @@ static int l_block_signals(lua_State *L)
 	return 1;
 }
 
+/* A Lua hook for user handlers (BEGIN, END, interval): with SIGINT and
+ * SIGTERM blocked, `while true do end` in one would never end; the hook
+ * takes a pending one and raises an error instead. A host's own hook is
+ * left alone. */
+static void interrupt_hook(lua_State *L, lua_Debug *ar)
+{
+	sigset_t set, pending;
+	struct timespec zero = {0, 0};
+	int sig;
+
+	stop_signals(&set);
+	if (sigpending(&pending) ||
+	    !(sigismember(&pending, SIGINT) || sigismember(&pending, SIGTERM)))
+		return;
+	sig = sigtimedwait(&set, NULL, &zero);
+	if (lua_getstack(L, 0, ar) && lua_getinfo(L, "Sl", ar) && ar->currentline > 0)
+		lua_pushfstring(L, "%s:%d: ", ar->short_src, ar->currentline);
+	else
+		lua_pushliteral(L, "");
+	lua_pushfstring(L, "interrupted by %s", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	lua_concat(L, 2);
+	lua_error(L);
+}
+
+/* interruptible(on): set or clear interrupt_hook on this thread. */
+static int l_interruptible(lua_State *L)
+{
+	lua_Hook h = lua_gethook(L);
+
+	if (lua_toboolean(L, 1) && !h)
+		lua_sethook(L, interrupt_hook, LUA_MASKCOUNT, 10000);
+	else if (!lua_toboolean(L, 1) && h == interrupt_hook)
+		lua_sethook(L, NULL, 0, 0);
+	return 0;
+}
+
+/* hold_std_fds(): descriptors 0-2 that are closed get /dev/null opened
+ * the wrong way round, so a BPF map never lands on fd 1 and writes to a
+ * closed stdout fail (EBADF) instead of vanishing. Raises the soft limit
+ * of open files to the hard one: every probe takes a few descriptors. */
+static int l_prepare_process(lua_State *L)
+{
+	struct rlimit rl;
+
+	for (int fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF &&
+		    open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY) != fd)
+			return luaL_error(L, "cannot reserve descriptor %d: %s", fd,
+					  strerror(errno));
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	return 0;
+}
+
 static const luaL_Reg session_methods[] = {
     {"map", l_session_map},
     {"tracepoint", lb_l_tracepoint},
@@ -404,6 +477,7 @@ static const luaL_Reg session_methods[] = {
     {"watch_signals", l_session_watch_signals},
     {"detach", l_session_detach},
     {"verbose", l_session_verbose},
+    {"skip_self", l_session_skip_self},
     {"merge_printf", l_session_merge_printf},
     {"maps_since", l_session_maps_since},
     {"mark_vars", l_session_mark_vars},
@@ -427,6 +501,8 @@ static const luaL_Reg functions[] = {
     {"tracepoints", l_tracepoints},
     {"tracepoint_fields", l_tracepoint_fields},
     {"block_signals", l_block_signals},
+    {"interruptible", l_interruptible},
+    {"prepare_process", l_prepare_process},
     {NULL, NULL},
 };
 
@@ -440,6 +516,7 @@ int luaopen_luabpf_core(lua_State *L)
 	lua_pushcfunction(L, l_session_close);
 	lua_setfield(L, -2, "__close");
 	lua_pop(L, 1);
+	lb_open_metrics(L);
 
 	luaL_newmetatable(L, MAP_MT);
 	lua_pushcfunction(L, lb_map_index);

@@ -4,6 +4,8 @@
 local core = require "luabpf.core"
 local output = require "luabpf.output"
 local stream = require "luabpf.stream"
+local compat = require "luabpf.compat"
+local metrics = require "luabpf.metrics"
 
 local M = {}
 local Session = {}
@@ -23,6 +25,13 @@ local current
 -- .hist_bits, .dropped, .memory.
 local maps = core.map_methods
 M.maps = maps
+
+-- bpf.maps.folded(m), bpf.maps.flamegraph(m [, opts]): folded stacks
+-- ("root;caller;leaf count" lines) and an SVG flame graph of a map keyed
+-- by a stack (luabpf/flamegraph.lua).
+local flamegraph = require "luabpf.flamegraph"
+maps.folded = flamegraph.folded
+maps.flamegraph = flamegraph.svg
 
 core.map_mt.__tostring = function(m) return output.format_map(m) end
 core.map_mt.__len = function(m) return #maps.entries(m) end
@@ -62,7 +71,7 @@ local units = { ns = 1, us = 1000, ms = 1000000, s = 1000000000, m = 60000000000
 local function period_ns(spec)
   local n, unit = tostring(spec):match("^(%d+)(%a+)$")
   n = tonumber(n)
-  if n and unit == "hz" and n > 0 then return 1000000000 // n end
+  if n and unit == "hz" and n > 0 then return compat.idiv(1000000000, n) end
   if n and units[unit] and n > 0 then return n * units[unit] end
   error(string.format("bad period '%s' (use e.g. \"10s\", \"500ms\", \"100us\", \"5hz\")",
                       tostring(spec)), 3)
@@ -77,6 +86,9 @@ local function call(level, f, ...)
   error(a, level + 1)
 end
 
+-- Marks the bit libraries loaded so far for the compiler (set below).
+local mark_bitlibs
+
 -- Sources of "=name" chunks (the runner's -e), as the compiler sees them.
 local sources = {}
 
@@ -85,7 +97,7 @@ local function source_line(chunk, n)
   local text = sources[chunk]
   if not text and chunk:sub(1, 1) == "@" then
     local f = io.open(chunk:sub(2))
-    if f then text = f:read("a") f:close() end
+    if f then text = f:read(compat.ALL) f:close() end
   end
   if not text then return nil end
   local i = 0
@@ -123,16 +135,18 @@ end
 -- `local s <close> = bpf.session()` detaches at the end of the scope.
 Session.__close = function(s) s:close() end
 
-local map_options = { name = "string", max_entries = "number", lru = "boolean" }
+local map_options = { name = "string", max_entries = "number", lru = "boolean",
+                      labels = "table" }
 
--- s:map(), s:map "name", or s:map{name =, max_entries =, lru =}: a map
--- whose key and value types the first handler using it fixes.
+-- s:map(), s:map "name", or s:map{name =, max_entries =, lru =, labels =}:
+-- a map whose key and value types the first handler using it fixes;
+-- labels name its key parts in the Prometheus exposition.
 function Session:map(opts)
   local name, max, lru = opts, nil, nil
   if type(opts) == "table" then
     for k, v in pairs(opts) do
       if not map_options[k] then
-        error(string.format("bpf.map: unknown option '%s' (known: name, max_entries, lru)",
+        error(string.format("bpf.map: unknown option '%s' (known: name, max_entries, lru, labels)",
                             tostring(k)), 2)
       elseif type(v) ~= map_options[k] then
         error(string.format("bpf.map: %s must be a %s", k, map_options[k]), 2)
@@ -146,6 +160,7 @@ function Session:map(opts)
     error("bpf.map: the name must be a string, or a table of options", 2)
   end
   local m = call(2, self.core.map, self.core, name, max and math.floor(max), lru)
+  if type(opts) == "table" and opts.labels then metrics.set_labels(m, opts.labels) end
   self.maps[#self.maps + 1] = m
   owner[m] = self
   return m
@@ -217,6 +232,7 @@ function Session:tracepoint(spec, fn)
   if type(spec) ~= "string" or type(fn) ~= "function" then
     error("usage: tracepoint(\"category:name\", function(e) ... end)", 2)
   end
+  mark_bitlibs()
   local ok, n = pcall(self.core.tracepoint, self.core, spec, fn)
   self:adopt_maps()
   if not ok then
@@ -233,6 +249,7 @@ function Session:profile(rate, fn)
   if type(fn) ~= "function" then
     error("usage: profile(\"99hz\" | \"10ms\", function(e) ... end)", 2)
   end
+  mark_bitlibs()
   local n = call(2, self.core.profile, self.core, tostring(rate), fn)
   self:adopt_maps()
   self.probes = self.probes + n
@@ -246,9 +263,16 @@ for _, kind in ipairs { "kfunc", "kretfunc", "rawtracepoint", "kprobe", "kretpro
     if type(spec) ~= "string" or type(fn) ~= "function" then
       error("usage: " .. kind .. "(\"...\", function(e) ... end)", 2)
     end
-    local n = call(2, self.core.probe, self.core, kind, spec, fn)
+    mark_bitlibs()
+    local n, skipped = call(2, self.core.probe, self.core, kind, spec, fn)
     self:adopt_maps()
     self.probes = self.probes + n
+    if skipped > 0 then
+      self:emit { type = "warning", text = string.format(
+        "Warning: %s: %d matching function%s skipped (IFUNCs whose implementation " ..
+        "cannot be known here: probe the implementation instead)", spec, skipped,
+        skipped == 1 and " was" or "s were") }
+    end
   end
 end
 
@@ -279,6 +303,7 @@ function Session:config(t)
 end
 
 function Session:compile(spec, fn, fields)
+  mark_bitlibs()
   local a, b = call(2, self.core.compile, self.core, spec, fn, fields)
   self:adopt_maps()
   return a, b
@@ -312,7 +337,7 @@ local function memory_warnings(self)
     if bytes > warn_bytes then
       self:emit { type = "warning", text = string.format(
         "Warning: %s may take up to %d MiB of kernel memory when full; " ..
-        "bpf.map{max_entries = N} bounds it", output.map_name(m), bytes // (1024 * 1024)) }
+        "bpf.map{max_entries = N} bounds it", output.map_name(m), compat.idiv(bytes, 1024 * 1024)) }
     end
   end
 end
@@ -320,6 +345,10 @@ end
 function Session:start()
   if self.running then return end
   if self.closed then error("the session is closed", 2) end
+  for _, m in ipairs(self.maps) do
+    local bad = metrics.check(m)
+    if bad then error(bad, 0) end
+  end
   -- attach errors name their probe: no Lua position to add
   local ok, n = pcall(self.core.start, self.core)
   if not ok then error(n, 0) end
@@ -343,10 +372,24 @@ end
 -- Run a Lua callback of the session (a user handler, an event consumer)
 -- with bpf.printf and bpf.print going to this session. Its error is
 -- raised again with the callback's traceback.
+-- The callback's own frames: luabpf's below it say nothing to the user.
+-- An error luabpf's own code raised (a consumer that cannot write its
+-- output) is a message to the user, without a traceback.
+local libdir = debug.getinfo(1, "S").source:match("^(@.*/)[^/]*$") or "\0"
+local function callback_traceback(msg)
+  if type(msg) ~= "string" then return msg end
+  local raiser = debug.getinfo(3, "S")
+  if raiser and raiser.source:sub(1, #libdir) == libdir then return msg end
+  local tb = debug.traceback(msg, 2)
+  return tb:match("^(.-)\n%s*%[C%]: in function 'xpcall'") or tb
+end
+
 local function run_callback(self, fn, ...)
   local outer = current
   current = self
-  local ok, err = xpcall(fn, debug.traceback, ...)
+  core.interruptible(true) -- Ctrl-C ends `while true do end` too
+  local ok, err = compat.xpcall(fn, callback_traceback, ...)
+  core.interruptible(outer ~= nil)
   current = outer
   if not ok then error(err, 0) end
 end
@@ -401,7 +444,7 @@ function Session:poll(timeout_ms)
   local now = core.now()
   local wait = timeout_ms or -1
   for _, t in ipairs(self.intervals) do
-    local ms = t.due and (t.due - now + 999999) // 1000000 or wait
+    local ms = t.due and compat.idiv(t.due - now + 999999, 1000000) or wait
     if wait < 0 or ms < wait then wait = ms end
   end
   if wait < 0 then wait = 1000 end
@@ -427,12 +470,27 @@ function Session:handle(events)
     if ev.type == "print" then
       local m = self.maps[ev.map + 1]
       if m then self:push(map_event(m)) end
+    elseif ev.type == "scrape" then -- GET /metrics: answered, not a stream event
+      local ok, text = pcall(self.metrics, self)
+      self.core:metrics_respond(ev.request, tostring(text), ok and 200 or 500)
     else
       if ev.type == "exit" then self.exiting = true end
       self:push(ev)
     end
   end
   self:emit { type = "flush" }
+end
+
+-- The maps in Prometheus's text format (luabpf/metrics.lua).
+function Session:metrics()
+  return metrics.render(self.maps)
+end
+
+-- Serve GET /metrics on addr ("127.0.0.1:9464") while the session polls;
+-- returns the address bound (port 0 takes a free one).
+function Session:serve_metrics(addr)
+  if type(addr) ~= "string" then error("serve_metrics: give an address, e.g. \"127.0.0.1:9464\"", 2) end
+  return (call(2, self.core.serve_metrics, self.core, addr))
 end
 
 -- Every map a handler uses, sorted by name as bpftrace prints them at
@@ -548,7 +606,7 @@ for _, name in ipairs { "map", "vars", "tracepoint", "profile", "compile", "BEGI
                         "interval", "exit", "run", "start", "poll", "close", "print_maps",
                         "on_printf", "on_event", "config", "kfunc", "kretfunc", "rawtracepoint",
                         "kprobe", "kretprobe", "uprobe", "uretprobe", "usdt",
-                        "target_pid", "fd", "watch_signals" } do
+                        "target_pid", "fd", "watch_signals", "metrics", "serve_metrics" } do
   M[name] = function(...) local s = session(); return s[name](s, ...) end
 end
 
@@ -562,25 +620,41 @@ for _, name in ipairs { "count", "sum", "min", "max", "avg", "stats", "hist", "l
 end
 core.mark(M, "module")
 
+-- LuaJIT's bit (lua-bitop's on Lua 5.1) and 5.2's bit32: in kernel
+-- handlers bit.band(a, b) is a & b, and so on (64-bit, as every handler
+-- value). Marked, never called here; again before each compile, for
+-- libraries required after luabpf.
+local bitlibs = {}
+if _VERSION == "Lua 5.1" and not package.loaded.bit then pcall(require, "bit") end
+mark_bitlibs = function()
+  for _, lib in ipairs { package.loaded.bit or false, package.loaded.bit32 or rawget(_G, "bit32") or false } do
+    if lib and not bitlibs[lib] and type(lib) == "table" then
+      bitlibs[lib] = true
+      core.mark(lib, "bit")
+      for _, name in ipairs { "band", "bor", "bxor", "bnot", "lshift", "rshift", "arshift" } do
+        if lib[name] then core.mark(lib[name], "bit." .. name) end
+      end
+    end
+  end
+end
+mark_bitlibs()
+
 -- printf and print: builtins in kernel handlers; in BEGIN, END and
 -- interval handlers (and anywhere in user space) they put the same
 -- events on the running session's stream, checked the same way.
 local function argtype(v, i)
-  if math.type(v) == "integer" then return "int" end
-  if math.type(v) == "float" and v == math.floor(v) and v >= math.mininteger and v < 2^63 then
-    return "int"
-  end
+  if compat.isint(v) then return "int" end
   if type(v) == "string" then return "str" end
   error(string.format("bpf.printf: argument %d is %s; printf takes integers and strings",
-                      i, math.type(v) or type(v)), 3)
+                      i, type(v) == "number" and "float" or type(v)), 3)
 end
 
 function M.printf(fmt, ...)
   if type(fmt) ~= "string" then error("bpf.printf: the format must be a string", 2) end
-  local types, values = {}, table.pack(...)
+  local types, values = {}, compat.pack(...)
   for i = 1, values.n do
     types[i] = argtype(values[i], i + 1)
-    if types[i] == "int" then values[i] = math.tointeger(values[i]) end
+    if types[i] == "int" then values[i] = compat.toint(values[i]) end
   end
   local text, err = core.fmt_render(fmt, types, values)
   if not text then error(err, 2) end

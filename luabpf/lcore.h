@@ -3,6 +3,7 @@
 #define LUABPF_LCORE_H
 
 #include <lua.h>
+#include "lcompat.h"
 #include "runtime/runtime.h"
 
 /* registry keys */
@@ -46,5 +47,7 @@ void lb_open_format(lua_State *L);
 void lb_open_list(lua_State *L);
 /* lchild.c: spawn, reap, stop_child, which (luabpf -c's command) */
 void lb_open_child(lua_State *L);
+/* lmetrics.c: the session's serve_metrics, metrics_respond */
+void lb_open_metrics(lua_State *L);
 
 #endif

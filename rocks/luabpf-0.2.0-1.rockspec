@@ -22,7 +22,7 @@ libbpf, libelf and zlib: on Debian, apt-get install clang libbpf-dev
 libelf-dev zlib1g-dev.]],
   license = "MIT",
 }
-dependencies = { "lua >= 5.4, < 5.5" }
+dependencies = { "lua >= 5.1, < 5.5" }
 -- clang is a build tool, which rockspecs cannot declare: the Makefile
 -- checks for it first and says which package to install.
 external_dependencies = {

@@ -1037,7 +1037,7 @@ hint: e.g. m[e.comm] = bpf.hist(x)]==], body_err("  local x = bpf.hist(e.pid)"))
   end)
   it("stack frame count", function()
     assert.are.equal([==[
-t.lua:3:16: bpf.kstack(n) takes a frame count, an integer constant from 1 to 127
+t.lua:3:16: bpf.kstack([mode,] n) takes a frame count, an integer constant from 1 to 127
   m[bpf.kstack(0)] = bpf.count()
                ^
 hint: bpf.kstack() and bpf.ustack() keep all frames]==], body_err("  m[bpf.kstack(0)] = bpf.count()"))

@@ -1,7 +1,8 @@
 -- A Lua host that traces from inside itself, calling the embedding API
 -- as README's "Embedding" and "Maps from Lua" sections document it:
 -- s:on_event, s:fd, s:poll, bpf.maps.entries, .kind, .lhist_range,
--- .hist_bits, s:print_maps. The host runs as its own process.
+-- .hist_bits, s:print_maps. The host runs as its own process, under
+-- the Lua the specs run for (LUABPF_LUA: 5.4, 5.3, 5.1, luajit).
 local H = require "spec.helper"
 
 local HOST = [[
@@ -25,8 +26,8 @@ s:on_event(function(ev)
 end)
 s:start()
 local fd = s:fd() -- for a foreign loop's epoll: an epoll descriptor of its own
-local self = io.open("/proc/self/stat"):read("l"):match("^%d+")
-local link = io.popen("readlink /proc/" .. self .. "/fd/" .. fd):read("l")
+local self = io.open("/proc/self/stat"):read("*l"):match("^%d+")
+local link = io.popen("readlink /proc/" .. self .. "/fd/" .. fd):read("*l")
 print("fd", link)
 io.stderr:write("started\n")
 io.stderr:flush()
@@ -47,10 +48,7 @@ describe("embedding #kernel", function()
   it("a host sees every event through s:on_event, in order, and reads its maps", function()
     local comm, dir = H.comm("lbem"), H.tmpdir()
     local stop, path = dir .. "/stop", H.script(HOST)
-    local lpath = H.root .. "/build/share/lua/5.4/?.lua;" .. H.root .. "/build/share/lua/5.4/?/init.lua"
-    local cpath = H.root .. "/build/lib/lua/5.4/?.so"
-    local p = H.spawn(string.format("LUA_PATH=%s LUA_CPATH=%s lua5.4 %s %s %s", H.quote(lpath),
-                                    H.quote(cpath), path, comm, stop))
+    local p = H.spawn(H.host_command(path, comm, stop))
     H.wait_for(p, "err", "started\n")
     H.run(H.bin .. "syscaller --calls 3 --comm " .. comm)
     H.run("touch " .. stop)

@@ -3,7 +3,8 @@
 -- ring-buffer records and for intervals (no other timer in the loop);
 -- s:poll(0) handles what is ready and returns at once; an error in an
 -- interval is raised from that s:poll(0) and the session goes on. Each
--- host runs as its own process and prints what it saw.
+-- host runs as its own process and prints what it saw, under the Lua
+-- the specs run for (LUABPF_LUA).
 local H = require "spec.helper"
 
 -- Shared by both hosts: a session counting getppid() calls of `comm`,
@@ -77,10 +78,7 @@ report()
 local function host(text)
   local comm = H.comm("lbev")
   local path = H.script(text)
-  local lpath = H.root .. "/build/share/lua/5.4/?.lua;" .. H.root .. "/build/share/lua/5.4/?/init.lua"
-  local cpath = H.root .. "/build/lib/lua/5.4/?.so;;"
-  local rc, out, err = H.run_rc(string.format("LUA_PATH=%s LUA_CPATH=%s lua5.4 %s %s %s",
-    H.quote(lpath .. ";;"), H.quote(cpath), path, comm, H.bin .. "syscaller"), 60)
+  local rc, out, err = H.run_rc(H.host_command(path, comm, H.bin .. "syscaller"), 60)
   os.remove(path)
   return rc, out, err, path
 end

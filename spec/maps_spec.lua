@@ -146,7 +146,7 @@ describe("maps a host writes #kernel", function()
     assert.has_error(function() s:map { max_entries = 0 } end,
       "bpf.map: max_entries must be a positive integer")
     assert.has_error(function() s:map { size = 3 } end,
-      "bpf.map: unknown option 'size' (known: name, max_entries, lru)")
+      "bpf.map: unknown option 'size' (known: name, max_entries, lru, labels)")
   end)
 
   it("a closed session's maps raise an error when read", function()

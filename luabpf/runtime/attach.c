@@ -188,6 +188,10 @@ static int load(struct lb_session *s, struct lb_prog *pr, char *err, size_t errl
 	pr->code.plan.cpid = (__u32)s->cpid;
 	pr->code.plan.task_parent_off = s->task_parent_off;
 	pr->code.plan.task_tgid_off = s->task_tgid_off;
+	if (s->skip_self && !s->pid &&
+	    (pr->kind == LB_PROG_UPROBE || pr->kind == LB_PROG_URETPROBE ||
+	     pr->kind == LB_PROG_USDT))
+		pr->code.plan.skip_pid = (__u32)getpid();
 	prog_name(pr, name, sizeof name);
 	if (!(pr->obj = bpf_object__open_mem(templates[pr->kind].start,
 					     templates[pr->kind].end - templates[pr->kind].start,
@@ -228,6 +232,20 @@ static int load(struct lb_session *s, struct lb_prog *pr, char *err, size_t errl
 	}
 	free(log);
 	return r ? -1 : 0;
+}
+
+/* Why the kernel refused a link, in words (it has no strerror for some). */
+static const char *attach_error(int e)
+{
+	switch (e) {
+	case 524: /* ENOTSUPP, kernel-internal */
+		return "the kernel cannot probe this place (ENOTSUPP: e.g. an instruction "
+		       "uprobes cannot single-step)";
+	case EPERM:
+	case EACCES: return "Permission denied" LB_NEEDS_PRIVILEGE;
+	case EILSEQ: return "not at an instruction boundary (EILSEQ)";
+	}
+	return strerror(e);
 }
 
 static int add_link(struct lb_prog *pr, struct bpf_link *l)
@@ -321,7 +339,7 @@ static int attach_usdt(struct lb_session *s, struct lb_prog *pr, char *err, size
 			snprintf(err, errlen,
 				 "cannot attach to %s at 0x%llx (file offset 0x%llx): %s", name,
 				 (unsigned long long)u->pc, (unsigned long long)u->offset,
-				 l ? "out of memory" : strerror(errno));
+				 l ? "out of memory" : attach_error(errno));
 			return -1;
 		}
 	}
@@ -383,7 +401,7 @@ static int load_attach(struct lb_session *s, struct lb_prog *pr, char *err, size
 	}
 	l = attach(s, pr, bpf_object__find_program_by_name(pr->obj, templates[pr->kind].prog));
 	if (!l) {
-		snprintf(err, errlen, "cannot attach to %s: %s", name, strerror(errno));
+		snprintf(err, errlen, "cannot attach to %s: %s", name, attach_error(errno));
 		goto fail;
 	}
 	if (add_link(pr, l)) {

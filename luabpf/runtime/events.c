@@ -15,6 +15,7 @@
 #include "runtime.h"
 #include "format.h"
 #include "symbols.h"
+#include "http.h"
 
 size_t lb_session_text(void *session, int type, const void *arg, char *buf, size_t len)
 {
@@ -173,14 +174,28 @@ static void report_lost(struct lb_session *s)
 	}
 }
 
+int lb_session_serve_metrics(struct lb_session *s, const char *addr, char *err, size_t errlen)
+{
+	if (s->http) {
+		snprintf(err, errlen, "metrics are already served on %s", lb_http_address(s->http));
+		return -1;
+	}
+	if (lb_session_fd(s) < 0) {
+		snprintf(err, errlen, "epoll: %s", strerror(errno));
+		return -1;
+	}
+	return (s->http = lb_http_open(addr, s->epoll_fd, err, errlen)) ? 0 : -1;
+}
+
 int lb_session_poll(struct lb_session *s, int timeout_ms)
 {
-	struct epoll_event ev[4];
+	struct epoll_event ev[16];
 	int n, sig = 0;
+	uint64_t req;
 
 	if (lb_session_fd(s) < 0)
 		return -1;
-	n = epoll_wait(s->epoll_fd, ev, 4, timeout_ms);
+	n = epoll_wait(s->epoll_fd, ev, 16, timeout_ms);
 	if (n < 0 && errno != EINTR)
 		return -1;
 	for (int i = 0; i < n; i++) {
@@ -193,10 +208,19 @@ int lb_session_poll(struct lb_session *s, int timeout_ms)
 			uint64_t expired;
 
 			(void)!read(s->timer_fd, &expired, sizeof expired);
+		} else if (s->http) {
+			lb_http_ready(s->http, ev[i].data.fd, ev[i].events);
 		}
 	}
 	if (s->rb)
 		ring_buffer__consume(s->rb);
 	report_lost(s);
+	/* after the records: a scrape sees what they said */
+	while (s->http && (req = lb_http_next_request(s->http))) {
+		struct lb_event e = {.kind = LB_EV_SCRAPE, .n = req};
+
+		if (push_event(s, &e))
+			break;
+	}
 	return sig;
 }

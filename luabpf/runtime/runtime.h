@@ -8,8 +8,8 @@
 #include <bpf/libbpf.h>
 #include "compiler/compiler.h"
 
-#define LB_MAP_ENTRIES 10240 /* a map's maximum keys unless its options say */
-#define LB_MAP_WARN_BYTES (64u << 20)
+#define LB_MAP_ENTRIES 10240	    /* a map's maximum keys unless its options say */
+#define LB_PREALLOC_MAX (16u << 20) /* maps up to this size are preallocated */
 #define LB_ERR 1024
 #define LB_NEEDS_PRIVILEGE " (luabpf needs root, or CAP_BPF and CAP_PERFMON)"
 
@@ -18,6 +18,7 @@ struct bpf_link;
 struct ring_buffer;
 struct lb_syms;
 struct lb_usdt_site;
+struct lb_http;
 
 enum lb_progkind {
 	LB_PROG_TRACEPOINT = 0, /* category:event */
@@ -78,6 +79,7 @@ struct lb_session {
 	int verbose;	    /* a refused program's whole verifier log goes to stderr */
 	int pid;	    /* luabpf -p / -c: probes see only this process (0: all) */
 	int cpid;	    /* luabpf -c: the child's pid, e.cpid (0: none) */
+	int skip_self;	    /* uprobes and USDT never fire in this process */
 	struct lb_btf *btf; /* kernel types, loaded when a typed probe needs them */
 	int max_strlen;	    /* strings read by handlers (0: LB_STR_DEFAULT) */
 	/* output from handlers: ring buffer of records, stacks, lost count */
@@ -92,8 +94,9 @@ struct lb_session {
 	 * taken by the binding after each lb_session_poll */
 	struct lb_event *events;
 	int nevents, capevents;
-	int merge_printf; /* consecutive printf records make one event (for
-			     consumers that only write the text out) */
+	int merge_printf;     /* consecutive printf records make one event (for
+				 consumers that only write the text out) */
+	struct lb_http *http; /* the metrics listener, if serving */
 	/* luabpf -c: task_struct offsets, to follow the command's descendants */
 	__u32 task_parent_off, task_tgid_off;
 };
@@ -104,6 +107,7 @@ enum lb_evkind {
 	LB_EV_PRINT,	  /* id: session map index to print whole */
 	LB_EV_EXIT,	  /* bpf.exit() from a kernel handler */
 	LB_EV_LOST,	  /* n: records the ring buffer had no room for */
+	LB_EV_SCRAPE,	  /* n: a GET /metrics waiting for lb_http_respond */
 };
 
 struct lb_event {
@@ -159,6 +163,9 @@ int lb_session_fd(struct lb_session *s);
 /* The descriptor also becomes readable at due_ns (CLOCK_MONOTONIC);
  * 0 disarms. */
 int lb_session_set_timer(struct lb_session *s, uint64_t due_ns);
+/* Serve GET /metrics on addr (see http.h); scrapes then arrive through
+ * the poll as LB_EV_SCRAPE events. 0, or -1 with why in err. */
+int lb_session_serve_metrics(struct lb_session *s, const char *addr, char *err, size_t errlen);
 /* Text of a value that needs the session (lb_render's callback). */
 size_t lb_session_text(void *session, int type, const void *arg, char *buf, size_t len);
 
@@ -168,8 +175,14 @@ int lb_map_create(struct lb_session *s, int i, char *err, size_t errlen);
 size_t lb_map_value_len(const struct lb_mapdesc *d);
 /* Read one value, combined over CPUs by kind: sum and int: out[0]; min,
  * max: out[0] value; avg, stats: out[0] count, out[1] sum; hist, lhist:
- * the bucket counts. 0 found, 1 absent (min/max never set count as absent). */
+ * the bucket counts, then the sum of the values they counted. 0 found, 1
+ * absent (min/max never set count as absent). */
 int lb_map_value(struct lb_session *s, int i, const void *key, int64_t *out);
+/* Every entry of map i: fn(ud, key, value) with the value as lb_map_value
+ * gives it (entries without a value left out); a non-zero return stops
+ * and is returned. -1 if the map cannot be read. */
+typedef int (*lb_map_fn)(void *ud, const void *key, const int64_t *value);
+int lb_map_each(struct lb_session *s, int i, lb_map_fn fn, void *ud);
 int lb_map_delete(struct lb_session *s, int i, const void *key);
 /* Store one value (value_size bytes); a per-CPU map's lands on CPU 0. */
 int lb_map_update(struct lb_session *s, int i, const void *key, const void *value);
