@@ -53,8 +53,10 @@ describe("luabpf -c #kernel", function()
     -- 300 blocks + libc's ELF header; no shell in between
     assert.is_truthy(out:find("\n\n@m[dd]: 301\n", 1, true), out)
     assert.is_nil(out:find("@m[sh]", 1, true), out)
+    -- comm == "dd": bpftrace's child reads its start pipe before exec,
+    -- sometimes after the probe is attached
     local f = io.popen("LC_ALL=C timeout 60 bpftrace -c '/usr/bin/dd if=/dev/zero of=/dev/null count=300' " ..
-      "-e 't:syscalls:sys_enter_read /pid == cpid/ { @ = count(); }' 2>/dev/null")
+      "-e 't:syscalls:sys_enter_read /pid == cpid && comm == \"dd\"/ { @ = count(); }' 2>/dev/null")
     local bt = f:read("a")
     f:close()
     assert.are.equal("301", bt:match("@: (%d+)"), bt)
@@ -75,6 +77,16 @@ describe("luabpf -c #kernel", function()
     -- dash reads libc's header once, cat that and its empty stdin,
     -- the two dd 301 + 101
     assert.are.equal("\n\n@m[sh]: 1\n@m[cat]: 2\n@m[dd]: 402\n", out:match("\n\n@.*$"), out)
+  end)
+
+  it("follows only the command's tree: a dd run beside it is not counted", function()
+    local t = H.spawn("LC_ALL=C " .. H.luabpf .. " -c " ..
+      H.quote("sleep 0.5; dd if=/dev/zero of=/dev/null count=100 2>/dev/null") .. " -e " .. H.quote(reads))
+    H.wait_for(t, "out", "Attaching")
+    H.run("LC_ALL=C dd if=/dev/zero of=/dev/null count=77 2>/dev/null") -- outside the tree
+    local rc, out = H.finish(t)
+    assert.are.equal(0, rc, out)
+    assert.are.equal("\n\n@m[sh]: 1\n@m[sleep]: 1\n@m[dd]: 101\n", out)
   end)
 
   it("quoted words are one argument: sh -c '...' runs sh itself, its dd is followed", function()
