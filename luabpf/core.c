@@ -60,8 +60,15 @@ static int l_session_start(lua_State *L)
 	struct lb_session *s = lb_check_session(L, 1);
 	char err[LB_ERR];
 
-	if (lb_session_start(s, err, sizeof err))
+	int r = lb_session_start(s, err, sizeof err);
+
+	if (r < 0)
 		return luaL_error(L, "%s", err);
+	if (r > 0) { /* interrupted: 0 attached, and why */
+		lua_pushinteger(L, 0);
+		lua_pushstring(L, err);
+		return 2;
+	}
 	if (lb_session_fd(s) < 0) /* a host may already wait on it */
 		return luaL_error(L, "cannot poll the ring buffer: %s", strerror(errno));
 	lua_pushinteger(L, lb_count_attached(s));

@@ -124,6 +124,9 @@ void lb_session_init(struct lb_session *s);
  * returned) after. */
 libbpf_print_fn_t lb_libbpf_quiet(void);
 void lb_session_close(struct lb_session *s);
+/* Load and attach every probe: 0; -1 with why in err (nothing stays
+ * attached); 1 if SIGINT/SIGTERM came meanwhile (blocked, so pending:
+ * what was attached is detached again, err says how far it got). */
 int lb_session_start(struct lb_session *s, char *err, size_t errlen);
 int lb_session_add_name(struct lb_session *s, const char *name);
 struct lb_probe *lb_session_add_probe(struct lb_session *s, const char *spec);

@@ -333,13 +333,13 @@ int lb_session_start(struct lb_session *s, char *err, size_t errlen)
 		total += s->probes[i].nprogs;
 	for (int i = 0; i < s->nprobes; i++)
 		for (int j = 0; j < s->probes[i].nprogs; j++, done++) {
-			if (interrupted()) {
+			if (interrupted()) { /* the signal stays pending for the poll */
 				snprintf(err, errlen,
 					 "interrupted while attaching (%d of %d programs were "
 					 "attached; all are detached again)",
 					 done, total);
 				detach_all(s);
-				return -1;
+				return 1;
 			}
 			if (lb_prog_load_attach(s, &s->probes[i].progs[j], err, errlen)) {
 				detach_all(s);
