@@ -690,6 +690,7 @@ core.mark(M.exit, "exit")
 
 -- O_*, PROT_*, MAP_*, E*, SIG* from the system headers, at build time.
 M.constants = require "luabpf.constants"
+M._VERSION = require "luabpf.version" -- from the VERSION file, at build time
 
 function M.register_source(chunk, text)
   sources[chunk] = text

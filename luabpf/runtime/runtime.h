@@ -106,6 +106,8 @@ struct lb_session {
 	int merge_printf;     /* consecutive printf records make one event (for
 				 consumers that only write the text out) */
 	struct lb_http *http; /* the metrics listener, if serving */
+	/* luabpf -c: task_struct offsets, to follow the command's descendants */
+	__u32 task_parent_off, task_tgid_off;
 };
 
 /* One entry of a session's ordered event stream, as it left the kernel. */
@@ -143,6 +145,9 @@ void lb_session_drop_probe(struct lb_session *s);
 struct lb_btf *lb_session_btf(struct lb_session *s, char *err, size_t errlen);
 /* lbc_probe.int_type over the session's BTF (ud: the session). */
 int lb_session_int_type(void *session, const char *ctype, int *size, int *is_signed);
+/* Probes see only process pid (luabpf -p); child: it is luabpf -c's
+ * command, e.cpid, and its descendants are seen too. */
+int lb_session_target(struct lb_session *s, int pid, int child, char *err, size_t errlen);
 /* Detach every probe, keeping maps and the ring buffer to drain. */
 void lb_session_detach(struct lb_session *s);
 void lb_prog_detach(struct lb_prog *pr);
