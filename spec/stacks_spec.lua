@@ -93,6 +93,22 @@ bpf.tracepoint("syscalls:sys_enter_close", function(e) m[e.ustack] = bpf.count()
     assert.equal(4, got[1].count)
   end)
 
+  it("-c: a descendant of the command, gone before the print, is symbolized too", function()
+    local path = script([[
+local m = bpf.map()
+bpf.tracepoint("syscalls:sys_enter_close", function(e)
+  if e.comm == "stkgrand" then m[e.ustack] = bpf.count() end
+end)
+]])
+    local cmd = "sh -c " .. H.quote(stacker .. " --comm stkgrand --closes-b 3; true")
+    local rc, out, err = H.run_rc(H.luabpf .. " -c " .. H.quote(cmd) .. " " .. path)
+    assert.equal(0, rc, err)
+    local got = stacks(out, "m")
+    assert.equal(1, #got, out)
+    assert.same({ "stacker_close", "stacker_path_b", "main", "__libc_start_call_main" }, names(got[1].frames))
+    assert.equal(3, got[1].count)
+  end)
+
   local profile_script = [[
 bpf.config{ustack = arg[1]}
 local m = bpf.map()

@@ -27,7 +27,9 @@ size_t lb_session_text(void *session, int type, const void *arg, char *buf, size
 	if (!s->syms && !(s->syms = lb_syms_new()))
 		return (size_t)snprintf(buf, len, "[out of memory]");
 	if (type == LB_ARG_USTACK || type == LB_ARG_USYM)
-		lb_mmapwatch_read(s->mw, s->syms, s->pid); /* mappings up to now */
+		/* mappings up to now (of -p's process; -c traces its command's
+		 * descendants too) */
+		lb_mmapwatch_read(s->mw, s->syms, s->cpid ? 0 : s->pid);
 	switch (type) {
 	case LB_ARG_PROBE: lb_session_probe_name(s, v[0], buf, len); return strlen(buf);
 	case LB_ARG_KSTACK: return lb_stack_text(s->syms, s->stacks_fd, v[0], 0, 0, buf, len);
@@ -260,11 +262,11 @@ int lb_session_poll(struct lb_session *s, int timeout_ms)
 	/* the mappings first: the stacks waiting may be of processes that
 	 * have exited since; and after, for exits that follow the records */
 	if (s->mw && (s->syms || (s->syms = lb_syms_new())))
-		lb_mmapwatch_read(s->mw, s->syms, s->pid);
+		lb_mmapwatch_read(s->mw, s->syms, s->cpid ? 0 : s->pid);
 	if (s->rb)
 		ring_buffer__consume(s->rb);
 	if (s->mw)
-		lb_mmapwatch_read(s->mw, s->syms, s->pid);
+		lb_mmapwatch_read(s->mw, s->syms, s->cpid ? 0 : s->pid);
 	report_lost(s);
 	/* after the records: a scrape sees what they said */
 	while (s->http && (req = lb_http_next_request(s->http))) {
