@@ -137,33 +137,27 @@ static int epoll_add(struct lb_session *s, int fd)
 	return epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, fd, &ev);
 }
 
-/* A ring (the events', the announcements') into rb, once it exists. */
-static int rb_join(struct lb_session *s, int fd, int *joined)
+/* A ring buffer's manager for map fd, its descriptor in the poll. */
+static int rb_open(struct lb_session *s, int fd, struct ring_buffer **rb)
 {
 	libbpf_print_fn_t host;
-	int rc = 0;
 
-	if (fd < 0 || *joined)
+	if (fd < 0 || *rb)
 		return 0;
 	host = lb_libbpf_quiet();
-	if (!s->rb) {
-		s->rb = ring_buffer__new(fd, on_record, s, NULL);
-		rc = !s->rb || epoll_add(s, ring_buffer__epoll_fd(s->rb)) ? -1 : 0;
-	} else {
-		rc = ring_buffer__add(s->rb, fd, on_record, s) ? -1 : 0;
-	}
+	*rb = ring_buffer__new(fd, on_record, s, NULL);
 	libbpf_set_print(host);
-	*joined = rc == 0;
-	return rc;
+	return !*rb || epoll_add(s, ring_buffer__epoll_fd(*rb)) ? -1 : 0;
 }
 
 /* The session's descriptor: readable when a record, a signal or the
- * timer waits. The rings join it once the session has them. */
+ * timer waits. The rings join it once the session has them: the events'
+ * and the announcements' (read apart, first: see lb_session_poll). */
 int lb_session_fd(struct lb_session *s)
 {
 	if (s->epoll_fd < 0 && (s->epoll_fd = epoll_create1(EPOLL_CLOEXEC)) < 0)
 		return -1;
-	if (rb_join(s, s->events_fd, &s->rb_events) || rb_join(s, s->procs_fd, &s->rb_procs))
+	if (rb_open(s, s->events_fd, &s->rb) || rb_open(s, s->procs_fd, &s->prb))
 		return -1;
 	return s->epoll_fd;
 }
@@ -259,8 +253,12 @@ int lb_session_poll(struct lb_session *s, int timeout_ms)
 			lb_http_ready(s->http, ev[i].data.fd, ev[i].events);
 		}
 	}
-	/* the mappings first: the stacks waiting may be of processes that
-	 * have exited since; and after, for exits that follow the records */
+	/* the announcements first (a process announced is kept whatever
+	 * exits the mmap records then report), the mappings next (the stacks
+	 * waiting may be of processes that have exited since), the records,
+	 * and the mappings again, for exits that follow the records */
+	if (s->prb)
+		ring_buffer__consume(s->prb);
 	if (s->mw && (s->syms || (s->syms = lb_syms_new())))
 		lb_mmapwatch_read(s->mw, s->syms, s->cpid ? 0 : s->pid);
 	if (s->rb)

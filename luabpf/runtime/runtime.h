@@ -89,7 +89,7 @@ struct lb_session {
 	int events_fd, stacks_fd, lost_fd, dropped_fd;
 	int upids_fd;		      /* processes whose user stacks were announced */
 	int procs_fd;		      /* the ring of those announcements (LB_REC_PROC) */
-	int rb_events, rb_procs;      /* rings joined to rb */
+	struct ring_buffer *prb;      /* procs_fd's manager */
 	struct lb_mmapwatch *mw;      /* the kernel's mmap records, for user symbols */
 	int mw_polled;		      /* its fds are in epoll_fd */
 	struct lb_unwinder *unwinder; /* user stacks unwound here (unwind.c) */

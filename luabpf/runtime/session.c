@@ -55,12 +55,13 @@ void lb_session_close(struct lb_session *s)
 		close_fd(&s->map_fd[i]);
 	ring_buffer__free(s->rb);
 	s->rb = NULL;
+	ring_buffer__free(s->prb);
+	s->prb = NULL;
 	close_fd(&s->dummy_fd);
 	close_fd(&s->events_fd);
 	close_fd(&s->stacks_fd);
 	close_fd(&s->upids_fd);
 	close_fd(&s->procs_fd);
-	s->rb_events = s->rb_procs = 0;
 	lb_unwinder_free(s->unwinder);
 	s->unwinder = NULL;
 	lb_mmapwatch_free(s->mw);
