@@ -23,7 +23,11 @@ ARCH_INC := /usr/include/$(shell $(CC) -dumpmachine 2>/dev/null)
 
 CFLAGS ?= -O2 -g
 LB_CFLAGS = $(CFLAGS) -Wall -Wextra -fPIC -std=gnu11 $(LUA_CFLAGS) -I$(B)/gen -Ibpf -Iluabpf
-BPF_CFLAGS := -O2 -g -target bpf -Wall -I$(ARCH_INC) -Ibpf
+# Block placement off: it lays the interpreter's loop out so a block
+# falls through into the loop head, a back-edge Linux < 6.3 refuses even
+# to root ("back-edge from insn 43 to 44"); spec/template_cfg_spec.lua
+# checks every template against that rule.
+BPF_CFLAGS := -O2 -g -target bpf -Wall -I$(ARCH_INC) -Ibpf -mllvm -disable-block-placement
 LDLIBS := -lbpf -lelf -lz
 
 TEMPLATES := $(wildcard bpf/*.bpf.c)
