@@ -87,7 +87,7 @@ describe("luabpf command #kernel", function()
     assert.are.equal(before, live_programs())
   end)
 
-  it("a probe refused half-way through attaching leaves nothing attached", function()
+  it("a probe refused half-way through attaching leaves nothing attached #nokprobe", function()
     -- every function of uprobeme and a tracepoint attach; the kfunc after
     -- them is refused by this kernel (fentry EPERM): all must go
     local bin = H.root .. "/build/bin/uprobeme"
