@@ -2,11 +2,7 @@
 local H = require "spec.helper"
 
 -- Programs luabpf has loaded and not yet released, kernel-wide.
-local function live_programs()
-  local n = 0
-  for _ in H.run("bpftool prog show"):gmatch("name lb_[a-z_]+") do n = n + 1 end
-  return n
-end
+local live_programs = H.live_programs
 
 local run_luabpf = H.luabpf_output
 

@@ -176,6 +176,41 @@ describe("kernel functions #kprobe", function()
     assert.are.equal(N, #unlinked_names(done, comm))
   end)
 
+  it("kprobe wildcard: -l 'kprobe:vfs_*link' is bpftrace's list; each attached, vfs_unlink fires "
+     .. N .. " times", function()
+    local want = H.run("bpftrace -l 'kprobe:vfs_*link'")
+    local listed = lines(want)
+    assert.is_true(#listed >= 4, want) -- vfs_link, vfs_readlink, vfs_symlink, vfs_unlink
+    assert.are.equal(want, H.run(H.luabpf .. " -l 'kprobe:vfs_*link'"))
+    local t = H.tracer { "-e", 'local m = map() kprobe("vfs_*link", function(e) m[{e.comm, e.func}] = count() end)' }
+    local done, comm, dir = unlinker()
+    local rc, out, err, attached = H.stop(t)
+    os.execute("rm -rf " .. H.quote(dir))
+    assert.are.equal(0, rc, err)
+    assert.are.equal(string.format("Attaching %d probes...", #listed), attached)
+    assert.are.same({ vfs_unlink = N }, of_comm(H.parse_maps(out), "m", comm))
+    assert.are.equal(N, #unlinked_names(done, comm))
+  end)
+
+  it("a kprobe refused after a wildcard attached leaves nothing attached", function()
+    local before = H.live_programs()
+    local rc, out = H.luabpf_output("-e " .. H.quote([[
+      local m = map()
+      kprobe("vfs_*link", function(e) m[e.func] = count() end)
+      kfunc("vfs_unlink", function(e) m[e.func] = count() end)
+      kprobe("vfs_read+1", function(e) m[e.func] = count() end)]]))
+    assert.are.equal(1, rc, out)
+    assert.is_truthy(out:find("kprobe:vfs_read+1: offset 1 is inside an instruction", 1, true), out)
+    assert.are.equal(before, H.live_programs())
+  end)
+
+  it("kprobe wildcard matching nothing: one line naming the pattern", function()
+    local rc, out = H.luabpf_output("-e " .. H.quote('kprobe("no_such_fn_*", function(e) end)'))
+    assert.are.equal(1, rc, out)
+    assert.are.equal("luabpf: -e:1: no kernel function matches 'no_such_fn_*' (luabpf -l " ..
+      "'kprobe:PATTERN' lists them)\n", out)
+  end)
+
   it("luabpf -lv 'kfunc:vfs_unlink' is bpftrace's listing, byte for byte", function()
     local want = H.run("bpftrace -lv 'kfunc:vfs_unlink'")
     assert.is_truthy(want:find("^kfunc:vmlinux:vfs_unlink\n"), want)
