@@ -257,3 +257,17 @@ describe("kernel functions #kprobe", function()
     end
   end)
 end)
+
+-- Where the kernel has no kprobes (this machine): the kprobe listing and
+-- a kprobe glob say so in one line.
+describe("kprobe globs without kprobes #nokprobe", function()
+  for _, args in ipairs { "-l 'kprobe:vfs_*'", "-e " .. H.quote('kprobe("vfs_*", function(e) end)') } do
+    it("luabpf " .. args .. ": one line, no kprobes here, exit 1", function()
+      local rc, out = H.luabpf_output(args)
+      assert.are.equal(1, rc, out)
+      assert.are.equal(1, #lines(out), out)
+      assert.is_truthy(out:find("no kprobes to list", 1, true), out)
+      assert.is_nil(out:find("runner.lua", 1, true), out)
+    end)
+  end
+end)
