@@ -13,10 +13,10 @@ local N = 40
 
 -- kprobeme makes N unlinks in a fresh directory under /tmp; returns its
 -- output ("unlinked PATH" lines), its comm and the directory.
-local function unlinker(n)
+local function unlinker()
   local comm, dir = H.comm("lbk"), H.tmpdir()
   local out = H.run(string.format("%skprobeme --iterations %d --period-ms 0 --comm %s --tmpdir %s",
-                                  H.bin, n or N, comm, H.quote(dir)))
+                                  H.bin, N, comm, H.quote(dir)))
   return out, comm, dir
 end
 
@@ -59,7 +59,8 @@ local function of_comm_lines(out, comm)
   return got
 end
 
--- An offset into vfs_unlink that fails to attach: the one-line message.
+-- kprobe vfs_unlink+off through a session, as a host would: nil when it
+-- attaches (then detached at once), else the one-line refusal.
 local function kprobe_offset_error(off)
   local bpf = require "luabpf"
   local s = bpf.session()
