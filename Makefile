@@ -1,28 +1,61 @@
 # luabpf: build, test, install. `make demo` and `make test` work on a
 # fresh Debian 12 machine: both install what they need first.
 
+# Which Lua the module is built for: LUA=5.4 (default), 5.3, 5.1 or
+# luajit (LuaJIT 2.1 uses 5.1's module directories). Each has its own
+# in-tree build: build/ for 5.4, build-5.3/, build-5.1/, build-luajit/.
+# luarocks passes only LUA_INCDIR: the version is read from its lua.h
+# (a LUA variable from the environment is often an interpreter path).
+ifneq ($(origin LUA),command line)
+ifdef LUA_INCDIR
+LUA := $(if $(wildcard $(LUA_INCDIR)/luajit.h),luajit,$(shell sed -n \
+	's/^\#define LUA_VERSION_NUM[ \t]*50\([0-9]\).*/5.\1/p' $(LUA_INCDIR)/lua.h))
+else
+LUA := 5.4
+endif
+endif
+override LUA := $(patsubst lua5.%,5.%,$(LUA))
+ifeq ($(LUA),luajit)
+LUA_BIN := luajit
+LUA_ABI := 5.1
+LUA_PC := luajit
+else ifneq ($(filter 5.4 5.3 5.1,$(LUA)),)
+LUA_BIN := lua$(LUA)
+LUA_ABI := $(LUA)
+LUA_PC := lua$(LUA)
+else
+$(error LUA must be 5.4, 5.3, 5.1 or luajit (not '$(LUA)'))
+endif
 PREFIX ?= /usr/local
-LUADIR ?= $(PREFIX)/share/lua/5.4
-LIBDIR ?= $(PREFIX)/lib/lua/5.4
+LUADIR ?= $(PREFIX)/share/lua/$(LUA_ABI)
+LIBDIR ?= $(PREFIX)/lib/lua/$(LUA_ABI)
 BINDIR ?= $(PREFIX)/bin
-LUA ?= lua5.4
 CC ?= cc
 CLANG ?= clang
-B := build
+# Lua-independent objects (compiler, runtime, templates) and the
+# workloads are built once, in build/; only the binding is per Lua.
+B5 := build
+B := $(if $(filter 5.4,$(LUA)),build,build-$(LUA))
 
+# The other Luas: `make test` runs the embedding checks under each.
+OTHER_LUAS := 5.3 5.1 luajit
 DEBS := clang llvm libbpf-dev libelf-dev zlib1g-dev liblua5.4-dev lua5.4 \
 	lua-busted luarocks bpftool systemtap-sdt-dev linux-libc-dev pkg-config \
-	libc6-dev make bpftrace perl
+	libc6-dev make bpftrace perl lua-luv lua-cqueues prometheus curl \
+	lua5.3 liblua5.3-dev lua5.1 liblua5.1-0-dev luajit libluajit-5.1-dev lua-bitop
+# flame graph specs: Chromium draws the SVG, xmllint parses it; libc's
+# separate symbols name the frame below main in user stacks
+DEBS += chromium libxml2-utils libc6-dbg
 # luarocks passes LUA_INCDIR and its own CFLAGS on the command line.
 ifdef LUA_INCDIR
 LUA_CFLAGS := -I$(LUA_INCDIR)
 else
-LUA_CFLAGS := $(shell pkg-config --cflags lua5.4 2>/dev/null || echo -I/usr/include/lua5.4)
+LUA_CFLAGS := $(shell pkg-config --cflags $(LUA_PC) 2>/dev/null || echo -I/usr/include/$(LUA_PC))
 endif
 ARCH_INC := /usr/include/$(shell $(CC) -dumpmachine 2>/dev/null)
 
 CFLAGS ?= -O2 -g
-LB_CFLAGS = $(CFLAGS) -Wall -Wextra -fPIC -std=gnu11 $(LUA_CFLAGS) -I$(B)/gen -Ibpf -Iluabpf
+LB_CFLAGS = $(CFLAGS) -Wall -Wextra -fPIC -std=gnu11 $(LUA_CFLAGS) -I$(B5)/gen -Ibpf -Iluabpf
 # Block placement off: it lays the interpreter's loop out so a block
 # falls through into the loop head, a back-edge Linux < 6.3 refuses even
 # to root ("back-edge from insn 43 to 44"); spec/template_cfg_spec.lua
@@ -31,23 +64,25 @@ BPF_CFLAGS := -O2 -g -target bpf -Wall -I$(ARCH_INC) -Ibpf -mllvm -disable-block
 LDLIBS := -lbpf -lelf -lz
 
 TEMPLATES := $(wildcard bpf/*.bpf.c)
-TEMPLATE_OBJS := $(patsubst bpf/%.bpf.c,$(B)/bpf/%.bpf.o,$(TEMPLATES))
-MODULE_SRC := $(wildcard luabpf/*.c) $(wildcard luabpf/runtime/*.c) $(wildcard luabpf/compiler/*.c)
-MODULE_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(MODULE_SRC)) $(B)/obj/templates.o
+TEMPLATE_OBJS := $(patsubst bpf/%.bpf.c,$(B5)/bpf/%.bpf.o,$(TEMPLATES))
+CORE_SRC := $(wildcard luabpf/runtime/*.c) $(wildcard luabpf/compiler/*.c)
+BIND_SRC := $(wildcard luabpf/*.c)
+MODULE_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(BIND_SRC)) \
+	$(patsubst %.c,$(B5)/obj/%.o,$(CORE_SRC)) $(B5)/obj/templates.o
 LUA_SRC := $(wildcard luabpf/*.lua)
-WORKLOADS := $(patsubst spec/workloads/%.c,$(B)/bin/%,$(wildcard spec/workloads/*.c))
+WORKLOADS := $(patsubst spec/workloads/%.c,$(B5)/bin/%,$(wildcard spec/workloads/*.c))
 # usdt_args at -O0 and -O1 as well: gcc writes the USDT arguments in
 # other operand forms there (spec/usdt_spec.lua checks which)
-WORKLOADS += $(B)/bin/usdt_args-O0 $(B)/bin/usdt_args-O1
+WORKLOADS += $(B5)/bin/usdt_args-O0 $(B5)/bin/usdt_args-O1
 
 # In-tree build is laid out like an install prefix, so tests run exactly
 # what `make install` ships.
-LMOD := $(B)/share/lua/5.4
-CMOD := $(B)/lib/lua/5.4
-BUSTED := $(LUA) /usr/bin/busted --lpath='$(LMOD)/?.lua;$(LMOD)/?/init.lua' \
+LMOD := $(B)/share/lua/$(LUA_ABI)
+CMOD := $(B)/lib/lua/$(LUA_ABI)
+BUSTED := $(LUA_BIN) /usr/bin/busted --lpath='$(LMOD)/?.lua;$(LMOD)/?/init.lua' \
 	--cpath='$(CMOD)/?.so'
 
-.PHONY: all module deps test demo bench install clean format workloads
+.PHONY: all module deps test test-lua test-luas demo bench install clean format workloads
 all: module $(WORKLOADS)
 module: $(CMOD)/luabpf/core.so $(patsubst luabpf/%,$(LMOD)/luabpf/%,$(LUA_SRC)) \
 	$(LMOD)/luabpf/constants.lua $(B)/bin/luabpf
@@ -61,12 +96,12 @@ deps:
 	  { apt-get update -q >/dev/null && apt-get install -y -q $(APT_FLAGS) $$missing >/dev/null; }; \
 	fi
 
-$(B)/bpf/%.bpf.o: bpf/%.bpf.c bpf/interp.h bpf/plan.h
+$(B5)/bpf/%.bpf.o: bpf/%.bpf.c bpf/interp.h bpf/plan.h
 	@mkdir -p $(@D)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 # Templates are embedded in the module: no clang at run time.
-$(B)/gen/templates.S: $(TEMPLATE_OBJS) Makefile
+$(B5)/gen/templates.S: $(TEMPLATE_OBJS) Makefile
 	@mkdir -p $(@D)
 	@{ echo '.section .rodata'; \
 	  for o in $(TEMPLATE_OBJS); do n=$$(basename $$o .bpf.o); \
@@ -74,20 +109,26 @@ $(B)/gen/templates.S: $(TEMPLATE_OBJS) Makefile
 	    echo '.balign 8'; echo "lb_tpl_$$n: .incbin \"$$o\""; echo "lb_tpl_$${n}_end:"; \
 	  done; echo '.section .note.GNU-stack,"",@progbits'; } > $@
 
-$(B)/obj/templates.o: $(B)/gen/templates.S $(TEMPLATE_OBJS)
+$(B5)/obj/templates.o: $(B5)/gen/templates.S $(TEMPLATE_OBJS)
 	@mkdir -p $(@D)
 	$(CC) -c $< -o $@
 
 # Syscall numbers from the system headers, for the raw_syscalls fast path.
-$(B)/gen/syscalls.h: Makefile
+$(B5)/gen/syscalls.h: Makefile
 	@mkdir -p $(@D)
 	@echo '#include <asm/unistd.h>' | $(CC) -E -dM - | \
 	  sed -n 's/^#define __NR_\([a-z0-9_]*\) \([0-9][0-9]*\)$$/\tLB_SYSCALL(\2, "\1")/p' | \
 	  sort -n -t'(' -k2 > $@
 
-$(B)/obj/%.o: %.c $(wildcard luabpf/*.h luabpf/*/*.h bpf/*.h) $(B)/gen/syscalls.h
+$(B5)/obj/%.o: %.c $(wildcard luabpf/*.h luabpf/*/*.h bpf/*.h) $(B5)/gen/syscalls.h
 	@mkdir -p $(@D)
 	$(CC) $(LB_CFLAGS) -c $< -o $@
+
+ifneq ($(B),$(B5))
+$(B)/obj/%.o: %.c $(wildcard luabpf/*.h luabpf/*/*.h bpf/*.h) $(B5)/gen/syscalls.h
+	@mkdir -p $(@D)
+	$(CC) $(LB_CFLAGS) -c $< -o $@
+endif
 
 $(CMOD)/luabpf/core.so: $(MODULE_OBJS)
 	@mkdir -p $(@D)
@@ -102,15 +143,16 @@ $(LMOD)/luabpf/%.lua: luabpf/%.lua
 	@mkdir -p $(@D)
 	cp $< $@
 
-$(B)/bin/luabpf: luabpf/bin.lua
+# The command runs under the Lua it was built for.
+$(B)/bin/luabpf: luabpf/bin.lua Makefile
 	@mkdir -p $(@D)
-	cp $< $@ && chmod +x $@
+	sed '1s|^#!.*|#!/usr/bin/env $(LUA_BIN)|' $< > $@ && chmod +x $@
 
-$(B)/bin/%: spec/workloads/%.c spec/workloads/workload.h
+$(B5)/bin/%: spec/workloads/%.c spec/workloads/workload.h
 	@mkdir -p $(@D)
 	$(CC) -O2 -g -fno-omit-frame-pointer -Wall -Wextra -pthread $< -o $@
 
-$(B)/bin/usdt_args-O%: spec/workloads/usdt_args.c spec/workloads/workload.h
+$(B5)/bin/usdt_args-O%: spec/workloads/usdt_args.c spec/workloads/workload.h
 	@mkdir -p $(@D)
 	$(CC) -O$* -g -fno-omit-frame-pointer -Wall -Wextra $< -o $@
 
@@ -121,7 +163,17 @@ workloads: $(WORKLOADS)
 test: deps
 	$(MAKE) all
 	spec/vmtest/specs $(BUSTED) spec
+	$(MAKE) test-luas
 	$(MAKE) fuzz-smoke
+
+# The embedding specs under another Lua (LUA=5.3|5.1|luajit): busted
+# runs under each; LUABPF_LUA tells spec/helper.lua which build to use.
+COMPAT_SPECS := spec/embedding_spec.lua spec/event_loops_spec.lua spec/luaversions_spec.lua
+test-lua: all
+	LUABPF_LUA=$(LUA) $(BUSTED) $(COMPAT_SPECS)
+
+test-luas:
+	@for l in $(OTHER_LUAS); do $(MAKE) -s test-lua LUA=$$l || exit 1; done
 
 # The kernel-probe specs on Debian's newest 6.1 and 6.12 kernels under
 # qemu (spec/vmtest/run; VMTEST_SMP, VMTEST_TIMEOUT... there).
@@ -139,17 +191,17 @@ vmtest: deps
 FUZZ_SECONDS ?= 300
 FUZZ_SRC := $(wildcard luabpf/compiler/*.c) luabpf/runtime/format.c spec/fuzz/fuzz_compile.c
 
-$(B)/fuzz/fuzz_compile: $(FUZZ_SRC) $(wildcard luabpf/*/*.h bpf/*.h) $(B)/gen/syscalls.h
+$(B5)/fuzz/fuzz_compile: $(FUZZ_SRC) $(wildcard luabpf/*/*.h bpf/*.h) $(B5)/gen/syscalls.h
 	@$(MAKE) -s deps DEBS=libclang-rt-14-dev
 	@mkdir -p $(@D)
 	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		-Iluabpf -Ibpf -I$(B)/gen $(FUZZ_SRC) -o $@
+		-Iluabpf -Ibpf -I$(B5)/gen $(FUZZ_SRC) -o $@
 
-fuzz: $(B)/fuzz/fuzz_compile
-	rm -rf $(B)/fuzz/corpus && mkdir -p $(B)/fuzz/corpus $(B)/fuzz/crashes
-	cp spec/fuzz/corpus/* $(B)/fuzz/corpus/
+fuzz: $(B5)/fuzz/fuzz_compile
+	rm -rf $(B5)/fuzz/corpus && mkdir -p $(B5)/fuzz/corpus $(B5)/fuzz/crashes
+	cp spec/fuzz/corpus/* $(B5)/fuzz/corpus/
 	$< -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
-		-print_final_stats=1 -artifact_prefix=$(B)/fuzz/crashes/ $(B)/fuzz/corpus
+		-print_final_stats=1 -artifact_prefix=$(B5)/fuzz/crashes/ $(B5)/fuzz/corpus
 
 fuzz-smoke:
 	$(MAKE) fuzz FUZZ_SECONDS=20
@@ -174,7 +226,7 @@ soak: deps
 
 install: module
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LUADIR)/luabpf $(DESTDIR)$(LIBDIR)/luabpf
-	install -m 755 luabpf/bin.lua $(DESTDIR)$(BINDIR)/luabpf
+	install -m 755 $(B)/bin/luabpf $(DESTDIR)$(BINDIR)/luabpf
 	install -m 644 $(LUA_SRC) $(LMOD)/luabpf/constants.lua $(DESTDIR)$(LUADIR)/luabpf/
 	install -m 755 $(CMOD)/luabpf/core.so $(DESTDIR)$(LIBDIR)/luabpf/
 
@@ -182,4 +234,4 @@ format:
 	clang-format -i luabpf/*.c luabpf/*.h luabpf/*/*.c luabpf/*/*.h bpf/*.h bpf/*.c spec/*/*.c spec/*/*.h
 
 clean:
-	rm -rf $(B)
+	rm -rf $(B5) $(patsubst %,build-%,$(OTHER_LUAS))

@@ -100,7 +100,7 @@ static __always_inline void *lb_lookup(__u32 slot, void *key)
 /* Updates a full map refused: counted per session map, reported at exit. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, LB_MAX_SESSION_MAPS);
+	__uint(max_entries, LB_MAX_SESSION_MAPS + 1); /* + LB_DIVZERO_SLOT */
 	__type(key, __u32);
 	__type(value, __u64);
 } dropped SEC(".maps");
@@ -119,7 +119,9 @@ static __always_inline long lb_update(__u32 slot, void *key, void *val, __u64 fl
 	case 6: rc = bpf_map_update_elem(&m6, key, val, flags); break;
 	case 7: rc = bpf_map_update_elem(&m7, key, val, flags); break;
 	}
-	if (rc == -7 /* -E2BIG: no room for a new key */) {
+	/* no room for a new key (-E2BIG), or no memory for it (-ENOMEM, a
+	 * map allocated as keys arrive, under load) */
+	if (rc == -7 || rc == -12) {
 		__u32 i = plan.slot_ids[slot & (LB_MAX_MAPS - 1)];
 		__u64 *n = bpf_map_lookup_elem(&dropped, &i);
 
@@ -266,6 +268,27 @@ static __always_inline __s64 lb_div(__s64 x, __s64 y)
 	return q;
 }
 
+/* Lua's shifts: a negative count shifts the other way, 64 or more
+ * gives 0 (C leaves both undefined). */
+static __always_inline __u64 lb_shl(__u64 x, __s64 y)
+{
+	if (y <= -64 || y >= 64)
+		return 0;
+	return y >= 0 ? x << y : x >> -y;
+}
+
+/* Lua raises an error on integer division by zero; a kernel handler
+ * cannot, so the run stops there (as the error would stop it) and is
+ * counted for the session to report. */
+static __always_inline void lb_count_divzero(void)
+{
+	__u32 i = LB_DIVZERO_SLOT;
+	__u64 *n = bpf_map_lookup_elem(&dropped, &i);
+
+	if (n)
+		*n += 1;
+}
+
 static __always_inline __s64 lb_mod(__s64 x, __s64 y)
 {
 	return x - lb_div(x, y) * y;
@@ -323,8 +346,12 @@ static __always_inline int lb_run(void *ctx, __u64 probe)
 
 	if (!s)
 		return 0;
-	if (plan.filter_pid && (bpf_get_current_pid_tgid() >> 32) != plan.filter_pid)
-		return 0; /* luabpf -p PID / -c CMD */
+	if (plan.filter_pid | plan.skip_pid) {
+		__u32 pid = bpf_get_current_pid_tgid() >> 32;
+
+		if ((plan.filter_pid && pid != plan.filter_pid) || pid == plan.skip_pid)
+			return 0; /* luabpf -p PID / -c CMD; luabpf itself */
+	}
 	if (plan.ctx_copy)
 		bpf_probe_read_kernel(s, plan.ctx_copy & (LB_SCRATCH - 1), ctx);
 	for (;;) { /* plans jump only forward and end in END */
@@ -346,13 +373,19 @@ static __always_inline int lb_run(void *ctx, __u64 probe)
 		case LB_OP_ADD: R(dst) = x + y; break;
 		case LB_OP_SUB: R(dst) = x - y; break;
 		case LB_OP_MUL: R(dst) = x * y; break;
-		case LB_OP_DIV: R(dst) = y ? lb_div(x, y) : 0; break;
-		case LB_OP_MOD: R(dst) = y ? lb_mod(x, y) : 0; break;
+		case LB_OP_DIV:
+		case LB_OP_MOD:
+			if (!y) {
+				lb_count_divzero();
+				return 0;
+			}
+			R(dst) = code == LB_OP_DIV ? lb_div(x, y) : lb_mod(x, y);
+			break;
 		case LB_OP_BAND: R(dst) = x & y; break;
 		case LB_OP_BOR: R(dst) = x | y; break;
 		case LB_OP_BXOR: R(dst) = x ^ y; break;
-		case LB_OP_SHL: R(dst) = (__u64)x << (y & 63); break;
-		case LB_OP_SHR: R(dst) = (__u64)x >> (y & 63); break;
+		case LB_OP_SHL: R(dst) = lb_shl(x, y); break;
+		case LB_OP_SHR: R(dst) = lb_shl(x, (__s64)(0 - (__u64)y)); break;
 		case LB_OP_EQ: R(dst) = x == y; break;
 		case LB_OP_NE: R(dst) = x != y; break;
 		case LB_OP_LT: R(dst) = x < y; break;
@@ -415,6 +448,7 @@ static __always_inline int lb_run(void *ctx, __u64 probe)
 				__u64 i = (__u64)x < len ? (__u64)x : len - 1;
 
 				v[i & (LB_ZEROS / 8 - 1)] += 1;
+				v[len & (LB_ZEROS / 8 - 1)] += y;
 			} else if (!v[1] || (code == LB_OP_MAP_MIN ? x < v[0] : x > v[0])) {
 				v[0] = x;
 				v[1] = 1;

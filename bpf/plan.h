@@ -10,6 +10,9 @@
 #define LB_NREGS 16	       /* u64 registers, r[0..15] */
 #define LB_MAX_MAPS 8	       /* map slots per probe program */
 #define LB_MAX_SESSION_MAPS 64 /* maps per session */
+/* the session's dropped-updates counters (one per map) end with one for
+ * handler runs stopped by an integer division by zero */
+#define LB_DIVZERO_SLOT LB_MAX_SESSION_MAPS
 #define LB_SCRATCH                                                                                 \
 	65536		  /* scratch bytes per CPU at most: ctx copy, keys,                        \
 			     strings, records (plan.scratch_size: how many                         \
@@ -24,9 +27,19 @@
 #define LB_HIST_MAXBITS 5  /* hist(x, k): 2^k buckets per power of two, k <= 5 */
 #define LB_HIST_NBUCKETS(k) (((64 - (k)) << (k)) + 2) /* LB_HIST_BUCKETS at k = 0 */
 #define LB_STACK_DEPTH 127 /* frames kept per stack (PERF_MAX_STACK_DEPTH) */
+/* How a stack prints, bpftrace's kstack(perf): LB_OP_STACK's len carries
+ * it above the frame count, so it travels in the stack's value to
+ * wherever the stack is printed (printf records, map keys). */
+enum lb_stackmode {
+	LB_STACK_BPFTRACE = 0, /* "sym+off" lines, indented */
+	LB_STACK_PERF,	       /* "\t<hex addr> sym+off (module)" lines */
+	LB_STACK_RAW,	       /* "<hex addr>" lines */
+	LB_STACK_NAMES,	       /* user space only: "sym" lines (folded stacks) */
+};
+#define LB_STACK_MODE_SHIFT 8 /* len = frames | mode << LB_STACK_MODE_SHIFT */
 #define LB_ZEROS                                                                                   \
 	16384 /* largest per-CPU aggregate value: lhist and hist(x, 5)                             \
-		 have at most LB_ZEROS / 8 buckets */
+		 have at most LB_ZEROS / 8 - 1 buckets (and their sum) */
 
 /* e.probe values: kind in the high 32 bits. */
 #define LB_PROBE_SESSION 0ULL	/* low bits: index in the session's probe table */
@@ -85,8 +98,10 @@ enum lb_opcode {
 	LB_OP_MAP_MIN,	  /* {v, set}: v = min(v, r[a]) (value_size 16) */
 	LB_OP_MAP_MAX,	  /* {v, set}: v = max(v, r[a]) */
 	LB_OP_MAP_AVG,	  /* {count, sum}: count += 1, sum += r[a]: avg and stats */
-	LB_OP_MAP_BUCKET, /* u64[len]: value[min(r[a], len - 1)] += 1: hist, lhist
-			     (len: LB_HIST_BUCKETS after LOG2; after LINEAR its
+	LB_OP_MAP_BUCKET, /* {u64[len] buckets, s64 sum}: value[min(r[a], len - 1)]
+			     += 1 and value[len] += r[b] (the observed value:
+			     exporters need a real sum): hist, lhist (len:
+			     LB_HIST_NBUCKETS(k) after LOG2; after LINEAR its
 			     len, at most 1000 buckets) */
 	LB_OP_LOG2,	  /* r[dst] = hist bucket of r[a] with imm = k sub-bucket
 			     bits (bpftrace's hist(x, k)): 0 if < 0, x + 1 if
@@ -106,7 +121,8 @@ enum lb_opcode {
 			ustack/usym arguments and keys are {value, pid}
 			with the pid from LB_CTX_PID. */
 	LB_OP_STACK, /* r[dst] = stack id | len << 32 (len: frames to show,
-			1..LB_STACK_DEPTH; e.kstack/e.ustack use all);
+			1..LB_STACK_DEPTH, e.kstack/e.ustack use all; and
+			the lb_stackmode << LB_STACK_MODE_SHIFT);
 			imm = 0 kernel or 1 user stack; id 0xffffffff when
 			the stack could not be taken */
 	/* Strings, into scratch[off .. off+len), always NUL terminated: */
@@ -202,6 +218,10 @@ struct lb_plan {
 			       runtime fills it */
 	__u32 cpid;	    /* e.cpid: the pid of luabpf -c's command, 0 without
 			       one; the runtime fills it */
+	__u32 skip_pid;	    /* never this process, 0: none (the luabpf command
+			       on uprobes: printing from a traced malloc
+			       would trace itself without end); the runtime
+			       fills it */
 	__u64 sysmask[LB_SYSMASK];
 	__u32 slot_ids[LB_MAX_MAPS]; /* session map index of each slot (the
 					runtime fills them; drops are counted

@@ -3,6 +3,8 @@
  * in its struct, nothing in C globals. Registry keys below. */
 #include <errno.h>
 #include <signal.h>
+#include <sys/resource.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -24,7 +26,11 @@ struct lb_session *lb_check_session(lua_State *L, int i)
 
 struct lmap *lb_check_map(lua_State *L, int i)
 {
-	return luaL_checkudata(L, i, MAP_MT);
+	struct lmap *m = luaL_checkudata(L, i, MAP_MT);
+
+	if (m->s->ncpus <= 0)
+		luaL_error(L, "@%s: its session is closed", m->s->maps[m->idx].name);
+	return m;
 }
 
 /* ---- sessions ---- */
@@ -55,8 +61,17 @@ static int l_session_start(lua_State *L)
 	struct lb_session *s = lb_check_session(L, 1);
 	char err[LB_ERR];
 
-	if (lb_session_start(s, err, sizeof err))
+	int r = lb_session_start(s, err, sizeof err);
+
+	if (r < 0)
 		return luaL_error(L, "%s", err);
+	if (r > 0) { /* interrupted: 0 attached, and why */
+		lua_pushinteger(L, 0);
+		lua_pushstring(L, err);
+		return 2;
+	}
+	if (lb_session_fd(s) < 0) /* a host may already wait on it */
+		return luaL_error(L, "cannot poll the ring buffer: %s", strerror(errno));
 	lua_pushinteger(L, lb_count_attached(s));
 	return 1;
 }
@@ -80,18 +95,25 @@ static int push_map(lua_State *L, struct lb_session *s, int idx)
 	return 1;
 }
 
+/* s:map(name, max_entries, lru): a new map, its layout fixed by the
+ * first handler that uses it. */
 static int l_session_map(lua_State *L)
 {
 	struct lb_session *s = lb_check_session(L, 1);
 	const char *name = luaL_optstring(L, 2, NULL);
+	lua_Integer max = luaL_optinteger(L, 3, 0);
 	int idx;
 
+	if (max < 0 || max > (1 << 24))
+		return luaL_error(L, "max_entries must be between 1 and %d", 1 << 24);
 	if (s->nmaps == LB_MAX_SESSION_MAPS)
 		return luaL_error(L, "too many maps (at most %d)", LB_MAX_SESSION_MAPS);
 	if (name && strlen(name) >= LB_NAME_MAX)
 		return luaL_error(L, "map name '%.40s...' is longer than %d bytes", name,
 				  LB_NAME_MAX - 1);
 	idx = s->nmaps++;
+	s->mapopts[idx].max_entries = (uint32_t)max;
+	s->mapopts[idx].lru = lua_toboolean(L, 4);
 	if (name) {
 		strcpy(s->maps[idx].name, name);
 		s->maps[idx].named = 1;
@@ -159,8 +181,13 @@ static int l_session_poll(lua_State *L)
 			break;
 		case LB_EV_LOST:
 			lua_pushliteral(L, "lost");
-			lua_pushinteger(L, (lua_Integer)ev->n);
+			lb_pushint64(L, (int64_t)ev->n);
 			lua_setfield(L, -3, "count");
+			break;
+		case LB_EV_SCRAPE: /* answered with s:metrics_respond */
+			lua_pushliteral(L, "scrape");
+			lua_pushinteger(L, (lua_Integer)ev->n);
+			lua_setfield(L, -3, "request");
 			break;
 		default: lua_pushliteral(L, "exit");
 		}
@@ -204,10 +231,12 @@ static int l_session_config(lua_State *L)
 		const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?";
 
 		if (strcmp(k, "max_strlen") == 0) {
-			lua_Integer n = luaL_checkinteger(L, -1);
+			int isint;
+			lua_Integer n = lua_tointegerx(L, -1, &isint);
 
-			if (n < 1 || n > LB_MAX_STR)
-				return luaL_error(L, "max_strlen must be between 1 and %d",
+			if (!isint || n < 1 || n > LB_MAX_STR)
+				return luaL_error(L,
+						  "max_strlen must be an integer between 1 and %d",
 						  LB_MAX_STR);
 			s->max_strlen = (int)n;
 		} else {
@@ -299,6 +328,14 @@ static int l_reap(lua_State *L)
 	return 1;
 }
 
+/* s:skip_self(on): uprobes and USDT probes ignore this process (the
+ * luabpf command: its own mallocs must not feed its uprobe on malloc). */
+static int l_session_skip_self(lua_State *L)
+{
+	lb_check_session(L, 1)->skip_self = lua_toboolean(L, 2);
+	return 0;
+}
+
 /* s:verbose(on): the whole verifier log of a refused program. */
 static int l_session_verbose(lua_State *L)
 {
@@ -309,12 +346,29 @@ static int l_session_verbose(lua_State *L)
 /* s:fd(): a descriptor that becomes readable when poll has work. */
 static int l_session_fd(lua_State *L)
 {
-	struct lb_session *s = lb_check_session(L, 1);
+	int fd = lb_session_fd(lb_check_session(L, 1));
 
-	if (lb_session_poll(s, 0) < 0)
-		return luaL_error(L, "poll: %s", strerror(errno));
-	lua_pushinteger(L, s->epoll_fd);
+	if (fd < 0)
+		return luaL_error(L, "cannot make the session's descriptor: %s", strerror(errno));
+	lua_pushinteger(L, fd);
 	return 1;
+}
+
+/* s:divzero(): handler runs a division by zero stopped, so far */
+static int l_session_divzero(lua_State *L)
+{
+	lua_pushinteger(L, (lua_Integer)lb_map_dropped(lb_check_session(L, 1), LB_DIVZERO_SLOT));
+	return 1;
+}
+
+/* s:set_timer(due_ns): the descriptor is readable from then (0: never). */
+static int l_session_set_timer(lua_State *L)
+{
+	lua_Integer due = luaL_checkinteger(L, 2);
+
+	if (lb_session_set_timer(lb_check_session(L, 1), due > 0 ? (uint64_t)due : 0))
+		return luaL_error(L, "cannot arm the interval timer: %s", strerror(errno));
+	return 0;
 }
 
 /* ---- module ---- */
@@ -406,19 +460,105 @@ static void stop_signals(sigset_t *set)
 	sigaddset(set, SIGTERM);
 }
 
-/* The runner takes SIGINT/SIGTERM synchronously: blocked from before
- * attaching (an interrupt never lands half-way), collected by wait(). */
+/* What block_signals changed, to put back. */
+struct saved_signals {
+	sigset_t mask;
+	struct sigaction act[2];
+	int restored;
+};
+
+static int l_restore_signals(lua_State *L)
+{
+	struct saved_signals *v = lua_touserdata(L, lua_upvalueindex(1));
+
+	if (!v->restored) {
+		v->restored = 1;
+		sigaction(SIGINT, &v->act[0], NULL);
+		sigaction(SIGTERM, &v->act[1], NULL);
+		sigprocmask(SIG_SETMASK, &v->mask, NULL);
+	}
+	return 0;
+}
+
+/* block_signals() -> restore(): SIGINT/SIGTERM taken synchronously, blocked
+ * from before attaching (an interrupt never lands half-way) and read by
+ * the session's poll; restore() gives the host back its mask and handlers. */
 static int l_block_signals(lua_State *L)
 {
+	struct saved_signals *v = lua_newuserdatauv(L, sizeof *v, 0);
+	struct sigaction dfl;
 	sigset_t set;
 
+	memset(v, 0, sizeof *v);
+	memset(&dfl, 0, sizeof dfl);
+	dfl.sa_handler = SIG_DFL;
 	stop_signals(&set);
 	/* a shell starts background jobs with SIGINT ignored: undo that, or
 	 * the blocked signal would be discarded instead of kept pending */
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	lua_pushboolean(L, sigprocmask(SIG_BLOCK, &set, NULL) == 0);
+	if (sigprocmask(SIG_BLOCK, &set, &v->mask) || sigaction(SIGINT, NULL, &v->act[0]) ||
+	    sigaction(SIGTERM, NULL, &v->act[1]))
+		return luaL_error(L, "cannot block SIGINT and SIGTERM: %s", strerror(errno));
+	for (int i = 0; i < 2; i++)
+		if (v->act[i].sa_handler == SIG_IGN)
+			sigaction(i ? SIGTERM : SIGINT, &dfl, NULL);
+	lua_pushcclosure(L, l_restore_signals, 1);
 	return 1;
+}
+
+/* A Lua hook for user handlers (BEGIN, END, interval): with SIGINT and
+ * SIGTERM blocked, `while true do end` in one would never end; the hook
+ * takes a pending one and raises an error instead. A host's own hook is
+ * left alone. */
+static void interrupt_hook(lua_State *L, lua_Debug *ar)
+{
+	sigset_t set, pending;
+	struct timespec zero = {0, 0};
+	int sig;
+
+	stop_signals(&set);
+	if (sigpending(&pending) ||
+	    !(sigismember(&pending, SIGINT) || sigismember(&pending, SIGTERM)))
+		return;
+	sig = sigtimedwait(&set, NULL, &zero);
+	if (lua_getstack(L, 0, ar) && lua_getinfo(L, "Sl", ar) && ar->currentline > 0)
+		lua_pushfstring(L, "%s:%d: ", ar->short_src, ar->currentline);
+	else
+		lua_pushliteral(L, "");
+	lua_pushfstring(L, "interrupted by %s", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	lua_concat(L, 2);
+	lua_error(L);
+}
+
+/* interruptible(on): set or clear interrupt_hook on this thread. */
+static int l_interruptible(lua_State *L)
+{
+	lua_Hook h = lua_gethook(L);
+
+	if (lua_toboolean(L, 1) && !h)
+		lua_sethook(L, interrupt_hook, LUA_MASKCOUNT, 10000);
+	else if (!lua_toboolean(L, 1) && h == interrupt_hook)
+		lua_sethook(L, NULL, 0, 0);
+	return 0;
+}
+
+/* hold_std_fds(): descriptors 0-2 that are closed get /dev/null opened
+ * the wrong way round, so a BPF map never lands on fd 1 and writes to a
+ * closed stdout fail (EBADF) instead of vanishing. Raises the soft limit
+ * of open files to the hard one: every probe takes a few descriptors. */
+static int l_prepare_process(lua_State *L)
+{
+	struct rlimit rl;
+
+	for (int fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF &&
+		    open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY) != fd)
+			return luaL_error(L, "cannot reserve descriptor %d: %s", fd,
+					  strerror(errno));
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	return 0;
 }
 
 static const luaL_Reg session_methods[] = {
@@ -430,12 +570,15 @@ static const luaL_Reg session_methods[] = {
     {"watch_signals", l_session_watch_signals},
     {"detach", l_session_detach},
     {"verbose", l_session_verbose},
+    {"skip_self", l_session_skip_self},
     {"merge_printf", l_session_merge_printf},
     {"maps_since", l_session_maps_since},
     {"mark_vars", l_session_mark_vars},
     {"config", l_session_config},
     {"target_pid", l_session_target_pid},
     {"fd", l_session_fd},
+    {"set_timer", l_session_set_timer},
+    {"divzero", l_session_divzero},
     {"compile", lb_l_compile},
     {"start", l_session_start},
     {"attached", l_session_attached},
@@ -454,6 +597,8 @@ static const luaL_Reg functions[] = {
     {"reap", l_reap},
     {"tracepoint_fields", l_tracepoint_fields},
     {"block_signals", l_block_signals},
+    {"interruptible", l_interruptible},
+    {"prepare_process", l_prepare_process},
     {NULL, NULL},
 };
 
@@ -467,6 +612,7 @@ int luaopen_luabpf_core(lua_State *L)
 	lua_pushcfunction(L, l_session_close);
 	lua_setfield(L, -2, "__close");
 	lua_pop(L, 1);
+	lb_open_metrics(L);
 
 	luaL_newmetatable(L, MAP_MT);
 	lua_pushcfunction(L, lb_map_index);
@@ -474,9 +620,6 @@ int luaopen_luabpf_core(lua_State *L)
 	lua_pushcfunction(L, lb_map_newindex);
 	lua_setfield(L, -2, "__newindex");
 	lua_pop(L, 1);
-	lua_newtable(L);
-	luaL_setfuncs(L, lb_map_methods, 0);
-	lua_setfield(L, LUA_REGISTRYINDEX, MAP_METHODS);
 
 	lua_newtable(L);
 	lua_newtable(L); /* weak keys: marks do not keep values alive */
@@ -490,8 +633,11 @@ int luaopen_luabpf_core(lua_State *L)
 	luaL_newlib(L, functions);
 	lb_open_format(L);
 	lb_open_list(L);
-	lua_getfield(L, LUA_REGISTRYINDEX, MAP_METHODS);
+	lua_newtable(L); /* bpf.maps: functions of a map, never shadowing its keys */
+	luaL_setfuncs(L, lb_map_methods, 0);
 	lua_setfield(L, -2, "map_methods");
+	lua_pushcfunction(L, lb_map_clear_l);
+	lua_setfield(L, -2, "map_clear");
 	lua_pushinteger(L, LB_MAP_ENTRIES);
 	lua_setfield(L, -2, "map_entries_max");
 	luaL_getmetatable(L, MAP_MT);

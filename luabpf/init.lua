@@ -4,6 +4,8 @@
 local core = require "luabpf.core"
 local output = require "luabpf.output"
 local stream = require "luabpf.stream"
+local compat = require "luabpf.compat"
+local metrics = require "luabpf.metrics"
 
 local M = {}
 local Session = {}
@@ -17,24 +19,50 @@ local current
 
 -- ---- maps seen from Lua ----
 
-local methods = core.map_methods
+-- m[k] is always the value under k (a key is never shadowed by a method
+-- name); what is asked of a map as a whole goes through bpf.maps:
+-- bpf.maps.entries(m), .name, .kind, .key_types, .lhist_range,
+-- .hist_bits, .dropped, .memory.
+local maps = core.map_methods
+M.maps = maps
 
--- m:print{top =, div =}: a map event on the map's session's stream.
-function methods.print(m, opts)
-  opts = opts or {}
-  owner[m]:emit { type = "map", map = m, top = opts.top, div = opts.div }
-end
+-- bpf.maps.folded(m), bpf.maps.flamegraph(m [, opts]): folded stacks
+-- ("root;caller;leaf count" lines) and an SVG flame graph of a map keyed
+-- by a stack (luabpf/flamegraph.lua).
+local flamegraph = require "luabpf.flamegraph"
+maps.folded = flamegraph.folded
+maps.flamegraph = flamegraph.svg
 
 core.map_mt.__tostring = function(m) return output.format_map(m) end
-core.map_mt.__len = function(m) return #m:entries() end
+core.map_mt.__len = function(m) return #maps.entries(m) end
 core.map_mt.__pairs = function(m)
-  local rows, i = m:entries(), 0
+  local rows, i = maps.entries(m), 0
   return function()
     i = i + 1
     local r = rows[i]
     if r then return r[1], r[2] end
   end, m, nil
 end
+
+-- A map event: the map as data (ev.map) and, when asked for, as
+-- bpftrace's text (ev.text, top and div applied).
+local map_event_mt = {
+  __index = function(ev, k)
+    if k == "text" then
+      local text = output.format_map(ev.map, ev)
+      rawset(ev, "text", text)
+      return text
+    end
+  end,
+}
+local function map_event(m, opts)
+  opts = opts or {}
+  return setmetatable({ type = "map", map = m, top = opts.top, div = opts.div,
+                        final = opts.final }, map_event_mt)
+end
+
+-- bpf.clear(m): bpftrace's clear(@m), in BEGIN, END, interval and hosts.
+M.clear = core.map_clear
 
 -- ---- sessions ----
 
@@ -43,7 +71,7 @@ local units = { ns = 1, us = 1000, ms = 1000000, s = 1000000000, m = 60000000000
 local function period_ns(spec)
   local n, unit = tostring(spec):match("^(%d+)(%a+)$")
   n = tonumber(n)
-  if n and unit == "hz" and n > 0 then return 1000000000 // n end
+  if n and unit == "hz" and n > 0 then return compat.idiv(1000000000, n) end
   if n and units[unit] and n > 0 then return n * units[unit] end
   error(string.format("bad period '%s' (use e.g. \"10s\", \"500ms\", \"100us\", \"5hz\")",
                       tostring(spec)), 3)
@@ -58,6 +86,9 @@ local function call(level, f, ...)
   error(a, level + 1)
 end
 
+-- Marks the bit libraries loaded so far for the compiler (set below).
+local mark_bitlibs
+
 -- Sources of "=name" chunks (the runner's -e), as the compiler sees them.
 local sources = {}
 
@@ -66,7 +97,7 @@ local function source_line(chunk, n)
   local text = sources[chunk]
   if not text and chunk:sub(1, 1) == "@" then
     local f = io.open(chunk:sub(2))
-    if f then text = f:read("a") f:close() end
+    if f then text = f:read(compat.ALL) f:close() end
   end
   if not text then return nil end
   local i = 0
@@ -95,16 +126,41 @@ function M.session()
   local s = setmetatable({
     core = core.session(), maps = {}, begins = {}, ends = {}, intervals = {},
     probes = 0, running = false, exiting = false, merge_text = true,
+    queue = { head = 1, tail = 0 },
   }, Session)
   s.core:merge_printf(true) -- the default consumer writes text out
   return s
 end
 
-function Session:map(name)
-  if name ~= nil and type(name) ~= "string" then
-    error("bpf.map: the name must be a string", 2)
+-- `local s <close> = bpf.session()` detaches at the end of the scope.
+Session.__close = function(s) s:close() end
+
+local map_options = { name = "string", max_entries = "number", lru = "boolean",
+                      labels = "table" }
+
+-- s:map(), s:map "name", or s:map{name =, max_entries =, lru =, labels =}:
+-- a map whose key and value types the first handler using it fixes;
+-- labels name its key parts in the Prometheus exposition.
+function Session:map(opts)
+  local name, max, lru = opts, nil, nil
+  if type(opts) == "table" then
+    for k, v in pairs(opts) do
+      if not map_options[k] then
+        error(string.format("bpf.map: unknown option '%s' (known: name, max_entries, lru, labels)",
+                            tostring(k)), 2)
+      elseif type(v) ~= map_options[k] then
+        error(string.format("bpf.map: %s must be a %s", k, map_options[k]), 2)
+      end
+    end
+    name, max, lru = opts.name, opts.max_entries, opts.lru
+    if max and (max ~= math.floor(max) or max < 1) then
+      error("bpf.map: max_entries must be a positive integer", 2)
+    end
+  elseif name ~= nil and type(name) ~= "string" then
+    error("bpf.map: the name must be a string, or a table of options", 2)
   end
-  local m = call(2, self.core.map, self.core, name)
+  local m = call(2, self.core.map, self.core, name, max and math.floor(max), lru)
+  if type(opts) == "table" and opts.labels then metrics.set_labels(m, opts.labels) end
   self.maps[#self.maps + 1] = m
   owner[m] = self
   return m
@@ -115,7 +171,7 @@ function Session:adopt_maps()
   for _, m in ipairs(self.core:maps_since(#self.maps)) do
     self.maps[#self.maps + 1] = m
     owner[m] = self
-    if self.var_maps then self.var_maps[m:name()] = m end
+    if self.var_maps then self.var_maps[maps.name(m)] = m end
   end
 end
 
@@ -172,18 +228,11 @@ function Session:on_printf(fn)
   self.core:merge_printf(self.merge_text and not fn)
 end
 
-function Session:emit(ev)
-  if ev.type == "printf" and self.printf_handler then
-    return self.printf_handler(ev.text)
-  end
-  if not self.event_handler then self.event_handler = stream.text() end
-  self.event_handler(ev)
-end
-
 function Session:tracepoint(spec, fn)
   if type(spec) ~= "string" or type(fn) ~= "function" then
     error("usage: tracepoint(\"category:name\", function(e) ... end)", 2)
   end
+  mark_bitlibs()
   local ok, n = pcall(self.core.tracepoint, self.core, spec, fn)
   self:adopt_maps()
   if not ok then
@@ -200,6 +249,7 @@ function Session:profile(rate, fn)
   if type(fn) ~= "function" then
     error("usage: profile(\"99hz\" | \"10ms\", function(e) ... end)", 2)
   end
+  mark_bitlibs()
   local n = call(2, self.core.profile, self.core, tostring(rate), fn)
   self:adopt_maps()
   self.probes = self.probes + n
@@ -213,15 +263,32 @@ for _, kind in ipairs { "kfunc", "kretfunc", "rawtracepoint", "kprobe", "kretpro
     if type(spec) ~= "string" or type(fn) ~= "function" then
       error("usage: " .. kind .. "(\"...\", function(e) ... end)", 2)
     end
-    local n = call(2, self.core.probe, self.core, kind, spec, fn)
+    mark_bitlibs()
+    local n, skipped = call(2, self.core.probe, self.core, kind, spec, fn)
     self:adopt_maps()
     self.probes = self.probes + n
+    if skipped > 0 then
+      self:emit { type = "warning", text = string.format(
+        "Warning: %s: %d matching function%s skipped (IFUNCs whose implementation " ..
+        "cannot be known here: probe the implementation instead)", spec, skipped,
+        skipped == 1 and " was" or "s were") }
+    end
   end
 end
 
--- A descriptor that becomes readable when poll has work (records).
+-- A descriptor for a foreign event loop: readable whenever poll has work
+-- (ring-buffer records, a due interval, a watched signal). The same one
+-- for the session's life, before and after start.
 function Session:fd()
   return self.core:fd()
+end
+
+-- SIGINT and SIGTERM end the session (poll returns false) instead of the
+-- host: blocked in the host and read by poll until s:close(), which
+-- gives back the host's mask and handlers.
+function Session:watch_signals()
+  self.restore_signals = self.restore_signals or core.block_signals()
+  self.core:watch_signals()
 end
 
 -- Probes see only this process (luabpf -p PID, -c CMD).
@@ -236,6 +303,7 @@ function Session:config(t)
 end
 
 function Session:compile(spec, fn, fields)
+  mark_bitlibs()
   local a, b = call(2, self.core.compile, self.core, spec, fn, fields)
   self:adopt_maps()
   return a, b
@@ -246,7 +314,12 @@ function Session:END(fn) self.ends[#self.ends + 1] = fn end
 
 function Session:interval(period, fn)
   local ns = period_ns(period)
-  self.intervals[#self.intervals + 1] = { every = ns, fn = fn }
+  local t = { every = ns, fn = fn }
+  self.intervals[#self.intervals + 1] = t
+  if self.running then
+    t.due = core.now() + ns
+    self:arm_timer()
+  end
 end
 
 function Session:exit() self.exiting = true end
@@ -256,37 +329,125 @@ function Session:has_work()
   return self.probes > 0 or #self.begins > 0 or #self.ends > 0 or #self.intervals > 0
 end
 
+-- Maps that may take more than 64 MiB of kernel memory when full.
+local warn_bytes = 64 * 1024 * 1024
+local function memory_warnings(self)
+  for _, m in ipairs(self.maps) do
+    local bytes = maps.kind(m) ~= "none" and maps.memory(m) or 0
+    if bytes > warn_bytes then
+      self:emit { type = "warning", text = string.format(
+        "Warning: %s may take up to %d MiB of kernel memory when full; " ..
+        "bpf.map{max_entries = N} bounds it", output.map_name(m), compat.idiv(bytes, 1024 * 1024)) }
+    end
+  end
+end
+
 function Session:start()
   if self.running then return end
+  if self.closed then error("the session is closed", 2) end
+  for _, m in ipairs(self.maps) do
+    local bad = metrics.check(m)
+    if bad then error(bad, 0) end
+  end
   -- attach errors name their probe: no Lua position to add
-  local ok, n = pcall(self.core.start, self.core)
+  local ok, n, interrupted = pcall(self.core.start, self.core)
   if not ok then error(n, 0) end
   self.attached = n
   self.running = true
+  -- SIGINT/SIGTERM (held) during a long attach: nothing stays attached,
+  -- and the run ends as a Ctrl-C after it would
+  if interrupted then self.exiting = true end
   local now = core.now()
   for _, t in ipairs(self.intervals) do t.due = now + t.every end
+  self:arm_timer()
+  memory_warnings(self)
 end
 
--- Run user handlers; a Lua error ends the run (reported with traceback).
-local function run_handler(self, fn)
+-- The descriptor becomes readable when the next interval is due.
+function Session:arm_timer()
+  local due
+  for _, t in ipairs(self.intervals) do
+    if t.due and (not due or t.due < due) then due = t.due end
+  end
+  self.core:set_timer(due or 0)
+end
+
+-- Run a Lua callback of the session (a user handler, an event consumer)
+-- with bpf.printf and bpf.print going to this session. Its error is
+-- raised again with the callback's traceback.
+-- The callback's own frames: luabpf's below it say nothing to the user.
+-- An error luabpf's own code raised (a consumer that cannot write its
+-- output) is a message to the user, without a traceback.
+local libdir = debug.getinfo(1, "S").source:match("^(@.*/)[^/]*$") or "\0"
+local function callback_traceback(msg)
+  if type(msg) ~= "string" then return msg end
+  local raiser = debug.getinfo(3, "S")
+  if raiser and raiser.source:sub(1, #libdir) == libdir then return msg end
+  local tb = debug.traceback(msg, 2)
+  return tb:match("^(.-)\n%s*%[C%]: in function '[%w%.]*xpcall'") or tb
+end
+
+local function run_callback(self, fn, ...)
   local outer = current
   current = self
-  local ok, err = xpcall(fn, debug.traceback)
+  core.interruptible(true) -- Ctrl-C ends `while true do end` too
+  local ok, err = compat.xpcall(fn, callback_traceback, ...)
+  core.interruptible(outer ~= nil)
   current = outer
-  if not ok then
-    self.failed = err
-    self.exiting = true
+  if not ok then error(err, 0) end
+end
+
+-- Events wait in the session's queue until their consumer took them: an
+-- error in a consumer leaves the ones after it for the next poll.
+local function deliver_queued(self)
+  local q = self.queue
+  while q.head <= q.tail do
+    local ev = q[q.head]
+    q[q.head] = nil
+    q.head = q.head + 1
+    if ev.type == "printf" and self.printf_handler then
+      self.printf_handler(ev.text)
+    else
+      if not self.event_handler then self.event_handler = stream.text() end
+      self.event_handler(ev)
+    end
   end
+end
+
+function Session:push(ev)
+  local q = self.queue
+  q.tail = q.tail + 1
+  q[q.tail] = ev
+end
+
+-- Hand the queued events to their consumers. Events emitted meanwhile
+-- (bpf.printf in a consumer) join the end of the queue.
+function Session:deliver()
+  if self.delivering then return end
+  self.delivering = true
+  local ok, err = pcall(run_callback, self, deliver_queued, self)
+  self.delivering = false
+  if not ok then error(err, 0) end
+end
+
+function Session:emit(ev)
+  self:push(ev)
+  self:deliver()
 end
 
 -- One turn of the loop: wait up to timeout_ms (default: until the next
 -- interval, or 1 s) for records or a signal, handle them, then run the
 -- intervals that are due. Returns false once the session should stop.
+-- An error in a callback it runs is raised from here; the session stays
+-- as it was (probes attached, the events after the failing one waiting
+-- for the next poll, a failing interval due again a period later).
 function Session:poll(timeout_ms)
+  if self.closed then error("the session is closed", 2) end
+  self:deliver() -- what an earlier error left, first
   local now = core.now()
   local wait = timeout_ms or -1
   for _, t in ipairs(self.intervals) do
-    local ms = (t.due - now + 999999) // 1000000
+    local ms = t.due and compat.idiv(t.due - now + 999999, 1000000) or wait
     if wait < 0 or ms < wait then wait = ms end
   end
   if wait < 0 then wait = 1000 end
@@ -295,10 +456,11 @@ function Session:poll(timeout_ms)
   self:handle(ev)
   now = core.now()
   for _, t in ipairs(self.intervals) do
-    if not self.exiting and now >= t.due then
+    if not self.exiting and t.due and now >= t.due then
       t.due = t.due + t.every
       if t.due <= now then t.due = now + t.every end
-      run_handler(self, t.fn)
+      self:arm_timer()
+      run_callback(self, t.fn)
     end
   end
   return not self.exiting
@@ -310,84 +472,128 @@ function Session:handle(events)
   for _, ev in ipairs(events or {}) do
     if ev.type == "print" then
       local m = self.maps[ev.map + 1]
-      if m then self:emit { type = "map", map = m } end
+      if m then self:push(map_event(m)) end
+    elseif ev.type == "scrape" then -- GET /metrics: answered, not a stream event
+      local ok, text = pcall(self.metrics, self)
+      self.core:metrics_respond(ev.request, tostring(text), ok and 200 or 500)
     else
       if ev.type == "exit" then self.exiting = true end
-      self:emit(ev)
+      self:push(ev)
     end
   end
   self:emit { type = "flush" }
+end
+
+-- The maps in Prometheus's text format (luabpf/metrics.lua).
+function Session:metrics()
+  return metrics.render(self.maps)
+end
+
+-- Serve GET /metrics on addr ("127.0.0.1:9464") while the session polls;
+-- returns the address bound (port 0 takes a free one).
+function Session:serve_metrics(addr)
+  if type(addr) ~= "string" then error("serve_metrics: give an address, e.g. \"127.0.0.1:9464\"", 2) end
+  return (call(2, self.core.serve_metrics, self.core, addr))
 end
 
 -- Every map a handler uses, sorted by name as bpftrace prints them at
 -- exit (empty ones too: bpftrace prints their blank line).
 function Session:print_maps()
-  local maps = {}
+  local used = {}
   for _, m in ipairs(self.maps) do
-    if m:kind() ~= "none" then maps[#maps + 1] = m end
+    if maps.kind(m) ~= "none" then used[#used + 1] = m end
   end
-  table.sort(maps, function(a, b) return output.map_name(a) < output.map_name(b) end)
+  table.sort(used, function(a, b) return output.map_name(a) < output.map_name(b) end)
   self:emit { type = "end" }
-  for _, m in ipairs(maps) do self:emit { type = "map", map = m, final = true } end
+  for _, m in ipairs(used) do self:push(map_event(m, { final = true })) end
   self:report_dropped()
   self:emit { type = "flush" }
 end
 
 -- A map that filled up refused new keys: say how many updates were lost.
+-- A division by zero stopped handler runs (Lua would have raised).
 function Session:report_dropped()
+  local stopped = self.core:divzero()
+  if stopped > 0 then
+    self:emit { type = "warning", text = string.format(
+      "Warning: %d handler run%s stopped at an integer division or modulo by zero " ..
+      "(Lua raises an error there; a kernel handler cannot)", stopped, stopped == 1 and "" or "s") }
+  end
   for _, m in ipairs(self.maps) do
-    local n = m:dropped()
+    local n = maps.dropped(m)
     if n > 0 then
       self:emit { type = "warning", text = string.format(
         "Warning: %s is full (%d keys): %d updates were dropped",
-        output.map_name(m), core.map_entries_max, n) }
+        output.map_name(m), maps.max_entries(m), n) }
     end
   end
 end
 
+-- Detach everything and free the kernel's side; maps read after this
+-- raise an error. Closing twice is harmless.
 function Session:close()
   self.core:close()
   self.running = false
+  self.closed = true
+  if self.restore_signals then
+    self.restore_signals()
+    self.restore_signals = nil
+  end
 end
 
 -- The end of a run, as bpftrace does it: probes stop first (a map END
 -- clears stays clear), what they sent before is drained, END handlers
--- run, the maps are printed, everything is closed.
+-- run, the maps are printed, everything is closed. The first error of
+-- these steps is raised once all of them ran.
 function Session:finish()
-  self.core:detach()
-  self:handle(select(2, self.core:poll(0)))
-  local failed = self.failed
-  self.failed = nil
-  for _, fn in ipairs(self.ends) do run_handler(self, fn) end
-  self:print_maps()
+  local first
+  local function step(f, ...)
+    local ok, err = pcall(f, ...)
+    if not ok then first = first or err end
+  end
+  step(self.core.detach, self.core)
+  step(function() self:handle(select(2, self.core:poll(0))) end)
+  for _, fn in ipairs(self.ends) do step(run_callback, self, fn) end
+  step(self.print_maps, self)
   self:close()
-  failed = failed or self.failed
-  if failed then error(failed, 0) end
+  if first then error(first, 0) end
 end
 
 -- The whole life of a script: attach, BEGIN, loop, END, print, detach.
+-- An error in any handler ends the run (END handlers still run, the maps
+-- are still printed) and is raised from here, the session closed. The
+-- host's signal mask and handlers are as they were when this returns.
 function Session:run()
   self.ran = true
-  core.block_signals()
-  self:start()
-  self.core:watch_signals()
-  local n = self.attached + #self.begins + #self.ends + #self.intervals
-  self:emit { type = "attached_probes", probes = n }
-  for _, fn in ipairs(self.begins) do
-    if not self.exiting then run_handler(self, fn) end
-  end
-  self:emit { type = "flush" }
-  if self.child_go then self.child_go() end -- luabpf -c: the command starts now
-  local function gone(pid) -- the -p process has exited
-    local f = io.open("/proc/" .. pid .. "/stat")
-    if f then f:close() end
-    return not f
-  end
-  while not self.exiting and self:poll((self.child or self.watch_pid) and 100 or nil) do
-    if self.child and core.reap(self.child) then self.exiting = true end
-    if self.watch_pid and gone(self.watch_pid) then self.exiting = true end
-  end
-  self:finish()
+  local restore = core.block_signals()
+  local ok, err = pcall(function()
+    self:start()
+    self.core:watch_signals()
+    local n = self.attached + #self.begins + #self.ends + #self.intervals
+    local okb, errb = pcall(function()
+      self:emit { type = "attached_probes", probes = n }
+      for _, fn in ipairs(self.begins) do
+        if not self.exiting then run_callback(self, fn) end
+      end
+      self:emit { type = "flush" }
+      if self.child_go then self.child_go() end -- luabpf -c: the command starts now
+      local function gone(pid) -- the -p process has exited
+        local f = io.open("/proc/" .. pid .. "/stat")
+        if f then f:close() end
+        return not f
+      end
+      while not self.exiting and self:poll((self.child or self.watch_pid) and 100 or nil) do
+        if self.child and core.reap(self.child) then self.exiting = true end
+        if self.watch_pid and gone(self.watch_pid) then self.exiting = true end
+      end
+    end)
+    local okf, errf = pcall(self.finish, self)
+    if not okb then error(errb, 0) end
+    if not okf then error(errf, 0) end
+  end)
+  if not ok then self:close() end
+  restore()
+  if not ok then error(err, 0) end
 end
 
 -- ---- the module: functions on a default session ----
@@ -403,7 +609,7 @@ for _, name in ipairs { "map", "vars", "tracepoint", "profile", "compile", "BEGI
                         "interval", "exit", "run", "start", "poll", "close", "print_maps",
                         "on_printf", "on_event", "config", "kfunc", "kretfunc", "rawtracepoint",
                         "kprobe", "kretprobe", "uprobe", "uretprobe", "usdt",
-                        "target_pid" } do
+                        "target_pid", "fd", "watch_signals", "metrics", "serve_metrics" } do
   M[name] = function(...) local s = session(); return s[name](s, ...) end
 end
 
@@ -417,25 +623,41 @@ for _, name in ipairs { "count", "sum", "min", "max", "avg", "stats", "hist", "l
 end
 core.mark(M, "module")
 
+-- LuaJIT's bit (lua-bitop's on Lua 5.1) and 5.2's bit32: in kernel
+-- handlers bit.band(a, b) is a & b, and so on (64-bit, as every handler
+-- value). Marked, never called here; again before each compile, for
+-- libraries required after luabpf.
+local bitlibs = {}
+if _VERSION == "Lua 5.1" and not package.loaded.bit then pcall(require, "bit") end
+mark_bitlibs = function()
+  for _, lib in ipairs { package.loaded.bit or false, package.loaded.bit32 or rawget(_G, "bit32") or false } do
+    if lib and not bitlibs[lib] and type(lib) == "table" then
+      bitlibs[lib] = true
+      core.mark(lib, "bit")
+      for _, name in ipairs { "band", "bor", "bxor", "bnot", "lshift", "rshift", "arshift" } do
+        if lib[name] then core.mark(lib[name], "bit." .. name) end
+      end
+    end
+  end
+end
+mark_bitlibs()
+
 -- printf and print: builtins in kernel handlers; in BEGIN, END and
 -- interval handlers (and anywhere in user space) they put the same
 -- events on the running session's stream, checked the same way.
 local function argtype(v, i)
-  if math.type(v) == "integer" then return "int" end
-  if math.type(v) == "float" and v == math.floor(v) and v >= math.mininteger and v < 2^63 then
-    return "int"
-  end
+  if compat.isint(v) then return "int" end
   if type(v) == "string" then return "str" end
   error(string.format("bpf.printf: argument %d is %s; printf takes integers and strings",
-                      i, math.type(v) or type(v)), 3)
+                      i, type(v) == "number" and "float" or type(v)), 3)
 end
 
 function M.printf(fmt, ...)
   if type(fmt) ~= "string" then error("bpf.printf: the format must be a string", 2) end
-  local types, values = {}, table.pack(...)
+  local types, values = {}, compat.pack(...)
   for i = 1, values.n do
     types[i] = argtype(values[i], i + 1)
-    if types[i] == "int" then values[i] = math.tointeger(values[i]) end
+    if types[i] == "int" then values[i] = compat.toint(values[i]) end
   end
   local text, err = core.fmt_render(fmt, types, values)
   if not text then error(err, 2) end
@@ -447,7 +669,7 @@ core.mark(M.printf, "printf")
 -- print(@m, top, div) of a map, or a value.
 function M.print(x, top, div)
   if getmetatable(x) == core.map_mt then
-    x:print { top = top, div = div }
+    owner[x]:emit(map_event(x, { top = top, div = div }))
   else
     local s = current or session()
     s:emit { type = "value", value = x }
@@ -460,6 +682,8 @@ core.mark(print, "print") -- Lua's print in a kernel handler means the same
 M.ksym, M.usym = core.ksym, core.usym
 core.mark(M.ksym, "ksym")
 core.mark(M.usym, "usym")
+-- bpf.exit() in a BEGIN, END or interval handler ends its own session.
+function M.exit() (current or session()):exit() end
 core.mark(M.exit, "exit")
 
 -- O_*, PROT_*, MAP_*, E*, SIG* from the system headers, at build time.

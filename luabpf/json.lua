@@ -2,6 +2,7 @@
 -- as {"@name": value} (keyless) or {"@name": {"k1,k2": value}}, built
 -- from the same rows and value data as the text output.
 local output = require "luabpf.output"
+local compat = require "luabpf.compat"
 
 local json = {}
 
@@ -16,17 +17,16 @@ function json.string(s)
   end) .. '"'
 end
 
+-- An integer (any of luabpf.compat's forms), or a float past 2^63.
 local function number(n)
-  if math.type(n) == "float" then
-    if n == 2.0 ^ 63 then return "9223372036854775808" end
-    return string.format("%.17g", n)
-  end
-  return string.format("%d", n)
+  if compat.isint(n) or type(n) == "string" then return compat.intstr(n) end
+  if n == 2.0 ^ 63 then return "9223372036854775808" end
+  return string.format("%.17g", n)
 end
 
 function json.value(v)
   if type(v) == "string" then return json.string(v) end
-  if type(v) == "number" then return number(v) end
+  if type(v) == "number" or compat.isint(v) then return number(v) end
   if type(v) == "boolean" then return tostring(v) end
   return json.string(tostring(v))
 end
@@ -57,6 +57,7 @@ local function data(kind, v, range)
   elseif kind == "hist" or kind == "lhist" then
     return buckets(output.value_data(kind, v, range))
   end
+  if kind ~= "str" and v ~= nil then return number(v) end -- 5.1: past 2^53 a string
   return json.value(v)
 end
 
@@ -68,8 +69,8 @@ function json.map_line(m, opts)
   opts = opts or {}
   local kind = output.kind_of(m)
   local range -- lhist: {min, max, step}; hist: its k (hist(x, k))
-  if kind == "lhist" then range = { m:lhist_range() } end
-  if kind == "hist" and m.hist_bits then range = m:hist_bits() end
+  if kind == "lhist" then range = { output.map_fn(m, "lhist_range")(m) } end
+  if kind == "hist" then range = output.ask(m, "hist_bits") end
   local rows = output.sorted(m, opts.top)
   local div = (opts.div and opts.div > 0) and opts.div or 1
   local name = json.string(output.map_name(m))

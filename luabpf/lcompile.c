@@ -25,17 +25,19 @@ static void classify(lua_State *L, int i, struct lb_session *s, struct lbc_value
 		v->kind = LBC_V_BOOL;
 		v->i = lua_toboolean(L, i);
 		return;
-	case LUA_TNUMBER:
-		if (lua_isinteger(L, i) ||
-		    (lua_Number)(lua_Integer)lua_tonumber(L, i) == lua_tonumber(L, i)) {
+	case LUA_TNUMBER: {
+		int isint; /* a float only when it is an integer in range (not 1e300) */
+		lua_Integer n = lua_tointegerx(L, i, &isint);
+
+		if (isint) {
 			v->kind = LBC_V_INT;
-			v->i = lua_isinteger(L, i) ? lua_tointeger(L, i)
-						   : (lua_Integer)lua_tonumber(L, i);
+			v->i = n;
 		} else {
 			v->kind = LBC_V_OTHER;
 			v->type_name = "float";
 		}
 		return;
+	}
 	case LUA_TSTRING:
 		v->kind = LBC_V_STR;
 		v->s = lua_tolstring(L, i, &v->len);
@@ -60,7 +62,9 @@ static void classify(lua_State *L, int i, struct lb_session *s, struct lbc_value
 		v->kind = LBC_V_VARS; /* marked with its session: bpf.vars() */
 	} else if (lua_isstring(L, -1)) {
 		v->s = lua_tostring(L, -1); /* anchored in the registry */
-		v->kind = strcmp(v->s, "module") == 0 ? LBC_V_MODULE : LBC_V_BUILTIN;
+		v->kind = !strcmp(v->s, "module") ? LBC_V_MODULE
+			  : !strcmp(v->s, "bit")  ? LBC_V_BITLIB
+						  : LBC_V_BUILTIN;
 	} else {
 		v->kind = LBC_V_OTHER;
 		v->type_name = luaL_typename(L, i);
@@ -72,38 +76,37 @@ static int resolve(void *ud, const char *name, int global, struct lbc_value *out
 {
 	struct resolver *r = ud;
 	lua_State *L = r->L;
-	const char *n;
+	const char *n = NULL;
 
-	for (int i = 1; (n = lua_getupvalue(L, r->fn, i)); i++) {
-		int want = global ? strcmp(n, "_ENV") == 0 : strcmp(n, name) == 0;
-
-		if (!want) {
+	if (!global) {
+		for (int i = 1; (n = lua_getupvalue(L, r->fn, i)) && strcmp(n, name); i++)
 			lua_pop(L, 1);
-			continue;
-		}
-		/* A global: raw look-ups down a chain of __index tables (the
-		 * runner's -e environment falls back to _G), never a call:
-		 * compiling runs no code. */
-		for (int depth = 0; global && depth < 8; depth++) {
-			if (!lua_istable(L, -1)) {
-				lua_pop(L, 1);
-				return 0;
-			}
-			lua_pushstring(L, name);
-			lua_rawget(L, -2);
-			if (!lua_isnil(L, -1) || !lua_getmetatable(L, -2)) {
-				lua_remove(L, -2);
-				break;
-			}
-			lua_getfield(L, -1, "__index"); /* t, nil, mt, __index */
-			lua_replace(L, -4);
-			lua_pop(L, 2);
-		}
-		classify(L, -1, r->s, out);
-		lua_pop(L, 1); /* values stay alive: the closure or _ENV holds them */
-		return 1;
+		if (!n)
+			return 0;
+	} else if (!lb_pushenv(L, r->fn)) {
+		return 0;
 	}
-	return 0;
+	/* A global: raw look-ups down a chain of __index tables (the
+	 * runner's -e environment falls back to _G), never a call:
+	 * compiling runs no code. */
+	for (int depth = 0; global && depth < 8; depth++) {
+		if (!lua_istable(L, -1)) {
+			lua_pop(L, 1);
+			return 0;
+		}
+		lua_pushstring(L, name);
+		lua_rawget(L, -2);
+		if (!lua_isnil(L, -1) || !lua_getmetatable(L, -2)) {
+			lua_remove(L, -2);
+			break;
+		}
+		lua_getfield(L, -1, "__index"); /* t, nil, mt, __index */
+		lua_replace(L, -4);
+		lua_pop(L, 2);
+	}
+	classify(L, -1, r->s, out);
+	lua_pop(L, 1); /* values stay alive: the closure or _ENV holds them */
+	return 1;
 }
 
 /* The handler's chunk source: the file of an "@file" chunk, a registered
@@ -135,114 +138,6 @@ static const char *chunk_source(lua_State *L, const char *source, size_t *len)
 	return lua_tolstring(L, -1, len);
 }
 
-/* ---- a function's string constants, from its bytecode ----
- * Lua 5.4's dump format (ldump.c): header, upvalue count, then the main
- * function: source, lines, flags, code, constants. Only as far as the
- * constants; any surprise gives up (the compiler then goes without). */
-
-#define KMAX 256
-
-struct kstrings {
-	const char *s[KMAX];
-	size_t n[KMAX];
-	int count;
-	char *dump; /* the bytecode; s[] point into it */
-	size_t len, cap;
-};
-
-static int dump_writer(lua_State *L, const void *p, size_t sz, void *ud)
-{
-	struct kstrings *k = ud;
-
-	(void)L;
-	if (k->len + sz > k->cap) {
-		size_t cap = (k->len + sz) * 2;
-		char *nd = realloc(k->dump, cap);
-
-		if (!nd)
-			return 1;
-		k->dump = nd;
-		k->cap = cap;
-	}
-	memcpy(k->dump + k->len, p, sz);
-	k->len += sz;
-	return 0;
-}
-
-struct reader {
-	const unsigned char *p, *end;
-};
-
-static int rd_size(struct reader *r, size_t *x)
-{
-	*x = 0;
-	while (r->p < r->end) {
-		unsigned char c = *r->p++;
-
-		if (*x >> 50)
-			return -1;
-		*x = (*x << 7) | (c & 0x7f);
-		if (c & 0x80)
-			return 0;
-	}
-	return -1;
-}
-
-static int rd_skip(struct reader *r, size_t n)
-{
-	if ((size_t)(r->end - r->p) < n)
-		return -1;
-	r->p += n;
-	return 0;
-}
-
-/* The caller frees k->dump. */
-static int function_constants(lua_State *L, int fn, struct kstrings *k)
-{
-	static const char sig[] = "\x1bLua\x54\x00\x19\x93\r\n\x1a\n";
-	struct reader r;
-	size_t x, nk;
-	int bad;
-
-	memset(k, 0, sizeof *k);
-	lua_pushvalue(L, fn);
-	bad = lua_dump(L, dump_writer, k, 1);
-	lua_pop(L, 1);
-	r.p = (const unsigned char *)k->dump;
-	r.end = r.p + k->len;
-	if (bad || k->len < sizeof sig + 19 || memcmp(r.p, sig, sizeof sig - 1))
-		return -1;
-	/* header: sizes of Instruction, Integer, Number; check int and float */
-	if (rd_skip(&r, sizeof sig - 1 + 3 + 16 + 1)) /* + upvalue count */
-		return -1;
-	if (rd_size(&r, &x) || rd_skip(&r, x ? x - 1 : 0) ||	    /* source */
-	    rd_size(&r, &x) || rd_size(&r, &x) || rd_skip(&r, 3) || /* lines, flags */
-	    rd_size(&r, &x) || x > (size_t)(r.end - r.p) / 4 || rd_skip(&r, x * 4) ||
-	    rd_size(&r, &nk))
-		return -1;
-	for (size_t i = 0; i < nk; i++) {
-		int tag;
-
-		if (r.p >= r.end)
-			return -1;
-		tag = *r.p++;
-		if (tag == 3 || tag == 0x13) { /* integer, float */
-			if (rd_skip(&r, 8))
-				return -1;
-		} else if (tag == 4 || tag == 0x14) { /* short, long string */
-			if (rd_size(&r, &x) || x == 0 || rd_skip(&r, x - 1))
-				return -1;
-			if (k->count == KMAX)
-				return -1;
-			k->s[k->count] = (const char *)r.p - (x - 1);
-			k->n[k->count++] = x - 1;
-		} else if (tag != 0 && tag != 1 && tag != 0x11) { /* nil, false, true */
-			return -1;
-		}
-	}
-	return 0;
-}
-
 /* Compile the function at stack index fn for probe. Leaves the stack as
  * it found it; on error returns -1 with the compiler's message in err. */
 int lb_compile_probe(lua_State *L, struct lb_session *s, int fn, const struct lbc_probe *probe,
@@ -251,13 +146,13 @@ int lb_compile_probe(lua_State *L, struct lb_session *s, int fn, const struct lb
 	lua_Debug ar;
 	struct resolver r = {L, fn, s};
 	struct lbc_input in;
-	struct kstrings ks;
+	struct lb_proto ks;
 	const char *names[256], *src;
 	size_t len = 0;
 	int top = lua_gettop(L), n = 0, rc;
 
 	lua_pushvalue(L, fn);
-	lua_getinfo(L, ">Su", &ar);
+	lua_getinfo(L, ">S", &ar);
 	if (ar.what[0] == 'C') {
 		snprintf(err, errlen, "a handler must be a Lua function, not a C function");
 		return -1;
@@ -273,14 +168,15 @@ int lb_compile_probe(lua_State *L, struct lb_session *s, int fn, const struct lb
 	in.chunkname = ar.source;
 	in.linedefined = ar.linedefined;
 	in.lastlinedefined = ar.lastlinedefined;
-	in.nparams = ar.nparams;
 	in.upvalues = names;
 	in.nupvalues = n;
-	if (function_constants(L, fn, &ks) == 0) {
+	in.fenv_globals = !LB_ENV_UPVALUE;
+	if (lb_proto_read(L, fn, &ks) == 0) {
 		in.kstrings = ks.s;
 		in.klens = ks.n;
 		in.nkstrings = ks.count;
 	}
+	in.nparams = ks.nparams;
 	in.resolve = resolve;
 	in.ud = &r;
 	in.probe = probe;
@@ -291,7 +187,7 @@ int lb_compile_probe(lua_State *L, struct lb_session *s, int fn, const struct lb
 	rc = lbc_compile(&in, out, err, errlen);
 	if (rc == 0)
 		s->nmaps = out->nmaps; /* bpf.vars() fields seen first here */
-	free(ks.dump);
+	lb_proto_free(&ks);
 	lua_settop(L, top);
 	return rc;
 }
@@ -603,27 +499,61 @@ int lb_l_tracepoint(lua_State *L)
 }
 
 /* "99hz" / "hz:99", "10ms" / "ms:10", "us:", "s:" -> freq or period. */
-static int parse_rate(const char *spec, struct lb_prog *pr)
+/* The kernel's ceiling on samples per second per CPU (0: unknown). */
+static unsigned long long max_sample_rate(void)
+{
+	unsigned long long r = 0;
+	FILE *f = fopen("/proc/sys/kernel/perf_event_max_sample_rate", "r");
+
+	if (f) {
+		if (fscanf(f, "%llu", &r) != 1)
+			r = 0;
+		fclose(f);
+	}
+	return r;
+}
+
+/* "99hz", "10ms", "hz:99": 0, or -1 with why in err. */
+static int parse_rate(const char *spec, struct lb_prog *pr, char *err, size_t errlen)
 {
 	static const struct {
 		const char *unit;
 		uint64_t ns;
 	} units[] = {{"s", 1000000000}, {"ms", 1000000}, {"us", 1000}, {"hz", 0}};
 	char unit[8] = "";
-	unsigned long long n;
+	unsigned long long n, max = max_sample_rate();
 	int used = 0;
+	const char *digits = spec;
 
 	if (sscanf(spec, "%llu%7[a-z]%n", &n, unit, &used) != 2 || spec[used]) {
 		used = 0;
 		if (sscanf(spec, "%7[a-z]:%llu%n", unit, &n, &used) != 2 || spec[used])
-			return -1;
+			goto bad;
+		digits = strchr(spec, ':') + 1;
 	}
-	for (size_t i = 0; i < sizeof units / sizeof *units; i++)
-		if (strcmp(unit, units[i].unit) == 0 && n > 0) {
-			pr->freq = units[i].ns ? 0 : n;
-			pr->period_ns = units[i].ns * n;
-			return 0;
+	if (*digits < '0' || *digits > '9') /* sscanf takes "-5" as a huge number */
+		goto bad;
+	for (size_t i = 0; i < sizeof units / sizeof *units; i++) {
+		uint64_t ns = units[i].ns;
+
+		if (strcmp(unit, units[i].unit) || n == 0)
+			continue;
+		/* as many samples a second as the kernel allows at most */
+		if (ns && n > UINT64_MAX / ns)
+			goto bad;
+		if ((ns == 0 && max && n > max) || (ns && max && n * ns < 1000000000 / max)) {
+			snprintf(err, errlen,
+				 "profile rate '%s' is more than this kernel's %llu samples per "
+				 "second (kernel.perf_event_max_sample_rate)",
+				 spec, max);
+			return -1;
 		}
+		pr->freq = ns ? 0 : n;
+		pr->period_ns = ns * n;
+		return 0;
+	}
+bad:
+	snprintf(err, errlen, "bad profile rate '%s' (use e.g. \"99hz\", \"10ms\")", spec);
 	return -1;
 }
 
@@ -651,10 +581,7 @@ int lb_l_profile(lua_State *L)
 		return luaL_error(L, "out of memory");
 	}
 	pr->kind = LB_PROG_PROFILE;
-	rc = parse_rate(rate, pr);
-	if (rc)
-		snprintf(err, sizeof err, "bad profile rate '%s' (use e.g. \"99hz\", \"10ms\")",
-			 rate);
+	rc = parse_rate(rate, pr, err, sizeof err);
 	if (rc == 0) {
 		if (pr->freq)
 			snprintf(name, sizeof name, "profile:hz:%llu",
@@ -689,7 +616,8 @@ int lb_l_compile(lua_State *L)
 	struct lbc_probe probe;
 	struct lbc_output out;
 	char err[LB_ERR * 2];
-	luaL_Buffer b;
+	char *text;
+	size_t len;
 	int n = 0;
 
 	luaL_checktype(L, 3, LUA_TFUNCTION);
@@ -719,12 +647,10 @@ int lb_l_compile(lua_State *L)
 		lua_pushstring(L, err);
 		return lua_error(L);
 	}
-	luaL_buffinit(L, &b);
-	{
-		char *text = luaL_prepbuffsize(&b, 16384);
-
-		luaL_addsize(&b, lbc_dump(&out.plan, text, 16384));
-	}
-	luaL_pushresult(&b);
+	/* lbc_dump says how long the whole listing is, like snprintf */
+	len = lbc_dump(&out.plan, NULL, 0);
+	text = lua_newuserdatauv(L, len + 1, 0); /* collected with the call */
+	lbc_dump(&out.plan, text, len + 1);
+	lua_pushlstring(L, text, len);
 	return 1;
 }

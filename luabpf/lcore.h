@@ -3,14 +3,14 @@
 #define LUABPF_LCORE_H
 
 #include <lua.h>
+#include "lcompat.h"
 #include "runtime/runtime.h"
 
 /* registry keys */
 #define SESSION_MT "luabpf.session"
 #define MAP_MT "luabpf.map"
-#define MAP_METHODS "luabpf.map.methods" /* the Lua face adds print, ... */
-#define MARKS "luabpf.marks"		 /* module table / builtin fn -> name */
-#define SOURCES "luabpf.sources"	 /* chunkname -> source, for -e */
+#define MARKS "luabpf.marks"	 /* module table / builtin fn -> name */
+#define SOURCES "luabpf.sources" /* chunkname -> source, for -e */
 
 struct lmap {
 	struct lb_session *s;
@@ -38,10 +38,14 @@ int lb_l_probe(lua_State *L);
 extern const luaL_Reg lb_map_methods[];
 int lb_map_index(lua_State *L);
 int lb_map_newindex(lua_State *L);
+int lb_map_clear_l(lua_State *L);
+const char *lb_valkind_name(unsigned valkind);
 
 /* lformat.c: fmt_check, fmt_render, ksym, usym ... into the table on top */
 void lb_open_format(lua_State *L);
 /* llist.c: elf_functions, usdt_probes, kernel_types (listings) */
 void lb_open_list(lua_State *L);
+/* lmetrics.c: the session's serve_metrics, metrics_respond */
+void lb_open_metrics(lua_State *L);
 
 #endif

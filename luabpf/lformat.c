@@ -4,8 +4,9 @@
  *   fmt_render(fmt, {"int", "str"}, {42, "x"})   -> text | nil, message
  *   ksym(addr [, with_offset])                   -> "do_sys_openat2"
  *   usym(addr, pid [, with_offset])              -> "main"
- *   kstack_format({addr, ...} [, indent])        -> "\n        sym+off\n..."
- *   ustack_format({addr, ...}, pid [, indent])
+ *   kstack_format({addr, ...} [, indent [, mode]]) -> "\n        sym+off\n..."
+ *   ustack_format({addr, ...}, pid [, indent [, mode]])  (mode: "bpftrace",
+ *       "perf", "raw" or "names": the stack modes of luabpf/runtime/symbols.h)
  * Types: int str probe kstack ustack ksym usym (fmt_render: int and str).
  * The symbolizer is one struct lb_syms per Lua state, a full userdata in
  * the registry, freed by its __gc. */
@@ -190,7 +191,7 @@ static struct lb_syms *get_syms(lua_State *L)
 
 static int l_ksym(lua_State *L)
 {
-	uint64_t addr = (uint64_t)luaL_checkinteger(L, 1);
+	uint64_t addr = (uint64_t)lb_checkint64(L, 1);
 	int off = lua_toboolean(L, 2);
 	char buf[1024];
 	size_t n = lb_ksym(get_syms(L), addr, off, buf, sizeof buf);
@@ -201,7 +202,7 @@ static int l_ksym(lua_State *L)
 
 static int l_usym(lua_State *L)
 {
-	uint64_t addr = (uint64_t)luaL_checkinteger(L, 1);
+	uint64_t addr = (uint64_t)lb_checkint64(L, 1);
 	lua_Integer pid = luaL_checkinteger(L, 2);
 	int off = lua_toboolean(L, 3);
 	char buf[1024];
@@ -219,6 +220,8 @@ static int stack_format(lua_State *L, int user)
 	lua_Integer pid = 0;
 	int iarg = user ? 3 : 2, n;
 	lua_Integer indent = luaL_optinteger(L, iarg, 8);
+	static const char *const modes[] = {"bpftrace", "perf", "raw", "names", NULL};
+	int mode = luaL_checkoption(L, iarg + 1, "bpftrace", modes);
 	char *buf;
 	size_t len;
 
@@ -232,11 +235,11 @@ static int stack_format(lua_State *L, int user)
 	luaL_argcheck(L, n >= 0 && n <= LB_STACK_DEPTH, 1, "too many frames");
 	for (int i = 0; i < n; i++) {
 		lua_geti(L, 1, i + 1);
-		ips[i] = (uint64_t)luaL_checkinteger(L, -1);
+		ips[i] = (uint64_t)lb_checkint64(L, -1);
 		lua_pop(L, 1);
 	}
 	buf = lua_newuserdatauv(L, STACK_TEXT_MAX, 0);
-	len = lb_stack_format(get_syms(L), ips, n, (pid_t)pid, user, (int)indent, buf,
+	len = lb_stack_format(get_syms(L), ips, n, (pid_t)pid, user, mode, (int)indent, buf,
 			      STACK_TEXT_MAX);
 	lua_pushlstring(L, buf, len);
 	return 1;

@@ -10,8 +10,33 @@
 
 #define LB_STACK_TEXT 16384 /* room for one symbolized stack */
 
+/* A stack's frames as a table of names without offsets, leaf first:
+ * the stack's value with its mode set to LB_STACK_NAMES. */
+static void push_frames(lua_State *L, struct lb_session *s, int type, const char *k, char *text,
+			size_t cap)
+{
+	uint64_t v[2];
+	size_t len, start = 0;
+	int n = 0;
+
+	memcpy(v, k, type == LB_ARG_USTACK ? 16 : 8);
+	v[0] = (v[0] & ~(0xffull << (32 + LB_STACK_MODE_SHIFT))) |
+	       (uint64_t)LB_STACK_NAMES << (32 + LB_STACK_MODE_SHIFT);
+	len = lb_session_text(s, type, v, text, cap);
+	if (len >= cap)
+		len = cap - 1;
+	lua_createtable(L, 16, 0);
+	for (size_t i = 0; i < len; i++)
+		if (text[i] == '\n') {
+			lua_pushlstring(L, text + start, i - start);
+			lua_rawseti(L, -2, ++n);
+			start = i + 1;
+		}
+}
+
+/* frames: stack parts as tables of frame names (push_frames), not text */
 static void push_key(lua_State *L, struct lb_session *s, const struct lb_mapdesc *d,
-		     const char *key)
+		     const char *key, int frames)
 {
 	size_t off = 0;
 
@@ -50,6 +75,14 @@ static void push_key(lua_State *L, struct lb_session *s, const struct lb_mapdesc
 				luaL_error(L, "out of memory");
 				return;
 			}
+			if (frames) {
+				push_frames(L, s,
+					    d->keytype[i] == LB_KEY_KSTACK ? LB_ARG_KSTACK
+									   : LB_ARG_USTACK,
+					    k, text, LB_STACK_TEXT);
+				free(text);
+				break;
+			}
 			len = lb_session_text(
 			    s, d->keytype[i] == LB_KEY_KSTACK ? LB_ARG_KSTACK : LB_ARG_USTACK, k,
 			    text, LB_STACK_TEXT);
@@ -57,7 +90,7 @@ static void push_key(lua_State *L, struct lb_session *s, const struct lb_mapdesc
 			free(text);
 			break;
 		}
-		default: lua_pushinteger(L, *(int64_t *)k); break;
+		default: lb_pushint64(L, *(int64_t *)k); break;
 		}
 		if (d->nkeys > 1)
 			lua_rawseti(L, -2, i + 1);
@@ -121,20 +154,12 @@ static int encode_key(lua_State *L, int idx, struct lb_session *s, const struct 
 	return 1;
 }
 
-/* A value as Lua sees it: an integer, or a table for stats and hists. */
-static int push_value(lua_State *L, struct lmap *m, const void *key)
+/* A value as Lua sees it (v: as lb_map_value gives it): an integer, or a
+ * table for stats and hists. */
+static void push_combined(lua_State *L, const struct lb_mapdesc *d, const int64_t *v)
 {
-	const struct lb_mapdesc *d = &m->s->maps[m->idx];
 	size_t n = lb_map_value_len(d);
-	int64_t small[2], *v = n <= 2 ? small : malloc(n * sizeof *v);
 
-	if (!v)
-		return luaL_error(L, "out of memory");
-	if (lb_map_value(m->s, m->idx, key, v)) {
-		if (v != small)
-			free(v);
-		return 0;
-	}
 	switch (d->valkind) {
 	case LB_VAL_STR: {
 		const char *str = (const char *)v;
@@ -143,28 +168,43 @@ static int push_value(lua_State *L, struct lmap *m, const void *key)
 		break;
 	}
 	case LB_VAL_AVG: /* bpftrace: integer division of the totals */
-		lua_pushinteger(L, v[0] ? v[1] / v[0] : 0);
+		lb_pushint64(L, v[0] ? v[1] / v[0] : 0);
 		break;
 	case LB_VAL_STATS:
 		lua_createtable(L, 0, 2);
-		lua_pushinteger(L, v[0]);
+		lb_pushint64(L, v[0]);
 		lua_setfield(L, -2, "count");
-		lua_pushinteger(L, v[1]);
+		lb_pushint64(L, v[1]);
 		lua_setfield(L, -2, "sum");
 		break;
 	case LB_VAL_HIST:
-	case LB_VAL_LHIST:
-		lua_createtable(L, (int)n, 0);
-		for (size_t i = 0; i < n; i++) {
-			lua_pushinteger(L, v[i]);
+	case LB_VAL_LHIST: /* the buckets, then the sum of the values seen */
+		lua_createtable(L, (int)n - 1, 1);
+		for (size_t i = 0; i + 1 < n; i++) {
+			lb_pushint64(L, v[i]);
 			lua_rawseti(L, -2, (lua_Integer)i + 1);
 		}
+		lb_pushint64(L, v[n - 1]);
+		lua_setfield(L, -2, "sum");
 		break;
-	default: lua_pushinteger(L, v[0]);
+	default: lb_pushint64(L, v[0]);
 	}
+}
+
+static int push_value(lua_State *L, struct lmap *m, const void *key)
+{
+	const struct lb_mapdesc *d = &m->s->maps[m->idx];
+	size_t n = lb_map_value_len(d);
+	int64_t small[2], *v = n <= 2 ? small : malloc(n * sizeof *v);
+	int found;
+
+	if (!v)
+		return luaL_error(L, "out of memory");
+	if ((found = !lb_map_value(m->s, m->idx, key, v)))
+		push_combined(L, d, v);
 	if (v != small)
 		free(v);
-	return 1;
+	return found;
 }
 
 int lb_map_index(lua_State *L)
@@ -173,84 +213,126 @@ int lb_map_index(lua_State *L)
 	const struct lb_mapdesc *d = &m->s->maps[m->idx];
 	char key[LB_SCRATCH];
 
-	if (lua_type(L, 2) == LUA_TSTRING) {
-		lua_getfield(L, LUA_REGISTRYINDEX, MAP_METHODS);
-		if (lua_getfield(L, -1, lua_tostring(L, 2)) != LUA_TNIL)
-			return 1;
-		lua_pop(L, 2);
-	}
-	if (m->s->ncpus <= 0 || !encode_key(L, 2, m->s, d, key))
+	if (!encode_key(L, 2, m->s, d, key))
 		return 0;
 	return push_value(L, m, key);
 }
 
+/* m[k] = v for maps whose handlers store plain values (integers or
+ * strings): a host's filters and tunables; m[k] = nil deletes from any. */
 int lb_map_newindex(lua_State *L)
 {
-	return luaL_error(L, "maps are written by kernel handlers; from Lua use "
-			     ":delete(key) or :clear()");
-}
-
-static int map_delete(lua_State *L)
-{
 	struct lmap *m = lb_check_map(L, 1);
-	char key[LB_SCRATCH];
+	const struct lb_mapdesc *d = &m->s->maps[m->idx];
+	char key[LB_SCRATCH], value[LB_SCRATCH], err[LB_ERR];
+	int isnum = 0;
 
-	if (m->s->ncpus > 0 && encode_key(L, 2, m->s, &m->s->maps[m->idx], key) &&
-	    lb_map_delete(m->s, m->idx, key))
-		return luaL_error(L, "cannot delete from @%s: %s", m->s->maps[m->idx].name,
-				  strerror(errno));
+	if (d->nkeys == 0)
+		return luaL_error(L,
+				  "@%s: no handler uses it yet, so its keys have no type: "
+				  "add the handlers first",
+				  d->name);
+	if (!encode_key(L, 2, m->s, d, key))
+		return luaL_error(L, "@%s: %s is not a key of this map", d->name,
+				  luaL_typename(L, 2));
+	if (lua_isnil(L, 3)) {
+		if (lb_map_delete(m->s, m->idx, key))
+			return luaL_error(L, "cannot delete from @%s: %s", d->name,
+					  strerror(errno));
+		return 0;
+	}
+	memset(value, 0, d->value_size);
+	if (d->valkind == LB_VAL_INT) {
+		lua_Integer v = lua_tointegerx(L, 3, &isnum);
+
+		if (!isnum)
+			return luaL_error(L, "@%s holds integers, not %s", d->name,
+					  luaL_typename(L, 3));
+		memcpy(value, &v, sizeof v);
+	} else if (d->valkind == LB_VAL_STR && lua_type(L, 3) == LUA_TSTRING) {
+		size_t len;
+		const char *str = lua_tolstring(L, 3, &len);
+
+		if (len >= d->value_size)
+			return luaL_error(L, "@%s holds strings of at most %d bytes", d->name,
+					  (int)d->value_size - 1);
+		memcpy(value, str, len);
+	} else {
+		return luaL_error(L,
+				  "@%s holds %s() values, which only its handlers update; "
+				  "from Lua, maps of plain values (m[k] = v in handlers) "
+				  "can be written",
+				  d->name, lb_valkind_name(d->valkind));
+	}
+	if (lb_map_create(m->s, m->idx, err, sizeof err))
+		return luaL_error(L, "%s", err);
+	if (lb_map_update(m->s, m->idx, key, value))
+		return luaL_error(L, "cannot write @%s: %s", d->name, strerror(errno));
 	return 0;
 }
 
-static int map_clear(lua_State *L)
+/* bpf.clear(m): every key gone (bpftrace's clear(@m)). */
+int lb_map_clear_l(lua_State *L)
 {
 	struct lmap *m = lb_check_map(L, 1);
 
-	if (m->s->ncpus > 0 && lb_map_clear(m->s, m->idx))
+	if (lb_map_clear(m->s, m->idx))
 		return luaL_error(L, "cannot clear @%s: %s", m->s->maps[m->idx].name,
 				  strerror(errno));
 	return 0;
 }
 
-/* m:entries() -> { {key, value}, ... } in the kernel's order. */
+struct rows {
+	lua_State *L;
+	struct lmap *m;
+	int n, frames;
+};
+
+static int add_row(void *ud, const void *key, const int64_t *v)
+{
+	struct rows *r = ud;
+	const struct lb_mapdesc *d = &r->m->s->maps[r->m->idx];
+
+	lua_createtable(r->L, 2, 0);
+	push_key(r->L, r->m->s, d, key, r->frames);
+	lua_rawseti(r->L, -2, 1);
+	push_combined(r->L, d, v);
+	lua_rawseti(r->L, -2, 2);
+	lua_rawseti(r->L, -2, ++r->n);
+	return 0;
+}
+
+/* bpf.maps.entries(m) -> { {key, value}, ... } in the kernel's order;
+ * bpf.maps.entries(m, "frames"): stacks in keys as tables of frame
+ * names, leaf first, without offsets (for folded stacks, flame graphs). */
 static int map_entries(lua_State *L)
 {
+	static const char *const forms[] = {"text", "frames", NULL};
 	struct lmap *m = lb_check_map(L, 1);
-	const struct lb_mapdesc *d = &m->s->maps[m->idx];
-	void *keys = NULL;
-	size_t n = 0, k;
-	int row = 0;
+	struct rows r = {L, m, 0, luaL_checkoption(L, 2, "text", forms)};
 
-	if (m->s->ncpus > 0 && lb_map_keys(m->s, m->idx, &keys, &n))
-		return luaL_error(L, "cannot read @%s: %s", d->name, strerror(errno));
-	lua_createtable(L, (int)n, 0);
-	for (k = 0; k < n; k++) {
-		const char *key = (char *)keys + k * d->key_size;
-
-		if (!push_value(L, m, key))
-			continue; /* deleted meanwhile */
-		lua_createtable(L, 2, 0);
-		lua_insert(L, -2);
-		lua_rawseti(L, -2, 2);
-		push_key(L, m->s, d, key);
-		lua_rawseti(L, -2, 1);
-		lua_rawseti(L, -2, ++row);
-	}
-	free(keys);
+	lua_newtable(L);
+	if (lb_map_each(m->s, m->idx, add_row, &r))
+		return luaL_error(L, "cannot read @%s: %s", m->s->maps[m->idx].name,
+				  strerror(errno));
 	return 1;
 }
 
 static const char *const valkinds[] = {"none", "sum",	"int",	"min",	 "max",
 				       "avg",  "stats", "hist", "lhist", "str"};
+
+const char *lb_valkind_name(unsigned k)
+{
+	return k < sizeof valkinds / sizeof *valkinds ? valkinds[k] : "none";
+}
 static const char *const keytypes[] = {"?",	 "int",	 "str", "probe", "kstack",
 				       "ustack", "none", "ptr", "ksym",	 "usym"};
 
 static int map_kind(lua_State *L)
 {
 	struct lmap *m = lb_check_map(L, 1);
-	unsigned k = m->s->maps[m->idx].valkind;
 
-	lua_pushstring(L, k < sizeof valkinds / sizeof *valkinds ? valkinds[k] : "none");
+	lua_pushstring(L, lb_valkind_name(m->s->maps[m->idx].valkind));
 	return 1;
 }
 
@@ -274,9 +356,9 @@ static int map_lhist_range(lua_State *L)
 {
 	const struct lb_mapdesc *d = &lb_check_map(L, 1)->s->maps[lb_check_map(L, 1)->idx];
 
-	lua_pushinteger(L, d->lhist_min);
-	lua_pushinteger(L, d->lhist_max);
-	lua_pushinteger(L, d->lhist_step);
+	lb_pushint64(L, d->lhist_min);
+	lb_pushint64(L, d->lhist_max);
+	lb_pushint64(L, d->lhist_step);
 	return 3;
 }
 
@@ -297,7 +379,7 @@ static int map_dropped(lua_State *L)
 {
 	struct lmap *m = lb_check_map(L, 1);
 
-	lua_pushinteger(L, m->s->ncpus > 0 ? (lua_Integer)lb_map_dropped(m->s, m->idx) : 0);
+	lua_pushinteger(L, (lua_Integer)lb_map_dropped(m->s, m->idx));
 	return 1;
 }
 
@@ -309,10 +391,28 @@ static int map_name(lua_State *L)
 	return 1;
 }
 
+/* bpf.maps.memory(m): the most kernel memory it can take, in bytes. */
+static int map_memory(lua_State *L)
+{
+	struct lmap *m = lb_check_map(L, 1);
+
+	lua_pushinteger(L, (lua_Integer)lb_map_max_bytes(m->s, m->idx));
+	return 1;
+}
+
+static int map_max_entries(lua_State *L)
+{
+	struct lmap *m = lb_check_map(L, 1);
+	uint32_t n = m->s->mapopts[m->idx].max_entries;
+
+	lua_pushinteger(L, n ? n : LB_MAP_ENTRIES);
+	return 1;
+}
+
 const luaL_Reg lb_map_methods[] = {
     {"entries", map_entries},
-    {"delete", map_delete},
-    {"clear", map_clear},
+    {"memory", map_memory},
+    {"max_entries", map_max_entries},
     {"name", map_name},
     {"dropped", map_dropped},
     {"kind", map_kind},

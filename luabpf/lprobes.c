@@ -35,6 +35,7 @@ struct target {
 	int nregs, nfields;
 	struct lb_usdt_site *sites; /* usdt: handed to the program */
 	int nsites;
+	int wild; /* one function of a wildcard: skipped if it has no address */
 };
 
 static void add_reg(struct target *t, const char *name, __u16 off, int btf_type, int usdt)
@@ -80,7 +81,7 @@ static int describe(struct lb_session *s, int k, struct target *t, char *err, si
 	case LBC_REGS:
 		if ((kinds[k].prog == LB_PROG_UPROBE || kinds[k].prog == LB_PROG_URETPROBE) &&
 		    lb_elf_func_offset(t->binary, t->event, &t->offset, err, errlen))
-			return -1;
+			return t->wild ? 1 : -1; /* an IFUNC a wildcard matched: skip it */
 		for (int i = 0; i < 6; i++) {
 			snprintf(name, sizeof name, "arg%d", i);
 			add_reg(t, name, reg_off[i], 0, 0);
@@ -114,8 +115,8 @@ static int add_target(lua_State *L, struct lb_session *s, struct lb_probe *p, in
 	struct lb_prog *pr;
 	int id, rc;
 
-	if (describe(s, k, t, err, errlen))
-		return -1;
+	if ((rc = describe(s, k, t, err, errlen)))
+		return rc;
 	if ((id = lb_session_add_name(s, t->probe)) < 0 || !(pr = lb_probe_add_prog(p)) ||
 	    !(pr->event = strdup(t->event)) || !(pr->category = strdup(t->category)) ||
 	    !(pr->binary = strdup(t->binary))) {
@@ -181,7 +182,7 @@ int lb_l_probe(lua_State *L)
 	struct lb_mapdesc *saved;
 	struct target *t;
 	struct lb_probe *p;
-	int k, n, nnames = 0, rc = 0;
+	int k, n, nnames = 0, rc = 0, skipped = 0;
 
 	luaL_checktype(L, 4, LUA_TFUNCTION);
 	for (k = 0; k < (int)(sizeof kinds / sizeof *kinds); k++)
@@ -189,7 +190,9 @@ int lb_l_probe(lua_State *L)
 			break;
 	if (k == (int)(sizeof kinds / sizeof *kinds))
 		return luaL_error(L, "unknown probe kind '%s'", kname);
-	n = split(spec, kname, parts);
+	if ((n = split(spec, kname, parts)) < 0)
+		return luaL_error(L, "%s: a part of the probe name is longer than 399 bytes",
+				  kname);
 	if (!(t = calloc(1, sizeof *t)) || !(saved = malloc(sizeof s->maps))) {
 		free(t);
 		return luaL_error(L, "out of memory");
@@ -278,11 +281,22 @@ int lb_l_probe(lua_State *L)
 				rc = -1;
 			}
 		}
+		t->wild = names != NULL;
 		for (int i = 0; rc == 0 && i < (names ? nnames : 1); i++) {
 			snprintf(t->event, sizeof t->event, "%s", names ? names[i] : parts[1]);
 			snprintf(t->probe, sizeof t->probe, "%s:%s:%s", kname, t->binary, t->event);
 			t->nregs = 0;
-			rc = add_target(L, s, p, k, t, err, sizeof err);
+			if ((rc = add_target(L, s, p, k, t, err, sizeof err)) == 1) {
+				skipped++;
+				rc = 0;
+			}
+		}
+		if (rc == 0 && names && skipped == nnames) {
+			size_t used = strlen(err);
+
+			snprintf(err + used, sizeof err - used,
+				 " (no function matching '%s' can be probed)", parts[1]);
+			rc = -1;
 		}
 		break;
 	case LBC_USDT:
@@ -303,5 +317,7 @@ int lb_l_probe(lua_State *L)
 	}
 	lb_free_strings(names, nnames);
 	free(t);
-	return lb_finish_probe(L, s, saved, rc, err, sizeof err);
+	lb_finish_probe(L, s, saved, rc, err, sizeof err);
+	lua_pushinteger(L, skipped); /* functions of a wildcard with no address */
+	return 2;
 }

@@ -1,5 +1,6 @@
 -- The `luabpf` command: luabpf [-v] SCRIPT [ARGS...] | luabpf -e 'CODE' [ARGS...]
 local bpf = require "luabpf"
+local compat = require "luabpf.compat"
 
 local runner = {}
 
@@ -13,9 +14,14 @@ options:
   -p PID    trace only process PID (uprobes and libraries resolved in it);
             the run ends when it does
   -c CMD    run CMD (through sh), trace only it, and end when it ends
-  -f FORMAT output format: text (bpftrace's, the default) or json
-            (bpftrace's -f json: one JSON object per line)
+  -f FORMAT output format: text (bpftrace's, the default), json
+            (bpftrace's -f json: one JSON object per line) or folded
+            (stack-keyed maps as folded stacks; the rest on stderr)
+  --flamegraph FILE.svg  also write an SVG flame graph of the stack-keyed
+            maps printed at the end
   -v        verbose: the whole verifier log when the kernel refuses a program
+  --metrics ADDR  serve the maps to Prometheus at http://ADDR/metrics
+            while the script runs (127.0.0.1:9464; a bare port is 127.0.0.1's)
   -h        show this help
 SCRIPT's ARGS reach it as arg[1], arg[2], ...; Ctrl-C ends the run and
 prints the maps, as bpftrace does.]]
@@ -26,7 +32,9 @@ local function list(pattern, verbose)
   local out = io.stdout
   local struct = pattern:match("^struct%s+(.+)$") or pattern:match("^union%s+(.+)$")
   if struct then -- -lv 'struct dentry'
-    out:write(core.kernel_types("struct", pattern))
+    local text = core.kernel_types("struct", pattern)
+    if text == "" then error("no " .. pattern .. " in the kernel's BTF", 0) end
+    out:write(text)
     return
   end
   local kind, rest = pattern:match("^(%a+):(.*)$")
@@ -106,7 +114,10 @@ function runner.main(argv)
   -- Ctrl-C from the very start waits for the run: it then ends cleanly
   -- (maps printed, status 0) instead of interrupting the script's loading.
   bpf._core.block_signals()
+  bpf._core.prepare_process()
+  bpf.default_session().core:skip_self(true)
   local code, script, i = nil, nil, 1
+  local format, flame -- -f, --flamegraph: consumers of the session's events
   while argv[i] do
     local a = argv[i]
     if a == "-e" then
@@ -118,8 +129,9 @@ function runner.main(argv)
       if not ok then fail(err) end
       return 0
     elseif a == "-p" then
-      local pid = tonumber(argv[i + 1] or "")
-      if not pid then fail("-p needs a process id") end
+      local pid = tonumber((argv[i + 1] or ""):match("^%d+$"))
+      if not pid or pid < 1 then fail("-p needs a process id (a positive integer)") end
+      if not io.open("/proc/" .. pid .. "/stat") then fail("-p " .. pid .. ": no such process") end
       local s = bpf.default_session()
       s:target_pid(pid)
       s.watch_pid = pid -- the run ends when the process does, as bpftrace -p
@@ -131,10 +143,23 @@ function runner.main(argv)
       s:target_pid(s.child, true)
       i = i + 2
     elseif a == "-f" then
-      local f = argv[i + 1] or fail("-f needs a format (text or json)")
-      local consumer = require("luabpf.stream").formats[f]
-      if not consumer then fail("unknown output format '" .. f .. "' (text or json)") end
-      bpf.default_session():on_event(consumer(), { merge_printf = f == "text" })
+      format = argv[i + 1] or fail("-f needs a format (text, json or folded)")
+      if not require("luabpf.stream").formats[format] then
+        fail("unknown output format '" .. format .. "' (text, json or folded)")
+      end
+      i = i + 2
+    elseif a == "--flamegraph" then
+      local path = argv[i + 1] or fail("--flamegraph needs a file name")
+      local err
+      flame, err = io.open(path, "w")
+      if not flame then fail("--flamegraph: " .. err) end
+      i = i + 2
+    elseif a == "--metrics" then
+      local s = bpf.default_session()
+      local ok, bound = pcall(s.core.serve_metrics, s.core, argv[i + 1] or
+                              fail("--metrics needs an address, e.g. 127.0.0.1:9464"))
+      if not ok then fail(bound) end
+      io.stderr:write("Serving metrics at http://", bound, "/metrics\n")
       i = i + 2
     elseif a == "-v" then
       bpf.default_session().core:verbose(true)
@@ -151,6 +176,12 @@ function runner.main(argv)
     end
   end
   if not code and not script then fail(usage) end
+  if format or flame then
+    local stream = require "luabpf.stream"
+    local consumer = stream.formats[format or "text"]()
+    if flame then consumer = stream.tee(consumer, stream.flamegraph(flame)) end
+    bpf.default_session():on_event(consumer, { merge_printf = format ~= "json" })
+  end
 
   local args = { [0] = script or "-e" }
   for j = i, #argv do args[#args + 1] = argv[j] end
@@ -159,18 +190,24 @@ function runner.main(argv)
   local chunk, err
   if code then
     bpf.register_source("=-e", code)
-    chunk, err = load(code, "=-e", "t", one_liner_env(args))
+    chunk, err = compat.load(code, "=-e", one_liner_env(args))
   else
-    chunk, err = loadfile(script, "t")
+    -- Lua's parser raises (not returns) when nesting is too deep for it
+    local ok
+    ok, chunk, err = pcall(loadfile, script, "t")
+    if not ok then chunk, err = nil, chunk end
+    if not chunk and not tostring(err):find(script, 1, true) then
+      err = script .. ": cannot load: " .. tostring(err)
+    end
   end
   if not chunk then fail(err) end
 
   -- An error that says where it is (file:line:) is shown as is; anything
   -- else gets a traceback.
-  local ok, e = xpcall(chunk, function(m)
+  local ok, e = xpcall(function() return chunk(compat.unpack(args)) end, function(m)
     if type(m) == "string" and m:match("^[^\n]-:%d+:") then return m end
     return debug.traceback(tostring(m), 2)
-  end, table.unpack(args))
+  end)
   if not ok then fail(e) end
 
   -- A script that did not call bpf.run() itself is run now.

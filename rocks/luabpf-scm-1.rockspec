@@ -11,7 +11,7 @@ text output come with it. Needs Linux with BTF and root (or CAP_BPF and
 CAP_PERFMON) to trace.]],
   license = "MIT",
 }
-dependencies = { "lua >= 5.4, < 5.5" }
+dependencies = { "lua >= 5.1, < 5.5" }
 external_dependencies = {
   LIBBPF = { header = "bpf/libbpf.h", library = "bpf" },
   LIBELF = { header = "libelf.h", library = "elf" },

@@ -17,5 +17,5 @@ bpf.uprobe(path .. ":bar", count)
 
 bpf.interval(arg[2] or "1s", function()
   print(os.date("%H:%M:%S"))
-  calls:print()
+  bpf.print(calls)
 end)

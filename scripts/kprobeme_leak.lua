@@ -31,6 +31,6 @@ bpf.tracepoint("syscalls:sys_enter_close", function(e)
 end)
 
 bpf.END(function()
-  want:clear()
+  bpf.clear(want)
   print(string.format("%s descriptors never closed: %d", file, #fds))
 end)

@@ -29,5 +29,5 @@ bpf.uprobe("libc:exit", function(e)
 end)
 
 bpf.END(function()
-  start:clear()                              -- bpftrace: clear(@start)
+  bpf.clear(start)                              -- bpftrace: clear(@start)
 end)

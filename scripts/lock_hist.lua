@@ -64,5 +64,5 @@ bpf.tracepoint("lock:contention_end", function(e)
 end)
 
 bpf.END(function()
-  start:clear()                              -- bpftrace: clear(@)
+  bpf.clear(start)                              -- bpftrace: clear(@)
 end)

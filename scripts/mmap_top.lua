@@ -13,5 +13,5 @@ end)
 
 bpf.interval(period, function()              -- plain Lua, in user space
   print(os.date("%H:%M:%S"))
-  mmaps:print()
+  bpf.print(mmaps)
 end)

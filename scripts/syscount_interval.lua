@@ -15,7 +15,7 @@ local rounds = 0
 bpf.interval(period, function()
   rounds = rounds + 1
   print(os.date("%H:%M:%S") .. " round " .. rounds)
-  calls:print { top = 10 }
-  calls:clear()
+  bpf.print(calls, 10)
+  bpf.clear(calls)
   if rounds == last then bpf.exit() end
 end)

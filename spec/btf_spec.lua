@@ -34,8 +34,9 @@ end
 
 build(string.format("cc -shared -fPIC -O1 -g -Wall -Wextra -I/usr/include/lua5.4 -I%s/luabpf "
   .. "-I%s/bpf %s/luabpf/runtime/btf.c %s/luabpf/runtime/btflist.c %s/luabpf/runtime/elf.c "
-  .. "%s/luabpf/runtime/strlist.c %s/luabpf/runtime/usdt.c %s/spec/btf/lbtf.c -lbpf -lelf -o %s/lbtf.so",
-  root, root, root, root, root, root, root, root, dir))
+  .. "%s/luabpf/runtime/strlist.c %s/luabpf/runtime/usdt.c %s/luabpf/runtime/quiet.c "
+  .. "%s/spec/btf/lbtf.c -lbpf -lelf -o %s/lbtf.so",
+  root, root, root, root, root, root, root, root, root, dir))
 package.cpath = dir .. "/?.so;" .. package.cpath
 local lbtf = require "lbtf"
 

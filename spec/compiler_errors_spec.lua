@@ -460,7 +460,7 @@ t.lua:3:8: cannot call a number
   end)
   it("map methods run in user space", function()
     assert.are.equal([==[
-t.lua:3:5: map methods (m:clear()) run in user space
+t.lua:3:5: maps have no methods (m:clear()): m[k] is the value under k
   m:clear()
     ^
 hint: kernel handlers update maps with m[k] = bpf.count() or bpf.sum(x)]==], body_err("  m:clear()"))
@@ -1037,7 +1037,7 @@ hint: e.g. m[e.comm] = bpf.hist(x)]==], body_err("  local x = bpf.hist(e.pid)"))
   end)
   it("stack frame count", function()
     assert.are.equal([==[
-t.lua:3:16: bpf.kstack(n) takes a frame count, an integer constant from 1 to 127
+t.lua:3:16: bpf.kstack([mode,] n) takes a frame count, an integer constant from 1 to 127
   m[bpf.kstack(0)] = bpf.count()
                ^
 hint: bpf.kstack() and bpf.ustack() keep all frames]==], body_err("  m[bpf.kstack(0)] = bpf.count()"))

@@ -953,7 +953,7 @@ describe("compiler golden plans", function()
       '  4  sub      r0 = r0 - r1',
       '  5  log2     r1 = log2(r0)',
       '  6  comm     scratch[0..16)',
-      '  7  map_bucket slot=1 key@0 r1 len=66',
+      '  7  map_bucket slot=1 key@0 r1 len=66 sum+=r0',
       '  8  ctx      r1 = tid',
       '  9  put      scratch[0] = r1',
       ' 10  map_delete slot=0 key@0',
@@ -1064,7 +1064,7 @@ describe("compiler golden plans", function()
       '  2  imm      r2 = 100',
       '  3  linear   r3 = linear(r1) min=0 step=r2 len=12',
       '  4  put      scratch[40] = r0',
-      '  5  map_bucket slot=0 key@40 r3 len=12',
+      '  5  map_bucket slot=0 key@40 r3 len=12 sum+=r1',
       '  6  end',
     }, compile(s, function(e) h[e.pid] = bpf.lhist(e.args.count, 0, 1000, 100) end))
   end)
@@ -1262,7 +1262,7 @@ describe("compiler golden plans: reusing a map read", function()
       '  6  sub      r3 = r3 - r0',
       '  7  log2     r4 = log2(r3)',
       '  8  put      scratch[0] = r2',
-      '  9  map_bucket slot=1 key@0 r4 len=66',
+      '  9  map_bucket slot=1 key@0 r4 len=66 sum+=r3',
       ' 10  ctx      r2 = tid',
       ' 11  put      scratch[0] = r2',
       ' 12  map_delete slot=0 key@0',
@@ -1984,8 +1984,8 @@ local fn = function(e) a[e.pid] = e.nsecs; b[e.comm] = bpf.min(e.pid); c[e.comm]
       'map 2 @c keys=str:16 key_size=16 value_size=16 valkind=4 percpu=1',
       'map 3 @d keys=str:16 key_size=16 value_size=16 valkind=5 percpu=1',
       'map 4 @e2 keys=str:16 key_size=16 value_size=16 valkind=6 percpu=1',
-      'map 5 @f keys=kstack:8 key_size=8 value_size=528 valkind=7 percpu=1',
-      'map 6 @g keys=ustack:16 key_size=16 value_size=48 valkind=8 percpu=1 lhist=10,100,20',
+      'map 5 @f keys=kstack:8 key_size=8 value_size=536 valkind=7 percpu=1',
+      'map 6 @g keys=ustack:16 key_size=16 value_size=56 valkind=8 percpu=1 lhist=10,100,20',
       'map 7 @h keys=int:8 key_size=8 value_size=8 valkind=1 percpu=1',
     }, maps)
     assert.matches("uses stacks\n", out, 1, true)

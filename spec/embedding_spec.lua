@@ -1,7 +1,8 @@
 -- A Lua host that traces from inside itself, calling the embedding API
 -- as README's "Embedding" and "Maps from Lua" sections document it:
--- s:on_event, s:fd, s:poll, m:entries, m:kind, m:lhist_range,
--- m:hist_bits, s:print_maps. The host runs as its own process.
+-- s:on_event, s:fd, s:poll, bpf.maps.entries, .kind, .lhist_range,
+-- .hist_bits, s:print_maps. The host runs as its own process, under
+-- the Lua the specs run for (LUABPF_LUA: 5.4, 5.3, 5.1, luajit).
 local H = require "spec.helper"
 
 local HOST = [[
@@ -20,22 +21,22 @@ end)
 local seen = {}
 s:on_event(function(ev)
   if ev.type == "flush" then return end -- one per batch: how many depends on timing
-  local what = ev.text or (ev.map and ev.map:name()) or ""
+  local what = ev.map and bpf.maps.name(ev.map) or ev.text or ""
   seen[#seen + 1] = ev.type .. "(" .. what:gsub("\n", "") .. ")"
 end)
 s:start()
 local fd = s:fd() -- for a foreign loop's epoll: an epoll descriptor of its own
-local self = io.open("/proc/self/stat"):read("l"):match("^%d+")
-local link = io.popen("readlink /proc/" .. self .. "/fd/" .. fd):read("l")
+local self = io.open("/proc/self/stat"):read("*l"):match("^%d+")
+local link = io.popen("readlink /proc/" .. self .. "/fd/" .. fd):read("*l")
 print("fd", link)
 io.stderr:write("started\n")
 io.stderr:flush()
 while not io.open(stop) do s:poll(50) end
 s:poll(0)
-print("kinds", calls:kind(), lh:kind(), h:kind())
-print("lhist_range", lh:lhist_range())
-print("hist_bits", h:hist_bits())
-for _, row in ipairs(calls:entries()) do print("entry", row[1], row[2]) end
+print("kinds", bpf.maps.kind(calls), bpf.maps.kind(lh), bpf.maps.kind(h))
+print("lhist_range", bpf.maps.lhist_range(lh))
+print("hist_bits", bpf.maps.hist_bits(h))
+for _, row in ipairs(bpf.maps.entries(calls)) do print("entry", row[1], row[2]) end
 s:print_maps()
 print(table.concat(seen, " "))
 s:close()
@@ -47,10 +48,7 @@ describe("embedding #kernel", function()
   it("a host sees every event through s:on_event, in order, and reads its maps", function()
     local comm, dir = H.comm("lbem"), H.tmpdir()
     local stop, path = dir .. "/stop", H.script(HOST)
-    local lpath = H.root .. "/build/share/lua/5.4/?.lua;" .. H.root .. "/build/share/lua/5.4/?/init.lua"
-    local cpath = H.root .. "/build/lib/lua/5.4/?.so"
-    local p = H.spawn(string.format("LUA_PATH=%s LUA_CPATH=%s lua5.4 %s %s %s", H.quote(lpath),
-                                    H.quote(cpath), path, comm, stop))
+    local p = H.spawn(H.host_command(path, comm, stop))
     H.wait_for(p, "err", "started\n")
     H.run(H.bin .. "syscaller --calls 3 --comm " .. comm)
     H.run("touch " .. stop)

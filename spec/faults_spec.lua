@@ -336,9 +336,9 @@ describe("sessions inside one process #kernel", function()
     H.run(H.bin .. "syscaller --calls 250 --comm " .. comm)
     s2:poll(0)
     assert.are.equal(650, m2.calls)
-    -- the closed session's map reads as empty (no crash)
-    assert.is_nil(m1.calls)
-    assert.are.equal(0, #m1)
+    -- the closed session's map is an error to read, not a silent nil
+    assert.has_error(function() return m1.calls end, "@m: its session is closed")
+    assert.has_error(function() return #m1 end, "@m: its session is closed")
 
     s2:close()
     assert.are.same(base, counts(holdings(pid)))
@@ -370,6 +370,91 @@ describe("sessions inside one process #kernel", function()
     assert.are.same(base, counts(holdings(pid)))
     assert.are.same({}, still_there(ids))
     assert.are.same({}, leftovers(before))
+  end)
+
+  it("`local s <close>` detaches at the end of its scope", function()
+    local pid, comm = my_pid(), H.comm("lbfc")
+    local base = counts(holdings(pid))
+    local before = kernel_objects()
+    local n
+    do
+      local s <close> = bpf.session()
+      local m = getppid_counter(s, comm)
+      s:start()
+      local held = holdings(pid)
+      assert.are.same({ prog = base.prog + 1, link = base.link + 1, perf = base.perf + 1 },
+                      { prog = held.prog, link = held.link, perf = held.perf })
+      H.run(H.bin .. "syscaller --calls 31 --comm " .. comm)
+      n = m.calls
+    end
+    assert.are.equal(31, n)
+    assert.are.same(base, counts(holdings(pid))) -- no GC needed
+    assert.are.same({}, leftovers(before))
+  end)
+
+  -- SigBlk and SigIgn of this process, from /proc
+  local function signal_state()
+    local status = H.slurp("/proc/self/status")
+    return { blocked = status:match("SigBlk:%s*(%x+)"), ignored = status:match("SigIgn:%s*(%x+)") }
+  end
+
+  it("s:run() gives the host back its signal mask and handlers, even when a handler fails", function()
+    local host = signal_state()
+    local s = bpf.session()
+    s:BEGIN(function() bpf.printf("begin\n") end)
+    local ticks = 0
+    s:interval("20ms", function()
+      ticks = ticks + 1
+      if ticks == 2 then bpf.exit() end
+    end)
+    local text = {}
+    s:on_event(function(ev) if ev.type == "printf" then text[#text + 1] = ev.text end end)
+    s:run()
+    assert.are.equal(2, ticks)
+    assert.are.same({ "begin\n" }, text)
+    assert.are.same(host, signal_state())
+
+    local f = bpf.session()
+    f:on_event(function() end)
+    f:interval("20ms", function() error("interval failed") end)
+    local ok, err = pcall(f.run, f)
+    assert.is_false(ok)
+    assert.is_truthy(err:find(":%d+: interval failed\nstack traceback:\n"), err)
+    assert.is_true(f.closed)                  -- a failed run ends closed, END run, maps printed
+    assert.are.same(host, signal_state())
+  end)
+
+  it("s:watch_signals(): SIGTERM ends the host's loop, then the host's mask is back", function()
+    local host = signal_state()
+    local s = bpf.session()
+    s:on_event(function() end)
+    s:start()
+    s:watch_signals()
+    os.execute("kill -TERM " .. my_pid())  -- blocked: kept for the session's descriptor
+    assert.is_false(s:poll(1000))
+    s:close()
+    assert.are.same(host, signal_state())
+  end)
+
+  it("an error in an event consumer is raised from s:poll; the events after it wait", function()
+    local s <close> = bpf.session()
+    local comm = H.comm("lbfe")
+    s:tracepoint("syscalls:sys_enter_getppid", function(e)
+      if e.comm == comm then bpf.printf("%d\n", e.pid) end
+    end)
+    local got, failed = 0, false
+    s:on_printf(function()
+      got = got + 1
+      if got == 2 and not failed then failed = true; error("consumer failed") end
+    end)
+    s:start()
+    H.run(H.bin .. "syscaller --calls 4 --comm " .. comm)
+    local ok, err = pcall(s.poll, s, 0)
+    assert.is_false(ok)
+    assert.is_truthy(err:find("consumer failed\nstack traceback:", 1, true), err)
+    assert.are.equal(2, got)
+    s:poll(0)                                 -- the session goes on: the other two arrive
+    assert.are.equal(4, got)
   end)
 
   it("the README's embedding example, as a program, counts a workload exactly", function()

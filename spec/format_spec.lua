@@ -245,6 +245,17 @@ describe("ksym", function()
     assert.equal("\n        vfs_read+1\n", core.kstack_format({ r + 1, 0, a }))
     assert.equal("\n", core.kstack_format({}))
   end)
+
+  kit("lays kernel stacks out in bpftrace's perf and raw modes, and as names", function()
+    local a, r = kallsyms.do_sys_openat2, kallsyms.vfs_read
+    -- bpftrace 0.17: printf("%s", kstack(perf)): "\n\tffffffff814b2b2d perf_syscall_enter+397\n..."
+    assert.equal(string.format("\n\t%x do_sys_openat2+5\n\t%x vfs_read+0\n", a + 5, r),
+      core.kstack_format({ a + 5, r }, 8, "perf"))
+    -- raw (bpftrace 0.18): the addresses alone
+    assert.equal(string.format("\n%x\n%x\n", a + 5, r), core.kstack_format({ a + 5, r }, 8, "raw"))
+    -- names for folded stacks: no offsets, no indent, no leading newline
+    assert.equal("do_sys_openat2\nvfs_read\n", core.kstack_format({ a + 5, r }, 8, "names"))
+  end)
 end)
 
 -- User symbols: a small program built four ways prints the address of a

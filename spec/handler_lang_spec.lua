@@ -29,6 +29,35 @@ describe("handler language #kernel", function()
     assert.are.same({ [tostring(x)] = 250 }, H.parse_maps(out).m)
   end)
 
+  it("shifts and division follow Lua: counts of 64 or more, negative counts, division by zero", function()
+    local comm = H.comm("lbsh")
+    local t = H.tracer { "-e", [[
+      local m, after, target = map(), map(), arg[1]
+      tracepoint("syscalls:sys_enter_getppid", function(e)
+        if e.comm ~= target then return end
+        local n, one = e.args.__syscall_nr - 40, e.args.__syscall_nr - 109 -- 70, 1 at run time
+        m[1] = 1 << n            -- 0
+        m[2] = (one + 6) << 64   -- 0
+        m[3] = 4 << (one - 2)    -- 2
+        m[4] = -1 >> one         -- 0x7fffffffffffffff
+        m[5] = 1 >> (one - 4)    -- 8
+        m[6] = -7 // (one + 1)   -- -4 (floors)
+        m[7] = -7 % (one + 1)    -- 1
+        local z = one - 1
+        m[8] = 7 // z            -- stops the run here, as Lua's error would
+        after[1] = count()
+      end)]], comm }
+    H.run(H.bin .. "syscaller --calls 3 --comm " .. comm)
+    local rc, out, err = H.stop(t)
+    assert.are.equal(0, rc, err)
+    local maps = H.parse_maps(out)
+    assert.are.same({ ["1"] = 0, ["2"] = 0, ["3"] = 2, ["4"] = math.maxinteger, ["5"] = 8,
+                      ["6"] = -4, ["7"] = 1 }, maps.m)
+    assert.is_nil(maps.after)
+    assert.are.equal("Warning: 3 handler runs stopped at an integer division or modulo by zero " ..
+      "(Lua raises an error there; a kernel handler cannot)\n", err)
+  end)
+
   it("chooses values by condition: string locals, c and x or y, as keys and printf args", function()
     local comm = H.comm("lbch")
     local t = H.tracer { "-e", [[

@@ -3,7 +3,14 @@
 local H = {}
 
 H.root = os.getenv("LUABPF_ROOT") or "."
-H.luabpf = H.root .. "/build/bin/luabpf"
+-- Which Lua the specs run luabpf under (`make test-lua LUA=...` sets
+-- LUABPF_LUA): 5.4 (build/), 5.3, 5.1 or luajit (build-5.3/ ...).
+-- Workloads are Lua-independent and live in build/bin/ for all.
+H.lua = os.getenv("LUABPF_LUA") or "5.4"
+H.build = H.root .. (H.lua == "5.4" and "/build" or "/build-" .. H.lua)
+H.lua_bin = H.lua == "luajit" and "luajit" or "lua" .. H.lua
+H.lua_abi = H.lua == "luajit" and "5.1" or H.lua
+H.luabpf = H.build .. "/bin/luabpf"
 H.bin = H.root .. "/build/bin/"
 
 function H.is_root()
@@ -16,7 +23,7 @@ end
 local function slurp(path)
   local f = io.open(path, "rb")
   if not f then return "" end
-  local s = f:read("a")
+  local s = f:read("*a")
   f:close()
   return s
 end
@@ -111,7 +118,7 @@ end
 -- Run a command to completion; returns its stdout (errors if it fails).
 function H.run(cmd)
   local f = io.popen(cmd .. " 2>&1; echo \"rc=$?\"")
-  local out = f:read("a")
+  local out = f:read("*a")
   f:close()
   local body, rc = out:match("^(.*)rc=(%d+)\n$")
   if rc ~= "0" then error("command failed (" .. rc .. "): " .. cmd .. "\n" .. body) end
@@ -132,10 +139,22 @@ end
 -- stdout and stderr together.
 function H.luabpf_output(args)
   local f = io.popen(H.luabpf .. " " .. args .. " 2>&1; echo \"rc=$?\"")
-  local out = f:read("a")
+  local out = f:read("*a")
   f:close()
   local body, rc = out:match("^(.*)rc=(%d+)\n$")
   return tonumber(rc), body
+end
+
+-- The shell command running Lua script path (a host program using
+-- luabpf) under the specs' Lua with the in-tree build, then args.
+function H.host_command(path, ...)
+  local lmod = H.build .. "/share/lua/" .. H.lua_abi
+  local lpath = lmod .. "/?.lua;" .. lmod .. "/?/init.lua;;"
+  local cpath = H.build .. "/lib/lua/" .. H.lua_abi .. "/?.so;;"
+  local words = { "env", "LUA_PATH=" .. sh_quote(lpath), "LUA_CPATH=" .. sh_quote(cpath),
+                  H.lua_bin, sh_quote(path) }
+  for _, a in ipairs { ... } do words[#words + 1] = sh_quote(a) end
+  return table.concat(words, " ")
 end
 
 -- A script file with this text; returns its path.

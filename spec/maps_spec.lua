@@ -52,21 +52,111 @@ describe("maps from Lua #kernel", function()
     assert.are.equal("@stats[total]: 1000\n@stats[twice]: 2000\n", tostring(stats))
     local pid = pairs(pair)(pair)[1]
     assert.are.equal(string.format("@pairs[%d, %s]: 2000\n", pid, comm), tostring(pair))
-    local text, real = {}, io.stdout
-    io.stdout = { write = function(_, str) text[#text + 1] = str end, flush = function() end }
-    stats:print { top = 1, div = 1000 }
-    io.stdout = real
-    assert.are.equal("@stats[twice]: 2\n", table.concat(text))
+    local seen = {}
+    s:on_event(function(ev) seen[#seen + 1] = ev end)
+    bpf.print(stats, 1, 1000)
+    s:on_event(nil)
+    assert.are.equal(1, #seen)
+    assert.are.equal("map", seen[1].type)
+    assert.are.equal(stats, seen[1].map)                  -- as data
+    assert.are.equal("@stats[twice]: 2\n", seen[1].text)  -- and as text, top and div applied
   end)
 
   it("deletes one key and clears the rest", function()
-    stats:delete("total")
+    stats.total = nil
     assert.is_nil(stats.total)
     assert.are.equal(2000, stats.twice)
-    stats:clear()
+    bpf.clear(stats)
     assert.are.equal(0, #stats)
     assert.is_nil(stats.twice)
     assert.has_error(function() stats.total = 1 end,
-      "maps are written by kernel handlers; from Lua use :delete(key) or :clear()")
+      "@stats holds sum() values, which only its handlers update; from Lua, maps of " ..
+      "plain values (m[k] = v in handlers) can be written")
+  end)
+end)
+
+-- Maps a host writes and sizes: keys that look like method names, a
+-- filter set from Lua, max_entries and LRU eviction, closed sessions.
+describe("maps a host writes #kernel", function()
+  local function run(calls, threads, comm)
+    local p = H.workload(string.format("%ssyscaller --calls %d --threads %d --comm %s --wait-signal",
+                                       H.bin, calls, threads, comm))
+    return p
+  end
+
+  it("keys are never shadowed: m.name, m.kind, m.print are values", function()
+    local s <close> = bpf.session()
+    local words, comm = s:map(), H.comm("lbw")
+    s:tracepoint("syscalls:sys_enter_getppid", function(e)
+      if e.comm == comm then
+        words.name = bpf.count()
+        words.kind = bpf.sum(2)
+        words.print = bpf.sum(3)
+        words.entries = bpf.sum(4)
+      end
+    end)
+    s:start()
+    H.run(H.bin .. "syscaller --calls 7 --comm " .. comm)
+    assert.are.same({ 7, 14, 21, 28 }, { words.name, words.kind, words["print"], words.entries })
+    assert.are.equal("sum", bpf.maps.kind(words))
+    assert.are.equal(4, #bpf.maps.entries(words))
+  end)
+
+  it("a filter map written from Lua changes what handlers count", function()
+    local s <close> = bpf.session()
+    local allow, seen, comm = s:map "allow", s:map "seen", H.comm("lbf")
+    s:tracepoint("syscalls:sys_enter_getppid", function(e)
+      if allow[e.pid] == 1 and e.comm == comm then seen[e.pid] = bpf.count() end
+    end)
+    s:start()
+    local a, b = run(5, 1, comm), run(9, 1, comm)
+    allow[a.wpid] = 1                       -- only a is let through
+    H.signal(a, "USR1"); H.signal(b, "USR1")
+    H.finish(a); H.finish(b)
+    assert.are.equal(5, seen[a.wpid])
+    assert.is_nil(seen[b.wpid])
+    allow[a.wpid] = nil                     -- deleted: a is filtered out again
+    assert.is_nil(allow[a.wpid])
+    assert.are.equal(1, #bpf.maps.entries(seen))
+    assert.has_error(function() allow[a.wpid] = "yes" end, "@allow holds integers, not string")
+    assert.has_error(function() allow.x = 1 end, "@allow: string is not a key of this map")
+  end)
+
+  it("max_entries bounds a map (the updates it refused counted); lru evicts instead", function()
+    local s <close> = bpf.session()
+    local comm = H.comm("lbx")
+    local few = s:map { name = "few", max_entries = 4 }
+    local recent = s:map { name = "recent", max_entries = 4, lru = true }
+    s:tracepoint("syscalls:sys_enter_getppid", function(e)
+      if e.comm == comm then
+        few[e.tid] = bpf.count()
+        recent[e.tid] = bpf.count()
+      end
+    end)
+    s:start()
+    H.run(string.format("%ssyscaller --calls 7 --threads 6 --comm %s", H.bin, comm))
+    assert.are.equal(4, #few)
+    assert.are.equal(14, bpf.maps.dropped(few))  -- 2 threads x 7 calls found no room
+    assert.are.equal(4, bpf.maps.max_entries(few))
+    assert.is_true(#recent <= 4 and #recent >= 1)
+    assert.are.equal(0, bpf.maps.dropped(recent)) -- an LRU map never refuses
+    -- 4 keys x (8-byte key + 8-byte count per CPU)
+    local cpus = tonumber(H.slurp("/sys/devices/system/cpu/possible"):match("(%d+)%s*$")) + 1
+    assert.are.equal(4 * (8 + 8 * cpus), bpf.maps.memory(few))
+    assert.has_error(function() s:map { max_entries = 0 } end,
+      "bpf.map: max_entries must be a positive integer")
+    assert.has_error(function() s:map { size = 3 } end,
+      "bpf.map: unknown option 'size' (known: name, max_entries, lru, labels)")
+  end)
+
+  it("a closed session's maps raise an error when read", function()
+    local s = bpf.session()
+    local m = s:map "gone"
+    s:tracepoint("syscalls:sys_enter_getppid", function(e) m[e.pid] = bpf.count() end)
+    s:start()
+    s:close()
+    assert.has_error(function() return m[1] end, "@gone: its session is closed")
+    assert.has_error(function() return bpf.maps.entries(m) end, "@gone: its session is closed")
+    assert.has_error(function() s:poll(0) end, "the session is closed")
   end)
 end)

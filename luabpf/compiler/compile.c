@@ -348,6 +348,8 @@ static void walk(struct lbc *C, struct cand *c, int *names, int *marks, char *br
 				nl = T[i].n;
 				break;
 			}
+		if (k == in->nupvalues && in->fenv_globals)
+			continue; /* a global, and globals are no upvalue */
 		for (k = 0; k < nup; k++)
 			if (strlen(upname(in, k)) == nl && !memcmp(upname(in, k), nm_, nl))
 				break;
@@ -425,7 +427,7 @@ void lbc_find(struct lbc *C)
 		walk(C, &cs[nc], names, names + C->ntoks, brk);
 		if (cs[nc].endtok < 0 || C->toks[cs[nc].endtok].line != in->lastlinedefined)
 			continue;
-		if (cs[nc].match && cs[nc].nparams == in->nparams &&
+		if (cs[nc].match && (in->nparams < 0 || cs[nc].nparams == in->nparams) &&
 		    (!in->kstrings || same_constants(C, &cs[nc]))) {
 			if (pick < 0) {
 				pick = nc;

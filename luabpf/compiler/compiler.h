@@ -19,7 +19,7 @@ enum lb_keytype {
 	LB_KEY_INT = 1, /* 8 bytes, signed 64-bit */
 	LB_KEY_STR,	/* keysize[i] bytes, NUL padded (comm: 16) */
 	LB_KEY_PROBE,	/* 8 bytes, an e.probe value (see LB_PROBE_*) */
-	LB_KEY_KSTACK,	/* 8 bytes: LB_OP_STACK's value (id | frames << 32) */
+	LB_KEY_KSTACK,	/* 8 bytes: LB_OP_STACK's value (id | frames << 32 | mode << 40) */
 	LB_KEY_USTACK,	/* 16 bytes: LB_OP_STACK's value, then the pid */
 	LB_KEY_NONE,	/* 8 zero bytes: the one key of a keyless map (bpf.vars) */
 	LB_KEY_PTR,	/* 8 bytes, an address: printed in hex */
@@ -53,6 +53,7 @@ struct lb_mapdesc {
 	__u8 percpu;
 	__s64 lhist_min, lhist_max, lhist_step; /* LB_VAL_LHIST */
 	__u8 hist_bits;				/* LB_VAL_HIST: k of hist(x, k) */
+	__u8 keymode[LB_MAX_KEYS];		/* stack parts: their lb_stackmode */
 };
 
 /* A printf format, checked at compile time against its arguments. The
@@ -89,6 +90,7 @@ enum lbc_vkind {
 	LBC_V_MODULE,  /* the luabpf module table (bpf.count, ...) */
 	LBC_V_BUILTIN, /* one of its functions: .builtin names it ("count") */
 	LBC_V_VARS,    /* bpf.vars(): its fields are keyless maps */
+	LBC_V_BITLIB,  /* LuaJIT's bit or 5.2's bit32: band ... are operators */
 	LBC_V_OTHER,   /* anything else: .type_name says what, for errors */
 };
 
@@ -203,9 +205,11 @@ struct lbc_input {
 	size_t source_len;
 	const char *chunkname; /* Lua's: "@file.lua", "=stdin" or the source */
 	int linedefined, lastlinedefined;
-	int nparams;
+	int nparams;		     /* -1: not known */
 	const char *const *upvalues; /* upvalue names, Lua's order */
 	int nupvalues;
+	int fenv_globals; /* globals live in the function's environment (Lua
+			     5.1, LuaJIT), not in an _ENV upvalue (5.2 on) */
 	/* The function's string constants, from its bytecode (NULL if not
 	 * known): they tell apart handlers that share a line and upvalues. */
 	const char *const *kstrings;

@@ -121,7 +121,8 @@ size_t lbc_dump(const struct lb_plan *p, char *buf, size_t buflen)
 		case LB_OP_MAP_MAX:
 		case LB_OP_MAP_AVG: put(&o, " slot=%u key@%u r%u", x->dst, x->off, x->a); break;
 		case LB_OP_MAP_BUCKET:
-			put(&o, " slot=%u key@%u r%u len=%u", x->dst, x->off, x->a, x->len);
+			put(&o, " slot=%u key@%u r%u len=%u sum+=r%u", x->dst, x->off, x->a, x->len,
+			    x->b);
 			break;
 		case LB_OP_MAP_READ:
 			put(&o, " r%u = slot=%u key@%u, r%u = present", x->dst, x->b, x->off, x->a);
@@ -139,7 +140,9 @@ size_t lbc_dump(const struct lb_plan *p, char *buf, size_t buflen)
 			    x->imm == 1	  ? "ustack"
 			    : x->imm == 0 ? "kstack"
 					  : "?",
-			    x->len);
+			    x->len & 0xff);
+			if (x->len >> LB_STACK_MODE_SHIFT)
+				put(&o, " mode=%u", x->len >> LB_STACK_MODE_SHIFT);
 			break;
 		case LB_OP_STR:
 			put(&o, " scratch[%u..%u) = %s r%u%s", x->off, x->off + x->len,

@@ -8,20 +8,40 @@
 
 #define N(i) (&C->nodes[i])
 
-static int frames(struct lbc *C, int call, const char *name, size_t n)
+static const char *const stackmodes[] = {"bpftrace", "perf", "raw"};
+
+/* bpf.kstack([mode] [, n]): bpftrace's kstack(perf, 5). Returns the
+ * frame count and sets *mode. */
+static int frames(struct lbc *C, int call, const char *name, size_t n, int *mode)
 {
-	int a = N(call)->b;
+	int a = N(call)->b, count = LB_STACK_DEPTH;
+	*mode = LB_STACK_BPFTRACE;
+	struct val v = a ? lbc_expr(C, a) : (struct val){0};
+	if (a && v.t == T_STR) { /* a constant: "perf", or an upvalue holding it */
+		int m = 0;
+		while (m < 3 && !lbc_isname(v.s, v.n, stackmodes[m]))
+			m++;
+		if (m == 3)
+			lbc_error(
+			    C, N(a)->tok, "bpftrace's stack modes: kstack(perf), ustack(raw, 5)",
+			    "bpf.%.*s() takes a stack mode, \"bpftrace\", \"perf\" or \"raw\"",
+			    (int)n, name);
+		*mode = m;
+		if (!(a = N(a)->next))
+			return count;
+		v = lbc_expr(C, a);
+	}
 	if (!a)
-		return LB_STACK_DEPTH;
-	struct val v = lbc_expr(C, a);
+		return count;
 	if (N(a)->next || v.t != T_INT || !v.isconst || v.i < 1 || v.i > LB_STACK_DEPTH)
 		lbc_error(C, N(a)->tok, "bpf.kstack() and bpf.ustack() keep all frames",
-			  "bpf.%.*s(n) takes a frame count, an integer constant from 1 to %d",
+			  "bpf.%.*s([mode,] n) takes a frame count, an integer constant from 1 to "
+			  "%d",
 			  (int)n, name, LB_STACK_DEPTH);
 	return (int)v.i;
 }
 
-/* bpf.kstack(n), bpf.ustack(n), bpf.ksym(x), bpf.usym(x) */
+/* bpf.kstack([mode,] n), bpf.ustack([mode,] n), bpf.ksym(x), bpf.usym(x) */
 struct val lbc_valcall(struct lbc *C, int call, const char *name, size_t n)
 {
 	struct val v = {0};
@@ -31,12 +51,13 @@ struct val lbc_valcall(struct lbc *C, int call, const char *name, size_t n)
 	if (lbc_isname(name, n, "reg"))
 		return lbc_regcall(C, call);
 	if (lbc_isname(name, n, "kstack") || lbc_isname(name, n, "ustack")) {
-		int user = name[0] == 'u', len = frames(C, call, name, n);
+		int user = name[0] == 'u', mode, len = frames(C, call, name, n, &mode);
 		C->regtop = save;
 		C->curtok = N(call)->tok;
 		v.reg = lbc_tmp(C);
 		v.t = user ? T_USTACK : T_KSTACK;
-		lbc_emit(C, LB_OP_STACK, v.reg, 0, 0, 0, len, user);
+		v.smode = mode;
+		lbc_emit(C, LB_OP_STACK, v.reg, 0, 0, 0, len | mode << LB_STACK_MODE_SHIFT, user);
 		return v;
 	}
 	/* ksym, usym: an address */

@@ -19,10 +19,16 @@ static const char *const later[] = {
 #define BUILTINS                                                                                   \
 	"kernel handlers can use bpf.count, sum, min, max, avg, stats, hist, "                     \
 	"lhist, printf, print, exit, kstack, ustack, ksym, usym, str and reg"
+/* LuaJIT's bit (lua-bitop on 5.1) and 5.2's bit32, as the compiler sees
+ * them: the operators of 5.3 (64-bit here, as all handler values) */
+static const char *const bitops[] = {
+    "bit.band", "bit.bor", "bit.bxor", "bit.bnot", "bit.lshift", "bit.rshift", "bit.arshift",
+};
+#define BITOPS "kernel handlers can use bit.band, bor, bxor, bnot, lshift, rshift and arshift"
 static const char *const userside[] = {
-    "map",     "tracepoint", "interval", "run",	    "BEGIN",	     "END",
-    "profile", "kfunc",	     "kretfunc", "uprobe",  "uretprobe",     "usdt",
-    "kprobe",  "kretprobe",  "session",	 "compile", "rawtracepoint", NULL,
+    "map",     "tracepoint", "interval",      "run",	   "BEGIN", "END",    "profile",
+    "kfunc",   "kretfunc",   "uprobe",	      "uretprobe", "usdt",  "kprobe", "kretprobe",
+    "session", "compile",    "rawtracepoint", "clear",	   "maps",  "vars",   NULL,
 };
 
 static int inlist(const char *const *l, const char *s, size_t n)
@@ -190,6 +196,7 @@ const char *lbc_tname(int t)
 	case T_PROBE: return "e.probe";
 	case T_MAP: return "a map";
 	case T_VARS: return "bpf.vars()";
+	case T_BITLIB: return "the bit library";
 	case T_MODULE: return "the bpf module";
 	case T_BUILTIN: return "a bpf builtin function";
 	case T_EVENT: return "the event itself";
@@ -249,6 +256,7 @@ struct val lbc_name(struct lbc *C, int n)
 		return v;
 	case LBC_V_MODULE: v.t = T_MODULE; return v;
 	case LBC_V_VARS: v.t = T_VARS; return v;
+	case LBC_V_BITLIB: v.t = T_BITLIB; return v;
 	case LBC_V_BUILTIN:
 		v.t = T_BUILTIN;
 		v.s = lv.s ? lv.s : "?";
@@ -360,6 +368,17 @@ static struct val index_(struct lbc *C, int n)
 			    (int)k->n, k->s);
 		lbc_error(C, k->tok, BUILTINS, "unknown builtin bpf.%.*s",
 			  (int)(k->n > 64 ? 64 : k->n), k->s);
+	case T_BITLIB:
+		strkey(C, n, "the bit library");
+		for (size_t i = 0; i < sizeof bitops / sizeof *bitops; i++)
+			if (lbc_isname(k->s, k->n, bitops[i] + 4)) {
+				v.t = T_BUILTIN;
+				v.s = bitops[i];
+				v.n = strlen(bitops[i]);
+				return v;
+			}
+		lbc_error(C, k->tok, BITOPS, "bit.%.*s is not supported in kernel handlers",
+			  (int)(k->n > 64 ? 64 : k->n), k->s);
 	case T_MAP: C->wantstr = ws; return lbc_mapread(C, &b, n);
 	case T_VARS: {
 		struct val m = lbc_varmap(C, n);
@@ -413,6 +432,8 @@ static struct val call_(struct lbc *C, int n)
 		}
 	}
 	struct val f = lbc_expr(C, x->a);
+	if (f.t == T_BUILTIN && f.n > 4 && !memcmp(f.s, "bit.", 4))
+		return lbc_bitcall(C, n, f.s + 4, f.n - 4);
 	if (f.t == T_BUILTIN) {
 		if (lbc_isname(f.s, f.n, "str"))
 			return lbc_strcall(C, n);
@@ -451,9 +472,10 @@ static void methoderr(struct lbc *C, int n)
 {
 	const struct node *x = N(n);
 	if (N(x->a)->k == X_NAME && lbc_name(C, x->a).t == T_MAP)
-		lbc_error(
-		    C, x->tok, "kernel handlers update maps with m[k] = bpf.count() or bpf.sum(x)",
-		    "map methods (m:%.*s()) run in user space", (int)(x->n > 64 ? 64 : x->n), x->s);
+		lbc_error(C, x->tok,
+			  "kernel handlers update maps with m[k] = bpf.count() or bpf.sum(x)",
+			  "maps have no methods (m:%.*s()): m[k] is the value under k",
+			  (int)(x->n > 64 ? 64 : x->n), x->s);
 	lbc_error(C, x->tok, NULL, "method calls are not supported in kernel handlers");
 }
 

@@ -120,12 +120,13 @@ enum {
 	T_KSTACK,
 	T_USTACK, /* LB_OP_STACK values in a register */
 	T_KSYM,
-	T_USYM, /* bpf.ksym(x) / bpf.usym(x): printf arguments */
-	T_DSTR, /* a string read in the kernel (see DS_*) */
-	T_VARS, /* bpf.vars(): fields are keyless maps (lbc_varmap) */
-	T_KOBJ, /* a kernel struct or array in memory, at address
-		   reg + koff, BTF type btf: only its members
-		   (or elements) can be used */
+	T_USYM,	  /* bpf.ksym(x) / bpf.usym(x): printf arguments */
+	T_DSTR,	  /* a string read in the kernel (see DS_*) */
+	T_VARS,	  /* bpf.vars(): fields are keyless maps (lbc_varmap) */
+	T_BITLIB, /* bit / bit32: bit.band(a, b) is a & b */
+	T_KOBJ,	  /* a kernel struct or array in memory, at address
+		     reg + koff, BTF type btf: only its members
+		     (or elements) can be used */
 };
 
 /* Where a T_DSTR string is, or comes from. It is written to its place
@@ -162,6 +163,7 @@ struct val {
 			      (members can be followed); T_KOBJ: its type */
 	int koff;	   /* T_KOBJ: offset from the address in reg */
 	int isptr;	   /* T_INT: an address as declared (printed in hex) */
+	int smode;	   /* T_KSTACK, T_USTACK: the lb_stackmode */
 };
 
 /* `if m[k] then ... end`: inside the block, m[k] reuses the condition's
@@ -292,6 +294,8 @@ void lbc_kobjerr(struct lbc *C, int tok, const struct val *v);
 /* ops.c: operators and conditions */
 struct val lbc_binary(struct lbc *C, int n);
 struct val lbc_unary(struct lbc *C, int n);
+/* bit.band(a, b ...) and friends (name without "bit."): the operators */
+struct val lbc_bitcall(struct lbc *C, int call, const char *name, size_t n);
 void lbc_jump(struct lbc *C, int n, int sense, int *list);
 
 /* stmt.c */

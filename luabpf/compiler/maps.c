@@ -42,12 +42,14 @@ struct key {
 	int nk;
 };
 
-static void keytypes(char *buf, size_t len, const __u8 *t, int n)
+static void keytypes(char *buf, size_t len, const __u8 *t, const __u8 *mode, int n)
 {
+	static const char *const modes[] = {"", "(perf)", "(raw)"};
 	size_t o = snprintf(buf, len, "(");
 	for (int i = 0; i < n && o < len; i++)
-		o += snprintf(buf + o, len - o, "%s%s", i ? ", " : "",
-			      ktname[t[i] <= LB_KEY_USYM ? t[i] : 0]);
+		o += snprintf(buf + o, len - o, "%s%s%s", i ? ", " : "",
+			      ktname[t[i] <= LB_KEY_USYM ? t[i] : 0],
+			      modes[mode[i] < 3 ? mode[i] : 0]);
 	if (o < len)
 		snprintf(buf + o, len - o, ")");
 }
@@ -110,11 +112,11 @@ static void fixkind(struct lbc *C, const struct val *m, int tok, int kind, const
 		case LB_VAL_SUM:
 		case LB_VAL_INT: d->value_size = 8; break;
 		case LB_VAL_HIST:
-			d->value_size = (__u16)(8 * LB_HIST_NBUCKETS(lh->bits));
+			d->value_size = (__u16)(8 * (LB_HIST_NBUCKETS(lh->bits) + 1)); /* + sum */
 			d->hist_bits = (__u8)lh->bits;
 			break;
 		case LB_VAL_LHIST:
-			d->value_size = (__u16)(8 * lh->n);
+			d->value_size = (__u16)(8 * (lh->n + 1));
 			d->lhist_min = lh->min;
 			d->lhist_max = lh->max;
 			d->lhist_step = lh->step;
@@ -275,14 +277,16 @@ static void key_put(struct lbc *C, const struct val *m, int tok, struct key *K)
 	if (d->nkeys) {
 		int ok = d->nkeys == nk;
 		for (int i = 0; ok && i < nk; i++)
-			ok = d->keytype[i] == k[i].type;
+			ok = d->keytype[i] == k[i].type && d->keymode[i] == k[i].v.smode;
 		if (!ok) {
-			__u8 here[LB_MAX_KEYS];
-			char a[128], b[128];
-			for (int i = 0; i < nk; i++)
+			__u8 here[LB_MAX_KEYS], mode[LB_MAX_KEYS];
+			char a[160], b[160];
+			for (int i = 0; i < nk; i++) {
 				here[i] = (__u8)k[i].type;
-			keytypes(a, sizeof a, here, nk);
-			keytypes(b, sizeof b, d->keytype,
+				mode[i] = (__u8)k[i].v.smode;
+			}
+			keytypes(a, sizeof a, here, mode, nk);
+			keytypes(b, sizeof b, d->keytype, d->keymode,
 				 d->nkeys > LB_MAX_KEYS ? LB_MAX_KEYS : d->nkeys);
 			lbc_error(C, tok, NULL, "map '%s' is keyed by %s here but by %s elsewhere",
 				  mname, a, b);
@@ -316,6 +320,7 @@ static void key_put(struct lbc *C, const struct val *m, int tok, struct key *K)
 		d->nkeys = (__u8)nk;
 		for (int i = 0; i < nk; i++) {
 			d->keytype[i] = (__u8)k[i].type;
+			d->keymode[i] = (__u8)k[i].v.smode;
 			d->keysize[i] = (__u16)k[i].size;
 		}
 		d->key_size = (__u16)total;
@@ -553,7 +558,9 @@ static int64_t const_arg(struct lbc *C, int n, const char *what, const char *hin
 #define LHIST_HINT "e.g. bpf.lhist(x, 0, 100, 10)"
 
 #define LHIST_MAX 1000 /* buckets */
-_Static_assert(LHIST_MAX <= LB_ZEROS / 8, "lhist buckets must fit the template's zero value");
+/* buckets and their sum must fit the template's zero value */
+_Static_assert(LHIST_MAX + 1 <= LB_ZEROS / 8, "lhist too big for the zero value");
+_Static_assert(LB_HIST_NBUCKETS(LB_HIST_MAXBITS) + 1 <= LB_ZEROS / 8, "hist too big");
 
 /* m[key] = s, a string: LB_VAL_STR, the value zero padded in a temp */
 static void strset(struct lbc *C, const struct val *m, int target, struct key *K, struct val v,
@@ -616,7 +623,7 @@ static void update(struct lbc *C, const struct val *m, int target, int u, int vn
 {
 	struct key K;
 	struct lh lh = {0};
-	int save = C->regtop, tok = N(target)->tok, vreg = 0, pres = 0;
+	int save = C->regtop, tok = N(target)->tok, vreg = 0, pres = 0, obs = 0;
 	lbc_uncache(C, m->map, NULL, 0); /* later reads see the update */
 	key_eval(C, m, target, &K);
 	C->curtok = tok;
@@ -666,6 +673,7 @@ static void update(struct lbc *C, const struct val *m, int target, int u, int vn
 		C->curtok = tok;
 		r = lbc_tmp(C);
 		lbc_emit(C, LB_OP_LOG2, r, vreg, 0, 0, 0, lh.bits);
+		obs = vreg; /* summed beside the buckets */
 		vreg = r;
 	} else if (u == U_LHIST) {
 		int a = N(call)->b, mn = N(a)->next, mx = N(mn)->next, st = N(mx)->next;
@@ -687,6 +695,7 @@ static void update(struct lbc *C, const struct val *m, int target, int u, int vn
 		int b = lbc_tmp(C), r = lbc_tmp(C);
 		lbc_emit(C, LB_OP_IMM, b, 0, 0, 0, 0, lh.step);
 		lbc_emit(C, LB_OP_LINEAR, r, vreg, b, 0, (int)lh.n, lh.min);
+		obs = vreg;
 		vreg = r;
 	}
 	C->curtok = tok;
@@ -711,8 +720,8 @@ static void update(struct lbc *C, const struct val *m, int target, int u, int vn
 			lbc_emit(C, code, 0, vreg, s, 0, 0, 0);
 		}
 		break;
-	case U_HIST: lbc_emit(C, code, s, vreg, 0, 0, LB_HIST_NBUCKETS(lh.bits), 0); break;
-	case U_LHIST: lbc_emit(C, code, s, vreg, 0, 0, (int)lh.n, 0); break;
+	case U_HIST: lbc_emit(C, code, s, vreg, obs, 0, LB_HIST_NBUCKETS(lh.bits), 0); break;
+	case U_LHIST: lbc_emit(C, code, s, vreg, obs, 0, (int)lh.n, 0); break;
 	default: lbc_emit(C, code, s, vreg, 0, 0, 0, 0);
 	}
 	C->regtop = save;

@@ -411,6 +411,89 @@ static struct val cmpnil(struct lbc *C, int n)
 	return inreg(T_BOOL, d);
 }
 
+/* l OP r for integers (op: a token, as in X_BIN); node n for messages */
+static struct val arith(struct lbc *C, int n, int op, struct val l, struct val r, int save)
+{
+	const struct node *x = N(n);
+	int code = arith_code(op);
+	need(C, &l, T_INT, n, "do arithmetic on");
+	need(C, &r, T_INT, n, "do arithmetic on");
+	if (l.isconst && r.isconst)
+		return mkint(T_INT, fold(C, n, op, l.i, r.i));
+	if (r.isconst && r.i == 0 && (code == LB_OP_DIV || code == LB_OP_MOD))
+		lbc_error(C, x->tok, NULL, "division by zero");
+	int a = lbc_reg(C, &l), b = lbc_reg(C, &r);
+	C->regtop = save;
+	int d = lbc_tmp(C);
+	lbc_emit(C, code, d, a, b, 0, 0, 0);
+	return inreg(T_INT, d);
+}
+
+/* bit.band(a, b, ...), bor, bxor (one or more arguments), bnot(a),
+ * lshift(a, n), rshift(a, n), arshift(a, n): 64-bit, as 5.3's & | ~ <<
+ * >> and an arithmetic shift, which has no operator: for negative a,
+ * the complement shifted and complemented back. */
+struct val lbc_bitcall(struct lbc *C, int call, const char *name, size_t len)
+{
+	static const struct {
+		const char *name;
+		int op, nargs; /* -1: one or more */
+	} fns[] = {
+	    {"band", '&', -1},	   {"bor", '|', -1},	  {"bxor", '~', -1}, {"bnot", 0, 1},
+	    {"lshift", TK_SHL, 2}, {"rshift", TK_SHR, 2}, {"arshift", 0, 2},
+	};
+	int save = C->regtop, nargs = 0, k = 0;
+	for (int a = N(call)->b; a; a = N(a)->next)
+		nargs++;
+	while (k < (int)(sizeof fns / sizeof *fns) - 1 && !lbc_isname(name, len, fns[k].name))
+		k++;
+	if (nargs == 0 || (fns[k].nargs > 0 && nargs != fns[k].nargs))
+		lbc_error(C, N(call)->tok, NULL, "bit.%s() takes %s", fns[k].name,
+			  fns[k].nargs == 1   ? "one argument"
+			  : fns[k].nargs == 2 ? "two arguments, a value and a shift count"
+					      : "one or more arguments");
+	int a = N(call)->b;
+	struct val v = lbc_expr(C, a);
+	need(C, &v, T_INT, a, "do arithmetic on");
+	if (fns[k].nargs == 1) {
+		if (v.isconst)
+			return mkint(T_INT, ~v.i);
+		int r = lbc_reg(C, &v);
+		C->regtop = save;
+		int d = lbc_tmp(C);
+		lbc_emit(C, LB_OP_BNOT, d, r, 0, 0, 0, 0);
+		return inreg(T_INT, d);
+	}
+	if (fns[k].op == 0) { /* arshift */
+		struct val cnt = lbc_expr(C, N(a)->next);
+		need(C, &cnt, T_INT, N(a)->next, "do arithmetic on");
+		if (v.isconst && cnt.isconst) {
+			/* as the ops below compute it: shr by a negative count
+			 * shifts left, by 64 or more gives 0 */
+			uint64_t m = v.i < 0 ? ~(uint64_t)0 : 0;
+			int64_t c = cnt.i == INT64_MIN ? 64 : cnt.i;
+			return mkint(T_INT, (int64_t)((uint64_t)shl((uint64_t)v.i ^ m, -c) ^ m));
+		}
+		/* m = 0 - (a >> 63), all ones when a < 0; then ((a ^ m) >> n) ^ m */
+		int x = lbc_reg(C, &v), c = lbc_reg(C, &cnt);
+		int m = lbc_tmp(C), t = lbc_tmp(C);
+		lbc_emit(C, LB_OP_IMM, t, 0, 0, 0, 0, 63);
+		lbc_emit(C, LB_OP_SHR, m, x, t, 0, 0, 0);
+		lbc_emit(C, LB_OP_NEG, m, m, 0, 0, 0, 0);
+		lbc_emit(C, LB_OP_BXOR, t, x, m, 0, 0, 0);
+		lbc_emit(C, LB_OP_SHR, t, t, c, 0, 0, 0);
+		lbc_emit(C, LB_OP_BXOR, t, t, m, 0, 0, 0);
+		C->regtop = save;
+		int d = lbc_tmp(C);
+		if (d != t)
+			lbc_emit(C, LB_OP_MOV, d, t, 0, 0, 0, 0);
+		return inreg(T_INT, d);
+	}
+	for (a = N(a)->next; a; a = N(a)->next)
+		v = arith(C, call, fns[k].op, v, lbc_expr(C, a), save);
+	return v;
+}
+
 struct val lbc_binary(struct lbc *C, int n)
 {
 	const struct node *x = N(n);
@@ -436,17 +519,7 @@ struct val lbc_binary(struct lbc *C, int n)
 	struct val r = lbc_expr(C, x->b);
 	if (code >= LB_OP_EQ)
 		return compare(C, n, l, r, save);
-	need(C, &l, T_INT, n, "do arithmetic on");
-	need(C, &r, T_INT, n, "do arithmetic on");
-	if (l.isconst && r.isconst)
-		return mkint(T_INT, fold(C, n, op, l.i, r.i));
-	if (r.isconst && r.i == 0 && (code == LB_OP_DIV || code == LB_OP_MOD))
-		lbc_error(C, x->tok, NULL, "division by zero");
-	int a = lbc_reg(C, &l), b = lbc_reg(C, &r);
-	C->regtop = save;
-	int d = lbc_tmp(C);
-	lbc_emit(C, code, d, a, b, 0, 0, 0);
-	return inreg(T_INT, d);
+	return arith(C, n, op, l, r, save);
 }
 
 struct val lbc_unary(struct lbc *C, int n)

@@ -34,7 +34,7 @@ int lb_session_shared_maps(struct lb_session *s, const struct lbc_output *code, 
 		return map_fail(err, errlen, "BPF maps");
 	if (s->dropped_fd < 0 &&
 	    (s->dropped_fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "lb_dropped", 4, 8,
-					    LB_MAX_SESSION_MAPS, NULL)) < 0)
+					    LB_MAX_SESSION_MAPS + 1, NULL)) < 0)
 		return map_fail(err, errlen, "the dropped-updates counters");
 	if (code->uses_records && s->events_fd < 0) {
 		s->events_fd =
@@ -186,6 +186,10 @@ static int load(struct lb_session *s, struct lb_prog *pr, char *err, size_t errl
 		pr->code.plan.slot_ids[i] = (__u32)pr->code.slot_map[i];
 	pr->code.plan.filter_pid = (__u32)s->pid;
 	pr->code.plan.cpid = (__u32)s->cpid;
+	if (s->skip_self && !s->pid &&
+	    (pr->kind == LB_PROG_UPROBE || pr->kind == LB_PROG_URETPROBE ||
+	     pr->kind == LB_PROG_USDT))
+		pr->code.plan.skip_pid = (__u32)getpid();
 	prog_name(pr, name, sizeof name);
 	if (!(pr->obj = bpf_object__open_mem(templates[pr->kind].start,
 					     templates[pr->kind].end - templates[pr->kind].start,
@@ -226,6 +230,20 @@ static int load(struct lb_session *s, struct lb_prog *pr, char *err, size_t errl
 	}
 	free(log);
 	return r ? -1 : 0;
+}
+
+/* Why the kernel refused a link, in words (it has no strerror for some). */
+static const char *attach_error(int e)
+{
+	switch (e) {
+	case 524: /* ENOTSUPP, kernel-internal */
+		return "the kernel cannot probe this place (ENOTSUPP: e.g. an instruction "
+		       "uprobes cannot single-step)";
+	case EPERM:
+	case EACCES: return "Permission denied" LB_NEEDS_PRIVILEGE;
+	case EILSEQ: return "not at an instruction boundary (EILSEQ)";
+	}
+	return strerror(e);
 }
 
 static int add_link(struct lb_prog *pr, struct bpf_link *l)
@@ -311,7 +329,7 @@ static int attach_usdt(struct lb_session *s, struct lb_prog *pr, char *err, size
 			snprintf(err, errlen,
 				 "cannot attach to %s at 0x%llx (file offset 0x%llx): %s", name,
 				 (unsigned long long)u->pc, (unsigned long long)u->offset,
-				 l ? "out of memory" : strerror(errno));
+				 l ? "out of memory" : attach_error(errno));
 			return -1;
 		}
 	}
@@ -346,7 +364,7 @@ static struct bpf_link *attach(struct lb_session *s, struct lb_prog *pr, struct 
 	return NULL;
 }
 
-int lb_prog_load_attach(struct lb_session *s, struct lb_prog *pr, char *err, size_t errlen)
+static int load_attach(struct lb_session *s, struct lb_prog *pr, char *err, size_t errlen)
 {
 	struct bpf_link *l;
 	char name[512];
@@ -383,7 +401,7 @@ int lb_prog_load_attach(struct lb_session *s, struct lb_prog *pr, char *err, siz
 		goto fail;
 	}
 	if (!l) {
-		snprintf(err, errlen, "cannot attach to %s: %s", name, strerror(errno));
+		snprintf(err, errlen, "cannot attach to %s: %s", name, attach_error(errno));
 		goto fail;
 	}
 	if (add_link(pr, l)) {
@@ -394,4 +412,13 @@ int lb_prog_load_attach(struct lb_session *s, struct lb_prog *pr, char *err, siz
 fail:
 	lb_prog_detach(pr);
 	return -1;
+}
+
+int lb_prog_load_attach(struct lb_session *s, struct lb_prog *pr, char *err, size_t errlen)
+{
+	libbpf_print_fn_t host = lb_libbpf_quiet();
+	int r = load_attach(s, pr, err, errlen);
+
+	libbpf_set_print(host);
+	return r;
 }

@@ -154,6 +154,23 @@ static void ifunc_error(const char *path, const char *func, char *err, size_t er
 	lb_free_strings(v, n);
 }
 
+/* func's symbol in e, else in e's debug file (a local function only the
+ * debug file names, as libc6-dbg's _IO_cleanup: its address is the same
+ * in path). 0, or -1. */
+static int lookup_func(Elf *e, const char *path, const char *func, GElf_Sym *sym)
+{
+	struct lb_elf dh;
+	int rc;
+
+	if (!lb_elf_lookup(e, func, sym))
+		return 0;
+	if (lb_elf_open_debug(e, path, &dh))
+		return -1;
+	rc = lb_elf_lookup(dh.e, func, sym);
+	lb_elf_close(&dh);
+	return rc;
+}
+
 int lb_elf_func_offset(const char *path, const char *func, uint64_t *off, char *err, size_t errlen)
 {
 	struct lb_elf h;
@@ -163,7 +180,7 @@ int lb_elf_func_offset(const char *path, const char *func, uint64_t *off, char *
 
 	if (lb_elf_open(path, &h, err, errlen))
 		return -1;
-	if (lb_elf_lookup(h.e, func, &sym))
+	if (lookup_func(h.e, path, func, &sym))
 		snprintf(err, errlen, "no function %s in %s", func, path);
 	else if (GELF_ST_TYPE(sym.st_info) == STT_GNU_IFUNC && ifunc_target(path, func, &addr))
 		ifunc_error(path, func, err, errlen);

@@ -27,7 +27,7 @@
 #include <string.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
-#include "strlist.h"
+#include "runtime.h"
 #include "btf.h"
 
 #include "btf_impl.h"
@@ -106,12 +106,14 @@ static void load_mods(struct lb_btf *b)
 {
 	DIR *d;
 	struct dirent *de;
+	libbpf_print_fn_t host;
 
 	if (b->mods_loaded)
 		return;
 	b->mods_loaded = 1;
 	if (!(d = opendir("/sys/kernel/btf")))
 		return;
+	host = lb_libbpf_quiet();
 	while ((de = readdir(d)) && b->nmods < MAX_MODS) {
 		struct btf *m;
 
@@ -131,6 +133,7 @@ static void load_mods(struct lb_btf *b)
 		b->mods[b->nmods].dump = NULL;
 		b->nmods++;
 	}
+	libbpf_set_print(host);
 	closedir(d);
 }
 
@@ -141,13 +144,16 @@ static size_t t_members(void *ud, int id, char *buf, size_t len);
 struct lb_btf *lb_btf_load(char *err, size_t errlen)
 {
 	struct lb_btf *b = calloc(1, sizeof *b);
+	libbpf_print_fn_t host;
 
 	if (!b) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	errno = 0;
+	host = lb_libbpf_quiet();
 	b->vm = btf__load_vmlinux_btf();
+	libbpf_set_print(host);
 	if (!b->vm || libbpf_get_error(b->vm)) {
 		int e = b->vm ? (int)-libbpf_get_error(b->vm) : errno;
 

@@ -598,14 +598,27 @@ static int has_needed(Elf *e)
 	return 0;
 }
 
+/* The separate debug file of e (at path) as bcc looks for it: by build
+ * id, else by .gnu_debuglink next to path, in its .debug directory or
+ * under /usr/lib/debug; the first there. 0 with dh open, or -1. */
+int lb_elf_open_debug(Elf *e, const char *path, struct lb_elf *dh)
+{
+	static const char *const links[] = {"%s/%s", "%s/.debug/%s", "/usr/lib/debug%s/%s", NULL};
+	char dbg[LB_ELF_DEBUG_PATHS][LB_ELF_PATH];
+	int nd = lb_elf_debug_paths(e, path, links, dbg), i;
+
+	for (i = 0; i < nd && access(dbg[i], R_OK); i++)
+		;
+	return i < nd ? lb_elf_open(dbg[i], dh, NULL, 0) : -1;
+}
+
 int lb_elf_functions(const char *path, const char *glob, char ***out, int *n, int *is_static,
 		     char *err, size_t errlen)
 {
 	struct lb_elf h;
 	size_t nph = 0;
-	static const char *const links[] = {"%s/%s", "%s/.debug/%s", "/usr/lib/debug%s/%s", NULL};
-	char **v = NULL, dbg[LB_ELF_DEBUG_PATHS][LB_ELF_PATH];
-	int cap = 0, nd, i;
+	char **v = NULL;
+	int cap = 0;
 
 	*out = NULL;
 	*n = 0;
@@ -626,16 +639,10 @@ int lb_elf_functions(const char *path, const char *glob, char ***out, int *n, in
 		*is_static = 0;
 	if (elf_funcs(h.e, glob, &v, n, &cap))
 		goto oom;
-	/* the separate debug file as bcc looks for it: by build id, else by
-	 * .gnu_debuglink next to path, in its .debug directory or under
-	 * /usr/lib/debug; the first there */
-	nd = lb_elf_debug_paths(h.e, path, links, dbg);
-	for (i = 0; i < nd && access(dbg[i], R_OK); i++)
-		;
-	if (i < nd) {
+	{
 		struct lb_elf dh;
 
-		if (!lb_elf_open(dbg[i], &dh, NULL, 0)) {
+		if (!lb_elf_open_debug(h.e, path, &dh)) {
 			int rc = elf_funcs(dh.e, glob, &v, n, &cap);
 
 			lb_elf_close(&dh);

@@ -48,6 +48,8 @@ int lb_elf_symbols(Elf *e, int sh_type, int (*fn)(void *ud, const GElf_Sym *sym,
  * directory of path, then the name, e.g. "%s/.debug/%s"; NULL ended, 3 at
  * the most), never path itself. Returns how many were written to out. */
 int lb_elf_debug_paths(Elf *e, const char *path, const char *const *links, char out[][LB_ELF_PATH]);
+/* Open the separate debug file of e (the file at path): 0, or -1. */
+int lb_elf_open_debug(Elf *e, const char *path, struct lb_elf *dh);
 
 /* USDT probes of an ELF file from its .note.stapsdt notes:
  * "provider:name" and the argument count of each. */

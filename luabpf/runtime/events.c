@@ -8,11 +8,14 @@
 #include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "runtime.h"
 #include "format.h"
 #include "symbols.h"
+#include "http.h"
 
 size_t lb_session_text(void *session, int type, const void *arg, char *buf, size_t len)
 {
@@ -105,6 +108,39 @@ static int epoll_add(struct lb_session *s, int fd)
 	return epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, fd, &ev);
 }
 
+/* The session's descriptor: readable when a record, a signal or the
+ * timer waits. The ring buffer joins it once the session has one. */
+int lb_session_fd(struct lb_session *s)
+{
+	if (s->epoll_fd < 0 && (s->epoll_fd = epoll_create1(EPOLL_CLOEXEC)) < 0)
+		return -1;
+	if (s->events_fd >= 0 && !s->rb) {
+		libbpf_print_fn_t host = lb_libbpf_quiet();
+
+		s->rb = ring_buffer__new(s->events_fd, on_record, s, NULL);
+		libbpf_set_print(host);
+		if (!s->rb || epoll_add(s, ring_buffer__epoll_fd(s->rb)))
+			return -1;
+	}
+	return s->epoll_fd;
+}
+
+/* Make the descriptor readable at due_ns (CLOCK_MONOTONIC), 0: never. */
+int lb_session_set_timer(struct lb_session *s, uint64_t due_ns)
+{
+	struct itimerspec it = {{0, 0},
+				{(time_t)(due_ns / 1000000000), (long)(due_ns % 1000000000)}};
+
+	if (s->timer_fd < 0) {
+		if (!due_ns)
+			return 0;
+		s->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+		if (s->timer_fd < 0 || epoll_add(s, s->timer_fd))
+			return -1;
+	}
+	return timerfd_settime(s->timer_fd, TFD_TIMER_ABSTIME, &it, NULL);
+}
+
 /* SIGINT and SIGTERM (blocked by the caller) arrive through the poll. */
 int lb_session_watch_signals(struct lb_session *s)
 {
@@ -138,19 +174,28 @@ static void report_lost(struct lb_session *s)
 	}
 }
 
+int lb_session_serve_metrics(struct lb_session *s, const char *addr, char *err, size_t errlen)
+{
+	if (s->http) {
+		snprintf(err, errlen, "metrics are already served on %s", lb_http_address(s->http));
+		return -1;
+	}
+	if (lb_session_fd(s) < 0) {
+		snprintf(err, errlen, "epoll: %s", strerror(errno));
+		return -1;
+	}
+	return (s->http = lb_http_open(addr, s->epoll_fd, err, errlen)) ? 0 : -1;
+}
+
 int lb_session_poll(struct lb_session *s, int timeout_ms)
 {
-	struct epoll_event ev[4];
+	struct epoll_event ev[16];
 	int n, sig = 0;
+	uint64_t req;
 
-	if (s->events_fd >= 0 && !s->rb) {
-		s->rb = ring_buffer__new(s->events_fd, on_record, s, NULL);
-		if (!s->rb || epoll_add(s, ring_buffer__epoll_fd(s->rb)))
-			return -1;
-	}
-	if (s->epoll_fd < 0 && (s->epoll_fd = epoll_create1(EPOLL_CLOEXEC)) < 0)
+	if (lb_session_fd(s) < 0)
 		return -1;
-	n = epoll_wait(s->epoll_fd, ev, 4, timeout_ms);
+	n = epoll_wait(s->epoll_fd, ev, 16, timeout_ms);
 	if (n < 0 && errno != EINTR)
 		return -1;
 	for (int i = 0; i < n; i++) {
@@ -159,10 +204,23 @@ int lb_session_poll(struct lb_session *s, int timeout_ms)
 
 			if (read(s->signal_fd, &si, sizeof si) == (ssize_t)sizeof si)
 				sig = (int)si.ssi_signo;
+		} else if (ev[i].data.fd == s->timer_fd) {
+			uint64_t expired;
+
+			(void)!read(s->timer_fd, &expired, sizeof expired);
+		} else if (s->http) {
+			lb_http_ready(s->http, ev[i].data.fd, ev[i].events);
 		}
 	}
 	if (s->rb)
 		ring_buffer__consume(s->rb);
 	report_lost(s);
+	/* after the records: a scrape sees what they said */
+	while (s->http && (req = lb_http_next_request(s->http))) {
+		struct lb_event e = {.kind = LB_EV_SCRAPE, .n = req};
+
+		if (push_event(s, &e))
+			break;
+	}
 	return sig;
 }

@@ -5,9 +5,11 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <bpf/libbpf.h>
 #include "compiler/compiler.h"
 
-#define LB_MAP_ENTRIES 10240
+#define LB_MAP_ENTRIES 10240	    /* a map's maximum keys unless its options say */
+#define LB_PREALLOC_MAX (16u << 20) /* maps up to this size are preallocated */
 #define LB_ERR 1024
 #define LB_NEEDS_PRIVILEGE " (luabpf needs root, or CAP_BPF and CAP_PERFMON)"
 
@@ -16,6 +18,7 @@ struct bpf_link;
 struct ring_buffer;
 struct lb_syms;
 struct lb_usdt_site;
+struct lb_http;
 
 enum lb_progkind {
 	LB_PROG_TRACEPOINT = 0, /* category:event */
@@ -52,8 +55,17 @@ struct lb_probe {
 	int nprogs;
 };
 
+/* How a map is kept in the kernel (bpf.map{...}): the compiler knows
+ * nothing of it. Maps are allocated as keys arrive unless lru, which the
+ * kernel only has preallocated. */
+struct lb_mapopts {
+	uint32_t max_entries; /* 0: LB_MAP_ENTRIES */
+	int lru;	      /* evict the least recently used key when full */
+};
+
 struct lb_session {
 	struct lb_mapdesc maps[LB_MAX_SESSION_MAPS];
+	struct lb_mapopts mapopts[LB_MAX_SESSION_MAPS];
 	int map_fd[LB_MAX_SESSION_MAPS];
 	int nmaps;
 	int dummy_fd; /* stands in for unused map slots */
@@ -67,12 +79,13 @@ struct lb_session {
 	int verbose;	    /* a refused program's whole verifier log goes to stderr */
 	int pid;	    /* luabpf -p / -c: probes see only this process (0: all) */
 	int cpid;	    /* luabpf -c: the child's pid, e.cpid (0: none) */
+	int skip_self;	    /* uprobes and USDT never fire in this process */
 	struct lb_btf *btf; /* kernel types, loaded when a typed probe needs them */
 	int max_strlen;	    /* strings read by handlers (0: LB_STR_DEFAULT) */
 	/* output from handlers: ring buffer of records, stacks, lost count */
 	int events_fd, stacks_fd, lost_fd, dropped_fd;
 	struct ring_buffer *rb;
-	int epoll_fd, signal_fd;
+	int epoll_fd, signal_fd, timer_fd; /* timer: the next interval due */
 	uint64_t lost_reported;
 	struct lb_fmt *fmts; /* printf formats: index is the record's id */
 	int nfmts;
@@ -81,8 +94,9 @@ struct lb_session {
 	 * taken by the binding after each lb_session_poll */
 	struct lb_event *events;
 	int nevents, capevents;
-	int merge_printf; /* consecutive printf records make one event (for
-			     consumers that only write the text out) */
+	int merge_printf;     /* consecutive printf records make one event (for
+				 consumers that only write the text out) */
+	struct lb_http *http; /* the metrics listener, if serving */
 };
 
 /* One entry of a session's ordered event stream, as it left the kernel. */
@@ -91,19 +105,26 @@ enum lb_evkind {
 	LB_EV_PRINT,	  /* id: session map index to print whole */
 	LB_EV_EXIT,	  /* bpf.exit() from a kernel handler */
 	LB_EV_LOST,	  /* n: records the ring buffer had no room for */
+	LB_EV_SCRAPE,	  /* n: a GET /metrics waiting for lb_http_respond */
 };
 
 struct lb_event {
-	int kind;    /* enum lb_evkind */
-	int id;	     /* LB_EV_PRINT */
-	uint64_t n;  /* LB_EV_LOST */
-	char *text;  /* LB_EV_PRINTF, malloc'd */
+	int kind;   /* enum lb_evkind */
+	int id;	    /* LB_EV_PRINT */
+	uint64_t n; /* LB_EV_LOST */
+	char *text; /* LB_EV_PRINTF, malloc'd */
 	size_t len;
 };
 
 /* session.c */
 void lb_session_init(struct lb_session *s);
+/* Silence libbpf for one call into it: libbpf_set_print(what this
+ * returned) after. */
+libbpf_print_fn_t lb_libbpf_quiet(void);
 void lb_session_close(struct lb_session *s);
+/* Load and attach every probe: 0; -1 with why in err (nothing stays
+ * attached); 1 if SIGINT/SIGTERM came meanwhile (blocked, so pending:
+ * what was attached is detached again, err says how far it got). */
 int lb_session_start(struct lb_session *s, char *err, size_t errlen);
 int lb_session_add_name(struct lb_session *s, const char *name);
 struct lb_probe *lb_session_add_probe(struct lb_session *s, const char *spec);
@@ -135,6 +156,14 @@ int lb_session_poll(struct lb_session *s, int timeout_ms);
 /* Forget the queued events (after the caller took them). */
 void lb_session_clear_events(struct lb_session *s);
 int lb_session_watch_signals(struct lb_session *s);
+/* The descriptor a foreign loop waits on (an epoll one), or -1. */
+int lb_session_fd(struct lb_session *s);
+/* The descriptor also becomes readable at due_ns (CLOCK_MONOTONIC);
+ * 0 disarms. */
+int lb_session_set_timer(struct lb_session *s, uint64_t due_ns);
+/* Serve GET /metrics on addr (see http.h); scrapes then arrive through
+ * the poll as LB_EV_SCRAPE events. 0, or -1 with why in err. */
+int lb_session_serve_metrics(struct lb_session *s, const char *addr, char *err, size_t errlen);
 /* Text of a value that needs the session (lb_render's callback). */
 size_t lb_session_text(void *session, int type, const void *arg, char *buf, size_t len);
 
@@ -144,11 +173,22 @@ int lb_map_create(struct lb_session *s, int i, char *err, size_t errlen);
 size_t lb_map_value_len(const struct lb_mapdesc *d);
 /* Read one value, combined over CPUs by kind: sum and int: out[0]; min,
  * max: out[0] value; avg, stats: out[0] count, out[1] sum; hist, lhist:
- * the bucket counts. 0 found, 1 absent (min/max never set count as absent). */
+ * the bucket counts, then the sum of the values they counted. 0 found, 1
+ * absent (min/max never set count as absent). */
 int lb_map_value(struct lb_session *s, int i, const void *key, int64_t *out);
+/* Every entry of map i: fn(ud, key, value) with the value as lb_map_value
+ * gives it (entries without a value left out); a non-zero return stops
+ * and is returned. -1 if the map cannot be read. */
+typedef int (*lb_map_fn)(void *ud, const void *key, const int64_t *value);
+int lb_map_each(struct lb_session *s, int i, lb_map_fn fn, void *ud);
 int lb_map_delete(struct lb_session *s, int i, const void *key);
+/* Store one value (value_size bytes); a per-CPU map's lands on CPU 0. */
+int lb_map_update(struct lb_session *s, int i, const void *key, const void *value);
+/* Bytes map i takes at most in the kernel (keys and values, all CPUs). */
+uint64_t lb_map_max_bytes(const struct lb_session *s, int i);
 int lb_map_clear(struct lb_session *s, int i);
-/* Updates refused because map i was full, summed over CPUs. */
+/* Updates refused because map i was full, summed over CPUs; i =
+ * LB_DIVZERO_SLOT: handler runs stopped by a division by zero. */
 uint64_t lb_map_dropped(struct lb_session *s, int i);
 /* All keys, concatenated (key_size each); caller frees *keys. */
 int lb_map_keys(struct lb_session *s, int i, void **keys, size_t *n);

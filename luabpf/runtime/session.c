@@ -1,5 +1,6 @@
 /* A session: maps, probes, programs, links; started once, closed once. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,12 +10,7 @@
 #include "runtime.h"
 #include "symbols.h"
 #include "btf.h"
-
-static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	(void)level, (void)fmt, (void)ap;
-	return 0; /* errors reach the user through our own messages */
-}
+#include "http.h"
 
 void lb_session_init(struct lb_session *s)
 {
@@ -22,9 +18,8 @@ void lb_session_init(struct lb_session *s)
 	for (int i = 0; i < LB_MAX_SESSION_MAPS; i++)
 		s->map_fd[i] = -1;
 	s->dummy_fd = s->events_fd = s->stacks_fd = s->lost_fd = s->dropped_fd = -1;
-	s->epoll_fd = s->signal_fd = -1;
+	s->epoll_fd = s->signal_fd = s->timer_fd = -1;
 	s->ncpus = libbpf_num_possible_cpus();
-	libbpf_set_print(quiet);
 }
 
 void lb_prog_detach(struct lb_prog *pr)
@@ -63,6 +58,9 @@ void lb_session_close(struct lb_session *s)
 	close_fd(&s->dropped_fd);
 	close_fd(&s->epoll_fd);
 	close_fd(&s->signal_fd);
+	close_fd(&s->timer_fd);
+	lb_http_close(s->http);
+	s->http = NULL;
 	free(s->fmts);
 	s->fmts = NULL;
 	s->nfmts = 0;
@@ -248,16 +246,39 @@ int lb_session_adopt(struct lb_session *s, struct lbc_output *code)
 }
 
 /* Create the maps, then load and attach every program. All or nothing. */
+/* SIGINT or SIGTERM waiting while they are blocked (the runner blocks
+ * them from start-up): Ctrl-C during a long attach ends it. */
+static int interrupted(void)
+{
+	sigset_t pending;
+
+	return sigpending(&pending) == 0 &&
+	       (sigismember(&pending, SIGINT) || sigismember(&pending, SIGTERM));
+}
+
 int lb_session_start(struct lb_session *s, char *err, size_t errlen)
 {
+	int done = 0, total = 0;
+
 	if (s->started)
 		return 0;
 	for (int i = 0; i < s->nprobes; i++)
-		for (int j = 0; j < s->probes[i].nprogs; j++)
+		total += s->probes[i].nprogs;
+	for (int i = 0; i < s->nprobes; i++)
+		for (int j = 0; j < s->probes[i].nprogs; j++, done++) {
+			if (interrupted()) { /* the signal stays pending for the poll */
+				snprintf(err, errlen,
+					 "interrupted while attaching (%d of %d programs were "
+					 "attached; all are detached again)",
+					 done, total);
+				detach_all(s);
+				return 1;
+			}
 			if (lb_prog_load_attach(s, &s->probes[i].progs[j], err, errlen)) {
 				detach_all(s);
 				return -1;
 			}
+		}
 	s->started = 1;
 	return 0;
 }

@@ -642,8 +642,9 @@ static int proc_missed(const struct proc *p, uint64_t addr)
 	return 0;
 }
 
+/* *module, when asked, is the path of the file holding a symbol found. */
 static size_t usym_lookup(struct lb_syms *s, pid_t pid, uint64_t addr, int with_offset, char *buf,
-			  size_t len)
+			  size_t len, const char **module)
 {
 	struct proc *p;
 	struct umap *m;
@@ -674,6 +675,8 @@ static size_t usym_lookup(struct lb_syms *s, pid_t pid, uint64_t addr, int with_
 		vaddr = f->etype == ET_EXEC ? addr : off;
 	if (!(sym = tab_find_sized(&f->tab, vaddr)))
 		return put_hex(addr, buf, len);
+	if (module)
+		*module = m->path;
 	return put_sym(f->tab.names + sym->name, vaddr - sym->start, with_offset, buf, len);
 }
 
@@ -682,16 +685,48 @@ size_t lb_usym(struct lb_syms *s, pid_t pid, uint64_t addr, int with_offset, cha
 	if (!s)
 		return put_hex(addr, buf, len);
 	s->gen++;
-	return usym_lookup(s, pid, addr, with_offset, buf, len);
+	return usym_lookup(s, pid, addr, with_offset, buf, len, NULL);
 }
 
 /* Stacks */
 
-size_t lb_stack_format(struct lb_syms *s, const uint64_t *ips, int n, pid_t pid, int user,
+/* One frame's line in a stack mode (without the newline): bpftrace's
+ * "<indent>sym+off", perf's "\t<hex> sym+off (module)" (user frames; an
+ * unknown one "\t<hex> 0x<hex> ([unknown])"), raw's "<hex>", or the
+ * name alone for folded stacks. */
+static size_t frame_line(struct lb_syms *s, uint64_t ip, pid_t pid, int user, int mode, int indent,
+			 char *buf, size_t len)
+{
+	const char *module = NULL;
+	char sym[1024];
+	size_t k;
+	int n;
+
+	if (mode == LB_STACK_RAW)
+		n = snprintf(buf, len, "%llx", (unsigned long long)ip);
+	else {
+		int offset = mode != LB_STACK_NAMES;
+
+		k = user ? (s ? usym_lookup(s, pid, ip, offset, sym, sizeof sym, &module)
+			      : put_hex(ip, sym, sizeof sym))
+			 : lb_ksym(s, ip, offset, sym, sizeof sym);
+		if (mode == LB_STACK_PERF && user)
+			n = snprintf(buf, len, "\t%llx %.*s (%s)", (unsigned long long)ip, (int)k,
+				     sym, module ? module : "[unknown]");
+		else if (mode == LB_STACK_PERF)
+			n = snprintf(buf, len, "\t%llx %.*s", (unsigned long long)ip, (int)k, sym);
+		else
+			n = snprintf(buf, len, "%*s%.*s", mode == LB_STACK_NAMES ? 0 : indent, "",
+				     (int)k, sym);
+	}
+	return n < 0 ? 0 : (size_t)n;
+}
+
+size_t lb_stack_format(struct lb_syms *s, const uint64_t *ips, int n, pid_t pid, int user, int mode,
 		       int indent, char *buf, size_t len)
 {
 	size_t used = 0;
-	char sym[1024];
+	char line[1024 + SYMS_PATH + 64]; /* sym, module path, address */
 
 	if (!len)
 		return 0;
@@ -704,18 +739,15 @@ size_t lb_stack_format(struct lb_syms *s, const uint64_t *ips, int n, pid_t pid,
 		s->gen++;
 	if (len < 2)
 		return 0;
-	buf[used++] = '\n';
+	if (mode != LB_STACK_NAMES)
+		buf[used++] = '\n';
 	buf[used] = 0;
 	for (int i = 0; i < n && ips[i]; i++) {
-		size_t k = user ? (s ? usym_lookup(s, pid, ips[i], 1, sym, sizeof sym)
-				     : put_hex(ips[i], sym, sizeof sym))
-				: lb_ksym(s, ips[i], 1, sym, sizeof sym);
+		size_t k = frame_line(s, ips[i], pid, user, mode, indent, line, sizeof line);
 
-		if (used + (size_t)indent + k + 2 > len)
+		if (k >= sizeof line || used + k + 2 > len)
 			break;
-		memset(buf + used, ' ', (size_t)indent);
-		used += (size_t)indent;
-		memcpy(buf + used, sym, k);
+		memcpy(buf + used, line, k);
 		used += k;
 		buf[used++] = '\n';
 		buf[used] = 0;
@@ -727,7 +759,8 @@ size_t lb_stack_text_indent(struct lb_syms *s, int stack_fd, uint64_t value, pid
 			    int indent, char *buf, size_t len)
 {
 	uint32_t id = (uint32_t)value;
-	uint64_t frames = value >> 32;
+	uint64_t frames = (value >> 32) & 0xff;
+	int mode = (int)(value >> (32 + LB_STACK_MODE_SHIFT)) & 0xff;
 	uint64_t ips[LB_STACK_DEPTH];
 
 	if (len)
@@ -739,7 +772,7 @@ size_t lb_stack_text_indent(struct lb_syms *s, int stack_fd, uint64_t value, pid
 		return 0; /* bpftrace prints nothing for a stack it cannot read */
 	if (!frames || frames > LB_STACK_DEPTH)
 		frames = LB_STACK_DEPTH;
-	return lb_stack_format(s, ips, (int)frames, pid, user, indent, buf, len);
+	return lb_stack_format(s, ips, (int)frames, pid, user, mode, indent, buf, len);
 }
 
 size_t lb_stack_text(struct lb_syms *s, int stack_fd, uint64_t value, pid_t pid, int user,

@@ -23,12 +23,17 @@ size_t lb_ksym(struct lb_syms *s, uint64_t addr, int with_offset, char *buf, siz
 size_t lb_usym(struct lb_syms *s, pid_t pid, uint64_t addr, int with_offset, char *buf, size_t len);
 
 /* A stack from the stack-trace map fd (value: LB_OP_STACK's id | frames
- * << 32; frames 0 shows all) as bpftrace 0.17 prints it in printf:
- * "\n", then one frame per line, "sym+off\n" indented 8 spaces:
+ * << 32 | lb_stackmode << 40; frames 0 shows all) as bpftrace 0.17 prints
+ * it in printf: "\n", then one frame per line, "sym+off\n" indented 8
+ * spaces:
  *   "\n        do_sys_openat2+5\n        __x64_sys_openat+85\n"
- * (user frames need pid; unknown frames print as "0x55d1c2c7130"). A
- * stack that cannot be read (id 0xffffffff, lookup error) prints as "".
- * Lines that do not fit in len are left out. Returns strlen(buf). */
+ * (user frames need pid; unknown frames print as "0x55d1c2c7130"); in
+ * perf mode "\n\tffffffff8139b5a5 do_sys_openat2+5\n" (user frames with
+ * " (/path/of/file)"), in raw mode "\nffffffff8139b5a5\n"; in
+ * LB_STACK_NAMES mode "do_sys_openat2\n__x64_sys_openat\n" (no leading
+ * newline, no offsets). A stack that cannot be read (id 0xffffffff,
+ * lookup error) prints as "". Lines that do not fit in len are left out.
+ * Returns strlen(buf). */
 size_t lb_stack_text(struct lb_syms *s, int stack_fd, uint64_t value, pid_t pid, int user,
 		     char *buf, size_t len);
 /* The same with another indentation: bpftrace indents stacks in map keys
@@ -36,7 +41,7 @@ size_t lb_stack_text(struct lb_syms *s, int stack_fd, uint64_t value, pid_t pid,
 size_t lb_stack_text_indent(struct lb_syms *s, int stack_fd, uint64_t value, pid_t pid, int user,
 			    int indent, char *buf, size_t len);
 /* The layout of lb_stack_text for n addresses (ending early at a 0). */
-size_t lb_stack_format(struct lb_syms *s, const uint64_t *ips, int n, pid_t pid, int user,
+size_t lb_stack_format(struct lb_syms *s, const uint64_t *ips, int n, pid_t pid, int user, int mode,
 		       int indent, char *buf, size_t len);
 
 #endif

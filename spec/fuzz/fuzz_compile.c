@@ -415,9 +415,9 @@ static void check_plan(const struct lbc_output *o, const struct lb_mapdesc *maps
 			slot = x->dst;
 			break;
 		case LB_OP_MAP_BUCKET:
-			regs = 2;
+			regs = 6; /* a: the bucket, b: the value summed beside them */
 			slot = x->dst;
-			if (!len || len > LB_ZEROS / 8)
+			if (!len || len + 1 > LB_ZEROS / 8)
 				BAD("bucket count");
 			break;
 		case LB_OP_MAP_READ:
@@ -460,8 +460,9 @@ static void check_plan(const struct lbc_output *o, const struct lb_mapdesc *maps
 			stacks = 1;
 			if (imm != 0 && imm != 1)
 				BAD("stack kind");
-			if (len < 1 || len > LB_STACK_DEPTH)
-				BAD("stack frames");
+			if ((len & 0xff) < 1 || (len & 0xff) > LB_STACK_DEPTH ||
+			    len >> LB_STACK_MODE_SHIFT > LB_STACK_RAW)
+				BAD("stack frames or mode");
 			break;
 		case LB_OP_STR:
 			regs = 2;
@@ -509,6 +510,8 @@ static void check_plan(const struct lbc_output *o, const struct lb_mapdesc *maps
 			const struct lb_mapdesc *d = &maps[o->slot_map[slot]];
 			keylen = d->key_size;
 			SCR(off, keylen);
+			if (x->code == LB_OP_MAP_BUCKET && d->value_size != 8 * (len + 1))
+				BAD("buckets and sum do not fill the map's value");
 			if (x->code == LB_OP_MAP_GETSTR || x->code == LB_OP_MAP_SETSTR) {
 				if (d->valkind != LB_VAL_STR || len != d->value_size)
 					BAD("string value op on a map of another value kind or "

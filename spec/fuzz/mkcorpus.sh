@@ -69,6 +69,9 @@ EOF
 seed aggs '\005\007\100\000\000\000' <<'EOF'
 local fn = function(e) m[e.comm] = bpf.min(e.pid); n[e.kstack] = bpf.hist(e.pid); o[{e.ustack, e.tid}] = bpf.lhist(e.pid, 10, 100, 20) end
 EOF
+seed stack_modes '\005\007\100\000\000\000' <<'EOF'
+local fn = function(e) m[bpf.ustack("perf", 3)] = bpf.count(); n[{e.comm, bpf.kstack("raw")}] = bpf.count(); o[bpf.kstack("bpftrace", 2)] = bpf.count(); bpf.printf("%s %s\n", bpf.kstack("perf", 2), bpf.ustack("raw")) end
+EOF
 seed aggs2 '\005\007\101\000\000\000' <<'EOF'
 local fn = function(e) m[e.comm] = bpf.max(e.pid); n[1] = bpf.avg(e.pid); o[2] = bpf.stats(big) end
 EOF
