@@ -353,6 +353,23 @@ static int l_tracepoints(lua_State *L)
 	return 1;
 }
 
+/* kprobe_functions(glob) -> { "name", ... } sorted */
+static int l_kprobe_functions(lua_State *L)
+{
+	char **v, err[LB_ERR];
+	int n;
+
+	if (lb_kprobe_funcs(luaL_checkstring(L, 1), &v, &n, err, sizeof err))
+		return luaL_error(L, "%s", err);
+	lua_createtable(L, n, 0);
+	for (int i = 0; i < n; i++) {
+		lua_pushstring(L, v[i]);
+		lua_rawseti(L, -2, i + 1);
+	}
+	lb_free_strings(v, n);
+	return 1;
+}
+
 /* tracepoint_fields("cat", "name") -> "    type name\n..." */
 static int l_tracepoint_fields(lua_State *L)
 {
@@ -513,6 +530,7 @@ static const luaL_Reg functions[] = {
     {"register_source", l_register_source},
     {"now", l_now},
     {"tracepoints", l_tracepoints},
+    {"kprobe_functions", l_kprobe_functions},
     {"tracepoint_fields", l_tracepoint_fields},
     {"block_signals", l_block_signals},
     {"interruptible", l_interruptible},

@@ -422,6 +422,16 @@ static int load_attach(struct lb_session *s, struct lb_prog *pr, char *err, size
 		return 0;
 	}
 	l = attach(s, pr, bpf_object__find_program_by_name(pr->obj, templates[pr->kind].prog));
+	if (!l && errno == EILSEQ && pr->kind == LB_PROG_KPROBE && pr->offset) {
+		/* the kernel decodes the function up to the offset: a probe
+		 * there would overwrite the middle of an instruction */
+		snprintf(err, errlen,
+			 "%s: offset %llu is inside an instruction of %s; a kprobe offset "
+			 "must be where an instruction starts (see objdump -d or gdb's "
+			 "disassemble of the function)",
+			 name, (unsigned long long)pr->offset, pr->event);
+		goto fail;
+	}
 	if (!l) {
 		snprintf(err, errlen, "cannot attach to %s: %s", name, attach_error(errno));
 		goto fail;

@@ -217,6 +217,8 @@ const char *lb_tracefs(char *err, size_t errlen);
 /* Tracepoints matching "cat:event" globs, as "cat:event" strings. */
 int lb_tracepoints(const char *pattern, char ***out, int *n, char *err, size_t errlen);
 #include "strlist.h"
+/* Kernel functions kprobes can take, matching a glob, sorted. */
+int lb_kprobe_funcs(const char *glob, char ***out, int *n, char *err, size_t errlen);
 /* Fields of a tracepoint's format, common_* fields left out. */
 int lb_tp_fields(const char *cat, const char *event, struct lbc_field **out, int *n, char *err,
 		 size_t errlen);

@@ -1,6 +1,6 @@
 /* Kernel and user symbols, and stacks laid out like bpftrace 0.17's.
  *
- * Kernel: /proc/kallsyms, text symbols only (like bcc; of aliases, the
+ * Kernel: /proc/kallsyms without data symbols (like bcc; of aliases, the
  * last listed, like bcc), read once per
  * lb_syms on first use, sorted; an address belongs to the nearest symbol
  * at or below it.
@@ -175,10 +175,13 @@ static size_t put_sym(const char *name, uint64_t off, int with_offset, char *buf
 
 /* Kernel */
 
-static int ktype_text(char t)
+/* bcc (so bpftrace 0.17) skips data symbols (b B d D r R) and keeps the
+ * rest, weak objects (V) and absolute symbols (A) too, above
+ * 0xffffffff00000000: a global lock such as misc_mtx (d) prints as the
+ * nearest such symbol below it, as bpftrace prints it. */
+static int ktype_kept(char t, unsigned long long a)
 {
-	/* bcc skips data symbols (b B d D r R) and so resolves only code */
-	return t == 't' || t == 'T' || t == 'w' || t == 'W';
+	return !strchr("bBdDrR", t) && a >= 0xffffffff00000000ULL;
 }
 
 static void kload(struct lb_syms *s)
@@ -197,7 +200,7 @@ static void kload(struct lb_syms *s)
 
 		if (end == line || end[0] != ' ' || !end[1] || end[2] != ' ')
 			continue;
-		if (!a || !ktype_text(end[1]))
+		if (!a || !ktype_kept(end[1], a))
 			continue;
 		name = end + 3;
 		nl = name + strcspn(name, "\t\n ");
