@@ -463,7 +463,7 @@ static __always_inline int lb_run(void *ctx, __u64 probe)
 	}
 	if (plan.ctx_copy)
 		bpf_probe_read_kernel(s, plan.ctx_copy & (LB_SCRATCH - 1), ctx);
-	for (;;) { /* plans jump only forward and end in END */
+	do { /* plans jump only forward and end in END */
 		const volatile struct lb_op *op = &plan.ops[pc & (LB_MAX_OPS - 1)];
 		__u32 code = op->code, dst = op->dst, a = op->a, b = op->b;
 		__u32 off = op->off, len = op->len;
@@ -660,7 +660,7 @@ static __always_inline int lb_run(void *ctx, __u64 probe)
 		}
 		default: return 0;
 		}
-	}
+	} while (pc < LB_MAX_OPS);
 	return 0;
 }
 
