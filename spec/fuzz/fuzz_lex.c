@@ -13,7 +13,8 @@
  * alone through its API, so its tokens are compared through the parser:
  * luabpf's tokens are written back as canonical text (each on the line it
  * started, numbers as 0x... integers or %a hex floats, strings as \ddd
- * escapes with \z line breaks to end on the line the original ended), and
+ * escapes with \z line breaks to end on the line the original ended,
+ * keywords and operators spelled from their kind, names as they are), and
  * that text must load to the same bytecode (lua_dump, with line info) as
  * the original. abort() when:
  *   - Lua loads the file and luabpf's lexer rejects it;
@@ -57,10 +58,18 @@ static char path[64], chunk[80];
 /* llex.c's messages (5.4), as prefixes: they tell a lexical error from a
  * syntax error in what load() returns */
 static const char *const LUA_LEX[] = {
-    "malformed number",	    "unfinished string",	   "unfinished long string",
-    "unfinished long comment", "invalid long string delimiter", "invalid escape sequence",
-    "hexadecimal digit expected", "missing '{'",		   "missing '}'",
-    "UTF-8 value too large",    "decimal escape too large",	   "lexical element too long",
+    "malformed number",
+    "unfinished string",
+    "unfinished long string",
+    "unfinished long comment",
+    "invalid long string delimiter",
+    "invalid escape sequence",
+    "hexadecimal digit expected",
+    "missing '{'",
+    "missing '}'",
+    "UTF-8 value too large",
+    "decimal escape too large",
+    "lexical element too long",
     "chunk has too many lines",
 };
 
@@ -209,7 +218,11 @@ static void render(const struct lbc *C, struct buf *o)
 			put(o, "\"", 1);
 			break;
 		}
-		default: put(o, src + t->pos, t->end - t->pos);
+		case TK_NAME: put(o, src + t->pos, t->end - t->pos); break;
+		default: { /* keywords and operators by their kind, not their text */
+			const char *q = lbc_tokname(t->t, tmp, sizeof tmp);
+			put(o, q + 1, strlen(q) - 2);
+		}
 		}
 		put(o, " ", 1);
 	}
@@ -228,7 +241,8 @@ static int same_lexmsg(const char *ours, const char *lua)
 
 static void fail(const char *what, const struct res *a, const struct res *b, const struct buf *text)
 {
-	fprintf(stderr, "fuzz_lex: %s\n  lua:    kind %d line %d: %s\n  luabpf: kind %d line %d: %s\n",
+	fprintf(stderr,
+		"fuzz_lex: %s\n  lua:    kind %d line %d: %s\n  luabpf: kind %d line %d: %s\n",
 		what, a->kind, a->line, a->msg, b->kind, b->line, b->msg);
 	if (text)
 		fprintf(stderr, "  canonical text:\n%.*s\n", (int)text->n, text->p);

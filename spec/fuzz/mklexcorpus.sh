@@ -63,3 +63,15 @@ EOF
 seed unfinished <<'EOF'
 local a = "abc\nlocal b = [[\n
 EOF
+seed z_spaces <<'EOF'
+local s = "a\\z \t\v\f\r\n\n\r\r\n  b\\z"\nlocal t = "\\\r\nc\\\n\rd"\n
+EOF
+seed eof_comment <<'EOF'
+local a = 1 -- no newline at the end
+EOF
+seed operators <<'EOF'
+local a, b = 7, 3\nlocal t = {a + b, a - b, a * b, a / b, a %% b, a ^ b, a // b, a & b, a | b, a ~ b,\n  a << b, a >> b, a .. b, a == b, a ~= b, a < b, a <= b, a > b, a >= b, a and b, a or b,\n  not a, -a, ~a, #t, t[1], t.x, ...}\n::top:: goto top\n
+EOF
+seed keywords <<'EOF'
+local function f(...) for i = 1, 2 do if i then break elseif nil then return else end end\n  while false do end repeat until true for k, v in pairs({}) do end return true end\n
+EOF
