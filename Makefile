@@ -191,18 +191,20 @@ $(B5)/fuzz/fuzz_lex: $(FUZZ_LIB) spec/fuzz/fuzz_lex.c $(wildcard luabpf/*/*.h bp
 	@mkdir -p $(@D)
 	$(FUZZ_CC) -I/usr/include/lua5.4 $(FUZZ_LIB) spec/fuzz/fuzz_lex.c -llua5.4 -lm -o $@
 
-# fuzz-run: one fuzzer ($(FZ)) on a fresh copy of its corpus ($(FZC))
+# fuzz-run: one fuzzer ($(FZ)) on a fresh copy of its corpus ($(FZC)),
+# with its dictionary ($(FZD)) if it has one
 fuzz-run: $(B5)/fuzz/$(FZ)
 	rm -rf $(B5)/fuzz/$(FZ).corpus && mkdir -p $(B5)/fuzz/$(FZ).corpus $(B5)/fuzz/crashes
 	cp $(FZC)/* $(B5)/fuzz/$(FZ).corpus/
 	$< -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
-		-print_final_stats=1 -artifact_prefix=$(B5)/fuzz/crashes/$(FZ)- $(B5)/fuzz/$(FZ).corpus
+		$(if $(FZD),-dict=$(FZD)) -print_final_stats=1 \
+		-artifact_prefix=$(B5)/fuzz/crashes/$(FZ)- $(B5)/fuzz/$(FZ).corpus
 
 fuzz:
 	$(MAKE) fuzz-run FZ=fuzz_compile FZC=spec/fuzz/corpus
 
 fuzz-lex:
-	$(MAKE) fuzz-run FZ=fuzz_lex FZC=spec/fuzz/corpus_lex
+	$(MAKE) fuzz-run FZ=fuzz_lex FZC=spec/fuzz/corpus_lex FZD=spec/fuzz/lex.dict
 
 fuzz-smoke:
 	$(MAKE) fuzz FUZZ_SECONDS=15
