@@ -7,14 +7,31 @@
 #include <locale.h>
 #include "lbc.h"
 
-static const char *const kwords[] = {
-    "and",	"break",  "do",	  "else", "elseif", "end",   "false", "for",
-    "function", "goto",	  "if",	  "in",	  "local",  "nil",   "not",   "or",
-    "repeat",	"return", "then", "true", "until",  "while",
+/* in token order (TK_AND ...), with their lengths */
+static const struct {
+	const char *s;
+	size_t n;
+} kwords[] = {
+    {"and", 3},	  {"break", 5}, {"do", 2},	 {"else", 4},  {"elseif", 6}, {"end", 3},
+    {"false", 5}, {"for", 3},	{"function", 8}, {"goto", 4},  {"if", 2},     {"in", 2},
+    {"local", 5}, {"nil", 3},	{"not", 3},	 {"or", 2},    {"repeat", 6}, {"return", 6},
+    {"then", 4},  {"true", 4},	{"until", 5},	 {"while", 5},
 };
 static const char *const opnames[] = {
     "//", "..", "...", "==", ">=", "<=", "~=", "<<", ">>", "::",
 };
+
+/* TK_NAME, or the keyword's token: keywords are 2..8 lowercase letters,
+ * which rules out most names before any comparison */
+static int keyword(const char *s, size_t n)
+{
+	if (n < 2 || n > 8 || s[0] < 'a' || s[0] > 'w')
+		return TK_NAME;
+	for (size_t k = 0; k < sizeof kwords / sizeof *kwords; k++)
+		if (kwords[k].n == n && kwords[k].s[0] == s[0] && !memcmp(kwords[k].s, s, n))
+			return TK_AND + (int)k;
+	return TK_NAME;
+}
 
 const char *lbc_tokname(int t, char *buf, size_t len)
 {
@@ -30,7 +47,7 @@ const char *lbc_tokname(int t, char *buf, size_t len)
 	case TK_STR: return "<string>";
 	}
 	if (t >= TK_AND && t <= TK_WHILE)
-		snprintf(buf, len, "'%s'", kwords[t - TK_AND]);
+		snprintf(buf, len, "'%s'", kwords[t - TK_AND].s);
 	else
 		snprintf(buf, len, "'%s'", opnames[t - TK_IDIV]);
 	return buf;
@@ -497,12 +514,7 @@ void lbc_lex(struct lbc *C)
 				t->t = TK_NAME;
 				t->s = L.s + s;
 				t->n = L.i - s;
-				for (size_t k = 0; k < sizeof kwords / sizeof *kwords; k++)
-					if (strlen(kwords[k]) == t->n &&
-					    !memcmp(kwords[k], t->s, t->n)) {
-						t->t = TK_AND + (int)k;
-						break;
-					}
+				t->t = keyword(t->s, t->n);
 			} else {
 				lxerr(&L, c >= 32 && c < 127 ? "unexpected symbol"
 							     : "unexpected byte in source");
