@@ -145,6 +145,28 @@ end
     assert.matches(":3:18: float 9.2233720368548e%+18 is not supported\n", err)
   end)
 
+  it("-9223372036854775808 is the float -2^63 in Lua: integral, so math.mininteger here", function()
+    assert.are.equal("float", math.type(-9223372036854775808))
+    assert.is_true(-9223372036854775808 == math.mininteger)
+    assert.are.equal(plan {
+      'plan nops=9 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0',
+      '  0  imm      r0 = 1',
+      '  1  imm      r1 = -9223372036854775808',
+      '  2  put      scratch[0] = r0',
+      '  3  map_add  slot=0 key@0 r1',
+      '  4  imm      r0 = 2',
+      '  5  imm      r1 = 100',
+      '  6  put      scratch[0] = r0',
+      '  7  map_add  slot=0 key@0 r1',
+      '  8  end',
+    }, compile_file("local bpf, m, n = ...\nreturn function(e)\n" ..
+      "  m[1] = bpf.sum(-9223372036854775808)\n  m[2] = bpf.sum(- -1e2)\nend\n"))
+    local ok, err = pcall(compile_file, "local bpf, m, n = ...\nreturn function(e)\n" ..
+      "  m[1] = bpf.sum(-0.5)\nend\n")
+    assert.is_false(ok)
+    assert.matches(":3:19: float %-0.5 is not supported\n", err)
+  end)
+
   it("a numeral of 400 digits is read whole (Lua has no length limit)", function()
     -- 1 followed by 399 zeros, times 1e-399, is 1.0 in Lua: an integer here
     local big = "1" .. string.rep("0", 399)
