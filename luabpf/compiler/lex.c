@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
-#include <locale.h>
+#include <langinfo.h>
 #include "lbc.h"
 
 /* in token order (TK_AND ...), with their lengths */
@@ -96,7 +96,7 @@ static void newline(struct lx *L)
 	L->linestart = L->i;
 }
 
-/* At '[' (or ']'): the level of a long bracket [==[, -1 for a lone '[',
+/* At '[': the level of a long bracket [==[, -1 for a lone '[',
  * -2 for '[=' without its second '[' (Lua's skip_sep). Moves nothing. */
 static int longlevel(struct lx *L)
 {
@@ -349,9 +349,10 @@ static void numeral(struct lx *L, struct tok *t)
 	char *end;
 	double d = strtod(buf, &end);
 	if (*end && end != buf) {
-		/* a host that set LC_NUMERIC: Lua retries with its decimal point */
+		/* a host that set LC_NUMERIC: Lua retries with its decimal point
+		 * (nl_langinfo, unlike localeconv, is safe in threads) */
 		char *dot = strchr(buf, '.');
-		const char *lp = localeconv()->decimal_point;
+		const char *lp = nl_langinfo(RADIXCHAR);
 		if (dot && lp[0] && !lp[1] && lp[0] != '.') {
 			*dot = lp[0];
 			d = strtod(buf, &end);
