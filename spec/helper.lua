@@ -44,6 +44,8 @@ function H.tmpdir()
   return d
 end
 
+H.spawned = {}
+
 -- Start `cmd` (a shell command line) in the background; its stdout,
 -- stderr and exit status land in files. Returns a process handle.
 function H.spawn(cmd)
@@ -55,7 +57,11 @@ function H.spawn(cmd)
                            cmd, p.out, p.err, d, p.rcfile))))
   for _ = 1, 500 do
     local pid = tonumber(slurp(d .. "/pid"))
-    if pid then p.pid = pid; return p end
+    if pid then
+      p.pid = pid
+      H.spawned[pid] = true -- its BPF programs are this run's (H.live_programs)
+      return p
+    end
     sleep(0.01)
   end
   error("could not start: " .. cmd)
@@ -201,9 +207,39 @@ end
 
 -- luabpf's BPF programs loaded now (every session's, so compare counts
 -- before and after within one spec).
+-- luabpf's programs (lb_*) in the kernel that this spec run is answerable
+-- for: those held by this process, the processes H.spawn started (the
+-- shell leaves them to init) and their descendants, and those no process
+-- holds (left behind). Programs of other
+-- runs on the machine, held by their own processes, do not count.
 function H.live_programs()
+  local me = tonumber(io.open("/proc/self/stat"):read("l"):match("^%d+"))
+  local holders = {} -- prog id -> pids holding it
+  for line in H.run("grep -H '^prog_id:' /proc/[0-9]*/fdinfo/* 2>/dev/null; true"):gmatch("[^\n]+") do
+    local pid, id = line:match("^/proc/(%d+)/fdinfo/%d+:prog_id:%s*(%d+)")
+    if pid then
+      holders[id] = holders[id] or {}
+      holders[id][#holders[id] + 1] = tonumber(pid)
+    end
+  end
+  local function ours(pid)
+    for _ = 1, 64 do
+      if pid == me or H.spawned[pid] then return true end
+      local f = io.open("/proc/" .. pid .. "/stat")
+      if not f then return false end
+      local ppid = tonumber(f:read("l"):match("^%d+ %b() %S+ (%d+)"))
+      f:close()
+      if not ppid or ppid <= 1 then return false end
+      pid = ppid
+    end
+    return false
+  end
   local n = 0
-  for _ in H.run("bpftool prog show"):gmatch("name lb_[a-z_]+") do n = n + 1 end
+  for id in H.run("bpftool prog show"):gmatch("\n?(%d+): [%w_]+%s+name lb_[a-z_]+") do
+    local held, mine = holders[id], false
+    for _, pid in ipairs(held or {}) do mine = mine or ours(pid) end
+    if not held or mine then n = n + 1 end
+  end
   return n
 end
 
