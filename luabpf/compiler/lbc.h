@@ -218,6 +218,9 @@ struct lbc {
 	int maxstr;		       /* in->max_strlen or LB_STR_DEFAULT */
 	unsigned char rel[LB_MAX_OPS]; /* op off area | imm area << 2 (A_*) */
 	unsigned char *struse;	       /* per session map: gets strings in this handler */
+	unsigned char *ptruse;	       /* per session map: read with bpf.str(m[k]) somewhere
+					  in the chunk, so char * fields stored in it keep
+					  their address (the string is read there) */
 	int wantstr;		       /* the expression being evaluated is used as a string:
 					  a map read of a map without a value kind yet
 					  makes it a string map */

@@ -527,6 +527,8 @@ struct val lbc_mapread(struct lbc *C, const struct val *m, int index)
 	return r;
 }
 
+static int keepsaddr(struct lbc *C, int mi, int rhs);
+
 /* the kinds of map element updates */
 enum { U_COUNT, U_SUM, U_XADD, U_MIN, U_MAX, U_AVG, U_STATS, U_HIST, U_LHIST, U_SET, U_DELETE };
 
@@ -632,7 +634,8 @@ static void update(struct lbc *C, const struct val *m, int target, int u, int vn
 		lbc_emit(C, LB_OP_IMM, vreg, 0, 0, 0, 0, 1);
 	} else if (u != U_DELETE) {
 		struct val v = lbc_expr(C, vnode);
-		if (u == U_SET && (lbc_isstr(&v) || (v.t == T_INT && v.sk))) {
+		if (u == U_SET && (lbc_isstr(&v) || (v.t == T_INT && v.sk && !v.viastr &&
+						     !keepsaddr(C, m->map, vnode)))) {
 			strset(C, m, target, &K, v, vnode);
 			C->regtop = save;
 			return;
@@ -819,24 +822,32 @@ void lbc_mapassign(struct lbc *C, const struct val *m, int target, int rhs)
 }
 
 /* the session map X_INDEX node i reads or writes, or -1; no code */
+/* the upvalue or global called s[0 .. n): what it holds */
+static int outer(struct lbc *C, const char *s, size_t n, struct lbc_value *lv)
+{
+	char name[LB_NAME_MAX];
+	int up = 0;
+	if (n >= sizeof name)
+		return 0;
+	memcpy(name, s, n);
+	name[n] = 0;
+	for (int i = 0; i < C->in->nupvalues; i++)
+		if (C->in->upvalues[i] && !strcmp(C->in->upvalues[i], name))
+			up = 1;
+	memset(lv, 0, sizeof *lv);
+	return C->in->resolve && C->in->resolve(C->in->ud, name, !up, lv);
+}
+
 static int mapof(struct lbc *C, int i)
 {
 	const struct node *x = N(N(i)->a);
-	char name[LB_NAME_MAX];
 	struct lbc_value lv;
-	int up = 0;
-	if (x->k != X_NAME || x->n >= sizeof name)
+	if (x->k != X_NAME || x->n >= LB_NAME_MAX)
 		return -1;
 	for (int i = C->nlocals - 1; i >= 0; i--)
 		if (C->locals[i].n == x->n && !memcmp(C->locals[i].name, x->s, x->n))
 			return C->locals[i].v.t == T_MAP ? C->locals[i].v.map : -1;
-	memcpy(name, x->s, x->n);
-	name[x->n] = 0;
-	for (int i = 0; i < C->in->nupvalues; i++)
-		if (C->in->upvalues[i] && !strcmp(C->in->upvalues[i], name))
-			up = 1;
-	memset(&lv, 0, sizeof lv);
-	if (!C->in->resolve || !C->in->resolve(C->in->ud, name, !up, &lv))
+	if (!outer(C, x->s, x->n, &lv))
 		return -1;
 	if (lv.kind == LBC_V_VARS) {
 		const struct node *k = N(N(i)->b);
@@ -877,6 +888,47 @@ int lbc_stringy(struct lbc *C, int n)
 	return 0;
 }
 
+static int isstrcall(struct lbc *C, const struct node *x)
+{
+	const struct node *f = N(x->a);
+	return x->k == X_CALL && x->b &&
+	       ((f->k == X_NAME && lbc_isname(f->s, f->n, "str")) ||
+		(f->k == X_INDEX && f->op == 1 && lbc_isname(N(f->b)->s, N(f->b)->n, "str")));
+}
+
+/* Maps whose values some handler of the chunk reads with bpf.str(m[k])
+ * keep char * fields as addresses: opensnoop's pattern, the pointer
+ * saved at sys_enter and read at sys_exit, once the kernel has paged the
+ * string in. Other handlers are seen in the chunk's tokens (`str ( m [`,
+ * m an upvalue or global of this one), this one in its tree. */
+static void ptrmaps(struct lbc *C)
+{
+	const struct tok *t = C->toks;
+	struct lbc_value lv;
+	for (int i = 0; i + 3 < C->ntoks; i++) {
+		if (i >= C->ftok && i <= C->fend)
+			continue;
+		if (t[i].t == TK_NAME && lbc_isname(t[i].s, t[i].n, "str") && t[i + 1].t == '(' &&
+		    t[i + 2].t == TK_NAME && t[i + 3].t == '[' &&
+		    outer(C, t[i + 2].s, t[i + 2].n, &lv) && lv.kind == LBC_V_MAP && lv.map >= 0 &&
+		    lv.map < C->in->nmaps)
+			C->ptruse[lv.map] = 1;
+	}
+	for (int i = 1; i < C->nnodes; i++) {
+		const struct node *x = N(i);
+		int mi;
+		if (isstrcall(C, x) && N(x->b)->k == X_INDEX && (mi = mapof(C, x->b)) >= 0)
+			C->ptruse[mi] = 1;
+	}
+}
+
+/* a char * field (not bpf.str() of one) stored into a map of addresses */
+static int keepsaddr(struct lbc *C, int mi, int rhs)
+{
+	return C->ptruse[mi] && C->maps[mi].valkind != LB_VAL_STR && !isstrcall(C, N(rhs)) &&
+	       lbc_stringy(C, rhs);
+}
+
 /* Which maps does the handler read or set (not only aggregate)? There
  * m[k] = m[k] + x must be an atomic add of a plain value. Which get
  * strings? A read before the first such set then reads a string. */
@@ -885,13 +937,14 @@ void lbc_prepass(struct lbc *C)
 	unsigned char *skip = calloc((size_t)C->nnodes + 1, 1);
 	if (!skip)
 		lbc_error(C, C->ftok, NULL, "out of memory");
+	ptrmaps(C);
 	for (int i = 1; i < C->nnodes; i++) {
 		const struct node *s = N(i);
 		int t = s->a, neg, self = 0, mi;
 		if (s->k != S_ASSIGN || !t || N(t)->k != X_INDEX || (mi = mapof(C, t)) < 0 || !s->b)
 			continue;
 		skip[t] = 1;
-		if (lbc_stringy(C, s->b))
+		if (lbc_stringy(C, s->b) && !keepsaddr(C, mi, s->b))
 			C->struse[mi] = 1;
 		/* a value or nil (calls are aggregations, or errors) */
 		if (N(s->b)->k != X_CALL && !selfadd(C, t, s->b, &neg, &self))
