@@ -112,12 +112,12 @@ struct lbc_field {
 	const char *name;
 	__u16 off, size;
 	__u8 is_signed;
-	__u8 is_string;	   /* enum lb_fstr: how the field holds a string */
-	int btf_type;	   /* kernel BTF type id of the field (kfunc, tp_btf
-			      args): pointer chains follow it; 0 = untyped */
-	__u8 usdt;	   /* a USDT argument: read with LB_OP_USDT_ARG, index
-			      in off (size and sign from the note) */
-	__u8 is_ptr;	   /* declared as a pointer: printed in hex as a key */
+	__u8 is_string; /* enum lb_fstr: how the field holds a string */
+	int btf_type;	/* kernel BTF type id of the field (kfunc, tp_btf
+			   args): pointer chains follow it; 0 = untyped */
+	__u8 usdt;	/* a USDT argument: read with LB_OP_USDT_ARG, index
+			   in off (size and sign from the note) */
+	__u8 is_ptr;	/* declared as a pointer: printed in hex as a key */
 	const char *ctype; /* a one-word type that may be an integer typedef
 			      (pid_t): its size and sign come from the probe's
 			      int_type when a handler reads the field */
@@ -193,9 +193,9 @@ struct lbc_probe {
 	 * (NULL: fields are read as the format says) */
 	int (*int_type)(void *ud, const char *ctype, int *size, int *is_signed);
 	void *int_type_ud;
-	const char *func; /* e.func: the probed function (kprobe, uprobe,
-			     kfunc; each match of a wildcard is a probe
-			     of its own); NULL elsewhere */
+	const char *func;	       /* e.func: the probed function (kprobe, uprobe,
+					  kfunc; each match of a wildcard is a probe
+					  of its own); NULL elsewhere */
 };
 
 struct lbc_input {
