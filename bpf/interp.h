@@ -159,6 +159,7 @@ static __always_inline __u64 lb_ctx(__u32 which, __u64 probe)
 	case LB_CTX_NSECS: return bpf_ktime_get_ns();
 	case LB_CTX_PROBE: return probe;
 	case LB_CTX_CPID: return plan.cpid;
+	case LB_CTX_ELAPSED: return bpf_ktime_get_ns() - plan.start_ns;
 	}
 	return 0;
 }

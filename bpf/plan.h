@@ -156,8 +156,9 @@ enum lb_ctx {
 	LB_CTX_GID,
 	LB_CTX_CPU,
 	LB_CTX_NSECS,
-	LB_CTX_PROBE, /* see LB_PROBE_* */
-	LB_CTX_CPID,  /* plan.cpid */
+	LB_CTX_PROBE,	/* see LB_PROBE_* */
+	LB_CTX_CPID,	/* plan.cpid */
+	LB_CTX_ELAPSED, /* ns since plan.start_ns (bpftrace's elapsed) */
 };
 
 /* Ring buffer records: the first u64 is LB_REC(kind, id). */
@@ -222,6 +223,9 @@ struct lb_plan {
 			       on uprobes: printing from a traced malloc
 			       would trace itself without end); the runtime
 			       fills it */
+	__u64 start_ns;	    /* e.elapsed counts from here (CLOCK_MONOTONIC, the
+			       clock of bpf_ktime_get_ns): the session's start;
+			       the runtime fills it */
 	__u64 sysmask[LB_SYSMASK];
 	__u32 slot_ids[LB_MAX_MAPS]; /* session map index of each slot (the
 					runtime fills them; drops are counted

@@ -2,6 +2,8 @@
  * specs and for scripts that post-process addresses:
  *   fmt_check(fmt, {"int", "str", ...})         -> true | nil, message
  *   fmt_render(fmt, {"int", "str"}, {42, "x"})   -> text | nil, message
+ *   strftime(fmt [, ns])                         -> "17:08:03" (ns since boot,
+ *       as e.nsecs; without it, now)
  *   ksym(addr [, with_offset])                   -> "do_sys_openat2"
  *   usym(addr, pid [, with_offset])              -> "main"
  *   kstack_format({addr, ...} [, indent [, mode]]) -> "\n        sym+off\n..."
@@ -166,6 +168,23 @@ static int l_fmt_render(lua_State *L)
 	return 1;
 }
 
+static int l_strftime(lua_State *L)
+{
+	size_t len;
+	const char *fmt = luaL_checklstring(L, 1, &len);
+	int now = lua_isnoneornil(L, 2);
+	lua_Integer ns = now ? 0 : luaL_checkinteger(L, 2);
+	char buf[4096];
+	size_t n;
+
+	if (len + 1 > LB_TIMEFMT_MAX || memchr(fmt, 0, len))
+		return luaL_error(L, "the format must be at most %d bytes, without NULs",
+				  LB_TIMEFMT_MAX - 1);
+	n = lb_strftime(fmt, now, (uint64_t)ns, buf, sizeof buf);
+	lua_pushlstring(L, buf, n);
+	return 1;
+}
+
 /* The symbolizer */
 
 static int syms_gc(lua_State *L)
@@ -260,6 +279,7 @@ void lb_open_format(lua_State *L)
 	static const luaL_Reg fns[] = {
 	    {"fmt_check", l_fmt_check},
 	    {"fmt_render", l_fmt_render},
+	    {"strftime", l_strftime},
 	    {"ksym", l_ksym},
 	    {"usym", l_usym},
 	    {"kstack_format", l_kstack_format},

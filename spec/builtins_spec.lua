@@ -38,4 +38,95 @@ describe("builtins #kernel", function()
       "-2 at exit [/lbnone/tmp/] at entry [/lbnone/tmp/]",
     }, lines(out))
   end)
+
+  it("bpf.strftime(fmt, ns) renders a kernel timestamp as bpftrace 0.17 does (boot time plus ns)", function()
+    -- the same constants through bpftrace's strftime(): exact text
+    local fmts = { "%Y-%m-%d %H:%M:%S", "%H:%M:%S", "%a %d %b %Y, %T" }
+    local nss = { 0, 1500000000, 1234567890123, 86400000000000 }
+    local bt, lb = {}, {}
+    for _, f in ipairs(fmts) do
+      for _, ns in ipairs(nss) do
+        bt[#bt + 1] = ('printf("%%s|\\n", strftime("%s", %d));'):format(f, ns)
+        lb[#lb + 1] = ('printf("%%s|\\n", strftime("%s", %d))'):format(f, ns)
+      end
+    end
+    local comm = H.comm("lbtime")
+    local t = H.tracer { "-e", ([[
+      local target = arg[1]
+      tracepoint("syscalls:sys_enter_getppid", function(e)
+        if e.comm ~= target then return end
+        %s
+        printf("%%s %%s|\n", strftime("%%H:%%M:%%S", e.nsecs), strftime("%%d %%f", 1500000000))
+      end)]]):format(table.concat(lb, "\n        ")), comm }
+    local before = os.date("%H:%M:%S")
+    H.run(H.bin .. "syscaller --calls 1 --comm " .. comm)
+    local after = os.date("%H:%M:%S")
+    local rc, out, err = H.stop(t)
+    assert.are.equal(0, rc, err)
+    local brc, bout, berr = H.run_rc("bpftrace -e " .. H.quote("BEGIN { " .. table.concat(bt, " ")
+                                                              .. " exit(); }"), 60)
+    assert.are.equal(0, brc, berr)
+    local want = {}
+    for _, l in ipairs(lines(bout)) do
+      if not l:match("^Attaching") then want[#want + 1] = l end
+    end
+    local got = lines(out)
+    local last = table.remove(got)
+    assert.are.same(want, got)
+    assert.are.equal(12, #got)
+    -- e.nsecs is now; %f is the microseconds, 6 digits
+    local now, usec = last:match("^(%d%d:%d%d:%d%d) %d%d (%d%d%d%d%d%d)|$")
+    assert.is_truthy(now, last)
+    assert.is_true(now >= before and now <= after, before .. " " .. now .. " " .. after)
+  end)
+
+  it("bpf.time([fmt]) prints the time when the record is printed, in kernel and user handlers", function()
+    local comm = H.comm("lbnow")
+    local t = H.tracer { "-e", [[
+      local target = arg[1]
+      BEGIN(function() time("begin %H:%M:%S\n") end)
+      tracepoint("syscalls:sys_enter_getppid", function(e)
+        if e.comm ~= target then return end
+        time()
+        time("at %H:%M:%S\n")
+        printf("after\n")
+      end)]], comm }
+    local before = os.date("%H:%M:%S")
+    H.run(H.bin .. "syscaller --calls 2 --comm " .. comm)
+    local rc, out, err = H.stop(t)
+    local after = os.date("%H:%M:%S")
+    assert.are.equal(0, rc, err)
+    local got = lines(out)
+    assert.are.equal(7, #got, out)
+    assert.is_truthy(got[1]:match("^begin %d%d:%d%d:%d%d$"), got[1])
+    for i = 0, 1 do
+      local a, b = got[2 + 3 * i], got[3 + 3 * i]
+      assert.is_truthy(a:match("^%d%d:%d%d:%d%d$"), a)
+      assert.are.equal("at ", b:sub(1, 3))
+      assert.is_true(a >= before and a <= after, before .. " " .. a .. " " .. after)
+      assert.is_true(b:sub(4) >= a and b:sub(4) <= after)
+      assert.are.equal("after", got[4 + 3 * i])
+    end
+  end)
+
+  it("e.elapsed: ns since the session started; two opens 300 ms apart are 300 ms apart", function()
+    local comm = H.comm("lbel")
+    local t0 = os.time()
+    local t = H.tracer { "-e", [[
+      local target = arg[1]
+      tracepoint("syscalls:sys_enter_openat", function(e)
+        if e.comm == target then printf("%d\n", e.elapsed) end
+      end)]], comm }
+    H.run(H.bin .. "tempfiles --count 2 --period-ms 300 --path /lbnone/ --comm " .. comm)
+    local rc, out, err = H.stop(t)
+    local secs = os.time() - t0 + 1
+    assert.are.equal(0, rc, err)
+    local got = lines(out)
+    assert.are.equal(2, #got, out)
+    local e1, e2 = tonumber(got[1]), tonumber(got[2])
+    assert.is_true(e1 > 0 and e2 < secs * 1000000000, out)
+    local d = e2 - e1
+    -- one nanosleep of 300 ms between them; a loaded machine adds a little
+    assert.is_true(d >= 300000000 and d < 800000000, tostring(d))
+  end)
 end)

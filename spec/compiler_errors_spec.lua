@@ -380,7 +380,7 @@ hint: call it outside the handler]==], body_err("  m[1] = bpf.map()"))
 t.lua:3:14: unknown builtin bpf.cnt
   m[1] = bpf.cnt()
              ^
-hint: kernel handlers can use bpf.count, sum, min, max, avg, stats, hist, lhist, printf, print, exit, kstack, ustack, ksym, usym, str and reg]==], body_err("  m[1] = bpf.cnt()"))
+hint: kernel handlers can use bpf.count, sum, min, max, avg, stats, hist, lhist, printf, print, exit, time, kstack, ustack, ksym, usym, str, reg and strftime]==], body_err("  m[1] = bpf.cnt()"))
   end)
   it("reading a map of count/sum aggregates", function()
     assert.are.equal([==[
@@ -441,9 +441,28 @@ hint: e.g. m[e.comm] = bpf.count()]==], body_err("  bpf.count()"))
   end)
   it("bpf.X is not supported yet", function()
     assert.are.equal([==[
-t.lua:3:21: bpf.time is not supported in kernel handlers yet
+t.lua:3:20: bpf.cat is not supported in kernel handlers yet
+  local t = bpf.cat()
+                   ^]==], body_err('  local t = bpf.cat()'))
+  end)
+  it("bpf.time() is a statement, bpf.strftime a printf argument with a constant format", function()
+    assert.are.equal([==[
+t.lua:3:21: bpf.time() returns nothing: call it as a statement
   local t = bpf.time()
                     ^]==], body_err('  local t = bpf.time()'))
+    assert.are.equal([==[
+t.lua:3:35: the format of bpf.strftime must be a string constant, not a number
+  bpf.printf("%s", bpf.strftime(e.pid, e.nsecs))
+                                  ^
+hint: e.g. bpf.strftime("%H:%M:%S", e.nsecs)]==], body_err('  bpf.printf("%s", bpf.strftime(e.pid, e.nsecs))'))
+    assert.are.equal([==[
+t.lua:3:37: bpf.strftime() takes a time in ns (a number), not e.comm (a string)
+  bpf.printf("%s", bpf.strftime("%H", e.comm))
+                                      ^]==], body_err('  bpf.printf("%s", bpf.strftime("%H", e.comm))'))
+    assert.are.equal([==[
+t.lua:3:14: printf: conversion 1 (%d) needs an integer, got a time
+  bpf.printf("%d", bpf.strftime("%H", e.nsecs))
+             ^]==], body_err('  bpf.printf("%d", bpf.strftime("%H", e.nsecs))'))
   end)
   it("a map cannot be called", function()
     assert.are.equal([==[

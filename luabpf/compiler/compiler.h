@@ -69,6 +69,8 @@ enum lb_argtype {
 	LB_ARG_USTACK,
 	LB_ARG_KSYM, /* u64 kernel address, printed as its symbol */
 	LB_ARG_USYM, /* u64 address, u64 pid */
+	LB_ARG_TIME, /* u64 ns since boot, printed by strftime(aux) */
+	LB_ARG_NOW,  /* u64 unused: the time when printed, by strftime(aux) */
 };
 
 struct lb_fmt {
@@ -78,6 +80,9 @@ struct lb_fmt {
 	__u16 off[LB_MAX_ARGS]; /* from the start of the record (>= 8) */
 	__u16 size[LB_MAX_ARGS];
 	__u16 len; /* record length, header included */
+	/* LB_ARG_TIME, LB_ARG_NOW: the strftime format of argument i is at
+	 * fmt + aux[i], after the printf format's NUL */
+	__u16 aux[LB_MAX_ARGS];
 };
 
 /* A value the handler refers to by name: an upvalue or a global. */

@@ -41,7 +41,7 @@ static const char *const sym[] = {
     "+", "-", "*", "//", "%", "&", "|", "~", "<<", ">>", "==", "~=", "<", "<=", ">", ">=",
 };
 static const char *const ctxname[] = {
-    "?", "pid", "tid", "uid", "gid", "cpu", "nsecs", "probe", "cpid",
+    "?", "pid", "tid", "uid", "gid", "cpu", "nsecs", "probe", "cpid", "elapsed",
 };
 
 /* pool bytes as a Lua string, trailing NULs dropped */
@@ -91,7 +91,7 @@ size_t lbc_dump(const struct lb_plan *p, char *buf, size_t buflen)
 		case LB_OP_IMM: put(&o, " r%u = %lld", x->dst, (long long)x->imm); break;
 		case LB_OP_CTX:
 			put(&o, " r%u = %s", x->dst,
-			    x->imm > 0 && x->imm <= LB_CTX_CPID ? ctxname[x->imm] : "?");
+			    x->imm > 0 && x->imm <= LB_CTX_ELAPSED ? ctxname[x->imm] : "?");
 			break;
 		case LB_OP_FIELD:
 			put(&o, " r%u = ctx[%u] len=%u%s", x->dst, x->off, x->len,

@@ -41,6 +41,42 @@ static int frames(struct lbc *C, int call, const char *name, size_t n, int *mode
 	return (int)v.i;
 }
 
+/* a strftime format: a string constant without NULs */
+static struct val timefmt(struct lbc *C, int a, const char *what)
+{
+	struct val f = lbc_expr(C, a);
+	if (f.t != T_STR)
+		lbc_error(C, N(a)->tok, "e.g. bpf.strftime(\"%H:%M:%S\", e.nsecs)",
+			  "the format of %s must be a string constant, not %s", what,
+			  lbc_tname(f.t));
+	if (memchr(f.s, 0, f.n) || f.n + 1 > LB_TIMEFMT_MAX)
+		lbc_error(C, N(a)->tok, NULL,
+			  "the format of %s must be at most %d bytes, without NULs", what,
+			  LB_TIMEFMT_MAX - 1);
+	f.t = T_TIME;
+	return f;
+}
+
+/* bpf.strftime(fmt, ns): the time ns (since boot, as e.nsecs) printed in
+ * user space as strftime(fmt) of the wall-clock time */
+static struct val strftime_(struct lbc *C, int call)
+{
+	int a = N(call)->b;
+	if (!a || !N(a)->next || N(N(a)->next)->next)
+		lbc_error(C, N(call)->tok, "e.g. bpf.strftime(\"%H:%M:%S\", e.nsecs)",
+			  "bpf.strftime() takes a format and a time in ns");
+	struct val f = timefmt(C, a, "bpf.strftime");
+	struct val v = lbc_expr(C, N(a)->next);
+	if (v.t != T_INT)
+		lbc_error(C, N(N(a)->next)->tok, NULL,
+			  "bpf.strftime() takes a time in ns (a number), not %s", lbc_tname(v.t));
+	lbc_reg(C, &v);
+	f.reg = v.reg;
+	f.isconst = 0;
+	f.i = 0;
+	return f;
+}
+
 /* bpf.kstack([mode,] n), bpf.ustack([mode,] n), bpf.ksym(x), bpf.usym(x) */
 struct val lbc_valcall(struct lbc *C, int call, const char *name, size_t n)
 {
@@ -50,6 +86,8 @@ struct val lbc_valcall(struct lbc *C, int call, const char *name, size_t n)
 		return lbc_strcall(C, call);
 	if (lbc_isname(name, n, "reg"))
 		return lbc_regcall(C, call);
+	if (lbc_isname(name, n, "strftime"))
+		return strftime_(C, call);
 	if (lbc_isname(name, n, "kstack") || lbc_isname(name, n, "ustack")) {
 		int user = name[0] == 'u', mode, len = frames(C, call, name, n, &mode);
 		C->regtop = save;
@@ -153,6 +191,10 @@ static void evalarg(struct lbc *C, int node, struct arg *a, int str)
 		a->type = LB_ARG_USYM;
 		a->size = 16;
 		break;
+	case T_TIME:
+		a->type = v.i ? LB_ARG_NOW : LB_ARG_TIME;
+		a->size = 8;
+		break;
 	case T_MAP:
 		lbc_error(C, N(node)->tok, "bpf.print(m) prints a whole map",
 			  "cannot printf a map");
@@ -178,11 +220,22 @@ static void record(struct lbc *C, int fmttok, const char *fmt, size_t fmtlen, st
 	memcpy(f.fmt, fmt, fmtlen);
 	f.nargs = nargs;
 	int off = 8;
+	size_t aux = fmtlen + 1;
 	for (int i = 0; i < nargs; i++) {
 		f.type[i] = (__u8)args[i].type;
 		f.off[i] = (__u16)off;
 		f.size[i] = (__u16)args[i].size;
 		off += args[i].size;
+		if (args[i].v.t != T_TIME)
+			continue;
+		if (aux + args[i].v.n + 1 > sizeof f.fmt)
+			lbc_error(C, N(args[i].node)->tok, NULL,
+				  "the formats of this printf and its times are too long: %zu "
+				  "bytes (at most %zu)",
+				  aux + args[i].v.n + 1, sizeof f.fmt);
+		f.aux[i] = (__u16)aux;
+		memcpy(f.fmt + aux, args[i].v.s, args[i].v.n);
+		aux += args[i].v.n + 1;
 	}
 	msg[0] = 0;
 	if (lb_fmt_check(f.fmt, f.type, nargs, msg, sizeof msg))
@@ -208,6 +261,10 @@ static void record(struct lbc *C, int fmttok, const char *fmt, size_t fmtlen, st
 		int o = f.off[i];
 		C->curtok = N(a->node)->tok;
 		switch (a->v.t) {
+		case T_TIME:
+			if (a->v.i) /* now: nothing to store */
+				break;
+			/* fall through */
 		case T_INT:
 		case T_PROBE:
 		case T_KSTACK:
@@ -292,6 +349,29 @@ static void print_(struct lbc *C, int call)
 	C->regtop = save;
 }
 
+/* bpf.time([fmt]): bpftrace's time(), the time when the record is
+ * printed, by strftime(fmt) (default "%H:%M:%S\n") */
+static void time_(struct lbc *C, int call)
+{
+	struct arg arg;
+	int a = N(call)->b;
+	memset(&arg, 0, sizeof arg);
+	if (a && N(a)->next)
+		lbc_error(C, N(N(a)->next)->tok, NULL, "bpf.time() takes at most a format");
+	if (a) {
+		arg.v = timefmt(C, a, "bpf.time");
+	} else {
+		arg.v.t = T_TIME;
+		arg.v.s = "%H:%M:%S\n";
+		arg.v.n = strlen(arg.v.s);
+	}
+	arg.v.i = 1;
+	arg.node = a ? a : call;
+	arg.type = LB_ARG_NOW;
+	arg.size = 8;
+	record(C, N(a ? a : call)->tok, "%s", 2, &arg, 1, N(call)->tok);
+}
+
 /* A call statement: printf, print, exit; anything else is an expression
  * (errors, mostly). */
 void lbc_callstmt(struct lbc *C, int call)
@@ -306,6 +386,10 @@ void lbc_callstmt(struct lbc *C, int call)
 		}
 		if (lbc_isname(s, n, "print")) {
 			print_(C, call);
+			return;
+		}
+		if (lbc_isname(s, n, "time")) {
+			time_(C, call);
 			return;
 		}
 		if (lbc_isname(s, n, "exit")) {

@@ -11,14 +11,15 @@
 static const char *const aggs[] = {
     "count", "sum", "min", "max", "avg", "stats", "hist", "lhist", NULL,
 };
-static const char *const stmts[] = {"printf", "print", "exit", NULL};
-static const char *const values[] = {"kstack", "ustack", "ksym", "usym", "str", "reg", NULL};
+static const char *const stmts[] = {"printf", "print", "exit", "time", NULL};
+static const char *const values[] = {"kstack", "ustack", "ksym",     "usym",
+				     "str",    "reg",	 "strftime", NULL};
 static const char *const later[] = {
-    "delete", "time", "cat", "system", "join", "buf", "ntop", NULL,
+    "delete", "cat", "system", "join", "buf", "ntop", NULL,
 };
 #define BUILTINS                                                                                   \
 	"kernel handlers can use bpf.count, sum, min, max, avg, stats, hist, "                     \
-	"lhist, printf, print, exit, kstack, ustack, ksym, usym, str and reg"
+	"lhist, printf, print, exit, time, kstack, ustack, ksym, usym, str, reg and strftime"
 /* LuaJIT's bit (lua-bitop on 5.1) and 5.2's bit32, as the compiler sees
  * them: the operators of 5.3 (64-bit here, as all handler values) */
 static const char *const bitops[] = {
@@ -207,6 +208,7 @@ const char *lbc_tname(int t)
 	case T_USYM: return "a user symbol (bpf.usym)";
 	case T_DSTR: return "a string";
 	case T_KOBJ: return "a kernel struct";
+	case T_TIME: return "a time (bpf.strftime)";
 	}
 	return "a user-space value";
 }
@@ -281,8 +283,9 @@ static const struct {
 	const char *name;
 	int ctx;
 } efields[] = {
-    {"pid", LB_CTX_PID}, {"tid", LB_CTX_TID},	  {"uid", LB_CTX_UID},	 {"gid", LB_CTX_GID},
-    {"cpu", LB_CTX_CPU}, {"nsecs", LB_CTX_NSECS}, {"cpid", LB_CTX_CPID},
+    {"pid", LB_CTX_PID},   {"tid", LB_CTX_TID},		{"uid", LB_CTX_UID},
+    {"gid", LB_CTX_GID},   {"cpu", LB_CTX_CPU},		{"nsecs", LB_CTX_NSECS},
+    {"cpid", LB_CTX_CPID}, {"elapsed", LB_CTX_ELAPSED},
 };
 
 static void strkey(struct lbc *C, int n, const char *what)

@@ -127,6 +127,8 @@ enum {
 	T_KOBJ,	  /* a kernel struct or array in memory, at address
 		     reg + koff, BTF type btf: only its members
 		     (or elements) can be used */
+	T_TIME,	  /* bpf.strftime(fmt, ns): ns in reg, fmt at s/n; a printf
+		     argument (i = 1: bpf.time's "now", no register) */
 };
 
 /* Where a T_DSTR string is, or comes from. It is written to its place

@@ -330,6 +330,15 @@ static void check_plan(const struct lbc_output *o, const struct lb_mapdesc *maps
 			if (f->off[k] < 8 || f->off[k] % 8 || f->off[k] + f->size[k] > f->len ||
 			    !f->size[k])
 				fail("format argument outside its record", o);
+		for (int k = 0; k < f->nargs; k++) {
+			int timed = f->type[k] == LB_ARG_TIME || f->type[k] == LB_ARG_NOW;
+			size_t a = f->aux[k];
+			if (timed != (a != 0))
+				fail("format aux string on the wrong argument", o);
+			if (timed && (a <= strlen(f->fmt) || a >= sizeof f->fmt ||
+				      !memchr(f->fmt + a, 0, sizeof f->fmt - a)))
+				fail("format aux string outside the format", o);
+		}
 	}
 	int stacks = 0, emits = 0;
 	for (unsigned i = 0; i < p->nops; i++) {
@@ -361,7 +370,7 @@ static void check_plan(const struct lbc_output *o, const struct lb_mapdesc *maps
 		case LB_OP_IMM: regs = 1; break;
 		case LB_OP_CTX:
 			regs = 1;
-			if (imm < LB_CTX_PID || imm > LB_CTX_CPID)
+			if (imm < LB_CTX_PID || imm > LB_CTX_ELAPSED)
 				BAD("bad ctx builtin");
 			break;
 		case LB_OP_FIELD:
