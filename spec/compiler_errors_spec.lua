@@ -456,9 +456,9 @@ t.lua:3:35: the format of bpf.strftime must be a string constant, not a number
                                   ^
 hint: e.g. bpf.strftime("%H:%M:%S", e.nsecs)]==], body_err('  bpf.printf("%s", bpf.strftime(e.pid, e.nsecs))'))
     assert.are.equal([==[
-t.lua:3:37: bpf.strftime() takes a time in ns (a number), not e.comm (a string)
+t.lua:3:41: bpf.strftime() takes a time in ns (a number), not e.comm (a string)
   bpf.printf("%s", bpf.strftime("%H", e.comm))
-                                      ^]==], body_err('  bpf.printf("%s", bpf.strftime("%H", e.comm))'))
+                                        ^]==], body_err('  bpf.printf("%s", bpf.strftime("%H", e.comm))'))
     assert.are.equal([==[
 t.lua:3:14: printf: conversion 1 (%d) needs an integer, got a time
   bpf.printf("%d", bpf.strftime("%H", e.nsecs))
