@@ -693,6 +693,10 @@ function M.time(fmt)
   M.printf("%s", core.strftime(fmt or "%H:%M:%S\n"))
 end
 core.mark(M.time, "time")
+-- bpf.ntop([af,] addr): "127.0.0.1", "::1" (addr: an IPv4 integer, or 4
+-- or 16 bytes in a string); a builtin in kernel handlers.
+M.ntop = core.ntop
+core.mark(M.ntop, "ntop")
 -- bpf.exit() in a BEGIN, END or interval handler ends its own session.
 function M.exit() (current or session()):exit() end
 core.mark(M.exit, "exit")

@@ -4,6 +4,8 @@
  *   fmt_render(fmt, {"int", "str"}, {42, "x"})   -> text | nil, message
  *   strftime(fmt [, ns])                         -> "17:08:03" (ns since boot,
  *       as e.nsecs; without it, now)
+ *   ntop([af,] addr)                             -> "127.0.0.1" (addr: an IPv4
+ *       u32, or a string of 4 or 16 bytes, as bpf.ntop() in handlers)
  *   ksym(addr [, with_offset])                   -> "do_sys_openat2"
  *   usym(addr, pid [, with_offset])              -> "main"
  *   kstack_format({addr, ...} [, indent [, mode]]) -> "\n        sym+off\n..."
@@ -14,6 +16,7 @@
  * the registry, freed by its __gc. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <lua.h>
 #include <lauxlib.h>
 #include "lcore.h"
@@ -185,6 +188,38 @@ static int l_strftime(lua_State *L)
 	return 1;
 }
 
+static int l_ntop(lua_State *L)
+{
+	int two = !lua_isnoneornil(L, 2), ok;
+	unsigned char v[24] = {0};
+	char text[64];
+	uint64_t af;
+	lua_Integer ip;
+
+	if (lua_type(L, two + 1) == LUA_TSTRING) {
+		size_t n;
+		const char *s = lua_tolstring(L, two + 1, &n);
+
+		if (n != 4 && n != 16)
+			return luaL_error(L, "bpf.ntop: an address has 4 or 16 bytes, not %d",
+					  (int)n);
+		memcpy(v + 8, s, n);
+		af = n == 16 ? AF_INET6 : AF_INET;
+	} else {
+		ip = lua_tointegerx(L, two + 1, &ok);
+		if (!ok)
+			return luaL_error(L, "bpf.ntop: the address must be an integer (IPv4) "
+					     "or a string of 4 or 16 bytes");
+		memcpy(v + 8, &ip, 8);
+		af = AF_INET;
+	}
+	if (two)
+		af = (uint64_t)luaL_checkinteger(L, 1);
+	memcpy(v, &af, 8);
+	lua_pushlstring(L, text, lb_inet_text(v, text, sizeof text));
+	return 1;
+}
+
 /* The symbolizer */
 
 static int syms_gc(lua_State *L)
@@ -280,6 +315,7 @@ void lb_open_format(lua_State *L)
 	    {"fmt_check", l_fmt_check},
 	    {"fmt_render", l_fmt_render},
 	    {"strftime", l_strftime},
+	    {"ntop", l_ntop},
 	    {"ksym", l_ksym},
 	    {"usym", l_usym},
 	    {"kstack_format", l_kstack_format},

@@ -129,4 +129,67 @@ describe("builtins #kernel", function()
     -- one nanosleep of 300 ms between them; a loaded machine adds a little
     assert.is_true(d >= 300000000 and d < 800000000, tostring(d))
   end)
+
+  it("bpf.ntop() and u8[4] / u8[16] array fields: a TCP connection on 127.0.0.1 and ::1", function()
+    local comm = H.comm("lbtcp")
+    local t = H.tracer { "-e", [[
+      local target = arg[1]
+      local byport, arr, last = map(), map(), map()
+      tracepoint("sock:inet_sock_set_state", function(e)
+        if e.comm ~= target then return end
+        local a = e.args
+        if a.family == 2 then
+          printf("%d %d %d %s %s %d %d\n", a.family, a.oldstate, a.newstate, ntop(a.saddr),
+                 ntop(a.daddr), a.sport, a.dport)
+          arr[a.daddr] = count()
+        else
+          printf("%d %d %d %s %s %d %d\n", a.family, a.oldstate, a.newstate, ntop(a.saddr_v6),
+                 ntop(a.daddr_v6), a.sport, a.dport)
+        end
+        byport[{ntop(a.family, a.saddr_v6), a.sport}] = count()
+        last[a.family] = a.daddr_v6
+      end)]], comm }
+    local wout = H.run(H.bin .. "tcpconn --comm " .. comm)
+    local rc, out, err = H.stop(t)
+    assert.are.equal(0, rc, err)
+    local P4, Q4 = wout:match("inet4 listen=(%d+) client=(%d+)")
+    local P6, Q6 = wout:match("inet6 listen=(%d+) client=(%d+)")
+    assert.is_truthy(P4 and P6, wout)
+    -- the states a loopback connection goes through: listen, connect,
+    -- accept, the client closes first, then the server, then the listener
+    local want = {}
+    for _, f in ipairs { { 2, "127.0.0.1", "0.0.0.0", P4, Q4 }, { 10, "::1", "::", P6, Q6 } } do
+      local af, A, Z, P, Q = f[1], f[2], f[3], f[4], f[5]
+      for _, l in ipairs {
+        { 7, 10, A, Z, P, 0 }, { 7, 2, A, A, 0, P }, { 2, 1, A, A, Q, P }, { 10, 3, A, A, P, Q },
+        { 3, 1, A, A, P, Q }, { 1, 4, A, A, Q, P }, { 1, 8, A, A, P, Q }, { 8, 9, A, A, P, Q },
+        { 4, 5, A, A, Q, P }, { 5, 7, A, A, Q, P }, { 9, 7, A, A, P, Q }, { 10, 7, A, Z, P, 0 },
+      } do
+        want[#want + 1] = table.concat({ af, table.unpack(l) }, " ")
+      end
+    end
+    local got, maps = {}, {}
+    for _, l in ipairs(lines(out)) do
+      if l:sub(1, 1) == "@" then maps[#maps + 1] = l else got[#got + 1] = l end
+    end
+    table.sort(want)
+    table.sort(got)
+    assert.are.same(want, got)
+    -- ntop(AF_INET, u8[16]) reads the first 4 bytes, as bpftrace's does
+    table.sort(maps)
+    local wmaps = {
+      "@arr[[0,0,0,0]]: 2",
+      "@arr[[127,0,0,1]]: 10",
+      "@byport[0.0.0.0, 0]: 1",
+      ("@byport[0.0.0.0, %s]: 4"):format(Q4),
+      ("@byport[0.0.0.0, %s]: 7"):format(P4),
+      "@byport[::1, 0]: 1",
+      ("@byport[::1, %s]: 4"):format(Q6),
+      ("@byport[::1, %s]: 7"):format(P6),
+      "@last[10]: [0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]",
+      "@last[2]: [0,0,0,0,0,0,0,0,0,0,255,255,0,0,0,0]",
+    }
+    table.sort(wmaps)
+    assert.are.same(wmaps, maps)
+  end)
 end)

@@ -380,7 +380,7 @@ hint: call it outside the handler]==], body_err("  m[1] = bpf.map()"))
 t.lua:3:14: unknown builtin bpf.cnt
   m[1] = bpf.cnt()
              ^
-hint: kernel handlers can use bpf.count, sum, min, max, avg, stats, hist, lhist, printf, print, exit, time, kstack, ustack, ksym, usym, str, reg and strftime]==], body_err("  m[1] = bpf.cnt()"))
+hint: kernel handlers can use bpf.count, sum, min, max, avg, stats, hist, lhist, printf, print, exit, time, kstack, ustack, ksym, usym, str, reg, strftime and ntop]==], body_err("  m[1] = bpf.cnt()"))
   end)
   it("reading a map of count/sum aggregates", function()
     assert.are.equal([==[
@@ -716,7 +716,7 @@ t.lua:3:17: sum() takes one argument
   end)
   it("a map element holds a number or a string", function()
     assert.are.equal([==[
-t.lua:3:16: a map element can hold a number or a string, not a boolean
+t.lua:3:16: a map element can hold a number, a string or an array, not a boolean
   m[1] = e.pid == 1
                ^]==], body_err("  m[1] = e.pid == 1"))
   end)

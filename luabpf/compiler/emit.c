@@ -77,6 +77,51 @@ static struct val strftime_(struct lbc *C, int call)
 	return f;
 }
 
+/* bpf.ntop([af,] addr): bpftrace's ntop(). addr: an IPv4 u32, or an
+ * array field of 4 (IPv4) or 16 bytes (IPv6); af (AF_INET 2, AF_INET6
+ * 10, may be a field) defaults to what the address is. */
+static struct val ntop_(struct lbc *C, int call)
+{
+	int a = N(call)->b;
+	if (!a || (N(a)->next && N(N(a)->next)->next))
+		lbc_error(C, N(call)->tok, "e.g. bpf.ntop(e.args.family, e.args.saddr_v6)",
+			  "bpf.ntop() takes an address, or a family and an address");
+	int an = N(a)->next ? N(a)->next : a;
+	struct val af = {0};
+	if (an != a) {
+		af = lbc_expr(C, a);
+		if (af.t != T_INT)
+			lbc_error(C, N(a)->tok, NULL,
+				  "bpf.ntop(af, addr) takes a family (a number), not %s",
+				  lbc_tname(af.t));
+		lbc_reg(C, &af);
+	}
+	struct val ad = lbc_expr(C, an), v = {.t = T_INET};
+	C->curtok = N(call)->tok;
+	if (ad.t == T_ARR && (ad.ssize == 4 || ad.ssize == 16)) {
+		v.sarg = ad.sarg;
+		v.ssize = ad.ssize;
+	} else if (ad.t == T_INT) {
+		lbc_reg(C, &ad);
+		v.sarg = -1;
+		v.ssize = 4;
+		v.koff = ad.reg;
+	} else if (ad.t == T_ARR) {
+		lbc_error(C, N(an)->tok, "IPv4: a u32 or u8[4]; IPv6: u8[16]",
+			  "bpf.ntop() takes an address of 4 or 16 bytes, not an array of %d",
+			  ad.ssize);
+	} else {
+		lbc_error(C, N(an)->tok, "IPv4: a u32 or u8[4]; IPv6: u8[16]",
+			  "bpf.ntop() takes an address of 4 or 16 bytes, not %s", lbc_tname(ad.t));
+	}
+	if (an == a) {
+		af = mkint(T_INT, v.ssize == 16 ? 10 : 2); /* AF_INET6, AF_INET */
+		lbc_reg(C, &af);
+	}
+	v.reg = af.reg;
+	return v;
+}
+
 /* bpf.kstack([mode,] n), bpf.ustack([mode,] n), bpf.ksym(x), bpf.usym(x) */
 struct val lbc_valcall(struct lbc *C, int call, const char *name, size_t n)
 {
@@ -88,6 +133,8 @@ struct val lbc_valcall(struct lbc *C, int call, const char *name, size_t n)
 		return lbc_regcall(C, call);
 	if (lbc_isname(name, n, "strftime"))
 		return strftime_(C, call);
+	if (lbc_isname(name, n, "ntop"))
+		return ntop_(C, call);
 	if (lbc_isname(name, n, "kstack") || lbc_isname(name, n, "ustack")) {
 		int user = name[0] == 'u', mode, len = frames(C, call, name, n, &mode);
 		C->regtop = save;
@@ -122,6 +169,23 @@ struct arg {
 static int roundup8(size_t n)
 {
 	return (int)((n + 7) & ~(size_t)7);
+}
+
+void lbc_inetput(struct lbc *C, const struct val *v, int area, int off)
+{
+	lbc_rel(C, lbc_emit(C, LB_OP_PUT, 0, v->reg, 0, off, 8, 0), area, A_ABS);
+	lbc_zero(C, area, off + 8, 16);
+	if (v->sarg >= 0)
+		lbc_rel(C, lbc_emit(C, LB_OP_COPY, 0, 0, 0, off + 8, v->ssize, v->sarg), area,
+			A_ABS);
+	else
+		lbc_rel(C, lbc_emit(C, LB_OP_PUT, 0, v->koff, 0, off + 8, 8, 0), area, A_ABS);
+}
+
+void lbc_arrput(struct lbc *C, const struct val *v, int area, int off, int size)
+{
+	lbc_zero(C, area, off, size);
+	lbc_rel(C, lbc_emit(C, LB_OP_COPY, 0, 0, 0, off, v->ssize, v->sarg), area, A_ABS);
 }
 
 /* Which conversions of fmt are %s? (The format is checked later.) */
@@ -194,6 +258,10 @@ static void evalarg(struct lbc *C, int node, struct arg *a, int str)
 	case T_TIME:
 		a->type = v.i ? LB_ARG_NOW : LB_ARG_TIME;
 		a->size = 8;
+		break;
+	case T_INET:
+		a->type = LB_ARG_INET;
+		a->size = 24;
 		break;
 	case T_MAP:
 		lbc_error(C, N(node)->tok, "bpf.print(m) prints a whole map",
@@ -286,6 +354,7 @@ static void record(struct lbc *C, int fmttok, const char *fmt, size_t fmtlen, st
 			break;
 		}
 		case T_DSTR: lbc_strput(C, &a->v, A_KEY, o, a->size, 0); break;
+		case T_INET: lbc_inetput(C, &a->v, A_KEY, o); break;
 		}
 	}
 	if (off > C->kneed)

@@ -12,14 +12,15 @@ static const char *const aggs[] = {
     "count", "sum", "min", "max", "avg", "stats", "hist", "lhist", NULL,
 };
 static const char *const stmts[] = {"printf", "print", "exit", "time", NULL};
-static const char *const values[] = {"kstack", "ustack", "ksym",     "usym",
-				     "str",    "reg",	 "strftime", NULL};
+static const char *const values[] = {"kstack", "ustack",   "ksym", "usym", "str",
+				     "reg",    "strftime", "ntop", NULL};
 static const char *const later[] = {
-    "delete", "cat", "system", "join", "buf", "ntop", NULL,
+    "delete", "cat", "system", "join", "buf", NULL,
 };
 #define BUILTINS                                                                                   \
 	"kernel handlers can use bpf.count, sum, min, max, avg, stats, hist, "                     \
-	"lhist, printf, print, exit, time, kstack, ustack, ksym, usym, str, reg and strftime"
+	"lhist, printf, print, exit, time, kstack, ustack, ksym, usym, str, reg, strftime and "    \
+	"ntop"
 /* LuaJIT's bit (lua-bitop on 5.1) and 5.2's bit32, as the compiler sees
  * them: the operators of 5.3 (64-bit here, as all handler values) */
 static const char *const bitops[] = {
@@ -209,6 +210,8 @@ const char *lbc_tname(int t)
 	case T_DSTR: return "a string";
 	case T_KOBJ: return "a kernel struct";
 	case T_TIME: return "a time (bpf.strftime)";
+	case T_ARR: return "an array";
+	case T_INET: return "an address (bpf.ntop)";
 	}
 	return "a user-space value";
 }

@@ -129,6 +129,11 @@ enum {
 		     (or elements) can be used */
 	T_TIME,	  /* bpf.strftime(fmt, ns): ns in reg, fmt at s/n; a printf
 		     argument (i = 1: bpf.time's "now", no register) */
+	T_ARR,	  /* a fixed-size array field: ssize bytes at ctx copy
+		     offset sarg; i: element size | LB_ELEM_SIGNED */
+	T_INET,	  /* bpf.ntop(): family in reg; the address: an array
+		     (sarg, ssize 4 or 16, as T_ARR) or, sarg < 0, the
+		     IPv4 u32 in register koff */
 };
 
 /* Where a T_DSTR string is, or comes from. It is written to its place
@@ -334,6 +339,9 @@ void lbc_zero(struct lbc *C, int area, int off, int len);
 void lbc_callstmt(struct lbc *C, int call);
 int lbc_stringy(struct lbc *C, int n);
 void lbc_strconvs(const char *f, size_t n, unsigned char *isstr, int max);
+/* bpf.ntop()'s 24 bytes and an array field's, at off in area (A_*) */
+void lbc_inetput(struct lbc *C, const struct val *v, int area, int off);
+void lbc_arrput(struct lbc *C, const struct val *v, int area, int off, int size);
 struct val lbc_valcall(struct lbc *C, int call, const char *name, size_t n);
 
 #endif

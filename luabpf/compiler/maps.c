@@ -6,8 +6,8 @@
 
 #define N(i) (&C->nodes[i])
 
-static const char *const ktname[] = {"?",      "int",  "string",  "probe", "kstack",
-				     "ustack", "none", "pointer", "ksym",  "usym"};
+static const char *const ktname[] = {"?",    "int",	"string", "probe", "kstack",  "ustack",
+				     "none", "pointer", "ksym",	  "usym",  "address", "array"};
 
 /* syntactic equality, for m[k] = m[k] + x */
 static int same(const struct lbc *C, int a, int b, int depth)
@@ -48,8 +48,10 @@ static void keytypes(char *buf, size_t len, const __u8 *t, const __u8 *mode, int
 	size_t o = snprintf(buf, len, "(");
 	for (int i = 0; i < n && o < len; i++)
 		o += snprintf(buf + o, len - o, "%s%s%s", i ? ", " : "",
-			      ktname[t[i] <= LB_KEY_USYM ? t[i] : 0],
-			      modes[mode[i] < 3 ? mode[i] : 0]);
+			      ktname[t[i] <= LB_KEY_ARRAY ? t[i] : 0],
+			      t[i] == LB_KEY_KSTACK || t[i] == LB_KEY_USTACK
+				  ? modes[mode[i] < 3 ? mode[i] : 0]
+				  : "");
 	if (o < len)
 		snprintf(buf + o, len - o, ")");
 }
@@ -90,6 +92,7 @@ static const char *kindname(int k)
 	case LB_VAL_HIST: return "hist() aggregates";
 	case LB_VAL_LHIST: return "lhist() aggregates";
 	case LB_VAL_STR: return "strings";
+	case LB_VAL_ARRAY: return "arrays";
 	}
 	return "values";
 }
@@ -106,9 +109,14 @@ static void fixkind(struct lbc *C, const struct val *m, int tok, int kind, const
 	char mname[LB_NAME_MAX + 2];
 	if (d->valkind == LB_VAL_NONE) {
 		d->valkind = (__u8)kind;
-		d->percpu = kind != LB_VAL_INT && kind != LB_VAL_STR;
+		d->percpu = kind != LB_VAL_INT && kind != LB_VAL_STR && kind != LB_VAL_ARRAY;
 		switch (kind) {
 		case LB_VAL_STR: d->value_size = (__u16)lh->n; break;
+		case LB_VAL_ARRAY:
+			d->value_size = (__u16)lbc_slot((int)lh->n);
+			d->vlen = (__u16)lh->n;
+			d->elem = (__u8)lh->bits;
+			break;
 		case LB_VAL_SUM:
 		case LB_VAL_INT: d->value_size = 8; break;
 		case LB_VAL_HIST:
@@ -128,6 +136,9 @@ static void fixkind(struct lbc *C, const struct val *m, int tok, int kind, const
 	if (d->valkind != kind)
 		lbc_error(C, tok, NULL, "map '%s' holds %s elsewhere; it cannot also hold %s",
 			  mapname(C, m, mname, sizeof mname), kindname(d->valkind), kindname(kind));
+	if (kind == LB_VAL_ARRAY && (d->vlen != lh->n || d->elem != lh->bits))
+		lbc_error(C, tok, NULL, "map '%s' holds arrays of another type elsewhere",
+			  mapname(C, m, mname, sizeof mname));
 	if (kind == LB_VAL_HIST && d->hist_bits != lh->bits)
 		lbc_error(C, tok, "every hist() into one map needs the same k",
 			  "map '%s' is a hist(x, %d) elsewhere, not hist(x, %d)",
@@ -244,6 +255,15 @@ static void key_eval(struct lbc *C, const struct val *m, int target, struct key 
 			k[i].type = LB_KEY_STR;
 			k[i].size = LB_COMM_LEN;
 			break;
+		case T_INET:
+			k[i].type = LB_KEY_INET;
+			k[i].size = 24;
+			break;
+		case T_ARR: /* the element kind travels in keymode, as stack modes do */
+			k[i].type = LB_KEY_ARRAY;
+			k[i].size = lbc_slot(v.ssize);
+			k[i].v.smode = (int)v.i | (k[i].size - v.ssize) << LB_ELEM_PADSHIFT;
+			break;
 		case T_STR:
 			if (memchr(v.s, 0, v.n))
 				lbc_error(C, N(k[i].node)->tok, NULL,
@@ -277,7 +297,8 @@ static void key_put(struct lbc *C, const struct val *m, int tok, struct key *K)
 	if (d->nkeys) {
 		int ok = d->nkeys == nk;
 		for (int i = 0; ok && i < nk; i++)
-			ok = d->keytype[i] == k[i].type && d->keymode[i] == k[i].v.smode;
+			ok = d->keytype[i] == k[i].type && d->keymode[i] == k[i].v.smode &&
+			     (k[i].type != LB_KEY_ARRAY || d->keysize[i] == k[i].size);
 		if (!ok) {
 			__u8 here[LB_MAX_KEYS], mode[LB_MAX_KEYS];
 			char a[160], b[160];
@@ -348,6 +369,8 @@ static void key_put(struct lbc *C, const struct val *m, int tok, struct key *K)
 		case T_COMM:
 		case T_STR:
 		case T_DSTR: lbc_strput(C, &k[i].v, A_KEY, off, k[i].size, 1); break;
+		case T_INET: lbc_inetput(C, &k[i].v, A_KEY, off); break;
+		case T_ARR: lbc_arrput(C, &k[i].v, A_KEY, off, k[i].size); break;
 		}
 		off += k[i].size;
 	}
@@ -619,6 +642,20 @@ static void strset(struct lbc *C, const struct val *m, int target, struct key *K
 	}
 }
 
+/* m[key] = an array field: LB_VAL_ARRAY, its bytes zero padded in a temp */
+static void arrset(struct lbc *C, const struct val *m, int target, struct key *K, struct val v)
+{
+	struct lb_mapdesc *d = &C->maps[m->map];
+	int tok = N(target)->tok;
+	struct lh a = {.n = v.ssize, .bits = (int)v.i};
+	fixkind(C, m, tok, LB_VAL_ARRAY, &a);
+	key_put(C, m, tok, K);
+	int vs = d->value_size, t = lbc_stmp(C, vs);
+	lbc_arrput(C, &v, A_TMP, t, vs);
+	lbc_rel(C, lbc_emit(C, LB_OP_MAP_SETSTR, 0, 0, slot(C, m->map, tok), 0, vs, t), A_KEY,
+		A_TMP);
+}
+
 /* m[key] = <update u>, with value node vnode (negated if neg) */
 static void update(struct lbc *C, const struct val *m, int target, int u, int vnode, int neg,
 		   int call)
@@ -640,11 +677,17 @@ static void update(struct lbc *C, const struct val *m, int target, int u, int vn
 			C->regtop = save;
 			return;
 		}
+		if (u == U_SET && v.t == T_ARR) {
+			arrset(C, m, target, &K, v);
+			C->regtop = save;
+			return;
+		}
 		if (v.t != T_INT) {
 			if (u == U_SET)
-				lbc_error(C, N(vnode)->tok, NULL,
-					  "a map element can hold a number or a string, not %s",
-					  lbc_tname(v.t));
+				lbc_error(
+				    C, N(vnode)->tok, NULL,
+				    "a map element can hold a number, a string or an array, not %s",
+				    lbc_tname(v.t));
 
 			if (u != U_SUM && u != U_XADD)
 				lbc_error(C, N(vnode)->tok, NULL, "bpf.%s() takes a number, not %s",

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <arpa/inet.h>
 #include "format.h"
 
 #define FMT_MAX_WIDTH 1000
@@ -45,13 +46,14 @@ static const char *type_name(int t)
 	case LB_ARG_USYM: return "a user symbol";
 	case LB_ARG_TIME:
 	case LB_ARG_NOW: return "a time";
+	case LB_ARG_INET: return "an address (bpf.ntop)";
 	}
 	return "an unknown type";
 }
 
 static int is_text_type(int t)
 {
-	return t >= LB_ARG_STR && t <= LB_ARG_NOW;
+	return t >= LB_ARG_STR && t <= LB_ARG_INET;
 }
 
 /* "conversion 2 (%-5s)" with the conversion cut to a readable length;
@@ -263,7 +265,7 @@ static int check_conv(void *ud, const struct conv *c, int index)
 		return 0;
 	t = st->types[index - 1];
 	want_text = c->conv == 's';
-	if (t < LB_ARG_INT || t > LB_ARG_NOW) {
+	if (t < LB_ARG_INT || t > LB_ARG_INET) {
 		conv_label(c->start, c->speclen, label, sizeof label, index);
 		snprintf(st->terr, st->terrlen, "printf: %s: argument %d has an unknown type %d",
 			 label, index, t);
@@ -357,6 +359,56 @@ size_t lb_strftime(const char *fmt, int now, uint64_t ns, char *buf, size_t len)
 	if (!n) /* too long, or an empty result: as bpftrace prints it */
 		n = (size_t)snprintf(buf, len, "(?)");
 	return n < len ? n : len - 1;
+}
+
+/* Addresses and arrays */
+
+size_t lb_inet_text(const void *v, char *buf, size_t len)
+{
+	uint64_t af;
+	char text[INET6_ADDRSTRLEN];
+
+	memcpy(&af, v, 8);
+	if (!len)
+		return 0;
+	buf[0] = 0;
+	if ((af != AF_INET && af != AF_INET6) ||
+	    !inet_ntop((int)af, (const char *)v + 8, text, sizeof text))
+		return (size_t)snprintf(buf, len, "(family %llu)", (unsigned long long)af);
+	snprintf(buf, len, "%s", text);
+	return strlen(buf);
+}
+
+size_t lb_array_text(const void *v, size_t size, int elem, char *buf, size_t len)
+{
+	size_t es = (size_t)(elem & 0xf), k = 0;
+	const unsigned char *p = v;
+
+	if (len < 2) {
+		if (len)
+			buf[0] = 0;
+		return 0;
+	}
+	if (es != 1 && es != 2 && es != 4 && es != 8)
+		es = 1;
+	buf[k++] = '[';
+	buf[k] = 0;
+	for (size_t i = 0; i + es <= size && k < len; i += es) {
+		uint64_t u = 0;
+		int64_t s;
+
+		memcpy(&u, p + i, es); /* little-endian: the low bytes */
+		s = es == 8 ? (int64_t)u : (int64_t)(u << (64 - 8 * es)) >> (64 - 8 * es);
+		k += (size_t)snprintf(buf + k, len - k, "%s", i ? "," : "");
+		if (k < len)
+			k += (size_t)(elem & LB_ELEM_SIGNED
+					  ? snprintf(buf + k, len - k, "%lld", (long long)s)
+					  : snprintf(buf + k, len - k, "%llu",
+						     (unsigned long long)u));
+	}
+	if (k < len)
+		k += (size_t)snprintf(buf + k, len - k, "]");
+	return k < len ? k : len - 1;
 }
 
 /* Rendering */
@@ -478,6 +530,10 @@ static int render_conv(void *ud, const struct conv *c, int index)
 				return -1;
 			memcpy(&v, st->rec + off, 8);
 			n = lb_strftime(f->fmt + a, t == LB_ARG_NOW, v, st->text, FMT_TEXT_MAX + 1);
+		} else if (t == LB_ARG_INET) {
+			if (size < 24)
+				return -1;
+			n = lb_inet_text(st->rec + off, st->text, FMT_TEXT_MAX + 1);
 		} else if (is_text_type(t)) {
 			st->text[0] = 0;
 			if (size < 8)

@@ -172,6 +172,11 @@ static int parse_field(const char *line, int user, struct lbc_field *f)
 		f->is_signed = decl[0] == 'i';
 	}
 	f->is_string = LB_FSTR_NONE;
+	if (is_array) {
+		unsigned long n = strtoul(name_end + 1, NULL, 10);
+		if (n > 0 && n <= size && size % n == 0 && n < 65536)
+			f->nelem = (__u16)n;
+	}
 	f->is_ptr = !is_array && memchr(decl, '*', (size_t)(name - decl)) != NULL;
 	if (!is_array && !f->is_ptr && keep_ctype(decl, name, f))
 		return -1;
