@@ -26,6 +26,8 @@
 #define LB_HIST_BUCKETS 66 /* hist(): (..,0), [0], [1], [2,4) .. [2^63, ..) */
 #define LB_HIST_MAXBITS 5  /* hist(x, k): 2^k buckets per power of two, k <= 5 */
 #define LB_HIST_NBUCKETS(k) (((64 - (k)) << (k)) + 2) /* LB_HIST_BUCKETS at k = 0 */
+#define LB_JOIN_ARGS 16	   /* bpf.join(): strings (bpftrace 0.17's join) */
+#define LB_JOIN_STR 1024   /* bpf.join(): bytes per string, NUL included */
 #define LB_STACK_DEPTH 127 /* frames kept per stack (PERF_MAX_STACK_DEPTH) */
 /* How a stack prints, bpftrace's kstack(perf): LB_OP_STACK's len carries
  * it above the frame count, so it travels in the stack's value to
@@ -146,6 +148,11 @@ enum lb_opcode {
 			   read faults */
 	LB_OP_USDT_ARG, /* r[dst] = USDT argument imm as plan.usdt says for the
 			   site the probe fired at (usdt template only) */
+	LB_OP_JOIN,	/* bpf.join(argv): for i < LB_JOIN_ARGS, scratch[off +
+			   i * len ..) = the string at the i-th pointer of
+			   the NULL-terminated array at r[a] (imm 0 kernel,
+			   1 user memory), cut to len bytes; the slot after
+			   the last string starts with a NUL */
 	LB_OP_NCODES
 };
 

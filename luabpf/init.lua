@@ -612,7 +612,7 @@ end
 
 -- Kernel-side builtins: recognised by the compiler, never called here.
 for _, name in ipairs { "count", "sum", "min", "max", "avg", "stats", "hist", "lhist",
-                        "kstack", "ustack", "str" } do
+                        "kstack", "ustack", "str", "join" } do
   M[name] = function()
     error("bpf." .. name .. "() runs only inside kernel handlers", 2)
   end

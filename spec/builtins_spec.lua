@@ -192,4 +192,49 @@ describe("builtins #kernel", function()
     table.sort(wmaps)
     assert.are.same(wmaps, maps)
   end)
+
+  it("bpf.join(e.args.argv [, delim]) prints execve's arguments as bpftrace 0.17's join()", function()
+    local dir = H.tmpdir()
+    local prog = dir .. "/" .. H.comm("lbjoin")
+    H.run("ln -s /bin/true " .. prog)
+    local long = ("d"):rep(300)
+    -- 17 arguments after argv[0]: join() keeps 16 strings; an empty one ends it
+    local argv = { prog, "a", "b c", long }
+    for i = 1, 13 do argv[#argv + 1] = tostring(i) end
+    local cmds = { table.concat(argv, " "), prog .. " x '' y", prog }
+    local function runall()
+      for _, c in ipairs(cmds) do H.run(c:gsub("(%S+)", function(w)
+        return w == "''" and w or H.quote(w) end):gsub("'b' 'c'", "'b c'")) end
+    end
+    local t = H.tracer { "-e", [[
+      local target = arg[1]
+      tracepoint("syscalls:sys_enter_execve", function(e)
+        if str(e.args.filename) == target then
+          join(e.args.argv)
+          join(e.args.argv, ",")
+        end
+      end)]], prog }
+    runall()
+    local rc, out, err = H.stop(t)
+    assert.are.equal(0, rc, err)
+    local first = table.concat({ prog, "a", "b c", long, "1", "2", "3", "4", "5", "6", "7", "8", "9",
+                                 "10", "11", "12" }, "\0")
+    local want = {
+      (first:gsub("%z", " ")), (first:gsub("%z", ",")),
+      prog .. " x", prog .. ",x",
+      prog, prog,
+    }
+    assert.are.same(want, lines(out))
+    -- bpftrace 0.17 prints the same
+    local bt = H.spawn("bpftrace -e " .. H.quote(([[t:syscalls:sys_enter_execve
+      /str(args->filename) == "%s"/ { join(args->argv); join(args->argv, ","); }]]):format(prog)))
+    H.wait_for(bt, "out", "Attaching %d+ probes?%.%.%.")
+    H.sleep(1.5)
+    runall()
+    H.signal(bt, "TERM")
+    local brc, bout = H.finish(bt)
+    assert.are.equal(0, brc)
+    assert.are.same(want, lines(bout))
+    os.execute("rm -rf " .. H.quote(dir))
+  end)
 end)

@@ -380,7 +380,7 @@ hint: call it outside the handler]==], body_err("  m[1] = bpf.map()"))
 t.lua:3:14: unknown builtin bpf.cnt
   m[1] = bpf.cnt()
              ^
-hint: kernel handlers can use bpf.count, sum, min, max, avg, stats, hist, lhist, printf, print, exit, time, kstack, ustack, ksym, usym, str, reg, strftime and ntop]==], body_err("  m[1] = bpf.cnt()"))
+hint: kernel handlers can use bpf.count, sum, min, max, avg, stats, hist, lhist, printf, print, exit, time, join, kstack, ustack, ksym, usym, str, reg, strftime and ntop]==], body_err("  m[1] = bpf.cnt()"))
   end)
   it("reading a map of count/sum aggregates", function()
     assert.are.equal([==[
@@ -463,6 +463,22 @@ t.lua:3:41: bpf.strftime() takes a time in ns (a number), not e.comm (a string)
 t.lua:3:14: printf: conversion 1 (%d) needs an integer, got a time
   bpf.printf("%d", bpf.strftime("%H", e.nsecs))
              ^]==], body_err('  bpf.printf("%d", bpf.strftime("%H", e.nsecs))'))
+  end)
+  it("bpf.ntop() takes an address, bpf.join() a pointer and a constant delimiter", function()
+    assert.are.equal([==[
+t.lua:3:31: bpf.ntop() takes an address of 4 or 16 bytes, not e.comm (a string)
+  bpf.printf("%s", bpf.ntop(e.comm))
+                              ^
+hint: IPv4: a u32 or u8[4]; IPv6: u8[16]]==], body_err('  bpf.printf("%s", bpf.ntop(e.comm))'))
+    assert.are.equal([==[
+t.lua:3:14: bpf.join() takes a pointer to an array of strings, not e.comm (a string)
+  bpf.join(e.comm)
+             ^
+hint: e.g. bpf.join(e.args.argv)]==], body_err('  bpf.join(e.comm)'))
+    assert.are.equal([==[
+t.lua:3:21: the delimiter of bpf.join() must be a string constant without NULs
+  bpf.join(e.pid, e.tid)
+                    ^]==], body_err('  bpf.join(e.pid, e.tid)'))
   end)
   it("a map cannot be called", function()
     assert.are.equal([==[

@@ -82,6 +82,8 @@ enum lb_argtype {
 	LB_ARG_TIME, /* u64 ns since boot, printed by strftime(aux) */
 	LB_ARG_NOW,  /* u64 unused: the time when printed, by strftime(aux) */
 	LB_ARG_INET, /* bpf.ntop(): u64 family, 16 address bytes */
+	LB_ARG_JOIN, /* bpf.join(): LB_JOIN_ARGS strings of size / LB_JOIN_ARGS
+			bytes (LB_OP_JOIN), joined by the string at fmt + aux */
 };
 
 struct lb_fmt {
@@ -92,7 +94,8 @@ struct lb_fmt {
 	__u16 size[LB_MAX_ARGS];
 	__u16 len; /* record length, header included */
 	/* LB_ARG_TIME, LB_ARG_NOW: the strftime format of argument i is at
-	 * fmt + aux[i], after the printf format's NUL */
+	 * fmt + aux[i], after the printf format's NUL; LB_ARG_JOIN: the
+	 * delimiter */
 	__u16 aux[LB_MAX_ARGS];
 };
 

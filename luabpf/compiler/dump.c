@@ -35,7 +35,7 @@ static const char *const names[LB_OP_NCODES] = {
     "jmp",	  "jz",	     "jnz",	 "map_add", "map_read",	  "map_set", "map_delete",
     "map_xadd",	  "map_min", "map_max",	 "map_avg", "map_bucket", "log2",    "linear",
     "emit",	  "stack",   "str",	 "dataloc", "copy",	  "scmp",    "map_getstr",
-    "map_setstr", "kread",   "usdt_arg",
+    "map_setstr", "kread",   "usdt_arg", "join",
 };
 static const char *const sym[] = {
     "+", "-", "*", "//", "%", "&", "|", "~", "<<", ">>", "==", "~=", "<", "<=", ">", ">=",
@@ -174,6 +174,14 @@ size_t lbc_dump(const struct lb_plan *p, char *buf, size_t buflen)
 		case LB_OP_KREAD:
 			put(&o, " r%u = kernel[r%u + %lld] len=%u%s", x->dst, x->a,
 			    (long long)x->imm, x->len, x->b ? " signed" : "");
+			break;
+		case LB_OP_JOIN:
+			put(&o, " scratch[%u..%u) = %d strings of %s r%u", x->off,
+			    x->off + LB_JOIN_ARGS * x->len, LB_JOIN_ARGS,
+			    x->imm == 1	  ? "user"
+			    : x->imm == 0 ? "kernel"
+					  : "?",
+			    x->a);
 			break;
 		case LB_OP_USDT_ARG:
 			put(&o, " r%u = usdt arg %lld len=%u%s", x->dst, (long long)x->imm, x->len,

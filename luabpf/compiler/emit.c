@@ -263,6 +263,10 @@ static void evalarg(struct lbc *C, int node, struct arg *a, int str)
 		a->type = LB_ARG_INET;
 		a->size = 24;
 		break;
+	case T_JOIN:
+		a->type = LB_ARG_JOIN;
+		a->size = LB_JOIN_ARGS * LB_JOIN_STR;
+		break;
 	case T_MAP:
 		lbc_error(C, N(node)->tok, "bpf.print(m) prints a whole map",
 			  "cannot printf a map");
@@ -294,7 +298,7 @@ static void record(struct lbc *C, int fmttok, const char *fmt, size_t fmtlen, st
 		f.off[i] = (__u16)off;
 		f.size[i] = (__u16)args[i].size;
 		off += args[i].size;
-		if (args[i].v.t != T_TIME)
+		if (args[i].v.t != T_TIME && args[i].v.t != T_JOIN)
 			continue;
 		if (aux + args[i].v.n + 1 > sizeof f.fmt)
 			lbc_error(C, N(args[i].node)->tok, NULL,
@@ -355,6 +359,11 @@ static void record(struct lbc *C, int fmttok, const char *fmt, size_t fmtlen, st
 		}
 		case T_DSTR: lbc_strput(C, &a->v, A_KEY, o, a->size, 0); break;
 		case T_INET: lbc_inetput(C, &a->v, A_KEY, o); break;
+		case T_JOIN:
+			lbc_rel(C,
+				lbc_emit(C, LB_OP_JOIN, 0, a->v.reg, 0, o, LB_JOIN_STR, a->v.sarg),
+				A_KEY, A_ABS);
+			break;
 		}
 	}
 	if (off > C->kneed)
@@ -441,6 +450,44 @@ static void time_(struct lbc *C, int call)
 	record(C, N(a ? a : call)->tok, "%s", 2, &arg, 1, N(call)->tok);
 }
 
+/* bpf.join(argv [, delim]): bpftrace's join(), a line of the strings of
+ * a NULL-terminated pointer array (execve's argv), by delim (" ") */
+static void join_(struct lbc *C, int call)
+{
+	struct arg arg;
+	int a = N(call)->b, save = C->regtop;
+	memset(&arg, 0, sizeof arg);
+	if (!a || (N(a)->next && N(N(a)->next)->next))
+		lbc_error(C, N(call)->tok,
+			  "e.g. bpf.join(e.args.argv) or bpf.join(e.args.argv, \",\")",
+			  "bpf.join() takes an array of string pointers and an optional delimiter");
+	struct val v = lbc_expr(C, a);
+	if (v.t != T_INT)
+		lbc_error(C, N(a)->tok, "e.g. bpf.join(e.args.argv)",
+			  "bpf.join() takes a pointer to an array of strings, not %s",
+			  lbc_tname(v.t));
+	lbc_reg(C, &v);
+	arg.v.t = T_JOIN;
+	arg.v.reg = v.reg;
+	arg.v.sarg = v.sk == LB_FSTR_UPTR ? 1 : v.sk == LB_FSTR_KPTR ? 0 : lbc_usermem(C);
+	arg.v.s = " ";
+	arg.v.n = 1;
+	if (N(a)->next) {
+		struct val d = lbc_expr(C, N(a)->next);
+		if (d.t != T_STR || memchr(d.s, 0, d.n))
+			lbc_error(
+			    C, N(N(a)->next)->tok, NULL,
+			    "the delimiter of bpf.join() must be a string constant without NULs");
+		arg.v.s = d.s;
+		arg.v.n = d.n;
+	}
+	arg.node = a;
+	arg.type = LB_ARG_JOIN;
+	arg.size = LB_JOIN_ARGS * LB_JOIN_STR;
+	record(C, N(call)->tok, "%s\n", 3, &arg, 1, N(call)->tok);
+	C->regtop = save;
+}
+
 /* A call statement: printf, print, exit; anything else is an expression
  * (errors, mostly). */
 void lbc_callstmt(struct lbc *C, int call)
@@ -459,6 +506,10 @@ void lbc_callstmt(struct lbc *C, int call)
 		}
 		if (lbc_isname(s, n, "time")) {
 			time_(C, call);
+			return;
+		}
+		if (lbc_isname(s, n, "join")) {
+			join_(C, call);
 			return;
 		}
 		if (lbc_isname(s, n, "exit")) {

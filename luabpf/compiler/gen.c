@@ -11,15 +11,16 @@
 static const char *const aggs[] = {
     "count", "sum", "min", "max", "avg", "stats", "hist", "lhist", NULL,
 };
-static const char *const stmts[] = {"printf", "print", "exit", "time", NULL};
+static const char *const stmts[] = {"printf", "print", "exit", "time", "join", NULL};
 static const char *const values[] = {"kstack", "ustack",   "ksym", "usym", "str",
 				     "reg",    "strftime", "ntop", NULL};
 static const char *const later[] = {
-    "delete", "cat", "system", "join", "buf", NULL,
+    "delete", "cat", "system", "buf", NULL,
 };
 #define BUILTINS                                                                                   \
 	"kernel handlers can use bpf.count, sum, min, max, avg, stats, hist, "                     \
-	"lhist, printf, print, exit, time, kstack, ustack, ksym, usym, str, reg, strftime and "    \
+	"lhist, printf, print, exit, time, join, kstack, ustack, ksym, usym, str, reg, strftime "  \
+	"and "                                                                                     \
 	"ntop"
 /* LuaJIT's bit (lua-bitop on 5.1) and 5.2's bit32, as the compiler sees
  * them: the operators of 5.3 (64-bit here, as all handler values) */
@@ -211,6 +212,7 @@ const char *lbc_tname(int t)
 	case T_KOBJ: return "a kernel struct";
 	case T_TIME: return "a time (bpf.strftime)";
 	case T_ARR: return "an array";
+	case T_JOIN: return "bpf.join()";
 	case T_INET: return "an address (bpf.ntop)";
 	}
 	return "a user-space value";

@@ -131,6 +131,8 @@ enum {
 		     argument (i = 1: bpf.time's "now", no register) */
 	T_ARR,	  /* a fixed-size array field: ssize bytes at ctx copy
 		     offset sarg; i: element size | LB_ELEM_SIGNED */
+	T_JOIN,	  /* bpf.join(p): the pointer array at reg (sarg 1: user
+		     memory), joined by s/n */
 	T_INET,	  /* bpf.ntop(): family in reg; the address: an array
 		     (sarg, ssize 4 or 16, as T_ARR) or, sarg < 0, the
 		     IPv4 u32 in register koff */
@@ -328,6 +330,7 @@ int lbc_stmp(struct lbc *C, int size);
 int lbc_isstr(const struct val *v);		   /* T_STR, T_COMM, T_DSTR */
 struct val lbc_tostr(struct lbc *C, struct val v); /* a char * field as a string */
 int lbc_strsize(const struct val *v);
+int lbc_usermem(struct lbc *C); /* pointers of this probe point into user memory */
 int lbc_strbound(struct lbc *C, int n, int *konst);
 void lbc_strput(struct lbc *C, const struct val *v, int area, int off, int size, int zero);
 int lbc_streq(struct lbc *C, int n, struct val l, struct val r, int save);

@@ -525,6 +525,10 @@ struct val lbc_mapread(struct lbc *C, const struct val *m, int index)
 		struct val r = {.t = T_DSTR, .sk = DS_TMP, .sarg = t, .ssize = vs, .pres = p + 1};
 		return r;
 	}
+	if (d->valkind == LB_VAL_ARRAY)
+		lbc_error(C, tok, "arrays are printed with the map, or read from Lua",
+			  "map '%s' holds arrays: a handler cannot read them",
+			  mapname(C, m, mname, sizeof mname));
 	if (d->valkind != LB_VAL_NONE && d->valkind != LB_VAL_INT) {
 		if (d->valkind == LB_VAL_SUM)
 			snprintf(C->hint, sizeof C->hint,

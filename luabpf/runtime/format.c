@@ -47,13 +47,14 @@ static const char *type_name(int t)
 	case LB_ARG_TIME:
 	case LB_ARG_NOW: return "a time";
 	case LB_ARG_INET: return "an address (bpf.ntop)";
+	case LB_ARG_JOIN: return "a joined list (bpf.join)";
 	}
 	return "an unknown type";
 }
 
 static int is_text_type(int t)
 {
-	return t >= LB_ARG_STR && t <= LB_ARG_INET;
+	return t >= LB_ARG_STR && t <= LB_ARG_JOIN;
 }
 
 /* "conversion 2 (%-5s)" with the conversion cut to a readable length;
@@ -265,7 +266,7 @@ static int check_conv(void *ud, const struct conv *c, int index)
 		return 0;
 	t = st->types[index - 1];
 	want_text = c->conv == 's';
-	if (t < LB_ARG_INT || t > LB_ARG_INET) {
+	if (t < LB_ARG_INT || t > LB_ARG_JOIN) {
 		conv_label(c->start, c->speclen, label, sizeof label, index);
 		snprintf(st->terr, st->terrlen, "printf: %s: argument %d has an unknown type %d",
 			 label, index, t);
@@ -530,6 +531,28 @@ static int render_conv(void *ud, const struct conv *c, int index)
 				return -1;
 			memcpy(&v, st->rec + off, 8);
 			n = lb_strftime(f->fmt + a, t == LB_ARG_NOW, v, st->text, FMT_TEXT_MAX + 1);
+		} else if (t == LB_ARG_JOIN) {
+			size_t a = f->aux[i], per = size / LB_JOIN_ARGS, dl;
+			const char *d = f->fmt + a;
+
+			if (a == 0 || a >= sizeof f->fmt || !memchr(d, 0, sizeof f->fmt - a) ||
+			    !per)
+				return -1;
+			dl = strlen(d);
+			n = 0;
+			for (int j = 0; j < LB_JOIN_ARGS; j++) {
+				const char *e = (const char *)st->rec + off + (size_t)j * per;
+				size_t el = strnlen(e, per);
+
+				if (!el) /* bpftrace stops at the first empty string */
+					break;
+				if (j && n + dl <= FMT_TEXT_MAX)
+					memcpy(st->text + n, d, dl), n += dl;
+				if (n + el > FMT_TEXT_MAX)
+					el = FMT_TEXT_MAX - n;
+				memcpy(st->text + n, e, el);
+				n += el;
+			}
 		} else if (t == LB_ARG_INET) {
 			if (size < 24)
 				return -1;

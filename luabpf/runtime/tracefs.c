@@ -128,6 +128,14 @@ static int keep_ctype(const char *decl, const char *name, struct lbc_field *f)
 	return (f->ctype = strndup(decl, end - decl)) ? 0 : -1;
 }
 
+static int stars(const char *s, const char *end)
+{
+	int n = 0;
+	for (; s < end; s++)
+		n += *s == '*';
+	return n;
+}
+
 /* A format line: "\tfield:unsigned int fd;\toffset:16;\tsize:8;\tsigned:0;".
  * user: pointers in this tracepoint point into user memory (syscalls). */
 static int parse_field(const char *line, int user, struct lbc_field *f)
@@ -185,7 +193,7 @@ static int parse_field(const char *line, int user, struct lbc_field *f)
 			f->is_string = LB_FSTR_DATALOC;
 		else if (is_array)
 			f->is_string = LB_FSTR_ARRAY;
-		else if (memchr(decl, '*', name - decl) && !strstr(decl, "**"))
+		else if (stars(decl, name) == 1) /* not char **, char *const * (argv) */
 			f->is_string = user ? LB_FSTR_UPTR : LB_FSTR_KPTR;
 	}
 	return 1;

@@ -479,6 +479,12 @@ static void check_plan(const struct lbc_output *o, const struct lb_mapdesc *maps
 			if (!len || (imm != 0 && imm != 1))
 				BAD("str length or kind");
 			break;
+		case LB_OP_JOIN:
+			regs = 2;
+			SCR(off, LB_JOIN_ARGS * len);
+			if (!len || len > LB_JOIN_STR || (imm != 0 && imm != 1))
+				BAD("join length or kind");
+			break;
 		case LB_OP_DATALOC:
 			regs = 2;
 			SCR(off, len);
@@ -522,7 +528,8 @@ static void check_plan(const struct lbc_output *o, const struct lb_mapdesc *maps
 			if (x->code == LB_OP_MAP_BUCKET && d->value_size != 8 * (len + 1))
 				BAD("buckets and sum do not fill the map's value");
 			if (x->code == LB_OP_MAP_GETSTR || x->code == LB_OP_MAP_SETSTR) {
-				if (d->valkind != LB_VAL_STR || len != d->value_size)
+				if ((d->valkind != LB_VAL_STR && d->valkind != LB_VAL_ARRAY) ||
+				    len != d->value_size)
 					BAD("string value op on a map of another value kind or "
 					    "size");
 			}
