@@ -133,6 +133,9 @@ static const struct lbc_field FIELDS[] = {
     {.name = "odd", .off = 352, .size = 3, .is_signed = 0, .is_string = LB_FSTR_NONE},
     {.name = "far", .off = 65528, .size = 8, .is_signed = 0, .is_string = LB_FSTR_NONE},
     {.name = "big", .off = 4096, .size = 8192, .is_signed = 0, .is_string = LB_FSTR_ARRAY},
+    {.name = "addr4", .off = 360, .size = 4, .is_signed = 0, .nelem = 4},
+    {.name = "addr6", .off = 364, .size = 16, .is_signed = 0, .nelem = 16},
+    {.name = "words", .off = 380, .size = 12, .is_signed = 1, .nelem = 3},
 };
 #define NFIELDS ((int)(sizeof FIELDS / sizeof FIELDS[0]))
 
