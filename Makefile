@@ -30,6 +30,10 @@ PREFIX ?= /usr/local
 LUADIR ?= $(PREFIX)/share/lua/$(LUA_ABI)
 LIBDIR ?= $(PREFIX)/lib/lua/$(LUA_ABI)
 BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man/man1
+DOCDIR ?= $(PREFIX)/share/doc/luabpf
+EXAMPLEDIR ?= $(PREFIX)/share/luabpf/examples
+VERSION := $(shell cat VERSION)
 CC ?= cc
 CLANG ?= clang
 # Lua-independent objects (compiler, runtime, templates) and the
@@ -42,7 +46,8 @@ OTHER_LUAS := 5.3 5.1 luajit
 DEBS := clang llvm libbpf-dev libelf-dev zlib1g-dev liblua5.4-dev lua5.4 \
 	lua-busted luarocks bpftool systemtap-sdt-dev linux-libc-dev pkg-config \
 	libc6-dev make bpftrace perl lua-luv lua-cqueues prometheus curl \
-	lua5.3 liblua5.3-dev lua5.1 liblua5.1-0-dev luajit libluajit-5.1-dev lua-bitop
+	lua5.3 liblua5.3-dev lua5.1 liblua5.1-0-dev luajit libluajit-5.1-dev lua-bitop \
+	man-db groff-base git
 # flame graph specs: Chromium draws the SVG, xmllint parses it; libc's
 # separate symbols name the frame below main in user stacks
 DEBS += chromium libxml2-utils libc6-dbg
@@ -78,10 +83,22 @@ CMOD := $(B)/lib/lua/$(LUA_ABI)
 BUSTED := $(LUA_BIN) /usr/bin/busted --lpath='$(LMOD)/?.lua;$(LMOD)/?/init.lua' \
 	--cpath='$(CMOD)/?.so'
 
-.PHONY: all module deps test test-lua test-luas demo bench install clean format workloads
+.PHONY: all module deps test test-lua test-luas demo bench install dist clean format workloads
 all: module $(WORKLOADS)
 module: $(CMOD)/luabpf/core.so $(patsubst luabpf/%,$(LMOD)/luabpf/%,$(LUA_SRC)) \
-	$(LMOD)/luabpf/constants.lua $(B)/bin/luabpf
+	$(LMOD)/luabpf/constants.lua $(LMOD)/luabpf/version.lua $(B)/bin/luabpf \
+	$(B)/share/man/man1/luabpf.1
+
+# What building needs, said plainly before a compiler error would say it
+# less clearly; every object waits for this check.
+LUA_DEB := $(if $(filter luajit,$(LUA)),libluajit-5.1-dev,$(if $(filter 5.1,$(LUA)),liblua5.1-0-dev,liblua$(LUA)-dev))
+$(B)/.build-deps:
+	@command -v $(CLANG) >/dev/null || { echo "luabpf needs clang to build its BPF" \
+	  "templates: apt-get install clang (or make CLANG=/path/to/clang)" >&2; exit 1; }
+	@for need in bpf/libbpf.h:libbpf-dev libelf.h:libelf-dev zlib.h:zlib1g-dev lua.h:$(LUA_DEB); do \
+	  echo "#include <$${need%%:*}>" | $(CC) $(LUA_CFLAGS) $(CFLAGS) -E - >/dev/null 2>&1 || \
+	  { echo "luabpf needs $${need%%:*} to build: apt-get install $${need#*:}" >&2; exit 1; }; done
+	@mkdir -p $(@D) && touch $@
 
 deps:
 	@missing=$$(for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -92,7 +109,7 @@ deps:
 	  { apt-get update -q >/dev/null && apt-get install -y -q $$missing >/dev/null; }; \
 	fi
 
-$(B5)/bpf/%.bpf.o: bpf/%.bpf.c bpf/interp.h bpf/plan.h
+$(B5)/bpf/%.bpf.o: bpf/%.bpf.c bpf/interp.h bpf/plan.h | $(B)/.build-deps
 	@mkdir -p $(@D)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
@@ -116,12 +133,12 @@ $(B5)/gen/syscalls.h: Makefile
 	  sed -n 's/^#define __NR_\([a-z0-9_]*\) \([0-9][0-9]*\)$$/\tLB_SYSCALL(\2, "\1")/p' | \
 	  sort -n -t'(' -k2 > $@
 
-$(B5)/obj/%.o: %.c $(wildcard luabpf/*.h luabpf/*/*.h bpf/*.h) $(B5)/gen/syscalls.h
+$(B5)/obj/%.o: %.c $(wildcard luabpf/*.h luabpf/*/*.h bpf/*.h) $(B5)/gen/syscalls.h | $(B)/.build-deps
 	@mkdir -p $(@D)
 	$(CC) $(LB_CFLAGS) -c $< -o $@
 
 ifneq ($(B),$(B5))
-$(B)/obj/%.o: %.c $(wildcard luabpf/*.h luabpf/*/*.h bpf/*.h) $(B5)/gen/syscalls.h
+$(B)/obj/%.o: %.c $(wildcard luabpf/*.h luabpf/*/*.h bpf/*.h) $(B5)/gen/syscalls.h | $(B)/.build-deps
 	@mkdir -p $(@D)
 	$(CC) $(LB_CFLAGS) -c $< -o $@
 endif
@@ -134,6 +151,14 @@ $(CMOD)/luabpf/core.so: $(MODULE_OBJS)
 $(LMOD)/luabpf/constants.lua: luabpf/gen-constants.sh
 	@mkdir -p $(@D)
 	sh $< $(CC) $@
+
+$(LMOD)/luabpf/version.lua: VERSION
+	@mkdir -p $(@D)
+	echo 'return "$(VERSION)"' > $@
+
+$(B)/share/man/man1/luabpf.1: doc/luabpf.1.in VERSION
+	@mkdir -p $(@D)
+	sed 's/@VERSION@/$(VERSION)/' $< > $@
 
 $(LMOD)/luabpf/%.lua: luabpf/%.lua
 	@mkdir -p $(@D)
@@ -210,10 +235,30 @@ soak: deps
 	SOAK_SECONDS=$(SOAK_SECONDS) LUABPF=$(abspath $(B)/bin/luabpf) spec/soak/run
 
 install: module
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LUADIR)/luabpf $(DESTDIR)$(LIBDIR)/luabpf
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LUADIR)/luabpf $(DESTDIR)$(LIBDIR)/luabpf \
+		$(DESTDIR)$(MANDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(EXAMPLEDIR)
 	install -m 755 $(B)/bin/luabpf $(DESTDIR)$(BINDIR)/luabpf
-	install -m 644 $(LUA_SRC) $(LMOD)/luabpf/constants.lua $(DESTDIR)$(LUADIR)/luabpf/
+	install -m 644 $(LUA_SRC) $(LMOD)/luabpf/constants.lua $(LMOD)/luabpf/version.lua \
+		$(DESTDIR)$(LUADIR)/luabpf/
 	install -m 755 $(CMOD)/luabpf/core.so $(DESTDIR)$(LIBDIR)/luabpf/
+	install -m 644 $(B)/share/man/man1/luabpf.1 $(DESTDIR)$(MANDIR)/
+	install -m 644 README.md doc/api.md $(DESTDIR)$(DOCDIR)/
+	install -m 644 scripts/*.lua $(DESTDIR)$(EXAMPLEDIR)/
+
+# A release of HEAD (commit first): build/luabpf-V.tar.gz (git archive),
+# build/luabpf-V-1.rockspec (rocks/luabpf-V-1.rockspec with the tarball's
+# absolute file:// url and md5) and build/luabpf-V-1.src.rock (both in
+# one file: `luarocks install` builds it anywhere). V is the VERSION file.
+DIST := $(B5)/luabpf-$(VERSION)
+dist:
+	@test -f rocks/luabpf-$(VERSION)-1.rockspec || \
+	  { echo "VERSION is $(VERSION) but rocks/luabpf-$(VERSION)-1.rockspec does not exist" >&2; exit 1; }
+	@mkdir -p $(B5)
+	git archive --format=tar.gz --prefix=luabpf-$(VERSION)/ -o $(DIST).tar.gz HEAD
+	sed 's|^  url = .*|  url = "file://$(abspath $(DIST)).tar.gz",\n  md5 = "'"$$(md5sum < $(DIST).tar.gz | cut -c1-32)"'",|' \
+		rocks/luabpf-$(VERSION)-1.rockspec > $(DIST)-1.rockspec
+	rm -f $(DIST)-1.src.rock
+	cd $(B5) && luarocks --lua-version 5.4 pack luabpf-$(VERSION)-1.rockspec
 
 format:
 	clang-format -i luabpf/*.c luabpf/*.h luabpf/*/*.c luabpf/*/*.h bpf/*.h bpf/*.c spec/*/*.c spec/*/*.h

@@ -339,6 +339,29 @@ static __always_inline __s64 lb_usdt_arg(void *ctx, __u64 n)
 }
 #endif
 
+/* luabpf -p PID: that process; -c CMD: the command and its descendants,
+ * found up the parent chain (at most LB_TREE_DEPTH generations). */
+static __always_inline int lb_traced(__u32 pid)
+{
+	char *task;
+
+	if (pid == plan.filter_pid)
+		return 1;
+	if (!plan.task_parent_off)
+		return 0;
+	task = (char *)bpf_get_current_task();
+	for (int i = 0; i < LB_TREE_DEPTH; i++) {
+		if (bpf_probe_read_kernel(&task, sizeof task, task + plan.task_parent_off) ||
+		    bpf_probe_read_kernel(&pid, sizeof pid, task + plan.task_tgid_off))
+			return 0;
+		if (pid == plan.filter_pid)
+			return 1;
+		if (pid <= 1)
+			return 0;
+	}
+	return 0;
+}
+
 static __always_inline int lb_run(void *ctx, __u64 probe)
 {
 	__u64 r[LB_NREGS]; /* root may read uninitialised stack; plans never do */
@@ -350,7 +373,7 @@ static __always_inline int lb_run(void *ctx, __u64 probe)
 	if (plan.filter_pid | plan.skip_pid) {
 		__u32 pid = bpf_get_current_pid_tgid() >> 32;
 
-		if ((plan.filter_pid && pid != plan.filter_pid) || pid == plan.skip_pid)
+		if ((plan.filter_pid && !lb_traced(pid)) || pid == plan.skip_pid)
 			return 0; /* luabpf -p PID / -c CMD; luabpf itself */
 	}
 	if (plan.ctx_copy)

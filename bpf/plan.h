@@ -29,6 +29,7 @@
 #define LB_JOIN_ARGS 16	   /* bpf.join(): strings (bpftrace 0.17's join) */
 #define LB_JOIN_STR 1024   /* bpf.join(): bytes per string, NUL included */
 #define LB_STACK_DEPTH 127 /* frames kept per stack (PERF_MAX_STACK_DEPTH) */
+#define LB_TREE_DEPTH 16   /* luabpf -c: generations of descendants followed */
 /* How a stack prints, bpftrace's kstack(perf): LB_OP_STACK's len carries
  * it above the frame count, so it travels in the stack's value to
  * wherever the stack is printed (printf records, map keys). */
@@ -237,6 +238,9 @@ struct lb_plan {
 	__u32 slot_ids[LB_MAX_MAPS]; /* session map index of each slot (the
 					runtime fills them; drops are counted
 					per session map) */
+	/* luabpf -c: task_struct's real_parent and tgid offsets (the runtime
+	   fills them from BTF): filter_pid's descendants pass the filter too */
+	__u32 task_parent_off, task_tgid_off;
 	char pool[LB_POOL];
 	struct lb_op ops[LB_MAX_OPS];
 	/* usdt template: argument specs per site (the runtime fills them) */

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/wait.h>
 #include <string.h>
 #include <lua.h>
 #include <lauxlib.h>
@@ -61,8 +60,15 @@ static int l_session_start(lua_State *L)
 	struct lb_session *s = lb_check_session(L, 1);
 	char err[LB_ERR];
 
-	if (lb_session_start(s, err, sizeof err))
+	int r = lb_session_start(s, err, sizeof err);
+
+	if (r < 0)
 		return luaL_error(L, "%s", err);
+	if (r > 0) { /* interrupted: 0 attached, and why */
+		lua_pushinteger(L, 0);
+		lua_pushstring(L, err);
+		return 2;
+	}
 	if (lb_session_fd(s) < 0) /* a host may already wait on it */
 		return luaL_error(L, "cannot poll the ring buffer: %s", strerror(errno));
 	lua_pushinteger(L, lb_count_attached(s));
@@ -240,85 +246,17 @@ static int l_session_config(lua_State *L)
 	return 0;
 }
 
-/* s:target_pid(pid [, child]): probes see only this process (luabpf -p /
- * -c); child: it is luabpf -c's command, e.cpid. */
+/* s:target_pid(pid [, child]): probes see only this process (luabpf -p);
+ * child: it is luabpf -c's command, e.cpid, seen with its descendants. */
 static int l_session_target_pid(lua_State *L)
 {
 	struct lb_session *s = lb_check_session(L, 1);
+	char err[LB_ERR];
 
-	s->pid = (int)luaL_checkinteger(L, 2);
-	s->cpid = lua_toboolean(L, 3) ? s->pid : 0;
+	if (lb_session_target(s, (int)luaL_checkinteger(L, 2), lua_toboolean(L, 3), err,
+			      sizeof err))
+		return luaL_error(L, "%s", err);
 	return 0;
-}
-
-/* spawn(cmd) -> pid, go: start `sh -c cmd` held at its first step until
- * go(), so probes are attached before it runs (luabpf -c). */
-static int l_release(lua_State *L)
-{
-	int fd = (int)lua_tointeger(L, lua_upvalueindex(1));
-
-	if (fd >= 0) {
-		(void)!write(fd, "x", 1);
-		close(fd);
-		lua_pushinteger(L, -1);
-		lua_replace(L, lua_upvalueindex(1));
-	}
-	return 0;
-}
-
-static int l_spawn(lua_State *L)
-{
-	const char *cmd = luaL_checkstring(L, 1);
-	int gate[2];
-	pid_t pid;
-
-	if (pipe(gate))
-		return luaL_error(L, "pipe: %s", strerror(errno));
-	if ((pid = fork()) < 0)
-		return luaL_error(L, "fork: %s", strerror(errno));
-	if (pid == 0) {
-		char c;
-		sigset_t none;
-
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		close(gate[1]);
-		if (read(gate[0], &c, 1) != 1)
-			_exit(127);
-		close(gate[0]);
-		/* a simple command runs itself, as bpftrace -c does: the
-		 * traced pid is the command's, with no shell start-up in it */
-		if (!strpbrk(cmd, ";&|<>()$`\\\"'*?[]~{}#=\n")) {
-			char *copy = strdup(cmd), *argv[64], *save = NULL;
-			int n = 0;
-
-			for (char *w = strtok_r(copy, " \t", &save); w && n < 63;
-			     w = strtok_r(NULL, " \t", &save))
-				argv[n++] = w;
-			argv[n] = NULL;
-			if (n > 0 && n < 63)
-				execvp(argv[0], argv);
-		}
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
-	close(gate[0]);
-	lua_pushinteger(L, pid);
-	lua_pushinteger(L, gate[1]);
-	lua_pushcclosure(L, l_release, 1);
-	return 2;
-}
-
-/* reap(pid) -> exit status once it has ended, else nil */
-static int l_reap(lua_State *L)
-{
-	int status;
-	pid_t r = waitpid((pid_t)luaL_checkinteger(L, 1), &status, WNOHANG);
-
-	if (r <= 0)
-		return 0;
-	lua_pushinteger(L, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
-	return 1;
 }
 
 /* s:skip_self(on): uprobes and USDT probes ignore this process (the
@@ -568,8 +506,6 @@ static const luaL_Reg functions[] = {
     {"register_source", l_register_source},
     {"now", l_now},
     {"tracepoints", l_tracepoints},
-    {"spawn", l_spawn},
-    {"reap", l_reap},
     {"tracepoint_fields", l_tracepoint_fields},
     {"block_signals", l_block_signals},
     {"interruptible", l_interruptible},
@@ -608,6 +544,7 @@ int luaopen_luabpf_core(lua_State *L)
 	luaL_newlib(L, functions);
 	lb_open_format(L);
 	lb_open_list(L);
+	lb_open_child(L);
 	lua_newtable(L); /* bpf.maps: functions of a map, never shadowing its keys */
 	luaL_setfuncs(L, lb_map_methods, 0);
 	lua_setfield(L, -2, "map_methods");

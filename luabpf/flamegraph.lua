@@ -183,11 +183,14 @@ end
 -- A stable colour per name: red to orange for user code, yellow for the
 -- kernel, blue-grey for key parts (comm, pid, ...).
 local function colour(name, kind)
-  local h = 2166136261 -- FNV-1a, then mixed so that names one letter apart differ
-  for i = 1, math.min(#name, 40) do h = ((h ~ name:byte(i)) * 16777619) & 0xffffffff end
-  h = ((h ~ (h >> 15)) * 0x2c1b3c6d) & 0xffffffff
-  h = h ~ (h >> 13)
-  local a, b = (h & 0xff) / 255, ((h >> 8) & 0xff) / 255
+  -- a polynomial hash mod 2^31 - 1, then two Park-Miller steps so that
+  -- names one letter apart differ; every product stays below 2^53, exact
+  -- as a double on Lua 5.1 and LuaJIT too
+  local p, h = 2147483647, 7
+  for i = 1, math.min(#name, 40) do h = (h * 131 + name:byte(i)) % p end
+  h = (h * 48271) % p
+  h = (h * 48271) % p
+  local a, b = (h % 256) / 255, (math.floor(h / 256) % 256) / 255
   if kind == "kernel" then
     return string.format("rgb(%d,%d,%d)", 220 + math.floor(35 * a), 170 + math.floor(50 * b),
                          math.floor(40 * a))

@@ -350,10 +350,13 @@ function Session:start()
     if bad then error(bad, 0) end
   end
   -- attach errors name their probe: no Lua position to add
-  local ok, n = pcall(self.core.start, self.core)
+  local ok, n, interrupted = pcall(self.core.start, self.core)
   if not ok then error(n, 0) end
   self.attached = n
   self.running = true
+  -- SIGINT/SIGTERM (held) during a long attach: nothing stays attached,
+  -- and the run ends as a Ctrl-C after it would
+  if interrupted then self.exiting = true end
   local now = core.now()
   for _, t in ipairs(self.intervals) do t.due = now + t.every end
   self:arm_timer()
@@ -381,7 +384,7 @@ local function callback_traceback(msg)
   local raiser = debug.getinfo(3, "S")
   if raiser and raiser.source:sub(1, #libdir) == libdir then return msg end
   local tb = debug.traceback(msg, 2)
-  return tb:match("^(.-)\n%s*%[C%]: in function 'xpcall'") or tb
+  return tb:match("^(.-)\n%s*%[C%]: in function '[%w%.]*xpcall'") or tb
 end
 
 local function run_callback(self, fn, ...)
@@ -703,6 +706,7 @@ core.mark(M.exit, "exit")
 
 -- O_*, PROT_*, MAP_*, E*, SIG* from the system headers, at build time.
 M.constants = require "luabpf.constants"
+M._VERSION = require "luabpf.version" -- from the VERSION file, at build time
 
 function M.register_source(chunk, text)
   sources[chunk] = text

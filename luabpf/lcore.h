@@ -45,6 +45,8 @@ const char *lb_valkind_name(unsigned valkind);
 void lb_open_format(lua_State *L);
 /* llist.c: elf_functions, usdt_probes, kernel_types (listings) */
 void lb_open_list(lua_State *L);
+/* lchild.c: spawn, reap, stop_child, which (luabpf -c's command) */
+void lb_open_child(lua_State *L);
 /* lmetrics.c: the session's serve_metrics, metrics_respond */
 void lb_open_metrics(lua_State *L);
 

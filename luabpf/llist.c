@@ -17,6 +17,15 @@ static void push_strings(lua_State *L, char **v, int n)
 	lb_free_strings(v, n);
 }
 
+
+/* A listing's error says what it is about; where in luabpf's own Lua it
+ * was asked for is nothing to the user. */
+static int list_error(lua_State *L, const char *err)
+{
+	lua_pushstring(L, err);
+	return lua_error(L);
+}
+
 /* elf_functions(path, glob) -> { names }, is_static */
 static int l_elf_functions(lua_State *L)
 {
@@ -25,7 +34,7 @@ static int l_elf_functions(lua_State *L)
 
 	if (lb_elf_functions(luaL_checkstring(L, 1), luaL_optstring(L, 2, "*"), &v, &n, &st, err,
 			     sizeof err))
-		return luaL_error(L, "%s", err);
+		return list_error(L, err);
 	push_strings(L, v, n);
 	lua_pushboolean(L, st);
 	return 2;
@@ -39,7 +48,7 @@ static int l_usdt_probes(lua_State *L)
 	int n;
 
 	if (lb_usdt_probes(luaL_checkstring(L, 1), &u, &n, err, sizeof err))
-		return luaL_error(L, "%s", err);
+		return list_error(L, err);
 	lua_createtable(L, n, 0);
 	for (int i = 0; i < n; i++) {
 		lua_createtable(L, 3, 0);
@@ -105,7 +114,7 @@ static int l_kernel_types(lua_State *L)
 	int n, rc = 0;
 
 	if (!b)
-		return luaL_error(L, "%s", err);
+		return list_error(L, err);
 	if (strcmp(what, "funcs") == 0) {
 		rc = lb_btf_funcs(b, arg, &v, &n);
 		if (rc == 0)
@@ -122,7 +131,7 @@ static int l_kernel_types(lua_State *L)
 	}
 	lb_btf_free(b);
 	if (rc)
-		return luaL_error(L, "%s", err);
+		return list_error(L, err);
 	return 1;
 }
 

@@ -13,7 +13,8 @@ options:
   -lv PATTERN  the same, with each probe's arguments and their C types
   -p PID    trace only process PID (uprobes and libraries resolved in it);
             the run ends when it does
-  -c CMD    run CMD (through sh), trace only it, and end when it ends
+  -c CMD    run CMD, trace only it and what it starts, and end when it
+            ends (a simple command runs itself, others through /bin/sh)
   -f FORMAT output format: text (bpftrace's, the default), json
             (bpftrace's -f json: one JSON object per line) or folded
             (stack-keyed maps as folded stacks; the rest on stderr)
@@ -23,6 +24,7 @@ options:
   --metrics ADDR  serve the maps to Prometheus at http://ADDR/metrics
             while the script runs (127.0.0.1:9464; a bare port is 127.0.0.1's)
   -h        show this help
+  -V, --version  show luabpf's version
 SCRIPT's ARGS reach it as arg[1], arg[2], ...; Ctrl-C ends the run and
 prints the maps, as bpftrace does.]]
 
@@ -89,9 +91,53 @@ local function list(pattern, verbose)
   end
 end
 
+local child -- -c's command: ended with luabpf, whatever way luabpf ends
+
 local function fail(msg)
+  if child then bpf._core.stop_child(child) end
   io.stderr:write("luabpf: ", tostring(msg):gsub("^luabpf: ", ""), "\n")
   os.exit(1)
+end
+
+-- -c CMD. A simple command (words of plain characters, '...' and "..."
+-- without expansions in them) runs itself, as bpftrace's -c does, so its
+-- pid is the command's; anything else runs through /bin/sh. Either way
+-- the probes see the command and its descendants.
+local sh_words = {} -- what a shell runs itself where there is no program of that name
+for w in ([[. : break case cd continue do done elif else esac eval exec exit export fi for if
+  in readonly return set shift then times trap ulimit umask unset until wait while alias
+  command getopts hash jobs local read type]]):gmatch("%S+") do sh_words[w] = true end
+
+local function simple_words(cmd)
+  local words, pos = {}, cmd:find("%S") or #cmd + 1
+  while pos <= #cmd do
+    local word = {}
+    while pos <= #cmd and not cmd:find("^%s", pos) do
+      local plain = cmd:match("^[%w_%-%./,:=+@%%^]+", pos)
+      local quoted = cmd:match("^'[^']*'", pos) or cmd:match('^"[^"$`\\]*"', pos)
+      local piece = plain or quoted
+      if not piece then return nil end -- shell syntax
+      word[#word + 1] = plain or piece:sub(2, -2)
+      pos = pos + #piece
+    end
+    if #words == 0 and word[1] and word[1]:find("=") then return nil end -- VAR=value cmd
+    words[#words + 1] = table.concat(word)
+    pos = cmd:find("%S", pos) or #cmd + 1
+  end
+  return words[1] and not sh_words[words[1]] and words or nil
+end
+
+local function start_command(cmd)
+  local argv = simple_words(cmd)
+  -- the program a shell would look for first: it must exist, as bpftrace asks
+  local first = argv and argv[1] or cmd:match("^%s*([%w_%-%./+,@]+)[%s;&|<>)]") or
+    cmd:match("^%s*([%w_%-%./+,@]+)%s*$")
+  if not cmd:find("%S") then fail("-c needs a command") end
+  if first and not sh_words[first] and not bpf._core.which(first) then
+    fail(string.format("-c: '%s' does not exist or is not executable%s", first,
+      first:find("/") and "" or " (searched PATH)"))
+  end
+  return bpf._core.spawn(argv or { "/bin/sh", "-c", cmd })
 end
 
 -- -e code sees every bpf function as a global: a real table, since the
@@ -134,8 +180,11 @@ function runner.main(argv)
     elseif a == "-c" then
       local cmd = argv[i + 1] or fail("-c needs a command")
       local s = bpf.default_session()
-      s.child, s.child_go = bpf._core.spawn(cmd)
-      s:target_pid(s.child, true)
+      local ok, pid, go = pcall(start_command, cmd)
+      if not ok then fail(pid) end
+      child, s.child, s.child_go = pid, pid, go
+      ok, pid = pcall(s.target_pid, s, child, true)
+      if not ok then fail(pid) end
       i = i + 2
     elseif a == "-f" then
       format = argv[i + 1] or fail("-f needs a format (text, json or folded)")
@@ -159,6 +208,9 @@ function runner.main(argv)
     elseif a == "-v" then
       bpf.default_session().core:verbose(true)
       i = i + 1
+    elseif a == "-V" or a == "--version" then
+      print("luabpf v" .. bpf._VERSION)
+      return 0
     elseif a == "-h" or a == "--help" then
       print(usage)
       return 0
@@ -211,6 +263,7 @@ function runner.main(argv)
     ok, e = pcall(s.run, s)
     if not ok then fail(e) end
   end
+  if child then bpf._core.stop_child(child) end
   return 0
 end
 

@@ -187,6 +187,8 @@ static int load(struct lb_session *s, struct lb_prog *pr, char *err, size_t errl
 	pr->code.plan.filter_pid = (__u32)s->pid;
 	pr->code.plan.cpid = (__u32)s->cpid;
 	pr->code.plan.start_ns = s->start_ns;
+	pr->code.plan.task_parent_off = s->task_parent_off;
+	pr->code.plan.task_tgid_off = s->task_tgid_off;
 	if (s->skip_self && !s->pid &&
 	    (pr->kind == LB_PROG_UPROBE || pr->kind == LB_PROG_URETPROBE ||
 	     pr->kind == LB_PROG_USDT))
@@ -310,6 +312,14 @@ static int have_kprobes(void)
 	       access("/sys/kernel/debug/tracing/kprobe_events", F_OK) == 0;
 }
 
+/* -p PID: the kernel fires uprobes in that process only; -c CMD: in
+ * every process, since the command's descendants are traced too (the
+ * handlers filter). */
+static int uprobe_pid(const struct lb_session *s)
+{
+	return s->pid && !s->cpid ? s->pid : -1;
+}
+
 /* A uprobe at each call site of a USDT probe, its semaphore counted while
  * attached (the kernel's ref_ctr_offset, as libbpf does); the cookie is
  * the site's row of plan.usdt. */
@@ -323,7 +333,7 @@ static int attach_usdt(struct lb_session *s, struct lb_prog *pr, char *err, size
 		LIBBPF_OPTS(bpf_uprobe_opts, o, .ref_ctr_offset = (size_t)u->sema_offset,
 			    .bpf_cookie = (__u64)i);
 		struct bpf_link *l = bpf_program__attach_uprobe_opts(
-		    prog, s->pid ? s->pid : -1, pr->binary, (size_t)u->offset, &o);
+		    prog, uprobe_pid(s), pr->binary, (size_t)u->offset, &o);
 
 		if (!l || add_link(pr, l)) {
 			prog_name(pr, name, sizeof name);
@@ -357,7 +367,7 @@ static struct bpf_link *attach(struct lb_session *s, struct lb_prog *pr, struct 
 		/* by our own offset (lb_elf_func_offset): versioned names, IFUNCs */
 		LIBBPF_OPTS(bpf_uprobe_opts, o, .retprobe = pr->kind == LB_PROG_URETPROBE);
 
-		return bpf_program__attach_uprobe_opts(prog, s->pid ? s->pid : -1, pr->binary,
+		return bpf_program__attach_uprobe_opts(prog, uprobe_pid(s), pr->binary,
 						       (size_t)pr->offset, &o);
 	}
 	}

@@ -507,6 +507,13 @@ static int t_member(void *ud, int id, const char *name, __u32 *off, int *type)
 	return rc;
 }
 
+int lb_btf_member_offset(struct lb_btf *b, const char *sname, const char *member, __u32 *off)
+{
+	__u32 sid = find_kind(b, 0, sname, BTF_KIND_STRUCT), type;
+
+	return sid && find_member(b->vm, sid, member, 0, 0, off, &type) == 0 ? 0 : -1;
+}
+
 static size_t put_members(const struct btf *btf, __u32 sid, int depth, char *buf, size_t len,
 			  size_t pos)
 {

@@ -29,6 +29,9 @@ int lb_btf_tp_args(struct lb_btf *b, const char *tp, struct lbc_field **out, int
 /* A vmlinux typedef of an integer by name (pid_t, size_t, umode_t): 0
  * with its size and sign, -1 if there is none. */
 int lb_btf_typedef_int(struct lb_btf *b, const char *name, int *size, int *is_signed);
+/* The byte offset of member in vmlinux's struct sname (through anonymous
+ * members): 0, or -1 if there is none. */
+int lb_btf_member_offset(struct lb_btf *b, const char *sname, const char *member, __u32 *off);
 /* Kernel functions (BTF FUNC) matching a glob, sorted. */
 int lb_btf_funcs(struct lb_btf *b, const char *glob, char ***out, int *n);
 

@@ -98,6 +98,8 @@ struct lb_session {
 	int merge_printf;     /* consecutive printf records make one event (for
 				 consumers that only write the text out) */
 	struct lb_http *http; /* the metrics listener, if serving */
+	/* luabpf -c: task_struct offsets, to follow the command's descendants */
+	__u32 task_parent_off, task_tgid_off;
 };
 
 /* One entry of a session's ordered event stream, as it left the kernel. */
@@ -123,6 +125,9 @@ void lb_session_init(struct lb_session *s);
  * returned) after. */
 libbpf_print_fn_t lb_libbpf_quiet(void);
 void lb_session_close(struct lb_session *s);
+/* Load and attach every probe: 0; -1 with why in err (nothing stays
+ * attached); 1 if SIGINT/SIGTERM came meanwhile (blocked, so pending:
+ * what was attached is detached again, err says how far it got). */
 int lb_session_start(struct lb_session *s, char *err, size_t errlen);
 int lb_session_add_name(struct lb_session *s, const char *name);
 struct lb_probe *lb_session_add_probe(struct lb_session *s, const char *spec);
@@ -132,6 +137,9 @@ void lb_session_drop_probe(struct lb_session *s);
 struct lb_btf *lb_session_btf(struct lb_session *s, char *err, size_t errlen);
 /* lbc_probe.int_type over the session's BTF (ud: the session). */
 int lb_session_int_type(void *session, const char *ctype, int *size, int *is_signed);
+/* Probes see only process pid (luabpf -p); child: it is luabpf -c's
+ * command, e.cpid, and its descendants are seen too. */
+int lb_session_target(struct lb_session *s, int pid, int child, char *err, size_t errlen);
 /* Detach every probe, keeping maps and the ring buffer to drain. */
 void lb_session_detach(struct lb_session *s);
 void lb_prog_detach(struct lb_prog *pr);

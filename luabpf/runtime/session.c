@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/wait.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "runtime.h"
@@ -96,6 +97,72 @@ int lb_session_int_type(void *session, const char *ctype, int *size, int *is_sig
 	struct lb_btf *b = lb_session_btf(session, err, sizeof err);
 
 	return b ? lb_btf_typedef_int(b, ctype, size, is_signed) : -1;
+}
+
+static int task_offsets(struct lb_btf *b, __u32 off[2], char *err, size_t errlen)
+{
+	if (lb_btf_member_offset(b, "task_struct", "real_parent", &off[0]) ||
+	    lb_btf_member_offset(b, "task_struct", "tgid", &off[1])) {
+		snprintf(err, errlen, "no task_struct.real_parent or .tgid in the kernel's BTF");
+		return -1;
+	}
+	return 0;
+}
+
+/* Parsing the kernel's BTF takes some 10 MiB for a moment: a child does
+ * it and sends the two offsets back, so luabpf's peak RSS never holds it. */
+static int task_offsets_apart(__u32 off[2], char *err, size_t errlen)
+{
+	struct {
+		__u32 off[2];
+		char err[256];
+	} r = {{0, 0}, ""};
+	int fds[2];
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe(fds) || (pid = fork()) < 0) {
+		snprintf(err, errlen, "cannot read the kernel's BTF: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		struct lb_btf *b = lb_btf_load(r.err, sizeof r.err);
+
+		if (b)
+			task_offsets(b, r.off, r.err, sizeof r.err);
+		(void)!write(fds[1], &r, sizeof r); /* < PIPE_BUF: one piece */
+		_exit(0);
+	}
+	close(fds[1]);
+	while ((n = read(fds[0], &r, sizeof r)) < 0 && errno == EINTR)
+		;
+	close(fds[0]);
+	waitpid(pid, NULL, 0);
+	if (n != (ssize_t)sizeof r || !r.off[0]) {
+		snprintf(err, errlen, "%s",
+			 n == (ssize_t)sizeof r ? r.err : "cannot read the kernel's BTF");
+		return -1;
+	}
+	off[0] = r.off[0], off[1] = r.off[1];
+	return 0;
+}
+
+int lb_session_target(struct lb_session *s, int pid, int child, char *err, size_t errlen)
+{
+	__u32 off[2] = {0, 0};
+
+	s->pid = pid;
+	s->cpid = child ? pid : 0;
+	s->task_parent_off = s->task_tgid_off = 0;
+	if (!child)
+		return 0;
+	/* the kernel's task_struct layout, for the handlers' walk up the
+	 * parent chain */
+	if (s->btf ? task_offsets(s->btf, off, err, errlen) : task_offsets_apart(off, err, errlen))
+		return -1;
+	s->task_parent_off = off[0];
+	s->task_tgid_off = off[1];
+	return 0;
 }
 
 void lb_session_detach(struct lb_session *s)
@@ -271,13 +338,13 @@ int lb_session_start(struct lb_session *s, char *err, size_t errlen)
 		total += s->probes[i].nprogs;
 	for (int i = 0; i < s->nprobes; i++)
 		for (int j = 0; j < s->probes[i].nprogs; j++, done++) {
-			if (interrupted()) {
+			if (interrupted()) { /* the signal stays pending for the poll */
 				snprintf(err, errlen,
 					 "interrupted while attaching (%d of %d programs were "
 					 "attached; all are detached again)",
 					 done, total);
 				detach_all(s);
-				return -1;
+				return 1;
 			}
 			if (lb_prog_load_attach(s, &s->probes[i].progs[j], err, errlen)) {
 				detach_all(s);
