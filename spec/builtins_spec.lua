@@ -51,13 +51,18 @@ describe("builtins #kernel", function()
       end
     end
     local comm = H.comm("lbtime")
+    -- BEGIN (user space) and a kernel handler print the same
     local t = H.tracer { "-e", ([[
       local target = arg[1]
+      BEGIN(function()
+        %s
+        printf("%%s %%s %%s\n", ntop(0x0100007f), ntop(10, ("\0"):rep(15) .. "\1"), ntop("\10\0\0\1"))
+      end)
       tracepoint("syscalls:sys_enter_getppid", function(e)
         if e.comm ~= target then return end
         %s
         printf("%%s %%s|\n", strftime("%%H:%%M:%%S", e.nsecs), strftime("%%d %%f", 1500000000))
-      end)]]):format(table.concat(lb, "\n        ")), comm }
+      end)]]):format(table.concat(lb, "\n        "), table.concat(lb, "\n        ")), comm }
     local before = os.date("%H:%M:%S")
     H.run(H.bin .. "syscaller --calls 1 --comm " .. comm)
     local after = os.date("%H:%M:%S")
@@ -72,6 +77,10 @@ describe("builtins #kernel", function()
     end
     local got = lines(out)
     local last = table.remove(got)
+    local user = {}
+    for i = 1, 12 do user[i] = table.remove(got, 1) end
+    assert.are.equal("127.0.0.1 ::1 10.0.0.1", table.remove(got, 1))
+    assert.are.same(want, user)
     assert.are.same(want, got)
     assert.are.equal(12, #got)
     -- e.nsecs is now; %f is the microseconds, 6 digits
