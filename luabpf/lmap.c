@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <lua.h>
 #include <lauxlib.h>
 #include "lcore.h"
@@ -151,9 +152,16 @@ static int encode_key(lua_State *L, int idx, struct lb_session *s, const struct 
 				memcpy(key + off, &id, 8);
 			break;
 		}
+		case LB_KEY_INET: { /* "127.0.0.1", "::1": as bpf.ntop() gives it */
+			const char *str = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : 0;
+			uint64_t af = str && strchr(str, ':') ? AF_INET6 : AF_INET;
+
+			memcpy(key + off, &af, 8);
+			ok = str && inet_pton((int)af, str, key + off + 8) == 1;
+			break;
+		}
 		case LB_KEY_KSYM:
 		case LB_KEY_USYM:
-		case LB_KEY_INET:
 		case LB_KEY_ARRAY: ok = 0; break; /* texts are not looked up */
 		default: {
 			int isint;

@@ -157,6 +157,9 @@ describe("builtins #kernel", function()
         end
         byport[{ntop(a.family, a.saddr_v6), a.sport}] = count()
         last[a.family] = a.daddr_v6
+      end)
+      END(function() -- from Lua, an address key is its text
+        printf("lua %d %d %s\n", byport[{"::1", 0}], byport[{"0.0.0.0", 0}], last[10])
       end)]], comm }
     local wout = H.run(H.bin .. "tcpconn --comm " .. comm)
     local rc, out, err = H.stop(t)
@@ -181,6 +184,7 @@ describe("builtins #kernel", function()
     for _, l in ipairs(lines(out)) do
       if l:sub(1, 1) == "@" then maps[#maps + 1] = l else got[#got + 1] = l end
     end
+    assert.are.equal("lua 1 1 [0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]", table.remove(got))
     table.sort(want)
     table.sort(got)
     assert.are.same(want, got)

@@ -119,6 +119,7 @@ static struct val ntop_(struct lbc *C, int call)
 		lbc_reg(C, &af);
 	}
 	v.reg = af.reg;
+	v.i = an != a; /* the family is given */
 	return v;
 }
 
@@ -175,11 +176,26 @@ void lbc_inetput(struct lbc *C, const struct val *v, int area, int off)
 {
 	lbc_rel(C, lbc_emit(C, LB_OP_PUT, 0, v->reg, 0, off, 8, 0), area, A_ABS);
 	lbc_zero(C, area, off + 8, 16);
-	if (v->sarg >= 0)
-		lbc_rel(C, lbc_emit(C, LB_OP_COPY, 0, 0, 0, off + 8, v->ssize, v->sarg), area,
-			A_ABS);
-	else
+	if (v->sarg < 0) {
 		lbc_rel(C, lbc_emit(C, LB_OP_PUT, 0, v->koff, 0, off + 8, 8, 0), area, A_ABS);
+		return;
+	}
+	if (v->ssize == 16 && v->i) {
+		/* a family given at run time: AF_INET keeps 4 of the 16 bytes, so
+		 * equal addresses are equal keys (and print the same) */
+		int save = C->regtop, two = lbc_tmp(C), c = lbc_tmp(C), j, e;
+		lbc_emit(C, LB_OP_IMM, two, 0, 0, 0, 0, 2);
+		lbc_emit(C, LB_OP_EQ, c, v->reg, two, 0, 0, 0);
+		j = lbc_emit(C, LB_OP_JZ, 0, c, 0, 0, 0, 0);
+		lbc_rel(C, lbc_emit(C, LB_OP_COPY, 0, 0, 0, off + 8, 4, v->sarg), area, A_ABS);
+		e = lbc_emit(C, LB_OP_JMP, 0, 0, 0, 0, 0, 0);
+		C->plan->ops[j].off = (__u16)C->plan->nops;
+		lbc_rel(C, lbc_emit(C, LB_OP_COPY, 0, 0, 0, off + 8, 16, v->sarg), area, A_ABS);
+		C->plan->ops[e].off = (__u16)C->plan->nops;
+		C->regtop = save;
+		return;
+	}
+	lbc_rel(C, lbc_emit(C, LB_OP_COPY, 0, 0, 0, off + 8, v->ssize, v->sarg), area, A_ABS);
 }
 
 void lbc_arrput(struct lbc *C, const struct val *v, int area, int off, int size)
