@@ -7,6 +7,7 @@
 
 #include <linux/bpf.h>
 #include <linux/types.h>
+#include <stddef.h>
 #include <bpf/bpf_helpers.h>
 #include "plan.h"
 
@@ -53,6 +54,23 @@ struct {
 	__uint(key_size, 4);
 	__uint(value_size, LB_STACK_DEPTH * 8);
 } stacks SEC(".maps");
+
+/* Processes whose user stacks were taken: the first one announces the
+ * process (LB_REC_PROC) so that user space keeps its mappings. LRU: a
+ * pid forgotten here is announced again, which costs only a re-read. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u32);
+} upids SEC(".maps");
+
+/* The announcements travel apart, in a small ring of their own: a
+ * script that only keys maps by user stacks needs no events ring. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);
+} procs SEC(".maps");
 
 /* Records the ring buffer had no room for: reported as "Lost N events". */
 struct {
@@ -143,6 +161,74 @@ static __always_inline void lb_delete(__u32 slot, void *key)
 	case 6: bpf_map_delete_elem(&m6, key); break;
 	case 7: bpf_map_delete_elem(&m7, key); break;
 	}
+}
+
+static __always_inline void lb_lost(void)
+{
+	__u32 zero = 0;
+	__u64 *n = bpf_map_lookup_elem(&lost, &zero);
+
+	if (n)
+		*n += 1;
+}
+
+/* The first user stack of a process: tell user space to keep its maps. */
+static __always_inline void lb_announce(void)
+{
+	__u32 pid = bpf_get_current_pid_tgid() >> 32, one = 1;
+	__u64 rec[2] = {LB_REC(LB_REC_PROC, 0), pid};
+
+	/* a lookup first: an LRU update takes a free node even when the key
+	 * is there */
+	if (pid && !bpf_map_lookup_elem(&upids, &pid) &&
+	    !bpf_map_update_elem(&upids, &pid, &one, BPF_NOEXIST) &&
+	    bpf_ringbuf_output(&procs, rec, sizeof rec, 0))
+		bpf_map_delete_elem(&upids, &pid); /* announced by the next stack */
+}
+
+struct task_struct;
+
+/* LB_OP_UNWIND_ADD: the user registers and the top of the user stack,
+ * for user space to unwind. The stack is read up to a page boundary
+ * (the end of the stack mapping is one) or LB_UNWIND_STACK bytes. */
+static __always_inline void lb_unwind(struct lb_unwind_rec *u, const char *key, __u32 len, __u32 at,
+				      __s64 x, __u64 head_rec)
+{
+	__u64 pt = (__u64)bpf_task_pt_regs(bpf_get_current_task_btf()), sp, head, got = 0;
+
+	u->head = head_rec;
+	u->value = x;
+	u->pid = bpf_get_current_pid_tgid() >> 32;
+	u->tid = (__u32)bpf_get_current_pid_tgid();
+	u->key_len = len;
+	u->stack_at = at;
+	u->stack_len = 0;
+	bpf_probe_read_kernel(u->key, len & (LB_MAX_KEY * 2 - 1), key);
+	if (!pt || bpf_probe_read_kernel(u->regs, sizeof u->regs, (void *)pt) ||
+	    (u->regs[17] & 3) != 3 /* cs: not user mode (a kernel thread) */)
+		goto send;
+	sp = u->regs[19];
+	head = (4096 - (sp & 4095)) & 4095;
+	for (int k = LB_UNWIND_STACK / 4096; k >= 0; k--) {
+		__u64 n = head + (__u64)k * 4096;
+
+		if (n > LB_UNWIND_STACK)
+			n = LB_UNWIND_STACK;
+		if (n && !bpf_probe_read_user(u->stack, n, (void *)sp)) {
+			got = n;
+			break;
+		}
+	}
+	u->stack_len = got;
+send: /* only the bytes of stack read: most stacks are far shorter; a
+       * wake-up per map update would cost user space more than unwinding
+       * (printf output is awaited: it wakes as printf does) */
+	if (bpf_ringbuf_output(&events, u, offsetof(struct lb_unwind_rec, stack) + got,
+			       (__u32)head_rec == LB_REC_UNWIND_PRINTF ? 0
+			       : bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > LB_UNWIND_WAKE
+				   ? BPF_RB_FORCE_WAKEUP
+				   : BPF_RB_NO_WAKEUP))
+		lb_lost();
 }
 
 #define R(i) r[(i) & (LB_NREGS - 1)]
@@ -378,7 +464,7 @@ static __always_inline int lb_run(void *ctx, __u64 probe)
 	}
 	if (plan.ctx_copy)
 		bpf_probe_read_kernel(s, plan.ctx_copy & (LB_SCRATCH - 1), ctx);
-	for (;;) { /* plans jump only forward and end in END */
+	do { /* plans jump only forward and end in END */
 		const volatile struct lb_op *op = &plan.ops[pc & (LB_MAX_OPS - 1)];
 		__u32 code = op->code, dst = op->dst, a = op->a, b = op->b;
 		__u32 off = op->off, len = op->len;
@@ -490,11 +576,12 @@ static __always_inline int lb_run(void *ctx, __u64 probe)
 			break;
 		case LB_OP_EMIT:
 			*(__u64 *)S(off) = imm;
-			if (bpf_ringbuf_output(&events, S(off), len & (LB_SCRATCH - 1), 0)) {
-				__u64 *n = bpf_map_lookup_elem(&lost, &zero);
-
-				if (n)
-					*n += 1;
+			if (b) { /* with a DWARF stack at offset (dst | a << 8) * 8 */
+				lb_unwind((void *)S(LB_UNWIND_AT), S(off), len, (dst | a << 8) * 8,
+					  0, LB_REC(LB_REC_UNWIND_PRINTF, 0));
+				lb_announce();
+			} else if (bpf_ringbuf_output(&events, S(off), len & (LB_SCRATCH - 1), 0)) {
+				lb_lost();
 			}
 			break;
 		case LB_OP_STR: {
@@ -573,6 +660,11 @@ static __always_inline int lb_run(void *ctx, __u64 probe)
 			}
 			break;
 		}
+		case LB_OP_UNWIND_ADD:
+			lb_unwind((void *)S(LB_UNWIND_AT), S(off), len, imm, x,
+				  LB_REC(LB_REC_UNWIND, plan.slot_ids[dst & (LB_MAX_MAPS - 1)]));
+			lb_announce();
+			break;
 #ifdef LB_USDT
 		case LB_OP_USDT_ARG: R(dst) = lb_usdt_arg(ctx, imm); break;
 #endif
@@ -580,11 +672,13 @@ static __always_inline int lb_run(void *ctx, __u64 probe)
 			long id = bpf_get_stackid(ctx, &stacks, imm ? BPF_F_USER_STACK : 0);
 
 			R(dst) = (id < 0 ? 0xffffffffULL : (__u64)id) | ((__u64)len << 32);
+			if (imm)
+				lb_announce();
 			break;
 		}
 		default: return 0;
 		}
-	}
+	} while (pc < LB_MAX_OPS);
 	return 0;
 }
 

@@ -122,12 +122,17 @@ enum lb_opcode {
 			LB_SCRATCH and len < LB_SCRATCH. Printf arguments
 			follow the header in order, 8-byte aligned;
 			ustack/usym arguments and keys are {value, pid}
-			with the pid from LB_CTX_PID. */
+			with the pid from LB_CTX_PID. b = 1: a printf
+			record (len <= LB_MAX_KEY) with a user stack to
+			unwind at offset (dst | a << 8) * 8: it goes out
+			as LB_REC_UNWIND_PRINTF with the registers and
+			stack (struct lb_unwind_rec). */
 	LB_OP_STACK, /* r[dst] = stack id | len << 32 (len: frames to show,
 			1..LB_STACK_DEPTH, e.kstack/e.ustack use all; and
 			the lb_stackmode << LB_STACK_MODE_SHIFT);
 			imm = 0 kernel or 1 user stack; id 0xffffffff when
-			the stack could not be taken */
+			the stack could not be taken. A user stack also
+			announces its process the first time (LB_REC_PROC) */
 	/* Strings, into scratch[off .. off+len), always NUL terminated: */
 	LB_OP_STR,     /* from address r[a]: imm 0 kernel, 1 user memory;
 			  b != 0: zero the bytes after the string too (keys
@@ -144,16 +149,21 @@ enum lb_opcode {
 			     r[dst] = present (0/1) */
 	LB_OP_MAP_SETSTR, /* the value = scratch[imm .. imm+len) */
 	/* Typed kernel memory: pointer chains (e.args.dentry.d_parent). */
-	LB_OP_KREAD,	/* r[dst] = len bytes (1, 2, 4, 8) at kernel address
-			   r[a] + imm, sign-extended when b != 0; 0 if the
-			   read faults */
-	LB_OP_USDT_ARG, /* r[dst] = USDT argument imm as plan.usdt says for the
-			   site the probe fired at (usdt template only) */
-	LB_OP_JOIN,	/* bpf.join(argv): for i < LB_JOIN_ARGS, scratch[off +
-			   i * len ..) = the string at the i-th pointer of
-			   the NULL-terminated array at r[a] (imm 0 kernel,
-			   1 user memory), cut to len bytes; the slot after
-			   the last string starts with a NUL */
+	LB_OP_KREAD,	  /* r[dst] = len bytes (1, 2, 4, 8) at kernel address
+			     r[a] + imm, sign-extended when b != 0; 0 if the
+			     read faults */
+	LB_OP_USDT_ARG,	  /* r[dst] = USDT argument imm as plan.usdt says for the
+			     site the probe fired at (usdt template only) */
+	LB_OP_UNWIND_ADD, /* map slot dst, key at scratch[off .. off+len): value +=
+			     r[a] in user space, after it unwound the user stack
+			     whose 8 bytes are at key offset imm through DWARF
+			     CFI: the record (struct lb_unwind_rec) carries the
+			     user registers and the top of the user stack */
+	LB_OP_JOIN,	  /* bpf.join(argv): for i < LB_JOIN_ARGS, scratch[off +
+			     i * len ..) = the string at the i-th pointer of
+			     the NULL-terminated array at r[a] (imm 0 kernel,
+			     1 user memory), cut to len bytes; the slot after
+			     the last string starts with a NUL */
 	LB_OP_NCODES
 };
 
@@ -172,10 +182,41 @@ enum lb_ctx {
 /* Ring buffer records: the first u64 is LB_REC(kind, id). */
 #define LB_REC(kind, id) ((__u64)(kind) | ((__u64)(id) << 32))
 enum lb_rec {
-	LB_REC_PRINTF = 1, /* id: session format; args follow (struct lb_fmt) */
-	LB_REC_PRINT,	   /* id: session map index: print the whole map */
-	LB_REC_EXIT,	   /* bpf.exit() from a kernel handler */
+	LB_REC_PRINTF = 1,    /* id: session format; args follow (struct lb_fmt) */
+	LB_REC_PRINT,	      /* id: session map index: print the whole map */
+	LB_REC_EXIT,	      /* bpf.exit() from a kernel handler */
+	LB_REC_PROC,	      /* a process's first user stack: {head, pid}, in the
+				 procs ring; user space keeps its mappings from
+				 now on, so its stacks print with symbols after
+				 it exits */
+	LB_REC_UNWIND,	      /* id: session map index; struct lb_unwind_rec */
+	LB_REC_UNWIND_PRINTF, /* struct lb_unwind_rec whose key is a printf
+				 record (LB_OP_EMIT with b = 1) */
 };
+
+/* LB_OP_UNWIND_ADD's record (x86-64). */
+#define LB_UNWIND_REGS 21     /* the user pt_regs, in words: sp is 19, ip 16 */
+#define LB_UNWIND_STACK 16384 /* user stack bytes copied from sp at most */
+/* Ring bytes waiting that wake user space for these records; with fewer
+ * they wait for its next turn (at most 1 s, or a printf). */
+#define LB_UNWIND_WAKE (512 << 10)
+/* LB_OP_STACK value ids of stacks unwound in user space */
+#define LB_USTACK_UNWOUND 0x80000000u
+struct lb_unwind_rec {
+	__u64 head;  /* LB_REC(LB_REC_UNWIND, session map index) */
+	__s64 value; /* added to the element */
+	__u32 pid, tid;
+	__u16 key_len;	 /* bytes of key */
+	__u16 stack_at;	 /* where in the key the stack value goes */
+	__u32 stack_len; /* bytes of stack copied (0: no user context) */
+	__u64 regs[LB_UNWIND_REGS];
+	char key[LB_MAX_KEY];
+	char stack[LB_UNWIND_STACK];
+};
+
+/* Where the record is built: the end of the scratch space, which a plan
+ * with LB_OP_UNWIND_ADD has whole (its own use ends below). */
+#define LB_UNWIND_AT (LB_SCRATCH - ((sizeof(struct lb_unwind_rec) + 7) & ~7))
 
 struct lb_op {
 	__u8 code;

@@ -218,7 +218,7 @@ static int l_session_watch_signals(lua_State *L)
 	return 0;
 }
 
-/* s:config{max_strlen = N}: settings for the handlers compiled after it
+/* s:config{max_strlen = N, ustack = "dwarf"}: settings for the handlers compiled after it
  * (bpftrace's config block). */
 static int l_session_config(lua_State *L)
 {
@@ -238,8 +238,15 @@ static int l_session_config(lua_State *L)
 						  "max_strlen must be an integer between 1 and %d",
 						  LB_MAX_STR);
 			s->max_strlen = (int)n;
+		} else if (strcmp(k, "ustack") == 0) {
+			const char *m = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "";
+
+			if (strcmp(m, "dwarf") && strcmp(m, "fp"))
+				return luaL_error(L, "ustack must be \"fp\" (frame pointers, "
+						     "the default) or \"dwarf\"");
+			s->ustack_dwarf = m[0] == 'd';
 		} else {
-			return luaL_error(L, "unknown setting '%s' (known: max_strlen)", k);
+			return luaL_error(L, "unknown setting '%s' (known: max_strlen, ustack)", k);
 		}
 		lua_pop(L, 1);
 	}
@@ -336,6 +343,23 @@ static int l_tracepoints(lua_State *L)
 	int n;
 
 	if (lb_tracepoints(luaL_checkstring(L, 1), &v, &n, err, sizeof err))
+		return luaL_error(L, "%s", err);
+	lua_createtable(L, n, 0);
+	for (int i = 0; i < n; i++) {
+		lua_pushstring(L, v[i]);
+		lua_rawseti(L, -2, i + 1);
+	}
+	lb_free_strings(v, n);
+	return 1;
+}
+
+/* kprobe_functions(glob) -> { "name", ... } sorted */
+static int l_kprobe_functions(lua_State *L)
+{
+	char **v, err[LB_ERR];
+	int n;
+
+	if (lb_kprobe_funcs(luaL_checkstring(L, 1), &v, &n, err, sizeof err))
 		return luaL_error(L, "%s", err);
 	lua_createtable(L, n, 0);
 	for (int i = 0; i < n; i++) {
@@ -506,6 +530,7 @@ static const luaL_Reg functions[] = {
     {"register_source", l_register_source},
     {"now", l_now},
     {"tracepoints", l_tracepoints},
+    {"kprobe_functions", l_kprobe_functions},
     {"tracepoint_fields", l_tracepoint_fields},
     {"block_signals", l_block_signals},
     {"interruptible", l_interruptible},

@@ -297,7 +297,9 @@ function Session:target_pid(pid, child)
 end
 
 -- Settings for the handlers compiled after this (bpftrace's config
--- block): max_strlen, the size of strings handlers read (default 64).
+-- block): max_strlen, the size of strings handlers read (default 64);
+-- ustack, "fp" (frame pointers, the default) or "dwarf" (user stacks
+-- unwound in user space, README "Stacks").
 function Session:config(t)
   call(2, self.core.config, self.core, t)
 end

@@ -181,6 +181,7 @@ int lb_compile_probe(lua_State *L, struct lb_session *s, int fn, const struct lb
 	in.ud = &r;
 	in.probe = probe;
 	in.max_strlen = s->max_strlen;
+	in.ustack_dwarf = s->ustack_dwarf;
 	in.maps = s->maps;
 	in.nmaps = s->nmaps;
 	in.maxmaps = LB_MAX_SESSION_MAPS;

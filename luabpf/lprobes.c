@@ -236,10 +236,26 @@ int lb_l_probe(lua_State *L)
 				*plus = 0;
 				t->offset = strtoull(plus + 1, NULL, 0);
 			}
-			snprintf(t->event, sizeof t->event, "%s", parts[n - 1]);
-			snprintf(t->probe, sizeof t->probe, "%s:%s%s%.30s", kname, t->event,
-				 plus ? "+" : "", plus ? plus + 1 : "");
-			rc = add_target(L, s, p, k, t, err, sizeof err);
+			if (!plus && strpbrk(parts[n - 1], "*?[")) {
+				if ((rc = lb_kprobe_funcs(parts[n - 1], &names, &nnames, err,
+							  sizeof err)))
+					break;
+				if (nnames == 0) {
+					snprintf(err, sizeof err,
+						 "no kernel function matches '%s' (luabpf -l "
+						 "'kprobe:PATTERN' lists them)",
+						 parts[n - 1]);
+					rc = -1;
+				}
+			}
+			for (int i = 0; rc == 0 && i < (names ? nnames : 1); i++) {
+				snprintf(t->event, sizeof t->event, "%s",
+					 names ? names[i] : parts[n - 1]);
+				snprintf(t->probe, sizeof t->probe, "%s:%s%s%.30s", kname, t->event,
+					 plus ? "+" : "", plus ? plus + 1 : "");
+				t->nregs = 0;
+				rc = add_target(L, s, p, k, t, err, sizeof err);
+			}
 			break;
 		}
 		if (n != 2) {

@@ -46,6 +46,11 @@ local function list(pattern, verbose)
       if verbose then out:write(core.kernel_types("func", fn)) else out:write("kfunc:vmlinux:", fn, "\n") end
     end
     return
+  elseif kind == "kprobe" or kind == "k" or kind == "kretprobe" or kind == "kr" then
+    local ok, fns = pcall(core.kprobe_functions, rest)
+    if not ok then error(fns, 0) end
+    for _, fn in ipairs(fns) do out:write("kprobe:", fn, "\n") end
+    return
   elseif kind == "uprobe" or kind == "u" or kind == "uretprobe" or kind == "ur" then
     local path, glob = rest:match("^(.*):([^:]*)$")
     for _, fn in ipairs(core.elf_functions(path or rest, glob or "*")) do

@@ -18,8 +18,8 @@ Kernel-side handlers are ordinary Lua functions compiled into prebuilt BPF
 templates (no compiler at run time); maps, aggregations and bpftrace's
 text output come with it. Needs Linux with BTF and root (or CAP_BPF and
 CAP_PERFMON) to trace. Building needs clang (for the BPF templates),
-libbpf, libelf and zlib: on Debian, apt-get install clang libbpf-dev
-libelf-dev zlib1g-dev.]],
+libbpf, libelf, libdw and zlib: on Debian, apt-get install clang
+libbpf-dev libelf-dev libdw-dev zlib1g-dev.]],
   license = "MIT",
 }
 dependencies = { "lua >= 5.1, < 5.5" }
@@ -29,14 +29,15 @@ external_dependencies = {
   LIBBPF = { header = "bpf/libbpf.h", library = "bpf" },
   LIBELF = { header = "libelf.h", library = "elf" },
   ZLIB = { header = "zlib.h", library = "z" },
+  LIBDW = { header = "elfutils/libdwfl.h", library = "dw" },
 }
 build = {
   type = "make",
   build_target = "module",
   build_variables = {
-    CFLAGS = "$(CFLAGS) -I$(LIBBPF_INCDIR) -I$(LIBELF_INCDIR) -I$(ZLIB_INCDIR)",
+    CFLAGS = "$(CFLAGS) -I$(LIBBPF_INCDIR) -I$(LIBELF_INCDIR) -I$(ZLIB_INCDIR) -I$(LIBDW_INCDIR)",
     LUA_INCDIR = "$(LUA_INCDIR)",
-    LDFLAGS = "-L$(LIBBPF_LIBDIR) -L$(LIBELF_LIBDIR) -L$(ZLIB_LIBDIR)",
+    LDFLAGS = "-L$(LIBBPF_LIBDIR) -L$(LIBELF_LIBDIR) -L$(ZLIB_LIBDIR) -L$(LIBDW_LIBDIR)",
   },
   install_variables = {
     LUADIR = "$(LUADIR)",

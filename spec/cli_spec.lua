@@ -2,11 +2,7 @@
 local H = require "spec.helper"
 
 -- Programs luabpf has loaded and not yet released, kernel-wide.
-local function live_programs()
-  local n = 0
-  for _ in H.run("bpftool prog show"):gmatch("name lb_[a-z_]+") do n = n + 1 end
-  return n
-end
+local live_programs = H.live_programs
 
 local run_luabpf = H.luabpf_output
 
@@ -87,7 +83,7 @@ describe("luabpf command #kernel", function()
     assert.are.equal(before, live_programs())
   end)
 
-  it("a probe refused half-way through attaching leaves nothing attached", function()
+  it("a probe refused half-way through attaching leaves nothing attached #nokprobe", function()
     -- every function of uprobeme and a tracepoint attach; the kfunc after
     -- them is refused by this kernel (fentry EPERM): all must go
     local bin = H.root .. "/build/bin/uprobeme"

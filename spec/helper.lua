@@ -199,6 +199,14 @@ function H.parse_maps(text)
   return maps
 end
 
+-- luabpf's BPF programs loaded now (every session's, so compare counts
+-- before and after within one spec).
+function H.live_programs()
+  local n = 0
+  for _ in H.run("bpftool prog show"):gmatch("name lb_[a-z_]+") do n = n + 1 end
+  return n
+end
+
 -- A comm unique to this run, so other processes never collide with it.
 local serial = 0
 function H.comm(prefix)

@@ -3,7 +3,9 @@
 -- files unlinked) and contention (threads fighting over an mm's
 -- mmap_lock).  On this project's VM kfunc (fentry) programs are refused
 -- and kprobes do not exist: the kfunc and kprobe scripts must stop with
--- one clear sentence, and unlinks_tp.lua answers 3.1 instead.
+-- one clear sentence (#nokprobe: run where the kernel refuses them), and
+-- unlinks_tp.lua answers 3.1 instead.  Where the kernel has them,
+-- spec/kprobe_spec.lua (#kprobe) runs these scripts for real.
 local H = require "spec.helper"
 local run_rc, lines = H.run_rc, H.lines
 
@@ -47,7 +49,7 @@ describe("lab 3: kernel probes #kernel", function()
   setup(function() assert.is_true(H.is_root(), "kernel specs run as root") end)
 
   for _, script in ipairs { "unlinks", "unlinks_parent" } do
-    it("3.1 " .. script .. ".lua (kfunc:vfs_unlink) stops with one sentence: no fentry here, use a tracepoint",
+    it("3.1 " .. script .. ".lua (kfunc:vfs_unlink) stops with one sentence: no fentry here, use a tracepoint #nokprobe",
       function()
         local rc, out, err = run_rc(H.luabpf .. " scripts/" .. script .. ".lua")
         local msg = assert_refusal(rc, out, err)
@@ -58,7 +60,7 @@ describe("lab 3: kernel probes #kernel", function()
       end)
   end
 
-  it("bpf.kretfunc (fexit) stops with the same one sentence, naming the probe", function()
+  it("bpf.kretfunc (fexit) stops with the same one sentence, naming the probe #nokprobe", function()
     local rc, out, err = run_rc(H.luabpf .. " -e " .. H.quote(
       'local m = map() kretfunc("do_sys_openat2", function(e) m[e.comm] = count() end)'))
     assert.are.equal("luabpf: kretfunc:do_sys_openat2: this kernel does not permit kfunc " ..
@@ -224,7 +226,7 @@ describe("lab 3: kernel probes #kernel", function()
   end)
 
   for _, probe in ipairs { "vfs_read", "vfs_read+8" } do
-    it("3.4 kprobe_vfs_read.lua " .. probe .. ": no kprobes in this kernel, one sentence naming kfunc", function()
+    it("3.4 kprobe_vfs_read.lua " .. probe .. ": no kprobes in this kernel, one sentence naming kfunc #nokprobe", function()
       local rc, out, err = run_rc(H.luabpf .. " scripts/kprobe_vfs_read.lua " .. H.quote(probe))
       local msg = assert_refusal(rc, out, err)
       assert.is_truthy(msg:find("kprobe", 1, true), msg)
@@ -234,7 +236,7 @@ describe("lab 3: kernel probes #kernel", function()
     end)
   end
 
-  it("3.4 kretprobe: the same sentence", function()
+  it("3.4 kretprobe: the same sentence #nokprobe", function()
     local rc, out, err = run_rc(H.luabpf .. " -e " ..
       H.quote("local m = map() kretprobe('vfs_read', function(e) m[e.comm] = sum(e.retval) end)"))
     local msg = assert_refusal(rc, out, err)

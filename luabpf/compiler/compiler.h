@@ -62,8 +62,8 @@ struct lb_mapdesc {
 	__s64 lhist_min, lhist_max, lhist_step; /* LB_VAL_LHIST */
 	__u8 hist_bits;				/* LB_VAL_HIST: k of hist(x, k) */
 	__u8 keymode[LB_MAX_KEYS];		/* stack parts: their lb_stackmode */
-	__u8 elem;   /* LB_VAL_ARRAY: element size | LB_ELEM_SIGNED */
-	__u16 vlen;  /* LB_VAL_ARRAY: the array's bytes (value_size rounds it up) */
+	__u8 elem;				/* LB_VAL_ARRAY: element size | LB_ELEM_SIGNED */
+	__u16 vlen; /* LB_VAL_ARRAY: the array's bytes (value_size rounds it up) */
 };
 
 /* A printf format, checked at compile time against its arguments. The
@@ -131,14 +131,14 @@ struct lbc_field {
 	const char *name;
 	__u16 off, size;
 	__u8 is_signed;
-	__u8 is_string; /* enum lb_fstr: how the field holds a string */
-	int btf_type;	/* kernel BTF type id of the field (kfunc, tp_btf
-			   args): pointer chains follow it; 0 = untyped */
-	__u8 usdt;	/* a USDT argument: read with LB_OP_USDT_ARG, index
-			   in off (size and sign from the note) */
-	__u8 is_ptr;	/* declared as a pointer: printed in hex as a key */
-	__u16 nelem;	/* an array (not of char) of nelem elements: size / nelem
-			   bytes each, signed as is_signed; 0: not an array */
+	__u8 is_string;	   /* enum lb_fstr: how the field holds a string */
+	int btf_type;	   /* kernel BTF type id of the field (kfunc, tp_btf
+			      args): pointer chains follow it; 0 = untyped */
+	__u8 usdt;	   /* a USDT argument: read with LB_OP_USDT_ARG, index
+			      in off (size and sign from the note) */
+	__u8 is_ptr;	   /* declared as a pointer: printed in hex as a key */
+	__u16 nelem;	   /* an array (not of char) of nelem elements: size /
+			      nelem bytes each, signed as is_signed; 0: none */
 	const char *ctype; /* a one-word type that may be an integer typedef
 			      (pid_t): its size and sign come from the probe's
 			      int_type when a handler reads the field */
@@ -214,12 +214,14 @@ struct lbc_probe {
 	 * (NULL: fields are read as the format says) */
 	int (*int_type)(void *ud, const char *ctype, int *size, int *is_signed);
 	void *int_type_ud;
-	const char *func;	       /* e.func: the probed function (kprobe, uprobe,
-					  kfunc; each match of a wildcard is a probe
-					  of its own); NULL elsewhere */
+	const char *func; /* e.func: the probed function (kprobe, uprobe,
+			     kfunc; each match of a wildcard is a probe
+			     of its own); NULL elsewhere */
 };
 
 struct lbc_input {
+	int ustack_dwarf;   /* e.ustack, bpf.ustack(n): unwound in user space
+			       through DWARF CFI (LB_OP_UNWIND_ADD) */
 	int max_strlen;	    /* size of strings read by handlers, bytes incl. the NUL
 			       (bpftrace's max_strlen; 0: LB_STR_DEFAULT) */
 	const char *source; /* the whole chunk the function is defined in */

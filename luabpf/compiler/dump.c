@@ -28,14 +28,14 @@ static void put(struct out *o, const char *fmt, ...)
 }
 
 static const char *const names[LB_OP_NCODES] = {
-    "end",	  "imm",     "ctx",	 "field",   "comm",	  "strcpy",  "streq",
-    "put",	  "add",     "sub",	 "mul",	    "div",	  "mod",     "band",
-    "bor",	  "bxor",    "shl",	 "shr",	    "eq",	  "ne",	     "lt",
-    "le",	  "gt",	     "ge",	 "not",	    "neg",	  "bnot",    "mov",
-    "jmp",	  "jz",	     "jnz",	 "map_add", "map_read",	  "map_set", "map_delete",
-    "map_xadd",	  "map_min", "map_max",	 "map_avg", "map_bucket", "log2",    "linear",
-    "emit",	  "stack",   "str",	 "dataloc", "copy",	  "scmp",    "map_getstr",
-    "map_setstr", "kread",   "usdt_arg", "join",
+    "end",	  "imm",     "ctx",	 "field",      "comm",	     "strcpy",	"streq",
+    "put",	  "add",     "sub",	 "mul",	       "div",	     "mod",	"band",
+    "bor",	  "bxor",    "shl",	 "shr",	       "eq",	     "ne",	"lt",
+    "le",	  "gt",	     "ge",	 "not",	       "neg",	     "bnot",	"mov",
+    "jmp",	  "jz",	     "jnz",	 "map_add",    "map_read",   "map_set", "map_delete",
+    "map_xadd",	  "map_min", "map_max",	 "map_avg",    "map_bucket", "log2",	"linear",
+    "emit",	  "stack",   "str",	 "dataloc",    "copy",	     "scmp",	"map_getstr",
+    "map_setstr", "kread",   "usdt_arg", "unwind_add", "join",
 };
 static const char *const sym[] = {
     "+", "-", "*", "//", "%", "&", "|", "~", "<<", ">>", "==", "~=", "<", "<=", ">", ">=",
@@ -130,6 +130,10 @@ size_t lbc_dump(const struct lb_plan *p, char *buf, size_t buflen)
 		case LB_OP_MAP_SET:
 		case LB_OP_MAP_XADD: put(&o, " slot=%u key@%u r%u", x->b, x->off, x->a); break;
 		case LB_OP_MAP_DELETE: put(&o, " slot=%u key@%u", x->b, x->off); break;
+		case LB_OP_UNWIND_ADD:
+			put(&o, " slot=%u key@%u..%u r%u ustack@%lld", x->dst, x->off,
+			    x->off + x->len, x->a, (long long)x->imm);
+			break;
 		case LB_OP_LOG2: put(&o, " r%u = log2(r%u)", x->dst, x->a); break;
 		case LB_OP_LINEAR:
 			put(&o, " r%u = linear(r%u) min=%lld step=r%u len=%u", x->dst, x->a,

@@ -123,6 +123,17 @@ static struct val ntop_(struct lbc *C, int call)
 	return v;
 }
 
+/* A user stack to unwind in user space (bpf.config{ustack = "dwarf"}):
+ * only its frame count and mode here (LB_OP_STACK's len); user space
+ * adds its id when it has unwound it (LB_OP_UNWIND_ADD). */
+struct val lbc_dwarfstack(struct lbc *C, int reg, int frames, int mode)
+{
+	struct val v = {.t = T_USTACK, .reg = reg, .dwarf = 1, .smode = mode};
+	lbc_emit(C, LB_OP_IMM, reg, 0, 0, 0, 0,
+		 (int64_t)(frames | mode << LB_STACK_MODE_SHIFT) << 32);
+	return v;
+}
+
 /* bpf.kstack([mode,] n), bpf.ustack([mode,] n), bpf.ksym(x), bpf.usym(x) */
 struct val lbc_valcall(struct lbc *C, int call, const char *name, size_t n)
 {
@@ -141,6 +152,8 @@ struct val lbc_valcall(struct lbc *C, int call, const char *name, size_t n)
 		C->regtop = save;
 		C->curtok = N(call)->tok;
 		v.reg = lbc_tmp(C);
+		if (user && C->in->ustack_dwarf)
+			return lbc_dwarfstack(C, v.reg, len, mode);
 		v.t = user ? T_USTACK : T_KSTACK;
 		v.smode = mode;
 		lbc_emit(C, LB_OP_STACK, v.reg, 0, 0, 0, len | mode << LB_STACK_MODE_SHIFT, user);
@@ -344,10 +357,23 @@ static void record(struct lbc *C, int fmttok, const char *fmt, size_t fmtlen, st
 				  LBC_MAX_FMTS);
 		out->fmts[out->nfmts++] = f;
 	}
+	int dwarf = 0; /* 1 + the record offset of a DWARF stack */
 	for (int i = 0; i < nargs; i++) {
 		struct arg *a = &args[i];
 		int o = f.off[i];
 		C->curtok = N(a->node)->tok;
+		if (a->v.t == T_USTACK && a->v.dwarf) {
+			if (dwarf)
+				lbc_error(C, N(a->node)->tok, NULL,
+					  "a printf can take one DWARF-unwound user stack");
+			if (off > LB_MAX_KEY)
+				lbc_error(C, tok,
+					  "print the other arguments in a printf of their own",
+					  "a printf with a DWARF-unwound user stack takes at most "
+					  "%d bytes of arguments; this one takes %d",
+					  LB_MAX_KEY, off);
+			dwarf = o + 1;
+		}
 		switch (a->v.t) {
 		case T_TIME:
 			if (a->v.i) /* now: nothing to store */
@@ -385,7 +411,11 @@ static void record(struct lbc *C, int fmttok, const char *fmt, size_t fmtlen, st
 	if (off > C->kneed)
 		C->kneed = off;
 	C->curtok = tok;
-	lbc_emit(C, LB_OP_EMIT, 0, 0, 0, 0, off, (int64_t)LB_REC(LB_REC_PRINTF, id));
+	/* with a DWARF stack: b = 1, the stack's offset / 8 in dst | a << 8;
+	 * the record goes out with the user stack to unwind (LB_REC_UNWIND) */
+	lbc_emit(C, LB_OP_EMIT, dwarf ? ((dwarf - 1) / 8) & 0xff : 0,
+		 dwarf ? ((dwarf - 1) / 8) >> 8 : 0, dwarf != 0, 0, off,
+		 (int64_t)LB_REC(LB_REC_PRINTF, id));
 }
 
 static void emit8(struct lbc *C, int kind, int id)

@@ -130,11 +130,14 @@ int lbc_emit(struct lbc *C, int code, int dst, int a, int b, int off, int len, i
 	case LB_OP_MAP_MAX:
 	case LB_OP_MAP_AVG:
 	case LB_OP_MAP_BUCKET:
+	case LB_OP_UNWIND_ADD:
 	case LB_OP_EMIT: C->rel[P->nops] = A_KEY; break;
 	default: C->rel[P->nops] = A_ABS;
 	}
-	if (code == LB_OP_EMIT)
+	if (code == LB_OP_EMIT || code == LB_OP_UNWIND_ADD)
 		C->out->uses_records = 1;
+	if (code == LB_OP_UNWIND_ADD || (code == LB_OP_EMIT && b)) /* a DWARF stack */
+		C->out->uses_stacks = C->unwinds = 1;
 	if (code == LB_OP_STACK)
 		C->out->uses_stacks = 1;
 	return (int)P->nops++;
@@ -352,6 +355,8 @@ static struct val index_(struct lbc *C, int n)
 		}
 		if (lbc_isname(k->s, k->n, "kstack") || lbc_isname(k->s, k->n, "ustack")) {
 			int user = k->s[0] == 'u', r = lbc_tmp(C);
+			if (user && C->in->ustack_dwarf)
+				return lbc_dwarfstack(C, r, LB_STACK_DEPTH, 0);
 			lbc_emit(C, LB_OP_STACK, r, 0, 0, 0, LB_STACK_DEPTH, user);
 			return inreg(user ? T_USTACK : T_KSTACK, r);
 		}

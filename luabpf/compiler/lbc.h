@@ -172,6 +172,7 @@ struct val {
 			      (members can be followed); T_KOBJ: its type */
 	int koff;	   /* T_KOBJ: offset from the address in reg */
 	int isptr;	   /* T_INT: an address as declared (printed in hex) */
+	int dwarf;	   /* T_USTACK: unwound in user space (frames << 32) */
 	int smode;	   /* T_KSTACK, T_USTACK: the lb_stackmode */
 };
 
@@ -225,6 +226,9 @@ struct lbc {
 	int stop, sneed;	       /* temporary strings: in use, most ever (after keys) */
 	int spin;		       /* temps below this hold locals: kept to block end */
 	int maxstr;		       /* in->max_strlen or LB_STR_DEFAULT */
+	int dwarf_at;		       /* key_put: 1 + the key offset of a DWARF stack in it */
+	int dwarf_ok;		       /* key_put: the update can take one (count, sum) */
+	int unwinds;		       /* LB_OP_UNWIND_ADD present: scratch ends in its record */
 	unsigned char rel[LB_MAX_OPS]; /* op off area | imm area << 2 (A_*) */
 	unsigned char *struse;	       /* per session map: gets strings in this handler */
 	unsigned char *ptruse;	       /* per session map: read with bpf.str(m[k]) somewhere
@@ -339,6 +343,11 @@ const char *lbc_vname(const struct val *v, char *buf, size_t len);
 void lbc_zero(struct lbc *C, int area, int off, int len);
 
 /* emit.c: printf, print, exit, stacks and symbols */
+#define DWARF_HINT                                                                                 \
+	"with bpf.config{ustack = \"dwarf\"}, user stacks are unwound in user space: "             \
+	"they can key bpf.count() and bpf.sum() updates (m[e.ustack] = bpf.count()) and be "       \
+	"printed"
+struct val lbc_dwarfstack(struct lbc *C, int reg, int frames, int mode);
 void lbc_callstmt(struct lbc *C, int call);
 int lbc_stringy(struct lbc *C, int n);
 void lbc_strconvs(const char *f, size_t n, unsigned char *isstr, int max);

@@ -359,6 +359,12 @@ static void key_put(struct lbc *C, const struct val *m, int tok, struct key *K)
 		case T_USYM:
 		case T_USTACK: {
 			int save = C->regtop, r;
+			if (k[i].v.dwarf && !C->dwarf_ok)
+				lbc_error(C, N(k[i].node)->tok, DWARF_HINT,
+					  "a DWARF-unwound user stack can only key an update by "
+					  "bpf.count() or bpf.sum()");
+			if (k[i].v.dwarf)
+				C->dwarf_at = off + 1;
 			lbc_emit(C, LB_OP_PUT, 0, k[i].v.reg, 0, off, 8, 0);
 			r = lbc_tmp(C);
 			lbc_emit(C, LB_OP_CTX, r, 0, 0, 0, 0, LB_CTX_PID);
@@ -752,8 +758,17 @@ static void update(struct lbc *C, const struct val *m, int target, int u, int vn
 	/* deleting works on any map; on a new one it fixes plain values */
 	if (u != U_DELETE || C->maps[m->map].valkind == LB_VAL_NONE)
 		fixkind(C, m, tok, upd[u].kind, &lh);
+	C->dwarf_at = 0;
+	C->dwarf_ok = u == U_COUNT || u == U_SUM;
 	key_put(C, m, tok, &K);
+	C->dwarf_ok = 0;
 	int s = slot(C, m->map, tok), code = upd[u].code;
+	if (C->dwarf_at) { /* the kernel cannot unwind it: user space will */
+		lbc_emit(C, LB_OP_UNWIND_ADD, s, vreg, 0, 0, C->maps[m->map].key_size,
+			 C->dwarf_at - 1);
+		C->regtop = save;
+		return;
+	}
 	switch (u) {
 	case U_SET:
 	case U_XADD:

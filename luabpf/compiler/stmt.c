@@ -367,7 +367,12 @@ void lbc_finish(struct lbc *C)
 		P->ops[i].off = (__u16)(P->ops[i].off + base[C->rel[i] & 3]);
 		P->ops[i].imm += base[(C->rel[i] >> 2) & 3];
 	}
-	P->scratch_size = 1024;
+	if (C->unwinds && total > LB_UNWIND_AT)
+		lbc_error(C, C->ftok, NULL,
+			  "handler needs %u bytes of scratch space, more than the %d left beside a "
+			  "DWARF stack record",
+			  total, (int)LB_UNWIND_AT);
+	P->scratch_size = C->unwinds ? LB_SCRATCH : 1024;
 	while (P->scratch_size < total)
 		P->scratch_size *= 2;
 	if (C->in->probe) {

@@ -10,6 +10,8 @@
 #include <bpf/libbpf.h>
 #include "runtime.h"
 #include "elffile.h"
+#include "mmapwatch.h"
+#include "symbols.h"
 
 #define LOG_SIZE (1 << 20)
 #define RINGBUF_SIZE (2 << 20)
@@ -50,6 +52,22 @@ int lb_session_shared_maps(struct lb_session *s, const struct lbc_output *code, 
 					      LB_STACK_DEPTH * 8, STACK_ENTRIES, NULL);
 		if (s->stacks_fd < 0)
 			return map_fail(err, errlen, "the stack map");
+		s->upids_fd = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, "lb_upids", 4, 4, 16384, NULL);
+		if (s->upids_fd < 0)
+			return map_fail(err, errlen, "the stack map");
+		s->procs_fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "lb_procs", 0, 0, 65536, NULL);
+		if (s->procs_fd < 0)
+			return map_fail(err, errlen, "the stack map");
+		/* before anything attaches: processes started from now on
+		 * have all their code mappings reported (without it, where
+		 * perf events are refused, a process is read when announced) */
+		if (!s->mw) {
+			char why[LB_ERR];
+
+			s->mw = lb_mmapwatch_open(s->ncpus, why, sizeof why);
+		}
+		if (s->syms || (s->syms = lb_syms_new()))
+			lb_syms_scan(s->syms, s->pid);
 	}
 	for (int i = 0; i < code->nslots; i++)
 		if (lb_map_create(s, code->slot_map[i], err, errlen))
@@ -111,6 +129,10 @@ static int bind_maps(struct lb_session *s, struct lb_prog *pr, char *err, size_t
 			fd = s->dropped_fd;
 		} else if (strcmp(name, "stacks") == 0) {
 			fd = s->stacks_fd;
+		} else if (strcmp(name, "upids") == 0) {
+			fd = s->upids_fd;
+		} else if (strcmp(name, "procs") == 0) {
+			fd = s->procs_fd;
 		}
 		if (strcmp(name, "scratch") == 0) {
 			/* one entry per CPU, as large as the plan needs */
@@ -401,6 +423,16 @@ static int load_attach(struct lb_session *s, struct lb_prog *pr, char *err, size
 		return 0;
 	}
 	l = attach(s, pr, bpf_object__find_program_by_name(pr->obj, templates[pr->kind].prog));
+	if (!l && errno == EILSEQ && pr->kind == LB_PROG_KPROBE && pr->offset) {
+		/* the kernel decodes the function up to the offset: a probe
+		 * there would overwrite the middle of an instruction */
+		snprintf(err, errlen,
+			 "%s: offset %llu is inside an instruction of %s; a kprobe offset "
+			 "must be where an instruction starts (see objdump -d or gdb's "
+			 "disassemble of the function)",
+			 name, (unsigned long long)pr->offset, pr->event);
+		goto fail;
+	}
 	if (!l) {
 		snprintf(err, errlen, "cannot attach to %s: %s", name, attach_error(errno));
 		goto fail;

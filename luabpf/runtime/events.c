@@ -15,6 +15,8 @@
 #include "runtime.h"
 #include "format.h"
 #include "symbols.h"
+#include "mmapwatch.h"
+#include "unwind.h"
 #include "http.h"
 
 size_t lb_session_text(void *session, int type, const void *arg, char *buf, size_t len)
@@ -24,10 +26,26 @@ size_t lb_session_text(void *session, int type, const void *arg, char *buf, size
 
 	if (!s->syms && !(s->syms = lb_syms_new()))
 		return (size_t)snprintf(buf, len, "[out of memory]");
+	if (type == LB_ARG_USTACK || type == LB_ARG_USYM)
+		/* mappings up to now (of -p's process; -c traces its command's
+		 * descendants too) */
+		lb_mmapwatch_read(s->mw, s->syms, s->cpid ? 0 : s->pid);
 	switch (type) {
 	case LB_ARG_PROBE: lb_session_probe_name(s, v[0], buf, len); return strlen(buf);
 	case LB_ARG_KSTACK: return lb_stack_text(s->syms, s->stacks_fd, v[0], 0, 0, buf, len);
 	case LB_ARG_USTACK:
+		if ((uint32_t)v[0] != 0xffffffffu && ((uint32_t)v[0] & LB_USTACK_UNWOUND)) {
+			/* unwound in user space (unwind.c); frames and mode as
+			 * lb_stack_text reads them */
+			int n, frames = (int)(v[0] >> 32) & 0xff;
+			int mode = (int)(v[0] >> (32 + LB_STACK_MODE_SHIFT)) & 0xff;
+			const uint64_t *ips = lb_unwound_stack(s->unwinder, (uint32_t)v[0], &n);
+
+			if (frames > 0 && frames < n)
+				n = frames;
+			return lb_stack_format(s->syms, ips, ips ? n : 0, (pid_t)v[1], 1, mode, 8,
+					       buf, len);
+		}
 		return lb_stack_text(s->syms, s->stacks_fd, v[0], (pid_t)v[1], 1, buf, len);
 	case LB_ARG_KSYM: return lb_ksym(s->syms, v[0], 0, buf, len);
 	case LB_ARG_USYM: return lb_usym(s->syms, (pid_t)v[1], v[0], 0, buf, len);
@@ -92,6 +110,17 @@ static int on_record(void *ctx, void *data, size_t size)
 		ev.id = (int)id;
 		break;
 	case LB_REC_EXIT: ev.kind = LB_EV_EXIT; break;
+	case LB_REC_UNWIND: lb_unwind_record(s, data, size, NULL); return 0;
+	case LB_REC_UNWIND_PRINTF: { /* a printf record with a user stack to unwind */
+		char rec[LB_MAX_KEY];
+		int n = lb_unwind_record(s, data, size, rec);
+
+		return n > 0 ? on_record(ctx, rec, (size_t)n) : 0;
+	}
+	case LB_REC_PROC: /* a process's first user stack: keep its maps */
+		if (size >= 16 && (s->syms || (s->syms = lb_syms_new())))
+			lb_syms_keep(s->syms, (pid_t)((const uint64_t *)data)[1]);
+		return 0;
 	default: return 0;
 	}
 	if (push_event(s, &ev))
@@ -108,20 +137,28 @@ static int epoll_add(struct lb_session *s, int fd)
 	return epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, fd, &ev);
 }
 
+/* A ring buffer's manager for map fd, its descriptor in the poll. */
+static int rb_open(struct lb_session *s, int fd, struct ring_buffer **rb)
+{
+	libbpf_print_fn_t host;
+
+	if (fd < 0 || *rb)
+		return 0;
+	host = lb_libbpf_quiet();
+	*rb = ring_buffer__new(fd, on_record, s, NULL);
+	libbpf_set_print(host);
+	return !*rb || epoll_add(s, ring_buffer__epoll_fd(*rb)) ? -1 : 0;
+}
+
 /* The session's descriptor: readable when a record, a signal or the
- * timer waits. The ring buffer joins it once the session has one. */
+ * timer waits. The rings join it once the session has them: the events'
+ * and the announcements' (read apart, first: see lb_session_poll). */
 int lb_session_fd(struct lb_session *s)
 {
 	if (s->epoll_fd < 0 && (s->epoll_fd = epoll_create1(EPOLL_CLOEXEC)) < 0)
 		return -1;
-	if (s->events_fd >= 0 && !s->rb) {
-		libbpf_print_fn_t host = lb_libbpf_quiet();
-
-		s->rb = ring_buffer__new(s->events_fd, on_record, s, NULL);
-		libbpf_set_print(host);
-		if (!s->rb || epoll_add(s, ring_buffer__epoll_fd(s->rb)))
-			return -1;
-	}
+	if (rb_open(s, s->events_fd, &s->rb) || rb_open(s, s->procs_fd, &s->prb))
+		return -1;
 	return s->epoll_fd;
 }
 
@@ -195,6 +232,10 @@ int lb_session_poll(struct lb_session *s, int timeout_ms)
 
 	if (lb_session_fd(s) < 0)
 		return -1;
+	for (int i = 0; s->mw && !s->mw_polled && i < lb_mmapwatch_count(s->mw); i++)
+		if (lb_mmapwatch_fd(s->mw, i) >= 0 && epoll_add(s, lb_mmapwatch_fd(s->mw, i)))
+			return -1;
+	s->mw_polled = s->mw != NULL;
 	n = epoll_wait(s->epoll_fd, ev, 16, timeout_ms);
 	if (n < 0 && errno != EINTR)
 		return -1;
@@ -212,8 +253,18 @@ int lb_session_poll(struct lb_session *s, int timeout_ms)
 			lb_http_ready(s->http, ev[i].data.fd, ev[i].events);
 		}
 	}
+	/* the announcements first (a process announced is kept whatever
+	 * exits the mmap records then report), the mappings next (the stacks
+	 * waiting may be of processes that have exited since), the records,
+	 * and the mappings again, for exits that follow the records */
+	if (s->prb)
+		ring_buffer__consume(s->prb);
+	if (s->mw && (s->syms || (s->syms = lb_syms_new())))
+		lb_mmapwatch_read(s->mw, s->syms, s->cpid ? 0 : s->pid);
 	if (s->rb)
 		ring_buffer__consume(s->rb);
+	if (s->mw)
+		lb_mmapwatch_read(s->mw, s->syms, s->cpid ? 0 : s->pid);
 	report_lost(s);
 	/* after the records: a scrape sees what they said */
 	while (s->http && (req = lb_http_next_request(s->http))) {

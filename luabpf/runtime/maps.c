@@ -207,6 +207,36 @@ done:
 	return rc;
 }
 
+int lb_map_dropped_add(struct lb_session *s, int i)
+{
+	uint32_t k = (uint32_t)i;
+	uint64_t per_cpu[s->ncpus > 0 ? s->ncpus : 1];
+
+	memset(per_cpu, 0, sizeof per_cpu);
+	if (s->dropped_fd >= 0 && !bpf_map_lookup_elem(s->dropped_fd, &k, per_cpu)) {
+		per_cpu[0]++;
+		bpf_map_update_elem(s->dropped_fd, &k, per_cpu, BPF_ANY);
+	}
+	return -1;
+}
+
+int lb_map_add(struct lb_session *s, int i, const void *key, int64_t x)
+{
+	const struct lb_mapdesc *d = &s->maps[i];
+	size_t words = (d->value_size + 7) / 8;
+	int cpus = d->percpu ? s->ncpus : 1, rc;
+	int64_t *buf;
+
+	if (s->map_fd[i] < 0 || !(buf = calloc((size_t)cpus, words * 8)))
+		return -1;
+	if (bpf_map_lookup_elem(s->map_fd[i], key, buf))
+		memset(buf, 0, (size_t)cpus * words * 8);
+	buf[0] += x;
+	rc = bpf_map_update_elem(s->map_fd[i], key, buf, BPF_ANY);
+	free(buf);
+	return rc && errno == E2BIG ? lb_map_dropped_add(s, i) : rc ? -1 : 0;
+}
+
 int lb_map_update(struct lb_session *s, int i, const void *key, const void *value)
 {
 	const struct lb_mapdesc *d = &s->maps[i];

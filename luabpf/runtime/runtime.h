@@ -18,6 +18,8 @@ struct bpf_link;
 struct ring_buffer;
 struct lb_syms;
 struct lb_usdt_site;
+struct lb_mmapwatch;
+struct lb_unwinder;
 struct lb_http;
 
 enum lb_progkind {
@@ -83,8 +85,15 @@ struct lb_session {
 	int skip_self;	    /* uprobes and USDT never fire in this process */
 	struct lb_btf *btf; /* kernel types, loaded when a typed probe needs them */
 	int max_strlen;	    /* strings read by handlers (0: LB_STR_DEFAULT) */
+	int ustack_dwarf;   /* user stacks unwound in user space (DWARF CFI) */
 	/* output from handlers: ring buffer of records, stacks, lost count */
 	int events_fd, stacks_fd, lost_fd, dropped_fd;
+	int upids_fd;		      /* processes whose user stacks were announced */
+	int procs_fd;		      /* the ring of those announcements (LB_REC_PROC) */
+	struct ring_buffer *prb;      /* procs_fd's manager */
+	struct lb_mmapwatch *mw;      /* the kernel's mmap records, for user symbols */
+	int mw_polled;		      /* its fds are in epoll_fd */
+	struct lb_unwinder *unwinder; /* user stacks unwound here (unwind.c) */
 	struct ring_buffer *rb;
 	int epoll_fd, signal_fd, timer_fd; /* timer: the next interval due */
 	uint64_t lost_reported;
@@ -196,6 +205,11 @@ int lb_map_clear(struct lb_session *s, int i);
 /* Updates refused because map i was full, summed over CPUs; i =
  * LB_DIVZERO_SLOT: handler runs stopped by a division by zero. */
 uint64_t lb_map_dropped(struct lb_session *s, int i);
+/* value += x in the first word of CPU 0's value (count, sum), for
+ * updates made in user space; 0, or -1 (a full map's refusal counted). */
+int lb_map_add(struct lb_session *s, int i, const void *key, int64_t x);
+/* Count one update refused for map i; returns -1. */
+int lb_map_dropped_add(struct lb_session *s, int i);
 /* All keys, concatenated (key_size each); caller frees *keys. */
 int lb_map_keys(struct lb_session *s, int i, void **keys, size_t *n);
 
@@ -204,6 +218,8 @@ const char *lb_tracefs(char *err, size_t errlen);
 /* Tracepoints matching "cat:event" globs, as "cat:event" strings. */
 int lb_tracepoints(const char *pattern, char ***out, int *n, char *err, size_t errlen);
 #include "strlist.h"
+/* Kernel functions kprobes can take, matching a glob, sorted. */
+int lb_kprobe_funcs(const char *glob, char ***out, int *n, char *err, size_t errlen);
 /* Fields of a tracepoint's format, common_* fields left out. */
 int lb_tp_fields(const char *cat, const char *event, struct lbc_field **out, int *n, char *err,
 		 size_t errlen);

@@ -12,6 +12,8 @@
 #include "runtime.h"
 #include "symbols.h"
 #include "btf.h"
+#include "mmapwatch.h"
+#include "unwind.h"
 #include "http.h"
 
 void lb_session_init(struct lb_session *s)
@@ -20,6 +22,7 @@ void lb_session_init(struct lb_session *s)
 	for (int i = 0; i < LB_MAX_SESSION_MAPS; i++)
 		s->map_fd[i] = -1;
 	s->dummy_fd = s->events_fd = s->stacks_fd = s->lost_fd = s->dropped_fd = -1;
+	s->upids_fd = s->procs_fd = -1;
 	s->epoll_fd = s->signal_fd = s->timer_fd = -1;
 	s->ncpus = libbpf_num_possible_cpus();
 }
@@ -53,9 +56,18 @@ void lb_session_close(struct lb_session *s)
 		close_fd(&s->map_fd[i]);
 	ring_buffer__free(s->rb);
 	s->rb = NULL;
+	ring_buffer__free(s->prb);
+	s->prb = NULL;
 	close_fd(&s->dummy_fd);
 	close_fd(&s->events_fd);
 	close_fd(&s->stacks_fd);
+	close_fd(&s->upids_fd);
+	close_fd(&s->procs_fd);
+	lb_unwinder_free(s->unwinder);
+	s->unwinder = NULL;
+	lb_mmapwatch_free(s->mw);
+	s->mw = NULL;
+	s->mw_polled = 0;
 	close_fd(&s->lost_fd);
 	close_fd(&s->dropped_fd);
 	close_fd(&s->epoll_fd);

@@ -1,6 +1,6 @@
 /* Kernel and user symbols, and stacks laid out like bpftrace 0.17's.
  *
- * Kernel: /proc/kallsyms, text symbols only (like bcc; of aliases, the
+ * Kernel: /proc/kallsyms without data symbols (like bcc; of aliases, the
  * last listed, like bcc), read once per
  * lb_syms on first use, sorted; an address belongs to the nearest symbol
  * at or below it.
@@ -15,6 +15,12 @@
  * offset (PIE, shared libraries, non-PIE and static executables alike).
  * Files are opened through /proc/PID/map_files, then /proc/PID/root, then
  * the path itself, checked against the mapping's inode.
+ * Processes that exit: the kernel announces a process the first time one
+ * of its user stacks is taken (LB_REC_PROC); lb_syms_keep then reads its
+ * mappings and loads the symbols of its code at once, and a mapping list
+ * is never replaced by an empty one (the process has gone), so stacks
+ * printed after it exited still find their files (by device and inode,
+ * then by path checked against the inode).
  * Unknown addresses print as bpftrace prints them: "0x7f..." ("0" for 0).
  * Everything is bounded and lives in struct lb_syms. */
 #include <errno.h>
@@ -29,78 +35,7 @@
 #include <bpf/bpf.h>
 #include "symbols.h"
 #include "../../bpf/plan.h"
-
-#define SYMS_PROCS 64	/* processes whose maps are kept */
-#define SYMS_FILES 64	/* ELF files whose symbols are kept */
-#define SYMS_MAPS 16384 /* file mappings per process */
-#define SYMS_PER_FILE (1u << 22)
-#define SYMS_NAMES_MAX (256u << 20) /* bytes of names per table */
-#define SYMS_SEGS 32		    /* PT_LOAD segments per file */
-#define SYMS_WALK 64		    /* symbols tried below an address (nesting) */
-#define SYMS_PATH 4096
-
-struct sym {
-	uint64_t start, size;
-	uint64_t rank; /* lower wins among symbols at one address */
-	uint32_t name; /* offset in names */
-};
-
-struct symtab {
-	struct sym *v;
-	uint64_t *maxend; /* maxend[i]: largest end of v[0..i] */
-	size_t n, cap;
-	char *names;
-	size_t nnames, capnames;
-};
-
-struct seg {
-	uint64_t off, vaddr, filesz;
-};
-
-struct elffile {
-	dev_t dev;
-	ino_t ino;
-	struct timespec mtime;
-	off_t fsize;
-	uint64_t serial; /* never reused: mappings remember it */
-	uint64_t used;	 /* LRU clock */
-	int etype;
-	int nsegs;
-	struct seg segs[SYMS_SEGS];
-	struct symtab tab;
-};
-
-struct umap {
-	uint64_t start, end, off, ino;
-	char *path;
-	uint64_t file; /* serial of its elffile, 0 not looked up yet */
-	int failed;    /* no symbols to be had from it */
-};
-
-struct proc {
-	pid_t pid;
-	uint64_t used;
-	uint64_t gen; /* call that last read its maps */
-	struct umap *maps;
-	int nmaps;
-	/* the last pages found outside all mappings after a re-read: JIT
-	 * code and the like do not re-read the maps on every stack */
-	uint64_t missed[16];
-	unsigned nmissed;
-};
-
-struct lb_syms {
-	/* kernel */
-	int kloaded;
-	struct symtab k;
-	/* user */
-	struct proc procs[SYMS_PROCS];
-	int nprocs;
-	struct elffile *files[SYMS_FILES];
-	int nfiles;
-	uint64_t clock, gen, serial;
-	int elf_ok;
-};
+#include "syms_impl.h"
 
 /* Symbol tables */
 
@@ -240,10 +175,13 @@ static size_t put_sym(const char *name, uint64_t off, int with_offset, char *buf
 
 /* Kernel */
 
-static int ktype_text(char t)
+/* bcc (so bpftrace 0.17) skips data symbols (b B d D r R) and keeps the
+ * rest, weak objects (V) and absolute symbols (A) too, above
+ * 0xffffffff00000000: a global lock such as misc_mtx (d) prints as the
+ * nearest such symbol below it, as bpftrace prints it. */
+static int ktype_kept(char t, unsigned long long a)
 {
-	/* bcc skips data symbols (b B d D r R) and so resolves only code */
-	return t == 't' || t == 'T' || t == 'w' || t == 'W';
+	return !strchr("bBdDrR", t) && a >= 0xffffffff00000000ULL;
 }
 
 static void kload(struct lb_syms *s)
@@ -262,7 +200,7 @@ static void kload(struct lb_syms *s)
 
 		if (end == line || end[0] != ' ' || !end[1] || end[2] != ' ')
 			continue;
-		if (!a || !ktype_text(end[1]))
+		if (!a || !ktype_kept(end[1], a))
 			continue;
 		name = end + 3;
 		nl = name + strcspn(name, "\t\n ");
@@ -363,7 +301,7 @@ static int has_section(Elf *e, Elf32_Word want)
 	return 0;
 }
 
-static int open_checked(const char *path, ino_t want_ino)
+int lb_open_checked(const char *path, ino_t want_ino)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat st;
@@ -393,9 +331,9 @@ static long read_debug_file(Elf *e, const char *root, const char *path, struct s
 
 		fd = -1;
 		if (snprintf(p, sizeof p, "%s%s", root, cands[i]) < (int)sizeof p)
-			fd = open_checked(p, 0);
+			fd = lb_open_checked(p, 0);
 		if (fd < 0 && root[0])
-			fd = open_checked(cands[i], 0);
+			fd = lb_open_checked(cands[i], 0);
 		if (fd < 0)
 			continue;
 		if ((de = lb_elf_begin(fd))) {
@@ -471,9 +409,9 @@ static struct elffile *file_by_serial(struct lb_syms *s, uint64_t serial)
 }
 
 /* Find or load the symbols of mapping m of process pid. */
-static struct elffile *map_file(struct lb_syms *s, pid_t pid, struct umap *m)
+static struct elffile *map_file(struct lb_syms *s, pid_t pid, struct lb_umap *m)
 {
-	char p[SYMS_PATH], root[64];
+	char root[64];
 	int fd = -1, slot;
 	struct stat st;
 	struct elffile *f;
@@ -483,13 +421,7 @@ static struct elffile *map_file(struct lb_syms *s, pid_t pid, struct umap *m)
 	if (m->file && (f = file_by_serial(s, m->file)))
 		return f;
 	snprintf(root, sizeof root, "/proc/%d/root", (int)pid);
-	snprintf(p, sizeof p, "/proc/%d/map_files/%llx-%llx", (int)pid,
-		 (unsigned long long)m->start, (unsigned long long)m->end);
-	fd = open_checked(p, (ino_t)m->ino);
-	if (fd < 0 && snprintf(p, sizeof p, "%s%s", root, m->path) < (int)sizeof p)
-		fd = open_checked(p, (ino_t)m->ino);
-	if (fd < 0)
-		fd = open_checked(m->path, (ino_t)m->ino);
+	fd = lb_syms_open(pid, m);
 	if (fd < 0 || fstat(fd, &st)) {
 		if (fd >= 0)
 			close(fd);
@@ -529,122 +461,11 @@ static struct elffile *map_file(struct lb_syms *s, pid_t pid, struct umap *m)
 	return f;
 }
 
-/* Processes */
-
-static void proc_clear(struct proc *p)
-{
-	for (int i = 0; i < p->nmaps; i++)
-		free(p->maps[i].path);
-	free(p->maps);
-	p->maps = NULL;
-	p->nmaps = 0;
-}
-
-/* (Re-)read the file mappings of p->pid (code and data). */
-static void proc_read(struct lb_syms *s, struct proc *p)
-{
-	char path[64];
-	FILE *f;
-	char *line = NULL;
-	size_t cap = 0;
-	struct umap *v = NULL;
-	int n = 0, c = 0;
-
-	proc_clear(p);
-	p->gen = s->gen;
-	snprintf(path, sizeof path, "/proc/%d/maps", (int)p->pid);
-	if (!(f = fopen(path, "re")))
-		return;
-	while (getline(&line, &cap, f) > 0 && n < SYMS_MAPS) {
-		unsigned long long start, end, off, ino;
-		char perms[8];
-		int pos = 0;
-		char *name, *nl;
-
-		if (sscanf(line, "%llx-%llx %7s %llx %*x:%*x %llu %n", &start, &end, perms, &off,
-			   &ino, &pos) < 5 ||
-		    !pos)
-			continue;
-		if (!ino)
-			continue;
-		name = line + pos;
-		if (name[0] != '/')
-			continue;
-		if ((nl = strchr(name, '\n')))
-			*nl = 0;
-		if (n == c) {
-			int nc = c ? c * 2 : 16;
-			struct umap *nv = realloc(v, (size_t)nc * sizeof *nv);
-
-			if (!nv)
-				break;
-			v = nv;
-			c = nc;
-		}
-		memset(&v[n], 0, sizeof v[n]);
-		v[n].start = start;
-		v[n].end = end;
-		v[n].off = off;
-		v[n].ino = ino;
-		if (!(v[n].path = strdup(name)))
-			break;
-		n++;
-	}
-	free(line);
-	fclose(f);
-	p->maps = v;
-	p->nmaps = n;
-}
-
-static struct proc *proc_get(struct lb_syms *s, pid_t pid)
-{
-	struct proc *p;
-	int slot;
-
-	for (int i = 0; i < s->nprocs; i++)
-		if (s->procs[i].pid == pid) {
-			s->procs[i].used = ++s->clock;
-			return &s->procs[i];
-		}
-	if (s->nprocs < SYMS_PROCS) {
-		slot = s->nprocs++;
-	} else {
-		slot = 0;
-		for (int i = 1; i < s->nprocs; i++)
-			if (s->procs[i].used < s->procs[slot].used)
-				slot = i;
-		proc_clear(&s->procs[slot]);
-	}
-	p = &s->procs[slot];
-	memset(p, 0, sizeof *p);
-	p->pid = pid;
-	p->used = ++s->clock;
-	proc_read(s, p);
-	return p;
-}
-
-static struct umap *proc_find(struct proc *p, uint64_t addr)
-{
-	for (int i = 0; i < p->nmaps; i++)
-		if (addr >= p->maps[i].start && addr < p->maps[i].end)
-			return &p->maps[i];
-	return NULL;
-}
-
-static int proc_missed(const struct proc *p, uint64_t addr)
-{
-	for (unsigned i = 0; i < p->nmissed && i < 16; i++)
-		if (p->missed[i] == addr >> 12)
-			return 1;
-	return 0;
-}
-
-/* *module, when asked, is the path of the file holding a symbol found. */
 static size_t usym_lookup(struct lb_syms *s, pid_t pid, uint64_t addr, int with_offset, char *buf,
 			  size_t len, const char **module)
 {
 	struct proc *p;
-	struct umap *m;
+	struct lb_umap *m;
 	struct elffile *f;
 	const struct sym *sym;
 	uint64_t off, vaddr;
@@ -652,10 +473,10 @@ static size_t usym_lookup(struct lb_syms *s, pid_t pid, uint64_t addr, int with_
 
 	if (!addr || pid <= 0 || !s->elf_ok)
 		return put_hex(addr, buf, len);
-	p = proc_get(s, pid);
-	if (!(m = proc_find(p, addr)) && p->gen != s->gen && !proc_missed(p, addr)) {
-		proc_read(s, p);
-		if (!(m = proc_find(p, addr)))
+	p = lb_proc_get(s, pid);
+	if (!(m = lb_proc_find(p, addr)) && p->gen != s->gen && !lb_proc_missed(p, addr)) {
+		lb_proc_read(s, p);
+		if (!(m = lb_proc_find(p, addr)))
 			p->missed[p->nmissed++ % 16] = addr >> 12;
 	}
 	if (!m || !(f = map_file(s, pid, m)) || !f->tab.n)
@@ -675,6 +496,22 @@ static size_t usym_lookup(struct lb_syms *s, pid_t pid, uint64_t addr, int with_
 	if (module)
 		*module = m->path;
 	return put_sym(f->tab.names + sym->name, vaddr - sym->start, with_offset, buf, len);
+}
+
+void lb_syms_keep(struct lb_syms *s, pid_t pid)
+{
+	struct proc *p;
+
+	if (!s || pid <= 0 || !s->elf_ok)
+		return;
+	if ((p = lb_proc_find_pid(s, pid)))
+		lb_proc_read(s, p); /* now, while it lives (kept if it does not) */
+	else
+		p = lb_proc_get(s, pid);
+	p->kept = 1;
+	for (int i = 0; i < p->nmaps; i++)
+		if (p->maps[i].exec)
+			map_file(s, pid, &p->maps[i]);
 }
 
 size_t lb_usym(struct lb_syms *s, pid_t pid, uint64_t addr, int with_offset, char *buf, size_t len)
@@ -796,7 +633,7 @@ void lb_syms_free(struct lb_syms *s)
 		return;
 	tab_free(&s->k);
 	for (int i = 0; i < s->nprocs; i++)
-		proc_clear(&s->procs[i]);
+		lb_proc_clear(&s->procs[i]);
 	for (int i = 0; i < s->nfiles; i++)
 		elffile_free(s->files[i]);
 	free(s);

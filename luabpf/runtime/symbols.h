@@ -9,6 +9,17 @@
 
 struct lb_syms; /* per session: kallsyms, per-process maps, ELF symtabs */
 
+#define LB_VDSO "[vdso]" /* the one mapping kept that is not a file */
+
+/* A file mapping of a process, as /proc/PID/maps said (or the vDSO). */
+struct lb_umap {
+	uint64_t start, end, off, ino;
+	char *path;
+	int exec;      /* executable */
+	uint64_t file; /* symbols.c's: serial of its symbols, 0 not looked up */
+	int failed;    /* symbols.c's: no symbols to be had from it */
+};
+
 struct lb_syms *lb_syms_new(void);
 void lb_syms_free(struct lb_syms *s);
 
@@ -40,6 +51,27 @@ size_t lb_stack_text(struct lb_syms *s, int stack_fd, uint64_t value, pid_t pid,
  * by 4 ("@[\n    sym+off\n]: 3"). */
 size_t lb_stack_text_indent(struct lb_syms *s, int stack_fd, uint64_t value, pid_t pid, int user,
 			    int indent, char *buf, size_t len);
+/* Keep process pid's mappings from now on (its first user stack was
+ * taken): read them, and the symbols of its code, now, while it lives. */
+void lb_syms_keep(struct lb_syms *s, pid_t pid);
+/* What the kernel reported (mmapwatch.c): an executable file mapping of
+ * pid, a new process pid forked from ppid (its mappings copied), an exec
+ * (mappings forgotten), an exit (mappings kept if it was announced). */
+void lb_syms_map_add(struct lb_syms *s, pid_t pid, uint64_t start, uint64_t end, uint64_t off,
+		     uint64_t ino, const char *path);
+/* Read the mappings of the processes running now (only pid only, if > 0),
+ * as the kernel reports only those made from now on. */
+void lb_syms_scan(struct lb_syms *s, pid_t only);
+void lb_syms_fork(struct lb_syms *s, pid_t ppid, pid_t pid);
+void lb_syms_exec(struct lb_syms *s, pid_t pid);
+void lb_syms_exit(struct lb_syms *s, pid_t pid);
+/* Its file mappings (read now if not known yet, or again with reread;
+ * those read while it lived when it has exited). */
+const struct lb_umap *lb_syms_mappings(struct lb_syms *s, pid_t pid, int reread, int *n);
+/* A mapping's file, opened read-only: through /proc/PID/map_files, the
+ * process's root, then the path, checked against the inode; -1 if none. */
+int lb_syms_open(pid_t pid, const struct lb_umap *m);
+
 /* The layout of lb_stack_text for n addresses (ending early at a 0). */
 size_t lb_stack_format(struct lb_syms *s, const uint64_t *ips, int n, pid_t pid, int user, int mode,
 		       int indent, char *buf, size_t len);

@@ -99,6 +99,55 @@ int lb_tracepoints(const char *pattern, char ***out, int *n, char *err, size_t e
 	return 0;
 }
 
+/* Kernel functions a kprobe can take (tracefs available_filter_functions,
+ * as bpftrace lists them: a module's functions by name alone), matching a
+ * glob, sorted, each once. */
+int lb_kprobe_funcs(const char *glob, char ***out, int *n, char *err, size_t errlen)
+{
+	const char *root = lb_tracefs(err, errlen);
+	char path[512], *line = NULL;
+	size_t cap = 0;
+	int vcap = 0, rc = 0;
+	FILE *f;
+
+	*out = NULL;
+	*n = 0;
+	if (!root)
+		return -1;
+	snprintf(path, sizeof path, "%s/available_filter_functions", root);
+	if (!(f = fopen(path, "re"))) {
+		int e = errno;
+
+		snprintf(err, errlen, "cannot list kernel functions: %s: %s%s", path, strerror(e),
+			 e == ENOENT || (e == EPERM && geteuid() == 0)
+			     ? " (this kernel has no function tracing: no kprobes to list)"
+			 : e == EACCES || e == EPERM ? LB_NEEDS_PRIVILEGE
+						     : "");
+		return -1;
+	}
+	while (getline(&line, &cap, f) > 0) {
+		line[strcspn(line, " \t\n")] = 0; /* "name [module]" */
+		if (!*line || fnmatch(glob, line, 0))
+			continue;
+		if (lb_strings_push(out, n, &vcap, line)) {
+			snprintf(err, errlen, "more than %d kernel functions match '%s'",
+				 LB_MAX_LIST, glob);
+			rc = -1;
+			break;
+		}
+	}
+	free(line);
+	fclose(f);
+	if (rc) {
+		lb_free_strings(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return -1;
+	}
+	lb_strings_sort_uniq(*out, n);
+	return 0;
+}
+
 void lb_clear_field(struct lbc_field *f)
 {
 	free((char *)f->name);
