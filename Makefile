@@ -217,24 +217,43 @@ vmtest: deps
 # Fuzzing the handler compiler (spec/fuzz/fuzz_compile.c, header format
 # there): libFuzzer + ASan + UBSan on a fresh copy of spec/fuzz/corpus;
 # fails on any crash or broken invariant (inputs in build/fuzz/crashes/).
-.PHONY: fuzz fuzz-smoke
+# fuzz-lex: its lexer against Lua 5.4's (spec/fuzz/fuzz_lex.c) on
+# spec/fuzz/corpus_lex, the same way.
+.PHONY: fuzz fuzz-lex fuzz-run fuzz-smoke
 FUZZ_SECONDS ?= 300
-FUZZ_SRC := $(wildcard luabpf/compiler/*.c) luabpf/runtime/format.c spec/fuzz/fuzz_compile.c
+FUZZ_LIB := $(wildcard luabpf/compiler/*.c) luabpf/runtime/format.c
+FUZZ_SRC := $(FUZZ_LIB) spec/fuzz/fuzz_compile.c
+FUZZ_CC = $(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	-Iluabpf -Ibpf -I$(B5)/gen
 
 $(B5)/fuzz/fuzz_compile: $(FUZZ_SRC) $(wildcard luabpf/*/*.h bpf/*.h) $(B5)/gen/syscalls.h
 	@$(MAKE) -s deps DEBS=libclang-rt-14-dev
 	@mkdir -p $(@D)
-	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		-Iluabpf -Ibpf -I$(B5)/gen $(FUZZ_SRC) -o $@
+	$(FUZZ_CC) $(FUZZ_SRC) -o $@
 
-fuzz: $(B5)/fuzz/fuzz_compile
-	rm -rf $(B5)/fuzz/corpus && mkdir -p $(B5)/fuzz/corpus $(B5)/fuzz/crashes
-	cp spec/fuzz/corpus/* $(B5)/fuzz/corpus/
+$(B5)/fuzz/fuzz_lex: $(FUZZ_LIB) spec/fuzz/fuzz_lex.c $(wildcard luabpf/*/*.h bpf/*.h) $(B5)/gen/syscalls.h
+	@$(MAKE) -s deps DEBS=libclang-rt-14-dev
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -I/usr/include/lua5.4 $(FUZZ_LIB) spec/fuzz/fuzz_lex.c -llua5.4 -lm -o $@
+
+# fuzz-run: one fuzzer ($(FZ)) on a fresh copy of its corpus ($(FZC)),
+# with its dictionary ($(FZD)) if it has one
+fuzz-run: $(B5)/fuzz/$(FZ)
+	rm -rf $(B5)/fuzz/$(FZ).corpus && mkdir -p $(B5)/fuzz/$(FZ).corpus $(B5)/fuzz/crashes
+	cp $(FZC)/* $(B5)/fuzz/$(FZ).corpus/
 	$< -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
-		-print_final_stats=1 -artifact_prefix=$(B5)/fuzz/crashes/ $(B5)/fuzz/corpus
+		$(if $(FZD),-dict=$(FZD)) -print_final_stats=1 \
+		-artifact_prefix=$(B5)/fuzz/crashes/$(FZ)- $(B5)/fuzz/$(FZ).corpus
+
+fuzz:
+	$(MAKE) fuzz-run FZ=fuzz_compile FZC=spec/fuzz/corpus
+
+fuzz-lex:
+	$(MAKE) fuzz-run FZ=fuzz_lex FZC=spec/fuzz/corpus_lex FZD=spec/fuzz/lex.dict
 
 fuzz-smoke:
-	$(MAKE) fuzz FUZZ_SECONDS=20
+	$(MAKE) fuzz FUZZ_SECONDS=15
+	$(MAKE) fuzz-lex FUZZ_SECONDS=10
 
 demo: deps
 	$(MAKE) all

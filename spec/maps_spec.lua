@@ -149,6 +149,24 @@ describe("maps a host writes #kernel", function()
       "bpf.map: unknown option 'size' (known: name, max_entries, lru, labels)")
   end)
 
+  it("a map that may take more than 64 MiB when full is named in a warning at start", function()
+    local s <close> = bpf.session()
+    local big = s:map { name = "big", max_entries = 100000 }
+    local small = s:map "small"
+    s:tracepoint("syscalls:sys_enter_getppid", function(e)
+      big[e.pid] = bpf.lhist(e.pid, 0, 990, 1)
+      small[e.pid] = bpf.count()
+    end)
+    local warnings = {}
+    s:on_event(function(ev) if ev.type == "warning" then warnings[#warnings + 1] = ev.text end end)
+    s:start()
+    local mib = bpf.maps.memory(big) // (1024 * 1024)
+    assert.is_true(mib > 64)
+    assert.is_true(bpf.maps.memory(small) < 64 * 1024 * 1024)
+    assert.are.same({ "Warning: @big may take up to " .. mib .. " MiB of kernel memory when " ..
+                      "full; bpf.map{max_entries = N} bounds it" }, warnings)
+  end)
+
   it("a closed session's maps raise an error when read", function()
     local s = bpf.session()
     local m = s:map "gone"

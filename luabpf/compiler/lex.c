@@ -4,16 +4,34 @@
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
+#include <langinfo.h>
 #include "lbc.h"
 
-static const char *const kwords[] = {
-    "and",	"break",  "do",	  "else", "elseif", "end",   "false", "for",
-    "function", "goto",	  "if",	  "in",	  "local",  "nil",   "not",   "or",
-    "repeat",	"return", "then", "true", "until",  "while",
+/* in token order (TK_AND ...), with their lengths */
+static const struct {
+	const char *s;
+	size_t n;
+} kwords[] = {
+    {"and", 3},	  {"break", 5}, {"do", 2},	 {"else", 4},  {"elseif", 6}, {"end", 3},
+    {"false", 5}, {"for", 3},	{"function", 8}, {"goto", 4},  {"if", 2},     {"in", 2},
+    {"local", 5}, {"nil", 3},	{"not", 3},	 {"or", 2},    {"repeat", 6}, {"return", 6},
+    {"then", 4},  {"true", 4},	{"until", 5},	 {"while", 5},
 };
 static const char *const opnames[] = {
     "//", "..", "...", "==", ">=", "<=", "~=", "<<", ">>", "::",
 };
+
+/* TK_NAME, or the keyword's token: keywords are 2..8 lowercase letters,
+ * which rules out most names before any comparison */
+static int keyword(const char *s, size_t n)
+{
+	if (n < 2 || n > 8 || s[0] < 'a' || s[0] > 'w')
+		return TK_NAME;
+	for (size_t k = 0; k < sizeof kwords / sizeof *kwords; k++)
+		if (kwords[k].n == n && kwords[k].s[0] == s[0] && !memcmp(kwords[k].s, s, n))
+			return TK_AND + (int)k;
+	return TK_NAME;
+}
 
 const char *lbc_tokname(int t, char *buf, size_t len)
 {
@@ -29,7 +47,7 @@ const char *lbc_tokname(int t, char *buf, size_t len)
 	case TK_STR: return "<string>";
 	}
 	if (t >= TK_AND && t <= TK_WHILE)
-		snprintf(buf, len, "'%s'", kwords[t - TK_AND]);
+		snprintf(buf, len, "'%s'", kwords[t - TK_AND].s);
 	else
 		snprintf(buf, len, "'%s'", opnames[t - TK_IDIV]);
 	return buf;
@@ -78,17 +96,16 @@ static void newline(struct lx *L)
 	L->linestart = L->i;
 }
 
-/* at '[': returns the level of a long bracket [==[, or -1 */
+/* At '[': the level of a long bracket [==[, -1 for a lone '[',
+ * -2 for '[=' without its second '[' (Lua's skip_sep). Moves nothing. */
 static int longlevel(struct lx *L)
 {
 	size_t k = 1;
-	while (L->i + k < L->n && L->s[L->i + k] == '=')
+	while (AT(L, k) == '=')
 		k++;
-	if (L->i + k < L->n && L->s[L->i + k] == '[')
+	if (AT(L, k) == '[')
 		return (int)k - 1;
-	if (k > 1)
-		lxerr(L, "invalid long string delimiter");
-	return -1;
+	return k > 1 ? -2 : -1;
 }
 
 static void longstring(struct lx *L, int level, struct tok *t)
@@ -234,8 +251,9 @@ static void shortstring(struct lx *L, struct tok *t)
 			int k = 2;
 			if (AT(L, 1) != '{' || !isxdigit_(AT(L, 2)))
 				lxerr(L, "missing '{' or hexadecimal digit in \\u{xxxx}");
+			/* leading zeros are free; the value may not pass 2^31 - 1 */
 			while (isxdigit_(AT(L, k))) {
-				x = x * 16 + xval(AT(L, k));
+				x = x * 16 + (unsigned long)xval(AT(L, k));
 				k++;
 				if (x > 0x7fffffffUL)
 					lxerr(L, "UTF-8 value too large");
@@ -247,6 +265,8 @@ static void shortstring(struct lx *L, struct tok *t)
 			break;
 		}
 		default:
+			if (c < 0) /* Lua reports the string, not the escape */
+				lxerr(L, "unfinished string");
 			if (!isdigit_(c))
 				lxerr(L, "invalid escape sequence");
 			{
@@ -269,12 +289,12 @@ static void shortstring(struct lx *L, struct tok *t)
 }
 
 /* Lua's read_numeral decides the extent; the value follows lua_stringtonumber:
- * hex integers wrap, decimal integers that overflow become floats. */
+ * hex integers wrap, decimal integers that overflow become floats, anything
+ * with a '.' or an exponent is a float (strtod, hex floats included). */
 static void numeral(struct lx *L, struct tok *t)
 {
 	const char *expo = "Ee";
 	size_t start = L->i;
-	char buf[128];
 	if (CUR(L) == '0' && (AT(L, 1) == 'x' || AT(L, 1) == 'X')) {
 		expo = "Pp";
 		L->i += 2;
@@ -293,9 +313,12 @@ static void numeral(struct lx *L, struct tok *t)
 	}
 	if (isalpha_(CUR(L)))
 		lxerr(L, "malformed number");
+	/* Lua takes numerals of any length, so the NUL-terminated copy strtod
+	 * needs goes to the free end of the string buffer: decoded strings
+	 * never outgrow their source, so the room left there is at least the
+	 * numeral's length plus one. Not kept: sused does not move. */
 	size_t len = L->i - start;
-	if (len >= sizeof buf)
-		lxerr(L, "malformed number (too long)");
+	char *buf = L->C->sbuf + L->C->sused;
 	memcpy(buf, L->s + start, len);
 	buf[len] = 0;
 	int hex = expo[0] == 'P';
@@ -325,23 +348,63 @@ static void numeral(struct lx *L, struct tok *t)
 	}
 	char *end;
 	double d = strtod(buf, &end);
+	if (*end && end != buf) {
+		/* a host that set LC_NUMERIC: Lua retries with its decimal point
+		 * (nl_langinfo, unlike localeconv, is safe in threads) */
+		char *dot = strchr(buf, '.');
+		const char *lp = nl_langinfo(RADIXCHAR);
+		if (dot && lp[0] && !lp[1] && lp[0] != '.') {
+			*dot = lp[0];
+			d = strtod(buf, &end);
+		}
+	}
 	if (*end || end == buf)
 		lxerr(L, "malformed number");
 	t->t = TK_FLT;
 	t->d = d;
 }
 
+/* room for one more token: the array grows with the tokens, not the bytes */
+static struct tok *newtok(struct lx *L, size_t *cap)
+{
+	struct lbc *C = L->C;
+	if ((size_t)C->ntoks == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 256;
+		struct tok *nt = realloc(C->toks, ncap * sizeof *nt);
+		if (!nt)
+			lxerr(L, "out of memory");
+		C->toks = nt;
+		*cap = ncap;
+	}
+	struct tok *t = &C->toks[C->ntoks++];
+	memset(t, 0, sizeof *t);
+	return t;
+}
+
+/* The text luaL_loadfile reads: a UTF-8 byte-order mark is dropped, and a
+ * first line starting with '#' (after it) is skipped up to its '\n' alone
+ * (a '\r' does not end it), the '\n' still counted as line 1's end. Chunks
+ * Lua loaded from a string cannot start with either, so this is safe for
+ * every chunk. */
+static void skip_prefix(struct lx *L)
+{
+	if (L->n >= 3 && !memcmp(L->s, "\xEF\xBB\xBF", 3))
+		L->i = L->linestart = 3;
+	if (CUR(L) == '#')
+		while (L->i < L->n && L->s[L->i] != '\n')
+			L->i++;
+}
+
 void lbc_lex(struct lbc *C)
 {
 	struct lx L = {C, C->in->source, C->in->source_len, 0, 0, 1};
-	size_t cap = L.n + 2;
-	C->toks = calloc(cap, sizeof *C->toks);
+	size_t cap = 0;
+	C->toks = NULL;
+	C->ntoks = 0;
 	C->sbuf = malloc(L.n + 1);
-	if (!C->toks || !C->sbuf)
+	if (!C->sbuf)
 		lbc_error_at(C, 1, 1, NULL, "out of memory");
-	if (L.n && L.s[0] == '#') /* shebang line: luaL_loadfile skips it */
-		while (L.i < L.n && L.s[L.i] != '\n' && L.s[L.i] != '\r')
-			L.i++;
+	skip_prefix(&L);
 	for (;;) {
 		int c = CUR(&L);
 		if (c == '\n' || c == '\r') {
@@ -354,6 +417,7 @@ void lbc_lex(struct lbc *C)
 		}
 		if (c == '-' && AT(&L, 1) == '-') {
 			L.i += 2;
+			/* "--[==" without its second '[' is a short comment */
 			if (CUR(&L) == '[') {
 				int lv = longlevel(&L);
 				if (lv >= 0) {
@@ -365,7 +429,7 @@ void lbc_lex(struct lbc *C)
 				L.i++;
 			continue;
 		}
-		struct tok *t = &C->toks[C->ntoks++];
+		struct tok *t = newtok(&L, &cap);
 		t->line = L.line;
 		t->col = (int)(L.i - L.linestart) + 1;
 		t->pos = L.i;
@@ -378,6 +442,8 @@ void lbc_lex(struct lbc *C)
 		switch (c) {
 		case '[': {
 			int lv = longlevel(&L);
+			if (lv == -2)
+				lxerr(&L, "invalid long string delimiter");
 			if (lv >= 0)
 				longstring(&L, lv, t);
 			else
@@ -449,12 +515,7 @@ void lbc_lex(struct lbc *C)
 				t->t = TK_NAME;
 				t->s = L.s + s;
 				t->n = L.i - s;
-				for (size_t k = 0; k < sizeof kwords / sizeof *kwords; k++)
-					if (strlen(kwords[k]) == t->n &&
-					    !memcmp(kwords[k], t->s, t->n)) {
-						t->t = TK_AND + (int)k;
-						break;
-					}
+				t->t = keyword(t->s, t->n);
 			} else {
 				lxerr(&L, c >= 32 && c < 127 ? "unexpected symbol"
 							     : "unexpected byte in source");

@@ -267,10 +267,17 @@ static int subexpr(struct lbc *C, int limit)
 	int e, t = T(C), saved = C->depth;
 	lbc_enter(C, C->p);
 	if ((t == TK_NOT || t == '-' || t == '#' || t == '~') && !at_end(C)) {
-		e = mk(C, X_UN, C->p);
-		C->nodes[e].op = t;
-		C->p++;
-		C->nodes[e].a = subexpr(C, UNARY_PRIO);
+		int op = C->p++, a = subexpr(C, UNARY_PRIO);
+		if (t == '-' && C->nodes[a].k == X_FLT) {
+			/* folded, as Lua does: -9223372036854775808 is the float
+			 * -2^63, an integral value (so an integer here) */
+			C->nodes[a].d = -C->nodes[a].d;
+			e = a;
+		} else {
+			e = mk(C, X_UN, op);
+			C->nodes[e].op = t;
+			C->nodes[e].a = a;
+		}
 	} else {
 		e = simple(C);
 	}

@@ -1,7 +1,7 @@
 /* libFuzzer target for the handler compiler (luabpf/compiler).
  *
  *   make fuzz [FUZZ_SECONDS=300]     build/fuzz/fuzz_compile on spec/fuzz/corpus
- *   make fuzz-smoke                  the same for 20 seconds (part of make test)
+ *   make fuzz-smoke                  the same for 15 s, then fuzz_lex for 10 s (make test)
  *   build/fuzz/fuzz_compile CRASHFILE    replay one input
  *
  * Input: a 6-byte header, then the chunk source (all remaining bytes).

@@ -172,4 +172,19 @@ EOF
 seed lhist_edges '\005\003\000\000\000\000' <<'EOF'
 bpf.tracepoint("x", function(e) m[1] = bpf.lhist(e.pid, -9223372036854775808, 9223372036854775807, 1); m[2] = bpf.lhist(e.pid, 0, 1000000, 1); m[3] = bpf.lhist(e.pid, 10, 0, 0) end)
 EOF
+# Lua's lexical rules (spec/lexer_spec.lua): a BOM and a #! line before
+# the chunk, a malformed long bracket in a comment, escapes, long strings,
+# numerals in every form
+seed lexer_forms '\005\007\000\000\000\000\357\273\277' <<'EOF'
+#!/usr/bin/env luabpf
+--[== note
+bpf.tracepoint("x", function(e)
+  m[0x10] = bpf.sum(1e2); m[0XfF] = bpf.sum(0xffffffffffffffff + 0x8000000000000000)
+  m[0x1p4] = bpf.sum(0xA.8P1 + .5e1 + 3. + 2.5E+1 + 00012)
+  m[9223372036854775807] = bpf.sum(-0x7fffffffffffffff)
+  n["a\z
+     b\u{48}\x49\74\0651"] = bpf.count(); n[ [==[
+]]z]=]]==] ] = bpf.count()
+end)
+EOF
 ls $D | wc -l
