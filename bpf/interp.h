@@ -245,6 +245,7 @@ static __always_inline __u64 lb_ctx(__u32 which, __u64 probe)
 	case LB_CTX_NSECS: return bpf_ktime_get_ns();
 	case LB_CTX_PROBE: return probe;
 	case LB_CTX_CPID: return plan.cpid;
+	case LB_CTX_ELAPSED: return bpf_ktime_get_ns() - plan.start_ns;
 	}
 	return 0;
 }
@@ -630,6 +631,23 @@ static __always_inline int lb_run(void *ctx, __u64 probe)
 			break;
 		}
 		case LB_OP_MAP_SETSTR: lb_update(b, S(off), S(imm), BPF_ANY); break;
+		case LB_OP_JOIN:
+			for (__u32 j = 0; j < LB_JOIN_ARGS; j++) {
+				__u64 p = 0;
+				char *q = S(off + j * len);
+				void *at = (void *)(x + 8 * j);
+
+				if ((imm ? bpf_probe_read_user(&p, 8, at)
+					 : bpf_probe_read_kernel(&p, 8, at)) ||
+				    !p) {
+					*q = 0;
+					break;
+				}
+				if ((imm ? bpf_probe_read_user_str(q, len, (void *)p)
+					 : bpf_probe_read_kernel_str(q, len, (void *)p)) < 0)
+					*q = 0;
+			}
+			break;
 		case LB_OP_KREAD: {
 			__u64 v = 0;
 

@@ -26,6 +26,8 @@
 #define LB_HIST_BUCKETS 66 /* hist(): (..,0), [0], [1], [2,4) .. [2^63, ..) */
 #define LB_HIST_MAXBITS 5  /* hist(x, k): 2^k buckets per power of two, k <= 5 */
 #define LB_HIST_NBUCKETS(k) (((64 - (k)) << (k)) + 2) /* LB_HIST_BUCKETS at k = 0 */
+#define LB_JOIN_ARGS 16	   /* bpf.join(): strings (bpftrace 0.17's join) */
+#define LB_JOIN_STR 1024   /* bpf.join(): bytes per string, NUL included */
 #define LB_STACK_DEPTH 127 /* frames kept per stack (PERF_MAX_STACK_DEPTH) */
 #define LB_TREE_DEPTH 16   /* luabpf -c: generations of descendants followed */
 /* How a stack prints, bpftrace's kstack(perf): LB_OP_STACK's len carries
@@ -157,6 +159,11 @@ enum lb_opcode {
 			     whose 8 bytes are at key offset imm through DWARF
 			     CFI: the record (struct lb_unwind_rec) carries the
 			     user registers and the top of the user stack */
+	LB_OP_JOIN,	  /* bpf.join(argv): for i < LB_JOIN_ARGS, scratch[off +
+			     i * len ..) = the string at the i-th pointer of
+			     the NULL-terminated array at r[a] (imm 0 kernel,
+			     1 user memory), cut to len bytes; the slot after
+			     the last string starts with a NUL */
 	LB_OP_NCODES
 };
 
@@ -167,8 +174,9 @@ enum lb_ctx {
 	LB_CTX_GID,
 	LB_CTX_CPU,
 	LB_CTX_NSECS,
-	LB_CTX_PROBE, /* see LB_PROBE_* */
-	LB_CTX_CPID,  /* plan.cpid */
+	LB_CTX_PROBE,	/* see LB_PROBE_* */
+	LB_CTX_CPID,	/* plan.cpid */
+	LB_CTX_ELAPSED, /* ns since plan.start_ns (bpftrace's elapsed) */
 };
 
 /* Ring buffer records: the first u64 is LB_REC(kind, id). */
@@ -264,6 +272,9 @@ struct lb_plan {
 			       on uprobes: printing from a traced malloc
 			       would trace itself without end); the runtime
 			       fills it */
+	__u64 start_ns;	    /* e.elapsed counts from here (CLOCK_MONOTONIC, the
+			       clock of bpf_ktime_get_ns): the session's start;
+			       the runtime fills it */
 	__u64 sysmask[LB_SYSMASK];
 	__u32 slot_ids[LB_MAX_MAPS]; /* session map index of each slot (the
 					runtime fills them; drops are counted

@@ -617,7 +617,7 @@ end
 
 -- Kernel-side builtins: recognised by the compiler, never called here.
 for _, name in ipairs { "count", "sum", "min", "max", "avg", "stats", "hist", "lhist",
-                        "kstack", "ustack", "str" } do
+                        "kstack", "ustack", "str", "join" } do
   M[name] = function()
     error("bpf." .. name .. "() runs only inside kernel handlers", 2)
   end
@@ -684,6 +684,24 @@ core.mark(print, "print") -- Lua's print in a kernel handler means the same
 M.ksym, M.usym = core.ksym, core.usym
 core.mark(M.ksym, "ksym")
 core.mark(M.usym, "usym")
+-- Time: bpf.strftime(fmt, ns) is the text (ns since boot, as e.nsecs);
+-- bpf.time([fmt]) prints the time now. In kernel handlers both are
+-- rendered in user space when the record is printed.
+function M.strftime(fmt, ns)
+  if type(fmt) ~= "string" then error("bpf.strftime: the format must be a string", 2) end
+  if not compat.isint(ns) then error("bpf.strftime: the time must be an integer (ns)", 2) end
+  return core.strftime(fmt, compat.toint(ns))
+end
+core.mark(M.strftime, "strftime")
+function M.time(fmt)
+  if fmt ~= nil and type(fmt) ~= "string" then error("bpf.time: the format must be a string", 2) end
+  M.printf("%s", core.strftime(fmt or "%H:%M:%S\n"))
+end
+core.mark(M.time, "time")
+-- bpf.ntop([af,] addr): "127.0.0.1", "::1" (addr: an IPv4 integer, or 4
+-- or 16 bytes in a string); a builtin in kernel handlers.
+M.ntop = core.ntop
+core.mark(M.ntop, "ntop")
 -- bpf.exit() in a BEGIN, END or interval handler ends its own session.
 function M.exit() (current or session()):exit() end
 core.mark(M.exit, "exit")

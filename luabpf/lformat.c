@@ -2,6 +2,10 @@
  * specs and for scripts that post-process addresses:
  *   fmt_check(fmt, {"int", "str", ...})         -> true | nil, message
  *   fmt_render(fmt, {"int", "str"}, {42, "x"})   -> text | nil, message
+ *   strftime(fmt [, ns])                         -> "17:08:03" (ns since boot,
+ *       as e.nsecs; without it, now)
+ *   ntop([af,] addr)                             -> "127.0.0.1" (addr: an IPv4
+ *       u32, or a string of 4 or 16 bytes, as bpf.ntop() in handlers)
  *   ksym(addr [, with_offset])                   -> "do_sys_openat2"
  *   usym(addr, pid [, with_offset])              -> "main"
  *   kstack_format({addr, ...} [, indent [, mode]]) -> "\n        sym+off\n..."
@@ -12,6 +16,7 @@
  * the registry, freed by its __gc. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <lua.h>
 #include <lauxlib.h>
 #include "lcore.h"
@@ -166,6 +171,55 @@ static int l_fmt_render(lua_State *L)
 	return 1;
 }
 
+static int l_strftime(lua_State *L)
+{
+	size_t len;
+	const char *fmt = luaL_checklstring(L, 1, &len);
+	int now = lua_isnoneornil(L, 2);
+	lua_Integer ns = now ? 0 : luaL_checkinteger(L, 2);
+	char buf[4096];
+	size_t n;
+
+	if (len + 1 > LB_TIMEFMT_MAX || memchr(fmt, 0, len))
+		return luaL_error(L, "the format must be at most %d bytes, without NULs",
+				  LB_TIMEFMT_MAX - 1);
+	n = lb_strftime(fmt, now, (uint64_t)ns, buf, sizeof buf);
+	lua_pushlstring(L, buf, n);
+	return 1;
+}
+
+static int l_ntop(lua_State *L)
+{
+	int two = !lua_isnoneornil(L, 2), ok;
+	unsigned char v[24] = {0};
+	char text[64];
+	uint64_t af;
+	lua_Integer ip;
+
+	if (lua_type(L, two + 1) == LUA_TSTRING) {
+		size_t n;
+		const char *s = lua_tolstring(L, two + 1, &n);
+
+		if (n != 4 && n != 16)
+			return luaL_error(L, "bpf.ntop: an address has 4 or 16 bytes, not %d",
+					  (int)n);
+		memcpy(v + 8, s, n);
+		af = n == 16 ? AF_INET6 : AF_INET;
+	} else {
+		ip = lua_tointegerx(L, two + 1, &ok);
+		if (!ok)
+			return luaL_error(L, "bpf.ntop: the address must be an integer (IPv4) "
+					     "or a string of 4 or 16 bytes");
+		memcpy(v + 8, &ip, 8);
+		af = AF_INET;
+	}
+	if (two)
+		af = (uint64_t)luaL_checkinteger(L, 1);
+	memcpy(v, &af, 8);
+	lua_pushlstring(L, text, lb_inet_text(v, text, sizeof text));
+	return 1;
+}
+
 /* The symbolizer */
 
 static int syms_gc(lua_State *L)
@@ -260,6 +314,8 @@ void lb_open_format(lua_State *L)
 	static const luaL_Reg fns[] = {
 	    {"fmt_check", l_fmt_check},
 	    {"fmt_render", l_fmt_render},
+	    {"strftime", l_strftime},
+	    {"ntop", l_ntop},
 	    {"ksym", l_ksym},
 	    {"usym", l_usym},
 	    {"kstack_format", l_kstack_format},

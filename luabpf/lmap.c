@@ -3,9 +3,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <lua.h>
 #include <lauxlib.h>
 #include "lcore.h"
+#include "runtime/format.h"
 #include "runtime/symbols.h"
 
 #define LB_STACK_TEXT 16384 /* room for one symbolized stack */
@@ -62,6 +64,20 @@ static void push_key(lua_State *L, struct lb_session *s, const struct lb_mapdesc
 			break;
 		}
 		case LB_KEY_STR: lua_pushlstring(L, k, strnlen(k, d->keysize[i])); break;
+		case LB_KEY_INET: {
+			char text[64];
+
+			lua_pushlstring(L, text, lb_inet_text(k, text, sizeof text));
+			break;
+		}
+		case LB_KEY_ARRAY: {
+			char text[LB_MAX_KEY * 5 + 3];
+			size_t n = d->keysize[i] - (d->keymode[i] >> LB_ELEM_PADSHIFT);
+
+			lua_pushlstring(L, text,
+					lb_array_text(k, n, d->keymode[i], text, sizeof text));
+			break;
+		}
 		case LB_KEY_PROBE:
 			lb_session_probe_name(s, *(uint64_t *)k, name, sizeof name);
 			lua_pushstring(L, name);
@@ -136,8 +152,17 @@ static int encode_key(lua_State *L, int idx, struct lb_session *s, const struct 
 				memcpy(key + off, &id, 8);
 			break;
 		}
+		case LB_KEY_INET: { /* "127.0.0.1", "::1": as bpf.ntop() gives it */
+			const char *str = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : 0;
+			uint64_t af = str && strchr(str, ':') ? AF_INET6 : AF_INET;
+
+			memcpy(key + off, &af, 8);
+			ok = str && inet_pton((int)af, str, key + off + 8) == 1;
+			break;
+		}
 		case LB_KEY_KSYM:
-		case LB_KEY_USYM: ok = 0; break; /* symbols are not looked up */
+		case LB_KEY_USYM:
+		case LB_KEY_ARRAY: ok = 0; break; /* texts are not looked up */
 		default: {
 			int isint;
 			int64_t v = lua_tointegerx(L, -1, &isint);
@@ -165,6 +190,12 @@ static void push_combined(lua_State *L, const struct lb_mapdesc *d, const int64_
 		const char *str = (const char *)v;
 
 		lua_pushlstring(L, str, strnlen(str, d->value_size));
+		break;
+	}
+	case LB_VAL_ARRAY: {
+		char text[LB_ZEROS];
+
+		lua_pushlstring(L, text, lb_array_text(v, d->vlen, d->elem, text, sizeof text));
 		break;
 	}
 	case LB_VAL_AVG: /* bpftrace: integer division of the totals */
@@ -318,15 +349,16 @@ static int map_entries(lua_State *L)
 	return 1;
 }
 
-static const char *const valkinds[] = {"none", "sum",	"int",	"min",	 "max",
-				       "avg",  "stats", "hist", "lhist", "str"};
+/* arrays read as their text, "[127,0,0,1]": printed as strings are */
+static const char *const valkinds[] = {"none",	"sum",	"int",	 "min", "max", "avg",
+				       "stats", "hist", "lhist", "str", "str"};
 
 const char *lb_valkind_name(unsigned k)
 {
 	return k < sizeof valkinds / sizeof *valkinds ? valkinds[k] : "none";
 }
-static const char *const keytypes[] = {"?",	 "int",	 "str", "probe", "kstack",
-				       "ustack", "none", "ptr", "ksym",	 "usym"};
+static const char *const keytypes[] = {"?",    "int", "str",  "probe", "kstack", "ustack",
+				       "none", "ptr", "ksym", "usym",  "inet",	 "array"};
 
 static int map_kind(lua_State *L)
 {

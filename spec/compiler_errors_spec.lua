@@ -380,7 +380,7 @@ hint: call it outside the handler]==], body_err("  m[1] = bpf.map()"))
 t.lua:3:14: unknown builtin bpf.cnt
   m[1] = bpf.cnt()
              ^
-hint: kernel handlers can use bpf.count, sum, min, max, avg, stats, hist, lhist, printf, print, exit, kstack, ustack, ksym, usym, str and reg]==], body_err("  m[1] = bpf.cnt()"))
+hint: kernel handlers can use bpf.count, sum, min, max, avg, stats, hist, lhist, printf, print, exit, time, join, kstack, ustack, ksym, usym, str, reg, strftime and ntop]==], body_err("  m[1] = bpf.cnt()"))
   end)
   it("reading a map of count/sum aggregates", function()
     assert.are.equal([==[
@@ -441,9 +441,44 @@ hint: e.g. m[e.comm] = bpf.count()]==], body_err("  bpf.count()"))
   end)
   it("bpf.X is not supported yet", function()
     assert.are.equal([==[
-t.lua:3:21: bpf.time is not supported in kernel handlers yet
+t.lua:3:20: bpf.cat is not supported in kernel handlers yet
+  local t = bpf.cat()
+                   ^]==], body_err('  local t = bpf.cat()'))
+  end)
+  it("bpf.time() is a statement, bpf.strftime a printf argument with a constant format", function()
+    assert.are.equal([==[
+t.lua:3:21: bpf.time() returns nothing: call it as a statement
   local t = bpf.time()
                     ^]==], body_err('  local t = bpf.time()'))
+    assert.are.equal([==[
+t.lua:3:35: the format of bpf.strftime must be a string constant, not a number
+  bpf.printf("%s", bpf.strftime(e.pid, e.nsecs))
+                                  ^
+hint: e.g. bpf.strftime("%H:%M:%S", e.nsecs)]==], body_err('  bpf.printf("%s", bpf.strftime(e.pid, e.nsecs))'))
+    assert.are.equal([==[
+t.lua:3:41: bpf.strftime() takes a time in ns (a number), not e.comm (a string)
+  bpf.printf("%s", bpf.strftime("%H", e.comm))
+                                        ^]==], body_err('  bpf.printf("%s", bpf.strftime("%H", e.comm))'))
+    assert.are.equal([==[
+t.lua:3:14: printf: conversion 1 (%d) needs an integer, got a time
+  bpf.printf("%d", bpf.strftime("%H", e.nsecs))
+             ^]==], body_err('  bpf.printf("%d", bpf.strftime("%H", e.nsecs))'))
+  end)
+  it("bpf.ntop() takes an address, bpf.join() a pointer and a constant delimiter", function()
+    assert.are.equal([==[
+t.lua:3:31: bpf.ntop() takes an address of 4 or 16 bytes, not e.comm (a string)
+  bpf.printf("%s", bpf.ntop(e.comm))
+                              ^
+hint: IPv4: a u32 or u8[4]; IPv6: u8[16]]==], body_err('  bpf.printf("%s", bpf.ntop(e.comm))'))
+    assert.are.equal([==[
+t.lua:3:14: bpf.join() takes a pointer to an array of strings, not e.comm (a string)
+  bpf.join(e.comm)
+             ^
+hint: e.g. bpf.join(e.args.argv)]==], body_err('  bpf.join(e.comm)'))
+    assert.are.equal([==[
+t.lua:3:21: the delimiter of bpf.join() must be a string constant without NULs
+  bpf.join(e.pid, e.tid)
+                    ^]==], body_err('  bpf.join(e.pid, e.tid)'))
   end)
   it("a map cannot be called", function()
     assert.are.equal([==[
@@ -697,7 +732,7 @@ t.lua:3:17: sum() takes one argument
   end)
   it("a map element holds a number or a string", function()
     assert.are.equal([==[
-t.lua:3:16: a map element can hold a number or a string, not a boolean
+t.lua:3:16: a map element can hold a number, a string or an array, not a boolean
   m[1] = e.pid == 1
                ^]==], body_err("  m[1] = e.pid == 1"))
   end)

@@ -531,6 +531,7 @@ done:
 	free(C->maps);
 	free(C->intuse);
 	free(C->struse);
+	free(C->ptruse);
 	free(C->nodes);
 	free(C->toks);
 	free(C->sbuf);

@@ -25,7 +25,13 @@ enum lb_keytype {
 	LB_KEY_PTR,	/* 8 bytes, an address: printed in hex */
 	LB_KEY_KSYM,	/* 8 bytes, a kernel address: printed as its symbol */
 	LB_KEY_USYM,	/* 16 bytes, a user address, then the pid */
+	LB_KEY_INET,	/* 24 bytes, bpf.ntop(): u64 family, then 16 address bytes */
+	LB_KEY_ARRAY,	/* keysize bytes (zero padded) of a fixed-size array field;
+			   keymode: element size | LB_ELEM_SIGNED | the padding
+			   bytes << LB_ELEM_PADSHIFT */
 };
+#define LB_ELEM_SIGNED 0x10 /* array elements: size 1, 2, 4 or 8, | this if signed */
+#define LB_ELEM_PADSHIFT 5
 
 /* Values. Per-CPU kinds are combined over CPUs when read. */
 enum lb_valkind {
@@ -39,6 +45,8 @@ enum lb_valkind {
 	LB_VAL_HIST,	 /* per-CPU u64[LB_HIST_NBUCKETS(hist_bits)]: hist(x, k) */
 	LB_VAL_LHIST,	 /* per-CPU u64[(max - min) / step + 2]: lhist(x, min, max, step) */
 	LB_VAL_STR,	 /* plain string of value_size bytes: m[k] = e.args.filename */
+	LB_VAL_ARRAY,	 /* plain bytes of a fixed-size array field (value_size,
+			    zero padded; elem: element size | LB_ELEM_SIGNED) */
 };
 
 struct lb_mapdesc {
@@ -54,6 +62,8 @@ struct lb_mapdesc {
 	__s64 lhist_min, lhist_max, lhist_step; /* LB_VAL_LHIST */
 	__u8 hist_bits;				/* LB_VAL_HIST: k of hist(x, k) */
 	__u8 keymode[LB_MAX_KEYS];		/* stack parts: their lb_stackmode */
+	__u8 elem;				/* LB_VAL_ARRAY: element size | LB_ELEM_SIGNED */
+	__u16 vlen; /* LB_VAL_ARRAY: the array's bytes (value_size rounds it up) */
 };
 
 /* A printf format, checked at compile time against its arguments. The
@@ -69,6 +79,11 @@ enum lb_argtype {
 	LB_ARG_USTACK,
 	LB_ARG_KSYM, /* u64 kernel address, printed as its symbol */
 	LB_ARG_USYM, /* u64 address, u64 pid */
+	LB_ARG_TIME, /* u64 ns since boot, printed by strftime(aux) */
+	LB_ARG_NOW,  /* u64 unused: the time when printed, by strftime(aux) */
+	LB_ARG_INET, /* bpf.ntop(): u64 family, 16 address bytes */
+	LB_ARG_JOIN, /* bpf.join(): LB_JOIN_ARGS strings of size / LB_JOIN_ARGS
+			bytes (LB_OP_JOIN), joined by the string at fmt + aux */
 };
 
 struct lb_fmt {
@@ -78,6 +93,10 @@ struct lb_fmt {
 	__u16 off[LB_MAX_ARGS]; /* from the start of the record (>= 8) */
 	__u16 size[LB_MAX_ARGS];
 	__u16 len; /* record length, header included */
+	/* LB_ARG_TIME, LB_ARG_NOW: the strftime format of argument i is at
+	 * fmt + aux[i], after the printf format's NUL; LB_ARG_JOIN: the
+	 * delimiter */
+	__u16 aux[LB_MAX_ARGS];
 };
 
 /* A value the handler refers to by name: an upvalue or a global. */
@@ -118,6 +137,8 @@ struct lbc_field {
 	__u8 usdt;	   /* a USDT argument: read with LB_OP_USDT_ARG, index
 			      in off (size and sign from the note) */
 	__u8 is_ptr;	   /* declared as a pointer: printed in hex as a key */
+	__u16 nelem;	   /* an array (not of char) of nelem elements: size /
+			      nelem bytes each, signed as is_signed; 0: none */
 	const char *ctype; /* a one-word type that may be an integer typedef
 			      (pid_t): its size and sign come from the probe's
 			      int_type when a handler reads the field */

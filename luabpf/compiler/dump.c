@@ -35,13 +35,13 @@ static const char *const names[LB_OP_NCODES] = {
     "jmp",	  "jz",	     "jnz",	 "map_add",    "map_read",   "map_set", "map_delete",
     "map_xadd",	  "map_min", "map_max",	 "map_avg",    "map_bucket", "log2",	"linear",
     "emit",	  "stack",   "str",	 "dataloc",    "copy",	     "scmp",	"map_getstr",
-    "map_setstr", "kread",   "usdt_arg", "unwind_add",
+    "map_setstr", "kread",   "usdt_arg", "unwind_add", "join",
 };
 static const char *const sym[] = {
     "+", "-", "*", "//", "%", "&", "|", "~", "<<", ">>", "==", "~=", "<", "<=", ">", ">=",
 };
 static const char *const ctxname[] = {
-    "?", "pid", "tid", "uid", "gid", "cpu", "nsecs", "probe", "cpid",
+    "?", "pid", "tid", "uid", "gid", "cpu", "nsecs", "probe", "cpid", "elapsed",
 };
 
 /* pool bytes as a Lua string, trailing NULs dropped */
@@ -91,7 +91,7 @@ size_t lbc_dump(const struct lb_plan *p, char *buf, size_t buflen)
 		case LB_OP_IMM: put(&o, " r%u = %lld", x->dst, (long long)x->imm); break;
 		case LB_OP_CTX:
 			put(&o, " r%u = %s", x->dst,
-			    x->imm > 0 && x->imm <= LB_CTX_CPID ? ctxname[x->imm] : "?");
+			    x->imm > 0 && x->imm <= LB_CTX_ELAPSED ? ctxname[x->imm] : "?");
 			break;
 		case LB_OP_FIELD:
 			put(&o, " r%u = ctx[%u] len=%u%s", x->dst, x->off, x->len,
@@ -178,6 +178,14 @@ size_t lbc_dump(const struct lb_plan *p, char *buf, size_t buflen)
 		case LB_OP_KREAD:
 			put(&o, " r%u = kernel[r%u + %lld] len=%u%s", x->dst, x->a,
 			    (long long)x->imm, x->len, x->b ? " signed" : "");
+			break;
+		case LB_OP_JOIN:
+			put(&o, " scratch[%u..%u) = %d strings of %s r%u", x->off,
+			    x->off + LB_JOIN_ARGS * x->len, LB_JOIN_ARGS,
+			    x->imm == 1	  ? "user"
+			    : x->imm == 0 ? "kernel"
+					  : "?",
+			    x->a);
 			break;
 		case LB_OP_USDT_ARG:
 			put(&o, " r%u = usdt arg %lld len=%u%s", x->dst, (long long)x->imm, x->len,

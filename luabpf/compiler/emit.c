@@ -41,6 +41,88 @@ static int frames(struct lbc *C, int call, const char *name, size_t n, int *mode
 	return (int)v.i;
 }
 
+/* a strftime format: a string constant without NULs */
+static struct val timefmt(struct lbc *C, int a, const char *what)
+{
+	struct val f = lbc_expr(C, a);
+	if (f.t != T_STR)
+		lbc_error(C, N(a)->tok, "e.g. bpf.strftime(\"%H:%M:%S\", e.nsecs)",
+			  "the format of %s must be a string constant, not %s", what,
+			  lbc_tname(f.t));
+	if (memchr(f.s, 0, f.n) || f.n + 1 > LB_TIMEFMT_MAX)
+		lbc_error(C, N(a)->tok, NULL,
+			  "the format of %s must be at most %d bytes, without NULs", what,
+			  LB_TIMEFMT_MAX - 1);
+	f.t = T_TIME;
+	return f;
+}
+
+/* bpf.strftime(fmt, ns): the time ns (since boot, as e.nsecs) printed in
+ * user space as strftime(fmt) of the wall-clock time */
+static struct val strftime_(struct lbc *C, int call)
+{
+	int a = N(call)->b;
+	if (!a || !N(a)->next || N(N(a)->next)->next)
+		lbc_error(C, N(call)->tok, "e.g. bpf.strftime(\"%H:%M:%S\", e.nsecs)",
+			  "bpf.strftime() takes a format and a time in ns");
+	struct val f = timefmt(C, a, "bpf.strftime");
+	struct val v = lbc_expr(C, N(a)->next);
+	if (v.t != T_INT)
+		lbc_error(C, N(N(a)->next)->tok, NULL,
+			  "bpf.strftime() takes a time in ns (a number), not %s", lbc_tname(v.t));
+	lbc_reg(C, &v);
+	f.reg = v.reg;
+	f.isconst = 0;
+	f.i = 0;
+	return f;
+}
+
+/* bpf.ntop([af,] addr): bpftrace's ntop(). addr: an IPv4 u32, or an
+ * array field of 4 (IPv4) or 16 bytes (IPv6); af (AF_INET 2, AF_INET6
+ * 10, may be a field) defaults to what the address is. */
+static struct val ntop_(struct lbc *C, int call)
+{
+	int a = N(call)->b;
+	if (!a || (N(a)->next && N(N(a)->next)->next))
+		lbc_error(C, N(call)->tok, "e.g. bpf.ntop(e.args.family, e.args.saddr_v6)",
+			  "bpf.ntop() takes an address, or a family and an address");
+	int an = N(a)->next ? N(a)->next : a;
+	struct val af = {0};
+	if (an != a) {
+		af = lbc_expr(C, a);
+		if (af.t != T_INT)
+			lbc_error(C, N(a)->tok, NULL,
+				  "bpf.ntop(af, addr) takes a family (a number), not %s",
+				  lbc_tname(af.t));
+		lbc_reg(C, &af);
+	}
+	struct val ad = lbc_expr(C, an), v = {.t = T_INET};
+	C->curtok = N(call)->tok;
+	if (ad.t == T_ARR && (ad.ssize == 4 || ad.ssize == 16)) {
+		v.sarg = ad.sarg;
+		v.ssize = ad.ssize;
+	} else if (ad.t == T_INT) {
+		lbc_reg(C, &ad);
+		v.sarg = -1;
+		v.ssize = 4;
+		v.koff = ad.reg;
+	} else if (ad.t == T_ARR) {
+		lbc_error(C, N(an)->tok, "IPv4: a u32 or u8[4]; IPv6: u8[16]",
+			  "bpf.ntop() takes an address of 4 or 16 bytes, not an array of %d",
+			  ad.ssize);
+	} else {
+		lbc_error(C, N(an)->tok, "IPv4: a u32 or u8[4]; IPv6: u8[16]",
+			  "bpf.ntop() takes an address of 4 or 16 bytes, not %s", lbc_tname(ad.t));
+	}
+	if (an == a) {
+		af = mkint(T_INT, v.ssize == 16 ? 10 : 2); /* AF_INET6, AF_INET */
+		lbc_reg(C, &af);
+	}
+	v.reg = af.reg;
+	v.i = an != a; /* the family is given */
+	return v;
+}
+
 /* A user stack to unwind in user space (bpf.config{ustack = "dwarf"}):
  * only its frame count and mode here (LB_OP_STACK's len); user space
  * adds its id when it has unwound it (LB_OP_UNWIND_ADD). */
@@ -61,6 +143,10 @@ struct val lbc_valcall(struct lbc *C, int call, const char *name, size_t n)
 		return lbc_strcall(C, call);
 	if (lbc_isname(name, n, "reg"))
 		return lbc_regcall(C, call);
+	if (lbc_isname(name, n, "strftime"))
+		return strftime_(C, call);
+	if (lbc_isname(name, n, "ntop"))
+		return ntop_(C, call);
 	if (lbc_isname(name, n, "kstack") || lbc_isname(name, n, "ustack")) {
 		int user = name[0] == 'u', mode, len = frames(C, call, name, n, &mode);
 		C->regtop = save;
@@ -97,6 +183,38 @@ struct arg {
 static int roundup8(size_t n)
 {
 	return (int)((n + 7) & ~(size_t)7);
+}
+
+void lbc_inetput(struct lbc *C, const struct val *v, int area, int off)
+{
+	lbc_rel(C, lbc_emit(C, LB_OP_PUT, 0, v->reg, 0, off, 8, 0), area, A_ABS);
+	lbc_zero(C, area, off + 8, 16);
+	if (v->sarg < 0) {
+		lbc_rel(C, lbc_emit(C, LB_OP_PUT, 0, v->koff, 0, off + 8, 8, 0), area, A_ABS);
+		return;
+	}
+	if (v->ssize == 16 && v->i) {
+		/* a family given at run time: AF_INET keeps 4 of the 16 bytes, so
+		 * equal addresses are equal keys (and print the same) */
+		int save = C->regtop, two = lbc_tmp(C), c = lbc_tmp(C), j, e;
+		lbc_emit(C, LB_OP_IMM, two, 0, 0, 0, 0, 2);
+		lbc_emit(C, LB_OP_EQ, c, v->reg, two, 0, 0, 0);
+		j = lbc_emit(C, LB_OP_JZ, 0, c, 0, 0, 0, 0);
+		lbc_rel(C, lbc_emit(C, LB_OP_COPY, 0, 0, 0, off + 8, 4, v->sarg), area, A_ABS);
+		e = lbc_emit(C, LB_OP_JMP, 0, 0, 0, 0, 0, 0);
+		C->plan->ops[j].off = (__u16)C->plan->nops;
+		lbc_rel(C, lbc_emit(C, LB_OP_COPY, 0, 0, 0, off + 8, 16, v->sarg), area, A_ABS);
+		C->plan->ops[e].off = (__u16)C->plan->nops;
+		C->regtop = save;
+		return;
+	}
+	lbc_rel(C, lbc_emit(C, LB_OP_COPY, 0, 0, 0, off + 8, v->ssize, v->sarg), area, A_ABS);
+}
+
+void lbc_arrput(struct lbc *C, const struct val *v, int area, int off, int size)
+{
+	lbc_zero(C, area, off, size);
+	lbc_rel(C, lbc_emit(C, LB_OP_COPY, 0, 0, 0, off, v->ssize, v->sarg), area, A_ABS);
 }
 
 /* Which conversions of fmt are %s? (The format is checked later.) */
@@ -166,6 +284,18 @@ static void evalarg(struct lbc *C, int node, struct arg *a, int str)
 		a->type = LB_ARG_USYM;
 		a->size = 16;
 		break;
+	case T_TIME:
+		a->type = v.i ? LB_ARG_NOW : LB_ARG_TIME;
+		a->size = 8;
+		break;
+	case T_INET:
+		a->type = LB_ARG_INET;
+		a->size = 24;
+		break;
+	case T_JOIN:
+		a->type = LB_ARG_JOIN;
+		a->size = LB_JOIN_ARGS * LB_JOIN_STR;
+		break;
 	case T_MAP:
 		lbc_error(C, N(node)->tok, "bpf.print(m) prints a whole map",
 			  "cannot printf a map");
@@ -191,11 +321,22 @@ static void record(struct lbc *C, int fmttok, const char *fmt, size_t fmtlen, st
 	memcpy(f.fmt, fmt, fmtlen);
 	f.nargs = nargs;
 	int off = 8;
+	size_t aux = fmtlen + 1;
 	for (int i = 0; i < nargs; i++) {
 		f.type[i] = (__u8)args[i].type;
 		f.off[i] = (__u16)off;
 		f.size[i] = (__u16)args[i].size;
 		off += args[i].size;
+		if (args[i].v.t != T_TIME && args[i].v.t != T_JOIN)
+			continue;
+		if (aux + args[i].v.n + 1 > sizeof f.fmt)
+			lbc_error(C, N(args[i].node)->tok, NULL,
+				  "the formats of this printf and its times are too long: %zu "
+				  "bytes (at most %zu)",
+				  aux + args[i].v.n + 1, sizeof f.fmt);
+		f.aux[i] = (__u16)aux;
+		memcpy(f.fmt + aux, args[i].v.s, args[i].v.n);
+		aux += args[i].v.n + 1;
 	}
 	msg[0] = 0;
 	if (lb_fmt_check(f.fmt, f.type, nargs, msg, sizeof msg))
@@ -234,6 +375,10 @@ static void record(struct lbc *C, int fmttok, const char *fmt, size_t fmtlen, st
 			dwarf = o + 1;
 		}
 		switch (a->v.t) {
+		case T_TIME:
+			if (a->v.i) /* now: nothing to store */
+				break;
+			/* fall through */
 		case T_INT:
 		case T_PROBE:
 		case T_KSTACK:
@@ -255,6 +400,12 @@ static void record(struct lbc *C, int fmttok, const char *fmt, size_t fmtlen, st
 			break;
 		}
 		case T_DSTR: lbc_strput(C, &a->v, A_KEY, o, a->size, 0); break;
+		case T_INET: lbc_inetput(C, &a->v, A_KEY, o); break;
+		case T_JOIN:
+			lbc_rel(C,
+				lbc_emit(C, LB_OP_JOIN, 0, a->v.reg, 0, o, LB_JOIN_STR, a->v.sarg),
+				A_KEY, A_ABS);
+			break;
 		}
 	}
 	if (off > C->kneed)
@@ -322,6 +473,67 @@ static void print_(struct lbc *C, int call)
 	C->regtop = save;
 }
 
+/* bpf.time([fmt]): bpftrace's time(), the time when the record is
+ * printed, by strftime(fmt) (default "%H:%M:%S\n") */
+static void time_(struct lbc *C, int call)
+{
+	struct arg arg;
+	int a = N(call)->b;
+	memset(&arg, 0, sizeof arg);
+	if (a && N(a)->next)
+		lbc_error(C, N(N(a)->next)->tok, NULL, "bpf.time() takes at most a format");
+	if (a) {
+		arg.v = timefmt(C, a, "bpf.time");
+	} else {
+		arg.v.t = T_TIME;
+		arg.v.s = "%H:%M:%S\n";
+		arg.v.n = strlen(arg.v.s);
+	}
+	arg.v.i = 1;
+	arg.node = a ? a : call;
+	arg.type = LB_ARG_NOW;
+	arg.size = 8;
+	record(C, N(a ? a : call)->tok, "%s", 2, &arg, 1, N(call)->tok);
+}
+
+/* bpf.join(argv [, delim]): bpftrace's join(), a line of the strings of
+ * a NULL-terminated pointer array (execve's argv), by delim (" ") */
+static void join_(struct lbc *C, int call)
+{
+	struct arg arg;
+	int a = N(call)->b, save = C->regtop;
+	memset(&arg, 0, sizeof arg);
+	if (!a || (N(a)->next && N(N(a)->next)->next))
+		lbc_error(C, N(call)->tok,
+			  "e.g. bpf.join(e.args.argv) or bpf.join(e.args.argv, \",\")",
+			  "bpf.join() takes an array of string pointers and an optional delimiter");
+	struct val v = lbc_expr(C, a);
+	if (v.t != T_INT)
+		lbc_error(C, N(a)->tok, "e.g. bpf.join(e.args.argv)",
+			  "bpf.join() takes a pointer to an array of strings, not %s",
+			  lbc_tname(v.t));
+	lbc_reg(C, &v);
+	arg.v.t = T_JOIN;
+	arg.v.reg = v.reg;
+	arg.v.sarg = v.sk == LB_FSTR_UPTR ? 1 : v.sk == LB_FSTR_KPTR ? 0 : lbc_usermem(C);
+	arg.v.s = " ";
+	arg.v.n = 1;
+	if (N(a)->next) {
+		struct val d = lbc_expr(C, N(a)->next);
+		if (d.t != T_STR || memchr(d.s, 0, d.n))
+			lbc_error(
+			    C, N(N(a)->next)->tok, NULL,
+			    "the delimiter of bpf.join() must be a string constant without NULs");
+		arg.v.s = d.s;
+		arg.v.n = d.n;
+	}
+	arg.node = a;
+	arg.type = LB_ARG_JOIN;
+	arg.size = LB_JOIN_ARGS * LB_JOIN_STR;
+	record(C, N(call)->tok, "%s\n", 3, &arg, 1, N(call)->tok);
+	C->regtop = save;
+}
+
 /* A call statement: printf, print, exit; anything else is an expression
  * (errors, mostly). */
 void lbc_callstmt(struct lbc *C, int call)
@@ -336,6 +548,14 @@ void lbc_callstmt(struct lbc *C, int call)
 		}
 		if (lbc_isname(s, n, "print")) {
 			print_(C, call);
+			return;
+		}
+		if (lbc_isname(s, n, "time")) {
+			time_(C, call);
+			return;
+		}
+		if (lbc_isname(s, n, "join")) {
+			join_(C, call);
 			return;
 		}
 		if (lbc_isname(s, n, "exit")) {

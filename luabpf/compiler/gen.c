@@ -11,14 +11,17 @@
 static const char *const aggs[] = {
     "count", "sum", "min", "max", "avg", "stats", "hist", "lhist", NULL,
 };
-static const char *const stmts[] = {"printf", "print", "exit", NULL};
-static const char *const values[] = {"kstack", "ustack", "ksym", "usym", "str", "reg", NULL};
+static const char *const stmts[] = {"printf", "print", "exit", "time", "join", NULL};
+static const char *const values[] = {"kstack", "ustack",   "ksym", "usym", "str",
+				     "reg",    "strftime", "ntop", NULL};
 static const char *const later[] = {
-    "delete", "time", "cat", "system", "join", "buf", "ntop", NULL,
+    "delete", "cat", "system", "buf", NULL,
 };
 #define BUILTINS                                                                                   \
 	"kernel handlers can use bpf.count, sum, min, max, avg, stats, hist, "                     \
-	"lhist, printf, print, exit, kstack, ustack, ksym, usym, str and reg"
+	"lhist, printf, print, exit, time, join, kstack, ustack, ksym, usym, str, reg, strftime "  \
+	"and "                                                                                     \
+	"ntop"
 /* LuaJIT's bit (lua-bitop on 5.1) and 5.2's bit32, as the compiler sees
  * them: the operators of 5.3 (64-bit here, as all handler values) */
 static const char *const bitops[] = {
@@ -210,6 +213,10 @@ const char *lbc_tname(int t)
 	case T_USYM: return "a user symbol (bpf.usym)";
 	case T_DSTR: return "a string";
 	case T_KOBJ: return "a kernel struct";
+	case T_TIME: return "a time (bpf.strftime)";
+	case T_ARR: return "an array";
+	case T_JOIN: return "bpf.join()";
+	case T_INET: return "an address (bpf.ntop)";
 	}
 	return "a user-space value";
 }
@@ -284,8 +291,9 @@ static const struct {
 	const char *name;
 	int ctx;
 } efields[] = {
-    {"pid", LB_CTX_PID}, {"tid", LB_CTX_TID},	  {"uid", LB_CTX_UID},	 {"gid", LB_CTX_GID},
-    {"cpu", LB_CTX_CPU}, {"nsecs", LB_CTX_NSECS}, {"cpid", LB_CTX_CPID},
+    {"pid", LB_CTX_PID},   {"tid", LB_CTX_TID},		{"uid", LB_CTX_UID},
+    {"gid", LB_CTX_GID},   {"cpu", LB_CTX_CPU},		{"nsecs", LB_CTX_NSECS},
+    {"cpid", LB_CTX_CPID}, {"elapsed", LB_CTX_ELAPSED},
 };
 
 static void strkey(struct lbc *C, int n, const char *what)

@@ -127,6 +127,15 @@ enum {
 	T_KOBJ,	  /* a kernel struct or array in memory, at address
 		     reg + koff, BTF type btf: only its members
 		     (or elements) can be used */
+	T_TIME,	  /* bpf.strftime(fmt, ns): ns in reg, fmt at s/n; a printf
+		     argument (i = 1: bpf.time's "now", no register) */
+	T_ARR,	  /* a fixed-size array field: ssize bytes at ctx copy
+		     offset sarg; i: element size | LB_ELEM_SIGNED */
+	T_JOIN,	  /* bpf.join(p): the pointer array at reg (sarg 1: user
+		     memory), joined by s/n */
+	T_INET,	  /* bpf.ntop(): family in reg; the address: an array
+		     (sarg, ssize 4 or 16, as T_ARR) or, sarg < 0, the
+		     IPv4 u32 in register koff */
 };
 
 /* Where a T_DSTR string is, or comes from. It is written to its place
@@ -222,6 +231,9 @@ struct lbc {
 	int unwinds;		       /* LB_OP_UNWIND_ADD present: scratch ends in its record */
 	unsigned char rel[LB_MAX_OPS]; /* op off area | imm area << 2 (A_*) */
 	unsigned char *struse;	       /* per session map: gets strings in this handler */
+	unsigned char *ptruse;	       /* per session map: read with bpf.str(m[k]) somewhere
+					  in the chunk, so char * fields stored in it keep
+					  their address (the string is read there) */
 	int wantstr;		       /* the expression being evaluated is used as a string:
 					  a map read of a map without a value kind yet
 					  makes it a string map */
@@ -322,6 +334,7 @@ int lbc_stmp(struct lbc *C, int size);
 int lbc_isstr(const struct val *v);		   /* T_STR, T_COMM, T_DSTR */
 struct val lbc_tostr(struct lbc *C, struct val v); /* a char * field as a string */
 int lbc_strsize(const struct val *v);
+int lbc_usermem(struct lbc *C); /* pointers of this probe point into user memory */
 int lbc_strbound(struct lbc *C, int n, int *konst);
 void lbc_strput(struct lbc *C, const struct val *v, int area, int off, int size, int zero);
 int lbc_streq(struct lbc *C, int n, struct val l, struct val r, int save);
@@ -338,6 +351,9 @@ struct val lbc_dwarfstack(struct lbc *C, int reg, int frames, int mode);
 void lbc_callstmt(struct lbc *C, int call);
 int lbc_stringy(struct lbc *C, int n);
 void lbc_strconvs(const char *f, size_t n, unsigned char *isstr, int max);
+/* bpf.ntop()'s 24 bytes and an array field's, at off in area (A_*) */
+void lbc_inetput(struct lbc *C, const struct val *v, int area, int off);
+void lbc_arrput(struct lbc *C, const struct val *v, int area, int off, int size);
 struct val lbc_valcall(struct lbc *C, int call, const char *name, size_t n);
 
 #endif

@@ -6,8 +6,8 @@
 
 #define N(i) (&C->nodes[i])
 
-static const char *const ktname[] = {"?",      "int",  "string",  "probe", "kstack",
-				     "ustack", "none", "pointer", "ksym",  "usym"};
+static const char *const ktname[] = {"?",    "int",	"string", "probe", "kstack",  "ustack",
+				     "none", "pointer", "ksym",	  "usym",  "address", "array"};
 
 /* syntactic equality, for m[k] = m[k] + x */
 static int same(const struct lbc *C, int a, int b, int depth)
@@ -48,8 +48,10 @@ static void keytypes(char *buf, size_t len, const __u8 *t, const __u8 *mode, int
 	size_t o = snprintf(buf, len, "(");
 	for (int i = 0; i < n && o < len; i++)
 		o += snprintf(buf + o, len - o, "%s%s%s", i ? ", " : "",
-			      ktname[t[i] <= LB_KEY_USYM ? t[i] : 0],
-			      modes[mode[i] < 3 ? mode[i] : 0]);
+			      ktname[t[i] <= LB_KEY_ARRAY ? t[i] : 0],
+			      t[i] == LB_KEY_KSTACK || t[i] == LB_KEY_USTACK
+				  ? modes[mode[i] < 3 ? mode[i] : 0]
+				  : "");
 	if (o < len)
 		snprintf(buf + o, len - o, ")");
 }
@@ -90,6 +92,7 @@ static const char *kindname(int k)
 	case LB_VAL_HIST: return "hist() aggregates";
 	case LB_VAL_LHIST: return "lhist() aggregates";
 	case LB_VAL_STR: return "strings";
+	case LB_VAL_ARRAY: return "arrays";
 	}
 	return "values";
 }
@@ -106,9 +109,14 @@ static void fixkind(struct lbc *C, const struct val *m, int tok, int kind, const
 	char mname[LB_NAME_MAX + 2];
 	if (d->valkind == LB_VAL_NONE) {
 		d->valkind = (__u8)kind;
-		d->percpu = kind != LB_VAL_INT && kind != LB_VAL_STR;
+		d->percpu = kind != LB_VAL_INT && kind != LB_VAL_STR && kind != LB_VAL_ARRAY;
 		switch (kind) {
 		case LB_VAL_STR: d->value_size = (__u16)lh->n; break;
+		case LB_VAL_ARRAY:
+			d->value_size = (__u16)lbc_slot((int)lh->n);
+			d->vlen = (__u16)lh->n;
+			d->elem = (__u8)lh->bits;
+			break;
 		case LB_VAL_SUM:
 		case LB_VAL_INT: d->value_size = 8; break;
 		case LB_VAL_HIST:
@@ -128,6 +136,9 @@ static void fixkind(struct lbc *C, const struct val *m, int tok, int kind, const
 	if (d->valkind != kind)
 		lbc_error(C, tok, NULL, "map '%s' holds %s elsewhere; it cannot also hold %s",
 			  mapname(C, m, mname, sizeof mname), kindname(d->valkind), kindname(kind));
+	if (kind == LB_VAL_ARRAY && (d->vlen != lh->n || d->elem != lh->bits))
+		lbc_error(C, tok, NULL, "map '%s' holds arrays of another type elsewhere",
+			  mapname(C, m, mname, sizeof mname));
 	if (kind == LB_VAL_HIST && d->hist_bits != lh->bits)
 		lbc_error(C, tok, "every hist() into one map needs the same k",
 			  "map '%s' is a hist(x, %d) elsewhere, not hist(x, %d)",
@@ -244,6 +255,15 @@ static void key_eval(struct lbc *C, const struct val *m, int target, struct key 
 			k[i].type = LB_KEY_STR;
 			k[i].size = LB_COMM_LEN;
 			break;
+		case T_INET:
+			k[i].type = LB_KEY_INET;
+			k[i].size = 24;
+			break;
+		case T_ARR: /* the element kind travels in keymode, as stack modes do */
+			k[i].type = LB_KEY_ARRAY;
+			k[i].size = lbc_slot(v.ssize);
+			k[i].v.smode = (int)v.i | (k[i].size - v.ssize) << LB_ELEM_PADSHIFT;
+			break;
 		case T_STR:
 			if (memchr(v.s, 0, v.n))
 				lbc_error(C, N(k[i].node)->tok, NULL,
@@ -277,7 +297,8 @@ static void key_put(struct lbc *C, const struct val *m, int tok, struct key *K)
 	if (d->nkeys) {
 		int ok = d->nkeys == nk;
 		for (int i = 0; ok && i < nk; i++)
-			ok = d->keytype[i] == k[i].type && d->keymode[i] == k[i].v.smode;
+			ok = d->keytype[i] == k[i].type && d->keymode[i] == k[i].v.smode &&
+			     (k[i].type != LB_KEY_ARRAY || d->keysize[i] == k[i].size);
 		if (!ok) {
 			__u8 here[LB_MAX_KEYS], mode[LB_MAX_KEYS];
 			char a[160], b[160];
@@ -354,6 +375,8 @@ static void key_put(struct lbc *C, const struct val *m, int tok, struct key *K)
 		case T_COMM:
 		case T_STR:
 		case T_DSTR: lbc_strput(C, &k[i].v, A_KEY, off, k[i].size, 1); break;
+		case T_INET: lbc_inetput(C, &k[i].v, A_KEY, off); break;
+		case T_ARR: lbc_arrput(C, &k[i].v, A_KEY, off, k[i].size); break;
 		}
 		off += k[i].size;
 	}
@@ -508,6 +531,10 @@ struct val lbc_mapread(struct lbc *C, const struct val *m, int index)
 		struct val r = {.t = T_DSTR, .sk = DS_TMP, .sarg = t, .ssize = vs, .pres = p + 1};
 		return r;
 	}
+	if (d->valkind == LB_VAL_ARRAY)
+		lbc_error(C, tok, "arrays are printed with the map, or read from Lua",
+			  "map '%s' holds arrays: a handler cannot read them",
+			  mapname(C, m, mname, sizeof mname));
 	if (d->valkind != LB_VAL_NONE && d->valkind != LB_VAL_INT) {
 		if (d->valkind == LB_VAL_SUM)
 			snprintf(C->hint, sizeof C->hint,
@@ -532,6 +559,8 @@ struct val lbc_mapread(struct lbc *C, const struct val *m, int index)
 	struct val r = {.t = T_INT, .reg = v, .pres = p + 1};
 	return r;
 }
+
+static int keepsaddr(struct lbc *C, int mi, int rhs);
 
 /* the kinds of map element updates */
 enum { U_COUNT, U_SUM, U_XADD, U_MIN, U_MAX, U_AVG, U_STATS, U_HIST, U_LHIST, U_SET, U_DELETE };
@@ -623,6 +652,20 @@ static void strset(struct lbc *C, const struct val *m, int target, struct key *K
 	}
 }
 
+/* m[key] = an array field: LB_VAL_ARRAY, its bytes zero padded in a temp */
+static void arrset(struct lbc *C, const struct val *m, int target, struct key *K, struct val v)
+{
+	struct lb_mapdesc *d = &C->maps[m->map];
+	int tok = N(target)->tok;
+	struct lh a = {.n = v.ssize, .bits = (int)v.i};
+	fixkind(C, m, tok, LB_VAL_ARRAY, &a);
+	key_put(C, m, tok, K);
+	int vs = d->value_size, t = lbc_stmp(C, vs);
+	lbc_arrput(C, &v, A_TMP, t, vs);
+	lbc_rel(C, lbc_emit(C, LB_OP_MAP_SETSTR, 0, 0, slot(C, m->map, tok), 0, vs, t), A_KEY,
+		A_TMP);
+}
+
 /* m[key] = <update u>, with value node vnode (negated if neg) */
 static void update(struct lbc *C, const struct val *m, int target, int u, int vnode, int neg,
 		   int call)
@@ -638,16 +681,23 @@ static void update(struct lbc *C, const struct val *m, int target, int u, int vn
 		lbc_emit(C, LB_OP_IMM, vreg, 0, 0, 0, 0, 1);
 	} else if (u != U_DELETE) {
 		struct val v = lbc_expr(C, vnode);
-		if (u == U_SET && (lbc_isstr(&v) || (v.t == T_INT && v.sk))) {
+		if (u == U_SET && (lbc_isstr(&v) || (v.t == T_INT && v.sk && !v.viastr &&
+						     !keepsaddr(C, m->map, vnode)))) {
 			strset(C, m, target, &K, v, vnode);
+			C->regtop = save;
+			return;
+		}
+		if (u == U_SET && v.t == T_ARR) {
+			arrset(C, m, target, &K, v);
 			C->regtop = save;
 			return;
 		}
 		if (v.t != T_INT) {
 			if (u == U_SET)
-				lbc_error(C, N(vnode)->tok, NULL,
-					  "a map element can hold a number or a string, not %s",
-					  lbc_tname(v.t));
+				lbc_error(
+				    C, N(vnode)->tok, NULL,
+				    "a map element can hold a number, a string or an array, not %s",
+				    lbc_tname(v.t));
 
 			if (u != U_SUM && u != U_XADD)
 				lbc_error(C, N(vnode)->tok, NULL, "bpf.%s() takes a number, not %s",
@@ -834,24 +884,32 @@ void lbc_mapassign(struct lbc *C, const struct val *m, int target, int rhs)
 }
 
 /* the session map X_INDEX node i reads or writes, or -1; no code */
+/* the upvalue or global called s[0 .. n): what it holds */
+static int outer(struct lbc *C, const char *s, size_t n, struct lbc_value *lv)
+{
+	char name[LB_NAME_MAX];
+	int up = 0;
+	if (n >= sizeof name)
+		return 0;
+	memcpy(name, s, n);
+	name[n] = 0;
+	for (int i = 0; i < C->in->nupvalues; i++)
+		if (C->in->upvalues[i] && !strcmp(C->in->upvalues[i], name))
+			up = 1;
+	memset(lv, 0, sizeof *lv);
+	return C->in->resolve && C->in->resolve(C->in->ud, name, !up, lv);
+}
+
 static int mapof(struct lbc *C, int i)
 {
 	const struct node *x = N(N(i)->a);
-	char name[LB_NAME_MAX];
 	struct lbc_value lv;
-	int up = 0;
-	if (x->k != X_NAME || x->n >= sizeof name)
+	if (x->k != X_NAME || x->n >= LB_NAME_MAX)
 		return -1;
 	for (int i = C->nlocals - 1; i >= 0; i--)
 		if (C->locals[i].n == x->n && !memcmp(C->locals[i].name, x->s, x->n))
 			return C->locals[i].v.t == T_MAP ? C->locals[i].v.map : -1;
-	memcpy(name, x->s, x->n);
-	name[x->n] = 0;
-	for (int i = 0; i < C->in->nupvalues; i++)
-		if (C->in->upvalues[i] && !strcmp(C->in->upvalues[i], name))
-			up = 1;
-	memset(&lv, 0, sizeof lv);
-	if (!C->in->resolve || !C->in->resolve(C->in->ud, name, !up, &lv))
+	if (!outer(C, x->s, x->n, &lv))
 		return -1;
 	if (lv.kind == LBC_V_VARS) {
 		const struct node *k = N(N(i)->b);
@@ -892,6 +950,47 @@ int lbc_stringy(struct lbc *C, int n)
 	return 0;
 }
 
+static int isstrcall(struct lbc *C, const struct node *x)
+{
+	const struct node *f = N(x->a);
+	return x->k == X_CALL && x->b &&
+	       ((f->k == X_NAME && lbc_isname(f->s, f->n, "str")) ||
+		(f->k == X_INDEX && f->op == 1 && lbc_isname(N(f->b)->s, N(f->b)->n, "str")));
+}
+
+/* Maps whose values some handler of the chunk reads with bpf.str(m[k])
+ * keep char * fields as addresses: opensnoop's pattern, the pointer
+ * saved at sys_enter and read at sys_exit, once the kernel has paged the
+ * string in. Other handlers are seen in the chunk's tokens (`str ( m [`,
+ * m an upvalue or global of this one), this one in its tree. */
+static void ptrmaps(struct lbc *C)
+{
+	const struct tok *t = C->toks;
+	struct lbc_value lv;
+	for (int i = 0; i + 3 < C->ntoks; i++) {
+		if (i >= C->ftok && i <= C->fend)
+			continue;
+		if (t[i].t == TK_NAME && lbc_isname(t[i].s, t[i].n, "str") && t[i + 1].t == '(' &&
+		    t[i + 2].t == TK_NAME && t[i + 3].t == '[' &&
+		    outer(C, t[i + 2].s, t[i + 2].n, &lv) && lv.kind == LBC_V_MAP && lv.map >= 0 &&
+		    lv.map < C->in->nmaps)
+			C->ptruse[lv.map] = 1;
+	}
+	for (int i = 1; i < C->nnodes; i++) {
+		const struct node *x = N(i);
+		int mi;
+		if (isstrcall(C, x) && N(x->b)->k == X_INDEX && (mi = mapof(C, x->b)) >= 0)
+			C->ptruse[mi] = 1;
+	}
+}
+
+/* a char * field (not bpf.str() of one) stored into a map of addresses */
+static int keepsaddr(struct lbc *C, int mi, int rhs)
+{
+	return C->ptruse[mi] && C->maps[mi].valkind != LB_VAL_STR && !isstrcall(C, N(rhs)) &&
+	       lbc_stringy(C, rhs);
+}
+
 /* Which maps does the handler read or set (not only aggregate)? There
  * m[k] = m[k] + x must be an atomic add of a plain value. Which get
  * strings? A read before the first such set then reads a string. */
@@ -900,13 +999,14 @@ void lbc_prepass(struct lbc *C)
 	unsigned char *skip = calloc((size_t)C->nnodes + 1, 1);
 	if (!skip)
 		lbc_error(C, C->ftok, NULL, "out of memory");
+	ptrmaps(C);
 	for (int i = 1; i < C->nnodes; i++) {
 		const struct node *s = N(i);
 		int t = s->a, neg, self = 0, mi;
 		if (s->k != S_ASSIGN || !t || N(t)->k != X_INDEX || (mi = mapof(C, t)) < 0 || !s->b)
 			continue;
 		skip[t] = 1;
-		if (lbc_stringy(C, s->b))
+		if (lbc_stringy(C, s->b) && !keepsaddr(C, mi, s->b))
 			C->struse[mi] = 1;
 		/* a value or nil (calls are aggregations, or errors) */
 		if (N(s->b)->k != X_CALL && !selfadd(C, t, s->b, &neg, &self))

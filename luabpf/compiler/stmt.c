@@ -342,7 +342,8 @@ void lbc_gen(struct lbc *C, int body)
 	/* per session map, keyless maps added while compiling included */
 	C->intuse = calloc(LB_MAX_SESSION_MAPS, 1);
 	C->struse = calloc(LB_MAX_SESSION_MAPS, 1);
-	if (!C->intuse || !C->struse)
+	C->ptruse = calloc(LB_MAX_SESSION_MAPS, 1);
+	if (!C->intuse || !C->struse || !C->ptruse)
 		lbc_error(C, C->ftok, NULL, "out of memory");
 	lbc_prepass(C);
 	block(C, body);

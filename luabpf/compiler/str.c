@@ -244,7 +244,7 @@ int lbc_streq(struct lbc *C, int n, struct val l, struct val r, int save)
 }
 
 /* Does the probe read user memory through plain numbers? */
-static int usermem(struct lbc *C)
+int lbc_usermem(struct lbc *C)
 {
 	const struct lbc_probe *pr = C->in->probe;
 	if (!pr)
@@ -297,7 +297,7 @@ struct val lbc_strcall(struct lbc *C, int call)
 		} else {
 			v.t = T_DSTR;
 			v.sk = DS_PTR;
-			v.sarg = usermem(C);
+			v.sarg = lbc_usermem(C);
 			v.ssize = C->maxstr;
 			v.fname = NULL;
 		}

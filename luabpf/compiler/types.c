@@ -363,6 +363,8 @@ struct val lbc_argfield(struct lbc *C, int n, const struct node *k)
 				lbc_error(C, k->tok, NULL,
 					  "e.args.%s is a __data_loc field of %u bytes, not 4",
 					  f->name, f->size);
+		} else if (f->nelem) {
+			/* an array: its bytes, as a map key or value or bpf.ntop()'s */
 		} else if (f->size != 1 && f->size != 2 && f->size != 4 && f->size != 8) {
 			lbc_error(
 			    C, k->tok, NULL,
@@ -386,6 +388,13 @@ struct val lbc_argfield(struct lbc *C, int n, const struct node *k)
 			v.sk = DS_CTX;
 			v.sarg = f->off;
 			v.ssize = f->size;
+			return v;
+		}
+		if (f->nelem) {
+			v.t = T_ARR;
+			v.sarg = f->off;
+			v.ssize = f->size;
+			v.i = (f->size / f->nelem) | (f->is_signed ? LB_ELEM_SIGNED : 0);
 			return v;
 		}
 		int r = lbc_tmp(C), size = f->size, sign = f->is_signed, ts, tsign;

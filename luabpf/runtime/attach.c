@@ -208,6 +208,7 @@ static int load(struct lb_session *s, struct lb_prog *pr, char *err, size_t errl
 		pr->code.plan.slot_ids[i] = (__u32)pr->code.slot_map[i];
 	pr->code.plan.filter_pid = (__u32)s->pid;
 	pr->code.plan.cpid = (__u32)s->cpid;
+	pr->code.plan.start_ns = s->start_ns;
 	pr->code.plan.task_parent_off = s->task_parent_off;
 	pr->code.plan.task_tgid_off = s->task_tgid_off;
 	if (s->skip_self && !s->pid &&

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <arpa/inet.h>
 #include "format.h"
 
 #define FMT_MAX_WIDTH 1000
@@ -42,13 +44,17 @@ static const char *type_name(int t)
 	case LB_ARG_USTACK: return "a user stack";
 	case LB_ARG_KSYM: return "a kernel symbol";
 	case LB_ARG_USYM: return "a user symbol";
+	case LB_ARG_TIME:
+	case LB_ARG_NOW: return "a time";
+	case LB_ARG_INET: return "an address (bpf.ntop)";
+	case LB_ARG_JOIN: return "a joined list (bpf.join)";
 	}
 	return "an unknown type";
 }
 
 static int is_text_type(int t)
 {
-	return t >= LB_ARG_STR && t <= LB_ARG_USYM;
+	return t >= LB_ARG_STR && t <= LB_ARG_JOIN;
 }
 
 /* "conversion 2 (%-5s)" with the conversion cut to a readable length;
@@ -260,7 +266,7 @@ static int check_conv(void *ud, const struct conv *c, int index)
 		return 0;
 	t = st->types[index - 1];
 	want_text = c->conv == 's';
-	if (t < LB_ARG_INT || t > LB_ARG_USYM) {
+	if (t < LB_ARG_INT || t > LB_ARG_JOIN) {
 		conv_label(c->start, c->speclen, label, sizeof label, index);
 		snprintf(st->terr, st->terrlen, "printf: %s: argument %d has an unknown type %d",
 			 label, index, t);
@@ -301,6 +307,109 @@ int lb_fmt_check(const char *fmt, const __u8 *types, int nargs, char *err, size_
 		return -1;
 	}
 	return 0;
+}
+
+/* Time */
+
+static int64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	if (clock_gettime(id, &ts))
+		return 0;
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+size_t lb_strftime(const char *fmt, int now, uint64_t ns, char *buf, size_t len)
+{
+	char f[2 * LB_TIMEFMT_MAX];
+	int64_t wall;
+	time_t secs;
+	struct tm tm;
+	size_t k = 0, n;
+	long usec;
+
+	if (!len)
+		return 0;
+	buf[0] = 0;
+	/* bpftrace's: ns since boot plus the time of boot, from the clocks now */
+	wall = now ? clock_ns(CLOCK_REALTIME)
+		   : clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME) + (int64_t)ns;
+	secs = (time_t)(wall / 1000000000);
+	usec = (long)(wall % 1000000000 / 1000);
+	if (usec < 0)
+		secs--, usec += 1000000;
+	if (!localtime_r(&secs, &tm))
+		return 0;
+	/* %f: microseconds, six digits (bpftrace's addition to strftime) */
+	for (const char *p = fmt; *p && k + 8 < sizeof f; p++) {
+		if (p[0] == '%' && p[1] == 'f') {
+			k += (size_t)snprintf(f + k, sizeof f - k, "%06ld", usec);
+			p++;
+		} else if (p[0] == '%' && p[1]) {
+			f[k++] = *p++;
+			f[k++] = *p;
+		} else {
+			f[k++] = *p;
+		}
+	}
+	f[k] = 0;
+	if (!k)
+		return 0;
+	n = strftime(buf, len, f, &tm);
+	if (!n) /* too long, or an empty result: as bpftrace prints it */
+		n = (size_t)snprintf(buf, len, "(?)");
+	return n < len ? n : len - 1;
+}
+
+/* Addresses and arrays */
+
+size_t lb_inet_text(const void *v, char *buf, size_t len)
+{
+	uint64_t af;
+	char text[INET6_ADDRSTRLEN];
+
+	memcpy(&af, v, 8);
+	if (!len)
+		return 0;
+	buf[0] = 0;
+	if ((af != AF_INET && af != AF_INET6) ||
+	    !inet_ntop((int)af, (const char *)v + 8, text, sizeof text))
+		return (size_t)snprintf(buf, len, "(family %llu)", (unsigned long long)af);
+	snprintf(buf, len, "%s", text);
+	return strlen(buf);
+}
+
+size_t lb_array_text(const void *v, size_t size, int elem, char *buf, size_t len)
+{
+	size_t es = (size_t)(elem & 0xf), k = 0;
+	const unsigned char *p = v;
+
+	if (len < 2) {
+		if (len)
+			buf[0] = 0;
+		return 0;
+	}
+	if (es != 1 && es != 2 && es != 4 && es != 8)
+		es = 1;
+	buf[k++] = '[';
+	buf[k] = 0;
+	for (size_t i = 0; i + es <= size && k < len; i += es) {
+		uint64_t u = 0;
+		int64_t s;
+
+		memcpy(&u, p + i, es); /* little-endian: the low bytes */
+		s = es == 8 ? (int64_t)u : (int64_t)(u << (64 - 8 * es)) >> (64 - 8 * es);
+		k += (size_t)snprintf(buf + k, len - k, "%s", i ? "," : "");
+		if (k < len)
+			k += (size_t)(elem & LB_ELEM_SIGNED
+					  ? snprintf(buf + k, len - k, "%lld", (long long)s)
+					  : snprintf(buf + k, len - k, "%llu",
+						     (unsigned long long)u));
+	}
+	if (k < len)
+		k += (size_t)snprintf(buf + k, len - k, "]");
+	return k < len ? k : len - 1;
 }
 
 /* Rendering */
@@ -413,6 +522,41 @@ static int render_conv(void *ud, const struct conv *c, int index)
 			if (n > FMT_TEXT_MAX)
 				n = FMT_TEXT_MAX;
 			memcpy(st->text, s, n);
+		} else if (t == LB_ARG_TIME || t == LB_ARG_NOW) {
+			uint64_t v;
+			size_t a = f->aux[i];
+
+			if (a == 0 || a >= sizeof f->fmt ||
+			    !memchr(f->fmt + a, 0, sizeof f->fmt - a) || size < 8)
+				return -1;
+			memcpy(&v, st->rec + off, 8);
+			n = lb_strftime(f->fmt + a, t == LB_ARG_NOW, v, st->text, FMT_TEXT_MAX + 1);
+		} else if (t == LB_ARG_JOIN) {
+			size_t a = f->aux[i], per = size / LB_JOIN_ARGS, dl;
+			const char *d = f->fmt + a;
+
+			if (a == 0 || a >= sizeof f->fmt || !memchr(d, 0, sizeof f->fmt - a) ||
+			    !per)
+				return -1;
+			dl = strlen(d);
+			n = 0;
+			for (int j = 0; j < LB_JOIN_ARGS; j++) {
+				const char *e = (const char *)st->rec + off + (size_t)j * per;
+				size_t el = strnlen(e, per);
+
+				if (!el) /* bpftrace stops at the first empty string */
+					break;
+				if (j && n + dl <= FMT_TEXT_MAX)
+					memcpy(st->text + n, d, dl), n += dl;
+				if (n + el > FMT_TEXT_MAX)
+					el = FMT_TEXT_MAX - n;
+				memcpy(st->text + n, e, el);
+				n += el;
+			}
+		} else if (t == LB_ARG_INET) {
+			if (size < 24)
+				return -1;
+			n = lb_inet_text(st->rec + off, st->text, FMT_TEXT_MAX + 1);
 		} else if (is_text_type(t)) {
 			st->text[0] = 0;
 			if (size < 8)

@@ -24,6 +24,21 @@
  *   printf: 3 conversions but 2 arguments */
 int lb_fmt_check(const char *fmt, const __u8 *types, int nargs, char *err, size_t errlen);
 
+/* The text of a time by strftime(3) with fmt, plus bpftrace's %f
+ * (microseconds, 6 digits): now, or ns since boot (bpf_ktime_get_ns, as
+ * e.nsecs) turned into the wall-clock time with the clocks at the call.
+ * Returns the length written to buf (NUL terminated); "(?)" when
+ * strftime gives nothing, as bpftrace prints it. */
+#define LB_TIMEFMT_MAX 256 /* bytes of a strftime format, NUL included */
+size_t lb_strftime(const char *fmt, int now, uint64_t ns, char *buf, size_t len);
+
+/* bpf.ntop()'s text of 24 bytes {u64 family, u8 addr[16]}: "127.0.0.1"
+ * (AF_INET: the first 4 bytes), "::1" (AF_INET6), "(family N)" else. */
+size_t lb_inet_text(const void *v, char *buf, size_t len);
+/* A fixed-size array of size bytes as bpftrace prints arrays: "[1,2,3]";
+ * elem: element size | LB_ELEM_SIGNED. */
+size_t lb_array_text(const void *v, size_t size, int elem, char *buf, size_t len);
+
 /* Text for arguments that need the session (stacks, symbols, probes). */
 struct lb_render {
 	void *ud;

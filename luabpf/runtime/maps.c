@@ -71,7 +71,8 @@ size_t lb_map_value_len(const struct lb_mapdesc *d)
 	case LB_VAL_STATS: return 2;
 	case LB_VAL_HIST:
 	case LB_VAL_LHIST:
-	case LB_VAL_STR: return d->value_size / 8;
+	case LB_VAL_STR:
+	case LB_VAL_ARRAY: return d->value_size / 8;
 	}
 	return 1;
 }

@@ -81,6 +81,7 @@ struct lb_session {
 	int verbose;	    /* a refused program's whole verifier log goes to stderr */
 	int pid;	    /* luabpf -p / -c: probes see only this process (0: all) */
 	int cpid;	    /* luabpf -c: the child's pid, e.cpid (0: none) */
+	uint64_t start_ns;  /* CLOCK_MONOTONIC when started: e.elapsed's zero */
 	int skip_self;	    /* uprobes and USDT never fire in this process */
 	struct lb_btf *btf; /* kernel types, loaded when a typed probe needs them */
 	int max_strlen;	    /* strings read by handlers (0: LB_STR_DEFAULT) */

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/wait.h>
 #include <bpf/bpf.h>
@@ -339,8 +340,12 @@ int lb_session_start(struct lb_session *s, char *err, size_t errlen)
 {
 	int done = 0, total = 0;
 
+	struct timespec now;
+
 	if (s->started)
 		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	s->start_ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
 	for (int i = 0; i < s->nprobes; i++)
 		total += s->probes[i].nprogs;
 	for (int i = 0; i < s->nprobes; i++)

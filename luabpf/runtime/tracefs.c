@@ -177,6 +177,14 @@ static int keep_ctype(const char *decl, const char *name, struct lbc_field *f)
 	return (f->ctype = strndup(decl, end - decl)) ? 0 : -1;
 }
 
+static int stars(const char *s, const char *end)
+{
+	int n = 0;
+	for (; s < end; s++)
+		n += *s == '*';
+	return n;
+}
+
 /* A format line: "\tfield:unsigned int fd;\toffset:16;\tsize:8;\tsigned:0;".
  * user: pointers in this tracepoint point into user memory (syscalls). */
 static int parse_field(const char *line, int user, struct lbc_field *f)
@@ -221,6 +229,11 @@ static int parse_field(const char *line, int user, struct lbc_field *f)
 		f->is_signed = decl[0] == 'i';
 	}
 	f->is_string = LB_FSTR_NONE;
+	if (is_array) {
+		unsigned long n = strtoul(name_end + 1, NULL, 10);
+		if (n > 0 && n <= size && size % n == 0 && n < 65536)
+			f->nelem = (__u16)n;
+	}
 	f->is_ptr = !is_array && memchr(decl, '*', (size_t)(name - decl)) != NULL;
 	if (!is_array && !f->is_ptr && keep_ctype(decl, name, f))
 		return -1;
@@ -229,7 +242,7 @@ static int parse_field(const char *line, int user, struct lbc_field *f)
 			f->is_string = LB_FSTR_DATALOC;
 		else if (is_array)
 			f->is_string = LB_FSTR_ARRAY;
-		else if (memchr(decl, '*', name - decl) && !strstr(decl, "**"))
+		else if (stars(decl, name) == 1) /* not char **, char *const * (argv) */
 			f->is_string = user ? LB_FSTR_UPTR : LB_FSTR_KPTR;
 	}
 	return 1;

@@ -133,6 +133,9 @@ static const struct lbc_field FIELDS[] = {
     {.name = "odd", .off = 352, .size = 3, .is_signed = 0, .is_string = LB_FSTR_NONE},
     {.name = "far", .off = 65528, .size = 8, .is_signed = 0, .is_string = LB_FSTR_NONE},
     {.name = "big", .off = 4096, .size = 8192, .is_signed = 0, .is_string = LB_FSTR_ARRAY},
+    {.name = "addr4", .off = 360, .size = 4, .is_signed = 0, .nelem = 4},
+    {.name = "addr6", .off = 364, .size = 16, .is_signed = 0, .nelem = 16},
+    {.name = "words", .off = 380, .size = 12, .is_signed = 1, .nelem = 3},
 };
 #define NFIELDS ((int)(sizeof FIELDS / sizeof FIELDS[0]))
 
@@ -330,6 +333,15 @@ static void check_plan(const struct lbc_output *o, const struct lb_mapdesc *maps
 			if (f->off[k] < 8 || f->off[k] % 8 || f->off[k] + f->size[k] > f->len ||
 			    !f->size[k])
 				fail("format argument outside its record", o);
+		for (int k = 0; k < f->nargs; k++) {
+			int timed = f->type[k] == LB_ARG_TIME || f->type[k] == LB_ARG_NOW;
+			size_t a = f->aux[k];
+			if (timed != (a != 0))
+				fail("format aux string on the wrong argument", o);
+			if (timed && (a <= strlen(f->fmt) || a >= sizeof f->fmt ||
+				      !memchr(f->fmt + a, 0, sizeof f->fmt - a)))
+				fail("format aux string outside the format", o);
+		}
 	}
 	int stacks = 0, emits = 0;
 	for (unsigned i = 0; i < p->nops; i++) {
@@ -361,7 +373,7 @@ static void check_plan(const struct lbc_output *o, const struct lb_mapdesc *maps
 		case LB_OP_IMM: regs = 1; break;
 		case LB_OP_CTX:
 			regs = 1;
-			if (imm < LB_CTX_PID || imm > LB_CTX_CPID)
+			if (imm < LB_CTX_PID || imm > LB_CTX_ELAPSED)
 				BAD("bad ctx builtin");
 			break;
 		case LB_OP_FIELD:
@@ -470,6 +482,12 @@ static void check_plan(const struct lbc_output *o, const struct lb_mapdesc *maps
 			if (!len || (imm != 0 && imm != 1))
 				BAD("str length or kind");
 			break;
+		case LB_OP_JOIN:
+			regs = 2;
+			SCR(off, LB_JOIN_ARGS * len);
+			if (!len || len > LB_JOIN_STR || (imm != 0 && imm != 1))
+				BAD("join length or kind");
+			break;
 		case LB_OP_DATALOC:
 			regs = 2;
 			SCR(off, len);
@@ -513,7 +531,8 @@ static void check_plan(const struct lbc_output *o, const struct lb_mapdesc *maps
 			if (x->code == LB_OP_MAP_BUCKET && d->value_size != 8 * (len + 1))
 				BAD("buckets and sum do not fill the map's value");
 			if (x->code == LB_OP_MAP_GETSTR || x->code == LB_OP_MAP_SETSTR) {
-				if (d->valkind != LB_VAL_STR || len != d->value_size)
+				if ((d->valkind != LB_VAL_STR && d->valkind != LB_VAL_ARRAY) ||
+				    len != d->value_size)
 					BAD("string value op on a map of another value kind or "
 					    "size");
 			}

@@ -147,6 +147,19 @@ bpf.tracepoint("x", function(e)
   return m[a]
 end)
 EOF
+seed builtins_time_net '\005\003\000\000\000\000' <<'EOF'
+bpf.tracepoint("x", function(e)
+  bpf.time("%H:%M:%S ")
+  bpf.printf("%s %s %s %d\n", bpf.strftime("%H:%M:%S.%f", e.nsecs), bpf.ntop(e.args.addr4), bpf.ntop(e.args.mode, e.args.addr6), e.elapsed)
+  m[{bpf.ntop(e.fd), e.args.words}] = bpf.count()
+  n[e.pid] = e.args.addr6
+  bpf.join(e.args.buf, ",")
+end)
+EOF
+seed ptr_later '\005\003\000\000\000\000' <<'EOF'
+bpf.tracepoint("x", function(e) m[e.tid] = e.args.filename end)
+bpf.tracepoint("y", function(e) if m[e.tid] then bpf.printf("%s\n", bpf.str(m[e.tid])) end end)
+EOF
 seed two_on_a_line '\005\003\000\000\000\000' <<'EOF'
 local f, g = function(e) m[e.pid] = bpf.count() end, function(e) m[e.comm] = bpf.count() end
 EOF

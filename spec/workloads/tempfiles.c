@@ -2,7 +2,7 @@
  *
  * usage: tempfiles [--count N] [--period-ms P] [--path PATH] [--comm NAME]
  *                  [--wait-signal] [--open PATH:K]... [--open-dir PATH:K]...
- *                  [--sys-open PATH:K]...
+ *                  [--sys-open PATH:K]... [--cold-open PATH:K]...
  *
  * Defaults: --count 0 (loop until killed, like the lab's program)
  *           --period-ms 5000 --path /bilbo/baggins/ --comm tempfiles.
@@ -16,6 +16,14 @@
  *        --open-dir PATH:K  open(PATH, O_RDONLY|O_DIRECTORY) (glibc: openat)
  *        --sys-open PATH:K  syscall(SYS_open, PATH, O_RDONLY) (the old open
  *                           syscall, which glibc never uses on x86-64)
+ *        --cold-open PATH:K open(PATH, O_RDONLY) with PATH read from a page
+ *                           the process has never touched: a file holding
+ *                           PATH, mmapped afresh for each open (and
+ *                           unmapped after), so at sys_enter_openat the
+ *                           string is not paged in and a BPF read of it
+ *                           fails; the kernel faults it in during the call
+ *                           (its temp file is made before step 1; then K
+ *                           mmap/munmap pairs)
  *      a successful open is closed at once;
  *   5. N times (or forever with N = 0): open(PATH, O_TMPFILE|O_RDWR, 0600)
  *      -- glibc issues openat(AT_FDCWD, PATH, O_TMPFILE|O_RDWR, 0600);
@@ -32,16 +40,18 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 
 #include "workload.h"
 
-enum kind { OPEN, OPEN_DIR, SYS_OPEN };
+enum kind { OPEN, OPEN_DIR, SYS_OPEN, COLD_OPEN };
 
 struct plain {
 	enum kind kind;
 	char *path;
 	long times;
+	int file; /* COLD_OPEN: made before the rename (mkstemp opens) */
 };
 
 static struct plain *plains;
@@ -76,6 +86,35 @@ static void opt_sys_open(char *arg)
 	add_plain(SYS_OPEN, arg);
 }
 
+static void opt_cold_open(char *arg)
+{
+	add_plain(COLD_OPEN, arg);
+}
+
+/* A file holding path and its NUL, already unlinked. */
+static int cold_file(const char *path)
+{
+	char name[] = "/tmp/tempfiles-cold.XXXXXX";
+	int fd = mkstemp(name);
+
+	if (fd < 0 || unlink(name) < 0 || write(fd, path, strlen(path) + 1) < 0)
+		exit(1);
+	return fd;
+}
+
+/* open(path) with path in a page mapped just now and never touched */
+static int cold_open(int file)
+{
+	char *p = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, file, 0);
+	int fd;
+
+	if (p == MAP_FAILED)
+		exit(1);
+	fd = open(p, O_RDONLY);
+	munmap(p, 4096);
+	return fd;
+}
+
 int main(int argc, char **argv)
 {
 	const char *comm = "tempfiles", *path = "/bilbo/baggins/";
@@ -91,6 +130,7 @@ int main(int argc, char **argv)
 	    WL_OPT_FN("--open", opt_open),
 	    WL_OPT_FN("--open-dir", opt_open_dir),
 	    WL_OPT_FN("--sys-open", opt_sys_open),
+	    WL_OPT_FN("--cold-open", opt_cold_open),
 	    WL_OPT_END,
 	};
 
@@ -102,21 +142,28 @@ int main(int argc, char **argv)
 		 "[--comm NAME]\n"
 		 "                 [--wait-signal] [--open PATH:K]... "
 		 "[--open-dir PATH:K]...\n"
-		 "                 [--sys-open PATH:K]...\n");
+		 "                 [--sys-open PATH:K]... [--cold-open PATH:K]...\n");
 
+	for (a = 0; a < nplains; a++)
+		plains[a].file = plains[a].kind == COLD_OPEN ? cold_file(plains[a].path) : -1;
 	wl_start(comm, wait_signal);
 
 	for (a = 0; a < nplains; a++) {
+		int file = plains[a].file;
+
 		for (j = 0; j < plains[a].times; j++) {
 			switch (plains[a].kind) {
 			case OPEN: fd = open(plains[a].path, O_RDONLY); break;
 			case OPEN_DIR: fd = open(plains[a].path, O_RDONLY | O_DIRECTORY); break;
+			case COLD_OPEN: fd = cold_open(file); break;
 			default: fd = (int)syscall(SYS_open, plains[a].path, O_RDONLY); break;
 			}
 			if (fd >= 0)
 				close(fd);
 			opens++;
 		}
+		if (file >= 0)
+			close(file);
 	}
 
 	for (i = 0; count == 0 || i < count; i++) {
