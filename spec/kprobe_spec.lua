@@ -237,7 +237,11 @@ describe("kernel functions #kprobe", function()
     H.run(string.format("%stempfiles --count 1 --comm %s --open /dev/cpu_dma_latency:%d",
                         H.bin, comm, K))
     local want = {}
-    local rc, out, err = H.stop(bt)
+    -- bpftrace: TERM (a background bpftrace may ignore INT), and time to
+    -- detach and print under TCG
+    H.sleep(1.5)
+    H.signal(bt, "TERM")
+    local rc, out, err = H.finish(bt, 180)
     assert.are.equal(0, rc, err)
     local top
     for sym, n in out:gmatch("@%[([^\n]*)%]: (%d+)\n") do
@@ -246,7 +250,8 @@ describe("kernel functions #kprobe", function()
     end
     assert.is_truthy(top, "bpftrace saw no lock taken " .. K .. " times:\n" .. out)
     for _, t in ipairs { kp, kf } do
-      local trc, tout, terr = H.stop(t)
+      H.signal(t, "INT")
+      local trc, tout, terr = H.finish(t, 180)
       assert.are.equal(0, trc, terr)
       local got, once = {}, false
       for sym, n in tout:gmatch("@m%[" .. comm .. ", ([^\n]*)%]: (%d+)\n") do
