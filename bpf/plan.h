@@ -268,10 +268,10 @@ struct lb_plan {
 			       runtime fills it */
 	__u32 cpid;	    /* e.cpid: the pid of luabpf -c's command, 0 without
 			       one; the runtime fills it */
-	__u32 skip_pid;	    /* never this process, 0: none (the luabpf command
-			       on uprobes: printing from a traced malloc
-			       would trace itself without end); the runtime
-			       fills it */
+	__u32 skip_pid;	    /* never this process, 0: none (the process that
+			       loaded it unless s:trace_self(): a uprobe on
+			       malloc that prints would feed itself without
+			       end); the runtime fills it */
 	__u64 start_ns;	    /* e.elapsed counts from here (CLOCK_MONOTONIC, the
 			       clock of bpf_ktime_get_ns): the session's start;
 			       the runtime fills it */

@@ -266,11 +266,11 @@ static int l_session_target_pid(lua_State *L)
 	return 0;
 }
 
-/* s:skip_self(on): uprobes and USDT probes ignore this process (the
- * luabpf command: its own mallocs must not feed its uprobe on malloc). */
-static int l_session_skip_self(lua_State *L)
+/* s:trace_self(on): probes fire in this process too (by default every
+ * probe skips the process that loaded it). */
+static int l_session_trace_self(lua_State *L)
 {
-	lb_check_session(L, 1)->skip_self = lua_toboolean(L, 2);
+	lb_check_session(L, 1)->trace_self = lua_toboolean(L, 2);
 	return 0;
 }
 
@@ -508,7 +508,7 @@ static const luaL_Reg session_methods[] = {
     {"watch_signals", l_session_watch_signals},
     {"detach", l_session_detach},
     {"verbose", l_session_verbose},
-    {"skip_self", l_session_skip_self},
+    {"trace_self", l_session_trace_self},
     {"merge_printf", l_session_merge_printf},
     {"maps_since", l_session_maps_since},
     {"mark_vars", l_session_mark_vars},

@@ -291,6 +291,13 @@ function Session:watch_signals()
   self.core:watch_signals()
 end
 
+-- By default no probe fires in the process that loaded it (luabpf
+-- itself, or a host): a uprobe on malloc that prints would feed itself.
+-- s:trace_self() (before start) lets a host trace its own process too.
+function Session:trace_self(on)
+  self.core:trace_self(on ~= false)
+end
+
 -- Probes see only this process (luabpf -p PID, -c CMD).
 function Session:target_pid(pid, child)
   self.core:target_pid(pid, child)
@@ -611,7 +618,8 @@ for _, name in ipairs { "map", "vars", "tracepoint", "profile", "compile", "BEGI
                         "interval", "exit", "run", "start", "poll", "close", "print_maps",
                         "on_printf", "on_event", "config", "kfunc", "kretfunc", "rawtracepoint",
                         "kprobe", "kretprobe", "uprobe", "uretprobe", "usdt",
-                        "target_pid", "fd", "watch_signals", "metrics", "serve_metrics" } do
+                        "target_pid", "fd", "watch_signals", "metrics", "serve_metrics",
+                        "trace_self" } do
   M[name] = function(...) local s = session(); return s[name](s, ...) end
 end
 

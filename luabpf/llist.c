@@ -17,7 +17,6 @@ static void push_strings(lua_State *L, char **v, int n)
 	lb_free_strings(v, n);
 }
 
-
 /* A listing's error says what it is about; where in luabpf's own Lua it
  * was asked for is nothing to the user. */
 static int list_error(lua_State *L, const char *err)

@@ -161,7 +161,6 @@ function runner.main(argv)
   -- (maps printed, status 0) instead of interrupting the script's loading.
   bpf._core.block_signals()
   bpf._core.prepare_process()
-  bpf.default_session().core:skip_self(true)
   local code, script, i = nil, nil, 1
   local format, flame -- -f, --flamegraph: consumers of the session's events
   while argv[i] do

@@ -99,6 +99,17 @@ describe("hostile input to the luabpf command #kernel", function()
     os.execute("rm -rf " .. H.quote(dir))
   end)
 
+  it("no probe fires in luabpf itself: its own epoll_wait calls are not counted", function()
+    local p = H.spawn(H.luabpf .. " -e " .. H.quote(
+      'local m = map(); tracepoint("syscalls:sys_enter_epoll_wait", function(e) m[e.pid] = count() end)' ..
+      '; interval("100ms", function() end)'))
+    H.wait_for(p, "out", "Attaching %d+ probes")
+    H.sleep(0.5) -- five intervals: luabpf waits in epoll_wait between them
+    local rc, out = H.stop(p)
+    assert.are.equal(0, rc, out)
+    assert.is_nil(out:find("@m%[" .. p.pid .. "%]"), "luabpf counted its own epoll_wait:\n" .. out)
+  end)
+
   it("a probe name part longer than 399 bytes is refused by name", function()
     local rc, out = luabpf("-e " .. H.quote('kfunc("' .. ("x"):rep(500) .. '", function(e) end)'))
     assert.are.equal(1, rc)

@@ -167,6 +167,26 @@ describe("maps a host writes #kernel", function()
                       "full; bpf.map{max_entries = N} bounds it" }, warnings)
   end)
 
+  it("a host's own calls are skipped unless it asks for them with s:trace_self()", function()
+    local me = tonumber(io.open("/proc/self/stat"):read("l"):match("^%d+"))
+    local dir = H.tmpdir()
+    local path = dir .. "/self"
+    local function count_opens(trace_self)
+      local s <close> = bpf.session()
+      if trace_self then s:trace_self() end
+      local m = s:map()
+      s:tracepoint("syscalls:sys_enter_openat", function(e)
+        if e.pid == me and bpf.str(e.args.filename) == path then m.n = bpf.count() end
+      end)
+      s:start()
+      for _ = 1, 7 do io.open(path, "w"):close() end
+      return m.n
+    end
+    assert.is_nil(count_opens(false))
+    assert.are.equal(7, count_opens(true))
+    os.execute("rm -rf " .. H.quote(dir))
+  end)
+
   it("a closed session's maps raise an error when read", function()
     local s = bpf.session()
     local m = s:map "gone"

@@ -211,9 +211,7 @@ static int load(struct lb_session *s, struct lb_prog *pr, char *err, size_t errl
 	pr->code.plan.start_ns = s->start_ns;
 	pr->code.plan.task_parent_off = s->task_parent_off;
 	pr->code.plan.task_tgid_off = s->task_tgid_off;
-	if (s->skip_self && !s->pid &&
-	    (pr->kind == LB_PROG_UPROBE || pr->kind == LB_PROG_URETPROBE ||
-	     pr->kind == LB_PROG_USDT))
+	if (!s->trace_self && !s->pid) /* -p / -c name the process themselves */
 		pr->code.plan.skip_pid = (__u32)getpid();
 	prog_name(pr, name, sizeof name);
 	if (!(pr->obj = bpf_object__open_mem(templates[pr->kind].start,

@@ -58,6 +58,11 @@ struct lb_mmapwatch *lb_mmapwatch_open(int ncpus, char *err, size_t errlen)
 	a.size = sizeof a;
 	a.config = PERF_COUNT_SW_DUMMY;
 	a.mmap = a.mmap2 = a.comm = a.comm_exec = a.task = 1;
+	/* every record ends in its time: the rings are per CPU, and a process
+	 * that moved between CPUs must have its exec applied before the
+	 * mappings that follow it, not after */
+	a.sample_id_all = 1;
+	a.sample_type = PERF_SAMPLE_TIME;
 	a.watermark = 1;
 	a.wakeup_watermark = (unsigned)(w->size / 2); /* read at each poll anyway */
 	for (int i = 0; i < ncpus; i++)
@@ -136,9 +141,24 @@ static void apply(struct lb_syms *s, const struct perf_event_header *h, const ch
 	}
 }
 
+/* A record taken out of a ring, to be applied in time order. */
+struct rec {
+	uint64_t time;
+	struct perf_event_header h;
+	char *body; /* NUL-terminated copy */
+};
+
+static int by_time(const void *a, const void *b)
+{
+	const struct rec *x = a, *y = b;
+
+	return x->time < y->time ? -1 : x->time > y->time;
+}
+
 void lb_mmapwatch_read(struct lb_mmapwatch *w, struct lb_syms *s, int only)
 {
-	char rec[8192];
+	struct rec *v = NULL;
+	size_t nv = 0, cap = 0;
 
 	for (int i = 0; w && i < w->n; i++) {
 		struct perf_event_mmap_page *m = (void *)w->rings[i];
@@ -153,19 +173,40 @@ void lb_mmapwatch_read(struct lb_mmapwatch *w, struct lb_syms *s, int only)
 		while (tail + sizeof(struct perf_event_header) <= head) {
 			struct perf_event_header h;
 			size_t at = tail % w->size, n;
+			char *body;
 
 			for (size_t k = 0; k < sizeof h; k++)
 				((char *)&h)[k] = data[(at + k) % w->size];
 			if (h.size < sizeof h || tail + h.size > head)
 				break;
-			n = h.size - sizeof h < sizeof rec ? h.size - sizeof h : sizeof rec - 1;
-			for (size_t k = 0; k < n; k++)
-				rec[k] = data[(at + sizeof h + k) % w->size];
-			rec[n] = 0;
-			if (s)
-				apply(s, &h, rec, only);
 			tail += h.size;
+			n = h.size - sizeof h;
+			if (!s || n < 8)
+				continue;
+			if (nv == cap) {
+				struct rec *nvv =
+				    realloc(v, (cap = cap ? cap * 2 : 64) * sizeof *v);
+
+				if (!nvv)
+					break;
+				v = nvv;
+			}
+			if (!(body = malloc(n + 1)))
+				break;
+			for (size_t k = 0; k < n; k++)
+				body[k] = data[(at + sizeof h + k) % w->size];
+			body[n] = 0;
+			memcpy(&v[nv].time, body + n - 8, 8); /* sample_id: the time */
+			v[nv].h = h;
+			v[nv++].body = body;
 		}
 		__atomic_store_n(&m->data_tail, tail, __ATOMIC_RELEASE);
 	}
+	if (nv)
+		qsort(v, nv, sizeof *v, by_time);
+	for (size_t k = 0; k < nv; k++) {
+		apply(s, &v[k].h, v[k].body, only);
+		free(v[k].body);
+	}
+	free(v);
 }

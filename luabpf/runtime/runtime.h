@@ -82,7 +82,9 @@ struct lb_session {
 	int pid;	    /* luabpf -p / -c: probes see only this process (0: all) */
 	int cpid;	    /* luabpf -c: the child's pid, e.cpid (0: none) */
 	uint64_t start_ns;  /* CLOCK_MONOTONIC when started: e.elapsed's zero */
-	int skip_self;	    /* uprobes and USDT never fire in this process */
+	int trace_self;	    /* probes fire in this process too (by default they
+			       skip it: a uprobe on malloc that prints would
+			       feed itself, a syscall probe counts its poll) */
 	struct lb_btf *btf; /* kernel types, loaded when a typed probe needs them */
 	int max_strlen;	    /* strings read by handlers (0: LB_STR_DEFAULT) */
 	int ustack_dwarf;   /* user stacks unwound in user space (DWARF CFI) */
