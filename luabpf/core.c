@@ -329,6 +329,17 @@ static int l_mark(lua_State *L)
 	return registry_set(L, MARKS);
 }
 
+/* A table of the strings v, which are freed. */
+void lb_push_strings(lua_State *L, char **v, int n)
+{
+	lua_createtable(L, n, 0);
+	for (int i = 0; i < n; i++) {
+		lua_pushstring(L, v[i]);
+		lua_rawseti(L, -2, i + 1);
+	}
+	lb_free_strings(v, n);
+}
+
 /* register_source(chunkname, source): the text of a "=name" chunk */
 static int l_register_source(lua_State *L)
 {
@@ -344,12 +355,7 @@ static int l_tracepoints(lua_State *L)
 
 	if (lb_tracepoints(luaL_checkstring(L, 1), &v, &n, err, sizeof err))
 		return luaL_error(L, "%s", err);
-	lua_createtable(L, n, 0);
-	for (int i = 0; i < n; i++) {
-		lua_pushstring(L, v[i]);
-		lua_rawseti(L, -2, i + 1);
-	}
-	lb_free_strings(v, n);
+	lb_push_strings(L, v, n);
 	return 1;
 }
 
@@ -361,12 +367,7 @@ static int l_kprobe_functions(lua_State *L)
 
 	if (lb_kprobe_funcs(luaL_checkstring(L, 1), &v, &n, err, sizeof err))
 		return luaL_error(L, "%s", err);
-	lua_createtable(L, n, 0);
-	for (int i = 0; i < n; i++) {
-		lua_pushstring(L, v[i]);
-		lua_rawseti(L, -2, i + 1);
-	}
-	lb_free_strings(v, n);
+	lb_push_strings(L, v, n);
 	return 1;
 }
 
@@ -449,14 +450,13 @@ static int l_block_signals(lua_State *L)
  * left alone. */
 static void interrupt_hook(lua_State *L, lua_Debug *ar)
 {
-	sigset_t set, pending;
+	sigset_t set;
 	struct timespec zero = {0, 0};
 	int sig;
 
-	stop_signals(&set);
-	if (sigpending(&pending) ||
-	    !(sigismember(&pending, SIGINT) || sigismember(&pending, SIGTERM)))
+	if (!lb_stop_pending())
 		return;
+	stop_signals(&set);
 	sig = sigtimedwait(&set, NULL, &zero);
 	if (lua_getstack(L, 0, ar) && lua_getinfo(L, "Sl", ar) && ar->currentline > 0)
 		lua_pushfstring(L, "%s:%d: ", ar->short_src, ar->currentline);

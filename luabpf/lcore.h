@@ -19,6 +19,8 @@ struct lmap {
 
 struct lb_session *lb_check_session(lua_State *L, int i);
 struct lmap *lb_check_map(lua_State *L, int i);
+/* A table of the strings v, which are freed (listings). */
+void lb_push_strings(lua_State *L, char **v, int n);
 
 /* lcompile.c: session methods that add probes */
 int lb_l_tracepoint(lua_State *L);

@@ -7,16 +7,6 @@
 #include "lcore.h"
 #include "runtime/btf.h"
 
-static void push_strings(lua_State *L, char **v, int n)
-{
-	lua_createtable(L, n, 0);
-	for (int i = 0; i < n; i++) {
-		lua_pushstring(L, v[i]);
-		lua_rawseti(L, -2, i + 1);
-	}
-	lb_free_strings(v, n);
-}
-
 /* A listing's error says what it is about; where in luabpf's own Lua it
  * was asked for is nothing to the user. */
 static int list_error(lua_State *L, const char *err)
@@ -34,7 +24,7 @@ static int l_elf_functions(lua_State *L)
 	if (lb_elf_functions(luaL_checkstring(L, 1), luaL_optstring(L, 2, "*"), &v, &n, &st, err,
 			     sizeof err))
 		return list_error(L, err);
-	push_strings(L, v, n);
+	lb_push_strings(L, v, n);
 	lua_pushboolean(L, st);
 	return 2;
 }
@@ -117,7 +107,7 @@ static int l_kernel_types(lua_State *L)
 	if (strcmp(what, "funcs") == 0) {
 		rc = lb_btf_funcs(b, arg, &v, &n);
 		if (rc == 0)
-			push_strings(L, v, n);
+			lb_push_strings(L, v, n);
 		else
 			snprintf(err, sizeof err, "cannot list kernel functions: out of memory");
 	} else {

@@ -140,6 +140,8 @@ void lb_session_close(struct lb_session *s);
  * attached); 1 if SIGINT/SIGTERM came meanwhile (blocked, so pending:
  * what was attached is detached again, err says how far it got). */
 int lb_session_start(struct lb_session *s, char *err, size_t errlen);
+/* SIGINT or SIGTERM pending (blocked, waiting to be read). */
+int lb_stop_pending(void);
 int lb_session_add_name(struct lb_session *s, const char *name);
 struct lb_probe *lb_session_add_probe(struct lb_session *s, const char *spec);
 struct lb_prog *lb_probe_add_prog(struct lb_probe *p);

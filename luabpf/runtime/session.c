@@ -325,10 +325,9 @@ int lb_session_adopt(struct lb_session *s, struct lbc_output *code)
 	return 0;
 }
 
-/* Create the maps, then load and attach every program. All or nothing. */
 /* SIGINT or SIGTERM waiting while they are blocked (the runner blocks
  * them from start-up): Ctrl-C during a long attach ends it. */
-static int interrupted(void)
+int lb_stop_pending(void)
 {
 	sigset_t pending;
 
@@ -336,6 +335,7 @@ static int interrupted(void)
 	       (sigismember(&pending, SIGINT) || sigismember(&pending, SIGTERM));
 }
 
+/* Create the maps, then load and attach every program. All or nothing. */
 int lb_session_start(struct lb_session *s, char *err, size_t errlen)
 {
 	int done = 0, total = 0;
@@ -350,7 +350,7 @@ int lb_session_start(struct lb_session *s, char *err, size_t errlen)
 		total += s->probes[i].nprogs;
 	for (int i = 0; i < s->nprobes; i++)
 		for (int j = 0; j < s->probes[i].nprogs; j++, done++) {
-			if (interrupted()) { /* the signal stays pending for the poll */
+			if (lb_stop_pending()) { /* the signal stays pending for the poll */
 				snprintf(err, errlen,
 					 "interrupted while attaching (%d of %d programs were "
 					 "attached; all are detached again)",
