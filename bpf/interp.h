@@ -55,6 +55,16 @@ struct {
 	__uint(value_size, LB_STACK_DEPTH * 8);
 } stacks SEC(".maps");
 
+/* A second chance: a stack map refuses a stack whose bucket holds another
+ * (-EEXIST; replacing it would change what earlier ids print), and its
+ * hash seed is its own, so this map rarely collides where the first did. */
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, 1);
+	__uint(key_size, 4);
+	__uint(value_size, LB_STACK_DEPTH * 8);
+} stacks2 SEC(".maps");
+
 /* Processes whose user stacks were taken: the first one announces the
  * process (LB_REC_PROC) so that user space keeps its mappings. LRU: a
  * pid forgotten here is announced again, which costs only a re-read. */
@@ -669,7 +679,13 @@ static __always_inline int lb_run(void *ctx, __u64 probe)
 		case LB_OP_USDT_ARG: R(dst) = lb_usdt_arg(ctx, imm); break;
 #endif
 		case LB_OP_STACK: {
-			long id = bpf_get_stackid(ctx, &stacks, imm ? BPF_F_USER_STACK : 0);
+			__u64 flags = imm ? BPF_F_USER_STACK : 0;
+			long id = bpf_get_stackid(ctx, &stacks, flags);
+
+			if (id == -17 /* EEXIST */) {
+				id = bpf_get_stackid(ctx, &stacks2, flags);
+				id = id < 0 ? id : id + LB_STACK_ENTRIES;
+			}
 
 			R(dst) = (id < 0 ? 0xffffffffULL : (__u64)id) | ((__u64)len << 32);
 			if (imm)

@@ -26,10 +26,11 @@
 #define LB_HIST_BUCKETS 66 /* hist(): (..,0), [0], [1], [2,4) .. [2^63, ..) */
 #define LB_HIST_MAXBITS 5  /* hist(x, k): 2^k buckets per power of two, k <= 5 */
 #define LB_HIST_NBUCKETS(k) (((64 - (k)) << (k)) + 2) /* LB_HIST_BUCKETS at k = 0 */
-#define LB_JOIN_ARGS 16	   /* bpf.join(): strings (bpftrace 0.17's join) */
-#define LB_JOIN_STR 1024   /* bpf.join(): bytes per string, NUL included */
-#define LB_STACK_DEPTH 127 /* frames kept per stack (PERF_MAX_STACK_DEPTH) */
-#define LB_TREE_DEPTH 16   /* luabpf -c: generations of descendants followed */
+#define LB_JOIN_ARGS 16	      /* bpf.join(): strings (bpftrace 0.17's join) */
+#define LB_JOIN_STR 1024      /* bpf.join(): bytes per string, NUL included */
+#define LB_STACK_DEPTH 127    /* frames kept per stack (PERF_MAX_STACK_DEPTH) */
+#define LB_STACK_ENTRIES 4096 /* per stack map; the second's ids are offset by it */
+#define LB_TREE_DEPTH 16      /* luabpf -c: generations of descendants followed */
 /* How a stack prints, bpftrace's kstack(perf): LB_OP_STACK's len carries
  * it above the frame count, so it travels in the stack's value to
  * wherever the stack is printed (printf records, map keys). */

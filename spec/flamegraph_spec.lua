@@ -202,6 +202,43 @@ end)
     assert.are.same(paths, want)
   end)
 
+  it("keeps colliding stacks: 1,024 distinct call paths, a second stack map takes the refused", function()
+    -- a kernel stack map refuses a stack whose bucket another holds; with
+    -- one 4096-entry map ~110 of 1,024 paths came out as [unknown], with
+    -- the second chance ~1 % (both buckets taken). Every call is counted.
+    local w = H.workload(H.bin .. "fanout --wait-signal --hold --threads 1 --depth 10 --calls 1024")
+    local path = H.script([[
+local bpf = require "luabpf"
+local pid = tonumber(arg[1])
+local m = bpf.map()
+bpf.tracepoint("syscalls:sys_enter_getppid", function(e)
+  if e.pid == pid then m[e.ustack] = bpf.count() end
+end)
+]])
+    local t = H.spawn(H.luabpf .. " -f folded " .. path .. " " .. w.wpid)
+    local ok, werr = pcall(function()
+      H.wait_for(t, "err", "Attaching")
+      H.signal(w, "USR1")
+      H.wait_for(w, "out", "done\n")
+    end)
+    H.signal(t, "INT")
+    local rc, out, err = H.finish(t)
+    H.signal(w, ok and "USR1" or "KILL")
+    H.finish(w)
+    os.remove(path)
+    assert(ok, werr)
+    assert.are.equal(0, rc, err)
+    local calls, lost, paths = 0, 0, 0
+    for line in out:gmatch("[^\n]+") do
+      local stack, n = line:match("^(.*) (%d+)$")
+      calls = calls + tonumber(n)
+      if stack == "[unknown]" then lost = tonumber(n) else paths = paths + 1; assert.are.equal("1", n, line) end
+    end
+    assert.are.equal(1024, calls)
+    assert.are.equal(1024, paths + lost)
+    assert.is_true(lost <= 40, lost .. " of 1024 stacks lost")
+  end)
+
   it("bpf.maps.folded(m) and bpf.maps.flamegraph(m) give the same to Lua", function()
     local dir = H.tmpdir()
     local rc, out, err = traced("", STACKS .. ([[

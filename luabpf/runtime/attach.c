@@ -15,7 +15,6 @@
 
 #define LOG_SIZE (1 << 20)
 #define RINGBUF_SIZE (2 << 20)
-#define STACK_ENTRIES 4096
 
 static int map_fail(char *err, size_t errlen, const char *what)
 {
@@ -47,11 +46,14 @@ int lb_session_shared_maps(struct lb_session *s, const struct lbc_output *code, 
 		if (s->lost_fd < 0)
 			return map_fail(err, errlen, "the lost-records counter");
 	}
-	if (code->uses_stacks && s->stacks_fd < 0) {
-		s->stacks_fd = bpf_map_create(BPF_MAP_TYPE_STACK_TRACE, "lb_stacks", 4,
-					      LB_STACK_DEPTH * 8, STACK_ENTRIES, NULL);
-		if (s->stacks_fd < 0)
-			return map_fail(err, errlen, "the stack map");
+	if (code->uses_stacks && s->stacks_fd[0] < 0) {
+		for (int i = 0; i < 2; i++) {
+			s->stacks_fd[i] =
+			    bpf_map_create(BPF_MAP_TYPE_STACK_TRACE, "lb_stacks", 4,
+					   LB_STACK_DEPTH * 8, LB_STACK_ENTRIES, NULL);
+			if (s->stacks_fd[i] < 0)
+				return map_fail(err, errlen, "the stack map");
+		}
 		s->upids_fd = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, "lb_upids", 4, 4, 16384, NULL);
 		if (s->upids_fd < 0)
 			return map_fail(err, errlen, "the stack map");
@@ -128,7 +130,9 @@ static int bind_maps(struct lb_session *s, struct lb_prog *pr, char *err, size_t
 		} else if (strcmp(name, "dropped") == 0) {
 			fd = s->dropped_fd;
 		} else if (strcmp(name, "stacks") == 0) {
-			fd = s->stacks_fd;
+			fd = s->stacks_fd[0];
+		} else if (strcmp(name, "stacks2") == 0) {
+			fd = s->stacks_fd[1];
 		} else if (strcmp(name, "upids") == 0) {
 			fd = s->upids_fd;
 		} else if (strcmp(name, "procs") == 0) {

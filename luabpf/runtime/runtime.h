@@ -89,7 +89,7 @@ struct lb_session {
 	int max_strlen;	    /* strings read by handlers (0: LB_STR_DEFAULT) */
 	int ustack_dwarf;   /* user stacks unwound in user space (DWARF CFI) */
 	/* output from handlers: ring buffer of records, stacks, lost count */
-	int events_fd, stacks_fd, lost_fd, dropped_fd;
+	int events_fd, stacks_fd[2], lost_fd, dropped_fd;
 	int upids_fd;		      /* processes whose user stacks were announced */
 	int procs_fd;		      /* the ring of those announcements (LB_REC_PROC) */
 	struct ring_buffer *prb;      /* procs_fd's manager */

@@ -21,7 +21,8 @@ void lb_session_init(struct lb_session *s)
 	memset(s, 0, sizeof *s);
 	for (int i = 0; i < LB_MAX_SESSION_MAPS; i++)
 		s->map_fd[i] = -1;
-	s->dummy_fd = s->events_fd = s->stacks_fd = s->lost_fd = s->dropped_fd = -1;
+	s->dummy_fd = s->events_fd = s->stacks_fd[0] = s->stacks_fd[1] = s->lost_fd =
+	    s->dropped_fd = -1;
 	s->upids_fd = s->procs_fd = -1;
 	s->epoll_fd = s->signal_fd = s->timer_fd = -1;
 	s->ncpus = libbpf_num_possible_cpus();
@@ -60,7 +61,8 @@ void lb_session_close(struct lb_session *s)
 	s->prb = NULL;
 	close_fd(&s->dummy_fd);
 	close_fd(&s->events_fd);
-	close_fd(&s->stacks_fd);
+	close_fd(&s->stacks_fd[0]);
+	close_fd(&s->stacks_fd[1]);
 	close_fd(&s->upids_fd);
 	close_fd(&s->procs_fd);
 	lb_unwinder_free(s->unwinder);

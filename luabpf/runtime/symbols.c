@@ -589,30 +589,32 @@ size_t lb_stack_format(struct lb_syms *s, const uint64_t *ips, int n, pid_t pid,
 	return used;
 }
 
-size_t lb_stack_text_indent(struct lb_syms *s, int stack_fd, uint64_t value, pid_t pid, int user,
-			    int indent, char *buf, size_t len)
+size_t lb_stack_text_indent(struct lb_syms *s, const int stack_fds[2], uint64_t value, pid_t pid,
+			    int user, int indent, char *buf, size_t len)
 {
 	uint32_t id = (uint32_t)value;
 	uint64_t frames = (value >> 32) & 0xff;
 	int mode = (int)(value >> (32 + LB_STACK_MODE_SHIFT)) & 0xff;
 	uint64_t ips[LB_STACK_DEPTH];
+	int fd = stack_fds[id >= LB_STACK_ENTRIES]; /* the second map's ids are offset */
 
 	if (len)
 		buf[0] = 0;
-	if (id == 0xffffffffu || stack_fd < 0)
+	if (id == 0xffffffffu || id >= 2 * LB_STACK_ENTRIES || fd < 0)
 		return 0;
+	id %= LB_STACK_ENTRIES;
 	memset(ips, 0, sizeof ips);
-	if (bpf_map_lookup_elem(stack_fd, &id, ips))
+	if (bpf_map_lookup_elem(fd, &id, ips))
 		return 0; /* bpftrace prints nothing for a stack it cannot read */
 	if (!frames || frames > LB_STACK_DEPTH)
 		frames = LB_STACK_DEPTH;
 	return lb_stack_format(s, ips, (int)frames, pid, user, mode, indent, buf, len);
 }
 
-size_t lb_stack_text(struct lb_syms *s, int stack_fd, uint64_t value, pid_t pid, int user,
+size_t lb_stack_text(struct lb_syms *s, const int stack_fds[2], uint64_t value, pid_t pid, int user,
 		     char *buf, size_t len)
 {
-	return lb_stack_text_indent(s, stack_fd, value, pid, user, 8, buf, len);
+	return lb_stack_text_indent(s, stack_fds, value, pid, user, 8, buf, len);
 }
 
 /* Life */

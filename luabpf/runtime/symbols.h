@@ -45,12 +45,12 @@ size_t lb_usym(struct lb_syms *s, pid_t pid, uint64_t addr, int with_offset, cha
  * newline, no offsets). A stack that cannot be read (id 0xffffffff,
  * lookup error) prints as "". Lines that do not fit in len are left out.
  * Returns strlen(buf). */
-size_t lb_stack_text(struct lb_syms *s, int stack_fd, uint64_t value, pid_t pid, int user,
+size_t lb_stack_text(struct lb_syms *s, const int stack_fds[2], uint64_t value, pid_t pid, int user,
 		     char *buf, size_t len);
 /* The same with another indentation: bpftrace indents stacks in map keys
  * by 4 ("@[\n    sym+off\n]: 3"). */
-size_t lb_stack_text_indent(struct lb_syms *s, int stack_fd, uint64_t value, pid_t pid, int user,
-			    int indent, char *buf, size_t len);
+size_t lb_stack_text_indent(struct lb_syms *s, const int stack_fds[2], uint64_t value, pid_t pid,
+			    int user, int indent, char *buf, size_t len);
 /* Keep process pid's mappings from now on (its first user stack was
  * taken): read them, and the symbols of its code, now, while it lives. */
 void lb_syms_keep(struct lb_syms *s, pid_t pid);
