@@ -66,7 +66,7 @@ LB_CFLAGS = $(CFLAGS) -Wall -Wextra -fPIC -std=gnu11 $(LUA_CFLAGS) -I$(B5)/gen -
 # to root ("back-edge from insn 43 to 44"); spec/template_cfg_spec.lua
 # checks every template against that rule.
 BPF_CFLAGS := -O2 -g -target bpf -Wall -I$(ARCH_INC) -Ibpf -mllvm -disable-block-placement
-LDLIBS := -lbpf -ldw -lelf -lz
+LDLIBS := -lbpf -ldw -lelf -lz -pthread
 
 TEMPLATES := $(wildcard bpf/*.bpf.c)
 TEMPLATE_OBJS := $(patsubst bpf/%.bpf.c,$(B5)/bpf/%.bpf.o,$(TEMPLATES))
