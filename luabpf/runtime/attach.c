@@ -269,6 +269,9 @@ static const char *attach_error(int e)
 	case EPERM:
 	case EACCES: return "Permission denied" LB_NEEDS_PRIVILEGE;
 	case EILSEQ: return "not at an instruction boundary (EILSEQ)";
+	case E2BIG: /* perf_event's BPF_TRACE_MAX_PROGS */
+		return "the kernel runs at most 64 BPF programs on one probe point (E2BIG); "
+		       "join handlers of the same probe into one";
 	}
 	return strerror(e);
 }
