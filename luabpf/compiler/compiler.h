@@ -277,4 +277,36 @@ int lbc_compile(const struct lbc_input *in, struct lbc_output *out, char *err, s
 /* Human-readable listing of a plan, one op per line (golden specs, -v). */
 size_t lbc_dump(const struct lb_plan *plan, char *buf, size_t buflen);
 
+/* The op table (LB_OPS in bpf/plan.h) as data, indexed by opcode. */
+struct lbc_opinfo {
+	const char *name;
+	__u8 dst, a, b, off, imm; /* enum lb_opnd */
+	__u8 len;		  /* enum lb_lenk */
+	__u32 min, max, align;	  /* len's bounds */
+};
+extern const struct lbc_opinfo lbc_ops[LB_OP_NCODES];
+
+/* What a plan refers to outside itself, for lbc_validate. */
+struct lbc_links {
+	const struct lb_mapdesc *maps; /* session maps, layouts fixed */
+	int nmaps;
+	const int *slot_map; /* plan map slot -> session map index */
+	int nslots;
+	const struct lb_fmt *fmts; /* what LB_REC_PRINTF ids index */
+	int nfmts;
+	int uses_stacks, uses_records; /* as the compiler said (-1: unchecked) */
+	int loading; /* the runtime filled the plan: slot_ids must be the slot
+			map, the syscall mask set exactly when sysmode asks */
+};
+
+/* Does the plan keep what bpf/interp.h relies on (every field of every
+ * op as the op table says, registers set before they are read, ranges
+ * inside scratch, ctx copy and pool, slots, formats)? 0, or -1 with
+ * "op N: what" in err. */
+int lbc_validate(const struct lb_plan *plan, const struct lbc_links *links, char *err,
+		 size_t errlen);
+/* The same for a compiler's output against the maps it was compiled with. */
+int lbc_validate_output(const struct lbc_output *out, const struct lb_mapdesc *maps, int nmaps,
+			char *err, size_t errlen);
+
 #endif
