@@ -58,14 +58,16 @@ static __always_inline __u64 lb_log2k(__s64 x, __u32 k)
 	return ((l + 1) << k) + (((__u64)x >> l) & mask) + 1;
 }
 
-/* Lua's floor division and modulo; BPF has only unsigned division. */
+/* Lua's floor division and modulo; BPF has only unsigned division.
+ * Unsigned arithmetic: it wraps as Lua's integers do, and C's signed
+ * overflow (minint // -1) would be undefined in user space. */
 static __always_inline __s64 lb_div(__s64 x, __s64 y)
 {
-	__u64 ux = x < 0 ? -(__u64)x : x, uy = y < 0 ? -(__u64)y : y;
+	__u64 ux = x < 0 ? -(__u64)x : (__u64)x, uy = y < 0 ? -(__u64)y : (__u64)y;
 	__u64 q = ux / uy;
 
 	if ((x < 0) != (y < 0))
-		return -(__s64)q - (q * uy != ux);
+		return (__s64)(0 - q - (q * uy != ux));
 	return q;
 }
 
@@ -80,7 +82,7 @@ static __always_inline __u64 lb_shl(__u64 x, __s64 y)
 
 static __always_inline __s64 lb_mod(__s64 x, __s64 y)
 {
-	return x - lb_div(x, y) * y;
+	return (__s64)((__u64)x - (__u64)lb_div(x, y) * (__u64)y);
 }
 
 #endif
