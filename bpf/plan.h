@@ -230,12 +230,9 @@ enum lb_lenk {
 	   the last string starts with a NUL */                                                    \
 	X(JOIN, "join", NONE, REG, NONE, KEY, MEM, JOIN, 1, LB_JOIN_STR, 1)
 
-enum lb_opcode {
 #define LB_OP_ENUM(code, ...) LB_OP_##code,
-	LB_OPS(LB_OP_ENUM)
+enum lb_opcode { LB_OPS(LB_OP_ENUM) LB_OP_NCODES };
 #undef LB_OP_ENUM
-	LB_OP_NCODES
-};
 
 enum lb_ctx {
 	LB_CTX_PID = 1,

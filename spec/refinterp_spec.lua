@@ -250,6 +250,35 @@ end
     }, got)
   end)
 
+  it("checks the plan first (lbc_validate): what the compiler would not make is refused", function()
+    local path = dir .. "/v.lua"
+    local f = assert(io.open(path, "w"))
+    f:write("local h = function(e)\n  local x = e.args.arg2\n  if x > 5 then m[x] = x + 1 end\nend\n")
+    f:close()
+    -- the plan: 0 field r0, 1 imm r1 = 5, 2 gt, 3 jz r1 -> 8, 4 imm, 5 add r1 = r0 + r1,
+    -- 6 put scratch[32] = r0, 7 map_set slot 0, 8 end
+    local function run(poke)
+      local out = H.run(("%s %s 1 4 --field arg2:24:8 m=map:0 --run 24=7%s"):format(driver, path,
+        poke and " --poke " .. poke or ""))
+      return out:match("\nrun 0: ([^\n]*)"), out
+    end
+    local ok, out = run()
+    assert.are.equal("end", ok)
+    assert.matches("\nref map 0 %[7%] = 8\n", out)
+    for poke, why in pairs {
+      ["1:dst=16"] = "op 1: dst: register 16",
+      ["3:off=2"] = "op 3: jump to 2: not forward inside the plan",
+      ["5:b=9"] = "op 5: r9 read before it is set",
+      ["6:off=1020"] = "op 6: scratch[1020..+8) beyond scratch_size 1024",
+      ["0:off=30"] = "op 0: ctx[30..+8) beyond the 32-byte ctx copy",
+      ["7:b=1"] = "op 7: b: map slot 1 of 1",
+      ["1:code=200"] = "op 1: no opcode 200",
+      ["8:code=1"] = "the last op is not END",
+    } do
+      assert.are.equal("error " .. why, (run(poke)), poke)
+    end
+  end)
+
   it("refuses ops that need the running kernel", function()
     local path = dir .. "/str.lua"
     local f = assert(io.open(path, "w"))

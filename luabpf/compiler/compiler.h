@@ -295,8 +295,8 @@ struct lbc_links {
 	const struct lb_fmt *fmts; /* what LB_REC_PRINTF ids index */
 	int nfmts;
 	int uses_stacks, uses_records; /* as the compiler said (-1: unchecked) */
-	int loading; /* the runtime filled the plan: slot_ids must be the slot
-			map, the syscall mask set exactly when sysmode asks */
+	int loading;		       /* the runtime filled the plan: slot_ids must be the slot
+					  map, the syscall mask set exactly when sysmode asks */
 };
 
 /* Does the plan keep what bpf/interp.h relies on (every field of every

@@ -85,7 +85,7 @@ static unsigned char *insert(struct lbc_refmap *m, const void *key, const void *
 	return v + m->key_size;
 }
 
-static void delete(struct lbc_refmap *m, const void *key)
+static void delete (struct lbc_refmap *m, const void *key)
 {
 	size_t w = m->key_size + m->value_size;
 	unsigned char *v = lbc_refget(m, key);
@@ -192,7 +192,8 @@ int lbc_refrun(struct lbc_refvm *vm, const struct lb_plan *p, const struct lbc_e
 		case LB_OP_END: return LBC_RUN_END;
 		case LB_OP_IMM: R(dst) = imm; break;
 		case LB_OP_CTX:
-			R(dst) = imm == LB_CTX_CPID ? p->cpid : (__s64)ev->ctxv[imm % (LB_CTX_ELAPSED + 1)];
+			R(dst) = imm == LB_CTX_CPID ? p->cpid
+						    : (__s64)ev->ctxv[imm % (LB_CTX_ELAPSED + 1)];
 			break;
 		case LB_OP_FIELD: R(dst) = field(k, len, a); break;
 		case LB_OP_COMM: memcpy(k, ev->comm, LB_COMM_LEN); break;
@@ -263,7 +264,7 @@ int lbc_refrun(struct lbc_refvm *vm, const struct lb_plan *p, const struct lbc_e
 				return fault(err, errlen, pc - 1, "out of memory");
 			wr64(v, x);
 			break;
-		case LB_OP_MAP_DELETE: delete(m, k); break;
+		case LB_OP_MAP_DELETE: delete (m, k); break;
 		case LB_OP_MAP_MIN:
 		case LB_OP_MAP_MAX:
 		case LB_OP_MAP_AVG:

@@ -8,7 +8,7 @@
 #include <string.h>
 #include "compiler.h"
 
-#define LBC_OPINFO(code, nm, d, a_, b_, o, i, l, lo, hi, al)                                      \
+#define LBC_OPINFO(code, nm, d, a_, b_, o, i, l, lo, hi, al)                                       \
 	[LB_OP_##code] = {.name = nm,                                                              \
 			  .dst = LB_O_##d,                                                         \
 			  .a = LB_O_##a_,                                                          \
@@ -248,7 +248,8 @@ int lbc_validate(const struct lb_plan *p, const struct lbc_links *l, char *err, 
 			return bad(&v, "no opcode %u", o->code);
 		const struct lbc_opinfo *d = &lbc_ops[o->code];
 		if (check_opnd(&v, p, l, d->dst, "dst", o->dst) ||
-		    check_opnd(&v, p, l, d->a, "a", o->a) || check_opnd(&v, p, l, d->b, "b", o->b) ||
+		    check_opnd(&v, p, l, d->a, "a", o->a) ||
+		    check_opnd(&v, p, l, d->b, "b", o->b) ||
 		    check_opnd(&v, p, l, d->off, "off", o->off) ||
 		    check_opnd(&v, p, l, d->imm, "imm", imm))
 			return -1;
@@ -290,8 +291,8 @@ int lbc_validate(const struct lb_plan *p, const struct lbc_links *l, char *err, 
 		switch (d->off) {
 		case LB_O_CTX:
 			if (!inside(o->off, n, p->ctx_copy))
-				return bad(&v, "ctx[%u..+%u) beyond the %u-byte ctx copy", o->off, n,
-					   p->ctx_copy);
+				return bad(&v, "ctx[%u..+%u) beyond the %u-byte ctx copy", o->off,
+					   n, p->ctx_copy);
 			break;
 		case LB_O_KEY:
 		case LB_O_SCR:
@@ -306,8 +307,8 @@ int lbc_validate(const struct lb_plan *p, const struct lbc_links *l, char *err, 
 		case LB_O_SCR:
 		case LB_O_TMP:
 			if (!inside(imm, len, ss))
-				return bad(&v, "scratch[%lld..+%u) beyond scratch_size %u", imm, len,
-					   ss);
+				return bad(&v, "scratch[%lld..+%u) beyond scratch_size %u", imm,
+					   len, ss);
 			if ((unsigned long long)imm + len > top)
 				top = (unsigned long long)imm + len;
 			break;

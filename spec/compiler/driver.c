@@ -25,7 +25,10 @@
  * 8-byte values at these offsets (--comm NAME, --pid N: its e.comm and
  * e.pid), one run per --run, maps kept between them; prints
  * "run I: end|divzero|error ..." per run and each map's entries in key
- * order, "ref map M [KEY] = VALUE" (numbers when 8 bytes, else hex). */
+ * order, "ref map M [KEY] = VALUE" (numbers when 8 bytes, else hex).
+ * --poke PC:FIELD=VALUE (repeatable; FIELD code, dst, a, b, off, len or
+ * imm): changes the compiled plan before it runs, so the interpreter's
+ * lbc_validate meets a plan the compiler would not make. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -270,7 +273,8 @@ static void refmaps_print(struct lbc_refvm *vm)
 		unsigned w = m->key_size + m->value_size, ks = m->key_size;
 		for (int a = 1; a < m->n; a++) /* insertion sort: few entries */
 			for (int b = a; b > 0; b--) {
-				unsigned char *x = m->ents + (b - 1) * w, *y = m->ents + b * w, t[4096];
+				unsigned char *x = m->ents + (b - 1) * w, *y = m->ents + b * w,
+					      t[4096];
 				long long kx, ky;
 				int gt;
 				if (ks == 8) {
@@ -362,7 +366,8 @@ int main(int argc, char **argv)
 	static struct runspec runs[64];
 	static struct lbc_refvm vm;
 	struct lbc_event ev = {.ctxv = {0}};
-	int nup = 0, nf = 0, nr = 0, nmaps = LB_MAX_MAPS, nruns = 0;
+	int nup = 0, nf = 0, nr = 0, nmaps = LB_MAX_MAPS, nruns = 0, npokes = 0;
+	char *pokes[16];
 	struct lbc_probe probe = {.name = "tracepoint:test:probe", .types = &ktypes_cb};
 	struct lbc_input in = {0};
 
@@ -424,6 +429,8 @@ int main(int argc, char **argv)
 			nmaps = atoi(argv[++i]);
 		} else if (!strcmp(a, "--run") && i + 1 < argc && nruns < 64) {
 			run_parse(&runs[nruns++], argv[++i]);
+		} else if (!strcmp(a, "--poke") && i + 1 < argc && npokes < 16) {
+			pokes[npokes++] = argv[++i];
 		} else if (!strcmp(a, "--comm") && i + 1 < argc) {
 			strncpy(ev.comm, argv[++i], sizeof ev.comm - 1);
 		} else if (!strcmp(a, "--pid") && i + 1 < argc) {
@@ -476,6 +483,30 @@ int main(int argc, char **argv)
 	if (lbc_compile(&in, &out2, err, sizeof err) ||
 	    memcmp(&out.plan, &out2.plan, sizeof out.plan))
 		printf("BUG: second compile differs: %s\n", err);
+	for (int i = 0; i < npokes; i++) {
+		char field[8];
+		unsigned pc;
+		long long v;
+		if (sscanf(pokes[i], "%u:%7[a-z]=%lli", &pc, field, &v) != 3 || pc >= LB_MAX_OPS) {
+			fprintf(stderr, "bad --poke %s\n", pokes[i]);
+			return 2;
+		}
+		struct lb_op *o = &out.plan.ops[pc];
+		if (!strcmp(field, "code"))
+			o->code = (__u8)v;
+		else if (!strcmp(field, "dst"))
+			o->dst = (__u8)v;
+		else if (!strcmp(field, "a"))
+			o->a = (__u8)v;
+		else if (!strcmp(field, "b"))
+			o->b = (__u8)v;
+		else if (!strcmp(field, "off"))
+			o->off = (__u16)v;
+		else if (!strcmp(field, "len"))
+			o->len = (__u16)v;
+		else
+			o->imm = v;
+	}
 	if (nruns) {
 		lbc_refinit(&vm, &out, maps, nmaps);
 		for (int i = 0; i < nruns; i++) {
@@ -483,9 +514,9 @@ int main(int argc, char **argv)
 			ev.ctx_len = runs[i].len;
 			int rc = lbc_refrun(&vm, &out.plan, &ev, err, sizeof err);
 			printf("run %d: %s%s\n", i,
-			       rc == LBC_RUN_END	 ? "end"
+			       rc == LBC_RUN_END       ? "end"
 			       : rc == LBC_RUN_DIVZERO ? "divzero"
-						 : "error ",
+						       : "error ",
 			       rc < 0 ? err : "");
 		}
 		refmaps_print(&vm);

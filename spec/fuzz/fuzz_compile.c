@@ -51,6 +51,8 @@
  *     bpf/plan.h says, registers set before read, scratch, ctx and pool
  *     ranges, slots, record ids), or printf formats that lb_fmt_check
  *     refuses;
+ *   - the reference interpreter (lbc_refrun) refuses the plan for
+ *     another reason than an op that needs the running kernel;
  *   - lbc_dump is not NUL terminated, is cut short with a large buffer,
  *     or names an op "?". */
 #include <stdint.h>
@@ -303,6 +305,35 @@ static void check_plan(const struct lbc_output *o, const struct lb_mapdesc *maps
 	}
 }
 
+/* Run the plan in the reference interpreter, twice (maps kept), on a
+ * record made of the input's bytes: it validates the plan again and must
+ * run it to its end or to a division by zero, unless an op needs the
+ * running kernel. ASan watches its memory. */
+static void run_plan(const struct lbc_output *o, const struct lb_mapdesc *maps, int nmaps,
+		     const uint8_t *data, size_t size)
+{
+	static struct lbc_refvm vm;
+	static unsigned char rec[1024];
+	struct lbc_event ev = {.ctx = rec, .ctx_len = sizeof rec};
+	char err[256];
+	memset(rec, 0, sizeof rec);
+	memcpy(rec, data, size < sizeof rec ? size : sizeof rec);
+	for (int i = 0; i <= LB_CTX_ELAPSED; i++)
+		ev.ctxv[i] = (__u64)i * 1000 + size;
+	memcpy(ev.comm, "fuzz", 5);
+	lbc_refinit(&vm, o, maps, nmaps);
+	for (int i = 0; i < 2; i++) {
+		int rc = lbc_refrun(&vm, &o->plan, &ev, err, sizeof err);
+		if (rc < 0 && !strstr(err, "reads the running kernel") && !strstr(err, "DWARF")) {
+			fprintf(stderr, "refrun: %s\n", err);
+			fail("the reference interpreter refused the plan", o);
+		}
+		if (rc != LBC_RUN_END && rc != LBC_RUN_DIVZERO && rc != -1)
+			fail("the reference interpreter returned something else", o);
+	}
+	lbc_reffree(&vm);
+}
+
 static void check_err(const char *err, size_t errlen, const char *id)
 {
 	if (!memchr(err, 0, errlen))
@@ -414,7 +445,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fail("rc is neither 0 nor -1", NULL);
 	if (rcA) {
 		check_err(errA, errlenA, CHUNKIDS[cn]);
-		const char *nl = strchr(errA, '\n'), *bad = strstr(errA, ": internal: the compiled plan");
+		const char *nl = strchr(errA, '\n'),
+			   *bad = strstr(errA, ": internal: the compiled plan");
 		if (bad && (!nl || bad < nl)) { /* in the message, not the quoted source */
 			fprintf(stderr, "%s\n", errA);
 			fail("the compiler's own plan check refused its plan", NULL);
@@ -432,6 +464,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 						sizeof maps0 - sizeof maps0[0] * (size_t)nmaps))
 			fail("maps beyond nmaps written", &outA);
 		check_plan(&outA, mapsA, nmaps);
+		run_plan(&outA, mapsA, nmaps, data, size);
 		size_t d = lbc_dump(&outA.plan, dump, sizeof dump);
 		if (d >= sizeof dump || strlen(dump) != d)
 			fail("dump cut short or not NUL terminated", &outA);
