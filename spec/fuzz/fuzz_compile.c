@@ -46,7 +46,8 @@
  *     with "CHUNKID:LINE:" (then usually "COL: "); on success it is "";
  *   - the plan breaks what the BPF interpreter (bpf/interp.h) relies on
  *     (lbc_compile refuses such a plan with "internal: the compiled plan
- *     is invalid", checked here too)
+ *     is invalid", and an op placed in a scratch area the op table does
+ *     not allow with "internal: ... from there": both checked here too)
  *     (the library's lbc_validate: every op field as the op table in
  *     bpf/plan.h says, registers set before read, scratch, ctx and pool
  *     ranges, slots, record ids), or printf formats that lb_fmt_check
@@ -447,6 +448,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_err(errA, errlenA, CHUNKIDS[cn]);
 		const char *nl = strchr(errA, '\n'),
 			   *bad = strstr(errA, ": internal: the compiled plan");
+		if (!bad) /* lbc_rel: an area the op table does not allow */
+			bad = strstr(errA, "cannot take its operands from there");
 		if (bad && (!nl || bad < nl)) { /* in the message, not the quoted source */
 			fprintf(stderr, "%s\n", errA);
 			fail("the compiler's own plan check refused its plan", NULL);
