@@ -113,7 +113,7 @@ deps:
 	  { apt-get update -q >/dev/null && apt-get install -y -q $(APT_FLAGS) $$missing >/dev/null; }; \
 	fi
 
-$(B5)/bpf/%.bpf.o: bpf/%.bpf.c bpf/interp.h bpf/plan.h | $(B)/.build-deps
+$(B5)/bpf/%.bpf.o: bpf/%.bpf.c bpf/interp.h bpf/plan.h bpf/arith.h | $(B)/.build-deps
 	@mkdir -p $(@D)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
