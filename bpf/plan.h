@@ -6,6 +6,8 @@
 #ifndef LUABPF_PLAN_H
 #define LUABPF_PLAN_H
 
+#include "arch.h"
+
 #define LB_MAX_OPS 1024	       /* ops per handler */
 #define LB_NREGS 16	       /* u64 registers, r[0..15] */
 #define LB_MAX_MAPS 8	       /* map slots per probe program */
@@ -262,8 +264,8 @@ enum lb_rec {
 };
 
 /* LB_OP_UNWIND_ADD's record (x86-64). */
-#define LB_UNWIND_REGS 21     /* the user pt_regs, in words: sp is 19, ip 16 */
-#define LB_UNWIND_STACK 16384 /* user stack bytes copied from sp at most */
+#define LB_UNWIND_REGS LB_REG_WORDS /* the user pt_regs, in words (bpf/arch.h) */
+#define LB_UNWIND_STACK 16384	    /* user stack bytes copied from sp at most */
 /* Ring bytes waiting that wake user space for these records; with fewer
  * they wait for its next turn (at most 1 s, or a printf). */
 #define LB_UNWIND_WAKE (512 << 10)
