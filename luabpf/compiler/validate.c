@@ -323,6 +323,10 @@ int lbc_validate(const struct lb_plan *p, const struct lbc_links *l, char *err, 
 			break;
 		}
 		switch (o->code) {
+		case LB_OP_USDT_ARG:
+			if (l->loading && !l->usdt)
+				return bad(&v, "a USDT argument outside the usdt template");
+			break;
 		case LB_OP_STACK: stacks = 1; break;
 		case LB_OP_UNWIND_ADD: stacks = records = unwinds = 1; break;
 		case LB_OP_EMIT: {

@@ -217,6 +217,7 @@ static int check_plan(const struct lb_session *s, const struct lb_prog *pr, cons
 	    .uses_stacks = pr->code.uses_stacks,
 	    .uses_records = pr->code.uses_records,
 	    .loading = 1,
+	    .usdt = pr->kind == LB_PROG_USDT,
 	};
 
 	if (!lbc_validate(&pr->code.plan, &l, why, sizeof why))
