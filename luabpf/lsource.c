@@ -149,7 +149,7 @@ static int l_read_chunk(lua_State *L)
 /* Does Lua compile the text of version v (the table at stack index v) of
  * chunk into a chunk holding the function whose own bytes are body? */
 static int compiles_to(lua_State *L, int v, const char *chunk, const char *body, size_t blen,
-		       const char *pre, size_t npre)
+		       size_t off, const char *pre, size_t npre)
 {
 	const char *d, *p;
 	size_t dlen, tlen;
@@ -178,7 +178,8 @@ static int compiles_to(lua_State *L, int v, const char *chunk, const char *body,
 	d = lua_tolstring(L, -1, &dlen);
 	for (p = memmem(d, dlen, body, blen); p;
 	     p = memmem(p + 1, dlen - (size_t)(p + 1 - d), body, blen))
-		if ((size_t)(p - d) >= npre && !memcmp(p - npre, pre, npre)) {
+		if (((size_t)(p - d) >= npre && !memcmp(p - npre, pre, npre)) ||
+		    ((size_t)(p - d) == off && off + blen == dlen)) { /* the main chunk */
 			lua_pop(L, 1);
 			return 1;
 		}
@@ -206,7 +207,7 @@ const char *lb_chunk_source(lua_State *L, int fn, const lua_Debug *ar, size_t *l
 	char *dump, what[512];
 	int n, kept, found = 0, top = lua_gettop(L);
 
-	if (!strcmp(chunk, "=?") || !strcmp(chunk, "?")) {
+	if (!strcmp(chunk, "=?") || !strcmp(chunk, "?") || chunk[0] == 0x1b) {
 		fail(
 		    err, errlen, ar,
 		    "the handler comes from stripped bytecode: luabpf compiles the source text Lua "
@@ -229,7 +230,7 @@ const char *lb_chunk_source(lua_State *L, int fn, const lua_Debug *ar, size_t *l
 	kept = n = (int)lua_rawlen(L, -1);
 	for (int i = 1; i <= n && !found; i++) {
 		lua_rawgeti(L, top + 2, i);
-		found = compiles_to(L, -1, chunk, body, blen, pre, npre);
+		found = compiles_to(L, -1, chunk, body, blen, off, pre, npre);
 	}
 	if (!found && chunk[0] != '@' && chunk[0] != '=') {
 		/* load(text) without a name: the chunk's name is its text */
@@ -239,7 +240,7 @@ const char *lb_chunk_source(lua_State *L, int fn, const lua_Debug *ar, size_t *l
 		lua_settop(L, top + 1);
 		push_versions(L, chunk);
 		lua_rawgeti(L, -1, 1);
-		found = compiles_to(L, -1, chunk, body, blen, pre, npre);
+		found = compiles_to(L, -1, chunk, body, blen, off, pre, npre);
 	}
 	if (!found && chunk[0] == '@') {
 		/* a file Lua's own loadfile or require loaded: read now, kept
@@ -257,7 +258,7 @@ const char *lb_chunk_source(lua_State *L, int fn, const lua_Debug *ar, size_t *l
 		lua_settop(L, top + 1);
 		push_versions(L, chunk);
 		lua_rawgeti(L, -1, 1);
-		found = compiles_to(L, -1, chunk, body, blen, pre, npre);
+		found = compiles_to(L, -1, chunk, body, blen, off, pre, npre);
 	}
 	if (found) {
 		lua_rawgeti(L, -1, 1);
