@@ -5,7 +5,7 @@ local compat = require "luabpf.compat"
 local runner = {}
 
 local usage = [[
-usage: luabpf [options] SCRIPT [ARGS...]
+usage: luabpf [options] SCRIPT [ARGS...]   (SCRIPT - : read it from stdin)
        luabpf [options] -e 'CODE' [ARGS...]
 options:
   -e CODE   run CODE, with the luabpf functions as globals
