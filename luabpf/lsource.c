@@ -38,6 +38,23 @@ static void push_versions(lua_State *L, const char *chunk)
 	lua_remove(L, -2);
 }
 
+/* registry PROVEN: function -> its source text, once proven (weak keys) */
+#define PROVEN "luabpf.proven"
+static void push_proven(lua_State *L)
+{
+	lua_getfield(L, LUA_REGISTRYINDEX, PROVEN);
+	if (lua_istable(L, -1))
+		return;
+	lua_pop(L, 1);
+	lua_newtable(L);
+	lua_newtable(L);
+	lua_pushliteral(L, "k");
+	lua_setfield(L, -2, "__mode");
+	lua_setmetatable(L, -2);
+	lua_pushvalue(L, -1);
+	lua_setfield(L, LUA_REGISTRYINDEX, PROVEN);
+}
+
 /* text (stack index) becomes chunk's newest version */
 static void add_version(lua_State *L, const char *chunk, int text)
 {
@@ -216,6 +233,17 @@ const char *lb_chunk_source(lua_State *L, int fn, const lua_Debug *ar, size_t *l
 		return NULL;
 	}
 	fn = lua_absindex(L, fn);
+	/* proven before (a wildcard compiles one handler per probe) */
+	push_proven(L);
+	lua_pushvalue(L, fn);
+	lua_rawget(L, -2);
+	if (lua_isstring(L, -1)) {
+		text = lua_tolstring(L, -1, len);
+		lua_replace(L, top + 1);
+		lua_settop(L, top + 1);
+		return text;
+	}
+	lua_settop(L, top);
 	if (!(dump = lb_dump(L, fn, &dlen)) || lb_dump_body(dump, dlen, &off, &blen, &pre, &npre)) {
 		free(dump);
 		fail(err, errlen, ar,
@@ -262,6 +290,11 @@ const char *lb_chunk_source(lua_State *L, int fn, const lua_Debug *ar, size_t *l
 	}
 	if (found) {
 		lua_rawgeti(L, -1, 1);
+		push_proven(L);
+		lua_pushvalue(L, fn);
+		lua_pushvalue(L, -3);
+		lua_rawset(L, -3);
+		lua_pop(L, 1);
 		text = lua_tolstring(L, -1, len);
 		lua_replace(L, top + 1);
 		lua_settop(L, top + 1);
