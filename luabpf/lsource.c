@@ -204,6 +204,28 @@ static int compiles_to(lua_State *L, int v, const char *chunk, const char *body,
 	return 0;
 }
 
+/* A text luabpf did not keep (on top of the stack): kept as chunk's
+ * newest version only if it is the source; then 1, that version on top */
+static int try_new(lua_State *L, const char *chunk, const char *body, size_t blen, size_t off,
+		   const char *pre, size_t npre)
+{
+	int t = lua_gettop(L);
+
+	lua_createtable(L, 2, 0);
+	lua_pushvalue(L, t);
+	lua_rawseti(L, -2, 1);
+	lua_pushboolean(L, 0);
+	lua_rawseti(L, -2, 2);
+	if (!compiles_to(L, -1, chunk, body, blen, off, pre, npre))
+		return 0;
+	add_version(L, chunk, t);
+	push_versions(L, chunk);
+	lua_rawgeti(L, -1, 1);
+	lua_rawgeti(L, t + 1, 2); /* the dump compiles_to made: not again */
+	lua_rawseti(L, -2, 2);
+	return 1;
+}
+
 /* Messages: where (Lua's short source and the handler's line), what
  * happened, and the way to a handler luabpf can compile. */
 #define FIX_OTHERS "bpf.loadfile or bpf.dofile, or require it through bpf.searcher"
@@ -264,11 +286,7 @@ const char *lb_chunk_source(lua_State *L, int fn, const lua_Debug *ar, size_t *l
 		/* load(text) without a name: the chunk's name is its text */
 		lua_settop(L, top + 1);
 		lua_pushstring(L, chunk);
-		add_version(L, chunk, -1);
-		lua_settop(L, top + 1);
-		push_versions(L, chunk);
-		lua_rawgeti(L, -1, 1);
-		found = compiles_to(L, -1, chunk, body, blen, off, pre, npre);
+		found = try_new(L, chunk, body, blen, off, pre, npre);
 	}
 	if (!found && chunk[0] == '@') {
 		/* a file Lua's own loadfile or require loaded: read now, kept
@@ -282,11 +300,7 @@ const char *lb_chunk_source(lua_State *L, int fn, const lua_Debug *ar, size_t *l
 			lua_settop(L, top);
 			return NULL;
 		}
-		add_version(L, chunk, -1);
-		lua_settop(L, top + 1);
-		push_versions(L, chunk);
-		lua_rawgeti(L, -1, 1);
-		found = compiles_to(L, -1, chunk, body, blen, off, pre, npre);
+		found = try_new(L, chunk, body, blen, off, pre, npre);
 	}
 	if (found) {
 		lua_rawgeti(L, -1, 1);

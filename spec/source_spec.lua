@@ -180,6 +180,16 @@ describe("bpf.load, bpf.loadfile, bpf.searcher", function()
     assert.are.equal(2, line)
   end)
 
+  it("a file Lua's own loadfile loaded is read at its first handler's compile, then kept", function()
+    local s = bpf.session()
+    local path = H.script("local bpf, m = ...\nreturn function(e)\n  m[e.pid] = bpf.count()\n" ..
+      "end, function(e)\n  m[e.tid] = bpf.count()\nend\n")
+    local a, b = assert(loadfile(path))(bpf, s:map())
+    assert.is_truthy(s:compile("tracepoint:x:y", a):find("r0 = pid", 1, true))
+    os.remove(path) -- nothing to read any more: the text was kept
+    assert.is_truthy(s:compile("tracepoint:x:y", b):find("r0 = tid", 1, true))
+  end)
+
   it("searcher: a loader and its file, or where it looked", function()
     local dir = H.tmpdir()
     write(dir .. "/lbsrcmod.lua", "return { name = ... }")
