@@ -11,8 +11,11 @@
 #define LB_MAX_MAPS 8	       /* map slots per probe program */
 #define LB_MAX_SESSION_MAPS 64 /* maps per session */
 /* the session's dropped-updates counters (one per map) end with one for
- * handler runs stopped by an integer division by zero */
+ * handler runs stopped by an integer division by zero, then one per
+ * division site of the session (LB_OP_DIV/MOD's imm, when >= 0) */
 #define LB_DIVZERO_SLOT LB_MAX_SESSION_MAPS
+#define LB_DIV_SITES 64
+#define LB_DROPPED_SLOTS (LB_DIVZERO_SLOT + 1 + LB_DIV_SITES)
 #define LB_SCRATCH                                                                                 \
 	65536		  /* scratch bytes per CPU at most: ctx copy, keys,                        \
 			     strings, records (plan.scratch_size: how many                         \
@@ -62,8 +65,9 @@ enum lb_opcode {
 	LB_OP_STREQ,   /* r[dst] = scratch[off .. off+len) == pool[imm .. imm+len);
 			  len % 8 == 0, both sides zero padded */
 	LB_OP_PUT,     /* scratch[off .. off+8) = r[a] (a key field) */
-	/* r[dst] = r[a] OP r[b]; signed 64-bit, Lua semantics where BPF allows
-	 * (division by zero gives 0). Comparisons give 0 or 1. */
+	/* r[dst] = r[a] OP r[b]; signed 64-bit, Lua semantics where BPF allows.
+	 * DIV/MOD by zero stop the run and count it (imm: the site's
+	 * counter, or -1). Comparisons give 0 or 1. */
 	LB_OP_ADD,
 	LB_OP_SUB,
 	LB_OP_MUL,

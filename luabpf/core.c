@@ -292,11 +292,28 @@ static int l_session_fd(lua_State *L)
 	return 1;
 }
 
-/* s:divzero(): handler runs a division by zero stopped, so far */
+/* s:divzero() -> n, {{"file:line:col", n}, ...}: handler runs a division
+ * by zero stopped so far, all of them and at each site that stopped some */
 static int l_session_divzero(lua_State *L)
 {
-	lua_pushinteger(L, (lua_Integer)lb_map_dropped(lb_check_session(L, 1), LB_DIVZERO_SLOT));
-	return 1;
+	struct lb_session *s = lb_check_session(L, 1);
+	int k = 0;
+
+	lua_pushinteger(L, (lua_Integer)lb_map_dropped(s, LB_DIVZERO_SLOT));
+	lua_newtable(L);
+	for (int i = 0; i < s->ndivsites; i++) {
+		uint64_t n = lb_map_dropped(s, LB_DIVZERO_SLOT + 1 + i);
+
+		if (!n)
+			continue;
+		lua_createtable(L, 2, 0);
+		lua_pushstring(L, s->divsites[i]);
+		lua_rawseti(L, -2, 1);
+		lua_pushinteger(L, (lua_Integer)n);
+		lua_rawseti(L, -2, 2);
+		lua_rawseti(L, -2, ++k);
+	}
+	return 2;
 }
 
 /* s:set_timer(due_ns): the descriptor is readable from then (0: never). */

@@ -522,12 +522,20 @@ end
 -- A map that filled up refused new keys: say how many updates were lost.
 -- A division by zero stopped handler runs (Lua would have raised).
 function Session:report_dropped()
-  local stopped = self.core:divzero()
-  if stopped > 0 then
+  -- one warning per division site, at its file:line:col; runs at sites
+  -- beyond the counters' number are reported without a position
+  local stopped, sites = self.core:divzero()
+  local function warn(n, where)
     self:emit { type = "warning", text = string.format(
-      "Warning: %d handler run%s stopped at an integer division or modulo by zero " ..
-      "(Lua raises an error there; a kernel handler cannot)", stopped, stopped == 1 and "" or "s") }
+      "Warning: %s%d handler run%s stopped at an integer division or modulo by zero " ..
+      "(Lua raises an error there; a kernel handler cannot)", where and where .. ": " or "",
+      n, n == 1 and "" or "s") }
   end
+  for _, site in ipairs(sites) do
+    warn(site[2], site[1])
+    stopped = stopped - site[2]
+  end
+  if stopped > 0 then warn(stopped) end
   for _, m in ipairs(self.maps) do
     local n = maps.dropped(m)
     if n > 0 then

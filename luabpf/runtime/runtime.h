@@ -101,6 +101,10 @@ struct lb_session {
 	uint64_t lost_reported;
 	struct lb_fmt *fmts; /* printf formats: index is the record's id */
 	int nfmts;
+	/* divisions that may meet a zero, "file:line:col": index is the
+	 * counter's (LB_DIVZERO_SLOT + 1 + i) */
+	char *divsites[LB_DIV_SITES];
+	int ndivsites;
 	struct lb_syms *syms;
 	/* what the records and the lost counter said, in arrival order:
 	 * taken by the binding after each lb_session_poll */
