@@ -100,16 +100,18 @@ static int l_session_map(lua_State *L)
 {
 	struct lb_session *s = lb_check_session(L, 1);
 	const char *name = luaL_optstring(L, 2, NULL);
-	lua_Integer max = luaL_optinteger(L, 3, 0);
+	lua_Number fmax = luaL_optnumber(L, 3, 0);
+	lua_Integer max;
 	int idx;
 
-	if (max < 0 || max > (1 << 24))
-		return luaL_error(L, "max_entries must be between 1 and %d", 1 << 24);
+	if (!(fmax >= 0 && fmax <= (1 << 24)))
+		return luaL_error(L, "bpf.map: max_entries must be between 1 and %d", 1 << 24);
+	max = (lua_Integer)fmax;
 	if (s->nmaps == LB_MAX_SESSION_MAPS)
 		return luaL_error(L, "too many maps (at most %d)", LB_MAX_SESSION_MAPS);
 	if (name && strlen(name) >= LB_NAME_MAX)
-		return luaL_error(L, "map name '%.40s...' is longer than %d bytes", name,
-				  LB_NAME_MAX - 1);
+		return luaL_error(L, "bpf.map: the name '%s...' is longer than %d bytes",
+				  lua_pushlstring(L, name, 40), LB_NAME_MAX - 1);
 	idx = s->nmaps++;
 	s->mapopts[idx].max_entries = (uint32_t)max;
 	s->mapopts[idx].lru = lua_toboolean(L, 4);
@@ -224,10 +226,20 @@ static int l_session_config(lua_State *L)
 {
 	struct lb_session *s = lb_check_session(L, 1);
 
-	luaL_checktype(L, 2, LUA_TTABLE);
+	if (!lua_istable(L, 2))
+		return luaL_error(L,
+				  "config takes a table of settings, e.g. config{max_strlen = "
+				  "128}, not %s",
+				  luaL_typename(L, 2));
 	lua_pushnil(L);
 	while (lua_next(L, 2)) {
-		const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?";
+		const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+
+		if (!k)
+			return luaL_error(L,
+					  "config: setting names are strings (known: max_strlen, "
+					  "ustack), not %s",
+					  luaL_typename(L, -2));
 
 		if (strcmp(k, "max_strlen") == 0) {
 			int isint;
@@ -246,7 +258,10 @@ static int l_session_config(lua_State *L)
 						     "the default) or \"dwarf\"");
 			s->ustack_dwarf = m[0] == 'd';
 		} else {
-			return luaL_error(L, "unknown setting '%s' (known: max_strlen, ustack)", k);
+			return luaL_error(
+			    L, "config: unknown setting '%s%s' (known: max_strlen, ustack)",
+			    lua_pushlstring(L, k, strlen(k) > 64 ? 64 : strlen(k)),
+			    strlen(k) > 64 ? "..." : "");
 		}
 		lua_pop(L, 1);
 	}

@@ -74,7 +74,7 @@ local function period_ns(spec)
   if n and unit == "hz" and n > 0 then return compat.idiv(1000000000, n) end
   if n and units[unit] and n > 0 then return n * units[unit] end
   error(string.format("bad period '%s' (use e.g. \"10s\", \"500ms\", \"100us\", \"5hz\")",
-                      tostring(spec)), 3)
+                      compat.clip(spec)), 3)
 end
 
 -- Errors from the C side: a compile error already says file:line:col;
@@ -147,7 +147,7 @@ function Session:map(opts)
     for k, v in pairs(opts) do
       if not map_options[k] then
         error(string.format("bpf.map: unknown option '%s' (known: name, max_entries, lru, labels)",
-                            tostring(k)), 2)
+                            compat.clip(k)), 2)
       elseif type(v) ~= map_options[k] then
         error(string.format("bpf.map: %s must be a %s", k, map_options[k]), 2)
       end
@@ -318,11 +318,20 @@ function Session:compile(spec, fn, fields)
   return a, b
 end
 
-function Session:BEGIN(fn) self.begins[#self.begins + 1] = fn end
-function Session:END(fn) self.ends[#self.ends + 1] = fn end
+function Session:BEGIN(fn)
+  if type(fn) ~= "function" then error("usage: BEGIN(function() ... end)", 2) end
+  self.begins[#self.begins + 1] = fn
+end
+function Session:END(fn)
+  if type(fn) ~= "function" then error("usage: END(function() ... end)", 2) end
+  self.ends[#self.ends + 1] = fn
+end
 
 function Session:interval(period, fn)
   local ns = period_ns(period)
+  if type(fn) ~= "function" then
+    error("usage: interval(\"10s\" | \"500ms\" | \"5hz\", function() ... end)", 2)
+  end
   local t = { every = ns, fn = fn }
   self.intervals[#self.intervals + 1] = t
   if self.running then

@@ -100,6 +100,9 @@ local child -- -c's command: ended with luabpf, whatever way luabpf ends
 
 local function fail(msg)
   if child then bpf._core.stop_child(child) end
+  if type(msg) ~= "string" and type(msg) ~= "number" then -- error({}) in a script
+    msg = "the script raised a " .. type(msg) .. " value, not an error message"
+  end
   io.stderr:write("luabpf: ", tostring(msg):gsub("^luabpf: ", ""), "\n")
   os.exit(1)
 end
@@ -139,7 +142,7 @@ local function start_command(cmd)
     cmd:match("^%s*([%w_%-%./+,@]+)%s*$")
   if not cmd:find("%S") then fail("-c needs a command") end
   if first and not sh_words[first] and not bpf._core.which(first) then
-    fail(string.format("-c: '%s' does not exist or is not executable%s", first,
+    fail(string.format("-c: '%s' does not exist or is not executable%s", compat.clip(first),
       first:find("/") and "" or " (searched PATH)"))
   end
   return bpf._core.spawn(argv or { "/bin/sh", "-c", cmd })
@@ -154,6 +157,28 @@ local function one_liner_env(args)
   end
   env.bpf = bpf
   return env
+end
+
+-- The script's chunk: -e's code (globals from env) or a file; nil and
+-- one line saying why it does not load.
+function runner.load(code, script, env)
+  -- Lua's parser raises (not returns) when nesting is too deep for it
+  local ok, chunk, err
+  if code then
+    bpf.register_source("=-e", code)
+    ok, chunk, err = pcall(compat.load, code, "=-e", env)
+  else
+    ok, chunk, err = pcall(loadfile, script, "t")
+  end
+  if not ok then chunk, err = nil, chunk end
+  if chunk then return chunk end
+  local name = script or "-e"
+  err = tostring(err)
+  if not err:find(name, 1, true) then err = name .. ": cannot load: " .. err end
+  if err:match("C stack overflow$") then
+    err = err .. " (nested too deeply for Lua's parser: split the expression)"
+  end
+  return nil, err
 end
 
 function runner.main(argv)
@@ -193,7 +218,7 @@ function runner.main(argv)
     elseif a == "-f" then
       format = argv[i + 1] or fail("-f needs a format (text, json or folded)")
       if not require("luabpf.stream").formats[format] then
-        fail("unknown output format '" .. format .. "' (text, json or folded)")
+        fail("unknown output format '" .. compat.clip(format) .. "' (text, json or folded)")
       end
       i = i + 2
     elseif a == "--flamegraph" then
@@ -219,7 +244,7 @@ function runner.main(argv)
       print(usage)
       return 0
     elseif a:match("^%-") and a ~= "-" then
-      fail("unknown option " .. a .. "\n" .. usage)
+      fail("unknown option " .. compat.clip(a) .. " (luabpf -h lists the options)")
     else
       script = a
       i = i + 1
@@ -238,19 +263,7 @@ function runner.main(argv)
   for j = i, #argv do args[#args + 1] = argv[j] end
   _G.arg = args
 
-  local chunk, err
-  if code then
-    bpf.register_source("=-e", code)
-    chunk, err = compat.load(code, "=-e", one_liner_env(args))
-  else
-    -- Lua's parser raises (not returns) when nesting is too deep for it
-    local ok
-    ok, chunk, err = pcall(loadfile, script, "t")
-    if not ok then chunk, err = nil, chunk end
-    if not chunk and not tostring(err):find(script, 1, true) then
-      err = script .. ": cannot load: " .. tostring(err)
-    end
-  end
+  local chunk, err = runner.load(code, script, code and one_liner_env(args))
   if not chunk then fail(err) end
 
   -- An error that says where it is (file:line:) is shown as is; anything
