@@ -69,12 +69,19 @@ M.clear = core.map_clear
 -- Parse "10s", "500ms", "100us", "2m" or "5hz" into nanoseconds.
 local units = { ns = 1, us = 1000, ms = 1000000, s = 1000000000, m = 60000000000 }
 local function period_ns(spec)
+  local use = "(use e.g. \"10s\", \"500ms\", \"100us\", \"5hz\")"
+  if type(spec) ~= "string" and type(spec) ~= "number" then
+    error("bad period: a " .. type(spec) .. " " .. use, 3)
+  end
   local n, unit = tostring(spec):match("^(%d+)(%a+)$")
   n = tonumber(n)
-  if n and unit == "hz" and n > 0 then return compat.idiv(1000000000, n) end
-  if n and units[unit] and n > 0 then return n * units[unit] end
-  error(string.format("bad period '%s' (use e.g. \"10s\", \"500ms\", \"100us\", \"5hz\")",
-                      compat.clip(spec)), 3)
+  -- a year at most: longer ones overflow the timer's nanoseconds
+  if n and units[unit] and n > 365 * 24 * 3600 * 1e9 / units[unit] then
+    error(string.format("period '%s' is longer than a year", compat.clip(spec)), 3)
+  end
+  if n and unit == "hz" and n > 0 and n <= 1000000000 then return compat.idiv(1000000000, n) end
+  if n and units[unit] and n > 0 then return compat.toint(n * units[unit]) end
+  error(string.format("bad period '%s' %s", compat.clip(spec), use), 3)
 end
 
 -- Errors from the C side: a compile error already says file:line:col;
@@ -246,7 +253,7 @@ function Session:tracepoint(spec, fn)
 end
 
 function Session:profile(rate, fn)
-  if type(fn) ~= "function" then
+  if type(fn) ~= "function" or (type(rate) ~= "string" and type(rate) ~= "number") then
     error("usage: profile(\"99hz\" | \"10ms\", function(e) ... end)", 2)
   end
   mark_bitlibs()

@@ -42,7 +42,12 @@ local function list(pattern, verbose)
   local kind, rest = pattern:match("^(%a+):(.*)$")
   if kind == "kfunc" or kind == "kretfunc" or kind == "f" or kind == "fr" then
     local glob = rest:match("^vmlinux:(.*)$") or rest
-    for _, fn in ipairs(core.kernel_types("funcs", glob)) do
+    local fns = core.kernel_types("funcs", glob)
+    if #fns == 0 and not glob:find("[*?[]") then
+      error("no kernel function " .. compat.clip(glob) .. " in the kernel's BTF " ..
+            "(luabpf -l 'kfunc:PATTERN' lists them)", 0)
+    end
+    for _, fn in ipairs(fns) do
       if verbose then out:write(core.kernel_types("func", fn)) else out:write("kfunc:vmlinux:", fn, "\n") end
     end
     return
@@ -87,7 +92,12 @@ local function list(pattern, verbose)
     error("listing " .. kind .. " probes is not supported", 0)
   end
   if not pattern:find(":") then pattern = "*:" .. pattern end
-  for _, tp in ipairs(core.tracepoints(pattern)) do
+  local tps = core.tracepoints(pattern)
+  if #tps == 0 and not pattern:find("[*?[]") then
+    error("no tracepoint " .. compat.clip(pattern) .. " (luabpf -l 'tracepoint:" ..
+          compat.clip(pattern:match("^[^:]*")) .. ":*' lists them)", 0)
+  end
+  for _, tp in ipairs(tps) do
     out:write("tracepoint:", tp, "\n")
     if verbose then
       local cat, name = tp:match("^([^:]+):(.*)$")
@@ -184,7 +194,7 @@ end
 function runner.main(argv)
   -- Ctrl-C from the very start waits for the run: it then ends cleanly
   -- (maps printed, status 0) instead of interrupting the script's loading.
-  bpf._core.block_signals()
+  local unblock = bpf._core.block_signals()
   bpf._core.prepare_process()
   local code, script, i = nil, nil, 1
   local format, flame -- -f, --flamegraph: consumers of the session's events
@@ -201,7 +211,9 @@ function runner.main(argv)
     elseif a == "-p" then
       local pid = tonumber((argv[i + 1] or ""):match("^%d+$"))
       if not pid or pid < 1 then fail("-p needs a process id (a positive integer)") end
-      if not io.open("/proc/" .. pid .. "/stat") then fail("-p " .. pid .. ": no such process") end
+      if not io.open("/proc/" .. pid .. "/stat") then
+        fail("-p " .. compat.clip(argv[i + 1]) .. ": no such process")
+      end
       local s = bpf.default_session()
       s:target_pid(pid)
       s.watch_pid = pid -- the run ends when the process does, as bpftrace -p
@@ -263,7 +275,11 @@ function runner.main(argv)
   for j = i, #argv do args[#args + 1] = argv[j] end
   _G.arg = args
 
+  -- a script that is a FIFO no one writes to blocks in open(): Ctrl-C
+  -- must still end it (nothing is attached yet)
+  if script then unblock() end
   local chunk, err = runner.load(code, script, code and one_liner_env(args))
+  if script then bpf._core.block_signals() end
   if not chunk then fail(err) end
 
   -- An error that says where it is (file:line:) is shown as is; anything
