@@ -25,8 +25,10 @@ struct lb_session *lb_check_session(lua_State *L, int i)
 
 struct lmap *lb_check_map(lua_State *L, int i)
 {
-	struct lmap *m = luaL_checkudata(L, i, MAP_MT);
+	struct lmap *m = luaL_testudata(L, i, MAP_MT);
 
+	if (!m)
+		luaL_error(L, "a map made by bpf.map() expected, got %s", luaL_typename(L, i));
 	if (m->s->ncpus <= 0)
 		luaL_error(L, "@%s: its session is closed", m->s->maps[m->idx].name);
 	return m;

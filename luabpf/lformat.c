@@ -243,9 +243,20 @@ static struct lb_syms *get_syms(lua_State *L)
 	return *p;
 }
 
+/* the address argument of bpf.ksym/usym */
+static uint64_t check_addr(lua_State *L, const char *fn)
+{
+	int64_t v = 0;
+
+	if (!lb_toint64(L, 1, &v))
+		luaL_error(L, "bpf.%s: the address must be an integer, not %s", fn,
+			   luaL_typename(L, 1));
+	return (uint64_t)v;
+}
+
 static int l_ksym(lua_State *L)
 {
-	uint64_t addr = (uint64_t)lb_checkint64(L, 1);
+	uint64_t addr = check_addr(L, "ksym");
 	int off = lua_toboolean(L, 2);
 	char buf[1024];
 	size_t n = lb_ksym(get_syms(L), addr, off, buf, sizeof buf);
@@ -256,8 +267,13 @@ static int l_ksym(lua_State *L)
 
 static int l_usym(lua_State *L)
 {
-	uint64_t addr = (uint64_t)lb_checkint64(L, 1);
-	lua_Integer pid = luaL_checkinteger(L, 2);
+	uint64_t addr = check_addr(L, "usym");
+	lua_Integer pid;
+
+	if (!lua_isinteger(L, 2))
+		return luaL_error(L, "bpf.usym: the second argument must be a process id, not %s",
+				  luaL_typename(L, 2));
+	pid = lua_tointeger(L, 2);
 	int off = lua_toboolean(L, 3);
 	char buf[1024];
 	size_t n;
