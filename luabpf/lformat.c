@@ -268,17 +268,15 @@ static int l_ksym(lua_State *L)
 static int l_usym(lua_State *L)
 {
 	uint64_t addr = check_addr(L, "usym");
-	lua_Integer pid;
-
-	if (!lua_isinteger(L, 2))
-		return luaL_error(L, "bpf.usym: the second argument must be a process id, not %s",
-				  luaL_typename(L, 2));
-	pid = lua_tointeger(L, 2);
+	int64_t pid = 0;
 	int off = lua_toboolean(L, 3);
 	char buf[1024];
 	size_t n;
 
-	luaL_argcheck(L, pid > 0 && pid <= 0x7fffffff, 2, "not a pid");
+	if (!lb_toint64(L, 2, &pid) || pid <= 0 || pid > 0x7fffffff)
+		return luaL_error(L, "bpf.usym: the second argument must be a process id, not %s",
+				  lua_type(L, 2) == LUA_TNUMBER ? lua_tostring(L, 2)
+								: luaL_typename(L, 2));
 	n = lb_usym(get_syms(L), (pid_t)pid, addr, off, buf, sizeof buf);
 	lua_pushlstring(L, buf, n);
 	return 1;

@@ -417,6 +417,8 @@ lib("config", "ksym(\"x\")", "-e:1: bpf.ksym: the address must be an integer, no
 lib("config", "usym({})", "-e:1: bpf.usym: the address must be an integer, not table")
 lib("config", "usym(1)", "-e:1: bpf.usym: the second argument must be a process id, not no value")
 lib("config", "usym(1, \"x\")", "-e:1: bpf.usym: the second argument must be a process id, not string")
+lib("config", "usym(1, 0)", "-e:1: bpf.usym: the second argument must be a process id, not 0")
+lib("config", "usym(1, -5)", "-e:1: bpf.usym: the second argument must be a process id, not -5")
 lib("config", "local m = map(); maps.entries(5)", "-e:1: a map made by bpf.map() expected, got number")
 lib("config", "clear(5)", "-e:1: a map made by bpf.map() expected, got number")
 lib("config", "clear()", "-e:1: a map made by bpf.map() expected, got no value")
