@@ -129,7 +129,7 @@ static __always_inline void *lb_lookup(__u32 slot, void *key)
 /* Updates a full map refused: counted per session map, reported at exit. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, LB_MAX_SESSION_MAPS + 1); /* + LB_DIVZERO_SLOT */
+	__uint(max_entries, LB_DROPPED_SLOTS); /* + divisions by zero */
 	__type(key, __u32);
 	__type(value, __u64);
 } dropped SEC(".maps");
@@ -311,13 +311,18 @@ static __always_inline void *lb_slot_value(__u32 slot, void *key)
 /* Lua raises an error on integer division by zero; a kernel handler
  * cannot, so the run stops there (as the error would stop it) and is
  * counted for the session to report. */
-static __always_inline void lb_count_divzero(void)
+static __always_inline void lb_count_divzero(__s64 site)
 {
 	__u32 i = LB_DIVZERO_SLOT;
 	__u64 *n = bpf_map_lookup_elem(&dropped, &i);
 
 	if (n)
 		*n += 1;
+	if (site >= 0 && site < LB_DIV_SITES) {
+		i = LB_DIVZERO_SLOT + 1 + (__u32)site;
+		if ((n = bpf_map_lookup_elem(&dropped, &i)))
+			*n += 1;
+	}
 }
 
 #ifdef LB_USDT
@@ -425,7 +430,7 @@ static __always_inline int lb_run(void *ctx, __u64 probe)
 		case LB_OP_DIV:
 		case LB_OP_MOD:
 			if (!y) {
-				lb_count_divzero();
+				lb_count_divzero(imm);
 				return 0;
 			}
 			R(dst) = code == LB_OP_DIV ? lb_div(x, y) : lb_mod(x, y);

@@ -13,8 +13,11 @@
 #define LB_MAX_MAPS 8	       /* map slots per probe program */
 #define LB_MAX_SESSION_MAPS 64 /* maps per session */
 /* the session's dropped-updates counters (one per map) end with one for
- * handler runs stopped by an integer division by zero */
+ * handler runs stopped by an integer division by zero, then one per
+ * division site of the session (LB_OP_DIV/MOD's imm, when >= 0) */
 #define LB_DIVZERO_SLOT LB_MAX_SESSION_MAPS
+#define LB_DIV_SITES 64
+#define LB_DROPPED_SLOTS (LB_DIVZERO_SLOT + 1 + LB_DIV_SITES)
 #define LB_SCRATCH                                                                                 \
 	65536		  /* scratch bytes per CPU at most: ctx copy, keys,                        \
 			     strings, records (plan.scratch_size: how many                         \
@@ -78,6 +81,7 @@ enum lb_opnd {
 	LB_O_BITS,     /* imm: hist sub-bucket bits, 0..LB_HIST_MAXBITS */
 	LB_O_USDT,     /* imm: a USDT argument index, < LB_USDT_ARGS */
 	LB_O_KEYAT,    /* imm: an 8-byte-aligned offset in the key, < len */
+	LB_O_DIVSITE,  /* imm: a division's counter, < LB_DIV_SITES, or -1 */
 };
 
 /* What an op's len counts (LB_OPS' len column). */
@@ -119,12 +123,13 @@ enum lb_lenk {
 	/* scratch[off .. off+8) = r[a] (a key field) */                                           \
 	X(PUT, "put", NONE, REG, NONE, SCR, NONE, BYTES, 8, 8, 8)                                  \
 	/* r[dst] = r[a] OP r[b]; division by zero stops the run (Lua raises                       \
-	   an error there), counted in LB_DIVZERO_SLOT; comparisons give 0/1 */                    \
+	   an error there), counted in LB_DIVZERO_SLOT and in the site's                           \
+	   counter imm (unless -1); comparisons give 0/1 */                                        \
 	X(ADD, "add", REG, REG, REG, NONE, NONE, NONE, 0, 0, 1)                                    \
 	X(SUB, "sub", REG, REG, REG, NONE, NONE, NONE, 0, 0, 1)                                    \
 	X(MUL, "mul", REG, REG, REG, NONE, NONE, NONE, 0, 0, 1)                                    \
-	X(DIV, "div", REG, REG, REG, NONE, NONE, NONE, 0, 0, 1)                                    \
-	X(MOD, "mod", REG, REG, REG, NONE, NONE, NONE, 0, 0, 1)                                    \
+	X(DIV, "div", REG, REG, REG, NONE, DIVSITE, NONE, 0, 0, 1)                                 \
+	X(MOD, "mod", REG, REG, REG, NONE, DIVSITE, NONE, 0, 0, 1)                                 \
 	X(BAND, "band", REG, REG, REG, NONE, NONE, NONE, 0, 0, 1)                                  \
 	X(BOR, "bor", REG, REG, REG, NONE, NONE, NONE, 0, 0, 1)                                    \
 	X(BXOR, "bxor", REG, REG, REG, NONE, NONE, NONE, 0, 0, 1)                                  \

@@ -147,6 +147,13 @@ function compat.load(text, name, env)
   return load(text, name, "t", env)
 end
 
+-- A name the user gave, in a message: its first 64 bytes, "..." if it
+-- goes on (a 100 KB name must not make a 100 KB message).
+function compat.clip(s)
+  s = tostring(s)
+  return #s > 64 and s:sub(1, 64) .. "..." or s
+end
+
 -- Reading a whole file / a line: 5.1 needs the "*".
 compat.ALL, compat.LINE = "*a", "*l"
 

@@ -25,8 +25,10 @@ struct lb_session *lb_check_session(lua_State *L, int i)
 
 struct lmap *lb_check_map(lua_State *L, int i)
 {
-	struct lmap *m = luaL_checkudata(L, i, MAP_MT);
+	struct lmap *m = luaL_testudata(L, i, MAP_MT);
 
+	if (!m)
+		luaL_error(L, "a map made by bpf.map() expected, got %s", luaL_typename(L, i));
 	if (m->s->ncpus <= 0)
 		luaL_error(L, "@%s: its session is closed", m->s->maps[m->idx].name);
 	return m;
@@ -100,16 +102,18 @@ static int l_session_map(lua_State *L)
 {
 	struct lb_session *s = lb_check_session(L, 1);
 	const char *name = luaL_optstring(L, 2, NULL);
-	lua_Integer max = luaL_optinteger(L, 3, 0);
+	lua_Number fmax = luaL_optnumber(L, 3, 0);
+	lua_Integer max;
 	int idx;
 
-	if (max < 0 || max > (1 << 24))
-		return luaL_error(L, "max_entries must be between 1 and %d", 1 << 24);
+	if (!(fmax >= 0 && fmax <= (1 << 24)))
+		return luaL_error(L, "bpf.map: max_entries must be between 1 and %d", 1 << 24);
+	max = (lua_Integer)fmax;
 	if (s->nmaps == LB_MAX_SESSION_MAPS)
 		return luaL_error(L, "too many maps (at most %d)", LB_MAX_SESSION_MAPS);
 	if (name && strlen(name) >= LB_NAME_MAX)
-		return luaL_error(L, "map name '%.40s...' is longer than %d bytes", name,
-				  LB_NAME_MAX - 1);
+		return luaL_error(L, "bpf.map: the name '%s...' is longer than %d bytes",
+				  lua_pushlstring(L, name, 40), LB_NAME_MAX - 1);
 	idx = s->nmaps++;
 	s->mapopts[idx].max_entries = (uint32_t)max;
 	s->mapopts[idx].lru = lua_toboolean(L, 4);
@@ -224,10 +228,20 @@ static int l_session_config(lua_State *L)
 {
 	struct lb_session *s = lb_check_session(L, 1);
 
-	luaL_checktype(L, 2, LUA_TTABLE);
+	if (!lua_istable(L, 2))
+		return luaL_error(L,
+				  "config takes a table of settings, e.g. config{max_strlen = "
+				  "128}, not %s",
+				  luaL_typename(L, 2));
 	lua_pushnil(L);
 	while (lua_next(L, 2)) {
-		const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?";
+		const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+
+		if (!k)
+			return luaL_error(L,
+					  "config: setting names are strings (known: max_strlen, "
+					  "ustack), not %s",
+					  luaL_typename(L, -2));
 
 		if (strcmp(k, "max_strlen") == 0) {
 			int isint;
@@ -246,7 +260,10 @@ static int l_session_config(lua_State *L)
 						     "the default) or \"dwarf\"");
 			s->ustack_dwarf = m[0] == 'd';
 		} else {
-			return luaL_error(L, "unknown setting '%s' (known: max_strlen, ustack)", k);
+			return luaL_error(
+			    L, "config: unknown setting '%s%s' (known: max_strlen, ustack)",
+			    lua_pushlstring(L, k, strlen(k) > 64 ? 64 : strlen(k)),
+			    strlen(k) > 64 ? "..." : "");
 		}
 		lua_pop(L, 1);
 	}
@@ -292,11 +309,28 @@ static int l_session_fd(lua_State *L)
 	return 1;
 }
 
-/* s:divzero(): handler runs a division by zero stopped, so far */
+/* s:divzero() -> n, {{"file:line:col", n}, ...}: handler runs a division
+ * by zero stopped so far, all of them and at each site that stopped some */
 static int l_session_divzero(lua_State *L)
 {
-	lua_pushinteger(L, (lua_Integer)lb_map_dropped(lb_check_session(L, 1), LB_DIVZERO_SLOT));
-	return 1;
+	struct lb_session *s = lb_check_session(L, 1);
+	int k = 0;
+
+	lua_pushinteger(L, (lua_Integer)lb_map_dropped(s, LB_DIVZERO_SLOT));
+	lua_newtable(L);
+	for (int i = 0; i < s->ndivsites; i++) {
+		uint64_t n = lb_map_dropped(s, LB_DIVZERO_SLOT + 1 + i);
+
+		if (!n)
+			continue;
+		lua_createtable(L, 2, 0);
+		lua_pushstring(L, s->divsites[i]);
+		lua_rawseti(L, -2, 1);
+		lua_pushinteger(L, (lua_Integer)n);
+		lua_rawseti(L, -2, 2);
+		lua_rawseti(L, -2, ++k);
+	}
+	return 2;
 }
 
 /* s:set_timer(due_ns): the descriptor is readable from then (0: never). */

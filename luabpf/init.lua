@@ -69,12 +69,19 @@ M.clear = core.map_clear
 -- Parse "10s", "500ms", "100us", "2m" or "5hz" into nanoseconds.
 local units = { ns = 1, us = 1000, ms = 1000000, s = 1000000000, m = 60000000000 }
 local function period_ns(spec)
+  local use = "(use e.g. \"10s\", \"500ms\", \"100us\", \"5hz\")"
+  if type(spec) ~= "string" and type(spec) ~= "number" then
+    error("bad period: a " .. type(spec) .. " " .. use, 3)
+  end
   local n, unit = tostring(spec):match("^(%d+)(%a+)$")
   n = tonumber(n)
-  if n and unit == "hz" and n > 0 then return compat.idiv(1000000000, n) end
-  if n and units[unit] and n > 0 then return n * units[unit] end
-  error(string.format("bad period '%s' (use e.g. \"10s\", \"500ms\", \"100us\", \"5hz\")",
-                      tostring(spec)), 3)
+  -- a year at most: longer ones overflow the timer's nanoseconds
+  if n and units[unit] and n > 365 * 24 * 3600 * 1e9 / units[unit] then
+    error(string.format("period '%s' is longer than a year", compat.clip(spec)), 3)
+  end
+  if n and unit == "hz" and n > 0 and n <= 1000000000 then return compat.idiv(1000000000, n) end
+  if n and units[unit] and n > 0 then return compat.toint(n * units[unit]) end
+  error(string.format("bad period '%s' %s", compat.clip(spec), use), 3)
 end
 
 -- Errors from the C side: a compile error already says file:line:col;
@@ -142,7 +149,7 @@ function Session:map(opts)
     for k, v in pairs(opts) do
       if not map_options[k] then
         error(string.format("bpf.map: unknown option '%s' (known: name, max_entries, lru, labels)",
-                            tostring(k)), 2)
+                            compat.clip(k)), 2)
       elseif type(v) ~= map_options[k] then
         error(string.format("bpf.map: %s must be a %s", k, map_options[k]), 2)
       end
@@ -241,7 +248,7 @@ function Session:tracepoint(spec, fn)
 end
 
 function Session:profile(rate, fn)
-  if type(fn) ~= "function" then
+  if type(fn) ~= "function" or (type(rate) ~= "string" and type(rate) ~= "number") then
     error("usage: profile(\"99hz\" | \"10ms\", function(e) ... end)", 2)
   end
   mark_bitlibs()
@@ -313,11 +320,20 @@ function Session:compile(spec, fn, fields)
   return a, b
 end
 
-function Session:BEGIN(fn) self.begins[#self.begins + 1] = fn end
-function Session:END(fn) self.ends[#self.ends + 1] = fn end
+function Session:BEGIN(fn)
+  if type(fn) ~= "function" then error("usage: BEGIN(function() ... end)", 2) end
+  self.begins[#self.begins + 1] = fn
+end
+function Session:END(fn)
+  if type(fn) ~= "function" then error("usage: END(function() ... end)", 2) end
+  self.ends[#self.ends + 1] = fn
+end
 
 function Session:interval(period, fn)
   local ns = period_ns(period)
+  if type(fn) ~= "function" then
+    error("usage: interval(\"10s\" | \"500ms\" | \"5hz\", function() ... end)", 2)
+  end
   local t = { every = ns, fn = fn }
   self.intervals[#self.intervals + 1] = t
   if self.running then
@@ -517,12 +533,20 @@ end
 -- A map that filled up refused new keys: say how many updates were lost.
 -- A division by zero stopped handler runs (Lua would have raised).
 function Session:report_dropped()
-  local stopped = self.core:divzero()
-  if stopped > 0 then
+  -- one warning per division site, at its file:line:col; runs at sites
+  -- beyond the counters' number are reported without a position
+  local stopped, sites = self.core:divzero()
+  local function warn(n, where)
     self:emit { type = "warning", text = string.format(
-      "Warning: %d handler run%s stopped at an integer division or modulo by zero " ..
-      "(Lua raises an error there; a kernel handler cannot)", stopped, stopped == 1 and "" or "s") }
+      "Warning: %s%d handler run%s stopped at an integer division or modulo by zero " ..
+      "(Lua raises an error there; a kernel handler cannot)", where and where .. ": " or "",
+      n, n == 1 and "" or "s") }
   end
+  for _, site in ipairs(sites) do
+    warn(site[2], site[1])
+    stopped = stopped - site[2]
+  end
+  if stopped > 0 then warn(stopped) end
   for _, m in ipairs(self.maps) do
     local n = maps.dropped(m)
     if n > 0 then

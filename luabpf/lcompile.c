@@ -444,7 +444,10 @@ int lb_l_tracepoint(lua_State *L)
 		return luaL_error(L, "%s", err);
 	if (n == 0) {
 		lb_free_strings(targets, n);
-		return luaL_error(L, "no tracepoint matches '%s'", pattern);
+		return luaL_error(
+		    L, "no tracepoint matches '%s%s'",
+		    lua_pushlstring(L, pattern, strlen(pattern) > 64 ? 64 : strlen(pattern)),
+		    strlen(pattern) > 64 ? "..." : "");
 	}
 	saved = malloc(sizeof s->maps);
 	if (!saved || !(p = lb_session_add_probe(s, spec))) {
@@ -530,7 +533,8 @@ static int parse_rate(const char *spec, struct lb_prog *pr, char *err, size_t er
 		return 0;
 	}
 bad:
-	snprintf(err, errlen, "bad profile rate '%s' (use e.g. \"99hz\", \"10ms\")", spec);
+	snprintf(err, errlen, "bad profile rate '" LB_CLIP_FMT "' (use e.g. \"99hz\", \"10ms\")",
+		 LB_CLIP(spec));
 	return -1;
 }
 

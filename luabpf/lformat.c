@@ -243,9 +243,20 @@ static struct lb_syms *get_syms(lua_State *L)
 	return *p;
 }
 
+/* the address argument of bpf.ksym/usym */
+static uint64_t check_addr(lua_State *L, const char *fn)
+{
+	int64_t v = 0;
+
+	if (!lb_toint64(L, 1, &v))
+		luaL_error(L, "bpf.%s: the address must be an integer, not %s", fn,
+			   luaL_typename(L, 1));
+	return (uint64_t)v;
+}
+
 static int l_ksym(lua_State *L)
 {
-	uint64_t addr = (uint64_t)lb_checkint64(L, 1);
+	uint64_t addr = check_addr(L, "ksym");
 	int off = lua_toboolean(L, 2);
 	char buf[1024];
 	size_t n = lb_ksym(get_syms(L), addr, off, buf, sizeof buf);
@@ -256,13 +267,16 @@ static int l_ksym(lua_State *L)
 
 static int l_usym(lua_State *L)
 {
-	uint64_t addr = (uint64_t)lb_checkint64(L, 1);
-	lua_Integer pid = luaL_checkinteger(L, 2);
+	uint64_t addr = check_addr(L, "usym");
+	int64_t pid = 0;
 	int off = lua_toboolean(L, 3);
 	char buf[1024];
 	size_t n;
 
-	luaL_argcheck(L, pid > 0 && pid <= 0x7fffffff, 2, "not a pid");
+	if (!lb_toint64(L, 2, &pid) || pid <= 0 || pid > 0x7fffffff)
+		return luaL_error(L, "bpf.usym: the second argument must be a process id, not %s",
+				  lua_type(L, 2) == LUA_TNUMBER ? lua_tostring(L, 2)
+								: luaL_typename(L, 2));
 	n = lb_usym(get_syms(L), (pid_t)pid, addr, off, buf, sizeof buf);
 	lua_pushlstring(L, buf, n);
 	return 1;

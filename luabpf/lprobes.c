@@ -196,6 +196,17 @@ int lb_l_probe(lua_State *L)
 		free(t);
 		return luaL_error(L, "out of memory");
 	}
+	if (kinds[k].lbc != LBC_USDT &&
+	    (kinds[k].lbc != LBC_REGS || kinds[k].prog == LB_PROG_KPROBE ||
+	     kinds[k].prog == LB_PROG_KRETPROBE) &&
+	    (!parts[n - 1][0] || parts[n - 1][0] == '+')) {
+		free(t);
+		free(saved);
+		return luaL_error(L, "%s '%s' must name a %s (e.g. \"%s\")", kname, spec,
+				  kinds[k].prog == LB_PROG_TPBTF ? "raw tracepoint"
+								 : "kernel function",
+				  kinds[k].prog == LB_PROG_TPBTF ? "sched_switch" : "vfs_read");
+	}
 	memcpy(saved, s->maps, sizeof s->maps);
 	if (!(p = lb_session_add_probe(s, spec))) {
 		free(t);
@@ -257,7 +268,7 @@ int lb_l_probe(lua_State *L)
 			}
 			break;
 		}
-		if (n != 2) {
+		if (n != 2 || !parts[0][0] || !parts[1][0]) {
 			snprintf(err, sizeof err,
 				 "%s '%s' must be BINARY:FUNCTION (a path or a "
 				 "library name such as libc)",
@@ -299,7 +310,7 @@ int lb_l_probe(lua_State *L)
 		}
 		break;
 	case LBC_USDT:
-		if (n != 3) {
+		if (n != 3 || !parts[0][0] || !parts[1][0] || !parts[2][0]) {
 			snprintf(err, sizeof err, "usdt '%s' must be BINARY:PROVIDER:NAME", spec);
 			rc = -1;
 			break;

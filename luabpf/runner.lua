@@ -42,7 +42,12 @@ local function list(pattern, verbose)
   local kind, rest = pattern:match("^(%a+):(.*)$")
   if kind == "kfunc" or kind == "kretfunc" or kind == "f" or kind == "fr" then
     local glob = rest:match("^vmlinux:(.*)$") or rest
-    for _, fn in ipairs(core.kernel_types("funcs", glob)) do
+    local fns = core.kernel_types("funcs", glob)
+    if #fns == 0 and not glob:find("[*?[]") then
+      error("no kernel function " .. compat.clip(glob) .. " in the kernel's BTF " ..
+            "(luabpf -l 'kfunc:PATTERN' lists them)", 0)
+    end
+    for _, fn in ipairs(fns) do
       if verbose then out:write(core.kernel_types("func", fn)) else out:write("kfunc:vmlinux:", fn, "\n") end
     end
     return
@@ -87,7 +92,12 @@ local function list(pattern, verbose)
     error("listing " .. kind .. " probes is not supported", 0)
   end
   if not pattern:find(":") then pattern = "*:" .. pattern end
-  for _, tp in ipairs(core.tracepoints(pattern)) do
+  local tps = core.tracepoints(pattern)
+  if #tps == 0 and not pattern:find("[*?[]") then
+    error("no tracepoint " .. compat.clip(pattern) .. " (luabpf -l 'tracepoint:" ..
+          compat.clip(pattern:match("^[^:]*")) .. ":*' lists them)", 0)
+  end
+  for _, tp in ipairs(tps) do
     out:write("tracepoint:", tp, "\n")
     if verbose then
       local cat, name = tp:match("^([^:]+):(.*)$")
@@ -100,6 +110,9 @@ local child -- -c's command: ended with luabpf, whatever way luabpf ends
 
 local function fail(msg)
   if child then bpf._core.stop_child(child) end
+  if type(msg) ~= "string" and type(msg) ~= "number" then -- error({}) in a script
+    msg = "the script raised a " .. type(msg) .. " value, not an error message"
+  end
   io.stderr:write("luabpf: ", tostring(msg):gsub("^luabpf: ", ""), "\n")
   os.exit(1)
 end
@@ -139,7 +152,7 @@ local function start_command(cmd)
     cmd:match("^%s*([%w_%-%./+,@]+)%s*$")
   if not cmd:find("%S") then fail("-c needs a command") end
   if first and not sh_words[first] and not bpf._core.which(first) then
-    fail(string.format("-c: '%s' does not exist or is not executable%s", first,
+    fail(string.format("-c: '%s' does not exist or is not executable%s", compat.clip(first),
       first:find("/") and "" or " (searched PATH)"))
   end
   return bpf._core.spawn(argv or { "/bin/sh", "-c", cmd })
@@ -156,10 +169,32 @@ local function one_liner_env(args)
   return env
 end
 
+-- The script's chunk: -e's code (globals from env) or a file; nil and
+-- one line saying why it does not load.
+-- Through luabpf's loaders: handlers compile from the text Lua compiled.
+function runner.load(code, script, env)
+  -- Lua's parser raises (not returns) when nesting is too deep for it
+  local ok, chunk, err
+  if code then
+    ok, chunk, err = pcall(bpf.load, code, "=-e", "t", env)
+  else
+    ok, chunk, err = pcall(bpf.loadfile, script ~= "-" and script or nil, "t")
+  end
+  if not ok then chunk, err = nil, chunk end
+  if chunk then return chunk end
+  local name = code and "-e" or script ~= "-" and script or "stdin"
+  err = tostring(err)
+  if not err:find(name, 1, true) then err = name .. ": cannot load: " .. err end
+  if err:match("C stack overflow$") then
+    err = err .. " (nested too deeply for Lua's parser: split the expression)"
+  end
+  return nil, err
+end
+
 function runner.main(argv)
   -- Ctrl-C from the very start waits for the run: it then ends cleanly
   -- (maps printed, status 0) instead of interrupting the script's loading.
-  bpf._core.block_signals()
+  local unblock = bpf._core.block_signals()
   bpf._core.prepare_process()
   local code, script, i = nil, nil, 1
   local format, flame -- -f, --flamegraph: consumers of the session's events
@@ -176,7 +211,9 @@ function runner.main(argv)
     elseif a == "-p" then
       local pid = tonumber((argv[i + 1] or ""):match("^%d+$"))
       if not pid or pid < 1 then fail("-p needs a process id (a positive integer)") end
-      if not io.open("/proc/" .. pid .. "/stat") then fail("-p " .. pid .. ": no such process") end
+      if not io.open("/proc/" .. pid .. "/stat") then
+        fail("-p " .. compat.clip(argv[i + 1]) .. ": no such process")
+      end
       local s = bpf.default_session()
       s:target_pid(pid)
       s.watch_pid = pid -- the run ends when the process does, as bpftrace -p
@@ -193,7 +230,7 @@ function runner.main(argv)
     elseif a == "-f" then
       format = argv[i + 1] or fail("-f needs a format (text, json or folded)")
       if not require("luabpf.stream").formats[format] then
-        fail("unknown output format '" .. format .. "' (text, json or folded)")
+        fail("unknown output format '" .. compat.clip(format) .. "' (text, json or folded)")
       end
       i = i + 2
     elseif a == "--flamegraph" then
@@ -219,7 +256,7 @@ function runner.main(argv)
       print(usage)
       return 0
     elseif a:match("^%-") and a ~= "-" then
-      fail("unknown option " .. a .. "\n" .. usage)
+      fail("unknown option " .. compat.clip(a) .. " (luabpf -h lists the options)")
     else
       script = a
       i = i + 1
@@ -238,22 +275,13 @@ function runner.main(argv)
   for j = i, #argv do args[#args + 1] = argv[j] end
   _G.arg = args
 
-  -- modules the script requires load through luabpf too: their
-  -- handlers compile from the text Lua compiled
+  -- modules the script requires load through luabpf too
   table.insert(package.searchers or package.loaders, 2, bpf.searcher)
-  local chunk, err
-  if code then
-    chunk, err = bpf.load(code, "=-e", "t", one_liner_env(args))
-  else
-    -- Lua's parser raises (not returns) when nesting is too deep for it
-    local ok
-    ok, chunk, err = pcall(bpf.loadfile, script ~= "-" and script or nil, "t")
-    if not ok then chunk, err = nil, chunk end
-    local name = script ~= "-" and script or "stdin"
-    if not chunk and not tostring(err):find(name, 1, true) then
-      err = name .. ": cannot load: " .. tostring(err)
-    end
-  end
+  -- a script that is a FIFO no one writes to blocks in open(): Ctrl-C
+  -- must still end it (nothing is attached yet)
+  if script then unblock() end
+  local chunk, err = runner.load(code, script, code and one_liner_env(args))
+  if script then bpf._core.block_signals() end
   if not chunk then fail(err) end
 
   -- An error that says where it is (file:line:) is shown as is; anything

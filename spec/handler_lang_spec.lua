@@ -54,7 +54,7 @@ describe("handler language #kernel", function()
     assert.are.same({ ["1"] = 0, ["2"] = 0, ["3"] = 2, ["4"] = math.maxinteger, ["5"] = 8,
                       ["6"] = -4, ["7"] = 1 }, maps.m)
     assert.is_nil(maps.after)
-    assert.are.equal("Warning: 3 handler runs stopped at an integer division or modulo by zero " ..
+    assert.are.equal("Warning: -e:13:18: 3 handler runs stopped at an integer division or modulo by zero " ..
       "(Lua raises an error there; a kernel handler cannot)\n", err)
   end)
 

@@ -492,6 +492,7 @@ static int compile1(const struct lbc_input *in, struct lbc_output *out, char *er
 	C->out = out;
 	chunkid(C->file, sizeof C->file, in->chunkname);
 	memset(out, 0, sizeof *out);
+	memcpy(out->file, C->file, sizeof out->file);
 	if (setjmp(C->jb))
 		goto done;
 	if (!in->source || !in->source_len || (in->chunkname && !strcmp(in->chunkname, "=?"))) {

@@ -248,6 +248,7 @@ struct lbc_input {
 };
 
 #define LBC_MAX_FMTS 16
+#define LBC_MAX_DIVSITES 16
 struct lbc_output {
 	struct lb_plan plan;
 	int slot_map[LB_MAX_MAPS]; /* plan map slot -> session map index */
@@ -264,6 +265,15 @@ struct lbc_output {
 	int uses_records; /* LB_OP_EMIT present: needs the ring buffer */
 	int nmaps;	  /* session maps after compiling: more than in->nmaps
 			     when keyless maps were appended */
+	/* integer divisions and modulos by a value that may be zero: a DIV
+	 * or MOD op's imm is its index here (-1 past LBC_MAX_DIVSITES); the
+	 * runtime gives each site a counter and rewrites the imm, so a run
+	 * stopped by a zero is reported at file:line:col */
+	char file[128]; /* the chunk, as compile errors name it */
+	struct {
+		int line, col;
+	} divsites[LBC_MAX_DIVSITES];
+	int ndivsites;
 };
 
 /* Compile. Returns 0, or -1 with a message in err:

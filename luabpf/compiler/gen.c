@@ -281,6 +281,13 @@ struct val lbc_name(struct lbc *C, int n)
 		v.n = strlen(v.s);
 		return v;
 	case LBC_V_OTHER:
+		if (lv.type_name && !strcmp(lv.type_name, "float"))
+			lbc_error(
+			    C, x->tok,
+			    "convert it outside the handler, e.g. local n = math.floor(x)",
+			    "%s '%s' is a float (or an integer out of range): kernel handlers "
+			    "compute with 64-bit integers",
+			    up ? "upvalue" : "global", name);
 		v.t = T_OTHER;
 		v.s = lv.type_name ? lv.type_name : "value";
 		return v;

@@ -411,6 +411,27 @@ static struct val cmpnil(struct lbc *C, int n)
 	return inreg(T_BOOL, d);
 }
 
+/* A division or modulo whose divisor may be zero: its index among the
+ * handler's sites (the op's imm), the same for one position twice. */
+static int64_t divsite(struct lbc *C, int tok, int code)
+{
+	struct lbc_output *out = C->out;
+	const struct tok *t = &C->toks[tok];
+	int i;
+
+	if (code != LB_OP_DIV && code != LB_OP_MOD)
+		return 0;
+	for (i = 0; i < out->ndivsites; i++)
+		if (out->divsites[i].line == t->line && out->divsites[i].col == t->col)
+			return i;
+	if (i == LBC_MAX_DIVSITES)
+		return -1;
+	out->divsites[i].line = t->line;
+	out->divsites[i].col = t->col;
+	out->ndivsites++;
+	return i;
+}
+
 /* l OP r for integers (op: a token, as in X_BIN); node n for messages */
 static struct val arith(struct lbc *C, int n, int op, struct val l, struct val r, int save)
 {
@@ -425,7 +446,7 @@ static struct val arith(struct lbc *C, int n, int op, struct val l, struct val r
 	int a = lbc_reg(C, &l), b = lbc_reg(C, &r);
 	C->regtop = save;
 	int d = lbc_tmp(C);
-	lbc_emit(C, code, d, a, b, 0, 0, 0);
+	lbc_emit(C, code, d, a, b, 0, 0, r.isconst ? -1 : divsite(C, x->tok, code));
 	return inreg(T_INT, d);
 }
 

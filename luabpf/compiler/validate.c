@@ -162,6 +162,10 @@ static int check_opnd(struct vstate *v, const struct lb_plan *p, const struct lb
 		if (x < 0 || x >= LB_USDT_ARGS)
 			return bad(v, "USDT argument %lld", x);
 		break;
+	case LB_O_DIVSITE:
+		if (x < -1 || x >= LB_DIV_SITES)
+			return bad(v, "division counter %lld", x);
+		break;
 	}
 	return 0;
 }

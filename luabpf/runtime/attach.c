@@ -35,7 +35,7 @@ int lb_session_shared_maps(struct lb_session *s, const struct lbc_output *code, 
 		return map_fail(err, errlen, "BPF maps");
 	if (s->dropped_fd < 0 &&
 	    (s->dropped_fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "lb_dropped", 4, 8,
-					    LB_MAX_SESSION_MAPS + 1, NULL)) < 0)
+					    LB_DROPPED_SLOTS, NULL)) < 0)
 		return map_fail(err, errlen, "the dropped-updates counters");
 	if (code->uses_records && s->events_fd < 0) {
 		s->events_fd =

@@ -172,9 +172,16 @@ int lb_elf_func_offset(const char *path, const char *func, uint64_t *off, char *
 	uint64_t addr = 0;
 	int rc = -1;
 
+	GElf_Ehdr eh;
+
 	if (lb_elf_open(path, &h, err, errlen))
 		return -1;
-	if (lookup_func(h.e, path, func, &sym))
+	if (gelf_getehdr(h.e, &eh) && eh.e_type == ET_REL)
+		snprintf(err, errlen,
+			 "%s: a relocatable object (.o): uprobes need an executable or a shared "
+			 "library",
+			 path);
+	else if (lookup_func(h.e, path, func, &sym))
 		snprintf(err, errlen, "no function %s in %s", func, path);
 	else if (GELF_ST_TYPE(sym.st_info) == STT_GNU_IFUNC && ifunc_target(path, func, &addr))
 		ifunc_error(path, func, err, errlen);

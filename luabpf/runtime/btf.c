@@ -675,7 +675,10 @@ int lb_btf_func_args(struct lb_btf *b, const char *func, struct lbc_field **out,
 	if (ret_type)
 		*ret_type = 0;
 	if (!id) {
-		snprintf(err, errlen, "kernel function %s not found in BTF", func);
+		snprintf(err, errlen,
+			 "kernel function %s not found in BTF (luabpf -l 'kfunc:PATTERN' lists "
+			 "them)",
+			 func);
 		return -1;
 	}
 	t = btf__type_by_id(btf, id);

@@ -11,6 +11,10 @@
 #define LB_MAP_ENTRIES 10240	    /* a map's maximum keys unless its options say */
 #define LB_PREALLOC_MAX (16u << 20) /* maps up to this size are preallocated */
 #define LB_ERR 1024
+/* A name the user gave, in a message: its first 64 bytes, "..." if it
+ * goes on (a 100 KB name must not make a 100 KB message). */
+#define LB_CLIP_FMT "%.64s%s"
+#define LB_CLIP(s) (s), strlen(s) > 64 ? "..." : ""
 #define LB_NEEDS_PRIVILEGE " (luabpf needs root, or CAP_BPF and CAP_PERFMON)"
 
 struct bpf_object;
@@ -101,6 +105,10 @@ struct lb_session {
 	uint64_t lost_reported;
 	struct lb_fmt *fmts; /* printf formats: index is the record's id */
 	int nfmts;
+	/* divisions that may meet a zero, "file:line:col": index is the
+	 * counter's (LB_DIVZERO_SLOT + 1 + i) */
+	char *divsites[LB_DIV_SITES];
+	int ndivsites;
 	struct lb_syms *syms;
 	/* what the records and the lost counter said, in arrival order:
 	 * taken by the binding after each lb_session_poll */

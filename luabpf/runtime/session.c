@@ -80,6 +80,9 @@ void lb_session_close(struct lb_session *s)
 	lb_http_close(s->http);
 	s->http = NULL;
 	free(s->fmts);
+	for (int i = 0; i < s->ndivsites; i++)
+		free(s->divsites[i]);
+	s->ndivsites = 0;
 	s->fmts = NULL;
 	s->nfmts = 0;
 	lb_session_clear_events(s);
@@ -364,12 +367,38 @@ static void detach_all(struct lb_session *s)
 			lb_prog_detach(&s->probes[i].progs[j]);
 }
 
-/* Register the program's printf formats and point its records at them. */
+/* The session's counter for a division site of a program (-1: none
+ * left; sites seen again, as in each match of a wildcard, share one). */
+static int divsite(struct lb_session *s, const struct lbc_output *code, int64_t i)
+{
+	char where[sizeof code->file + 24];
+
+	if (i < 0 || i >= code->ndivsites)
+		return -1;
+	snprintf(where, sizeof where, "%s:%d:%d", code->file, code->divsites[i].line,
+		 code->divsites[i].col);
+	for (int k = 0; k < s->ndivsites; k++)
+		if (!strcmp(s->divsites[k], where))
+			return k;
+	if (s->ndivsites == LB_DIV_SITES || !(s->divsites[s->ndivsites] = strdup(where)))
+		return -1;
+	return s->ndivsites++;
+}
+
+/* Register the program's printf formats and point its records at them;
+ * give its divisions their counters. */
 int lb_session_adopt(struct lb_session *s, struct lbc_output *code)
 {
 	struct lb_fmt *nv;
 	int base = s->nfmts;
 
+	for (__u32 i = 0; code->ndivsites && i < code->plan.nops; i++) {
+		struct lb_op *op = &code->plan.ops[i];
+
+		if (op->code == LB_OP_DIV || op->code == LB_OP_MOD)
+			op->imm = divsite(s, code, op->imm);
+	}
+	code->ndivsites = 0; /* adopted */
 	if (code->nfmts == 0)
 		return 0;
 	if (!(nv = realloc(s->fmts, (size_t)(base + code->nfmts) * sizeof *nv)))

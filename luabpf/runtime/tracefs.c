@@ -41,7 +41,8 @@ int lb_tracepoints(const char *pattern, char ***out, int *n, char *err, size_t e
 	if (!root)
 		return -1;
 	if (!colon || (size_t)(colon - pattern) >= sizeof catpat || strchr(colon + 1, ':')) {
-		snprintf(err, errlen, "tracepoint '%s' must be category:name", pattern);
+		snprintf(err, errlen, "tracepoint '" LB_CLIP_FMT "' must be category:name",
+			 LB_CLIP(pattern));
 		return -1;
 	}
 	memcpy(catpat, pattern, colon - pattern);
