@@ -50,9 +50,9 @@ end
 local rss = rss_kib()
 for _, s in ipairs(sessions) do s:close() end
 
-print(string.format("| embedding: s:start(), one tracepoint (median of %d) | %.1f ms | - | - | target <= 25 ms |",
+print(string.format("| embedding: s:start(), one tracepoint (median of %d) | %.1f ms | - | - | - | target <= 25 ms |",
                     #start, median(start)))
-print(string.format("| embedding: s:close(), one tracepoint (median of %d) | %.1f ms | - | - | target <= 10 ms where the kernel allows |",
+print(string.format("| embedding: s:close(), one tracepoint (median of %d) | %.1f ms | - | - | - | target <= 10 ms where the kernel allows |",
                     #close, median(close)))
-print(string.format("| embedding: RSS of a host with 10 started sessions | %.1f MiB | - | - | target <= 10 MiB |",
+print(string.format("| embedding: RSS of a host with 10 started sessions | %.1f MiB | - | - | - | target <= 10 MiB |",
                     rss / 1024))
