@@ -1,5 +1,6 @@
 /* A session: maps, probes, programs, links; started once, closed once. */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +49,7 @@ static void close_fd(int *fd)
 
 void lb_session_close(struct lb_session *s)
 {
+	lb_session_detach(s);
 	while (s->nprobes > 0)
 		lb_session_drop_probe(s);
 	free(s->probes);
@@ -179,16 +181,66 @@ int lb_session_target(struct lb_session *s, int pid, int child, char *err, size_
 	return 0;
 }
 
+/* Links released together: closing a perf-event tracepoint waits for RCU
+ * grace periods in the kernel (~40-80 ms here), and only part of that
+ * wait is serialized by the kernel's event mutex, so threads that each
+ * release links halve the time of a wildcard's end (sched:*, 26
+ * tracepoints: 1.0 s instead of 2.0 s). */
+struct lb_release {
+	struct bpf_link **links;
+	int n;
+	int next; /* atomic */
+};
+
+static void *release_links(void *arg)
+{
+	struct lb_release *r = arg;
+	int i;
+
+	while ((i = __atomic_fetch_add(&r->next, 1, __ATOMIC_RELAXED)) < r->n)
+		bpf_link__destroy(r->links[i]);
+	return NULL;
+}
+
+#define LB_RELEASE_THREADS 32
+
 void lb_session_detach(struct lb_session *s)
 {
+	struct lb_release r = {0};
+	pthread_t th[LB_RELEASE_THREADS];
+	sigset_t all, old;
+	int n = 0, nth = 0;
+
+	for (int i = 0; i < s->nprobes; i++)
+		for (int j = 0; j < s->probes[i].nprogs; j++)
+			n += s->probes[i].progs[j].nlinks;
+	r.links = n > 1 ? malloc(n * sizeof *r.links) : NULL;
 	for (int i = 0; i < s->nprobes; i++)
 		for (int j = 0; j < s->probes[i].nprogs; j++) {
 			struct lb_prog *pr = &s->probes[i].progs[j];
 
-			for (int k = 0; k < pr->nlinks; k++)
-				bpf_link__destroy(pr->links[k]);
+			for (int k = 0; k < pr->nlinks; k++) {
+				if (r.links)
+					r.links[r.n++] = pr->links[k];
+				else
+					bpf_link__destroy(pr->links[k]);
+			}
 			pr->nlinks = 0;
 		}
+	if (!r.links)
+		return;
+	/* the threads block every signal: a handler of the host's must not
+	 * run on them */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	while (nth < LB_RELEASE_THREADS && nth < r.n - 1 &&
+	       pthread_create(&th[nth], NULL, release_links, &r) == 0)
+		nth++;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	release_links(&r); /* this thread too, and all of them if none started */
+	for (int i = 0; i < nth; i++)
+		pthread_join(th[i], NULL);
+	free(r.links);
 }
 
 /* Detach and forget the last probe added. */
