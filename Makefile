@@ -321,7 +321,7 @@ dist:
 	cd $(B5) && luarocks --lua-version 5.4 pack luabpf-$(VERSION)-1.rockspec
 
 format:
-	clang-format -i luabpf/*.c luabpf/*.h luabpf/*/*.c luabpf/*/*.h bpf/*.h bpf/*.c spec/*/*.c spec/*/*.h
+	clang-format -i luabpf/*.c luabpf/*.h luabpf/*/*.c luabpf/*/*.h bpf/*.h bpf/*.c spec/*/*.c spec/*/*.h spec/*/*/*.c spec/*/*/*.h
 
 clean:
 	rm -rf $(B5) $(patsubst %,build-%,$(OTHER_LUAS))

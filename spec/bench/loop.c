@@ -50,8 +50,8 @@ int main(int argc, char **argv)
 			nanosleep(&ts, NULL);
 		}
 	}
-	if (argc == 2 || (argc == 3 && (!strcmp(argv[1], "--openat") ||
-					       !strcmp(argv[1], "--uprobe")))) {
+	if (argc == 2 ||
+	    (argc == 3 && (!strcmp(argv[1], "--openat") || !strcmp(argv[1], "--uprobe")))) {
 		long n = atol(argv[argc - 1]), i;
 		int openat_mode = argc == 3 && !strcmp(argv[1], "--openat");
 		int uprobe_mode = argc == 3 && !strcmp(argv[1], "--uprobe");

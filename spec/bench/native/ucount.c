@@ -16,7 +16,7 @@ int main(int argc, char **argv)
 		NATIVE_DIE("ucount: cannot load: %s", strerror(errno));
 	opts.func_name = argv[2];
 	skel->links.ucount =
-		bpf_program__attach_uprobe_opts(skel->progs.ucount, -1, argv[1], 0, &opts);
+	    bpf_program__attach_uprobe_opts(skel->progs.ucount, -1, argv[1], 0, &opts);
 	if (!skel->links.ucount)
 		NATIVE_DIE("ucount: cannot attach to %s:%s: %s", argv[1], argv[2], strerror(errno));
 	native_ready(1);
