@@ -26,7 +26,7 @@ local function holds(pid)
   return h
 end
 
-describe("raw tracepoints #kernel", function()
+describe("raw tracepoints #kernel #rawtp", function()
   it("a syscall wildcard reading no field: one raw tracepoint, exact counts", function()
     local comm = H.comm("lbraw")
     local t = H.tracer({ "-e", string.format(
