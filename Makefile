@@ -260,9 +260,30 @@ demo: deps
 	@echo "Counting syscalls per process for 5 seconds (scripts/syscount.lua)..."
 	timeout -s INT 5 $(B)/bin/luabpf scripts/syscount.lua; true
 
+# make bench's native baselines (spec/bench/native): hand-written libbpf
+# tools doing each benchmark's work, one BPF object and skeleton each;
+# progstat reads the kernel's per-program run time (bpf_stats).
+NATIVE_TOOLS := count lat opens printf ucount first
+NATIVE_BIN := $(addprefix $(B)/bench/native/,$(NATIVE_TOOLS)) $(B)/bench/progstat
+.SECONDARY: $(foreach t,$(NATIVE_TOOLS),$(B)/bench/native/$(t).bpf.o $(B)/bench/native/$(t).skel.h)
+
+$(B)/bench/native/%.bpf.o: spec/bench/native/%.bpf.c
+	@mkdir -p $(@D)
+	$(CLANG) -O2 -g -target bpf -Wall -I$(ARCH_INC) -c $< -o $@
+
+$(B)/bench/native/%.skel.h: $(B)/bench/native/%.bpf.o
+	bpftool gen skeleton $< name $*_bpf >$@.tmp && mv $@.tmp $@
+
+$(B)/bench/native/%: spec/bench/native/%.c $(B)/bench/native/%.skel.h spec/bench/native/native.h
+	$(CC) -O2 -g -Wall -Wextra -I$(@D) -o $@ $< -lbpf -lelf -lz
+
+$(B)/bench/progstat: spec/bench/progstat.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -g -Wall -Wextra -o $@ $< -lbpf -lelf -lz
+
 bench: deps
-	$(MAKE) all
-	LUABPF=$(abspath $(B)/bin/luabpf) spec/bench/run
+	$(MAKE) all $(NATIVE_BIN)
+	LUABPF=$(abspath $(B)/bin/luabpf) NATIVE=$(abspath $(B)/bench/native) spec/bench/run
 
 # Soak: lab scripts against busy workloads for SOAK_SECONDS (spec/soak/run):
 # tracers' RSS over time, lost events, map sizes; fails on RSS growth over
@@ -300,7 +321,7 @@ dist:
 	cd $(B5) && luarocks --lua-version 5.4 pack luabpf-$(VERSION)-1.rockspec
 
 format:
-	clang-format -i luabpf/*.c luabpf/*.h luabpf/*/*.c luabpf/*/*.h bpf/*.h bpf/*.c spec/*/*.c spec/*/*.h
+	clang-format -i luabpf/*.c luabpf/*.h luabpf/*/*.c luabpf/*/*.h bpf/*.h bpf/*.c spec/*/*.c spec/*/*.h spec/*/*/*.c spec/*/*/*.h
 
 clean:
 	rm -rf $(B5) $(patsubst %,build-%,$(OTHER_LUAS))

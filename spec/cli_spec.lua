@@ -34,7 +34,7 @@ describe("luabpf command #kernel", function()
     assert.are.equal(0, rc)
     local n = H.parse_maps(out).calls[comm]
     assert.is_true(n >= 100 and n <= 120, tostring(n))
-    assert.are.equal(before, live_programs())
+    assert.are.equal(before, H.live_programs_settled(before))
   end)
 
   it("-p PID traces only that process and ends when it does", function()
@@ -80,7 +80,7 @@ describe("luabpf command #kernel", function()
     assert.are.equal("luabpf: " .. path .. ":4:16: no tracepoint matches 'nosuch:thing'\n" ..
       'bpf.tracepoint("nosuch:thing", function(e) m[e.pid] = bpf.count() end)\n' ..
       "               ^\nhint: luabpf -l 'tracepoint:nosuch:*' lists them\n", out)
-    assert.are.equal(before, live_programs())
+    assert.are.equal(before, H.live_programs_settled(before))
   end)
 
   it("a probe refused half-way through attaching leaves nothing attached #nokprobe", function()
@@ -95,7 +95,7 @@ describe("luabpf command #kernel", function()
       kfunc("vfs_read", function(e) m[e.probe] = count() end)]], bin)))
     assert.are.equal(1, rc)
     assert.is_truthy(out:find("kfunc:vfs_read: this kernel does not permit kfunc", 1, true), out)
-    assert.are.equal(before, live_programs())
+    assert.are.equal(before, H.live_programs_settled(before))
   end)
 
   it("reports a compile error with file:line:col, the line and a caret", function()

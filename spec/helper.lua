@@ -259,6 +259,18 @@ function H.live_programs()
   return n
 end
 
+-- H.live_programs() once it is `want`, or after `timeout` s (5): the
+-- kernel frees a raw tracepoint's program an RCU grace period after its
+-- link is released, a moment after the tracer has exited.
+function H.live_programs_settled(want, timeout)
+  local deadline = os.time() + (timeout or 5)
+  while true do
+    local n = H.live_programs()
+    if n == want or os.time() > deadline then return n end
+    sleep(0.05)
+  end
+end
+
 -- A comm unique to this run, so other processes never collide with it.
 local serial = 0
 function H.comm(prefix)

@@ -5,6 +5,8 @@
  *   loop --openat N   the same with N openat(AT_FDCWD, OPEN_PATH, O_RDONLY)
  *                     calls; OPEN_PATH does not exist, so each call fails
  *                     fast (ENOENT) after the kernel has read the string
+ *   loop --uprobe N   the same with N calls of bench_uprobe_target(), an
+ *                     empty user function (the uprobe benchmark's probe)
  *   loop --tick US    forever: one getppid() call, then sleep US microseconds
  *                     (the background load of the start-up benchmark)
  *
@@ -30,6 +32,12 @@ static double now_ns(void)
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
+/* not inlined and not elided: a uprobe needs a real call to fire on */
+__attribute__((noinline)) void bench_uprobe_target(long i)
+{
+	__asm__ volatile("" : : "r"(i) : "memory");
+}
+
 int main(int argc, char **argv)
 {
 	prctl(PR_SET_NAME, "benchmark", 0, 0, 0);
@@ -42,14 +50,23 @@ int main(int argc, char **argv)
 			nanosleep(&ts, NULL);
 		}
 	}
-	if (argc == 2 || (argc == 3 && !strcmp(argv[1], "--openat"))) {
+	if (argc == 2 ||
+	    (argc == 3 && (!strcmp(argv[1], "--openat") || !strcmp(argv[1], "--uprobe")))) {
 		long n = atol(argv[argc - 1]), i;
-		int openat_mode = argc == 3;
+		int openat_mode = argc == 3 && !strcmp(argv[1], "--openat");
+		int uprobe_mode = argc == 3 && !strcmp(argv[1], "--uprobe");
 		double t0, t1;
 
 		if (n <= 0)
 			return 2;
-		if (openat_mode) {
+		if (uprobe_mode) {
+			for (i = 0; i < n / 100 + 1; i++) /* warm up */
+				bench_uprobe_target(i);
+			t0 = now_ns();
+			for (i = 0; i < n; i++)
+				bench_uprobe_target(i);
+			t1 = now_ns();
+		} else if (openat_mode) {
 			for (i = 0; i < n / 100 + 1; i++) /* warm up */
 				syscall(SYS_openat, AT_FDCWD, OPEN_PATH, O_RDONLY);
 			t0 = now_ns();
@@ -67,6 +84,6 @@ int main(int argc, char **argv)
 		printf("%.1f\n", (t1 - t0) / n);
 		return 0;
 	}
-	fprintf(stderr, "usage: loop N | loop --openat N | loop --tick US\n");
+	fprintf(stderr, "usage: loop N | loop --openat N | loop --uprobe N | loop --tick US\n");
 	return 2;
 }

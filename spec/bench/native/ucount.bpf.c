@@ -1,0 +1,25 @@
+/* Native baseline of a uprobe count, `@ = count()` on a user function:
+ * one per-CPU counter.  The user side attaches it to targ_path:targ_func. */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} calls SEC(".maps");
+
+SEC("uprobe")
+int ucount(void *ctx)
+{
+	__u32 zero = 0;
+	__u64 *n = bpf_map_lookup_elem(&calls, &zero);
+
+	(void)ctx;
+	if (n)
+		*n += 1;
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";
