@@ -111,9 +111,11 @@ static int l_session_map(lua_State *L)
 	max = (lua_Integer)fmax;
 	if (s->nmaps == LB_MAX_SESSION_MAPS)
 		return luaL_error(L, "too many maps (at most %d)", LB_MAX_SESSION_MAPS);
-	if (name && strlen(name) >= LB_NAME_MAX)
+	if (name && strlen(name) >= LB_NAME_MAX) {
+		lua_pushlstring(L, name, 40); /* (void in Lua 5.1) */
 		return luaL_error(L, "bpf.map: the name '%s...' is longer than %d bytes",
-				  lua_pushlstring(L, name, 40), LB_NAME_MAX - 1);
+				  lua_tostring(L, -1), LB_NAME_MAX - 1);
+	}
 	idx = s->nmaps++;
 	s->mapopts[idx].max_entries = (uint32_t)max;
 	s->mapopts[idx].lru = lua_toboolean(L, 4);
@@ -261,9 +263,8 @@ static int l_session_config(lua_State *L)
 			s->ustack_dwarf = m[0] == 'd';
 		} else {
 			return luaL_error(
-			    L, "config: unknown setting '%s%s' (known: max_strlen, ustack)",
-			    lua_pushlstring(L, k, strlen(k) > 64 ? 64 : strlen(k)),
-			    strlen(k) > 64 ? "..." : "");
+			    L, "config: unknown setting '%s' (known: max_strlen, ustack)",
+			    lb_clip(L, k));
 		}
 		lua_pop(L, 1);
 	}
@@ -364,6 +365,18 @@ static int l_mark(lua_State *L)
 }
 
 /* A table of the strings v, which are freed. */
+const char *lb_clip(lua_State *L, const char *s)
+{
+	size_t n = strlen(s);
+
+	lua_pushlstring(L, s, n > 64 ? 64 : n);
+	if (n > 64) {
+		lua_pushliteral(L, "...");
+		lua_concat(L, 2);
+	}
+	return lua_tostring(L, -1);
+}
+
 void lb_push_strings(lua_State *L, char **v, int n)
 {
 	lua_createtable(L, n, 0);

@@ -444,10 +444,7 @@ int lb_l_tracepoint(lua_State *L)
 		return luaL_error(L, "%s", err);
 	if (n == 0) {
 		lb_free_strings(targets, n);
-		return luaL_error(
-		    L, "no tracepoint matches '%s%s'",
-		    lua_pushlstring(L, pattern, strlen(pattern) > 64 ? 64 : strlen(pattern)),
-		    strlen(pattern) > 64 ? "..." : "");
+		return luaL_error(L, "no tracepoint matches '%s'", lb_clip(L, pattern));
 	}
 	saved = malloc(sizeof s->maps);
 	if (!saved || !(p = lb_session_add_probe(s, spec))) {

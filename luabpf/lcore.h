@@ -21,6 +21,9 @@ struct lb_session *lb_check_session(lua_State *L, int i);
 struct lmap *lb_check_map(lua_State *L, int i);
 /* A table of the strings v, which are freed (listings). */
 void lb_push_strings(lua_State *L, char **v, int n);
+/* s cut to its first 64 bytes and "..." (a message must not echo a huge
+ * name), pushed; returns it */
+const char *lb_clip(lua_State *L, const char *s);
 
 /* lcompile.c: session methods that add probes */
 int lb_l_tracepoint(lua_State *L);
