@@ -9,12 +9,6 @@
 #include <lauxlib.h>
 #include "lcore.h"
 
-struct resolver {
-	lua_State *L;
-	int fn; /* stack index of the handler */
-	struct lb_session *s;
-};
-
 static void classify(lua_State *L, int i, struct lb_session *s, struct lbc_value *v)
 {
 	i = lua_absindex(L, i);
@@ -60,7 +54,7 @@ static void classify(lua_State *L, int i, struct lb_session *s, struct lbc_value
 	lua_rawget(L, -2);
 	if (lua_type(L, -1) == LUA_TUSERDATA && lua_touserdata(L, -1) == s) {
 		v->kind = LBC_V_VARS; /* marked with its session: bpf.vars() */
-	} else if (lua_isstring(L, -1)) {
+	} else if (lua_type(L, -1) == LUA_TSTRING) {
 		v->s = lua_tostring(L, -1); /* anchored in the registry */
 		v->kind = !strcmp(v->s, "module") ? LBC_V_MODULE
 			  : !strcmp(v->s, "bit")  ? LBC_V_BITLIB
@@ -72,41 +66,116 @@ static void classify(lua_State *L, int i, struct lb_session *s, struct lbc_value
 	lua_pop(L, 2);
 }
 
-static int resolve(void *ud, const char *name, int global, struct lbc_value *out)
+/* A global down the environment's chain of __index tables (the runner's
+ * -e environment falls back to _G), by raw look-ups only: one only a
+ * metamethod could give is LBC_V_META, never a call. */
+static void global(lua_State *L, int env, const char *name, struct lb_session *s,
+		   struct lbc_value *v)
 {
-	struct resolver *r = ud;
-	lua_State *L = r->L;
-	const char *n = NULL;
-
-	if (!global) {
-		for (int i = 1; (n = lua_getupvalue(L, r->fn, i)) && strcmp(n, name); i++)
-			lua_pop(L, 1);
-		if (!n)
-			return 0;
-	} else if (!lb_pushenv(L, r->fn)) {
-		return 0;
-	}
-	/* A global: raw look-ups down a chain of __index tables (the
-	 * runner's -e environment falls back to _G), never a call:
-	 * compiling runs no code. */
-	for (int depth = 0; global && depth < 8; depth++) {
+	memset(v, 0, sizeof *v);
+	lua_pushvalue(L, env);
+	for (int depth = 0;; depth++) {
 		if (!lua_istable(L, -1)) {
-			lua_pop(L, 1);
-			return 0;
-		}
-		lua_pushstring(L, name);
-		lua_rawget(L, -2);
-		if (!lua_isnil(L, -1) || !lua_getmetatable(L, -2)) {
-			lua_remove(L, -2);
+			v->kind = LBC_V_META;
+			v->type_name =
+			    depth ? "an __index function" : "an environment that is no table";
 			break;
 		}
-		lua_getfield(L, -1, "__index"); /* t, nil, mt, __index */
-		lua_replace(L, -4);
-		lua_pop(L, 2);
+		lua_pushstring(L, name);
+		if (lua_rawget(L, -2) != LUA_TNIL) {
+			classify(L, -1, s, v);
+			lua_pop(L, 1);
+			break;
+		}
+		lua_pop(L, 1);
+		if (!lua_getmetatable(L, -1))
+			break; /* nil */
+		lua_pushliteral(L, "__index");
+		if (lua_rawget(L, -2) == LUA_TNIL) {
+			lua_pop(L, 2);
+			break;
+		}
+		lua_replace(L, -3); /* t, mt, __index -> __index, mt */
+		lua_pop(L, 1);
+		if (depth == 8) {
+			v->kind = LBC_V_META;
+			v->type_name = "a chain of more than 8 __index tables";
+			break;
+		}
 	}
-	classify(L, -1, r->s, out);
-	lua_pop(L, 1); /* values stay alive: the closure or _ENV holds them */
+	lua_pop(L, 1);
+}
+
+/* The handler's free names, resolved before compiling so the compiler
+ * calls nothing back: its upvalues, and as globals every name among its
+ * string constants (a global read is one). All the memory is C's,
+ * allocated before the resolving starts: resolve_names runs under
+ * lua_pcall, so a Lua error (out of memory) cannot leak it. */
+struct names {
+	struct lb_session *s;
+	const struct lb_proto *ks;
+	const char *const *up;
+	int nup;
+	struct lbc_name *v;
+	int n;
+	char *pool;
+};
+
+static int is_name(const char *s, size_t n)
+{
+	static const char *const reserved[] = {
+	    "and",	"break",  "do",	  "else", "elseif", "end",  "false", "for",
+	    "function", "goto",	  "if",	  "in",	  "local",  "nil",  "not",   "or",
+	    "repeat",	"return", "then", "true", "until",  "while"};
+
+	if (n == 0 || n >= LB_NAME_MAX || (s[0] >= '0' && s[0] <= '9'))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!(s[i] == '_' || (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9')))
+			return 0;
+	for (size_t i = 0; i < sizeof reserved / sizeof *reserved; i++)
+		if (strlen(reserved[i]) == n && !memcmp(reserved[i], s, n))
+			return 0;
 	return 1;
+}
+
+static int resolve_names(lua_State *L)
+{
+	struct names *r = lua_touserdata(L, 1);
+	char *p = r->pool;
+
+	for (int i = 0; i < r->nup; i++) {
+		struct lbc_name *e = &r->v[r->n++];
+
+		lua_getupvalue(L, 2, i + 1);
+		e->name = r->up[i];
+		e->global = 0;
+		classify(L, -1, r->s, &e->v);
+		lua_pop(L, 1); /* values stay alive: the closure holds them */
+	}
+	if (!lb_pushenv(L, 2))
+		return 0;
+	for (int k = 0; k < r->ks->count; k++) {
+		const char *s = r->ks->s[k];
+		size_t n = r->ks->n[k];
+		int seen = 0;
+
+		if (!is_name(s, n))
+			continue;
+		for (int i = 0; i < r->n && !seen; i++)
+			seen = strlen(r->v[i].name) == n && !memcmp(r->v[i].name, s, n);
+		if (seen)
+			continue;
+		memcpy(p, s, n);
+		p[n] = 0;
+		r->v[r->n].name = p;
+		r->v[r->n].global = 1;
+		global(L, 3, p, r->s, &r->v[r->n].v); /* _ENV holds what it finds */
+		r->n++;
+		p += n + 1;
+	}
+	return 0;
 }
 
 /* The handler's chunk source: the file of an "@file" chunk, a registered
@@ -144,13 +213,14 @@ int lb_compile_probe(lua_State *L, struct lb_session *s, int fn, const struct lb
 		     struct lbc_output *out, char *err, size_t errlen)
 {
 	lua_Debug ar;
-	struct resolver r = {L, fn, s};
 	struct lbc_input in;
 	struct lb_proto ks;
+	struct names r;
 	const char *names[256], *src;
-	size_t len = 0;
-	int top = lua_gettop(L), n = 0, rc;
+	size_t len = 0, room = 0;
+	int top = lua_gettop(L), n = 0, rc = -1, known;
 
+	fn = lua_absindex(L, fn);
 	lua_pushvalue(L, fn);
 	lua_getinfo(L, ">S", &ar);
 	if (ar.what[0] == 'C') {
@@ -171,14 +241,36 @@ int lb_compile_probe(lua_State *L, struct lb_session *s, int fn, const struct lb
 	in.upvalues = names;
 	in.nupvalues = n;
 	in.fenv_globals = !LB_ENV_UPVALUE;
-	if (lb_proto_read(L, fn, &ks) == 0) {
+	known = lb_proto_read(L, fn, &ks) == 0;
+	if (known) {
 		in.kstrings = ks.s;
 		in.klens = ks.n;
 		in.nkstrings = ks.count;
 	}
+	in.globals_unknown = !known;
 	in.nparams = ks.nparams;
-	in.resolve = resolve;
-	in.ud = &r;
+	memset(&r, 0, sizeof r);
+	r.s = s;
+	r.ks = &ks;
+	r.up = names;
+	r.nup = n;
+	for (int k = 0; k < ks.count; k++)
+		room += ks.n[k] + 1;
+	r.v = calloc((size_t)(n + ks.count) + 1, sizeof *r.v);
+	r.pool = malloc(room + 1);
+	if (!r.v || !r.pool) {
+		snprintf(err, errlen, "out of memory");
+		goto done;
+	}
+	lua_pushcfunction(L, resolve_names);
+	lua_pushlightuserdata(L, &r);
+	lua_pushvalue(L, fn);
+	if (lua_pcall(L, 2, 0, 0)) {
+		snprintf(err, errlen, "resolving the handler's names: %s", lua_tostring(L, -1));
+		goto done;
+	}
+	in.names = r.v;
+	in.nnames = r.n;
 	in.probe = probe;
 	in.max_strlen = s->max_strlen;
 	in.ustack_dwarf = s->ustack_dwarf;
@@ -188,6 +280,9 @@ int lb_compile_probe(lua_State *L, struct lb_session *s, int fn, const struct lb
 	rc = lbc_compile(&in, out, err, errlen);
 	if (rc == 0)
 		s->nmaps = out->nmaps; /* bpf.vars() fields seen first here */
+done:
+	free(r.v);
+	free(r.pool);
 	lb_proto_free(&ks);
 	lua_settop(L, top);
 	return rc;

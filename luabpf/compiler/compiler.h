@@ -1,7 +1,8 @@
 /* The handler compiler: Lua source of one function -> struct lb_plan.
- * Pure C, no Lua state: the runtime (luabpf/core.c) finds the source and
- * the upvalues with the debug library and answers name look-ups through
- * a callback, so the compiler can be tested and fuzzed on its own. */
+ * Pure C, no Lua state and no callbacks into one: the binding
+ * (luabpf/lcompile.c) resolves the handler's free names into a table
+ * before compiling, so compiling runs no Lua code and can be tested and
+ * fuzzed on its own. */
 #ifndef LUABPF_COMPILER_H
 #define LUABPF_COMPILER_H
 
@@ -111,6 +112,9 @@ enum lbc_vkind {
 	LBC_V_VARS,    /* bpf.vars(): its fields are keyless maps */
 	LBC_V_BITLIB,  /* LuaJIT's bit or 5.2's bit32: band ... are operators */
 	LBC_V_OTHER,   /* anything else: .type_name says what, for errors */
+	LBC_V_META,    /* a global only a metamethod could give (an __index
+			  function, an environment that is no table):
+			  .type_name says which; compiling never calls it */
 };
 
 struct lbc_value {
@@ -122,9 +126,14 @@ struct lbc_value {
 	const char *type_name; /* OTHER: "function", "table", "float" ... */
 };
 
-/* Look up `name` as upvalue (global == 0) or global (global == 1, through
- * the function's _ENV). Returns 0 if there is no such upvalue. */
-typedef int (*lbc_resolve_fn)(void *ud, const char *name, int global, struct lbc_value *out);
+/* A free name of the handler and what it holds: an upvalue (global ==
+ * 0) or a global (global == 1, through the function's _ENV). Names not
+ * in the table are nil. */
+struct lbc_name {
+	const char *name;
+	int global;
+	struct lbc_value v;
+};
 
 /* A tracepoint format field (e.args.NAME). */
 struct lbc_field {
@@ -238,8 +247,10 @@ struct lbc_input {
 	const char *const *kstrings;
 	const size_t *klens;
 	int nkstrings;
-	lbc_resolve_fn resolve;
-	void *ud;
+	const struct lbc_name *names; /* the free names, resolved beforehand */
+	int nnames;
+	int globals_unknown; /* the caller could not list the globals: a nil
+				global may be one it never looked up */
 	const struct lbc_probe *probe;
 	struct lb_mapdesc *maps; /* session maps; layouts are fixed in place */
 	int nmaps;

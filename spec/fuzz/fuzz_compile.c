@@ -158,28 +158,20 @@ struct env {
 	int has_env;
 };
 
-static int resolve(void *ud, const char *name, int global, struct lbc_value *out)
+/* The names a binding would resolve: the upvalues in use, and the
+ * globals when the function has an _ENV. */
+static int names(const struct env *e, struct lbc_name *out)
 {
-	struct env *e = ud;
-	if (global) {
-		if (!e->has_env)
-			return 0;
-		memset(out, 0, sizeof *out);
-		for (size_t i = 0; i < sizeof GLOBALS / sizeof GLOBALS[0]; i++)
-			if (!strcmp(GLOBALS[i].name, name)) {
-				*out = GLOBALS[i].v;
+	int n = 0;
+	for (int i = 0; i < e->nup; i++)
+		for (int k = 0; k < 16; k++)
+			if (!strcmp(UPV[k].name, e->upnames[i])) {
+				out[n++] = (struct lbc_name){UPV[k].name, 0, UPV[k].v};
 				break;
 			}
-		return 1; /* nil */
-	}
-	for (int i = 0; i < e->nup; i++)
-		if (!strcmp(e->upnames[i], name))
-			for (int k = 0; k < 16; k++)
-				if (!strcmp(UPV[k].name, name)) {
-					*out = UPV[k].v;
-					return 1;
-				}
-	return 0;
+	for (size_t i = 0; e->has_env && i < sizeof GLOBALS / sizeof GLOBALS[0]; i++)
+		out[n++] = (struct lbc_name){GLOBALS[i].name, 1, GLOBALS[i].v};
+	return n;
 }
 
 static void fail(const char *what, const struct lbc_output *o)
@@ -639,8 +631,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	in.nparams = h[0] & 3;
 	in.upvalues = env.upnames;
 	in.nupvalues = env.nup;
-	in.resolve = resolve;
-	in.ud = &env;
+	static struct lbc_name nametab[16 + sizeof GLOBALS / sizeof GLOBALS[0]];
+	in.names = nametab;
+	in.nnames = names(&env, nametab);
 	in.probe = &probe;
 	in.nmaps = nmaps;
 
