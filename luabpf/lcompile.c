@@ -209,8 +209,9 @@ static const char *chunk_source(lua_State *L, const char *source, size_t *len)
 
 /* Compile the function at stack index fn for probe. Leaves the stack as
  * it found it; on error returns -1 with the compiler's message in err. */
-int lb_compile_probe(lua_State *L, struct lb_session *s, int fn, const struct lbc_probe *probe,
-		     struct lbc_output *out, char *err, size_t errlen)
+int lb_compile_probe(lua_State *L, struct lb_session *s, struct lb_txn *t, int fn,
+		     const struct lbc_probe *probe, struct lbc_output *out, char *err,
+		     size_t errlen)
 {
 	lua_Debug ar;
 	struct lbc_input in;
@@ -274,12 +275,13 @@ int lb_compile_probe(lua_State *L, struct lb_session *s, int fn, const struct lb
 	in.probe = probe;
 	in.max_strlen = s->max_strlen;
 	in.ustack_dwarf = s->ustack_dwarf;
-	in.maps = s->maps;
-	in.nmaps = s->nmaps;
+	in.maps = t ? t->maps : s->maps;
+	in.nmaps = t ? t->nmaps : s->nmaps;
 	in.maxmaps = LB_MAX_SESSION_MAPS;
+	in.proposed = t ? t->maps : NULL;
 	rc = lbc_compile(&in, out, err, errlen);
-	if (rc == 0)
-		s->nmaps = out->nmaps; /* bpf.vars() fields seen first here */
+	if (rc == 0 && t)
+		t->nmaps = out->nmaps; /* bpf.vars() fields seen first here */
 done:
 	free(r.v);
 	free(r.pool);
@@ -312,7 +314,7 @@ static int split_target(struct lb_prog *pr, const char *target)
 }
 
 /* One program for one tracepoint, compiled with its format's fields. */
-static int add_tracepoint(lua_State *L, struct lb_session *s, struct lb_probe *p,
+static int add_tracepoint(lua_State *L, struct lb_session *s, struct lb_txn *t, struct lb_probe *p,
 			  const char *target, int fn, char *err, size_t errlen)
 {
 	char name[300];
@@ -336,7 +338,7 @@ static int add_tracepoint(lua_State *L, struct lb_session *s, struct lb_probe *p
 	probe.nfields = nfields;
 	probe.int_type = lb_session_int_type;
 	probe.int_type_ud = s;
-	rc = lb_compile_probe(L, s, fn, &probe, &pr->code, err, errlen);
+	rc = lb_compile_probe(L, s, t, fn, &probe, &pr->code, err, errlen);
 	lb_free_fields(fields, nfields);
 	return rc;
 }
@@ -422,8 +424,8 @@ static int lacking_note(char **targets, const int *idx, int n, const char *field
  * same place. A field that differs in place (open's filename is arg 0,
  * openat's arg 1) makes the matched syscalls attach one by one instead;
  * one that some of them lack is an error naming those. */
-static int add_syscalls(lua_State *L, struct lb_session *s, struct lb_probe *p, char **targets,
-			int n, int fn, char *err, size_t errlen)
+static int add_syscalls(lua_State *L, struct lb_session *s, struct lb_txn *t, struct lb_probe *p,
+			char **targets, int n, int fn, char *err, size_t errlen)
 {
 	static const char *dirs[] = {"syscalls:sys_enter_", "syscalls:sys_exit_"};
 	int *idx = malloc(sizeof *idx * (size_t)n);
@@ -439,6 +441,7 @@ static int add_syscalls(lua_State *L, struct lb_session *s, struct lb_probe *p, 
 		struct lbc_field *fields = NULL;
 		struct lbc_probe probe;
 		struct lb_prog *pr;
+		__u64 sysmask[LB_SYSMASK] = {0};
 		int m = 0, nfields = 0;
 
 		for (int i = 0; i < n; i++) {
@@ -447,9 +450,10 @@ static int add_syscalls(lua_State *L, struct lb_session *s, struct lb_probe *p, 
 			if (strncmp(targets[i], dirs[d], plen) != 0)
 				continue;
 			nr = lb_syscall_nr(targets[i] + plen);
-			if (nr >= 0 && nr < LB_SYSMASK * 64)
+			if (nr >= 0 && nr < LB_SYSMASK * 64) {
 				idx[m++] = i;
-			else if ((rc = add_tracepoint(L, s, p, targets[i], fn, err, errlen)))
+				sysmask[nr / 64] |= 1ULL << (nr % 64);
+			} else if ((rc = add_tracepoint(L, s, t, p, targets[i], fn, err, errlen)))
 				break; /* no number known: one by one */
 		}
 		if (rc || m == 0)
@@ -467,12 +471,13 @@ static int add_syscalls(lua_State *L, struct lb_session *s, struct lb_probe *p, 
 		snprintf(name, sizeof name, "tracepoint:%s", strip_kind(p->spec));
 		probe.name = name;
 		probe.sysmode = d ? LB_SYS_EXIT : LB_SYS_ENTER;
+		probe.sysmask = sysmask;
 		probe.fields = fields;
 		probe.nfields = nfields;
 		probe.int_type = lb_session_int_type;
 		probe.int_type_ud = s;
 		pr->code.missing_field[0] = 0;
-		rc = lb_compile_probe(L, s, fn, &probe, &pr->code, err, errlen);
+		rc = lb_compile_probe(L, s, t, fn, &probe, &pr->code, err, errlen);
 		lb_free_fields(fields, nfields);
 		if (rc && pr->code.missing_field[0] && m > 1) {
 			char field[LB_NAME_MAX];
@@ -489,19 +494,18 @@ static int add_syscalls(lua_State *L, struct lb_session *s, struct lb_probe *p, 
 					"syscall of %s: attaching %d tracepoints one by one\n",
 					field, p->spec, m);
 				rc = 0;
-				for (int t = 0; t < m && rc == 0; t++)
-					rc = add_tracepoint(L, s, p, targets[idx[t]], fn, err,
+				for (int j = 0; j < m && rc == 0; j++)
+					rc = add_tracepoint(L, s, t, p, targets[idx[j]], fn, err,
 							    errlen);
 				continue;
 			}
 		}
 		if (rc)
 			break;
-		for (int t = 0; t < m; t++) {
-			const char *sys = targets[idx[t]] + plen;
+		for (int j = 0; j < m; j++) { /* for e.probe's names */
+			const char *sys = targets[idx[j]] + plen;
 			int nr = lb_syscall_nr(sys);
 
-			pr->code.plan.sysmask[nr / 64] |= 1ULL << (nr % 64);
 			if (!s->sysname[nr] && !(s->sysname[nr] = strdup(sys))) {
 				snprintf(err, errlen, "out of memory");
 				rc = -1;
@@ -513,37 +517,43 @@ static int add_syscalls(lua_State *L, struct lb_session *s, struct lb_probe *p, 
 	for (int i = 0; i < n && rc == 0; i++)
 		if (strncmp(targets[i], dirs[0], strlen(dirs[0])) &&
 		    strncmp(targets[i], dirs[1], strlen(dirs[1])))
-			rc = add_tracepoint(L, s, p, targets[i], fn, err, errlen);
+			rc = add_tracepoint(L, s, t, p, targets[i], fn, err, errlen);
 	free(idx);
 	return rc;
 }
 
-/* The end of adding a probe (the session's last): take its formats,
- * attach it if the session runs; on any failure (rc != 0, message in
- * err) put the maps back as they were, forget the probe and raise.
- * Returns the number of values pushed (its program count). */
-int lb_finish_probe(lua_State *L, struct lb_session *s, struct lb_mapdesc *saved, int rc, char *err,
+struct lb_probe *lb_start_probe(lua_State *L, struct lb_session *s, const char *spec,
+				struct lb_txn **t)
+{
+	struct lb_probe *p;
+
+	(void)L;
+	if (!(*t = malloc(sizeof **t)))
+		return NULL;
+	lb_probe_begin(s, *t);
+	if (!(p = lb_session_add_probe(s, spec))) {
+		lb_probe_abort(s, *t);
+		free(*t);
+		*t = NULL;
+	}
+	return p;
+}
+
+int lb_finish_probe(lua_State *L, struct lb_session *s, struct lb_txn *t, int rc, char *err,
 		    size_t errlen)
 {
-	struct lb_probe *p = &s->probes[s->nprobes - 1];
+	int nprogs = s->probes[s->nprobes - 1].nprogs;
 
-	for (int j = 0; rc == 0 && j < p->nprogs; j++)
-		if (lb_session_adopt(s, &p->progs[j].code)) {
-			snprintf(err, errlen, "out of memory");
-			rc = -1;
-		}
-	if (rc == 0 && s->started)
-		for (int j = 0; rc == 0 && j < p->nprogs; j++)
-			rc = lb_prog_load_attach(s, &p->progs[j], err, errlen);
+	if (rc == 0)
+		rc = lb_probe_commit(s, t, err, errlen);
+	else
+		lb_probe_abort(s, t);
+	free(t);
 	if (rc) {
-		memcpy(s->maps, saved, sizeof s->maps);
-		free(saved);
-		lb_session_drop_probe(s);
 		lua_pushstring(L, err);
 		return lua_error(L);
 	}
-	free(saved);
-	lua_pushinteger(L, p->nprogs);
+	lua_pushinteger(L, nprogs);
 	return 1;
 }
 
@@ -553,7 +563,7 @@ int lb_l_tracepoint(lua_State *L)
 {
 	struct lb_session *s = lb_check_session(L, 1);
 	const char *spec = luaL_checkstring(L, 2), *pattern = strip_kind(spec);
-	struct lb_mapdesc *saved;
+	struct lb_txn *t;
 	struct lb_probe *p;
 	char **targets, err[LB_ERR * 2];
 	int n, rc = -1;
@@ -565,33 +575,30 @@ int lb_l_tracepoint(lua_State *L)
 		lb_free_strings(targets, n);
 		return luaL_error(L, "no tracepoint matches '%s'", pattern);
 	}
-	saved = malloc(sizeof s->maps);
-	if (!saved || !(p = lb_session_add_probe(s, spec))) {
-		free(saved);
+	if (!(p = lb_start_probe(L, s, spec, &t))) {
 		lb_free_strings(targets, n);
 		return luaL_error(L, "out of memory");
 	}
-	memcpy(saved, s->maps, sizeof s->maps);
 	if (is_syscall_wildcard(pattern))
-		rc = add_syscalls(L, s, p, targets, n, 3, err, sizeof err);
+		rc = add_syscalls(L, s, t, p, targets, n, 3, err, sizeof err);
 	else
 		for (int i = 0; i < n; i++)
-			if ((rc = add_tracepoint(L, s, p, targets[i], 3, err, sizeof err))) {
+			if ((rc = add_tracepoint(L, s, t, p, targets[i], 3, err, sizeof err))) {
 				const char *field =
 				    p->nprogs ? p->progs[p->nprogs - 1].code.missing_field : "";
 				int *all =
 				    n > 1 && field[0] ? malloc(sizeof *all * (size_t)n) : NULL;
 
 				if (all) {
-					for (int t = 0; t < n; t++)
-						all[t] = t;
+					for (int j = 0; j < n; j++)
+						all[j] = j;
 					lacking_note(targets, all, n, field, err, sizeof err);
 					free(all);
 				}
 				break;
 			}
 	lb_free_strings(targets, n);
-	return lb_finish_probe(L, s, saved, rc, err, sizeof err);
+	return lb_finish_probe(L, s, t, rc, err, sizeof err);
 }
 
 /* "99hz" / "hz:99", "10ms" / "ms:10", "us:", "s:" -> freq or period. */
@@ -659,7 +666,7 @@ int lb_l_profile(lua_State *L)
 {
 	struct lb_session *s = lb_check_session(L, 1);
 	const char *spec = luaL_checkstring(L, 2), *rate = spec;
-	struct lb_mapdesc *saved;
+	struct lb_txn *t;
 	struct lbc_probe probe;
 	struct lb_probe *p;
 	struct lb_prog *pr;
@@ -669,11 +676,11 @@ int lb_l_profile(lua_State *L)
 	luaL_checktype(L, 3, LUA_TFUNCTION);
 	if (strncmp(rate, "profile:", 8) == 0)
 		rate += 8;
-	if (!(saved = malloc(sizeof s->maps)))
+	if (!(p = lb_start_probe(L, s, spec, &t)))
 		return luaL_error(L, "out of memory");
-	memcpy(saved, s->maps, sizeof s->maps);
-	if (!(p = lb_session_add_probe(s, spec)) || !(pr = lb_probe_add_prog(p))) {
-		free(saved);
+	if (!(pr = lb_probe_add_prog(p))) {
+		lb_probe_abort(s, t);
+		free(t);
 		return luaL_error(L, "out of memory");
 	}
 	pr->kind = LB_PROG_PROFILE;
@@ -698,8 +705,8 @@ int lb_l_profile(lua_State *L)
 		probe.probe_id = id;
 	}
 	if (rc == 0)
-		rc = lb_compile_probe(L, s, 3, &probe, &pr->code, err, sizeof err);
-	return lb_finish_probe(L, s, saved, rc, err, sizeof err);
+		rc = lb_compile_probe(L, s, t, 3, &probe, &pr->code, err, sizeof err);
+	return lb_finish_probe(L, s, t, rc, err, sizeof err);
 }
 
 /* s:compile(spec, fn [, fields]) -> listing: the plan a handler compiles
@@ -739,7 +746,7 @@ int lb_l_compile(lua_State *L)
 		probe.fields = fields;
 		probe.nfields = n;
 	}
-	if (lb_compile_probe(L, s, 3, &probe, &out, err, sizeof err)) {
+	if (lb_compile_probe(L, s, NULL, 3, &probe, &out, err, sizeof err)) {
 		lua_pushstring(L, err);
 		return lua_error(L);
 	}

@@ -97,3 +97,95 @@ print("done")
       or err:find("definitely lost: 0 bytes", 1, true), err)
   end)
 end)
+
+describe("s:compile has no side effects", function()
+  it("proposes a layout without fixing it: a conflicting real probe still works #kernel", function()
+    local s <close> = bpf.session()
+    local fresh, comm = s:map "fresh", H.comm("lbpc")
+    local listing = s:compile("tracepoint:syscalls:sys_enter_getppid",
+      function(e) fresh[e.comm] = bpf.count() end)
+    assert.matches("map_add", listing)
+    assert.are.equal("none", bpf.maps.kind(fresh))
+    s:tracepoint("syscalls:sys_enter_getppid", function(e)
+      if e.comm == comm then fresh[e.pid] = bpf.sum(3) end
+    end)
+    s:start()
+    local p = H.workload(H.bin .. "syscaller --calls 4 --wait-signal --comm " .. comm)
+    H.signal(p, "USR1")
+    H.finish(p)
+    assert.are.equal("sum", bpf.maps.kind(fresh))
+    assert.are.equal(12, fresh[p.wpid])
+    assert.are.equal(1, #bpf.maps.entries(fresh))
+  end)
+
+  it("adds no bpf.vars() field", function()
+    local s <close> = bpf.session()
+    local at = s:vars()
+    s:compile("tracepoint:syscalls:sys_enter_getppid", function(e) at.total = bpf.count() end)
+    assert.is_nil(next(s.var_maps))
+    assert.is_nil(pairs(at)())
+  end)
+end)
+
+describe("a probe refused late #kernel", function()
+  it("leaves layouts, printf ids, kernel maps and counts as they were", function()
+    local s <close> = bpf.session()
+    local m, fresh, comm = s:map "m", s:map "fresh", H.comm("lbpl")
+    local texts = {}
+    s:on_printf(function(text) texts[#texts + 1] = text end)
+    s:tracepoint("syscalls:sys_enter_getppid", function(e)
+      if e.comm == comm then
+        m[e.pid] = bpf.count()
+        bpf.printf("a %d\n", e.pid)
+      end
+    end)
+    s:start()
+    local p1 = H.workload(H.bin .. "syscaller --calls 5 --wait-signal --comm " .. comm)
+    H.signal(p1, "USR1")
+    H.finish(p1)
+    s:poll(0)
+    -- compiles, then the kernel map for its layout of fresh is made, then
+    -- the kernel refuses it: a kprobe on no function cannot attach; where
+    -- there are no kprobes, a kernel that permits no kfunc refuses it
+    local kprobes = io.open("/sys/bus/event_source/devices/kprobe/type")
+    if kprobes then kprobes:close() end
+    local kind, where, why = "kfunc", "vfs_read", "does not permit kfunc"
+    if kprobes then
+      kind, where, why = "kprobe", "luabpf_no_such_function_xyz", "cannot attach to kprobe:"
+    end
+    local ok, err = pcall(s[kind], s, where, function(e)
+      fresh[e.comm] = bpf.count()
+      bpf.printf("never %s %d\n", e.comm, e.pid)
+    end)
+    assert.is_false(ok)
+    assert.matches(why, err, 1, true)
+    assert.are.equal("none", bpf.maps.kind(fresh))
+    assert.are.equal(5, m[p1.wpid])
+    -- fresh keyed otherwise now: its kernel map must be made anew
+    s:tracepoint("syscalls:sys_enter_getppid", function(e)
+      if e.comm == comm then
+        fresh[e.pid] = bpf.sum(3)
+        bpf.printf("b %d %d\n", e.pid, e.tid)
+      end
+    end)
+    local p2 = H.workload(H.bin .. "syscaller --calls 7 --wait-signal --comm " .. comm)
+    H.signal(p2, "USR1")
+    H.finish(p2)
+    s:poll(0)
+    assert.are.equal(5, m[p1.wpid])
+    assert.are.equal(7, m[p2.wpid])
+    assert.are.equal(21, fresh[p2.wpid])
+    assert.are.equal(1, #bpf.maps.entries(fresh))
+    local want = {}
+    for _ = 1, 5 do want[#want + 1] = ("a %d\n"):format(p1.wpid) end
+    local a, b = 0, 0
+    for _, t in ipairs(texts) do
+      if t == ("a %d\n"):format(p2.wpid) then a = a + 1 end
+      if t == ("b %d %d\n"):format(p2.wpid, p2.wpid) then b = b + 1 end
+    end
+    assert.are.same(want, { table.unpack(texts, 1, 5) })
+    assert.are.equal(7, a)
+    assert.are.equal(7, b)
+    assert.are.equal(5 + 14, #texts)
+  end)
+end)

@@ -540,8 +540,8 @@ static int compile1(const struct lbc_input *in, struct lbc_output *out, char *er
 	lbc_finish(C);
 	memcpy(out->slot_map, C->slot_map, sizeof out->slot_map);
 	out->nslots = C->nslots;
-	if (C->nmaps)
-		memcpy(in->maps, C->maps, sizeof *C->maps * (size_t)C->nmaps);
+	if (C->nmaps && in->proposed)
+		memcpy(in->proposed, C->maps, sizeof *C->maps * (size_t)C->nmaps);
 	out->nmaps = C->nmaps;
 	C->err[0] = 0;
 	rc = 0;

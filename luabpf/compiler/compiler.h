@@ -210,6 +210,8 @@ struct lbc_probe {
 					   pattern for a wildcard: e.probe of a plain probe */
 	__u32 probe_id;			/* session probe table index (LB_PROBE_SESSION) */
 	__u32 sysmode;			/* enum lb_sysmode */
+	const __u64 *sysmask;		/* LB_SYSMASK words: the syscall numbers a
+					   raw_syscalls program passes (NULL: none) */
 	const struct lbc_field *fields; /* NULL when args are not known */
 	int nfields;
 	int kind; /* enum lbc_kind */
@@ -252,10 +254,15 @@ struct lbc_input {
 	int globals_unknown; /* the caller could not list the globals: a nil
 				global may be one it never looked up */
 	const struct lbc_probe *probe;
-	struct lb_mapdesc *maps; /* session maps; layouts are fixed in place */
+	const struct lb_mapdesc *maps; /* session maps as they are: only read */
 	int nmaps;
-	int maxmaps; /* room in maps: bpf.vars() fields used for the first
+	int maxmaps; /* room for maps: bpf.vars() fields used for the first
 			time are appended as keyless maps (0: none may be) */
+	/* where the layouts this handler proposes go on success (maxmaps of
+	   room, may be maps itself): the maps with the layouts its first uses
+	   fix, then the appended keyless ones (out->nmaps in all); NULL: not
+	   wanted. Committing them is the caller's business. */
+	struct lb_mapdesc *proposed;
 };
 
 #define LBC_MAX_FMTS 16
@@ -273,7 +280,7 @@ struct lbc_output {
 	 * one, to say which of them lack it */
 	char missing_field[LB_NAME_MAX];
 	int uses_records; /* LB_OP_EMIT present: needs the ring buffer */
-	int nmaps;	  /* session maps after compiling: more than in->nmaps
+	int nmaps;	  /* maps in the proposed layouts: more than in->nmaps
 			     when keyless maps were appended */
 };
 
@@ -282,7 +289,7 @@ struct lbc_output {
  *   <the source line>
  *   <spaces>^
  *   hint: ...            (when there is one)
- * On error the maps are left exactly as they were. */
+ * Nothing but out and in->proposed (on success) is written. */
 int lbc_compile(const struct lbc_input *in, struct lbc_output *out, char *err, size_t errlen);
 
 /* Human-readable listing of a plan, one op per line (golden specs, -v). */

@@ -208,8 +208,6 @@ static int load(struct lb_session *s, struct lb_prog *pr, char *err, size_t errl
 	char *log;
 	int r;
 
-	for (int i = 0; i < pr->code.nslots; i++)
-		pr->code.plan.slot_ids[i] = (__u32)pr->code.slot_map[i];
 	pr->code.plan.filter_pid = (__u32)s->pid;
 	pr->code.plan.cpid = (__u32)s->cpid;
 	pr->code.plan.start_ns = s->start_ns;

@@ -130,8 +130,30 @@ struct lb_event {
 	size_t len;
 };
 
+/* Adding a probe is one step that commits or changes nothing: its
+ * handlers compile against the proposed layouts here (never the
+ * session's), then lb_probe_commit links them into the session, or
+ * lb_probe_abort puts back everything planning touched (probe names,
+ * syscall names, the probe). */
+struct lb_txn {
+	struct lb_mapdesc maps[LB_MAX_SESSION_MAPS]; /* proposed layouts */
+	int nmaps;
+	/* the session as it was */
+	int nprobes, nnames, nfmts, old_nmaps;
+	uint64_t fds;		      /* session maps with a kernel map (bit i: map_fd[i]) */
+	unsigned shared;	      /* shared kernel maps made (bits: see session.c) */
+	uint64_t sysname[LB_SYSMASK]; /* syscall names known */
+};
+
 /* session.c */
 void lb_session_init(struct lb_session *s);
+void lb_probe_begin(struct lb_session *s, struct lb_txn *t);
+/* The link step: the proposed layouts become the session's, the new
+ * probe's printf formats are registered, and if the session runs its
+ * programs load and attach. 0; or -1 with why in err, the session as
+ * lb_probe_begin found it (kernel maps made for it closed again). */
+int lb_probe_commit(struct lb_session *s, struct lb_txn *t, char *err, size_t errlen);
+void lb_probe_abort(struct lb_session *s, struct lb_txn *t);
 /* Silence libbpf for one call into it: libbpf_set_print(what this
  * returned) after. */
 libbpf_print_fn_t lb_libbpf_quiet(void);

@@ -304,6 +304,88 @@ static void detach_all(struct lb_session *s)
 			lb_prog_detach(&s->probes[i].progs[j]);
 }
 
+/* The shared kernel maps, in lb_txn.shared's bit order. */
+static int *shared_fd(struct lb_session *s, int i)
+{
+	int *fds[] = {&s->dummy_fd,	&s->dropped_fd,	  &s->events_fd, &s->lost_fd,
+		      &s->stacks_fd[0], &s->stacks_fd[1], &s->upids_fd,	 &s->procs_fd};
+
+	return i < (int)(sizeof fds / sizeof *fds) ? fds[i] : NULL;
+}
+
+void lb_probe_begin(struct lb_session *s, struct lb_txn *t)
+{
+	memset(t, 0, sizeof *t);
+	memcpy(t->maps, s->maps, sizeof t->maps);
+	t->nmaps = t->old_nmaps = s->nmaps;
+	t->nprobes = s->nprobes;
+	t->nnames = s->nnames;
+	t->nfmts = s->nfmts;
+	for (int i = 0; i < LB_MAX_SESSION_MAPS; i++)
+		if (s->map_fd[i] >= 0)
+			t->fds |= 1ULL << i;
+	for (int i = 0; shared_fd(s, i); i++)
+		if (*shared_fd(s, i) >= 0)
+			t->shared |= 1u << i;
+	for (int i = 0; i < LB_SYSMASK * 64; i++)
+		if (s->sysname[i])
+			t->sysname[i / 64] |= 1ULL << (i % 64);
+}
+
+void lb_probe_abort(struct lb_session *s, struct lb_txn *t)
+{
+	while (s->nprobes > t->nprobes)
+		lb_session_drop_probe(s); /* detached and unloaded */
+	for (int i = 0; i < LB_MAX_SESSION_MAPS; i++)
+		if (!(t->fds & (1ULL << i)))
+			close_fd(&s->map_fd[i]);
+	/* a ring buffer already polled stays: its manager holds it */
+	for (int i = 0; shared_fd(s, i); i++)
+		if (!(t->shared & (1u << i)) && !(i == 2 && s->rb) && !(i == 7 && s->prb))
+			close_fd(shared_fd(s, i));
+	s->nfmts = t->nfmts;
+	for (int i = t->nnames; i < s->nnames; i++)
+		free(s->names[i]);
+	s->nnames = t->nnames;
+	for (int i = 0; i < LB_SYSMASK * 64; i++)
+		if (!(t->sysname[i / 64] & (1ULL << (i % 64)))) {
+			free(s->sysname[i]);
+			s->sysname[i] = NULL;
+		}
+	s->nmaps = t->old_nmaps;
+}
+
+int lb_probe_commit(struct lb_session *s, struct lb_txn *t, char *err, size_t errlen)
+{
+	struct lb_probe *p = &s->probes[s->nprobes - 1];
+	struct lb_mapdesc *old = malloc(sizeof s->maps);
+	int rc = 0;
+
+	if (!old || s->nprobes <= t->nprobes) {
+		free(old);
+		snprintf(err, errlen, old ? "internal: no probe to commit" : "out of memory");
+		lb_probe_abort(s, t);
+		return -1;
+	}
+	memcpy(old, s->maps, sizeof s->maps);
+	memcpy(s->maps, t->maps, sizeof s->maps);
+	s->nmaps = t->nmaps;
+	for (int j = 0; rc == 0 && j < p->nprogs; j++)
+		if (lb_session_adopt(s, &p->progs[j].code)) {
+			snprintf(err, errlen, "out of memory");
+			rc = -1;
+		}
+	if (rc == 0 && s->started)
+		for (int j = 0; rc == 0 && j < p->nprogs; j++)
+			rc = lb_prog_load_attach(s, &p->progs[j], err, errlen);
+	if (rc) {
+		memcpy(s->maps, old, sizeof s->maps);
+		lb_probe_abort(s, t);
+	}
+	free(old);
+	return rc;
+}
+
 /* Register the program's printf formats and point its records at them. */
 int lb_session_adopt(struct lb_session *s, struct lbc_output *code)
 {

@@ -350,6 +350,7 @@ int main(int argc, char **argv)
 	in.nnames = env.n;
 	in.probe = &probe;
 	in.maps = maps;
+	in.proposed = maps;
 	in.nmaps = nmaps;
 	memcpy(maps0, maps, sizeof maps);
 	if (lbc_compile(&in, &out, err, sizeof err)) {

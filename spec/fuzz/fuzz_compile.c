@@ -642,7 +642,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *errA = malloc(errlenA);
 	memset(errA, 0x55, errlenA);
 	memcpy(mapsA, maps0, sizeof maps0);
-	in.maps = nmaps ? mapsA : NULL;
+	in.maps = in.proposed = nmaps ? mapsA : NULL;
 	int rcA = lbc_compile(&in, &outA, errA, errlenA);
 	if (rcA != 0 && rcA != -1)
 		fail("rc is neither 0 nor -1", NULL);
@@ -692,7 +692,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (errB)
 		memset(errB, 0x55, errlenB);
 	memcpy(mapsB, maps0, sizeof maps0);
-	in.maps = nmaps ? mapsB : NULL;
+	in.maps = in.proposed = nmaps ? mapsB : NULL;
 	int rcB = lbc_compile(&in, &outB, errB, errlenB);
 	if (rcB != rcA)
 		fail("second compile: different result", NULL);
@@ -711,7 +711,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rcA == 0) {
 		static char errC[4096];
 		memcpy(mapsC, mapsA, sizeof mapsA);
-		in.maps = nmaps ? mapsC : NULL;
+		in.maps = in.proposed = nmaps ? mapsC : NULL;
 		if (lbc_compile(&in, &outC, errC, sizeof errC)) {
 			fprintf(stderr, "C: %s\n", errC);
 			fail("compile with the layouts fixed fails", &outA);
