@@ -111,6 +111,7 @@ static int describe(struct lb_session *s, int k, struct target *t, char *err, si
 static int add_target(lua_State *L, struct lb_session *s, struct lb_txn *txn, struct lb_probe *p,
 		      int k, struct target *t, char *err, size_t errlen)
 {
+	struct lb_usdt_arg usdt[LB_USDT_SITES][LB_USDT_ARGS];
 	struct lbc_probe probe;
 	struct lb_prog *pr;
 	int id, rc;
@@ -141,9 +142,11 @@ static int add_target(lua_State *L, struct lb_session *s, struct lb_txn *txn, st
 	probe.nregs = t->nregs;
 	probe.types = s->btf ? lb_btf_types(s->btf) : NULL;
 	probe.func = kinds[k].lbc != LBC_USDT && kinds[k].prog != LB_PROG_TPBTF ? t->event : NULL;
+	for (int i = 0; i < pr->nsites && i < LB_USDT_SITES; i++)
+		memcpy(usdt[i], pr->sites[i].args, sizeof usdt[i]);
+	probe.usdt = usdt;
+	probe.nusdt = pr->nsites < LB_USDT_SITES ? pr->nsites : LB_USDT_SITES;
 	rc = lb_compile_probe(L, s, txn, 4, &probe, &pr->code, err, errlen); /* s, kind, spec, fn */
-	for (int i = 0; i < pr->nsites; i++)
-		memcpy(pr->code.plan.usdt[i], pr->sites[i].args, sizeof pr->sites[i].args);
 	lb_free_fields(t->fields, t->nfields);
 	t->fields = NULL;
 	t->nfields = 0;

@@ -225,6 +225,10 @@ struct lbc_probe {
 	 * (NULL: fields are read as the format says) */
 	int (*int_type)(void *ud, const char *ctype, int *size, int *is_signed);
 	void *int_type_ud;
+	/* LBC_USDT: the argument specs of each call site (the program's
+	   plan.usdt; the attach cookie is the site's row) */
+	const struct lb_usdt_arg (*usdt)[LB_USDT_ARGS];
+	int nusdt;
 	const char *func; /* e.func: the probed function (kprobe, uprobe,
 			     kfunc; each match of a wildcard is a probe
 			     of its own); NULL elsewhere */

@@ -100,8 +100,33 @@ static int reuse(struct bpf_map *m, int fd, const char *name, char *err, size_t 
 	return -1;
 }
 
-/* Point the template's maps at the session's, and its .rodata at the plan. */
-static int bind_maps(struct lb_session *s, struct lb_prog *pr, char *err, size_t errlen)
+/* The program as it runs: the compiler's plan with what only the session
+ * knows when it loads it, its formats' ids (registered at the probe's
+ * commit), the process filter (set up to start), the start time and
+ * task_struct offsets. The one place the runtime writes into a plan;
+ * pr->code stays what the compiler made. */
+static void link_plan(const struct lb_session *s, const struct lb_prog *pr, struct lb_plan *plan)
+{
+	*plan = pr->code.plan;
+	for (__u32 i = 0; i < plan->nops; i++) {
+		struct lb_op *op = &plan->ops[i];
+
+		if (op->code == LB_OP_EMIT && (op->imm & 0xffffffff) == LB_REC_PRINTF)
+			op->imm = LB_REC(LB_REC_PRINTF, (op->imm >> 32) + (__u64)pr->fmt_base);
+	}
+	plan->filter_pid = (__u32)s->pid;
+	plan->cpid = (__u32)s->cpid;
+	plan->start_ns = s->start_ns;
+	plan->task_parent_off = s->task_parent_off;
+	plan->task_tgid_off = s->task_tgid_off;
+	if (!s->trace_self && !s->pid) /* -p / -c name the process themselves */
+		plan->skip_pid = (__u32)getpid();
+}
+
+/* Point the template's maps at the session's, and its .rodata at the
+ * linked plan. */
+static int bind_maps(struct lb_session *s, struct lb_prog *pr, const struct lb_plan *plan,
+		     char *err, size_t errlen)
 {
 	const struct lbc_output *code = &pr->code;
 	struct bpf_map *m;
@@ -113,7 +138,7 @@ static int bind_maps(struct lb_session *s, struct lb_prog *pr, char *err, size_t
 		int fd = -2;
 
 		if (n > 7 && strcmp(name + n - 7, ".rodata") == 0) {
-			if (bpf_map__set_initial_value(m, &code->plan, sizeof code->plan)) {
+			if (bpf_map__set_initial_value(m, plan, sizeof *plan)) {
 				snprintf(err, errlen, "template and plan sizes differ");
 				return -1;
 			}
@@ -204,17 +229,11 @@ static void prog_name(const struct lb_prog *pr, char *buf, size_t len)
 static int load(struct lb_session *s, struct lb_prog *pr, char *err, size_t errlen)
 {
 	struct bpf_program *prog, *p;
+	struct lb_plan *plan;
 	char name[512];
 	char *log;
 	int r;
 
-	pr->code.plan.filter_pid = (__u32)s->pid;
-	pr->code.plan.cpid = (__u32)s->cpid;
-	pr->code.plan.start_ns = s->start_ns;
-	pr->code.plan.task_parent_off = s->task_parent_off;
-	pr->code.plan.task_tgid_off = s->task_tgid_off;
-	if (!s->trace_self && !s->pid) /* -p / -c name the process themselves */
-		pr->code.plan.skip_pid = (__u32)getpid();
 	prog_name(pr, name, sizeof name);
 	if (!(pr->obj = bpf_object__open_mem(templates[pr->kind].start,
 					     templates[pr->kind].end - templates[pr->kind].start,
@@ -222,7 +241,14 @@ static int load(struct lb_session *s, struct lb_prog *pr, char *err, size_t errl
 		snprintf(err, errlen, "cannot open a template: %s", strerror(errno));
 		return -1;
 	}
-	if (bind_maps(s, pr, err, errlen))
+	if (!(plan = malloc(sizeof *plan))) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	link_plan(s, pr, plan);
+	r = bind_maps(s, pr, plan, err, errlen);
+	free(plan); /* libbpf keeps its own copy */
+	if (r)
 		return -1;
 	prog = bpf_object__find_program_by_name(pr->obj, templates[pr->kind].prog);
 	bpf_object__for_each_program(p, pr->obj) bpf_program__set_autoload(p, p == prog);

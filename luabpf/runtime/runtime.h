@@ -37,7 +37,8 @@ enum lb_progkind {
 
 /* One loaded program and its links (one per CPU for a profile). */
 struct lb_prog {
-	struct lbc_output code;	    /* plan + slot map */
+	struct lbc_output code;	    /* plan + slot map, as the compiler made them */
+	int fmt_base;		    /* the session's id of its first printf format */
 	int kind;		    /* enum lb_progkind */
 	char *category, *event;	    /* tracepoint to attach to; see lb_progkind */
 	char *binary;		    /* uprobe, usdt: the ELF file */
@@ -181,8 +182,8 @@ void lb_prog_detach(struct lb_prog *pr);
 int lb_session_probe_name(const struct lb_session *s, uint64_t id, char *buf, size_t len);
 int lb_session_probe_id(const struct lb_session *s, const char *name, uint64_t *id);
 int lb_count_attached(const struct lb_session *s);
-/* Take a freshly compiled program's formats into the session. */
-int lb_session_adopt(struct lb_session *s, struct lbc_output *code);
+/* Take a freshly compiled program's formats into the session (once). */
+int lb_session_adopt(struct lb_session *s, struct lb_prog *pr);
 
 /* attach.c */
 int lb_prog_load_attach(struct lb_session *s, struct lb_prog *pr, char *err, size_t errlen);

@@ -371,7 +371,7 @@ int lb_probe_commit(struct lb_session *s, struct lb_txn *t, char *err, size_t er
 	memcpy(s->maps, t->maps, sizeof s->maps);
 	s->nmaps = t->nmaps;
 	for (int j = 0; rc == 0 && j < p->nprogs; j++)
-		if (lb_session_adopt(s, &p->progs[j].code)) {
+		if (lb_session_adopt(s, &p->progs[j])) {
 			snprintf(err, errlen, "out of memory");
 			rc = -1;
 		}
@@ -386,9 +386,11 @@ int lb_probe_commit(struct lb_session *s, struct lb_txn *t, char *err, size_t er
 	return rc;
 }
 
-/* Register the program's printf formats and point its records at them. */
-int lb_session_adopt(struct lb_session *s, struct lbc_output *code)
+/* Register the program's printf formats: its records' ids are local
+ * to it, and the link step at load adds fmt_base (see link_plan). */
+int lb_session_adopt(struct lb_session *s, struct lb_prog *pr)
 {
+	const struct lbc_output *code = &pr->code;
 	struct lb_fmt *nv;
 	int base = s->nfmts;
 
@@ -399,13 +401,7 @@ int lb_session_adopt(struct lb_session *s, struct lbc_output *code)
 	s->fmts = nv;
 	memcpy(nv + base, code->fmts, (size_t)code->nfmts * sizeof *nv);
 	s->nfmts += code->nfmts;
-	for (__u32 i = 0; i < code->plan.nops; i++) {
-		struct lb_op *op = &code->plan.ops[i];
-
-		if (op->code == LB_OP_EMIT && (op->imm & 0xffffffff) == LB_REC_PRINTF)
-			op->imm = LB_REC(LB_REC_PRINTF, (op->imm >> 32) + base);
-	}
-	code->nfmts = 0; /* adopted: a second call must not add them again */
+	pr->fmt_base = base;
 	return 0;
 }
 
