@@ -423,7 +423,8 @@ static struct bpf_link *attach(struct lb_session *s, struct lb_prog *pr, struct 
 	return NULL;
 }
 
-static int load_attach(struct lb_session *s, struct lb_prog *pr, char *err, size_t errlen)
+static int load_attach(struct lb_session *s, struct lb_prog *pr, int load_only, char *err,
+		       size_t errlen)
 {
 	struct bpf_link *l;
 	char name[512];
@@ -436,8 +437,11 @@ static int load_attach(struct lb_session *s, struct lb_prog *pr, char *err, size
 			 name, pr->event);
 		return -1;
 	}
-	if (lb_session_shared_maps(s, &pr->code, err, errlen) || load(s, pr, err, errlen))
+	if (!pr->obj &&
+	    (lb_session_shared_maps(s, &pr->code, err, errlen) || load(s, pr, err, errlen)))
 		goto fail;
+	if (load_only)
+		return 0;
 	if (pr->kind == LB_PROG_PROFILE) {
 		if (attach_profile(s, pr, err, errlen))
 			goto fail;
@@ -473,10 +477,19 @@ fail:
 	return -1;
 }
 
+int lb_prog_load(struct lb_session *s, struct lb_prog *pr, char *err, size_t errlen)
+{
+	libbpf_print_fn_t host = lb_libbpf_quiet();
+	int r = load_attach(s, pr, 1, err, errlen);
+
+	libbpf_set_print(host);
+	return r;
+}
+
 int lb_prog_load_attach(struct lb_session *s, struct lb_prog *pr, char *err, size_t errlen)
 {
 	libbpf_print_fn_t host = lb_libbpf_quiet();
-	int r = load_attach(s, pr, err, errlen);
+	int r = load_attach(s, pr, 0, err, errlen);
 
 	libbpf_set_print(host);
 	return r;

@@ -186,7 +186,11 @@ int lb_count_attached(const struct lb_session *s);
 int lb_session_adopt(struct lb_session *s, struct lb_prog *pr);
 
 /* attach.c */
+/* Load a program (if not loaded yet) and attach it: 0, or -1 with why
+ * in err and the program unloaded. */
 int lb_prog_load_attach(struct lb_session *s, struct lb_prog *pr, char *err, size_t errlen);
+/* Only load it (the verifier's verdict), to attach later. */
+int lb_prog_load(struct lb_session *s, struct lb_prog *pr, char *err, size_t errlen);
 int lb_session_shared_maps(struct lb_session *s, const struct lbc_output *code, char *err,
 			   size_t errlen);
 

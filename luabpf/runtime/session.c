@@ -375,6 +375,11 @@ int lb_probe_commit(struct lb_session *s, struct lb_txn *t, char *err, size_t er
 			snprintf(err, errlen, "out of memory");
 			rc = -1;
 		}
+	/* every program past the verifier before any attaches: a refused
+	 * one leaves no other running meanwhile (and changing maps) */
+	if (rc == 0 && s->started)
+		for (int j = 0; rc == 0 && j < p->nprogs; j++)
+			rc = lb_prog_load(s, &p->progs[j], err, errlen);
 	if (rc == 0 && s->started)
 		for (int j = 0; rc == 0 && j < p->nprogs; j++)
 			rc = lb_prog_load_attach(s, &p->progs[j], err, errlen);
