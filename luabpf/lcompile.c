@@ -82,7 +82,8 @@ static void global(lua_State *L, int env, const char *name, struct lb_session *s
 			break;
 		}
 		lua_pushstring(L, name);
-		if (lua_rawget(L, -2) != LUA_TNIL) {
+		lua_rawget(L, -2); /* returns void before 5.3 */
+		if (!lua_isnil(L, -1)) {
 			classify(L, -1, s, v);
 			lua_pop(L, 1);
 			break;
@@ -91,7 +92,8 @@ static void global(lua_State *L, int env, const char *name, struct lb_session *s
 		if (!lua_getmetatable(L, -1))
 			break; /* nil */
 		lua_pushliteral(L, "__index");
-		if (lua_rawget(L, -2) == LUA_TNIL) {
+		lua_rawget(L, -2);
+		if (lua_isnil(L, -1)) {
 			lua_pop(L, 2);
 			break;
 		}
