@@ -66,7 +66,7 @@ LB_CFLAGS = $(CFLAGS) -Wall -Wextra -fPIC -std=gnu11 $(LUA_CFLAGS) -I$(B5)/gen -
 # to root ("back-edge from insn 43 to 44"); spec/template_cfg_spec.lua
 # checks every template against that rule.
 BPF_CFLAGS := -O2 -g -target bpf -Wall -I$(ARCH_INC) -Ibpf -mllvm -disable-block-placement
-LDLIBS := -lbpf -ldw -lelf -lz
+LDLIBS := -lbpf -ldw -lelf -lz -pthread
 
 TEMPLATES := $(wildcard bpf/*.bpf.c)
 TEMPLATE_OBJS := $(patsubst bpf/%.bpf.c,$(B5)/bpf/%.bpf.o,$(TEMPLATES))
@@ -113,7 +113,7 @@ deps:
 	  { apt-get update -q >/dev/null && apt-get install -y -q $(APT_FLAGS) $$missing >/dev/null; }; \
 	fi
 
-$(B5)/bpf/%.bpf.o: bpf/%.bpf.c bpf/interp.h bpf/plan.h | $(B)/.build-deps
+$(B5)/bpf/%.bpf.o: bpf/%.bpf.c bpf/interp.h bpf/plan.h bpf/arith.h | $(B)/.build-deps
 	@mkdir -p $(@D)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 

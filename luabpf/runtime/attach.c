@@ -226,6 +226,31 @@ static void prog_name(const struct lb_prog *pr, char *buf, size_t len)
 	}
 }
 
+/* The plan as it will run (link_plan's copy): what the compiler checked
+ * still holds with the session's formats and maps. */
+static int check_plan(const struct lb_session *s, const struct lb_prog *pr,
+		      const struct lb_plan *plan, const char *name, char *err, size_t errlen)
+{
+	char why[256];
+	struct lbc_links l = {
+	    .maps = s->maps,
+	    .nmaps = s->nmaps,
+	    .slot_map = pr->code.slot_map,
+	    .nslots = pr->code.nslots,
+	    .fmts = s->fmts,
+	    .nfmts = s->nfmts,
+	    .uses_stacks = pr->code.uses_stacks,
+	    .uses_records = pr->code.uses_records,
+	    .loading = 1,
+	    .usdt = pr->kind == LB_PROG_USDT,
+	};
+
+	if (!lbc_validate(plan, &l, why, sizeof why))
+		return 0;
+	snprintf(err, errlen, "internal: the plan for %s is invalid: %s", name, why);
+	return -1;
+}
+
 static int load(struct lb_session *s, struct lb_prog *pr, char *err, size_t errlen)
 {
 	struct bpf_program *prog, *p;
@@ -235,17 +260,22 @@ static int load(struct lb_session *s, struct lb_prog *pr, char *err, size_t errl
 	int r;
 
 	prog_name(pr, name, sizeof name);
-	if (!(pr->obj = bpf_object__open_mem(templates[pr->kind].start,
-					     templates[pr->kind].end - templates[pr->kind].start,
-					     NULL))) {
-		snprintf(err, errlen, "cannot open a template: %s", strerror(errno));
-		return -1;
-	}
 	if (!(plan = malloc(sizeof *plan))) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 	link_plan(s, pr, plan);
+	if (check_plan(s, pr, plan, name, err, errlen)) {
+		free(plan);
+		return -1;
+	}
+	if (!(pr->obj = bpf_object__open_mem(templates[pr->kind].start,
+					     templates[pr->kind].end - templates[pr->kind].start,
+					     NULL))) {
+		free(plan);
+		snprintf(err, errlen, "cannot open a template: %s", strerror(errno));
+		return -1;
+	}
 	r = bind_maps(s, pr, plan, err, errlen);
 	free(plan); /* libbpf keeps its own copy */
 	if (r)
@@ -293,6 +323,9 @@ static const char *attach_error(int e)
 	case EPERM:
 	case EACCES: return "Permission denied" LB_NEEDS_PRIVILEGE;
 	case EILSEQ: return "not at an instruction boundary (EILSEQ)";
+	case E2BIG: /* perf_event's BPF_TRACE_MAX_PROGS */
+		return "the kernel runs at most 64 BPF programs on one probe point (E2BIG); "
+		       "join handlers of the same probe into one";
 	}
 	return strerror(e);
 }
