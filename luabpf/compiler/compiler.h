@@ -285,8 +285,8 @@ struct lbc_links {
 	const struct lb_fmt *fmts; /* what LB_REC_PRINTF ids index */
 	int nfmts;
 	int uses_stacks, uses_records; /* as the compiler said (-1: unchecked) */
-	/* the runtime filled the plan: slot_ids must be the slot map, the
-	 * syscall mask set exactly when sysmode asks */
+	/* the plan as it loads (link_plan's): the syscall mask set exactly
+	 * when sysmode asks */
 	int loading;
 	/* with loading: the plan is for the usdt template, the only one that
 	 * runs LB_OP_USDT_ARG (the others end the run there) */
