@@ -43,7 +43,7 @@ B := $(if $(filter 5.4,$(LUA)),build,build-$(LUA))
 
 # The other Luas: `make test` runs the embedding checks under each.
 OTHER_LUAS := 5.3 5.1 luajit
-DEBS := clang llvm libbpf-dev libelf-dev zlib1g-dev liblua5.4-dev lua5.4 \
+DEBS := clang llvm valgrind libbpf-dev libelf-dev zlib1g-dev liblua5.4-dev lua5.4 \
 	lua-busted luarocks bpftool systemtap-sdt-dev linux-libc-dev pkg-config \
 	libc6-dev make bpftrace perl lua-luv lua-cqueues libdw-dev prometheus curl \
 	lua5.3 liblua5.3-dev lua5.1 liblua5.1-0-dev luajit libluajit-5.1-dev lua-bitop \

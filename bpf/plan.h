@@ -351,7 +351,7 @@ struct lb_plan {
 			       the runtime fills it */
 	__u64 sysmask[LB_SYSMASK];
 	__u32 slot_ids[LB_MAX_MAPS]; /* session map index of each slot (the
-					runtime fills them; drops are counted
+					compiler fills them; drops are counted
 					per session map) */
 	/* luabpf -c: task_struct's real_parent and tgid offsets (the runtime
 	   fills them from BTF): filter_pid's descendants pass the filter too */

@@ -10,12 +10,6 @@
 #include <lauxlib.h>
 #include "lcore.h"
 
-struct resolver {
-	lua_State *L;
-	int fn; /* stack index of the handler */
-	struct lb_session *s;
-};
-
 static void classify(lua_State *L, int i, struct lb_session *s, struct lbc_value *v)
 {
 	i = lua_absindex(L, i);
@@ -61,7 +55,7 @@ static void classify(lua_State *L, int i, struct lb_session *s, struct lbc_value
 	lua_rawget(L, -2);
 	if (lua_type(L, -1) == LUA_TUSERDATA && lua_touserdata(L, -1) == s) {
 		v->kind = LBC_V_VARS; /* marked with its session: bpf.vars() */
-	} else if (lua_isstring(L, -1)) {
+	} else if (lua_type(L, -1) == LUA_TSTRING) {
 		v->s = lua_tostring(L, -1); /* anchored in the registry */
 		v->kind = !strcmp(v->s, "module") ? LBC_V_MODULE
 			  : !strcmp(v->s, "bit")  ? LBC_V_BITLIB
@@ -73,56 +67,135 @@ static void classify(lua_State *L, int i, struct lb_session *s, struct lbc_value
 	lua_pop(L, 2);
 }
 
-static int resolve(void *ud, const char *name, int global, struct lbc_value *out)
+/* A global down the environment's chain of __index tables (the runner's
+ * -e environment falls back to _G), by raw look-ups only: one only a
+ * metamethod could give is LBC_V_META, never a call. */
+static void global(lua_State *L, int env, const char *name, struct lb_session *s,
+		   struct lbc_value *v)
 {
-	struct resolver *r = ud;
-	lua_State *L = r->L;
-	const char *n = NULL;
-
-	if (!global) {
-		for (int i = 1; (n = lua_getupvalue(L, r->fn, i)) && strcmp(n, name); i++)
-			lua_pop(L, 1);
-		if (!n)
-			return 0;
-	} else if (!lb_pushenv(L, r->fn)) {
-		return 0;
-	}
-	/* A global: raw look-ups down a chain of __index tables (the
-	 * runner's -e environment falls back to _G), never a call:
-	 * compiling runs no code. */
-	for (int depth = 0; global && depth < 8; depth++) {
+	memset(v, 0, sizeof *v);
+	lua_pushvalue(L, env);
+	for (int depth = 0;; depth++) {
 		if (!lua_istable(L, -1)) {
-			lua_pop(L, 1);
-			return 0;
-		}
-		lua_pushstring(L, name);
-		lua_rawget(L, -2);
-		if (!lua_isnil(L, -1) || !lua_getmetatable(L, -2)) {
-			lua_remove(L, -2);
+			v->kind = LBC_V_META;
+			v->type_name =
+			    depth ? "an __index function" : "an environment that is no table";
 			break;
 		}
-		lua_getfield(L, -1, "__index"); /* t, nil, mt, __index */
-		lua_replace(L, -4);
-		lua_pop(L, 2);
+		lua_pushstring(L, name);
+		lua_rawget(L, -2); /* returns void before 5.3 */
+		if (!lua_isnil(L, -1)) {
+			classify(L, -1, s, v);
+			lua_pop(L, 1);
+			break;
+		}
+		lua_pop(L, 1);
+		if (!lua_getmetatable(L, -1))
+			break; /* nil */
+		lua_pushliteral(L, "__index");
+		lua_rawget(L, -2);
+		if (lua_isnil(L, -1)) {
+			lua_pop(L, 2);
+			break;
+		}
+		lua_replace(L, -3); /* t, mt, __index -> __index, mt */
+		lua_pop(L, 1);
+		if (depth == 8) {
+			v->kind = LBC_V_META;
+			v->type_name = "a chain of more than 8 __index tables";
+			break;
+		}
 	}
-	classify(L, -1, r->s, out);
-	lua_pop(L, 1); /* values stay alive: the closure or _ENV holds them */
+	lua_pop(L, 1);
+}
+
+/* The handler's free names, resolved before compiling so the compiler
+ * calls nothing back: its upvalues, and as globals every name among its
+ * string constants (a global read is one). All the memory is C's,
+ * allocated before the resolving starts: resolve_names runs under
+ * lua_pcall, so a Lua error (out of memory) cannot leak it. */
+struct names {
+	struct lb_session *s;
+	const struct lb_proto *ks;
+	const char *const *up;
+	int nup;
+	struct lbc_name *v;
+	int n;
+	char *pool;
+};
+
+static int is_name(const char *s, size_t n)
+{
+	static const char *const reserved[] = {
+	    "and",	"break",  "do",	  "else", "elseif", "end",  "false", "for",
+	    "function", "goto",	  "if",	  "in",	  "local",  "nil",  "not",   "or",
+	    "repeat",	"return", "then", "true", "until",  "while"};
+
+	if (n == 0 || n >= LB_NAME_MAX || (s[0] >= '0' && s[0] <= '9'))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!(s[i] == '_' || (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9')))
+			return 0;
+	for (size_t i = 0; i < sizeof reserved / sizeof *reserved; i++)
+		if (strlen(reserved[i]) == n && !memcmp(reserved[i], s, n))
+			return 0;
 	return 1;
+}
+
+static int resolve_names(lua_State *L)
+{
+	struct names *r = lua_touserdata(L, 1);
+	char *p = r->pool;
+
+	for (int i = 0; i < r->nup; i++) {
+		struct lbc_name *e = &r->v[r->n++];
+
+		lua_getupvalue(L, 2, i + 1);
+		e->name = r->up[i];
+		e->global = 0;
+		classify(L, -1, r->s, &e->v);
+		lua_pop(L, 1); /* values stay alive: the closure holds them */
+	}
+	if (!lb_pushenv(L, 2))
+		return 0;
+	for (int k = 0; k < r->ks->count; k++) {
+		const char *s = r->ks->s[k];
+		size_t n = r->ks->n[k];
+		int seen = 0;
+
+		if (!is_name(s, n))
+			continue;
+		for (int i = 0; i < r->n && !seen; i++)
+			seen = strlen(r->v[i].name) == n && !memcmp(r->v[i].name, s, n);
+		if (seen)
+			continue;
+		memcpy(p, s, n);
+		p[n] = 0;
+		r->v[r->n].name = p;
+		r->v[r->n].global = 1;
+		global(L, 3, p, r->s, &r->v[r->n].v); /* _ENV holds what it finds */
+		r->n++;
+		p += n + 1;
+	}
+	return 0;
 }
 
 /* Compile the function at stack index fn for probe. Leaves the stack as
  * it found it; on error returns -1 with the compiler's message in err. */
-int lb_compile_probe(lua_State *L, struct lb_session *s, int fn, const struct lbc_probe *probe,
-		     struct lbc_output *out, char *err, size_t errlen)
+int lb_compile_probe(lua_State *L, struct lb_session *s, struct lb_txn *t, int fn,
+		     const struct lbc_probe *probe, struct lbc_output *out, char *err,
+		     size_t errlen)
 {
 	lua_Debug ar;
-	struct resolver r = {L, fn, s};
 	struct lbc_input in;
 	struct lb_proto ks;
+	struct names r;
 	const char *names[256], *src;
-	size_t len = 0;
-	int top = lua_gettop(L), n = 0, rc;
+	size_t len = 0, room = 0;
+	int top = lua_gettop(L), n = 0, rc = -1, known;
 
+	fn = lua_absindex(L, fn);
 	lua_pushvalue(L, fn);
 	lua_getinfo(L, ">S", &ar);
 	if (ar.what[0] == 'C') {
@@ -147,23 +220,49 @@ int lb_compile_probe(lua_State *L, struct lb_session *s, int fn, const struct lb
 	in.upvalues = names;
 	in.nupvalues = n;
 	in.fenv_globals = !LB_ENV_UPVALUE;
-	if (lb_proto_read(L, fn, &ks) == 0) {
+	known = lb_proto_read(L, fn, &ks) == 0;
+	if (known) {
 		in.kstrings = ks.s;
 		in.klens = ks.n;
 		in.nkstrings = ks.count;
 	}
+	in.globals_unknown = !known;
 	in.nparams = ks.nparams;
-	in.resolve = resolve;
-	in.ud = &r;
+	memset(&r, 0, sizeof r);
+	r.s = s;
+	r.ks = &ks;
+	r.up = names;
+	r.nup = n;
+	for (int k = 0; k < ks.count; k++)
+		room += ks.n[k] + 1;
+	r.v = calloc((size_t)(n + ks.count) + 1, sizeof *r.v);
+	r.pool = malloc(room + 1);
+	if (!r.v || !r.pool) {
+		snprintf(err, errlen, "out of memory");
+		goto done;
+	}
+	lua_pushcfunction(L, resolve_names);
+	lua_pushlightuserdata(L, &r);
+	lua_pushvalue(L, fn);
+	if (lua_pcall(L, 2, 0, 0)) {
+		snprintf(err, errlen, "resolving the handler's names: %s", lua_tostring(L, -1));
+		goto done;
+	}
+	in.names = r.v;
+	in.nnames = r.n;
 	in.probe = probe;
 	in.max_strlen = s->max_strlen;
 	in.ustack_dwarf = s->ustack_dwarf;
-	in.maps = s->maps;
-	in.nmaps = s->nmaps;
+	in.maps = t ? t->maps : s->maps;
+	in.nmaps = t ? t->nmaps : s->nmaps;
 	in.maxmaps = LB_MAX_SESSION_MAPS;
+	in.proposed = t ? t->maps : NULL;
 	rc = lbc_compile(&in, out, err, errlen);
-	if (rc == 0)
-		s->nmaps = out->nmaps; /* bpf.vars() fields seen first here */
+	if (rc == 0 && t)
+		t->nmaps = out->nmaps; /* bpf.vars() fields seen first here */
+done:
+	free(r.v);
+	free(r.pool);
 	lb_proto_free(&ks);
 	lua_settop(L, top);
 	return rc;
@@ -193,7 +292,7 @@ static int split_target(struct lb_prog *pr, const char *target)
 }
 
 /* One program for one tracepoint, compiled with its format's fields. */
-static int add_tracepoint(lua_State *L, struct lb_session *s, struct lb_probe *p,
+static int add_tracepoint(lua_State *L, struct lb_session *s, struct lb_txn *t, struct lb_probe *p,
 			  const char *target, int fn, char *err, size_t errlen)
 {
 	char name[300];
@@ -217,7 +316,7 @@ static int add_tracepoint(lua_State *L, struct lb_session *s, struct lb_probe *p
 	probe.nfields = nfields;
 	probe.int_type = lb_session_int_type;
 	probe.int_type_ud = s;
-	rc = lb_compile_probe(L, s, fn, &probe, &pr->code, err, errlen);
+	rc = lb_compile_probe(L, s, t, fn, &probe, &pr->code, err, errlen);
 	lb_free_fields(fields, nfields);
 	return rc;
 }
@@ -303,8 +402,8 @@ static int lacking_note(char **targets, const int *idx, int n, const char *field
  * same place. A field that differs in place (open's filename is arg 0,
  * openat's arg 1) makes the matched syscalls attach one by one instead;
  * one that some of them lack is an error naming those. */
-static int add_syscalls(lua_State *L, struct lb_session *s, struct lb_probe *p, char **targets,
-			int n, int fn, char *err, size_t errlen)
+static int add_syscalls(lua_State *L, struct lb_session *s, struct lb_txn *t, struct lb_probe *p,
+			char **targets, int n, int fn, char *err, size_t errlen)
 {
 	static const char *dirs[] = {"syscalls:sys_enter_", "syscalls:sys_exit_"};
 	int *idx = malloc(sizeof *idx * (size_t)n);
@@ -320,6 +419,7 @@ static int add_syscalls(lua_State *L, struct lb_session *s, struct lb_probe *p, 
 		struct lbc_field *fields = NULL;
 		struct lbc_probe probe;
 		struct lb_prog *pr;
+		__u64 sysmask[LB_SYSMASK] = {0};
 		int m = 0, nfields = 0;
 
 		for (int i = 0; i < n; i++) {
@@ -328,9 +428,10 @@ static int add_syscalls(lua_State *L, struct lb_session *s, struct lb_probe *p, 
 			if (strncmp(targets[i], dirs[d], plen) != 0)
 				continue;
 			nr = lb_syscall_nr(targets[i] + plen);
-			if (nr >= 0 && nr < LB_SYSMASK * 64)
+			if (nr >= 0 && nr < LB_SYSMASK * 64) {
 				idx[m++] = i;
-			else if ((rc = add_tracepoint(L, s, p, targets[i], fn, err, errlen)))
+				sysmask[nr / 64] |= 1ULL << (nr % 64);
+			} else if ((rc = add_tracepoint(L, s, t, p, targets[i], fn, err, errlen)))
 				break; /* no number known: one by one */
 		}
 		if (rc || m == 0)
@@ -348,12 +449,13 @@ static int add_syscalls(lua_State *L, struct lb_session *s, struct lb_probe *p, 
 		snprintf(name, sizeof name, "tracepoint:%s", strip_kind(p->spec));
 		probe.name = name;
 		probe.sysmode = d ? LB_SYS_EXIT : LB_SYS_ENTER;
+		probe.sysmask = sysmask;
 		probe.fields = fields;
 		probe.nfields = nfields;
 		probe.int_type = lb_session_int_type;
 		probe.int_type_ud = s;
 		pr->code.missing_field[0] = 0;
-		rc = lb_compile_probe(L, s, fn, &probe, &pr->code, err, errlen);
+		rc = lb_compile_probe(L, s, t, fn, &probe, &pr->code, err, errlen);
 		lb_free_fields(fields, nfields);
 		if (rc && pr->code.missing_field[0] && m > 1) {
 			char field[LB_NAME_MAX];
@@ -370,19 +472,18 @@ static int add_syscalls(lua_State *L, struct lb_session *s, struct lb_probe *p, 
 					"syscall of %s: attaching %d tracepoints one by one\n",
 					field, p->spec, m);
 				rc = 0;
-				for (int t = 0; t < m && rc == 0; t++)
-					rc = add_tracepoint(L, s, p, targets[idx[t]], fn, err,
+				for (int j = 0; j < m && rc == 0; j++)
+					rc = add_tracepoint(L, s, t, p, targets[idx[j]], fn, err,
 							    errlen);
 				continue;
 			}
 		}
 		if (rc)
 			break;
-		for (int t = 0; t < m; t++) {
-			const char *sys = targets[idx[t]] + plen;
+		for (int j = 0; j < m; j++) { /* for e.probe's names */
+			const char *sys = targets[idx[j]] + plen;
 			int nr = lb_syscall_nr(sys);
 
-			pr->code.plan.sysmask[nr / 64] |= 1ULL << (nr % 64);
 			if (!s->sysname[nr] && !(s->sysname[nr] = strdup(sys))) {
 				snprintf(err, errlen, "out of memory");
 				rc = -1;
@@ -394,37 +495,43 @@ static int add_syscalls(lua_State *L, struct lb_session *s, struct lb_probe *p, 
 	for (int i = 0; i < n && rc == 0; i++)
 		if (strncmp(targets[i], dirs[0], strlen(dirs[0])) &&
 		    strncmp(targets[i], dirs[1], strlen(dirs[1])))
-			rc = add_tracepoint(L, s, p, targets[i], fn, err, errlen);
+			rc = add_tracepoint(L, s, t, p, targets[i], fn, err, errlen);
 	free(idx);
 	return rc;
 }
 
-/* The end of adding a probe (the session's last): take its formats,
- * attach it if the session runs; on any failure (rc != 0, message in
- * err) put the maps back as they were, forget the probe and raise.
- * Returns the number of values pushed (its program count). */
-int lb_finish_probe(lua_State *L, struct lb_session *s, struct lb_mapdesc *saved, int rc, char *err,
+struct lb_probe *lb_start_probe(lua_State *L, struct lb_session *s, const char *spec,
+				struct lb_txn **t)
+{
+	struct lb_probe *p;
+
+	(void)L;
+	if (!(*t = malloc(sizeof **t)))
+		return NULL;
+	lb_probe_begin(s, *t);
+	if (!(p = lb_session_add_probe(s, spec))) {
+		lb_probe_abort(s, *t);
+		free(*t);
+		*t = NULL;
+	}
+	return p;
+}
+
+int lb_finish_probe(lua_State *L, struct lb_session *s, struct lb_txn *t, int rc, char *err,
 		    size_t errlen)
 {
-	struct lb_probe *p = &s->probes[s->nprobes - 1];
+	int nprogs = s->probes[s->nprobes - 1].nprogs;
 
-	for (int j = 0; rc == 0 && j < p->nprogs; j++)
-		if (lb_session_adopt(s, &p->progs[j].code)) {
-			snprintf(err, errlen, "out of memory");
-			rc = -1;
-		}
-	if (rc == 0 && s->started)
-		for (int j = 0; rc == 0 && j < p->nprogs; j++)
-			rc = lb_prog_load_attach(s, &p->progs[j], err, errlen);
+	if (rc == 0)
+		rc = lb_probe_commit(s, t, err, errlen);
+	else
+		lb_probe_abort(s, t);
+	free(t);
 	if (rc) {
-		memcpy(s->maps, saved, sizeof s->maps);
-		free(saved);
-		lb_session_drop_probe(s);
 		lua_pushstring(L, err);
 		return lua_error(L);
 	}
-	free(saved);
-	lua_pushinteger(L, p->nprogs);
+	lua_pushinteger(L, nprogs);
 	return 1;
 }
 
@@ -434,7 +541,7 @@ int lb_l_tracepoint(lua_State *L)
 {
 	struct lb_session *s = lb_check_session(L, 1);
 	const char *spec = luaL_checkstring(L, 2), *pattern = strip_kind(spec);
-	struct lb_mapdesc *saved;
+	struct lb_txn *t;
 	struct lb_probe *p;
 	char **targets, err[LB_ERR * 2];
 	int n, rc = -1;
@@ -446,33 +553,30 @@ int lb_l_tracepoint(lua_State *L)
 		lb_free_strings(targets, n);
 		return luaL_error(L, "no tracepoint matches '%s'", lb_clip(L, pattern));
 	}
-	saved = malloc(sizeof s->maps);
-	if (!saved || !(p = lb_session_add_probe(s, spec))) {
-		free(saved);
+	if (!(p = lb_start_probe(L, s, spec, &t))) {
 		lb_free_strings(targets, n);
 		return luaL_error(L, "out of memory");
 	}
-	memcpy(saved, s->maps, sizeof s->maps);
 	if (is_syscall_wildcard(pattern))
-		rc = add_syscalls(L, s, p, targets, n, 3, err, sizeof err);
+		rc = add_syscalls(L, s, t, p, targets, n, 3, err, sizeof err);
 	else
 		for (int i = 0; i < n; i++)
-			if ((rc = add_tracepoint(L, s, p, targets[i], 3, err, sizeof err))) {
+			if ((rc = add_tracepoint(L, s, t, p, targets[i], 3, err, sizeof err))) {
 				const char *field =
 				    p->nprogs ? p->progs[p->nprogs - 1].code.missing_field : "";
 				int *all =
 				    n > 1 && field[0] ? malloc(sizeof *all * (size_t)n) : NULL;
 
 				if (all) {
-					for (int t = 0; t < n; t++)
-						all[t] = t;
+					for (int j = 0; j < n; j++)
+						all[j] = j;
 					lacking_note(targets, all, n, field, err, sizeof err);
 					free(all);
 				}
 				break;
 			}
 	lb_free_strings(targets, n);
-	return lb_finish_probe(L, s, saved, rc, err, sizeof err);
+	return lb_finish_probe(L, s, t, rc, err, sizeof err);
 }
 
 /* "99hz" / "hz:99", "10ms" / "ms:10", "us:", "s:" -> freq or period. */
@@ -541,7 +645,7 @@ int lb_l_profile(lua_State *L)
 {
 	struct lb_session *s = lb_check_session(L, 1);
 	const char *spec = luaL_checkstring(L, 2), *rate = spec;
-	struct lb_mapdesc *saved;
+	struct lb_txn *t;
 	struct lbc_probe probe;
 	struct lb_probe *p;
 	struct lb_prog *pr;
@@ -551,11 +655,11 @@ int lb_l_profile(lua_State *L)
 	luaL_checktype(L, 3, LUA_TFUNCTION);
 	if (strncmp(rate, "profile:", 8) == 0)
 		rate += 8;
-	if (!(saved = malloc(sizeof s->maps)))
+	if (!(p = lb_start_probe(L, s, spec, &t)))
 		return luaL_error(L, "out of memory");
-	memcpy(saved, s->maps, sizeof s->maps);
-	if (!(p = lb_session_add_probe(s, spec)) || !(pr = lb_probe_add_prog(p))) {
-		free(saved);
+	if (!(pr = lb_probe_add_prog(p))) {
+		lb_probe_abort(s, t);
+		free(t);
 		return luaL_error(L, "out of memory");
 	}
 	pr->kind = LB_PROG_PROFILE;
@@ -580,8 +684,8 @@ int lb_l_profile(lua_State *L)
 		probe.probe_id = id;
 	}
 	if (rc == 0)
-		rc = lb_compile_probe(L, s, 3, &probe, &pr->code, err, sizeof err);
-	return lb_finish_probe(L, s, saved, rc, err, sizeof err);
+		rc = lb_compile_probe(L, s, t, 3, &probe, &pr->code, err, sizeof err);
+	return lb_finish_probe(L, s, t, rc, err, sizeof err);
 }
 
 /* s:compile(spec, fn [, fields]) -> listing: the plan a handler compiles
@@ -621,7 +725,7 @@ int lb_l_compile(lua_State *L)
 		probe.fields = fields;
 		probe.nfields = n;
 	}
-	if (lb_compile_probe(L, s, 3, &probe, &out, err, sizeof err)) {
+	if (lb_compile_probe(L, s, NULL, 3, &probe, &out, err, sizeof err)) {
 		lua_pushstring(L, err);
 		return lua_error(L);
 	}

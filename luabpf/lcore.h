@@ -29,11 +29,19 @@ const char *lb_clip(lua_State *L, const char *s);
 int lb_l_tracepoint(lua_State *L);
 int lb_l_profile(lua_State *L);
 int lb_l_compile(lua_State *L);
-/* Compile the handler at stack index fn for probe; -1 with err set. */
-int lb_compile_probe(lua_State *L, struct lb_session *s, int fn, const struct lbc_probe *probe,
-		     struct lbc_output *out, char *err, size_t errlen);
-
-int lb_finish_probe(lua_State *L, struct lb_session *s, struct lb_mapdesc *saved, int rc, char *err,
+/* Compile the handler at stack index fn for probe against t's proposed
+ * layouts, which it updates (t NULL: against the session's, proposing
+ * nothing); -1 with err set. */
+int lb_compile_probe(lua_State *L, struct lb_session *s, struct lb_txn *t, int fn,
+		     const struct lbc_probe *probe, struct lbc_output *out, char *err,
+		     size_t errlen);
+/* Begin adding a probe: a transaction (malloc'd) and the probe itself;
+ * NULL when out of memory (nothing changed). */
+struct lb_probe *lb_start_probe(lua_State *L, struct lb_session *s, const char *spec,
+				struct lb_txn **t);
+/* The end of adding it: commit (rc == 0) or put everything back; raises
+ * err on any failure, else returns 1 (the program count pushed). */
+int lb_finish_probe(lua_State *L, struct lb_session *s, struct lb_txn *t, int rc, char *err,
 		    size_t errlen);
 
 /* lprobes.c: s:probe(kind, spec, fn) for kfunc ... usdt */

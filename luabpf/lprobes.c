@@ -107,9 +107,10 @@ static int describe(struct lb_session *s, int k, struct target *t, char *err, si
 	return 0;
 }
 
-static int add_target(lua_State *L, struct lb_session *s, struct lb_probe *p, int k,
-		      struct target *t, char *err, size_t errlen)
+static int add_target(lua_State *L, struct lb_session *s, struct lb_txn *txn, struct lb_probe *p,
+		      int k, struct target *t, char *err, size_t errlen)
 {
+	struct lb_usdt_arg usdt[LB_USDT_SITES][LB_USDT_ARGS];
 	struct lbc_probe probe;
 	struct lb_prog *pr;
 	int id, rc;
@@ -140,9 +141,11 @@ static int add_target(lua_State *L, struct lb_session *s, struct lb_probe *p, in
 	probe.nregs = t->nregs;
 	probe.types = s->btf ? lb_btf_types(s->btf) : NULL;
 	probe.func = kinds[k].lbc != LBC_USDT && kinds[k].prog != LB_PROG_TPBTF ? t->event : NULL;
-	rc = lb_compile_probe(L, s, 4, &probe, &pr->code, err, errlen); /* s, kind, spec, fn */
-	for (int i = 0; i < pr->nsites; i++)
-		memcpy(pr->code.plan.usdt[i], pr->sites[i].args, sizeof pr->sites[i].args);
+	for (int i = 0; i < pr->nsites && i < LB_USDT_SITES; i++)
+		memcpy(usdt[i], pr->sites[i].args, sizeof usdt[i]);
+	probe.usdt = usdt;
+	probe.nusdt = pr->nsites < LB_USDT_SITES ? pr->nsites : LB_USDT_SITES;
+	rc = lb_compile_probe(L, s, txn, 4, &probe, &pr->code, err, errlen); /* s, kind, spec, fn */
 	lb_free_fields(t->fields, t->nfields);
 	t->fields = NULL;
 	t->nfields = 0;
@@ -178,7 +181,7 @@ int lb_l_probe(lua_State *L)
 	struct lb_session *s = lb_check_session(L, 1);
 	const char *kname = luaL_checkstring(L, 2), *spec = luaL_checkstring(L, 3);
 	char parts[3][400], err[LB_ERR * 2], **names = NULL;
-	struct lb_mapdesc *saved;
+	struct lb_txn *txn;
 	struct target *t;
 	struct lb_probe *p;
 	int k, n, nnames = 0, rc = 0, skipped = 0;
@@ -192,25 +195,20 @@ int lb_l_probe(lua_State *L)
 	if ((n = split(spec, kname, parts)) < 0)
 		return luaL_error(L, "%s: a part of the probe name is longer than 399 bytes",
 				  kname);
-	if (!(t = calloc(1, sizeof *t)) || !(saved = malloc(sizeof s->maps))) {
-		free(t);
+	if (!(t = calloc(1, sizeof *t)))
 		return luaL_error(L, "out of memory");
-	}
 	if (kinds[k].lbc != LBC_USDT &&
 	    (kinds[k].lbc != LBC_REGS || kinds[k].prog == LB_PROG_KPROBE ||
 	     kinds[k].prog == LB_PROG_KRETPROBE) &&
 	    (!parts[n - 1][0] || parts[n - 1][0] == '+')) {
 		free(t);
-		free(saved);
 		return luaL_error(L, "%s '%s' must name a %s (e.g. \"%s\")", kname, spec,
 				  kinds[k].prog == LB_PROG_TPBTF ? "raw tracepoint"
 								 : "kernel function",
 				  kinds[k].prog == LB_PROG_TPBTF ? "sched_switch" : "vfs_read");
 	}
-	memcpy(saved, s->maps, sizeof s->maps);
-	if (!(p = lb_session_add_probe(s, spec))) {
+	if (!(p = lb_start_probe(L, s, spec, &txn))) {
 		free(t);
-		free(saved);
 		return luaL_error(L, "out of memory");
 	}
 	err[0] = 0;
@@ -234,7 +232,7 @@ int lb_l_probe(lua_State *L)
 			snprintf(t->event, sizeof t->event, "%s", names ? names[i] : fn);
 			snprintf(t->probe, sizeof t->probe, "%s:%s", kname, t->event);
 			t->nregs = 0;
-			rc = add_target(L, s, p, k, t, err, sizeof err);
+			rc = add_target(L, s, txn, p, k, t, err, sizeof err);
 		}
 		break;
 	}
@@ -264,7 +262,7 @@ int lb_l_probe(lua_State *L)
 				snprintf(t->probe, sizeof t->probe, "%s:%s%s%.30s", kname, t->event,
 					 plus ? "+" : "", plus ? plus + 1 : "");
 				t->nregs = 0;
-				rc = add_target(L, s, p, k, t, err, sizeof err);
+				rc = add_target(L, s, txn, p, k, t, err, sizeof err);
 			}
 			break;
 		}
@@ -296,7 +294,7 @@ int lb_l_probe(lua_State *L)
 			snprintf(t->event, sizeof t->event, "%s", names ? names[i] : parts[1]);
 			snprintf(t->probe, sizeof t->probe, "%s:%s:%s", kname, t->binary, t->event);
 			t->nregs = 0;
-			if ((rc = add_target(L, s, p, k, t, err, sizeof err)) == 1) {
+			if ((rc = add_target(L, s, txn, p, k, t, err, sizeof err)) == 1) {
 				skipped++;
 				rc = 0;
 			}
@@ -322,12 +320,12 @@ int lb_l_probe(lua_State *L)
 		snprintf(t->event, sizeof t->event, "%s", parts[2]);
 		snprintf(t->probe, sizeof t->probe, "usdt:%s:%s:%s", t->binary, t->category,
 			 t->event);
-		rc = add_target(L, s, p, k, t, err, sizeof err);
+		rc = add_target(L, s, txn, p, k, t, err, sizeof err);
 		break;
 	}
 	lb_free_strings(names, nnames);
 	free(t);
-	lb_finish_probe(L, s, saved, rc, err, sizeof err);
+	lb_finish_probe(L, s, txn, rc, err, sizeof err);
 	lua_pushinteger(L, skipped); /* functions of a wildcard with no address */
 	return 2;
 }

@@ -1309,9 +1309,10 @@ t.lua:3:13: a string is always true in a Lua condition
     -- fixes m as (string) and n as (int, int), then fails
     local bad = handler(H("  m[e.comm] = bpf.count()\n  n[{e.pid, e.tid}] = bpf.count()\n  m[1.5] = bpf.count()"), m, n)
     assert.has_error(function() s:compile(PROBE, bad, WRITE) end)
-    -- so a handler with other layouts still compiles, and fixes them
+    -- so a handler with other layouts still compiles, and a probe fixes them
     local good = handler(H("  m[e.pid] = bpf.count()\n  n[e.comm] = bpf.count()"), m, n)
     assert.is_string(s:compile(PROBE, good, WRITE))
+    s:tracepoint("syscalls:sys_enter_write", good)
     local other = handler(H("  m[e.comm] = bpf.count()"), m, n)
     local ok, err = pcall(s.compile, s, PROBE, other, WRITE)
     assert.is_false(ok)

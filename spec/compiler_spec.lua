@@ -831,7 +831,9 @@ describe("compiler golden plans", function()
       '  2  map_add  slot=0 key@0 r0',
       '  3  end',
     }, pb)
-    -- each fixed its own map's layout: a by int, b by string
+    -- s:compile fixes no layout; probes do: a by int, b by string
+    s:tracepoint("syscalls:sys_enter_write", function(e) a[e.pid] = bpf.count() end)
+    s:tracepoint("syscalls:sys_enter_write", function(e) b[e.comm] = bpf.sum(e.tid) end)
     assert.has_error(function() compile(s, function(e) a[e.comm] = bpf.count() end) end)
     assert.has_error(function() compile(s, function(e) b[e.pid] = bpf.count() end) end)
     assert.is_string(compile(s, function(e) a[e.uid] = bpf.count() end))
@@ -906,7 +908,7 @@ describe("compiler golden plans", function()
 
   it("a comm string key wider than comm is zero padded", function()
     local m = s:map()
-    compile(s, function(e) m["a-long-process-name-x"] = bpf.count() end)
+    s:tracepoint("syscalls:sys_enter_write", function(e) m["a-long-process-name-x"] = bpf.count() end)
     assert.are.equal(plan {
       'plan nops=5 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0',
       '  0  imm      r0 = 1',
@@ -991,7 +993,7 @@ describe("compiler golden plans", function()
 
   it("m[k] = m[k] + x on a map of plain values from another handler", function()
     local m = s:map()
-    compile(s, function(e) m[e.pid] = 0 end)
+    s:tracepoint("syscalls:sys_enter_write", function(e) m[e.pid] = 0 end)
     assert.are.equal(plan {
       'plan nops=5 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0',
       '  0  ctx      r0 = pid',
@@ -1655,7 +1657,7 @@ describe("compiler golden plans: strings", function()
 
   it("string map: present test, printf %s of the value, delete", function()
     local m, names = s:map(), s:map()
-    compile(s, function(e) names[e.tid] = e.args.filename end)
+    s:tracepoint("syscalls:sys_enter_openat", function(e) names[e.tid] = e.args.filename end)
     assert.are.equal(plan {
       'plan nops=13 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0',
       '  0  ctx      r0 = tid',
@@ -1679,7 +1681,7 @@ describe("compiler golden plans: strings", function()
 
   it("string map values compared with \"\" (absent reads as \"\") and with e.comm, and as a key", function()
     local m, names = s:map(), s:map()
-    compile(s, function(e) names[e.tid] = e.args.filename end)
+    s:tracepoint("syscalls:sys_enter_openat", function(e) names[e.tid] = e.args.filename end)
     assert.are.equal(plan {
       'plan nops=20 ctx_copy=0 scratch=1024 sysmode=0 probe_id=0',
       '  0  ctx      r0 = tid',
@@ -1709,7 +1711,7 @@ describe("compiler golden plans: strings", function()
 
   it("a local holding a string map value keeps its temporary", function()
     local m, names = s:map(), s:map()
-    compile(s, function(e) names[e.tid] = e.args.filename end)
+    s:tracepoint("syscalls:sys_enter_openat", function(e) names[e.tid] = e.args.filename end)
     assert.are.equal(plan {
       'plan nops=10 ctx_copy=32 scratch=1024 sysmode=0 probe_id=0',
       '  0  ctx      r0 = tid',

@@ -464,6 +464,25 @@ void lbc_find(struct lbc *C)
 	C->fend = cs[pick].endtok;
 }
 
+/* --- names ------------------------------------------------------------- */
+
+int lbc_lookup(const struct lbc_input *in, const char *name, struct lbc_value *out)
+{
+	int global = 1;
+
+	for (int i = 0; i < in->nupvalues; i++)
+		if (in->upvalues[i] && !strcmp(in->upvalues[i], name))
+			global = 0;
+	memset(out, 0, sizeof *out);
+	for (int i = 0; i < in->nnames; i++)
+		if (in->names[i].global == global && in->names[i].name &&
+		    !strcmp(in->names[i].name, name)) {
+			*out = in->names[i].v;
+			return 1;
+		}
+	return 0;
+}
+
 /* --- the driver -------------------------------------------------------- */
 
 /* One compilation; nocache: no reuse of map reads (see struct mcache).
@@ -524,8 +543,8 @@ static int compile1(const struct lbc_input *in, struct lbc_output *out, char *er
 	out->nslots = C->nslots;
 	if (lbc_validate_output(out, C->maps, C->nmaps, C->hint, sizeof C->hint))
 		lbc_error(C, C->ftok, NULL, "internal: the compiled plan is invalid: %s", C->hint);
-	if (C->nmaps)
-		memcpy(in->maps, C->maps, sizeof *C->maps * (size_t)C->nmaps);
+	if (C->nmaps && in->proposed)
+		memcpy(in->proposed, C->maps, sizeof *C->maps * (size_t)C->nmaps);
 	out->nmaps = C->nmaps;
 	C->err[0] = 0;
 	rc = 0;

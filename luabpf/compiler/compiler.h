@@ -1,7 +1,8 @@
 /* The handler compiler: Lua source of one function -> struct lb_plan.
- * Pure C, no Lua state: the runtime (luabpf/core.c) finds the source and
- * the upvalues with the debug library and answers name look-ups through
- * a callback, so the compiler can be tested and fuzzed on its own. */
+ * Pure C, no Lua state and no callbacks into one: the binding
+ * (luabpf/lcompile.c) resolves the handler's free names into a table
+ * before compiling, so compiling runs no Lua code and can be tested and
+ * fuzzed on its own. */
 #ifndef LUABPF_COMPILER_H
 #define LUABPF_COMPILER_H
 
@@ -9,6 +10,7 @@
 #include <stdint.h>
 #include <linux/types.h>
 #include "../../bpf/plan.h"
+#include "../../bpf/printf.h"
 
 #define LB_MAX_KEYS 8 /* fields of a tuple key */
 #define LB_NAME_MAX 64
@@ -66,39 +68,6 @@ struct lb_mapdesc {
 	__u16 vlen; /* LB_VAL_ARRAY: the array's bytes (value_size rounds it up) */
 };
 
-/* A printf format, checked at compile time against its arguments. The
- * record is LB_REC(LB_REC_PRINTF, id), then the arguments at their
- * offsets (8-byte aligned): ints 8 bytes, strings size bytes NUL padded,
- * stacks as in LB_KEY_KSTACK / LB_KEY_USTACK, usym 16 (addr, pid). */
-#define LB_MAX_ARGS 16
-enum lb_argtype {
-	LB_ARG_INT = 1, /* s64 */
-	LB_ARG_STR,	/* size bytes */
-	LB_ARG_PROBE,	/* u64 e.probe value, printed as its name */
-	LB_ARG_KSTACK,
-	LB_ARG_USTACK,
-	LB_ARG_KSYM, /* u64 kernel address, printed as its symbol */
-	LB_ARG_USYM, /* u64 address, u64 pid */
-	LB_ARG_TIME, /* u64 ns since boot, printed by strftime(aux) */
-	LB_ARG_NOW,  /* u64 unused: the time when printed, by strftime(aux) */
-	LB_ARG_INET, /* bpf.ntop(): u64 family, 16 address bytes */
-	LB_ARG_JOIN, /* bpf.join(): LB_JOIN_ARGS strings of size / LB_JOIN_ARGS
-			bytes (LB_OP_JOIN), joined by the string at fmt + aux */
-};
-
-struct lb_fmt {
-	char fmt[512]; /* the format, as written (escapes already decoded) */
-	int nargs;
-	__u8 type[LB_MAX_ARGS];
-	__u16 off[LB_MAX_ARGS]; /* from the start of the record (>= 8) */
-	__u16 size[LB_MAX_ARGS];
-	__u16 len; /* record length, header included */
-	/* LB_ARG_TIME, LB_ARG_NOW: the strftime format of argument i is at
-	 * fmt + aux[i], after the printf format's NUL; LB_ARG_JOIN: the
-	 * delimiter */
-	__u16 aux[LB_MAX_ARGS];
-};
-
 /* A value the handler refers to by name: an upvalue or a global. */
 enum lbc_vkind {
 	LBC_V_NIL = 0,
@@ -111,6 +80,9 @@ enum lbc_vkind {
 	LBC_V_VARS,    /* bpf.vars(): its fields are keyless maps */
 	LBC_V_BITLIB,  /* LuaJIT's bit or 5.2's bit32: band ... are operators */
 	LBC_V_OTHER,   /* anything else: .type_name says what, for errors */
+	LBC_V_META,    /* a global only a metamethod could give (an __index
+			  function, an environment that is no table):
+			  .type_name says which; compiling never calls it */
 };
 
 struct lbc_value {
@@ -122,9 +94,14 @@ struct lbc_value {
 	const char *type_name; /* OTHER: "function", "table", "float" ... */
 };
 
-/* Look up `name` as upvalue (global == 0) or global (global == 1, through
- * the function's _ENV). Returns 0 if there is no such upvalue. */
-typedef int (*lbc_resolve_fn)(void *ud, const char *name, int global, struct lbc_value *out);
+/* A free name of the handler and what it holds: an upvalue (global ==
+ * 0) or a global (global == 1, through the function's _ENV). Names not
+ * in the table are nil. */
+struct lbc_name {
+	const char *name;
+	int global;
+	struct lbc_value v;
+};
 
 /* A tracepoint format field (e.args.NAME). */
 struct lbc_field {
@@ -201,6 +178,8 @@ struct lbc_probe {
 					   pattern for a wildcard: e.probe of a plain probe */
 	__u32 probe_id;			/* session probe table index (LB_PROBE_SESSION) */
 	__u32 sysmode;			/* enum lb_sysmode */
+	const __u64 *sysmask;		/* LB_SYSMASK words: the syscall numbers a
+					   raw_syscalls program passes (NULL: none) */
 	const struct lbc_field *fields; /* NULL when args are not known */
 	int nfields;
 	int kind; /* enum lbc_kind */
@@ -214,6 +193,10 @@ struct lbc_probe {
 	 * (NULL: fields are read as the format says) */
 	int (*int_type)(void *ud, const char *ctype, int *size, int *is_signed);
 	void *int_type_ud;
+	/* LBC_USDT: the argument specs of each call site (the program's
+	   plan.usdt; the attach cookie is the site's row) */
+	const struct lb_usdt_arg (*usdt)[LB_USDT_ARGS];
+	int nusdt;
 	const char *func; /* e.func: the probed function (kprobe, uprobe,
 			     kfunc; each match of a wildcard is a probe
 			     of its own); NULL elsewhere */
@@ -238,13 +221,20 @@ struct lbc_input {
 	const char *const *kstrings;
 	const size_t *klens;
 	int nkstrings;
-	lbc_resolve_fn resolve;
-	void *ud;
+	const struct lbc_name *names; /* the free names, resolved beforehand */
+	int nnames;
+	int globals_unknown; /* the caller could not list the globals: a nil
+				global may be one it never looked up */
 	const struct lbc_probe *probe;
-	struct lb_mapdesc *maps; /* session maps; layouts are fixed in place */
+	const struct lb_mapdesc *maps; /* session maps as they are: only read */
 	int nmaps;
-	int maxmaps; /* room in maps: bpf.vars() fields used for the first
+	int maxmaps; /* room for maps: bpf.vars() fields used for the first
 			time are appended as keyless maps (0: none may be) */
+	/* where the layouts this handler proposes go on success (maxmaps of
+	   room, may be maps itself): the maps with the layouts its first uses
+	   fix, then the appended keyless ones (out->nmaps in all); NULL: not
+	   wanted. Committing them is the caller's business. */
+	struct lb_mapdesc *proposed;
 };
 
 #define LBC_MAX_FMTS 16
@@ -263,7 +253,7 @@ struct lbc_output {
 	 * one, to say which of them lack it */
 	char missing_field[LB_NAME_MAX];
 	int uses_records; /* LB_OP_EMIT present: needs the ring buffer */
-	int nmaps;	  /* session maps after compiling: more than in->nmaps
+	int nmaps;	  /* maps in the proposed layouts: more than in->nmaps
 			     when keyless maps were appended */
 	/* integer divisions and modulos by a value that may be zero: a DIV
 	 * or MOD op's imm is its index here (-1 past LBC_MAX_DIVSITES); the
@@ -281,7 +271,7 @@ struct lbc_output {
  *   <the source line>
  *   <spaces>^
  *   hint: ...            (when there is one)
- * On error the maps are left exactly as they were. */
+ * Nothing but out and in->proposed (on success) is written. */
 int lbc_compile(const struct lbc_input *in, struct lbc_output *out, char *err, size_t errlen);
 
 /* Human-readable listing of a plan, one op per line (golden specs, -v). */
@@ -305,8 +295,8 @@ struct lbc_links {
 	const struct lb_fmt *fmts; /* what LB_REC_PRINTF ids index */
 	int nfmts;
 	int uses_stacks, uses_records; /* as the compiler said (-1: unchecked) */
-	/* the runtime filled the plan: slot_ids must be the slot map, the
-	 * syscall mask set exactly when sysmode asks */
+	/* the plan as it loads (link_plan's): the syscall mask set exactly
+	 * when sysmode asks */
 	int loading;
 	/* with loading: the plan is for the usdt template, the only one that
 	 * runs LB_OP_USDT_ARG (the others end the run there) */

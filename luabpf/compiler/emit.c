@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "lbc.h"
-#include "runtime/format.h"
+#include "printf.h"
 
 #define N(i) (&C->nodes[i])
 

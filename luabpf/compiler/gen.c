@@ -253,7 +253,7 @@ struct val lbc_name(struct lbc *C, int n)
 			up = 1;
 	struct lbc_value lv;
 	memset(&lv, 0, sizeof lv);
-	if (!in->resolve || !in->resolve(in->ud, name, !up, &lv))
+	if (!lbc_lookup(in, name, &lv))
 		lv.kind = LBC_V_NIL;
 	struct val v = {0};
 	switch (lv.kind) {
@@ -291,11 +291,20 @@ struct val lbc_name(struct lbc *C, int n)
 		v.t = T_OTHER;
 		v.s = lv.type_name ? lv.type_name : "value";
 		return v;
+	case LBC_V_META:
+		lbc_error(C, x->tok,
+			  "compiling runs no Lua code: give it a plain value (rawset), or "
+			  "capture it in a local",
+			  "global '%s' would come from %s", name,
+			  lv.type_name ? lv.type_name : "a metamethod");
 	}
 	if (up)
 		lbc_error(C, x->tok,
 			  "upvalues are read when the probe is attached; give it a value first",
 			  "upvalue '%s' is nil", name);
+	if (in->globals_unknown)
+		lbc_error(C, x->tok, "the function's constants could not be read from its bytecode",
+			  "global '%s' is not known", name);
 	lbc_error(C, x->tok, "is it a typo, or a local declared after this function?",
 		  "global '%s' is nil", name);
 }

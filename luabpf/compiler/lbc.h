@@ -278,6 +278,9 @@ void lbc_error_at(struct lbc *C, int line, int col, const char *hint, const char
 void lbc_error(struct lbc *C, int tok, const char *hint, const char *fmt, ...)
     __attribute__((noreturn, format(printf, 4, 5)));
 void lbc_find(struct lbc *C);
+/* What the free name holds (from in->names; upvalue if the function
+ * has one of that name, else global): 1, or 0 if not listed (nil). */
+int lbc_lookup(const struct lbc_input *in, const char *name, struct lbc_value *out);
 
 /* parse.c */
 int lbc_parse(struct lbc *C); /* returns the body block */

@@ -886,16 +886,11 @@ void lbc_mapassign(struct lbc *C, const struct val *m, int target, int rhs)
 static int outer(struct lbc *C, const char *s, size_t n, struct lbc_value *lv)
 {
 	char name[LB_NAME_MAX];
-	int up = 0;
 	if (n >= sizeof name)
 		return 0;
 	memcpy(name, s, n);
 	name[n] = 0;
-	for (int i = 0; i < C->in->nupvalues; i++)
-		if (C->in->upvalues[i] && !strcmp(C->in->upvalues[i], name))
-			up = 1;
-	memset(lv, 0, sizeof *lv);
-	return C->in->resolve && C->in->resolve(C->in->ud, name, !up, lv);
+	return lbc_lookup(C->in, name, lv);
 }
 
 static int mapof(struct lbc *C, int i)

@@ -378,5 +378,11 @@ void lbc_finish(struct lbc *C)
 	if (C->in->probe) {
 		P->probe_id = C->in->probe->probe_id;
 		P->sysmode = C->in->probe->sysmode;
+		if (C->in->probe->sysmask)
+			memcpy(P->sysmask, C->in->probe->sysmask, sizeof P->sysmask);
+		for (int i = 0; i < C->in->probe->nusdt && i < LB_USDT_SITES; i++)
+			memcpy(P->usdt[i], C->in->probe->usdt[i], sizeof P->usdt[i]);
 	}
+	for (int i = 0; i < C->nslots; i++) /* drops are counted per session map */
+		P->slot_ids[i] = (__u32)C->slot_map[i];
 }

@@ -101,7 +101,7 @@ static int check_slots(struct vstate *v, const struct lb_plan *p, const struct l
 				return bad(v, "slots %d and %d are one map", k, i);
 		if (!l->maps[m].nkeys && l->maps[m].key_size)
 			return bad(v, "slot %d: map layout not fixed", i);
-		if (l->loading && p->slot_ids[i] != (__u32)m)
+		if (p->slot_ids[i] != (__u32)m) /* the compiler fills them */
 			return bad(v, "slot %d: slot_ids says map %u, the slot map %d", i,
 				   p->slot_ids[i], m);
 	}
@@ -236,8 +236,9 @@ int lbc_validate(const struct lb_plan *p, const struct lbc_links *l, char *err, 
 	int mask = 0;
 	for (int i = 0; i < LB_SYSMASK; i++)
 		mask |= p->sysmask[i] != 0;
-	/* the compiler leaves the mask to the runtime, which must fill it */
-	if (l->loading ? mask != (p->sysmode != LB_SYS_NONE) : mask)
+	/* the compiler copies the probe's mask (s:compile and the driver may
+	 * give none); what loads has one exactly when sysmode asks */
+	if (l->loading ? mask != (p->sysmode != LB_SYS_NONE) : mask && p->sysmode == LB_SYS_NONE)
 		return bad(&v, "sysmode %u with %s syscall mask", p->sysmode,
 			   mask ? "a" : "an empty");
 	if (check_slots(&v, p, l) || check_fmts(&v, l, ss))

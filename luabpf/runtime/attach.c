@@ -100,8 +100,36 @@ static int reuse(struct bpf_map *m, int fd, const char *name, char *err, size_t 
 	return -1;
 }
 
-/* Point the template's maps at the session's, and its .rodata at the plan. */
-static int bind_maps(struct lb_session *s, struct lb_prog *pr, char *err, size_t errlen)
+/* The program as it runs: the compiler's plan with what only the session
+ * knows when it loads it, its formats' ids and division counters
+ * (registered at the probe's commit), the process filter (set up to start), the start time and
+ * task_struct offsets. The one place the runtime writes into a plan;
+ * pr->code stays what the compiler made. */
+static void link_plan(const struct lb_session *s, const struct lb_prog *pr, struct lb_plan *plan)
+{
+	*plan = pr->code.plan;
+	for (__u32 i = 0; i < plan->nops; i++) {
+		struct lb_op *op = &plan->ops[i];
+
+		if (op->code == LB_OP_EMIT && (op->imm & 0xffffffff) == LB_REC_PRINTF)
+			op->imm = LB_REC(LB_REC_PRINTF, (op->imm >> 32) + (__u64)pr->fmt_base);
+		else if (op->code == LB_OP_DIV || op->code == LB_OP_MOD)
+			op->imm =
+			    op->imm >= 0 && op->imm < LBC_MAX_DIVSITES ? pr->divmap[op->imm] : -1;
+	}
+	plan->filter_pid = (__u32)s->pid;
+	plan->cpid = (__u32)s->cpid;
+	plan->start_ns = s->start_ns;
+	plan->task_parent_off = s->task_parent_off;
+	plan->task_tgid_off = s->task_tgid_off;
+	if (!s->trace_self && !s->pid) /* -p / -c name the process themselves */
+		plan->skip_pid = (__u32)getpid();
+}
+
+/* Point the template's maps at the session's, and its .rodata at the
+ * linked plan. */
+static int bind_maps(struct lb_session *s, struct lb_prog *pr, const struct lb_plan *plan,
+		     char *err, size_t errlen)
 {
 	const struct lbc_output *code = &pr->code;
 	struct bpf_map *m;
@@ -113,7 +141,7 @@ static int bind_maps(struct lb_session *s, struct lb_prog *pr, char *err, size_t
 		int fd = -2;
 
 		if (n > 7 && strcmp(name + n - 7, ".rodata") == 0) {
-			if (bpf_map__set_initial_value(m, &code->plan, sizeof code->plan)) {
+			if (bpf_map__set_initial_value(m, plan, sizeof *plan)) {
 				snprintf(err, errlen, "template and plan sizes differ");
 				return -1;
 			}
@@ -229,10 +257,10 @@ static int raw_ok(const struct lb_prog *pr)
 	return 1;
 }
 
-/* The plan as it will run, after the patches above and those of earlier
- * layers (syscall mask, printf ids): what the compiler checked still holds. */
-static int check_plan(const struct lb_session *s, const struct lb_prog *pr, const char *name,
-		      char *err, size_t errlen)
+/* The plan as it will run (link_plan's copy): what the compiler checked
+ * still holds with the session's formats and maps. */
+static int check_plan(const struct lb_session *s, const struct lb_prog *pr,
+		      const struct lb_plan *plan, const char *name, char *err, size_t errlen)
 {
 	char why[256];
 	struct lbc_links l = {
@@ -248,7 +276,7 @@ static int check_plan(const struct lb_session *s, const struct lb_prog *pr, cons
 	    .usdt = pr->kind == LB_PROG_USDT,
 	};
 
-	if (!lbc_validate(&pr->code.plan, &l, why, sizeof why))
+	if (!lbc_validate(plan, &l, why, sizeof why))
 		return 0;
 	snprintf(err, errlen, "internal: the plan for %s is invalid: %s", name, why);
 	return -1;
@@ -257,29 +285,31 @@ static int check_plan(const struct lb_session *s, const struct lb_prog *pr, cons
 static int load(struct lb_session *s, struct lb_prog *pr, int raw, char *err, size_t errlen)
 {
 	struct bpf_program *prog, *p;
+	struct lb_plan *plan;
 	char name[512];
 	char *log;
 	int r;
 
-	for (int i = 0; i < pr->code.nslots; i++)
-		pr->code.plan.slot_ids[i] = (__u32)pr->code.slot_map[i];
-	pr->code.plan.filter_pid = (__u32)s->pid;
-	pr->code.plan.cpid = (__u32)s->cpid;
-	pr->code.plan.start_ns = s->start_ns;
-	pr->code.plan.task_parent_off = s->task_parent_off;
-	pr->code.plan.task_tgid_off = s->task_tgid_off;
-	if (!s->trace_self && !s->pid) /* -p / -c name the process themselves */
-		pr->code.plan.skip_pid = (__u32)getpid();
 	prog_name(pr, name, sizeof name);
-	if (check_plan(s, pr, name, err, errlen))
+	if (!(plan = malloc(sizeof *plan))) {
+		snprintf(err, errlen, "out of memory");
 		return -1;
+	}
+	link_plan(s, pr, plan);
+	if (check_plan(s, pr, plan, name, err, errlen)) {
+		free(plan);
+		return -1;
+	}
 	if (!(pr->obj = bpf_object__open_mem(templates[pr->kind].start,
 					     templates[pr->kind].end - templates[pr->kind].start,
 					     NULL))) {
+		free(plan);
 		snprintf(err, errlen, "cannot open a template: %s", strerror(errno));
 		return -1;
 	}
-	if (bind_maps(s, pr, err, errlen))
+	r = bind_maps(s, pr, plan, err, errlen);
+	free(plan); /* libbpf keeps its own copy */
+	if (r)
 		return -1;
 	prog = bpf_object__find_program_by_name(pr->obj, templates[pr->kind].prog);
 	bpf_object__for_each_program(p, pr->obj) bpf_program__set_autoload(p, p == prog);
@@ -462,11 +492,12 @@ static struct bpf_link *attach(struct lb_session *s, struct lb_prog *pr, struct 
 	return NULL;
 }
 
-static int load_attach(struct lb_session *s, struct lb_prog *pr, char *err, size_t errlen)
+static int load_attach(struct lb_session *s, struct lb_prog *pr, int load_only, char *err,
+		       size_t errlen)
 {
 	struct bpf_link *l;
 	char name[512];
-	int raw = raw_ok(pr);
+	int raw = !pr->not_raw && raw_ok(pr);
 
 	prog_name(pr, name, sizeof name);
 	if ((pr->kind == LB_PROG_KPROBE || pr->kind == LB_PROG_KRETPROBE) && !have_kprobes()) {
@@ -477,11 +508,14 @@ static int load_attach(struct lb_session *s, struct lb_prog *pr, char *err, size
 		return -1;
 	}
 again:
-	if (lb_session_shared_maps(s, &pr->code, err, errlen) || load(s, pr, raw, err, errlen)) {
+	if (!pr->obj &&
+	    (lb_session_shared_maps(s, &pr->code, err, errlen) || load(s, pr, raw, err, errlen))) {
 		if (raw)
 			goto perf_event;
 		goto fail;
 	}
+	if (load_only)
+		return 0;
 	if (pr->kind == LB_PROG_PROFILE) {
 		if (attach_profile(s, pr, err, errlen))
 			goto fail;
@@ -516,6 +550,7 @@ again:
 	return 0;
 perf_event:
 	lb_prog_detach(pr);
+	pr->not_raw = 1; /* and when it attaches after loading */
 	raw = 0;
 	goto again;
 fail:
@@ -523,10 +558,19 @@ fail:
 	return -1;
 }
 
+int lb_prog_load(struct lb_session *s, struct lb_prog *pr, char *err, size_t errlen)
+{
+	libbpf_print_fn_t host = lb_libbpf_quiet();
+	int r = load_attach(s, pr, 1, err, errlen);
+
+	libbpf_set_print(host);
+	return r;
+}
+
 int lb_prog_load_attach(struct lb_session *s, struct lb_prog *pr, char *err, size_t errlen)
 {
 	libbpf_print_fn_t host = lb_libbpf_quiet();
-	int r = load_attach(s, pr, err, errlen);
+	int r = load_attach(s, pr, 0, err, errlen);
 
 	libbpf_set_print(host);
 	return r;

@@ -1,35 +1,21 @@
 /* printf for records from the kernel, and the symbols they may carry.
  * User formats never reach the C library's printf unchecked: they are
- * checked at compile time (lb_fmt_check) and rendered one conversion at
- * a time with a format rebuilt from the parsed conversion. */
+ * checked at compile time (lb_fmt_check, compiler/printf.h) and
+ * rendered one conversion at a time with a format rebuilt from the
+ * parsed conversion. */
 #ifndef LUABPF_FORMAT_H
 #define LUABPF_FORMAT_H
 
 #include <stddef.h>
 #include <stdint.h>
 #include "compiler/compiler.h"
-
-/* Check fmt against the argument types: conversions %d %i %u %x %X %o
- * %c %s %p %% with flags "-+ #0", width and precision (at most 1000),
- * and the length modifiers hh h l ll z j t. Values are 64-bit: %d %i
- * signed, %u %x %X %o unsigned, with or without l/ll/j/z/t; hh and h
- * cut the value to a char or short as C (and bpftrace) do. %c prints the
- * low byte, %p like glibc (0x1000, 0 as "(nil)"), %% a '%'. %s takes
- * strings, stacks, symbols and probe names, the others integers.
- * Too few or too many arguments, %n, '*' widths, '$', unknown
- * conversions, a '%' at the end: -1 with a message in err naming the
- * conversion (1-based) as written, e.g.
- *   printf: conversion 2 (%s) needs a string, got an integer
- *   printf: conversion 1 (%n): %n is not supported
- *   printf: 3 conversions but 2 arguments */
-int lb_fmt_check(const char *fmt, const __u8 *types, int nargs, char *err, size_t errlen);
+#include "compiler/printf.h"
 
 /* The text of a time by strftime(3) with fmt, plus bpftrace's %f
  * (microseconds, 6 digits): now, or ns since boot (bpf_ktime_get_ns, as
  * e.nsecs) turned into the wall-clock time with the clocks at the call.
  * Returns the length written to buf (NUL terminated); "(?)" when
  * strftime gives nothing, as bpftrace prints it. */
-#define LB_TIMEFMT_MAX 256 /* bytes of a strftime format, NUL included */
 size_t lb_strftime(const char *fmt, int now, uint64_t ns, char *buf, size_t len);
 
 /* bpf.ntop()'s text of 24 bytes {u64 family, u8 addr[16]}: "127.0.0.1"

@@ -41,7 +41,10 @@ enum lb_progkind {
 
 /* One loaded program and its links (one per CPU for a profile). */
 struct lb_prog {
-	struct lbc_output code;	    /* plan + slot map */
+	struct lbc_output code;		      /* plan + slot map, as the compiler made them */
+	int fmt_base;			      /* the session's id of its first printf format */
+	signed char divmap[LBC_MAX_DIVSITES]; /* its division sites' session counters */
+	int not_raw;		    /* a raw tracepoint was refused: a perf-event one instead */
 	int kind;		    /* enum lb_progkind */
 	char *category, *event;	    /* tracepoint to attach to; see lb_progkind */
 	char *binary;		    /* uprobe, usdt: the ELF file */
@@ -138,8 +141,30 @@ struct lb_event {
 	size_t len;
 };
 
+/* Adding a probe is one step that commits or changes nothing: its
+ * handlers compile against the proposed layouts here (never the
+ * session's), then lb_probe_commit links them into the session, or
+ * lb_probe_abort puts back everything planning touched (probe names,
+ * syscall names, the probe). */
+struct lb_txn {
+	struct lb_mapdesc maps[LB_MAX_SESSION_MAPS]; /* proposed layouts */
+	int nmaps;
+	/* the session as it was */
+	int nprobes, nnames, nfmts, ndivsites, old_nmaps;
+	uint64_t fds;		      /* session maps with a kernel map (bit i: map_fd[i]) */
+	unsigned shared;	      /* shared kernel maps made (bits: see session.c) */
+	uint64_t sysname[LB_SYSMASK]; /* syscall names known */
+};
+
 /* session.c */
 void lb_session_init(struct lb_session *s);
+void lb_probe_begin(struct lb_session *s, struct lb_txn *t);
+/* The link step: the proposed layouts become the session's, the new
+ * probe's printf formats are registered, and if the session runs its
+ * programs load and attach. 0; or -1 with why in err, the session as
+ * lb_probe_begin found it (kernel maps made for it closed again). */
+int lb_probe_commit(struct lb_session *s, struct lb_txn *t, char *err, size_t errlen);
+void lb_probe_abort(struct lb_session *s, struct lb_txn *t);
 /* Silence libbpf for one call into it: libbpf_set_print(what this
  * returned) after. */
 libbpf_print_fn_t lb_libbpf_quiet(void);
@@ -167,11 +192,15 @@ void lb_prog_detach(struct lb_prog *pr);
 int lb_session_probe_name(const struct lb_session *s, uint64_t id, char *buf, size_t len);
 int lb_session_probe_id(const struct lb_session *s, const char *name, uint64_t *id);
 int lb_count_attached(const struct lb_session *s);
-/* Take a freshly compiled program's formats into the session. */
-int lb_session_adopt(struct lb_session *s, struct lbc_output *code);
+/* Take a freshly compiled program's formats into the session (once). */
+int lb_session_adopt(struct lb_session *s, struct lb_prog *pr);
 
 /* attach.c */
+/* Load a program (if not loaded yet) and attach it: 0, or -1 with why
+ * in err and the program unloaded. */
 int lb_prog_load_attach(struct lb_session *s, struct lb_prog *pr, char *err, size_t errlen);
+/* Only load it (the verifier's verdict), to attach later. */
+int lb_prog_load(struct lb_session *s, struct lb_prog *pr, char *err, size_t errlen);
 int lb_session_shared_maps(struct lb_session *s, const struct lbc_output *code, char *err,
 			   size_t errlen);
 

@@ -367,14 +367,102 @@ static void detach_all(struct lb_session *s)
 			lb_prog_detach(&s->probes[i].progs[j]);
 }
 
+/* The shared kernel maps, in lb_txn.shared's bit order. */
+static int *shared_fd(struct lb_session *s, int i)
+{
+	int *fds[] = {&s->dummy_fd,	&s->dropped_fd,	  &s->events_fd, &s->lost_fd,
+		      &s->stacks_fd[0], &s->stacks_fd[1], &s->upids_fd,	 &s->procs_fd};
+
+	return i < (int)(sizeof fds / sizeof *fds) ? fds[i] : NULL;
+}
+
+void lb_probe_begin(struct lb_session *s, struct lb_txn *t)
+{
+	memset(t, 0, sizeof *t);
+	memcpy(t->maps, s->maps, sizeof t->maps);
+	t->nmaps = t->old_nmaps = s->nmaps;
+	t->nprobes = s->nprobes;
+	t->nnames = s->nnames;
+	t->nfmts = s->nfmts;
+	t->ndivsites = s->ndivsites;
+	for (int i = 0; i < LB_MAX_SESSION_MAPS; i++)
+		if (s->map_fd[i] >= 0)
+			t->fds |= 1ULL << i;
+	for (int i = 0; shared_fd(s, i); i++)
+		if (*shared_fd(s, i) >= 0)
+			t->shared |= 1u << i;
+	for (int i = 0; i < LB_SYSMASK * 64; i++)
+		if (s->sysname[i])
+			t->sysname[i / 64] |= 1ULL << (i % 64);
+}
+
+void lb_probe_abort(struct lb_session *s, struct lb_txn *t)
+{
+	while (s->nprobes > t->nprobes)
+		lb_session_drop_probe(s); /* detached and unloaded */
+	for (int i = 0; i < LB_MAX_SESSION_MAPS; i++)
+		if (!(t->fds & (1ULL << i)))
+			close_fd(&s->map_fd[i]);
+	/* a ring buffer already polled stays: its manager holds it */
+	for (int i = 0; shared_fd(s, i); i++)
+		if (!(t->shared & (1u << i)) && !(i == 2 && s->rb) && !(i == 7 && s->prb))
+			close_fd(shared_fd(s, i));
+	s->nfmts = t->nfmts;
+	while (s->ndivsites > t->ndivsites)
+		free(s->divsites[--s->ndivsites]);
+	for (int i = t->nnames; i < s->nnames; i++)
+		free(s->names[i]);
+	s->nnames = t->nnames;
+	for (int i = 0; i < LB_SYSMASK * 64; i++)
+		if (!(t->sysname[i / 64] & (1ULL << (i % 64)))) {
+			free(s->sysname[i]);
+			s->sysname[i] = NULL;
+		}
+	s->nmaps = t->old_nmaps;
+}
+
+int lb_probe_commit(struct lb_session *s, struct lb_txn *t, char *err, size_t errlen)
+{
+	struct lb_probe *p = &s->probes[s->nprobes - 1];
+	struct lb_mapdesc *old = malloc(sizeof s->maps);
+	int rc = 0;
+
+	if (!old || s->nprobes <= t->nprobes) {
+		free(old);
+		snprintf(err, errlen, old ? "internal: no probe to commit" : "out of memory");
+		lb_probe_abort(s, t);
+		return -1;
+	}
+	memcpy(old, s->maps, sizeof s->maps);
+	memcpy(s->maps, t->maps, sizeof s->maps);
+	s->nmaps = t->nmaps;
+	for (int j = 0; rc == 0 && j < p->nprogs; j++)
+		if (lb_session_adopt(s, &p->progs[j])) {
+			snprintf(err, errlen, "out of memory");
+			rc = -1;
+		}
+	/* every program past the verifier before any attaches: a refused
+	 * one leaves no other running meanwhile (and changing maps) */
+	if (rc == 0 && s->started)
+		for (int j = 0; rc == 0 && j < p->nprogs; j++)
+			rc = lb_prog_load(s, &p->progs[j], err, errlen);
+	if (rc == 0 && s->started)
+		for (int j = 0; rc == 0 && j < p->nprogs; j++)
+			rc = lb_prog_load_attach(s, &p->progs[j], err, errlen);
+	if (rc) {
+		memcpy(s->maps, old, sizeof s->maps);
+		lb_probe_abort(s, t);
+	}
+	free(old);
+	return rc;
+}
+
 /* The session's counter for a division site of a program (-1: none
  * left; sites seen again, as in each match of a wildcard, share one). */
-static int divsite(struct lb_session *s, const struct lbc_output *code, int64_t i)
+static int divsite(struct lb_session *s, const struct lbc_output *code, int i)
 {
 	char where[sizeof code->file + 24];
 
-	if (i < 0 || i >= code->ndivsites)
-		return -1;
 	snprintf(where, sizeof where, "%s:%d:%d", code->file, code->divsites[i].line,
 		 code->divsites[i].col);
 	for (int k = 0; k < s->ndivsites; k++)
@@ -385,20 +473,17 @@ static int divsite(struct lb_session *s, const struct lbc_output *code, int64_t 
 	return s->ndivsites++;
 }
 
-/* Register the program's printf formats and point its records at them;
- * give its divisions their counters. */
-int lb_session_adopt(struct lb_session *s, struct lbc_output *code)
+/* Register the program's printf formats and division sites: its records'
+ * ids and its divisions' counters are local to it, and the link step at
+ * load maps them to the session's (fmt_base, divmap; see link_plan). */
+int lb_session_adopt(struct lb_session *s, struct lb_prog *pr)
 {
+	const struct lbc_output *code = &pr->code;
 	struct lb_fmt *nv;
 	int base = s->nfmts;
 
-	for (__u32 i = 0; code->ndivsites && i < code->plan.nops; i++) {
-		struct lb_op *op = &code->plan.ops[i];
-
-		if (op->code == LB_OP_DIV || op->code == LB_OP_MOD)
-			op->imm = divsite(s, code, op->imm);
-	}
-	code->ndivsites = 0; /* adopted */
+	for (int i = 0; i < LBC_MAX_DIVSITES; i++)
+		pr->divmap[i] = (signed char)(i < code->ndivsites ? divsite(s, code, i) : -1);
 	if (code->nfmts == 0)
 		return 0;
 	if (!(nv = realloc(s->fmts, (size_t)(base + code->nfmts) * sizeof *nv)))
@@ -406,13 +491,7 @@ int lb_session_adopt(struct lb_session *s, struct lbc_output *code)
 	s->fmts = nv;
 	memcpy(nv + base, code->fmts, (size_t)code->nfmts * sizeof *nv);
 	s->nfmts += code->nfmts;
-	for (__u32 i = 0; i < code->plan.nops; i++) {
-		struct lb_op *op = &code->plan.ops[i];
-
-		if (op->code == LB_OP_EMIT && (op->imm & 0xffffffff) == LB_REC_PRINTF)
-			op->imm = LB_REC(LB_REC_PRINTF, (op->imm >> 32) + base);
-	}
-	code->nfmts = 0; /* adopted: a second call must not add them again */
+	pr->fmt_base = base;
 	return 0;
 }
 

@@ -195,17 +195,6 @@ static void field_parse(struct lbc_field *fl, char *s)
 	}
 }
 
-static int resolve(void *ud, const char *name, int global, struct lbc_value *out)
-{
-	struct env *e = ud;
-	for (int i = 0; i < e->n; i++)
-		if (e->syms[i].global == global && !strcmp(e->syms[i].name, name)) {
-			*out = e->syms[i].v;
-			return 1;
-		}
-	return 0;
-}
-
 static void spec(struct lbc_value *v, char *s)
 {
 	memset(v, 0, sizeof *v);
@@ -456,10 +445,14 @@ int main(int argc, char **argv)
 	}
 	in.upvalues = upv;
 	in.nupvalues = nup;
-	in.resolve = resolve;
-	in.ud = &env;
+	static struct lbc_name names[64];
+	for (int i = 0; i < env.n; i++)
+		names[i] = (struct lbc_name){env.syms[i].name, env.syms[i].global, env.syms[i].v};
+	in.names = names;
+	in.nnames = env.n;
 	in.probe = &probe;
 	in.maps = maps;
+	in.proposed = maps;
 	in.nmaps = nmaps;
 	memcpy(maps0, maps, sizeof maps);
 	if (lbc_compile(&in, &out, err, sizeof err)) {

@@ -161,28 +161,20 @@ struct env {
 	int has_env;
 };
 
-static int resolve(void *ud, const char *name, int global, struct lbc_value *out)
+/* The names a binding would resolve: the upvalues in use, and the
+ * globals when the function has an _ENV. */
+static int names(const struct env *e, struct lbc_name *out)
 {
-	struct env *e = ud;
-	if (global) {
-		if (!e->has_env)
-			return 0;
-		memset(out, 0, sizeof *out);
-		for (size_t i = 0; i < sizeof GLOBALS / sizeof GLOBALS[0]; i++)
-			if (!strcmp(GLOBALS[i].name, name)) {
-				*out = GLOBALS[i].v;
+	int n = 0;
+	for (int i = 0; i < e->nup; i++)
+		for (int k = 0; k < 16; k++)
+			if (!strcmp(UPV[k].name, e->upnames[i])) {
+				out[n++] = (struct lbc_name){UPV[k].name, 0, UPV[k].v};
 				break;
 			}
-		return 1; /* nil */
-	}
-	for (int i = 0; i < e->nup; i++)
-		if (!strcmp(e->upnames[i], name))
-			for (int k = 0; k < 16; k++)
-				if (!strcmp(UPV[k].name, name)) {
-					*out = UPV[k].v;
-					return 1;
-				}
-	return 0;
+	for (size_t i = 0; e->has_env && i < sizeof GLOBALS / sizeof GLOBALS[0]; i++)
+		out[n++] = (struct lbc_name){GLOBALS[i].name, 1, GLOBALS[i].v};
+	return n;
 }
 
 static void fail(const char *what, const struct lbc_output *o)
@@ -430,8 +422,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	in.nparams = h[0] & 3;
 	in.upvalues = env.upnames;
 	in.nupvalues = env.nup;
-	in.resolve = resolve;
-	in.ud = &env;
+	static struct lbc_name nametab[16 + sizeof GLOBALS / sizeof GLOBALS[0]];
+	in.names = nametab;
+	in.nnames = names(&env, nametab);
 	in.probe = &probe;
 	in.nmaps = nmaps;
 
@@ -440,7 +433,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *errA = malloc(errlenA);
 	memset(errA, 0x55, errlenA);
 	memcpy(mapsA, maps0, sizeof maps0);
-	in.maps = nmaps ? mapsA : NULL;
+	in.maps = in.proposed = nmaps ? mapsA : NULL;
 	int rcA = lbc_compile(&in, &outA, errA, errlenA);
 	if (rcA != 0 && rcA != -1)
 		fail("rc is neither 0 nor -1", NULL);
@@ -499,7 +492,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (errB)
 		memset(errB, 0x55, errlenB);
 	memcpy(mapsB, maps0, sizeof maps0);
-	in.maps = nmaps ? mapsB : NULL;
+	in.maps = in.proposed = nmaps ? mapsB : NULL;
 	int rcB = lbc_compile(&in, &outB, errB, errlenB);
 	if (rcB != rcA)
 		fail("second compile: different result", NULL);
@@ -518,7 +511,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rcA == 0) {
 		static char errC[4096];
 		memcpy(mapsC, mapsA, sizeof mapsA);
-		in.maps = nmaps ? mapsC : NULL;
+		in.maps = in.proposed = nmaps ? mapsC : NULL;
 		if (lbc_compile(&in, &outC, errC, sizeof errC)) {
 			fprintf(stderr, "C: %s\n", errC);
 			fail("compile with the layouts fixed fails", &outA);
