@@ -95,7 +95,8 @@ int lb_tracepoints(const char *pattern, char ***out, int *n, char *err, size_t e
 		closedir(sub);
 	}
 	closedir(top);
-	qsort(*out, *n, sizeof **out, by_name);
+	if (*n) /* qsort's array may not be NULL, even empty */
+		qsort(*out, *n, sizeof **out, by_name);
 	return 0;
 }
 
