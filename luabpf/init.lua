@@ -298,6 +298,17 @@ function Session:trace_self(on)
   self.core:trace_self(on ~= false)
 end
 
+-- s:drop_caps(): the process gives up every capability once attached
+-- (now, if it already is), as ebpf_exporter does: reading maps and the
+-- ring buffer needs none. Nothing can be attached after it.
+function Session:drop_caps()
+  if self.running then
+    self.core:drop_caps()
+  else
+    self.drop_caps_on_start = true
+  end
+end
+
 -- Probes see only this process (luabpf -p PID, -c CMD).
 function Session:target_pid(pid, child)
   self.core:target_pid(pid, child)
@@ -363,6 +374,14 @@ function Session:start()
   if not ok then error(n, 0) end
   self.attached = n
   self.running = true
+  if self.drop_caps_on_start then
+    ok, n = pcall(self.core.drop_caps, self.core)
+    if not ok then
+      self.core:detach()
+      self.running = false
+      error(n, 0)
+    end
+  end
   -- SIGINT/SIGTERM (held) during a long attach: nothing stays attached,
   -- and the run ends as a Ctrl-C after it would
   if interrupted then self.exiting = true end
@@ -619,7 +638,7 @@ for _, name in ipairs { "map", "vars", "tracepoint", "profile", "compile", "BEGI
                         "on_printf", "on_event", "config", "kfunc", "kretfunc", "rawtracepoint",
                         "kprobe", "kretprobe", "uprobe", "uretprobe", "usdt",
                         "target_pid", "fd", "watch_signals", "metrics", "serve_metrics",
-                        "trace_self" } do
+                        "trace_self", "drop_caps" } do
   M[name] = function(...) local s = session(); return s[name](s, ...) end
 end
 
