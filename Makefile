@@ -47,7 +47,8 @@ DEBS := clang llvm libbpf-dev libelf-dev zlib1g-dev liblua5.4-dev lua5.4 \
 	lua-busted luarocks bpftool systemtap-sdt-dev linux-libc-dev pkg-config \
 	libc6-dev make bpftrace perl lua-luv lua-cqueues libdw-dev prometheus curl \
 	lua5.3 liblua5.3-dev lua5.1 liblua5.1-0-dev luajit libluajit-5.1-dev lua-bitop \
-	man-db groff-base git
+	man-db groff-base git util-linux
+# util-linux: setpriv (spec/privilege_spec.lua)
 # flame graph specs: Chromium draws the SVG, xmllint parses it; libc's
 # separate symbols name the frame below main in user stacks
 DEBS += chromium libxml2-utils libc6-dbg

@@ -509,6 +509,17 @@ static int l_session_drop_caps(lua_State *L)
 	return 0;
 }
 
+/* s:ksyms_hidden(): why kernel frames printed as addresses, or nil. */
+static int l_session_ksyms_hidden(lua_State *L)
+{
+	const char *why = lb_ksyms_hidden(lb_check_session(L, 1));
+
+	if (!why)
+		return 0;
+	lua_pushstring(L, why);
+	return 1;
+}
+
 static const luaL_Reg session_methods[] = {
     {"map", l_session_map},
     {"tracepoint", lb_l_tracepoint},
@@ -520,6 +531,7 @@ static const luaL_Reg session_methods[] = {
     {"verbose", l_session_verbose},
     {"trace_self", l_session_trace_self},
     {"drop_caps", l_session_drop_caps},
+    {"ksyms_hidden", l_session_ksyms_hidden},
     {"merge_printf", l_session_merge_printf},
     {"maps_since", l_session_maps_since},
     {"mark_vars", l_session_mark_vars},

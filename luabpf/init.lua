@@ -536,6 +536,13 @@ function Session:print_maps()
   for _, m in ipairs(used) do self:push(map_event(m, { final = true })) end
   self:report_dropped()
   self:emit { type = "flush" }
+  -- known once the maps are printed: kernel frames printed as addresses
+  local hidden = self.core:ksyms_hidden()
+  if hidden then
+    self:emit { type = "warning", text = "Warning: kernel stacks and ksym() printed " ..
+      "addresses: /proc/kallsyms hides them" .. (hidden ~= "" and hidden or " from luabpf") }
+    self:emit { type = "flush" }
+  end
 end
 
 -- A map that filled up refused new keys: say how many updates were lost.

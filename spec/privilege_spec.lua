@@ -2,7 +2,8 @@
 -- the one a refused probe lacks named in its message, and --drop-caps.
 -- Measured on Linux 6.18 (perf_event_paranoid 2): maps need CAP_BPF;
 -- loading tracing programs CAP_PERFMON; uprobes CAP_SYS_ADMIN besides;
--- tracefs (mode 0700) CAP_DAC_READ_SEARCH when not uid 0.
+-- tracefs (mode 0700) CAP_DAC_READ_SEARCH when not uid 0; kernel
+-- symbols (/proc/kallsyms addresses) CAP_SYSLOG.
 local H = require "spec.helper"
 
 -- The command line running luabpf ARGS (shell-quoted words) as uid 0
@@ -99,6 +100,21 @@ describe("privilege #kernel", function()
       assert.are.equal(before, after)
     end)
   end
+
+  it("says kernel stacks print as addresses without CAP_SYSLOG", function()
+    local stacks = H.quote([[
+      local m, target = map(), tonumber(arg[1])
+      tracepoint("syscalls:sys_enter_getppid", function(e)
+        if e.pid == target then m[e.kstack] = count() end
+      end)]])
+    local rc, out, err = count_calls(function(pid)
+      return with_caps("bpf,perfmon", "-e " .. stacks .. " " .. pid)
+    end, 12)
+    assert.are.equal(0, rc)
+    assert.are.match("^\n\n@m%[\n    0xffffffff%x+\n[^@]*%]: 12\n$", out)
+    assert.are.equal("Warning: kernel stacks and ksym() printed addresses: /proc/kallsyms " ..
+      "hides them (luabpf lacks CAP_SYSLOG: run it as root or grant it)\n", err)
+  end)
 
   it("--drop-caps: every capability gone once attached, the run goes on", function()
     -- kernel stacks too: kallsyms is read before CAP_SYSLOG goes

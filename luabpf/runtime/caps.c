@@ -51,6 +51,11 @@ const char *lb_lacks2(int cap1, int cap2)
 	return *m ? m : lb_lacks(cap2);
 }
 
+const char *lb_ksyms_hidden(const struct lb_session *s)
+{
+	return lb_syms_kernel_hidden(s->syms) ? lb_lacks(CAP_SYSLOG) : NULL;
+}
+
 static int cap_last(void)
 {
 	FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");

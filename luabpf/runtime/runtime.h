@@ -191,6 +191,9 @@ size_t lb_session_text(void *session, int type, const void *arg, char *buf, size
  * two it lacks. */
 const char *lb_lacks(int cap);
 const char *lb_lacks2(int cap1, int cap2);
+/* Kernel symbols were hidden from this session (kstack and ksym printed
+ * addresses): the tail naming CAP_SYSLOG (lb_lacks), else NULL. */
+const char *lb_ksyms_hidden(const struct lb_session *s);
 /* Drop every capability (effective, permitted, inheritable, ambient; the
  * bounding set too where CAP_SETPCAP allows) once attached: what runs
  * on (maps, the ring buffer) needs none. Kernel symbols are read first.
