@@ -270,7 +270,7 @@ SAN := build-asan
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 SAN_SPECS := spec/compiler_spec.lua spec/compiler_errors_spec.lua spec/format_spec.lua \
 	spec/output_spec.lua spec/lexer_spec.lua spec/stream_spec.lua spec/hostile_spec.lua \
-	spec/cli_spec.lua
+	spec/cli_spec.lua spec/privilege_spec.lua
 SAN_REPORTS := $(abspath $(SAN))/reports
 SAN_ENV = PATH=$(abspath $(SAN))/preload:$$PATH LUABPF_BUILD=$(SAN) \
 	ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:log_path=$(SAN_REPORTS)/asan \
