@@ -47,7 +47,7 @@ DEBS := clang llvm libbpf-dev libelf-dev zlib1g-dev liblua5.4-dev lua5.4 \
 	lua-busted luarocks bpftool systemtap-sdt-dev linux-libc-dev pkg-config \
 	libc6-dev make bpftrace perl lua-luv lua-cqueues libdw-dev prometheus curl \
 	lua5.3 liblua5.3-dev lua5.1 liblua5.1-0-dev luajit libluajit-5.1-dev lua-bitop \
-	man-db groff-base git util-linux
+	man-db groff-base git lua-filesystem util-linux
 # util-linux: setpriv (spec/privilege_spec.lua)
 # flame graph specs: Chromium draws the SVG, xmllint parses it; libc's
 # separate symbols name the frame below main in user stacks
@@ -67,7 +67,7 @@ LB_CFLAGS = $(CFLAGS) -Wall -Wextra -fPIC -std=gnu11 $(LUA_CFLAGS) -I$(B5)/gen -
 # to root ("back-edge from insn 43 to 44"); spec/template_cfg_spec.lua
 # checks every template against that rule.
 BPF_CFLAGS := -O2 -g -target bpf -Wall -I$(ARCH_INC) -Ibpf -mllvm -disable-block-placement
-LDLIBS := -lbpf -ldw -lelf -lz
+LDLIBS := -lbpf -ldw -lelf -lz -pthread
 
 TEMPLATES := $(wildcard bpf/*.bpf.c)
 TEMPLATE_OBJS := $(patsubst bpf/%.bpf.c,$(B5)/bpf/%.bpf.o,$(TEMPLATES))
@@ -114,7 +114,7 @@ deps:
 	  { apt-get update -q >/dev/null && apt-get install -y -q $(APT_FLAGS) $$missing >/dev/null; }; \
 	fi
 
-$(B5)/bpf/%.bpf.o: bpf/%.bpf.c bpf/interp.h bpf/plan.h | $(B)/.build-deps
+$(B5)/bpf/%.bpf.o: bpf/%.bpf.c bpf/interp.h bpf/plan.h bpf/arith.h | $(B)/.build-deps
 	@mkdir -p $(@D)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 

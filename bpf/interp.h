@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <bpf/bpf_helpers.h>
 #include "plan.h"
+#include "arith.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -293,53 +294,6 @@ static __always_inline void lb_strcpy(char *a, __u32 off, __u32 len)
 	}
 }
 
-/* hist(): 0 for negatives, 1 for 0, else floor(log2(x)) + 2 */
-static __always_inline __u64 lb_log2(__s64 x)
-{
-	__u64 v = x, r = 0;
-
-	if (x < 0)
-		return 0;
-	if (x == 0)
-		return 1;
-	if (v >> 32) {
-		v >>= 32;
-		r += 32;
-	}
-	if (v >> 16) {
-		v >>= 16;
-		r += 16;
-	}
-	if (v >> 8) {
-		v >>= 8;
-		r += 8;
-	}
-	if (v >> 4) {
-		v >>= 4;
-		r += 4;
-	}
-	if (v >> 2) {
-		v >>= 2;
-		r += 2;
-	}
-	if (v >> 1)
-		r += 1;
-	return r + 2;
-}
-
-/* hist(x, k), k > 0: 2^k buckets per power of two (see LB_OP_LOG2) */
-static __always_inline __u64 lb_log2k(__s64 x, __u32 k)
-{
-	__u64 mask = (1ULL << k) - 1, l;
-
-	if (x < 0)
-		return 0;
-	if ((__u64)x <= mask)
-		return x + 1;
-	l = lb_log2(x) - 2 - k;
-	return ((l + 1) << k) + (((__u64)x >> l) & mask) + 1;
-}
-
 /* An aggregate slot that is not there yet: insert zeros, look again. */
 static __always_inline void *lb_slot_value(__u32 slot, void *key)
 {
@@ -354,26 +308,6 @@ static __always_inline void *lb_slot_value(__u32 slot, void *key)
 	return lb_lookup(slot, key);
 }
 
-/* Lua's floor division and modulo; BPF has only unsigned division. */
-static __always_inline __s64 lb_div(__s64 x, __s64 y)
-{
-	__u64 ux = x < 0 ? -(__u64)x : x, uy = y < 0 ? -(__u64)y : y;
-	__u64 q = ux / uy;
-
-	if ((x < 0) != (y < 0))
-		return -(__s64)q - (q * uy != ux);
-	return q;
-}
-
-/* Lua's shifts: a negative count shifts the other way, 64 or more
- * gives 0 (C leaves both undefined). */
-static __always_inline __u64 lb_shl(__u64 x, __s64 y)
-{
-	if (y <= -64 || y >= 64)
-		return 0;
-	return y >= 0 ? x << y : x >> -y;
-}
-
 /* Lua raises an error on integer division by zero; a kernel handler
  * cannot, so the run stops there (as the error would stop it) and is
  * counted for the session to report. */
@@ -384,11 +318,6 @@ static __always_inline void lb_count_divzero(void)
 
 	if (n)
 		*n += 1;
-}
-
-static __always_inline __s64 lb_mod(__s64 x, __s64 y)
-{
-	return x - lb_div(x, y) * y;
 }
 
 #ifdef LB_USDT

@@ -6,6 +6,8 @@
 #ifndef LUABPF_PLAN_H
 #define LUABPF_PLAN_H
 
+#include "arch.h"
+
 #define LB_MAX_OPS 1024	       /* ops per handler */
 #define LB_NREGS 16	       /* u64 registers, r[0..15] */
 #define LB_MAX_MAPS 8	       /* map slots per probe program */
@@ -51,122 +53,188 @@ enum lb_stackmode {
 #define LB_PROBE_SYS_EXIT 2ULL
 #define LB_PROBE_ID(kind, x) (((kind) << 32) | (x))
 
-enum lb_opcode {
-	LB_OP_END = 0, /* return 0 */
-	LB_OP_IMM,     /* r[dst] = imm */
-	LB_OP_CTX,     /* r[dst] = builtin number imm (LB_CTX_*) */
-	LB_OP_FIELD,   /* r[dst] = ctx field at scratch[off], len 1/2/4/8 bytes,
-			  sign-extended when a != 0 (needs plan.ctx_copy) */
-	LB_OP_COMM,    /* scratch[off .. off+16) = current comm, zero padded */
-	LB_OP_STRCPY,  /* scratch[off .. off+len) = pool[imm .. imm+len); len % 8 == 0 */
-	LB_OP_STREQ,   /* r[dst] = scratch[off .. off+len) == pool[imm .. imm+len);
-			  len % 8 == 0, both sides zero padded */
-	LB_OP_PUT,     /* scratch[off .. off+8) = r[a] (a key field) */
-	/* r[dst] = r[a] OP r[b]; signed 64-bit, Lua semantics where BPF allows
-	 * (division by zero gives 0). Comparisons give 0 or 1. */
-	LB_OP_ADD,
-	LB_OP_SUB,
-	LB_OP_MUL,
-	LB_OP_DIV,
-	LB_OP_MOD,
-	LB_OP_BAND,
-	LB_OP_BOR,
-	LB_OP_BXOR,
-	LB_OP_SHL,
-	LB_OP_SHR,
-	LB_OP_EQ,
-	LB_OP_NE,
-	LB_OP_LT,
-	LB_OP_LE,
-	LB_OP_GT,
-	LB_OP_GE,
-	LB_OP_NOT,  /* r[dst] = !r[a] */
-	LB_OP_NEG,  /* r[dst] = -r[a] */
-	LB_OP_BNOT, /* r[dst] = ~r[a] */
-	LB_OP_MOV,  /* r[dst] = r[a] */
-	LB_OP_JMP,  /* pc = off */
-	LB_OP_JZ,   /* if r[a] == 0: pc = off */
-	LB_OP_JNZ,  /* if r[a] != 0: pc = off */
-	/* Aggregations into map slot dst, key at scratch[off], per-CPU values. */
-	LB_OP_MAP_ADD, /* value += r[a]  (count is ADD of 1, m[k] = m[k] + x too) */
-	/* Plain values (LB_VAL_INT maps, not per-CPU): map slot b, key at
-	 * scratch[off]. */
-	LB_OP_MAP_READ,	  /* r[dst] = value, or 0 if absent; r[a] = present (0/1) */
-	LB_OP_MAP_SET,	  /* value = r[a] */
-	LB_OP_MAP_DELETE, /* delete the key (any map kind: the compiler emits it
-			     for m[k] = nil on aggregate maps too, and after a
-			     JZ on the presence of x for m[k] = x when x is a
-			     map read that may be missing) */
-	LB_OP_MAP_XADD,	  /* value += r[a] atomically, inserting r[a] if absent */
-	/* More aggregations, per-CPU, map slot dst, key at scratch[off]: */
-	LB_OP_MAP_MIN,	  /* {v, set}: v = min(v, r[a]) (value_size 16) */
-	LB_OP_MAP_MAX,	  /* {v, set}: v = max(v, r[a]) */
-	LB_OP_MAP_AVG,	  /* {count, sum}: count += 1, sum += r[a]: avg and stats */
-	LB_OP_MAP_BUCKET, /* {u64[len] buckets, s64 sum}: value[min(r[a], len - 1)]
-			     += 1 and value[len] += r[b] (the observed value:
-			     exporters need a real sum): hist, lhist (len:
-			     LB_HIST_NBUCKETS(k) after LOG2; after LINEAR its
-			     len, at most 1000 buckets) */
-	LB_OP_LOG2,	  /* r[dst] = hist bucket of r[a] with imm = k sub-bucket
-			     bits (bpftrace's hist(x, k)): 0 if < 0, x + 1 if
-			     x < 2^k, else (l + 1) << k | the k bits after
-			     the top one, plus 1 (l: top bit's position - k);
-			     at k = 0: floor(log2(r[a])) + 2 */
-	LB_OP_LINEAR,	  /* r[dst] = lhist bucket of r[a], min imm, step r[b],
-			     len buckets: 0 below min, len - 1 at or above
-			     min + (len - 2) * step, else (r[a] - min) / step + 1 */
-	/* Output through the session's ring buffer. */
-	LB_OP_EMIT,  /* record scratch[off .. off+len): its first 8 bytes
-			are set to imm (LB_REC_*, id) first; len % 8 == 0.
-			The compiler builds records in the key area (just
-			after the ctx copy), like keys: off + len <=
-			LB_SCRATCH and len < LB_SCRATCH. Printf arguments
-			follow the header in order, 8-byte aligned;
-			ustack/usym arguments and keys are {value, pid}
-			with the pid from LB_CTX_PID. b = 1: a printf
-			record (len <= LB_MAX_KEY) with a user stack to
-			unwind at offset (dst | a << 8) * 8: it goes out
-			as LB_REC_UNWIND_PRINTF with the registers and
-			stack (struct lb_unwind_rec). */
-	LB_OP_STACK, /* r[dst] = stack id | len << 32 (len: frames to show,
-			1..LB_STACK_DEPTH, e.kstack/e.ustack use all; and
-			the lb_stackmode << LB_STACK_MODE_SHIFT);
-			imm = 0 kernel or 1 user stack; id 0xffffffff when
-			the stack could not be taken. A user stack also
-			announces its process the first time (LB_REC_PROC) */
-	/* Strings, into scratch[off .. off+len), always NUL terminated: */
-	LB_OP_STR,     /* from address r[a]: imm 0 kernel, 1 user memory;
-			  b != 0: zero the bytes after the string too (keys
-			  and compares need them zero; printf does not) */
-	LB_OP_DATALOC, /* from the tracepoint record's __data_loc field whose
-			  u32 is in r[a] (offset low 16 bits, length high 16),
-			  zero filled like LB_OP_STR with b != 0 */
-	LB_OP_COPY,    /* scratch[off .. off+len) = scratch[imm .. imm+len)
-			  (char[N] fields of the ctx copy, string values) */
-	LB_OP_SCMP,    /* r[dst] = scratch[off .. off+len) == scratch[imm ..
-			  imm+len); len % 8 == 0, len <= LB_POOL */
-	/* String values in plain maps (LB_VAL_STR), slot b, key at scratch[off]: */
-	LB_OP_MAP_GETSTR, /* scratch[imm .. imm+len) = the value, or zeros;
-			     r[dst] = present (0/1) */
-	LB_OP_MAP_SETSTR, /* the value = scratch[imm .. imm+len) */
-	/* Typed kernel memory: pointer chains (e.args.dentry.d_parent). */
-	LB_OP_KREAD,	  /* r[dst] = len bytes (1, 2, 4, 8) at kernel address
-			     r[a] + imm, sign-extended when b != 0; 0 if the
-			     read faults */
-	LB_OP_USDT_ARG,	  /* r[dst] = USDT argument imm as plan.usdt says for the
-			     site the probe fired at (usdt template only) */
-	LB_OP_UNWIND_ADD, /* map slot dst, key at scratch[off .. off+len): value +=
-			     r[a] in user space, after it unwound the user stack
-			     whose 8 bytes are at key offset imm through DWARF
-			     CFI: the record (struct lb_unwind_rec) carries the
-			     user registers and the top of the user stack */
-	LB_OP_JOIN,	  /* bpf.join(argv): for i < LB_JOIN_ARGS, scratch[off +
-			     i * len ..) = the string at the i-th pointer of
-			     the NULL-terminated array at r[a] (imm 0 kernel,
-			     1 user memory), cut to len bytes; the slot after
-			     the last string starts with a NUL */
-	LB_OP_NCODES
+/* What an op's fields hold: the op table's columns (LB_OPS). Scratch
+ * offsets are bytes into the per-CPU scratch space; the compiler lays it
+ * out as the ctx copy, then keys and records (the key area), then
+ * string temporaries (the temporary area). */
+enum lb_opnd {
+	LB_O_NONE = 0, /* unused */
+	LB_O_REG,      /* a register, < LB_NREGS */
+	LB_O_SLOT,     /* a map slot of the plan, < LB_MAX_MAPS */
+	LB_O_FLAG,     /* 0 or 1 */
+	LB_O_BYTE,     /* a byte of a wider number (LB_OP_EMIT's stack offset) */
+	LB_O_PC,       /* off: a jump target, forward, < nops */
+	LB_O_CTX,      /* off: bytes of the ctx copy, [off, off + len) < ctx_copy */
+	LB_O_KEY,      /* scratch, in the key area: a key (its map's key_size
+			  bytes) or a record */
+	LB_O_SCR,      /* scratch, in an area the compiler picks per op (the
+			  key area unless it says otherwise), len bytes */
+	LB_O_TMP,      /* imm: scratch, in the temporary area, len bytes */
+	LB_O_POOL,     /* imm: pool bytes [imm, imm + len), imm % 8 == 0 */
+	LB_O_INT,      /* imm: any number */
+	LB_O_CTXID,    /* imm: an enum lb_ctx builtin */
+	LB_O_MEM,      /* imm: 0 kernel, 1 user memory */
+	LB_O_REC,      /* imm: a record head, LB_REC(kind, id) */
+	LB_O_BITS,     /* imm: hist sub-bucket bits, 0..LB_HIST_MAXBITS */
+	LB_O_USDT,     /* imm: a USDT argument index, < LB_USDT_ARGS */
+	LB_O_KEYAT,    /* imm: an 8-byte-aligned offset in the key, < len */
 };
+
+/* What an op's len counts (LB_OPS' len column). */
+enum lb_lenk {
+	LB_L_NONE = 0, /* unused */
+	LB_L_BYTES,    /* bytes at off (and at imm when it is scratch or pool) */
+	LB_L_WORD,     /* a number's bytes: 1, 2, 4 or 8 */
+	LB_L_COUNT,    /* buckets */
+	LB_L_STACK,    /* frames | lb_stackmode << LB_STACK_MODE_SHIFT; the
+			  frames within the bounds */
+	LB_L_JOIN,     /* bytes of each of LB_JOIN_ARGS strings at off */
+};
+
+/* The op table, one row per opcode in code order: the opcodes (enum
+ * lb_opcode), the compiler's names, relocations and plan checks
+ * (luabpf/compiler: lbc_dump, lbc_emit, lbc_validate) and the reference
+ * interpreter (lbc_refrun) come from it; bpf/interp.h gives each its
+ * meaning in the kernel.
+ *   X(CODE, name, dst, a, b, off, imm, len, min, max, align)
+ * dst .. imm: enum lb_opnd; len: enum lb_lenk, in [min, max] and a
+ * multiple of align. Unless said otherwise, registers are signed 64-bit
+ * and arithmetic is Lua's where BPF allows. */
+#define LB_OPS(X)                                                                                  \
+	/* return 0 */                                                                             \
+	X(END, "end", NONE, NONE, NONE, NONE, NONE, NONE, 0, 0, 1)                                 \
+	/* r[dst] = imm */                                                                         \
+	X(IMM, "imm", REG, NONE, NONE, NONE, INT, NONE, 0, 0, 1)                                   \
+	/* r[dst] = builtin imm (LB_CTX_*) */                                                      \
+	X(CTX, "ctx", REG, NONE, NONE, NONE, CTXID, NONE, 0, 0, 1)                                 \
+	/* r[dst] = ctx field at scratch[off], sign-extended when a != 0 */                        \
+	X(FIELD, "field", REG, FLAG, NONE, CTX, NONE, WORD, 1, 8, 1)                               \
+	/* scratch[off .. off+16) = current comm, zero padded */                                   \
+	X(COMM, "comm", NONE, NONE, NONE, SCR, NONE, BYTES, LB_COMM_LEN, LB_COMM_LEN, 1)           \
+	/* scratch[off .. off+len) = pool[imm .. imm+len) */                                       \
+	X(STRCPY, "strcpy", NONE, NONE, NONE, SCR, POOL, BYTES, 8, LB_POOL, 8)                     \
+	/* r[dst] = scratch[off .. off+len) == pool[imm .. imm+len), both sides                    \
+	   zero padded */                                                                          \
+	X(STREQ, "streq", REG, NONE, NONE, SCR, POOL, BYTES, 8, LB_POOL, 8)                        \
+	/* scratch[off .. off+8) = r[a] (a key field) */                                           \
+	X(PUT, "put", NONE, REG, NONE, SCR, NONE, BYTES, 8, 8, 8)                                  \
+	/* r[dst] = r[a] OP r[b]; division by zero stops the run (Lua raises                       \
+	   an error there), counted in LB_DIVZERO_SLOT; comparisons give 0/1 */                    \
+	X(ADD, "add", REG, REG, REG, NONE, NONE, NONE, 0, 0, 1)                                    \
+	X(SUB, "sub", REG, REG, REG, NONE, NONE, NONE, 0, 0, 1)                                    \
+	X(MUL, "mul", REG, REG, REG, NONE, NONE, NONE, 0, 0, 1)                                    \
+	X(DIV, "div", REG, REG, REG, NONE, NONE, NONE, 0, 0, 1)                                    \
+	X(MOD, "mod", REG, REG, REG, NONE, NONE, NONE, 0, 0, 1)                                    \
+	X(BAND, "band", REG, REG, REG, NONE, NONE, NONE, 0, 0, 1)                                  \
+	X(BOR, "bor", REG, REG, REG, NONE, NONE, NONE, 0, 0, 1)                                    \
+	X(BXOR, "bxor", REG, REG, REG, NONE, NONE, NONE, 0, 0, 1)                                  \
+	X(SHL, "shl", REG, REG, REG, NONE, NONE, NONE, 0, 0, 1)                                    \
+	X(SHR, "shr", REG, REG, REG, NONE, NONE, NONE, 0, 0, 1)                                    \
+	X(EQ, "eq", REG, REG, REG, NONE, NONE, NONE, 0, 0, 1)                                      \
+	X(NE, "ne", REG, REG, REG, NONE, NONE, NONE, 0, 0, 1)                                      \
+	X(LT, "lt", REG, REG, REG, NONE, NONE, NONE, 0, 0, 1)                                      \
+	X(LE, "le", REG, REG, REG, NONE, NONE, NONE, 0, 0, 1)                                      \
+	X(GT, "gt", REG, REG, REG, NONE, NONE, NONE, 0, 0, 1)                                      \
+	X(GE, "ge", REG, REG, REG, NONE, NONE, NONE, 0, 0, 1)                                      \
+	/* r[dst] = !r[a], -r[a], ~r[a], r[a] */                                                   \
+	X(NOT, "not", REG, REG, NONE, NONE, NONE, NONE, 0, 0, 1)                                   \
+	X(NEG, "neg", REG, REG, NONE, NONE, NONE, NONE, 0, 0, 1)                                   \
+	X(BNOT, "bnot", REG, REG, NONE, NONE, NONE, NONE, 0, 0, 1)                                 \
+	X(MOV, "mov", REG, REG, NONE, NONE, NONE, NONE, 0, 0, 1)                                   \
+	/* pc = off; if r[a] == 0: pc = off; if r[a] != 0: pc = off */                             \
+	X(JMP, "jmp", NONE, NONE, NONE, PC, NONE, NONE, 0, 0, 1)                                   \
+	X(JZ, "jz", NONE, REG, NONE, PC, NONE, NONE, 0, 0, 1)                                      \
+	X(JNZ, "jnz", NONE, REG, NONE, PC, NONE, NONE, 0, 0, 1)                                    \
+	/* Per-CPU aggregations into map slot dst, key at scratch[off]:                            \
+	   value += r[a] (count is ADD of 1, m[k] = m[k] + x too) */                               \
+	X(MAP_ADD, "map_add", SLOT, REG, NONE, KEY, NONE, NONE, 0, 0, 1)                           \
+	/* Plain values (LB_VAL_INT maps, not per-CPU), map slot b, key at                         \
+	   scratch[off]: r[dst] = value, or 0 if absent; r[a] = present (0/1) */                   \
+	X(MAP_READ, "map_read", REG, REG, SLOT, KEY, NONE, NONE, 0, 0, 1)                          \
+	/* value = r[a] */                                                                         \
+	X(MAP_SET, "map_set", NONE, REG, SLOT, KEY, NONE, NONE, 0, 0, 1)                           \
+	/* delete the key (any map kind: the compiler emits it for m[k] = nil                      \
+	   on aggregate maps too, and after a JZ on the presence of x for                          \
+	   m[k] = x when x is a map read that may be missing) */                                   \
+	X(MAP_DELETE, "map_delete", NONE, NONE, SLOT, KEY, NONE, NONE, 0, 0, 1)                    \
+	/* value += r[a] atomically, inserting r[a] if absent */                                   \
+	X(MAP_XADD, "map_xadd", NONE, REG, SLOT, KEY, NONE, NONE, 0, 0, 1)                         \
+	/* Per-CPU, map slot dst, key at scratch[off]: {v, set}: v = min(v,                        \
+	   r[a]) or max (value_size 16); {count, sum}: count += 1, sum += r[a]                     \
+	   (avg and stats) */                                                                      \
+	X(MAP_MIN, "map_min", SLOT, REG, NONE, KEY, NONE, NONE, 0, 0, 1)                           \
+	X(MAP_MAX, "map_max", SLOT, REG, NONE, KEY, NONE, NONE, 0, 0, 1)                           \
+	X(MAP_AVG, "map_avg", SLOT, REG, NONE, KEY, NONE, NONE, 0, 0, 1)                           \
+	/* {u64[len] buckets, s64 sum}: value[min(r[a], len - 1)] += 1 and                         \
+	   value[len] += r[b] (the observed value: exporters need a real sum):                     \
+	   hist, lhist (len: LB_HIST_NBUCKETS(k) after LOG2; after LINEAR its                      \
+	   len) */                                                                                 \
+	X(MAP_BUCKET, "map_bucket", SLOT, REG, REG, KEY, NONE, COUNT, 1, LB_ZEROS / 8 - 1, 1)      \
+	/* r[dst] = hist bucket of r[a] with imm = k sub-bucket bits                               \
+	   (bpftrace's hist(x, k)): 0 if < 0, x + 1 if x < 2^k, else (l + 1)                       \
+	   << k | the k bits after the top one, plus 1 (l: top bit's position                      \
+	   - k); at k = 0: floor(log2(r[a])) + 2 */                                                \
+	X(LOG2, "log2", REG, REG, NONE, NONE, BITS, NONE, 0, 0, 1)                                 \
+	/* r[dst] = lhist bucket of r[a], min imm, step r[b], len buckets: 0                       \
+	   below min, len - 1 at or above min + (len - 2) * step, else (r[a] -                     \
+	   min) / step + 1 */                                                                      \
+	X(LINEAR, "linear", REG, REG, REG, NONE, INT, COUNT, 2, LB_ZEROS / 8 - 1, 1)               \
+	/* Output through the session's ring buffer: record scratch[off ..                         \
+	   off+len), its first 8 bytes set to imm (LB_REC_*, id) first. The                        \
+	   compiler builds records in the key area, like keys. Printf                              \
+	   arguments follow the header in order, 8-byte aligned; ustack/usym                       \
+	   arguments and keys are {value, pid} with the pid from LB_CTX_PID.                       \
+	   b = 1: a printf record (len <= LB_MAX_KEY) with a user stack to                         \
+	   unwind at offset (dst | a << 8) * 8: it goes out as                                     \
+	   LB_REC_UNWIND_PRINTF with the registers and stack (struct                               \
+	   lb_unwind_rec). */                                                                      \
+	X(EMIT, "emit", BYTE, BYTE, FLAG, KEY, REC, BYTES, 8, LB_SCRATCH - 8, 8)                   \
+	/* r[dst] = stack id | len << 32 (len: frames to show, e.kstack and                        \
+	   e.ustack use all; and the lb_stackmode << LB_STACK_MODE_SHIFT);                         \
+	   imm 0 kernel or 1 user stack; id 0xffffffff when the stack could                        \
+	   not be taken. A user stack also announces its process the first                         \
+	   time (LB_REC_PROC) */                                                                   \
+	X(STACK, "stack", REG, NONE, NONE, NONE, MEM, STACK, 1, LB_STACK_DEPTH, 1)                 \
+	/* Strings, into scratch[off .. off+len), always NUL terminated: from                      \
+	   address r[a] (imm 0 kernel, 1 user memory); b = 1: zero the bytes                       \
+	   after the string too (keys and compares need them zero; printf                          \
+	   does not) */                                                                            \
+	X(STR, "str", NONE, REG, FLAG, SCR, MEM, BYTES, 1, LB_MAX_STR, 1)                          \
+	/* from the tracepoint record's __data_loc field whose u32 is in r[a]                      \
+	   (offset low 16 bits, length high 16), zero filled like STR */                           \
+	X(DATALOC, "dataloc", NONE, REG, FLAG, SCR, NONE, BYTES, 1, LB_MAX_STR, 1)                 \
+	/* scratch[off .. off+len) = scratch[imm .. imm+len) (char[N] fields                       \
+	   of the ctx copy, string values) */                                                      \
+	X(COPY, "copy", NONE, NONE, NONE, SCR, SCR, BYTES, 1, LB_SCRATCH, 1)                       \
+	/* r[dst] = scratch[off .. off+len) == scratch[imm .. imm+len) */                          \
+	X(SCMP, "scmp", REG, NONE, NONE, SCR, SCR, BYTES, 8, LB_POOL, 8)                           \
+	/* String values in plain maps (LB_VAL_STR), slot b, key at                                \
+	   scratch[off]: scratch[imm .. imm+len) = the value, or zeros;                            \
+	   r[dst] = present (0/1) */                                                               \
+	X(MAP_GETSTR, "map_getstr", REG, NONE, SLOT, KEY, TMP, BYTES, 1, LB_MAX_STR, 1)            \
+	/* the value = scratch[imm .. imm+len) */                                                  \
+	X(MAP_SETSTR, "map_setstr", NONE, NONE, SLOT, KEY, TMP, BYTES, 1, LB_MAX_STR, 1)           \
+	/* Typed kernel memory (e.args.dentry.d_parent): r[dst] = len bytes at                     \
+	   kernel address r[a] + imm, sign-extended when b != 0; 0 if the read                     \
+	   faults */                                                                               \
+	X(KREAD, "kread", REG, REG, FLAG, NONE, INT, WORD, 1, 8, 1)                                \
+	/* r[dst] = USDT argument imm as plan.usdt says for the site the probe                     \
+	   fired at (usdt template only; a and len: the note's sign and size) */                   \
+	X(USDT_ARG, "usdt_arg", REG, FLAG, NONE, NONE, USDT, WORD, 1, 8, 1)                        \
+	/* map slot dst, key at scratch[off .. off+len): value += r[a] in user                     \
+	   space, after it unwound the user stack whose 8 bytes are at key                         \
+	   offset imm through DWARF CFI: the record (struct lb_unwind_rec)                         \
+	   carries the user registers and the top of the user stack */                             \
+	X(UNWIND_ADD, "unwind_add", SLOT, REG, NONE, KEY, KEYAT, BYTES, 8, LB_MAX_KEY, 8)          \
+	/* bpf.join(argv): for i < LB_JOIN_ARGS, scratch[off + i * len ..) = the                   \
+	   string at the i-th pointer of the NULL-terminated array at r[a]                         \
+	   (imm 0 kernel, 1 user memory), cut to len bytes; the slot after                         \
+	   the last string starts with a NUL */                                                    \
+	X(JOIN, "join", NONE, REG, NONE, KEY, MEM, JOIN, 1, LB_JOIN_STR, 1)
+
+#define LB_OP_ENUM(code, ...) LB_OP_##code,
+enum lb_opcode { LB_OPS(LB_OP_ENUM) LB_OP_NCODES };
+#undef LB_OP_ENUM
 
 enum lb_ctx {
 	LB_CTX_PID = 1,
@@ -196,8 +264,8 @@ enum lb_rec {
 };
 
 /* LB_OP_UNWIND_ADD's record (x86-64). */
-#define LB_UNWIND_REGS 21     /* the user pt_regs, in words: sp is 19, ip 16 */
-#define LB_UNWIND_STACK 16384 /* user stack bytes copied from sp at most */
+#define LB_UNWIND_REGS LB_REG_WORDS /* the user pt_regs, in words (bpf/arch.h) */
+#define LB_UNWIND_STACK 16384	    /* user stack bytes copied from sp at most */
 /* Ring bytes waiting that wake user space for these records; with fewer
  * they wait for its next turn (at most 1 s, or a printf). */
 #define LB_UNWIND_WAKE (512 << 10)

@@ -340,13 +340,6 @@ void lb_push_strings(lua_State *L, char **v, int n)
 	lb_free_strings(v, n);
 }
 
-/* register_source(chunkname, source): the text of a "=name" chunk */
-static int l_register_source(lua_State *L)
-{
-	luaL_checkstring(L, 1);
-	return registry_set(L, SOURCES);
-}
-
 /* tracepoints("cat:name" glob) -> { "cat:name", ... } sorted */
 static int l_tracepoints(lua_State *L)
 {
@@ -550,7 +543,6 @@ static const luaL_Reg session_methods[] = {
 static const luaL_Reg functions[] = {
     {"session", l_session},
     {"mark", l_mark},
-    {"register_source", l_register_source},
     {"now", l_now},
     {"tracepoints", l_tracepoints},
     {"kprobe_functions", l_kprobe_functions},
@@ -592,6 +584,7 @@ int luaopen_luabpf_core(lua_State *L)
 	luaL_newlib(L, functions);
 	lb_open_format(L);
 	lb_open_list(L);
+	lb_open_source(L);
 	lb_open_child(L);
 	lua_newtable(L); /* bpf.maps: functions of a map, never shadowing its keys */
 	luaL_setfuncs(L, lb_map_methods, 0);

@@ -89,16 +89,11 @@ end
 -- Marks the bit libraries loaded so far for the compiler (set below).
 local mark_bitlibs
 
--- Sources of "=name" chunks (the runner's -e), as the compiler sees them.
-local sources = {}
-
--- The text of line n of a chunk, or nil.
+-- The text of line n of a chunk (the text luabpf kept for it, else its
+-- file: only shown in a message), or nil.
 local function source_line(chunk, n)
-  local text = sources[chunk]
-  if not text and chunk:sub(1, 1) == "@" then
-    local f = io.open(chunk:sub(2))
-    if f then text = f:read(compat.ALL) f:close() end
-  end
+  local text = core.source_text(chunk)
+  if not text and chunk:sub(1, 1) == "@" then text = core.read_chunk(chunk:sub(2)) end
   if not text then return nil end
   local i = 0
   for line in (text .. "\n"):gmatch("([^\n]*)\n") do
@@ -744,9 +739,89 @@ core.mark(M.exit, "exit")
 M.constants = require "luabpf.constants"
 M._VERSION = require "luabpf.version" -- from the VERSION file, at build time
 
-function M.register_source(chunk, text)
-  sources[chunk] = text
-  core.register_source(chunk, text)
+-- ---- loading chunks: luabpf keeps the text Lua compiled ----
+-- A handler compiles from the very text Lua compiled its chunk from
+-- (luabpf/lsource.c checks it against the handler's bytecode). These
+-- are Lua's load, loadfile and dofile and a package searcher that keep
+-- that text; chunks Lua's own loaders loaded are read back (files) or
+-- refused (load(src, "=name")) when a handler of them is compiled.
+
+-- bpf.load(chunk [, chunkname [, mode [, env]]]): Lua 5.4's load, on
+-- every Lua (env by setfenv on 5.1 and LuaJIT).
+function M.load(chunk, name, mode, ...)
+  local has_env, env = select("#", ...) > 0, ...
+  if type(chunk) == "function" then -- a reader, as load takes
+    local parts = {}
+    while true do
+      local piece = chunk()
+      if piece == nil or piece == "" then break end
+      if type(piece) ~= "string" then return nil, "reader function must return a string" end
+      parts[#parts + 1] = piece
+    end
+    chunk, name = table.concat(parts), name or "=(load)"
+  elseif type(chunk) ~= "string" then
+    error("bad argument #1 to 'load' (string expected, got " .. type(chunk) .. ")", 2)
+  end
+  name = name or chunk
+  local binary = chunk:byte(1) == 27
+  if mode and not mode:find(binary and "b" or "t", 1, true) then
+    return nil, string.format("attempt to load a %s chunk (mode is '%s')",
+                              binary and "binary" or "text", mode)
+  end
+  local fn, err
+  if setfenv then -- 5.1, LuaJIT
+    fn, err = loadstring(chunk, name)
+    if fn and has_env then setfenv(fn, env) end
+  elseif has_env then
+    fn, err = load(chunk, name, mode, env)
+  else
+    fn, err = load(chunk, name, mode)
+  end
+  if fn and not binary then core.add_source(name, chunk) end
+  return fn, err
 end
+
+-- bpf.loadfile([path [, mode [, env]]]): Lua's loadfile (stdin without
+-- a path), keeping the text it compiled.
+function M.loadfile(path, mode, ...)
+  local text, err = core.read_chunk(path)
+  if not text then return nil, err end
+  return M.load(text, path and "@" .. path or "=stdin", mode, ...)
+end
+
+-- bpf.dofile([path]): Lua's dofile through bpf.loadfile.
+function M.dofile(path)
+  local fn, err = M.loadfile(path)
+  if not fn then error(err, 0) end
+  return fn()
+end
+
+-- package.searchpath, which Lua 5.1 lacks.
+local searchpath = package.searchpath or function(name, path)
+  local tried = {}
+  name = name:gsub("%.", package.config:sub(1, 1))
+  for template in path:gmatch("[^;]+") do
+    local file = template:gsub("%?", name)
+    local f = io.open(file)
+    if f then f:close() return file end
+    tried[#tried + 1] = "\n\tno file '" .. file .. "'"
+  end
+  return nil, table.concat(tried)
+end
+
+-- bpf.searcher(name): Lua's searcher of Lua modules on package.path,
+-- loading through bpf.loadfile. A host installs it before Lua's own:
+--   table.insert(package.searchers or package.loaders, 2, bpf.searcher)
+-- (the luabpf command does this for its scripts).
+function M.searcher(name)
+  local path, err = searchpath(name, package.path)
+  if not path then return err end
+  local fn, lerr = M.loadfile(path)
+  if not fn then
+    error(string.format("error loading module '%s' from file '%s':\n\t%s", name, path, lerr), 0)
+  end
+  return fn, path
+end
+
 M._core = core
 return M

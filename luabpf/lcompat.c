@@ -424,6 +424,66 @@ int lb_proto_read(lua_State *L, int fn, struct lb_proto *k)
 	return rc;
 }
 
+/* fn's bytecode with its debug information, malloc'd (NULL: not dumpable) */
+char *lb_dump(lua_State *L, int fn, size_t *len)
+{
+	struct lb_proto k;
+	int bad;
+
+	memset(&k, 0, sizeof k);
+	lua_pushvalue(L, fn);
+	bad = lua_dump(L, dump_writer, &k, 0);
+	lua_pop(L, 1);
+	if (bad || k.len < 8) {
+		free(k.dump);
+		return NULL;
+	}
+	*len = k.len;
+	return k.dump;
+}
+
+/* The bytes of a dumped function that its dump inside its chunk's dump
+ * repeats: everything after the header and its own source name (5.4,
+ * 5.3, 5.1), or its prototypes (LuaJIT). A nested function's dump has
+ * *pre (npre bytes: its empty source name) just before them. */
+int lb_dump_body(const char *dump, size_t len, size_t *off, size_t *blen, const char **pre,
+		 size_t *npre)
+{
+	struct reader r = {(const unsigned char *)dump, (const unsigned char *)dump + len};
+	size_t x;
+
+	if (len >= 12 && !memcmp(dump, "\x1bLua\x54\x00\x19\x93\r\n\x1a\n", 12)) {
+		if (rd_skip(&r, 32) || rd_size54(&r, &x) || rd_skip(&r, x ? x - 1 : 0))
+			return -1;
+		*pre = "\x80"; /* a size of 0: no string */
+		*npre = 1;
+	} else if (len >= 12 && !memcmp(dump, "\x1bLua\x53\x00\x19\x93\r\n\x1a\n", 12)) {
+		if (rd_skip(&r, 34) || rd_str53(&r, &x))
+			return -1;
+		*pre = ""; /* a byte 0: no string */
+		*npre = 1;
+	} else if (len >= 12 && !memcmp(dump, "\x1bLua\x51", 5)) {
+		if (memcmp(dump + 5, "\0\1\4\10\4\10\0", 7) || rd_skip(&r, 12) ||
+		    rd_le(&r, 8, &x) || rd_skip(&r, x))
+			return -1;
+		*pre = "\0\0\0\0\0\0\0"; /* a size_t 0: no string */
+		*npre = 8;
+	} else if (len >= 4 && !memcmp(dump, "\x1bLJ\x02", 4)) {
+		if (rd_skip(&r, 4) || rd_uleb(&r, &x) || (x & ~(size_t)0xf) ||
+		    (!(x & 2) && (rd_uleb(&r, &x) || rd_skip(&r, x))) || r.end == r.p ||
+		    r.end[-1] != 0)
+			return -1;
+		r.end--; /* the 0 that ends the prototypes */
+		*pre = "";
+		*npre = 0;
+	} else {
+		return -1;
+	}
+	*off = (size_t)(r.p - (const unsigned char *)dump);
+	*blen = (size_t)(r.end - r.p);
+	return *blen ? 0 : -1;
+}
+
 void lb_proto_free(struct lb_proto *k)
 {
 	free(k->dump);

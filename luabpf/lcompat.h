@@ -43,6 +43,12 @@ struct lb_proto {
 };
 int lb_proto_read(lua_State *L, int fn, struct lb_proto *k);
 void lb_proto_free(struct lb_proto *k);
+/* fn's bytecode (lua_dump with debug information), malloc'd, or NULL */
+char *lb_dump(lua_State *L, int fn, size_t *len);
+/* Where a dumped function's own bytes are (see lcompat.c): 0, or -1 for
+ * a format not known here */
+int lb_dump_body(const char *dump, size_t len, size_t *off, size_t *blen, const char **pre,
+		 size_t *npre);
 
 #if LUA_VERSION_NUM < 504
 #define lua_newuserdatauv(L, size, nuv) lua_newuserdata(L, size)

@@ -1,6 +1,7 @@
 /* Compiling handlers: from a Lua function to a plan in a probe.
- * The source, upvalues and string constants come from Lua's debug API
- * and bytecode; the compiler itself (compiler/) sees no Lua state. */
+ * The source is the text Lua compiled (lsource.c); upvalues and string
+ * constants come from Lua's debug API and bytecode; the compiler itself (compiler/) sees no Lua
+ * state. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,35 +110,6 @@ static int resolve(void *ud, const char *name, int global, struct lbc_value *out
 	return 1;
 }
 
-/* The handler's chunk source: the file of an "@file" chunk, a registered
- * source for "=name" (the runner's -e), else the string itself. */
-static const char *chunk_source(lua_State *L, const char *source, size_t *len)
-{
-	if (source[0] == '@') {
-		luaL_Buffer b;
-		FILE *f = fopen(source + 1, "rb");
-		char chunk[4096];
-		size_t n;
-
-		if (!f)
-			return NULL;
-		luaL_buffinit(L, &b);
-		while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-			luaL_addlstring(&b, chunk, n);
-		fclose(f);
-		luaL_pushresult(&b);
-		return lua_tolstring(L, -1, len);
-	}
-	if (source[0] == '=') {
-		lua_getfield(L, LUA_REGISTRYINDEX, SOURCES);
-		lua_getfield(L, -1, source);
-		lua_remove(L, -2);
-		return lua_isstring(L, -1) ? lua_tolstring(L, -1, len) : NULL;
-	}
-	lua_pushstring(L, source);
-	return lua_tolstring(L, -1, len);
-}
-
 /* Compile the function at stack index fn for probe. Leaves the stack as
  * it found it; on error returns -1 with the compiler's message in err. */
 int lb_compile_probe(lua_State *L, struct lb_session *s, int fn, const struct lbc_probe *probe,
@@ -161,10 +133,14 @@ int lb_compile_probe(lua_State *L, struct lb_session *s, int fn, const struct lb
 		lua_pop(L, 1);
 		n++;
 	}
-	src = chunk_source(L, ar.source, &len);
+	/* the text Lua compiled it from (lsource.c), or why not */
+	if (!(src = lb_chunk_source(L, fn, &ar, &len, err, errlen))) {
+		lua_settop(L, top);
+		return -1;
+	}
 	memset(&in, 0, sizeof in);
-	in.source = src ? src : "";
-	in.source_len = src ? len : 0;
+	in.source = src;
+	in.source_len = len;
 	in.chunkname = ar.source;
 	in.linedefined = ar.linedefined;
 	in.lastlinedefined = ar.lastlinedefined;

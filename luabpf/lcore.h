@@ -10,7 +10,7 @@
 #define SESSION_MT "luabpf.session"
 #define MAP_MT "luabpf.map"
 #define MARKS "luabpf.marks"	 /* module table / builtin fn -> name */
-#define SOURCES "luabpf.sources" /* chunkname -> source, for -e */
+#define SOURCES "luabpf.sources" /* chunkname -> texts Lua compiled (lsource.c) */
 
 struct lmap {
 	struct lb_session *s;
@@ -47,6 +47,11 @@ const char *lb_valkind_name(unsigned valkind);
 void lb_open_format(lua_State *L);
 /* llist.c: elf_functions, usdt_probes, kernel_types (listings) */
 void lb_open_list(lua_State *L);
+/* lsource.c: the text Lua compiled the function at fn from (ar: its "S"
+ * info), pushed and returned; NULL with why in err */
+const char *lb_chunk_source(lua_State *L, int fn, const lua_Debug *ar, size_t *len, char *err,
+			    size_t errlen);
+void lb_open_source(lua_State *L);
 /* lchild.c: spawn, reap, stop_child, which (luabpf -c's command) */
 void lb_open_child(lua_State *L);
 /* lmetrics.c: the session's serve_metrics, metrics_respond */

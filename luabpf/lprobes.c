@@ -11,9 +11,8 @@
 #include "lcore.h"
 #include "runtime/btf.h"
 
-/* x86_64 pt_regs: where the first six arguments and the return value are */
-static const __u16 reg_off[] = {112, 104, 96, 88, 72, 64}; /* di si dx cx r8 r9 */
-#define RET_OFF 80					   /* ax */
+/* pt_regs words of the first arguments (bpf/arch.h) */
+static const int arg_words[LB_NARG_REGS] = LB_ARG_REGS;
 
 static const struct {
 	const char *name;
@@ -84,10 +83,10 @@ static int describe(struct lb_session *s, int k, struct target *t, char *err, si
 			return t->wild ? 1 : -1; /* an IFUNC a wildcard matched: skip it */
 		for (int i = 0; i < 6; i++) {
 			snprintf(name, sizeof name, "arg%d", i);
-			add_reg(t, name, reg_off[i], 0, 0);
+			add_reg(t, name, arg_words[i] * 8, 0, 0);
 		}
 		if (kinds[k].ret)
-			add_reg(t, "retval", RET_OFF, 0, 0);
+			add_reg(t, "retval", LB_RET_REG * 8, 0, 0);
 		return 0;
 	case LBC_USDT: {
 		int nargs = 0;

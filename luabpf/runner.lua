@@ -5,7 +5,7 @@ local compat = require "luabpf.compat"
 local runner = {}
 
 local usage = [[
-usage: luabpf [options] SCRIPT [ARGS...]
+usage: luabpf [options] SCRIPT [ARGS...]   (SCRIPT - : read it from stdin)
        luabpf [options] -e 'CODE' [ARGS...]
 options:
   -e CODE   run CODE, with the luabpf functions as globals
@@ -242,17 +242,20 @@ function runner.main(argv)
   for j = i, #argv do args[#args + 1] = argv[j] end
   _G.arg = args
 
+  -- modules the script requires load through luabpf too: their
+  -- handlers compile from the text Lua compiled
+  table.insert(package.searchers or package.loaders, 2, bpf.searcher)
   local chunk, err
   if code then
-    bpf.register_source("=-e", code)
-    chunk, err = compat.load(code, "=-e", one_liner_env(args))
+    chunk, err = bpf.load(code, "=-e", "t", one_liner_env(args))
   else
     -- Lua's parser raises (not returns) when nesting is too deep for it
     local ok
-    ok, chunk, err = pcall(loadfile, script, "t")
+    ok, chunk, err = pcall(bpf.loadfile, script ~= "-" and script or nil, "t")
     if not ok then chunk, err = nil, chunk end
-    if not chunk and not tostring(err):find(script, 1, true) then
-      err = script .. ": cannot load: " .. tostring(err)
+    local name = script ~= "-" and script or "stdin"
+    if not chunk and not tostring(err):find(name, 1, true) then
+      err = name .. ": cannot load: " .. tostring(err)
     end
   end
   if not chunk then fail(err) end

@@ -22,13 +22,45 @@ local function H(body, params)
   return "local bpf, m, n = ...\nreturn function(" .. (params or "e") .. ")\n" .. body .. "\nend\n"
 end
 
--- Compile the function returned by chunk `code` (named "=t.lua"), with
--- `source` (default: code) registered as its text. Returns the error.
+-- The compiler given `source` for a function Lua compiled from `code`:
+-- text Lua never compiled, which the Lua binding refuses (lsource.c), so
+-- through the standalone driver (spec/compiler/driver.c) with the
+-- function's lines, parameter count and upvalues. Returns the error.
+local driver_dir
+local function driver_err(code, source)
+  if not driver_dir then
+    driver_dir = require("spec.helper").tmpdir()
+    require("spec.helper").build_driver(driver_dir)
+  end
+  local s = bpf.session()
+  local fn = assert(load(code, "=t.lua"))(bpf, s:map(), s:map())
+  local info = debug.getinfo(fn, "S")
+  local ups, specs = {}, { bpf = "module", m = "map:0", n = "map:1", _ENV = "" }
+  for i = 1, math.huge do
+    local name = debug.getupvalue(fn, i)
+    if not name then break end
+    ups[#ups + 1] = name == "_ENV" and "_ENV" or name .. "=" .. assert(specs[name], name)
+  end
+  local f = assert(io.open(driver_dir .. "/t.lua", "wb"))
+  f:write(source)
+  f:close()
+  local p = io.popen(("cd %s && ./lbc_driver t.lua %d %d --chunk =t.lua --nparams %d --probe %s " ..
+    "--field fd:16:8 --field buf:24:8:str --field count:32:8 %s 2>&1"):format(driver_dir,
+    info.linedefined, info.lastlinedefined, debug.getinfo(fn, "u").nparams, PROBE,
+    table.concat(ups, " ")))
+  local out = p:read("a")
+  assert(not p:close(), "compiled without error:\n" .. out)
+  return (out:gsub("\n$", ""))
+end
+
+-- Compile the function returned by chunk `code` (named "=t.lua", loaded
+-- by bpf.load). Returns the error. opts.source: the compiler reads this
+-- text instead (driver_err).
 local function compile_err(code, opts)
   opts = opts or {}
+  if opts.source then return driver_err(code, opts.source) end
   local s = opts.session or bpf.session()
-  bpf.register_source("=t.lua", opts.source or code)
-  local fn = assert(load(code, "=t.lua"))
+  local fn = assert(bpf.load(code, "=t.lua"))
   if not opts.chunk then fn = fn(bpf, s:map(), s:map(), table.unpack(opts.args or {})) end
   local fields = WRITE
   if opts.fields == false then fields = nil elseif opts.fields then fields = opts.fields end
@@ -40,8 +72,7 @@ end
 
 -- a handler of chunk `code` ("=t.lua"), called with the module and maps
 local function handler(code, ...)
-  bpf.register_source("=t.lua", code)
-  return assert(load(code, "=t.lua"))(bpf, ...)
+  return assert(bpf.load(code, "=t.lua"))(bpf, ...)
 end
 
 -- the same, for a body only
@@ -49,8 +80,9 @@ local function body_err(body, opts)
   return compile_err(H(body), opts)
 end
 
--- a changed source: Lua loads a good handler, the compiler reads `fake`
--- (the same line numbers, different text)
+-- text Lua would not compile (or not to this handler): Lua loads a good
+-- handler, the compiler (through the driver) reads `fake`, with the same
+-- line numbers
 local GOOD = H("  m[e.pid] = bpf.count()")
 local function fake_err(body, opts)
   opts = opts or {}
@@ -267,14 +299,41 @@ return function(e) m[e.pid + 1] = bpf.count() end, function(e) m[e.pid + 2] = bp
        ^
 hint: put each handler on its own line]==], compile_err(code))
   end)
-  it("handler source is not available", function()
+  -- the source: the text Lua compiled, kept by bpf.load (luabpf/lsource.c)
+  it("a chunk Lua's own load loaded: how to load it instead", function()
     local s = bpf.session()
     local fn = assert(load(GOOD, "=nosource.lua"))(bpf, s:map(), s:map())
     assert.are.equal([==[
-nosource.lua:2:1: handler source is not available (stripped chunk?)]==], select(2, pcall(s.compile, s, PROBE, fn)))
+nosource.lua:2:1: luabpf did not see this chunk loaded (Lua's own load keeps no source text)
+hint: load it with bpf.load(src, "=nosource.lua"), or bpf.loadfile or bpf.dofile, or require it through bpf.searcher]==],
+      select(2, pcall(s.compile, s, PROBE, fn)))
+    -- the same text through bpf.load compiles
+    fn = assert(bpf.load(GOOD, "=nosource.lua"))(bpf, s:map(), s:map())
+    assert.is_string(s:compile(PROBE, fn, WRITE))
+  end)
+  it("stripped bytecode has no source", function()
+    local s = bpf.session()
+    local fn = assert(bpf.load(GOOD, "=t.lua"))(bpf, s:map(), s:map())
     local stripped = assert(load(string.dump(fn, true)))
     assert.are.equal([==[
-?:2:1: handler source is not available (stripped chunk?)]==], select(2, pcall(s.compile, s, PROBE, stripped)))
+?:2:1: the handler comes from stripped bytecode: luabpf compiles the source text Lua compiled
+hint: load the chunk's source text with bpf.load, bpf.loadfile or bpf.dofile, or require it through bpf.searcher]==],
+      select(2, pcall(s.compile, s, PROBE, stripped)))
+  end)
+  it("a chunk loaded again under the same name by Lua's own load", function()
+    local s = bpf.session()
+    assert(bpf.load(GOOD, "=again.lua"))
+    -- the same lines, upvalues and strings: only a number differs
+    local fn = assert(load(GOOD:gsub("m%[e.pid%]", "m[e.pid + 1]"), "=again.lua"))(bpf, s:map(), s:map())
+    assert.are.equal([==[
+again.lua:2:1: the source of this handler is not the text luabpf loaded under its chunk name (was the chunk loaded again with Lua's own load?)
+hint: load it with bpf.load, bpf.loadfile or bpf.dofile, or require it through bpf.searcher]==],
+      select(2, pcall(s.compile, s, PROBE, fn)))
+  end)
+  it("a chunk loaded by load(text), without a name, is its own source", function()
+    local s = bpf.session()
+    local fn = assert(load(GOOD))(bpf, s:map(), s:map())
+    assert.is_string(s:compile(PROBE, fn, WRITE))
   end)
   it("the handler must be a Lua function, not a main chunk", function()
     assert.are.equal([==[
@@ -286,7 +345,7 @@ local bpf, m, n = ...
     assert.are.equal([==[
 t.lua:2:1: source chunk is too big (over 67108864 bytes)
 return function(e)
-^]==], compile_err(GOOD, { source = GOOD .. string.rep(" ", 64 * 1024 * 1024) }))
+^]==], compile_err(GOOD .. string.rep(" ", 64 * 1024 * 1024)))
   end)
 
   -- names and values

@@ -17,7 +17,7 @@ describe("documentation", function()
 
   it("doc/api.md names every public function of the module", function()
     local bpf = require "luabpf"
-    local internal = { default_session = true, register_source = true }
+    local internal = { default_session = true }
     for name in pairs(bpf) do
       if not name:match("^_") and not internal[name] then
         assert.is_truthy(api:find("bpf." .. name, 1, true) or api:find("s:" .. name, 1, true),

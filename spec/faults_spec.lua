@@ -159,6 +159,22 @@ end)
     assert.are.same({}, leftovers(before))
   end)
 
+  it("a 65th program on one tracepoint: the kernel's limit named, nothing left", function()
+    local before = kernel_objects()
+    local lines = { 'local bpf = require "luabpf"', "local m = bpf.map()" }
+    for i = 1, 65 do
+      lines[#lines + 1] = ('bpf.tracepoint("syscalls:sys_enter_getppid", function(e) m[%d] = bpf.count() end)'):format(i)
+    end
+    local path = script(table.concat(lines, "\n") .. "\n")
+    local rc, out, err = run_luabpf(path)
+    os.remove(path)
+    assert.are.equal(1, rc)
+    assert.are.equal("", out)
+    assert.are.equal("luabpf: cannot attach to tracepoint:syscalls:sys_enter_getppid: the kernel runs " ..
+      "at most 64 BPF programs on one probe point (E2BIG); join handlers of the same probe into one\n", err)
+    assert.are.same({}, leftovers(before))
+  end)
+
   it("a Lua error in an interval handler: traceback, maps printed, exit 1, nothing left", function()
     local before = kernel_objects()
     local comm = H.comm("lbfi")

@@ -99,6 +99,7 @@ function H.finish(p, timeout)
     end
     sleep(0.02)
   end
+  p.ended = H.now()
   local rc, out, err = tonumber(slurp(p.rcfile)), slurp(p.out), slurp(p.err)
   os.execute("rm -rf " .. sh_quote(p.dir))
   local attached, rest = out:match("^(Attaching %d+ probes?%.%.%.)\n(.*)$")
@@ -117,10 +118,25 @@ function H.tracer(script, ...)
   return p
 end
 
+-- Seconds on the monotonic clock (luabpf's own, as no Lua has one).
+function H.now()
+  return require("luabpf.core").now() / 1e9
+end
+
 -- Stop a tracer like Ctrl-C would; returns what H.finish does.
 function H.stop(p)
   H.signal(p, "INT")
   return H.finish(p)
+end
+
+-- Send sig (INT unless given) and wait for the exit: what H.finish
+-- returns, then the seconds from the signal to the exit (seen within
+-- H.finish's 20 ms polls).
+function H.interrupt(p, sig, timeout)
+  local t0 = H.now()
+  H.signal(p, sig or "INT")
+  local rc, out, err, attached = H.finish(p, timeout)
+  return rc, out, err, attached, p.ended - t0
 end
 
 -- Run a command to completion; returns its stdout (errors if it fails).

@@ -92,6 +92,65 @@ describe("handlers on Lua " .. H.lua, function()
       "hint: kernel handlers can use bit.band, bor, bxor, bnot, lshift, rshift and arshift",
     }, "\n"), err)
   end)
+
+  -- The text Lua compiled (luabpf/lsource.c reads each VM's bytecode)
+  describe("handler sources", function()
+    local SRC = "local bpf, m = ...\nreturn function(e)\n  m[e.pid] = bpf.sum(e.tid * 0 + 2)\nend\n"
+    local HINT = "hint: load it with bpf.load, bpf.loadfile or bpf.dofile, or require it through bpf.searcher"
+    local function plan(s, fn) return (s:compile("tracepoint:x:y", fn):gsub("^plan[^\n]*\n", "")) end
+    local function write(path, text)
+      local f = assert(io.open(path, "wb"))
+      f:write(text)
+      f:close()
+    end
+    local PLAN = table.concat({ "  0  ctx      r0 = pid", "  1  ctx      r1 = tid", "  2  imm      r2 = 0",
+      "  3  mul      r1 = r1 * r2", "  4  imm      r2 = 2", "  5  add      r1 = r1 + r2",
+      "  6  put      scratch[0] = r0", "  7  map_add  slot=0 key@0 r1", "  8  end", "" }, "\n")
+
+    it("bpf.load(src, \"=name\") compiles; Lua's own load gets how to fix it", function()
+      local s = bpf.session()
+      assert.are.equal(PLAN, plan(s, assert(bpf.load(SRC, "=gen.lua"))(bpf, s:map())))
+      local fn = assert((loadstring or load)(SRC, "=plain.lua"))(bpf, s:map())
+      assert.are.equal("plain.lua:2:1: luabpf did not see this chunk loaded (Lua's own load keeps " ..
+        "no source text)\nhint: load it with bpf.load(src, \"=plain.lua\"), or bpf.loadfile or " ..
+        "bpf.dofile, or require it through bpf.searcher", select(2, pcall(s.compile, s, "tracepoint:x:y", fn)))
+    end)
+
+    it("a file edited after loading: bpf.loadfile's text, or an error for Lua's loadfile", function()
+      local s = bpf.session()
+      local path = os.tmpname()
+      write(path, SRC)
+      local mine = assert(bpf.loadfile(path))
+      write(path, (SRC:gsub("%+ 2", "+ 7")))
+      assert.are.equal(PLAN, plan(s, mine(bpf, s:map())))
+      path = os.tmpname() -- a file luabpf never saw
+      write(path, SRC)
+      local plain = assert(loadfile(path))
+      write(path, (SRC:gsub("%+ 2", "+ 7")))
+      local ok, err = pcall(s.compile, s, "tracepoint:x:y", plain(bpf, s:map()))
+      os.remove(path)
+      assert.is_false(ok)
+      assert.are.equal(path .. ":2:1: the file changed since it was loaded: its text is not the " ..
+        "source of this handler\n" .. HINT .. " (they keep the text Lua compiled)", err)
+    end)
+
+    it("require through bpf.searcher keeps the module's text", function()
+      local s = bpf.session()
+      local dir = H.tmpdir()
+      local MOD = "return function(bpf, m)\n  return function(e)\n    m[e.pid] = bpf.sum(e.tid * 0 + 2)\n  end\nend\n"
+      write(dir .. "/lbsrcv.lua", MOD)
+      local saved = package.path
+      package.path = dir .. "/?.lua"
+      table.insert(package.searchers or package.loaders, 2, bpf.searcher)
+      local ok, mod = pcall(require, "lbsrcv")
+      table.remove(package.searchers or package.loaders, 2)
+      package.path, package.loaded.lbsrcv = saved, nil
+      write(dir .. "/lbsrcv.lua", (MOD:gsub("%+ 2", "+ 7")))
+      assert(ok, mod)
+      assert.are.equal(PLAN, plan(s, mod(bpf, s:map())))
+      os.execute("rm -rf " .. dir)
+    end)
+  end)
 end)
 
 local HOST = [[

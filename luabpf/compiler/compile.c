@@ -521,6 +521,8 @@ static int compile1(const struct lbc_input *in, struct lbc_output *out, char *er
 	lbc_finish(C);
 	memcpy(out->slot_map, C->slot_map, sizeof out->slot_map);
 	out->nslots = C->nslots;
+	if (lbc_validate_output(out, C->maps, C->nmaps, C->hint, sizeof C->hint))
+		lbc_error(C, C->ftok, NULL, "internal: the compiled plan is invalid: %s", C->hint);
 	if (C->nmaps)
 		memcpy(in->maps, C->maps, sizeof *C->maps * (size_t)C->nmaps);
 	out->nmaps = C->nmaps;

@@ -277,4 +277,80 @@ int lbc_compile(const struct lbc_input *in, struct lbc_output *out, char *err, s
 /* Human-readable listing of a plan, one op per line (golden specs, -v). */
 size_t lbc_dump(const struct lb_plan *plan, char *buf, size_t buflen);
 
+/* The op table (LB_OPS in bpf/plan.h) as data, indexed by opcode. */
+struct lbc_opinfo {
+	const char *name;
+	__u8 dst, a, b, off, imm; /* enum lb_opnd */
+	__u8 len;		  /* enum lb_lenk */
+	__u32 min, max, align;	  /* len's bounds */
+};
+extern const struct lbc_opinfo lbc_ops[LB_OP_NCODES];
+
+/* What a plan refers to outside itself, for lbc_validate. */
+struct lbc_links {
+	const struct lb_mapdesc *maps; /* session maps, layouts fixed */
+	int nmaps;
+	const int *slot_map; /* plan map slot -> session map index */
+	int nslots;
+	const struct lb_fmt *fmts; /* what LB_REC_PRINTF ids index */
+	int nfmts;
+	int uses_stacks, uses_records; /* as the compiler said (-1: unchecked) */
+	/* the runtime filled the plan: slot_ids must be the slot map, the
+	 * syscall mask set exactly when sysmode asks */
+	int loading;
+	/* with loading: the plan is for the usdt template, the only one that
+	 * runs LB_OP_USDT_ARG (the others end the run there) */
+	int usdt;
+};
+
+/* Does the plan keep what bpf/interp.h relies on (every field of every
+ * op as the op table says, registers set before they are read, ranges
+ * inside scratch, ctx copy and pool, slots, formats)? 0, or -1 with
+ * "op N: what" in err. */
+int lbc_validate(const struct lb_plan *plan, const struct lbc_links *links, char *err,
+		 size_t errlen);
+/* The same for a compiler's output against the maps it was compiled with. */
+int lbc_validate_output(const struct lbc_output *out, const struct lb_mapdesc *maps, int nmaps,
+			char *err, size_t errlen);
+
+/* The reference interpreter (refrun.c): a plan run in user space on a
+ * synthetic event as bpf/interp.h runs it in the kernel, with maps kept
+ * per slot for one CPU (what the kernel sums over CPUs is one value
+ * here). Ops that read the running kernel or process (strings through
+ * pointers, typed memory, stacks, USDT arguments, DWARF records) are
+ * refused. */
+struct lbc_refmap {
+	unsigned key_size, value_size;
+	int n, cap;
+	unsigned char *ents; /* n entries: key_size bytes of key, then the value */
+};
+
+struct lbc_event {
+	const unsigned char *ctx; /* the probe's record, where the ctx copy comes from */
+	size_t ctx_len;
+	__u64 ctxv[LB_CTX_ELAPSED + 1]; /* e.pid ... by LB_CTX_* (PROBE: e.probe) */
+	char comm[LB_COMM_LEN];
+};
+
+struct lbc_refvm {
+	const struct lbc_output *out; /* slots and formats of the plan */
+	const struct lb_mapdesc *maps;
+	int nmaps;
+	struct lbc_refmap slots[LB_MAX_MAPS];
+	unsigned char *records; /* LB_OP_EMIT's records, one after another */
+	size_t nrecords, reccap;
+	__u64 divzero; /* runs stopped by a division by zero */
+	unsigned char scratch[LB_SCRATCH];
+};
+
+enum { LBC_RUN_END = 0, LBC_RUN_DIVZERO = 1 };
+int lbc_refinit(struct lbc_refvm *vm, const struct lbc_output *out, const struct lb_mapdesc *maps,
+		int nmaps);
+/* LBC_RUN_END, LBC_RUN_DIVZERO (the run stopped there, as in the kernel),
+ * or -1 with the reason in err (an invalid plan, an op it cannot run) */
+int lbc_refrun(struct lbc_refvm *vm, const struct lb_plan *plan, const struct lbc_event *ev,
+	       char *err, size_t errlen);
+unsigned char *lbc_refget(const struct lbc_refmap *m, const void *key);
+void lbc_reffree(struct lbc_refvm *vm);
+
 #endif

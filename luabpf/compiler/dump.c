@@ -27,22 +27,14 @@ static void put(struct out *o, const char *fmt, ...)
 			o->buf[o->n] = tmp[i];
 }
 
-static const char *const names[LB_OP_NCODES] = {
-    "end",	  "imm",     "ctx",	 "field",      "comm",	     "strcpy",	"streq",
-    "put",	  "add",     "sub",	 "mul",	       "div",	     "mod",	"band",
-    "bor",	  "bxor",    "shl",	 "shr",	       "eq",	     "ne",	"lt",
-    "le",	  "gt",	     "ge",	 "not",	       "neg",	     "bnot",	"mov",
-    "jmp",	  "jz",	     "jnz",	 "map_add",    "map_read",   "map_set", "map_delete",
-    "map_xadd",	  "map_min", "map_max",	 "map_avg",    "map_bucket", "log2",	"linear",
-    "emit",	  "stack",   "str",	 "dataloc",    "copy",	     "scmp",	"map_getstr",
-    "map_setstr", "kread",   "usdt_arg", "unwind_add", "join",
-};
 static const char *const sym[] = {
     "+", "-", "*", "//", "%", "&", "|", "~", "<<", ">>", "==", "~=", "<", "<=", ">", ">=",
 };
 static const char *const ctxname[] = {
     "?", "pid", "tid", "uid", "gid", "cpu", "nsecs", "probe", "cpid", "elapsed",
 };
+_Static_assert(sizeof sym / sizeof *sym == LB_OP_GE - LB_OP_ADD + 1, "a symbol per operator");
+_Static_assert(sizeof ctxname / sizeof *ctxname == LB_CTX_ELAPSED + 1, "a name per builtin");
 
 /* pool bytes as a Lua string, trailing NULs dropped */
 static void str(struct out *o, const struct lb_plan *p, long off, long len)
@@ -82,7 +74,7 @@ size_t lbc_dump(const struct lb_plan *p, char *buf, size_t buflen)
 	put(&o, "\n");
 	for (unsigned i = 0; i < n; i++) {
 		const struct lb_op *x = &p->ops[i];
-		const char *nm = x->code < LB_OP_NCODES && names[x->code] ? names[x->code] : "?";
+		const char *nm = x->code < LB_OP_NCODES ? lbc_ops[x->code].name : "?";
 		put(&o, "%3u  %s", i, nm);
 		if (x->code != LB_OP_END && strlen(nm) < 8)
 			put(&o, "%*s", (int)(8 - strlen(nm)), "");

@@ -402,9 +402,7 @@ static void record(struct lbc *C, int fmttok, const char *fmt, size_t fmtlen, st
 		case T_DSTR: lbc_strput(C, &a->v, A_KEY, o, a->size, 0); break;
 		case T_INET: lbc_inetput(C, &a->v, A_KEY, o); break;
 		case T_JOIN:
-			lbc_rel(C,
-				lbc_emit(C, LB_OP_JOIN, 0, a->v.reg, 0, o, LB_JOIN_STR, a->v.sarg),
-				A_KEY, A_ABS);
+			lbc_emit(C, LB_OP_JOIN, 0, a->v.reg, 0, o, LB_JOIN_STR, a->v.sarg);
 			break;
 		}
 	}

@@ -102,6 +102,30 @@ int lbc_builtin(struct lbc *C, int call, const char **name, size_t *n)
 	return 0;
 }
 
+/* Where the op table puts an off or imm in scratch (lbc_finish adds the
+ * area's base): LB_O_SCR fields are in dflt unless lbc_rel says. */
+static int area(int kind, int dflt)
+{
+	switch (kind) {
+	case LB_O_KEY: return A_KEY;
+	case LB_O_TMP: return A_TMP;
+	case LB_O_SCR: return dflt;
+	}
+	return A_ABS;
+}
+
+/* The op at pc takes its off and imm in these areas: only fields the op
+ * table lets the compiler place (LB_O_SCR) may move. */
+void lbc_rel(struct lbc *C, int pc, int offarea, int immarea)
+{
+	const struct lbc_opinfo *d = &lbc_ops[C->plan->ops[pc].code];
+	if ((d->off != LB_O_SCR && offarea != area(d->off, A_ABS)) ||
+	    (d->imm != LB_O_SCR && immarea != area(d->imm, A_ABS)))
+		lbc_error(C, C->curtok, NULL, "internal: %s cannot take its operands from there",
+			  d->name);
+	C->rel[pc] = (unsigned char)(offarea | immarea << 2);
+}
+
 int lbc_emit(struct lbc *C, int code, int dst, int a, int b, int off, int len, int64_t imm)
 {
 	struct lb_plan *P = C->plan;
@@ -116,24 +140,8 @@ int lbc_emit(struct lbc *C, int code, int dst, int a, int b, int off, int len, i
 	o->off = (__u16)off;
 	o->len = (__u16)len;
 	o->imm = imm;
-	switch (code) { /* ops on the key/record area; others say so (lbc_rel) */
-	case LB_OP_COMM:
-	case LB_OP_STRCPY:
-	case LB_OP_STREQ:
-	case LB_OP_PUT:
-	case LB_OP_MAP_ADD:
-	case LB_OP_MAP_READ:
-	case LB_OP_MAP_SET:
-	case LB_OP_MAP_DELETE:
-	case LB_OP_MAP_XADD:
-	case LB_OP_MAP_MIN:
-	case LB_OP_MAP_MAX:
-	case LB_OP_MAP_AVG:
-	case LB_OP_MAP_BUCKET:
-	case LB_OP_UNWIND_ADD:
-	case LB_OP_EMIT: C->rel[P->nops] = A_KEY; break;
-	default: C->rel[P->nops] = A_ABS;
-	}
+	const struct lbc_opinfo *d = &lbc_ops[code];
+	C->rel[P->nops] = (unsigned char)(area(d->off, A_KEY) | area(d->imm, A_ABS) << 2);
 	if (code == LB_OP_EMIT || code == LB_OP_UNWIND_ADD)
 		C->out->uses_records = 1;
 	if (code == LB_OP_UNWIND_ADD || (code == LB_OP_EMIT && b)) /* a DWARF stack */

@@ -147,7 +147,8 @@ enum {
 	DS_TMP,	    /* ssize bytes (a multiple of 8, zero padded) at temp sarg */
 };
 
-/* Scratch areas an op's off or imm refers to (relocated by lbc_finish) */
+/* Scratch areas an op's off or imm refers to (relocated by lbc_finish;
+ * which field is in which: the op table, LB_OPS in bpf/plan.h) */
 enum { A_ABS = 0, A_KEY = 1, A_TMP = 2 };
 
 struct val {
@@ -284,6 +285,9 @@ int lbc_parse(struct lbc *C); /* returns the body block */
 /* gen.c */
 struct val lbc_expr(struct lbc *C, int n);
 int lbc_emit(struct lbc *C, int code, int dst, int a, int b, int off, int len, int64_t imm);
+/* the scratch areas (A_*) of the op at pc's off and imm, where the op
+ * table lets the compiler choose (LB_O_SCR) */
+void lbc_rel(struct lbc *C, int pc, int offarea, int immarea);
 void lbc_patch(struct lbc *C, int list, int target);
 int lbc_tmp(struct lbc *C);
 int lbc_reg(struct lbc *C, struct val *v);
@@ -329,7 +333,6 @@ void lbc_uncache(struct lbc *C, int map, const char *name, size_t n);
 
 /* str.c: strings */
 int lbc_slot(int size);
-void lbc_rel(struct lbc *C, int pc, int offarea, int immarea);
 int lbc_stmp(struct lbc *C, int size);
 int lbc_isstr(const struct val *v);		   /* T_STR, T_COMM, T_DSTR */
 struct val lbc_tostr(struct lbc *C, struct val v); /* a char * field as a string */

@@ -526,8 +526,7 @@ struct val lbc_mapread(struct lbc *C, const struct val *m, int index)
 		key_put(C, m, tok, &K);
 		C->regtop = save;
 		int p = lbc_tmp(C), vs = d->value_size, t = lbc_stmp(C, vs);
-		int pc = lbc_emit(C, LB_OP_MAP_GETSTR, p, 0, slot(C, m->map, tok), 0, vs, t);
-		lbc_rel(C, pc, A_KEY, A_TMP);
+		lbc_emit(C, LB_OP_MAP_GETSTR, p, 0, slot(C, m->map, tok), 0, vs, t);
 		struct val r = {.t = T_DSTR, .sk = DS_TMP, .sarg = t, .ssize = vs, .pres = p + 1};
 		return r;
 	}
@@ -643,7 +642,7 @@ static void strset(struct lbc *C, const struct val *m, int target, struct key *K
 	int s = slot(C, m->map, tok), j = -1, e = -1;
 	if (v.pres) /* m[k] = other[k]: a missing value deletes, as nil would */
 		j = lbc_emit(C, LB_OP_JZ, 0, v.pres - 1, 0, 0, 0, 0);
-	lbc_rel(C, lbc_emit(C, LB_OP_MAP_SETSTR, 0, 0, s, 0, vs, t), A_KEY, A_TMP);
+	lbc_emit(C, LB_OP_MAP_SETSTR, 0, 0, s, 0, vs, t);
 	if (v.pres) {
 		e = lbc_emit(C, LB_OP_JMP, 0, 0, 0, 0, 0, 0);
 		C->plan->ops[j].off = (__u16)C->plan->nops;
@@ -662,8 +661,7 @@ static void arrset(struct lbc *C, const struct val *m, int target, struct key *K
 	key_put(C, m, tok, K);
 	int vs = d->value_size, t = lbc_stmp(C, vs);
 	lbc_arrput(C, &v, A_TMP, t, vs);
-	lbc_rel(C, lbc_emit(C, LB_OP_MAP_SETSTR, 0, 0, slot(C, m->map, tok), 0, vs, t), A_KEY,
-		A_TMP);
+	lbc_emit(C, LB_OP_MAP_SETSTR, 0, 0, slot(C, m->map, tok), 0, vs, t);
 }
 
 /* m[key] = <update u>, with value node vnode (negated if neg) */

@@ -21,11 +21,6 @@ int lbc_slot(int size)
 	return (size + 7) & ~7;
 }
 
-void lbc_rel(struct lbc *C, int pc, int offarea, int immarea)
-{
-	C->rel[pc] = (unsigned char)(offarea | immarea << 2);
-}
-
 /* a temporary of size bytes (a multiple of 8), until the statement ends */
 int lbc_stmp(struct lbc *C, int size)
 {

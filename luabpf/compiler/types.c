@@ -430,15 +430,14 @@ struct val lbc_argfield(struct lbc *C, int n, const struct node *k)
 		  (int)(k->n > 64 ? 64 : k->n), k->s);
 }
 
-/* x86-64 struct pt_regs, as bpftrace's reg() names it */
+/* struct pt_regs, as bpftrace's reg() names it (bpf/arch.h) */
 static const struct {
 	const char *name;
 	int off;
 } pt_regs[] = {
-    {"r15", 0},	    {"r14", 8},	 {"r13", 16}, {"r12", 24},	{"bp", 32},  {"bx", 40},
-    {"r11", 48},    {"r10", 56}, {"r9", 64},  {"r8", 72},	{"ax", 80},  {"cx", 88},
-    {"dx", 96},	    {"si", 104}, {"di", 112}, {"orig_ax", 120}, {"ip", 128}, {"cs", 136},
-    {"flags", 144}, {"sp", 152}, {"ss", 160},
+#define REG(word, name, ...) {name, (word)*8},
+    LB_ARCH_REGS(REG)
+#undef REG
 };
 
 /* bpf.reg("ip"): a register of the probed context */
@@ -454,9 +453,7 @@ struct val lbc_regcall(struct lbc *C, int call)
 		if (lbc_isname(a->s, a->n, pt_regs[i].name))
 			off = pt_regs[i].off;
 	if (off < 0)
-		lbc_error(C, a->tok,
-			  "x86-64 registers: ip, sp, bp, ax, bx, cx, dx, si, di, r8 .. r15, flags, "
-			  "orig_ax, cs, ss",
+		lbc_error(C, a->tok, LB_ARCH " registers: " LB_ARCH_REG_LIST,
 			  "unknown register '%.*s'", (int)(a->n > 32 ? 32 : a->n), a->s);
 	if (kind != LBC_REGS && kind != LBC_USDT && kind != LBC_PROFILE)
 		lbc_error(C, N(call)->tok, "kprobe, uprobe, usdt and profile handlers have them",

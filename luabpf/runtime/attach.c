@@ -202,6 +202,31 @@ static void prog_name(const struct lb_prog *pr, char *buf, size_t len)
 	}
 }
 
+/* The plan as it will run, after the patches above and those of earlier
+ * layers (syscall mask, printf ids): what the compiler checked still holds. */
+static int check_plan(const struct lb_session *s, const struct lb_prog *pr, const char *name,
+		      char *err, size_t errlen)
+{
+	char why[256];
+	struct lbc_links l = {
+	    .maps = s->maps,
+	    .nmaps = s->nmaps,
+	    .slot_map = pr->code.slot_map,
+	    .nslots = pr->code.nslots,
+	    .fmts = s->fmts,
+	    .nfmts = s->nfmts,
+	    .uses_stacks = pr->code.uses_stacks,
+	    .uses_records = pr->code.uses_records,
+	    .loading = 1,
+	    .usdt = pr->kind == LB_PROG_USDT,
+	};
+
+	if (!lbc_validate(&pr->code.plan, &l, why, sizeof why))
+		return 0;
+	snprintf(err, errlen, "internal: the plan for %s is invalid: %s", name, why);
+	return -1;
+}
+
 static int load(struct lb_session *s, struct lb_prog *pr, char *err, size_t errlen)
 {
 	struct bpf_program *prog, *p;
@@ -219,6 +244,8 @@ static int load(struct lb_session *s, struct lb_prog *pr, char *err, size_t errl
 	if (!s->trace_self && !s->pid) /* -p / -c name the process themselves */
 		pr->code.plan.skip_pid = (__u32)getpid();
 	prog_name(pr, name, sizeof name);
+	if (check_plan(s, pr, name, err, errlen))
+		return -1;
 	if (!(pr->obj = bpf_object__open_mem(templates[pr->kind].start,
 					     templates[pr->kind].end - templates[pr->kind].start,
 					     NULL))) {
@@ -279,6 +306,9 @@ static const char *attach_error(const struct lb_prog *pr, int e, char *buf, size
 			 user ? lb_lacks2(CAP_PERFMON, CAP_SYS_ADMIN) : lb_lacks(CAP_PERFMON));
 		return buf;
 	case EILSEQ: return "not at an instruction boundary (EILSEQ)";
+	case E2BIG: /* perf_event's BPF_TRACE_MAX_PROGS */
+		return "the kernel runs at most 64 BPF programs on one probe point (E2BIG); "
+		       "join handlers of the same probe into one";
 	}
 	return strerror(e);
 }

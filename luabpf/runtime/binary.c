@@ -58,13 +58,7 @@ static int from_maps(int pid, const char *name, char *out, size_t len)
 
 int lb_resolve_binary(const char *name, int pid, char *out, size_t len, char *err, size_t errlen)
 {
-	static const char *const dirs[] = {"/lib/x86_64-linux-gnu",
-					   "/usr/lib/x86_64-linux-gnu",
-					   "/lib64",
-					   "/usr/lib64",
-					   "/lib",
-					   "/usr/lib",
-					   "/usr/local/lib"};
+	static const char *const dirs[] = {LB_LIB_DIRS};
 	char lib[256];
 
 	if (strchr(name, '/')) {

@@ -29,32 +29,13 @@ const char *lb_tracefs(char *err, size_t errlen)
 	return NULL;
 }
 
-static int push(char ***v, int *n, const char *a, const char *b)
-{
-	char **nv = realloc(*v, (*n + 1) * sizeof **v);
-	size_t len = strlen(a) + strlen(b) + 2;
-
-	if (!nv)
-		return -1;
-	*v = nv;
-	if (!(nv[*n] = malloc(len)))
-		return -1;
-	snprintf(nv[*n], len, "%s:%s", a, b);
-	(*n)++;
-	return 0;
-}
-
-static int by_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int lb_tracepoints(const char *pattern, char ***out, int *n, char *err, size_t errlen)
 {
 	const char *root = lb_tracefs(err, errlen), *colon = strchr(pattern, ':');
-	char catpat[256], path[512];
+	char catpat[256], path[512], name[512];
 	DIR *top, *sub;
 	struct dirent *c, *e;
+	int cap = 0;
 
 	*out = NULL;
 	*n = 0;
@@ -87,7 +68,8 @@ int lb_tracepoints(const char *pattern, char ***out, int *n, char *err, size_t e
 			if (e->d_type != DT_DIR || e->d_name[0] == '.' ||
 			    fnmatch(colon + 1, e->d_name, 0))
 				continue;
-			if (push(out, n, c->d_name, e->d_name)) {
+			snprintf(name, sizeof name, "%s:%s", c->d_name, e->d_name);
+			if (lb_strings_push(out, n, &cap, name)) {
 				closedir(sub);
 				closedir(top);
 				snprintf(err, errlen, "out of memory");
@@ -97,8 +79,7 @@ int lb_tracepoints(const char *pattern, char ***out, int *n, char *err, size_t e
 		closedir(sub);
 	}
 	closedir(top);
-	if (*n) /* qsort's array may not be NULL, even empty */
-		qsort(*out, *n, sizeof **out, by_name);
+	lb_strings_sort_uniq(*out, n);
 	return 0;
 }
 

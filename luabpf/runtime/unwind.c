@@ -55,9 +55,8 @@ struct lb_unwinder {
 	int32_t *hash; /* index + 1 of a stack, 0 empty */
 };
 
-/* The registers libdw wants (x86-64 DWARF numbers 0..16: rax rdx rcx rbx
- * rsi rdi rbp rsp r8..r15 rip), as words of the pt_regs. */
-static const int dwarf_regs[17] = {10, 12, 11, 5, 13, 14, 4, 19, 9, 8, 7, 6, 3, 2, 1, 0, 16};
+/* The registers libdw wants, by DWARF number, as words of the pt_regs */
+static const int dwarf_regs[LB_NDWARF_REGS] = LB_DWARF_REGS;
 
 static pid_t next_thread(Dwfl *dwfl, void *arg, void **targ)
 {
@@ -81,7 +80,7 @@ static bool get_thread(Dwfl *dwfl, pid_t tid, void *arg, void **targ)
 static bool memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *out, void *arg)
 {
 	const struct lb_unwind_rec *u = ((struct unw_proc *)arg)->cur;
-	uint64_t sp = u->regs[19];
+	uint64_t sp = u->regs[LB_REG_SP];
 
 	(void)dwfl;
 	if (addr < sp || addr - sp + 8 > u->stack_len)
@@ -273,13 +272,13 @@ static int unwind(struct lb_unwinder *w, struct lb_syms *syms, const struct lb_u
 
 	if (!u->stack_len)
 		return 0; /* no user context: an empty stack, as bpftrace's */
-	if ((p = proc_for(w, syms, (pid_t)u->pid, u->regs[16]))) {
+	if ((p = proc_for(w, syms, (pid_t)u->pid, u->regs[LB_REG_IP]))) {
 		p->cur = u;
 		dwfl_getthread_frames(p->dwfl, (pid_t)u->tid, on_frame, &fr);
 		p->cur = NULL;
 	}
 	if (!fr.n)
-		ips[fr.n++] = u->regs[16];
+		ips[fr.n++] = u->regs[LB_REG_IP];
 	return fr.n;
 }
 

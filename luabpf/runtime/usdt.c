@@ -10,20 +10,15 @@
 #include <string.h>
 #include "usdt.h"
 
-/* General registers by pt_regs word: the 64, 32, 16 and 8-bit names. */
+/* Registers by pt_regs word: the 64, 32, 16 and 8-bit names (bpf/arch.h;
+ * those without an assembler name match nothing). */
 static const struct {
 	const char *n[4];
 	__u8 word;
 } gprs[] = {
-    {{"rax", "eax", "ax", "al"}, 10},	      {{"rbx", "ebx", "bx", "bl"}, 5},
-    {{"rcx", "ecx", "cx", "cl"}, 11},	      {{"rdx", "edx", "dx", "dl"}, 12},
-    {{"rsi", "esi", "si", "sil"}, 13},	      {{"rdi", "edi", "di", "dil"}, 14},
-    {{"rbp", "ebp", "bp", "bpl"}, 4},	      {{"rsp", "esp", "sp", "spl"}, 19},
-    {{"r8", "r8d", "r8w", "r8b"}, 9},	      {{"r9", "r9d", "r9w", "r9b"}, 8},
-    {{"r10", "r10d", "r10w", "r10b"}, 7},     {{"r11", "r11d", "r11w", "r11b"}, 6},
-    {{"r12", "r12d", "r12w", "r12b"}, 3},     {{"r13", "r13d", "r13w", "r13b"}, 2},
-    {{"r14", "r14d", "r14w", "r14b"}, 1},     {{"r15", "r15d", "r15w", "r15b"}, 0},
-    {{"rip", NULL, NULL, NULL}, LB_USDT_RIP},
+#define REG(word, name, r64, r32, r16, r8) {{r64, r32, r16, r8}, word},
+    LB_ARCH_REGS(REG)
+#undef REG
 };
 #define NGPRS (sizeof gprs / sizeof *gprs)
 
@@ -71,7 +66,7 @@ static int reg(struct parse *P, __u8 *word, __u8 *shift)
 	P->p += n;
 	*shift = 0;
 	if (n == 2 && name[1] == 'h' && strchr("abcd", name[0])) {
-		static const __u8 hi[] = {10, 5, 11, 12}; /* a b c d */
+		static const __u8 hi[] = {LB_REG_AX, LB_REG_BX, LB_REG_CX, LB_REG_DX};
 
 		*word = hi[name[0] - 'a'];
 		*shift = 8;
@@ -154,7 +149,7 @@ static int memref(struct parse *P, struct lb_usdt_arg *a)
 		P->p++;
 		if (reg(P, &a->index, &shift))
 			return -1;
-		if (shift || a->index == LB_USDT_RIP || a->index == 19)
+		if (shift || a->index == LB_USDT_RIP || a->index == LB_REG_SP)
 			return bad(P, "%%%s cannot be an index", reg_name(a->index));
 		if (*P->p == ',') {
 			P->p++;

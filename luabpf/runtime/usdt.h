@@ -7,7 +7,7 @@
 #include <linux/types.h>
 #include "../../bpf/plan.h"
 
-#define LB_USDT_RIP 16 /* pt_regs word of the instruction pointer */
+#define LB_USDT_RIP LB_REG_IP /* the instruction pointer */
 
 /* One decoded argument. A %rip-relative operand ("-4@counter(%rip)",
  * "8@16+table(%rip)") is kept as base LB_USDT_RIP, val the addend and

@@ -19,7 +19,16 @@
  *        luabpf/runtime/format.c -o lbc_driver
  * Prints the dump and the map layouts, or the error (exit 1) and the
  * missing e.args field if the error is about one. Compiles
- * twice and complains if the plans differ. */
+ * twice and complains if the plans differ.
+ * --run OFF=VAL[,OFF=VAL...] (repeatable): then runs the plan in the
+ * reference interpreter (lbc_refrun) on an event whose record has these
+ * 8-byte values at these offsets (--comm NAME, --pid N: its e.comm and
+ * e.pid), one run per --run, maps kept between them; prints
+ * "run I: end|divzero|error ..." per run and each map's entries in key
+ * order, "ref map M [KEY] = VALUE" (numbers when 8 bytes, else hex).
+ * --poke PC:FIELD=VALUE (repeatable; FIELD code, dst, a, b, off, len or
+ * imm): changes the compiled plan before it runs, so the interpreter's
+ * lbc_validate meets a plan the compiler would not make. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -222,6 +231,87 @@ static void spec(struct lbc_value *v, char *s)
 	}
 }
 
+struct runspec {
+	unsigned char rec[512];
+	size_t len;
+};
+
+static void run_parse(struct runspec *r, char *s)
+{
+	for (char *t = strtok(s, ","); t; t = strtok(NULL, ",")) {
+		unsigned long off = strtoul(t, &t, 0);
+		long long v;
+		if (*t != '=' || off + 8 > sizeof r->rec) {
+			fprintf(stderr, "bad --run %s\n", t);
+			exit(2);
+		}
+		v = strtoll(t + 1, NULL, 0);
+		memcpy(r->rec + off, &v, 8);
+		if (off + 8 > r->len)
+			r->len = off + 8;
+	}
+}
+
+static void hex(const unsigned char *p, unsigned n)
+{
+	printf("0x");
+	for (unsigned i = 0; i < n; i++)
+		printf("%02x", p[i]);
+}
+
+static int keycmp(const void *a, const void *b, void *n)
+{
+	return memcmp(a, b, *(unsigned *)n);
+}
+
+/* every entry of every slot's map, in key order (keys compared as
+ * numbers when they are one) */
+static void refmaps_print(struct lbc_refvm *vm)
+{
+	for (int i = 0; i < vm->out->nslots; i++) {
+		struct lbc_refmap *m = &vm->slots[i];
+		unsigned w = m->key_size + m->value_size, ks = m->key_size;
+		for (int a = 1; a < m->n; a++) /* insertion sort: few entries */
+			for (int b = a; b > 0; b--) {
+				unsigned char *x = m->ents + (b - 1) * w, *y = m->ents + b * w,
+					      t[4096];
+				long long kx, ky;
+				int gt;
+				if (ks == 8) {
+					memcpy(&kx, x, 8);
+					memcpy(&ky, y, 8);
+					gt = kx > ky;
+				} else {
+					gt = keycmp(x, y, &ks) > 0;
+				}
+				if (!gt || w > sizeof t)
+					break;
+				memcpy(t, x, w);
+				memcpy(x, y, w);
+				memcpy(y, t, w);
+			}
+		for (int e = 0; e < m->n; e++) {
+			const unsigned char *k = m->ents + e * w, *v = k + ks;
+			long long n;
+			printf("ref map %d [", vm->out->slot_map[i]);
+			if (ks == 8) {
+				memcpy(&n, k, 8);
+				printf("%lld", n);
+			} else {
+				hex(k, ks);
+			}
+			printf("] = ");
+			if (m->value_size == 8) {
+				memcpy(&n, v, 8);
+				printf("%lld", n);
+			} else {
+				hex(v, m->value_size);
+			}
+			printf("\n");
+		}
+	}
+}
+
 static void maps_print(const struct lb_mapdesc *m, int n)
 {
 	static const char *kt[] = {"?", "int", "str", "probe", "kstack", "ustack"};
@@ -273,7 +363,11 @@ int main(int argc, char **argv)
 	static struct lbc_output out, out2;
 	static char err[4096], dump[65536], chunk[4200];
 	const char *upv[64];
-	int nup = 0, nf = 0, nr = 0, nmaps = LB_MAX_MAPS;
+	static struct runspec runs[64];
+	static struct lbc_refvm vm;
+	struct lbc_event ev = {.ctxv = {0}};
+	int nup = 0, nf = 0, nr = 0, nmaps = LB_MAX_MAPS, nruns = 0, npokes = 0;
+	char *pokes[16];
 	struct lbc_probe probe = {.name = "tracepoint:test:probe", .types = &ktypes_cb};
 	struct lbc_input in = {0};
 
@@ -333,6 +427,14 @@ int main(int argc, char **argv)
 			in.max_strlen = atoi(argv[++i]);
 		} else if (!strcmp(a, "--maps") && i + 1 < argc) {
 			nmaps = atoi(argv[++i]);
+		} else if (!strcmp(a, "--run") && i + 1 < argc && nruns < 64) {
+			run_parse(&runs[nruns++], argv[++i]);
+		} else if (!strcmp(a, "--poke") && i + 1 < argc && npokes < 16) {
+			pokes[npokes++] = argv[++i];
+		} else if (!strcmp(a, "--comm") && i + 1 < argc) {
+			strncpy(ev.comm, argv[++i], sizeof ev.comm - 1);
+		} else if (!strcmp(a, "--pid") && i + 1 < argc) {
+			ev.ctxv[LB_CTX_PID] = ev.ctxv[LB_CTX_TID] = strtoull(argv[++i], NULL, 0);
 		} else if (!strcmp(a, "--nofields")) {
 			probe.fields = NULL;
 		} else if (!strcmp(a, "_ENV")) {
@@ -381,6 +483,45 @@ int main(int argc, char **argv)
 	if (lbc_compile(&in, &out2, err, sizeof err) ||
 	    memcmp(&out.plan, &out2.plan, sizeof out.plan))
 		printf("BUG: second compile differs: %s\n", err);
+	for (int i = 0; i < npokes; i++) {
+		char field[8];
+		unsigned pc;
+		long long v;
+		if (sscanf(pokes[i], "%u:%7[a-z]=%lli", &pc, field, &v) != 3 || pc >= LB_MAX_OPS) {
+			fprintf(stderr, "bad --poke %s\n", pokes[i]);
+			return 2;
+		}
+		struct lb_op *o = &out.plan.ops[pc];
+		if (!strcmp(field, "code"))
+			o->code = (__u8)v;
+		else if (!strcmp(field, "dst"))
+			o->dst = (__u8)v;
+		else if (!strcmp(field, "a"))
+			o->a = (__u8)v;
+		else if (!strcmp(field, "b"))
+			o->b = (__u8)v;
+		else if (!strcmp(field, "off"))
+			o->off = (__u16)v;
+		else if (!strcmp(field, "len"))
+			o->len = (__u16)v;
+		else
+			o->imm = v;
+	}
+	if (nruns) {
+		lbc_refinit(&vm, &out, maps, nmaps);
+		for (int i = 0; i < nruns; i++) {
+			ev.ctx = runs[i].rec;
+			ev.ctx_len = runs[i].len;
+			int rc = lbc_refrun(&vm, &out.plan, &ev, err, sizeof err);
+			printf("run %d: %s%s\n", i,
+			       rc == LBC_RUN_END       ? "end"
+			       : rc == LBC_RUN_DIVZERO ? "divzero"
+						       : "error ",
+			       rc < 0 ? err : "");
+		}
+		refmaps_print(&vm);
+		lbc_reffree(&vm);
+	}
 	free(src);
 	return 0;
 }

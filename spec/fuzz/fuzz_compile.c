@@ -44,13 +44,16 @@
  *     to B's buffer), or C's plan differs from A's;
  *   - the error text is not NUL terminated, is empty, or does not start
  *     with "CHUNKID:LINE:" (then usually "COL: "); on success it is "";
- *   - the plan breaks what the BPF interpreter (bpf/interp.h) relies on:
- *     op codes < LB_OP_NCODES, registers < LB_NREGS, map slots <
- *     nslots, jump targets < nops, the last op END, every scratch range
- *     (off/imm + len, keys by the map's key_size) inside scratch_size,
- *     scratch_size a power of two in [1024, LB_SCRATCH], ctx fields
- *     inside ctx_copy, pool ranges 8-byte aligned inside LB_POOL,
- *     printf formats that lb_fmt_check accepts, record ids in range;
+ *   - the plan breaks what the BPF interpreter (bpf/interp.h) relies on
+ *     (lbc_compile refuses such a plan with "internal: the compiled plan
+ *     is invalid", and an op placed in a scratch area the op table does
+ *     not allow with "internal: ... from there": both checked here too)
+ *     (the library's lbc_validate: every op field as the op table in
+ *     bpf/plan.h says, registers set before read, scratch, ctx and pool
+ *     ranges, slots, record ids), or printf formats that lb_fmt_check
+ *     refuses;
+ *   - the reference interpreter (lbc_refrun) refuses the plan for
+ *     another reason than an op that needs the running kernel;
  *   - lbc_dump is not NUL terminated, is cut short with a large buffer,
  *     or names an op "?". */
 #include <stdint.h>
@@ -287,261 +290,49 @@ static void pick_lines(const char *s, size_t n, uint8_t b4, uint8_t b5, int *fir
 	*last = l2;
 }
 
-static int pow2(unsigned x)
-{
-	return x && !(x & (x - 1));
-}
-
+/* What bpf/interp.h relies on is the library's lbc_validate; the formats
+ * are also checked by the printer's own checker. */
 static void check_plan(const struct lbc_output *o, const struct lb_mapdesc *maps, int nmaps)
 {
-	const struct lb_plan *p = &o->plan;
-	unsigned ss = p->scratch_size;
-	if (p->nops < 1 || p->nops > LB_MAX_OPS)
-		fail("nops out of range", o);
-	if (p->ops[p->nops - 1].code != LB_OP_END)
-		fail("last op is not END", o);
-	if (ss < 1024 || ss > LB_SCRATCH || !pow2(ss))
-		fail("scratch_size not a power of two in [1024, LB_SCRATCH]", o);
-	if (p->ctx_copy > ss || p->ctx_copy % 8)
-		fail("ctx_copy beyond scratch_size or unaligned", o);
-	if (o->nslots < 0 || o->nslots > LB_MAX_MAPS)
-		fail("nslots out of range", o);
-	for (int i = 0; i < o->nslots; i++) {
-		if (o->slot_map[i] < 0 || o->slot_map[i] >= nmaps)
-			fail("slot_map entry out of range", o);
-		for (int k = 0; k < i; k++)
-			if (o->slot_map[k] == o->slot_map[i])
-				fail("two slots for one map", o);
-		const struct lb_mapdesc *d = &maps[o->slot_map[i]];
-		if (!d->nkeys && d->key_size)
-			fail("slot map layout not fixed", o);
+	char err[512], what[600];
+	if (lbc_validate_output(o, maps, nmaps, err, sizeof err)) {
+		snprintf(what, sizeof what, "lbc_validate: %s", err);
+		fail(what, o);
 	}
-	if (o->nfmts < 0 || o->nfmts > LBC_MAX_FMTS)
-		fail("nfmts out of range", o);
 	for (int i = 0; i < o->nfmts; i++) {
 		const struct lb_fmt *f = &o->fmts[i];
-		char err[256];
-		if (!memchr(f->fmt, 0, sizeof f->fmt))
-			fail("format not NUL terminated", o);
-		if (f->nargs < 0 || f->nargs > LB_MAX_ARGS)
-			fail("format nargs out of range", o);
 		if (lb_fmt_check(f->fmt, f->type, f->nargs, err, sizeof err))
 			fail("format fails lb_fmt_check", o);
-		if (f->len < 8 || f->len % 8 || f->len > ss)
-			fail("format record length", o);
-		for (int k = 0; k < f->nargs; k++)
-			if (f->off[k] < 8 || f->off[k] % 8 || f->off[k] + f->size[k] > f->len ||
-			    !f->size[k])
-				fail("format argument outside its record", o);
-		for (int k = 0; k < f->nargs; k++) {
-			int timed = f->type[k] == LB_ARG_TIME || f->type[k] == LB_ARG_NOW;
-			size_t a = f->aux[k];
-			if (timed != (a != 0))
-				fail("format aux string on the wrong argument", o);
-			if (timed && (a <= strlen(f->fmt) || a >= sizeof f->fmt ||
-				      !memchr(f->fmt + a, 0, sizeof f->fmt - a)))
-				fail("format aux string outside the format", o);
-		}
 	}
-	int stacks = 0, emits = 0;
-	for (unsigned i = 0; i < p->nops; i++) {
-		const struct lb_op *x = &p->ops[i];
-		unsigned off = x->off, len = x->len;
-		long long imm = x->imm;
-		int regs = 0, slot = -1; /* regs: 1 dst, 2 a, 4 b */
-		unsigned keylen = 0;
-		char what[128];
-#define BAD(msg)                                                                                   \
-	do {                                                                                       \
-		snprintf(what, sizeof what, "op %u: %s", i, msg);                                  \
-		fail(what, o);                                                                     \
-	} while (0)
-#define SCR(o_, l_)                                                                                \
-	do {                                                                                       \
-		if ((unsigned long long)(o_) + (l_) > ss || (long long)(o_) < 0)                   \
-			BAD("scratch range beyond scratch_size");                                  \
-	} while (0)
-#define POOL(o_, l_)                                                                               \
-	do {                                                                                       \
-		if ((o_) < 0 || (o_) % 8 || (o_) + (long long)(l_) > LB_POOL)                      \
-			BAD("pool range unaligned or beyond LB_POOL");                             \
-	} while (0)
-		if (x->code >= LB_OP_NCODES)
-			BAD("code >= LB_OP_NCODES");
-		switch (x->code) {
-		case LB_OP_END: break;
-		case LB_OP_IMM: regs = 1; break;
-		case LB_OP_CTX:
-			regs = 1;
-			if (imm < LB_CTX_PID || imm > LB_CTX_ELAPSED)
-				BAD("bad ctx builtin");
-			break;
-		case LB_OP_FIELD:
-			regs = 1;
-			if (len != 1 && len != 2 && len != 4 && len != 8)
-				BAD("field length");
-			if (x->a > 1)
-				BAD("field sign flag");
-			if (off + len > p->ctx_copy)
-				BAD("field beyond ctx_copy");
-			break;
-		case LB_OP_COMM: SCR(off, LB_COMM_LEN); break;
-		case LB_OP_STRCPY:
-			regs = 0;
-			SCR(off, len);
-			POOL(imm, len);
-			if (len % 8 || !len)
-				BAD("strcpy length");
-			break;
-		case LB_OP_STREQ:
-			regs = 1;
-			SCR(off, len);
-			POOL(imm, len);
-			if (len % 8 || !len)
-				BAD("streq length");
-			break;
-		case LB_OP_PUT:
-			regs = 2;
-			SCR(off, 8);
-			break;
-		case LB_OP_NOT:
-		case LB_OP_NEG:
-		case LB_OP_BNOT:
-		case LB_OP_MOV:
-		case LB_OP_LOG2: regs = 3; break;
-		case LB_OP_JMP:
-			if (off >= p->nops)
-				BAD("jump target >= nops");
-			break;
-		case LB_OP_JZ:
-		case LB_OP_JNZ:
-			regs = 2;
-			if (off >= p->nops)
-				BAD("jump target >= nops");
-			break;
-		case LB_OP_MAP_ADD:
-		case LB_OP_MAP_MIN:
-		case LB_OP_MAP_MAX:
-		case LB_OP_MAP_AVG:
-			regs = 2;
-			slot = x->dst;
-			break;
-		case LB_OP_MAP_BUCKET:
-			regs = 6; /* a: the bucket, b: the value summed beside them */
-			slot = x->dst;
-			if (!len || len + 1 > LB_ZEROS / 8)
-				BAD("bucket count");
-			break;
-		case LB_OP_MAP_READ:
-			regs = 3;
-			slot = x->b;
-			break;
-		case LB_OP_MAP_SET:
-		case LB_OP_MAP_XADD:
-			regs = 2;
-			slot = x->b;
-			break;
-		case LB_OP_MAP_DELETE: slot = x->b; break;
-		case LB_OP_LINEAR:
-			regs = 7;
-			if (len < 2)
-				BAD("linear bucket count");
-			break;
-		case LB_OP_EMIT: {
-			unsigned kind = (unsigned)(x->imm & 0xffffffff),
-				 id = (unsigned)((unsigned long long)x->imm >> 32);
-			emits = 1;
-			SCR(off, len);
-			if (len < 8 || len % 8)
-				BAD("emit length");
-			if (kind == LB_REC_PRINTF) {
-				if ((int)id >= o->nfmts)
-					BAD("printf format id >= nfmts");
-				if (o->fmts[id].len != len)
-					BAD("printf record length differs from its format's");
-			} else if (kind == LB_REC_PRINT) {
-				if ((int)id >= nmaps)
-					BAD("print of a map index >= nmaps");
-			} else if (kind != LB_REC_EXIT) {
-				BAD("unknown record kind");
-			}
-			break;
+}
+
+/* Run the plan in the reference interpreter, twice (maps kept), on a
+ * record made of the input's bytes: it validates the plan again and must
+ * run it to its end or to a division by zero, unless an op needs the
+ * running kernel. ASan watches its memory. */
+static void run_plan(const struct lbc_output *o, const struct lb_mapdesc *maps, int nmaps,
+		     const uint8_t *data, size_t size)
+{
+	static struct lbc_refvm vm;
+	static unsigned char rec[1024];
+	struct lbc_event ev = {.ctx = rec, .ctx_len = sizeof rec};
+	char err[256];
+	memset(rec, 0, sizeof rec);
+	memcpy(rec, data, size < sizeof rec ? size : sizeof rec);
+	for (int i = 0; i <= LB_CTX_ELAPSED; i++)
+		ev.ctxv[i] = (__u64)i * 1000 + size;
+	memcpy(ev.comm, "fuzz", 5);
+	lbc_refinit(&vm, o, maps, nmaps);
+	for (int i = 0; i < 2; i++) {
+		int rc = lbc_refrun(&vm, &o->plan, &ev, err, sizeof err);
+		if (rc < 0 && !strstr(err, "reads the running kernel") && !strstr(err, "DWARF")) {
+			fprintf(stderr, "refrun: %s\n", err);
+			fail("the reference interpreter refused the plan", o);
 		}
-		case LB_OP_STACK:
-			regs = 1;
-			stacks = 1;
-			if (imm != 0 && imm != 1)
-				BAD("stack kind");
-			if ((len & 0xff) < 1 || (len & 0xff) > LB_STACK_DEPTH ||
-			    len >> LB_STACK_MODE_SHIFT > LB_STACK_RAW)
-				BAD("stack frames or mode");
-			break;
-		case LB_OP_STR:
-			regs = 2;
-			SCR(off, len);
-			if (!len || (imm != 0 && imm != 1))
-				BAD("str length or kind");
-			break;
-		case LB_OP_JOIN:
-			regs = 2;
-			SCR(off, LB_JOIN_ARGS * len);
-			if (!len || len > LB_JOIN_STR || (imm != 0 && imm != 1))
-				BAD("join length or kind");
-			break;
-		case LB_OP_DATALOC:
-			regs = 2;
-			SCR(off, len);
-			if (!len)
-				BAD("dataloc length");
-			break;
-		case LB_OP_COPY:
-			SCR(off, len);
-			SCR(imm, len);
-			break;
-		case LB_OP_SCMP:
-			regs = 1;
-			SCR(off, len);
-			SCR(imm, len);
-			if (len % 8 || len > LB_POOL)
-				BAD("scmp length");
-			break;
-		case LB_OP_MAP_GETSTR:
-			regs = 1;
-			slot = x->b;
-			SCR(imm, len);
-			break;
-		case LB_OP_MAP_SETSTR:
-			slot = x->b;
-			SCR(imm, len);
-			break;
-		default:
-			if (x->code >= LB_OP_ADD && x->code <= LB_OP_GE)
-				regs = 7;
-			/* ops newer than this checker: only code < NCODES */
-		}
-		if (((regs & 1) && x->dst >= LB_NREGS) || ((regs & 2) && x->a >= LB_NREGS) ||
-		    ((regs & 4) && x->b >= LB_NREGS))
-			BAD("register >= LB_NREGS");
-		if (slot >= 0) {
-			if (slot >= o->nslots)
-				BAD("map slot >= nslots");
-			const struct lb_mapdesc *d = &maps[o->slot_map[slot]];
-			keylen = d->key_size;
-			SCR(off, keylen);
-			if (x->code == LB_OP_MAP_BUCKET && d->value_size != 8 * (len + 1))
-				BAD("buckets and sum do not fill the map's value");
-			if (x->code == LB_OP_MAP_GETSTR || x->code == LB_OP_MAP_SETSTR) {
-				if ((d->valkind != LB_VAL_STR && d->valkind != LB_VAL_ARRAY) ||
-				    len != d->value_size)
-					BAD("string value op on a map of another value kind or "
-					    "size");
-			}
-		}
+		if (rc != LBC_RUN_END && rc != LBC_RUN_DIVZERO && rc != -1)
+			fail("the reference interpreter returned something else", o);
 	}
-	if (stacks != !!o->uses_stacks)
-		fail("uses_stacks does not match the ops", o);
-	if (emits != !!o->uses_records)
-		fail("uses_records does not match the ops", o);
+	lbc_reffree(&vm);
 }
 
 static void check_err(const char *err, size_t errlen, const char *id)
@@ -655,6 +446,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fail("rc is neither 0 nor -1", NULL);
 	if (rcA) {
 		check_err(errA, errlenA, CHUNKIDS[cn]);
+		const char *nl = strchr(errA, '\n'),
+			   *bad = strstr(errA, ": internal: the compiled plan");
+		if (!bad) /* lbc_rel: an area the op table does not allow */
+			bad = strstr(errA, "cannot take its operands from there");
+		if (bad && (!nl || bad < nl)) { /* in the message, not the quoted source */
+			fprintf(stderr, "%s\n", errA);
+			fail("the compiler's own plan check refused its plan", NULL);
+		}
 		if (memcmp(mapsA, maps0, sizeof maps0))
 			fail("maps changed on error", NULL);
 		if (!memchr(outA.missing_field, 0, sizeof outA.missing_field))
@@ -668,6 +467,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 						sizeof maps0 - sizeof maps0[0] * (size_t)nmaps))
 			fail("maps beyond nmaps written", &outA);
 		check_plan(&outA, mapsA, nmaps);
+		run_plan(&outA, mapsA, nmaps, data, size);
 		size_t d = lbc_dump(&outA.plan, dump, sizeof dump);
 		if (d >= sizeof dump || strlen(dump) != d)
 			fail("dump cut short or not NUL terminated", &outA);
