@@ -262,10 +262,13 @@ fuzz-smoke:
 # lua5.4 is not built with ASan: its runtime is preloaded by starting
 # lua5.4 through the loader (ld.so --preload, a wrapper first on PATH
 # that busted and every luabpf a spec starts go through), so commands
-# the specs run (cc, mktemp) neither inherit nor report. Any report
-# fails the target, even one a spec would not notice (a child's stderr,
-# a leak at exit): all go to build-asan/reports/. spec/sanitize.supp
-# suppresses only what the interpreter's loader keeps, none of luabpf's.
+# the specs run (cc, mktemp) neither inherit nor report. ASan and leak
+# reports go to build-asan/reports/, and any there fails the target,
+# even one a spec would not notice (a child's stderr, a leak at exit).
+# UBSan ignores log_path here: its report goes to the process's stderr
+# and the process exits 1 (busted itself, or a luabpf whose status and
+# stderr the specs compare). spec/sanitize.supp suppresses only what
+# the interpreter's loader keeps, none of luabpf's.
 SAN := build-asan
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 SAN_SPECS := spec/compiler_spec.lua spec/compiler_errors_spec.lua spec/format_spec.lua \
@@ -275,7 +278,7 @@ SAN_REPORTS := $(abspath $(SAN))/reports
 SAN_ENV = PATH=$(abspath $(SAN))/preload:$$PATH LUABPF_BUILD=$(SAN) \
 	ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:log_path=$(SAN_REPORTS)/asan \
 	LSAN_OPTIONS=suppressions=$(abspath spec/sanitize.supp):print_suppressions=0 \
-	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:log_path=$(SAN_REPORTS)/ubsan
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 .PHONY: sanitize
 sanitize: deps
 	@$(MAKE) -s deps DEBS='gcc libasan8 libubsan1 binutils'
