@@ -539,6 +539,27 @@ static int l_prepare_process(lua_State *L)
 	return 0;
 }
 
+/* s:drop_caps(): every capability dropped (lb_drop_caps). */
+static int l_session_drop_caps(lua_State *L)
+{
+	char err[LB_ERR];
+
+	if (lb_drop_caps(lb_check_session(L, 1), err, sizeof err))
+		return luaL_error(L, "%s", err);
+	return 0;
+}
+
+/* s:ksyms_hidden(): why kernel frames printed as addresses, or nil. */
+static int l_session_ksyms_hidden(lua_State *L)
+{
+	const char *why = lb_ksyms_hidden(lb_check_session(L, 1));
+
+	if (!why)
+		return 0;
+	lua_pushstring(L, why);
+	return 1;
+}
+
 static const luaL_Reg session_methods[] = {
     {"map", l_session_map},
     {"tracepoint", lb_l_tracepoint},
@@ -549,6 +570,8 @@ static const luaL_Reg session_methods[] = {
     {"detach", l_session_detach},
     {"verbose", l_session_verbose},
     {"trace_self", l_session_trace_self},
+    {"drop_caps", l_session_drop_caps},
+    {"ksyms_hidden", l_session_ksyms_hidden},
     {"merge_printf", l_session_merge_printf},
     {"maps_since", l_session_maps_since},
     {"mark_vars", l_session_mark_vars},

@@ -300,6 +300,17 @@ function Session:trace_self(on)
   self.core:trace_self(on ~= false)
 end
 
+-- s:drop_caps(): the process gives up every capability once attached
+-- (now, if it already is), as ebpf_exporter does: reading maps and the
+-- ring buffer needs none. Nothing can be attached after it.
+function Session:drop_caps()
+  if self.running then
+    self.core:drop_caps()
+  else
+    self.drop_caps_on_start = true
+  end
+end
+
 -- Probes see only this process (luabpf -p PID, -c CMD).
 function Session:target_pid(pid, child)
   self.core:target_pid(pid, child)
@@ -374,6 +385,14 @@ function Session:start()
   if not ok then error(n, 0) end
   self.attached = n
   self.running = true
+  if self.drop_caps_on_start then
+    ok, n = pcall(self.core.drop_caps, self.core)
+    if not ok then
+      self.core:detach()
+      self.running = false
+      error(n, 0)
+    end
+  end
   -- SIGINT/SIGTERM (held) during a long attach: nothing stays attached,
   -- and the run ends as a Ctrl-C after it would
   if interrupted then self.exiting = true end
@@ -528,6 +547,13 @@ function Session:print_maps()
   for _, m in ipairs(used) do self:push(map_event(m, { final = true })) end
   self:report_dropped()
   self:emit { type = "flush" }
+  -- known once the maps are printed: kernel frames printed as addresses
+  local hidden = self.core:ksyms_hidden()
+  if hidden then
+    self:emit { type = "warning", text = "Warning: kernel stacks and ksym() printed " ..
+      "addresses: /proc/kallsyms hides them" .. (hidden ~= "" and hidden or " from luabpf") }
+    self:emit { type = "flush" }
+  end
 end
 
 -- A map that filled up refused new keys: say how many updates were lost.
@@ -638,7 +664,7 @@ for _, name in ipairs { "map", "vars", "tracepoint", "profile", "compile", "BEGI
                         "on_printf", "on_event", "config", "kfunc", "kretfunc", "rawtracepoint",
                         "kprobe", "kretprobe", "uprobe", "uretprobe", "usdt",
                         "target_pid", "fd", "watch_signals", "metrics", "serve_metrics",
-                        "trace_self" } do
+                        "trace_self", "drop_caps" } do
   M[name] = function(...) local s = session(); return s[name](s, ...) end
 end
 

@@ -21,6 +21,7 @@ options:
   --flamegraph FILE.svg  also write an SVG flame graph of the stack-keyed
             maps printed at the end
   -v        verbose: the whole verifier log when the kernel refuses a program
+  --drop-caps  drop every capability once the probes are attached
   --metrics ADDR  serve the maps to Prometheus at http://ADDR/metrics
             while the script runs (127.0.0.1:9464; a bare port is 127.0.0.1's)
   -h        show this help
@@ -246,6 +247,9 @@ function runner.main(argv)
       if not ok then fail(bound) end
       io.stderr:write("Serving metrics at http://", bound, "/metrics\n")
       i = i + 2
+    elseif a == "--drop-caps" then
+      bpf.default_session():drop_caps()
+      i = i + 1
     elseif a == "-v" then
       bpf.default_session().core:verbose(true)
       i = i + 1

@@ -26,6 +26,18 @@ describe("documentation", function()
     end
   end)
 
+  it("every option of luabpf -h is in the man page and doc/api.md", function()
+    local man = H.run("MANWIDTH=200 man -l build/share/man/man1/luabpf.1 2>/dev/null")
+    local n = 0
+    for opt in H.run(H.luabpf .. " -h"):gmatch("\n  (%-%-?[%w%-]+)") do
+      n = n + 1
+      local pat = opt:gsub("%-", "%%-")
+      assert.is_truthy(man:find("\n%s+" .. pat .. "[%s,]"), opt .. " is not in man luabpf")
+      assert.is_truthy(api:find("[`%[]" .. pat .. "[ `]"), opt .. " is not in doc/api.md")
+    end
+    assert.is_true(n >= 12, "options found in luabpf -h: " .. n)
+  end)
+
   it("the man page renders with no warning and shows the version", function()
     local version = H.slurp("VERSION"):match("%S+")
     local f = io.popen("MANWIDTH=80 man --warnings -l build/share/man/man1/luabpf.1 2>&1 >/dev/null")

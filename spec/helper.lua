@@ -7,7 +7,9 @@ H.root = os.getenv("LUABPF_ROOT") or "."
 -- LUABPF_LUA): 5.4 (build/), 5.3, 5.1 or luajit (build-5.3/ ...).
 -- Workloads are Lua-independent and live in build/bin/ for all.
 H.lua = os.getenv("LUABPF_LUA") or "5.4"
-H.build = H.root .. (H.lua == "5.4" and "/build" or "/build-" .. H.lua)
+-- LUABPF_BUILD: another build of the module (`make sanitize`: build-asan).
+H.build = os.getenv("LUABPF_BUILD") and H.root .. "/" .. os.getenv("LUABPF_BUILD")
+  or H.root .. (H.lua == "5.4" and "/build" or "/build-" .. H.lua)
 H.lua_bin = H.lua == "luajit" and "luajit" or "lua" .. H.lua
 H.lua_abi = H.lua == "luajit" and "5.1" or H.lua
 H.luabpf = H.build .. "/bin/luabpf"

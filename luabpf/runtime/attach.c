@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/capability.h>
 #include <linux/perf_event.h>
 #include <sys/syscall.h>
 #include <bpf/bpf.h>
@@ -21,7 +22,7 @@ static int map_fail(char *err, size_t errlen, const char *what)
 	int e = errno;
 
 	snprintf(err, errlen, "cannot create %s: %s%s", what, strerror(e),
-		 e == EPERM ? LB_NEEDS_PRIVILEGE : "");
+		 e == EPERM ? lb_lacks(CAP_BPF) : "");
 	return -1;
 }
 
@@ -334,9 +335,9 @@ static int load(struct lb_session *s, struct lb_prog *pr, int raw, char *err, si
 				 "programs, even as root; use a tracepoint, or a BTF "
 				 "raw tracepoint with bpf.rawtracepoint()",
 				 name);
-		else
-			snprintf(err, errlen, "the kernel refused the program for %s: %s", name,
-				 strerror(-r));
+		else /* tracing programs need CAP_PERFMON besides CAP_BPF */
+			snprintf(err, errlen, "the kernel refused the program for %s: %s%s", name,
+				 strerror(-r), r == -EPERM ? lb_lacks2(CAP_BPF, CAP_PERFMON) : "");
 		if (s->verbose)
 			fprintf(stderr, "%s\n", log);
 		else if (r != -EPERM)
@@ -346,15 +347,24 @@ static int load(struct lb_session *s, struct lb_prog *pr, int raw, char *err, si
 	return r ? -1 : 0;
 }
 
-/* Why the kernel refused a link, in words (it has no strerror for some). */
-static const char *attach_error(int e)
+/* Why the kernel refused a link, in words (it has no strerror for some).
+ * Refused for privilege: uprobes (and USDT) need CAP_SYS_ADMIN (Linux
+ * 6.18, perf_event_paranoid 2; CAP_BPF + CAP_PERFMON are not enough),
+ * the rest CAP_PERFMON. */
+static const char *attach_error(const struct lb_prog *pr, int e, char *buf, size_t len)
 {
+	int user =
+	    pr->kind == LB_PROG_UPROBE || pr->kind == LB_PROG_URETPROBE || pr->kind == LB_PROG_USDT;
+
 	switch (e) {
 	case 524: /* ENOTSUPP, kernel-internal */
 		return "the kernel cannot probe this place (ENOTSUPP: e.g. an instruction "
 		       "uprobes cannot single-step)";
 	case EPERM:
-	case EACCES: return "Permission denied" LB_NEEDS_PRIVILEGE;
+	case EACCES:
+		snprintf(buf, len, "Permission denied%s",
+			 user ? lb_lacks2(CAP_PERFMON, CAP_SYS_ADMIN) : lb_lacks(CAP_PERFMON));
+		return buf;
 	case EILSEQ: return "not at an instruction boundary (EILSEQ)";
 	case E2BIG: /* perf_event's BPF_TRACE_MAX_PROGS */
 		return "the kernel runs at most 64 BPF programs on one probe point (E2BIG); "
@@ -400,7 +410,7 @@ static int attach_profile(struct lb_session *s, struct lb_prog *pr, char *err, s
 			if (errno == ENODEV)
 				continue; /* a possible CPU that is not online */
 			snprintf(err, errlen, "cannot open a perf event on CPU %d: %s%s", cpu,
-				 strerror(errno), errno == EACCES ? LB_NEEDS_PRIVILEGE : "");
+				 strerror(errno), errno == EACCES ? lb_lacks(CAP_PERFMON) : "");
 			return -1;
 		}
 		if (!(l = bpf_program__attach_perf_event(prog, fd))) {
@@ -440,7 +450,7 @@ static int uprobe_pid(const struct lb_session *s)
 static int attach_usdt(struct lb_session *s, struct lb_prog *pr, char *err, size_t errlen)
 {
 	struct bpf_program *prog = bpf_object__next_program(pr->obj, NULL);
-	char name[512];
+	char name[512], why[128];
 
 	for (int i = 0; i < pr->nsites; i++) {
 		const struct lb_usdt_site *u = &pr->sites[i];
@@ -454,7 +464,7 @@ static int attach_usdt(struct lb_session *s, struct lb_prog *pr, char *err, size
 			snprintf(err, errlen,
 				 "cannot attach to %s at 0x%llx (file offset 0x%llx): %s", name,
 				 (unsigned long long)u->pc, (unsigned long long)u->offset,
-				 l ? "out of memory" : attach_error(errno));
+				 l ? "out of memory" : attach_error(pr, errno, why, sizeof why));
 			return -1;
 		}
 	}
@@ -496,7 +506,7 @@ static int load_attach(struct lb_session *s, struct lb_prog *pr, int load_only, 
 		       size_t errlen)
 {
 	struct bpf_link *l;
-	char name[512];
+	char name[512], why[128];
 	int raw = !pr->not_raw && raw_ok(pr);
 
 	prog_name(pr, name, sizeof name);
@@ -540,7 +550,8 @@ again:
 		goto fail;
 	}
 	if (!l) {
-		snprintf(err, errlen, "cannot attach to %s: %s", name, attach_error(errno));
+		snprintf(err, errlen, "cannot attach to %s: %s", name,
+			 attach_error(pr, errno, why, sizeof why));
 		goto fail;
 	}
 	if (add_link(pr, l)) {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
+#include <linux/capability.h>
 #include "runtime.h"
 
 static uint32_t max_entries(const struct lb_mapopts *o)
@@ -57,7 +58,7 @@ int lb_map_create(struct lb_session *s, int i, char *err, size_t errlen)
 		int e = errno;
 
 		snprintf(err, errlen, "cannot create map @%s: %s%s", d->name, strerror(e),
-			 e == EPERM ? LB_NEEDS_PRIVILEGE : "");
+			 e == EPERM ? lb_lacks(CAP_BPF) : "");
 		return -1;
 	}
 	s->map_fd[i] = fd;

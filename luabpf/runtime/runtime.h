@@ -15,7 +15,6 @@
  * goes on (a 100 KB name must not make a 100 KB message). */
 #define LB_CLIP_FMT "%.64s%s"
 #define LB_CLIP(s) (s), strlen(s) > 64 ? "..." : ""
-#define LB_NEEDS_PRIVILEGE " (luabpf needs root, or CAP_BPF and CAP_PERFMON)"
 
 struct bpf_object;
 struct bpf_link;
@@ -222,6 +221,21 @@ int lb_session_set_timer(struct lb_session *s, uint64_t due_ns);
 int lb_session_serve_metrics(struct lb_session *s, const char *addr, char *err, size_t errlen);
 /* Text of a value that needs the session (lb_render's callback). */
 size_t lb_session_text(void *session, int type, const void *arg, char *buf, size_t len);
+
+/* caps.c */
+/* The message tail naming capability cap (CAP_*) when this process lacks
+ * it, else "" (the refusal has another cause); lb_lacks2: the first of
+ * two it lacks. */
+const char *lb_lacks(int cap);
+const char *lb_lacks2(int cap1, int cap2);
+/* Kernel symbols were hidden from this session (kstack and ksym printed
+ * addresses): the tail naming CAP_SYSLOG (lb_lacks), else NULL. */
+const char *lb_ksyms_hidden(const struct lb_session *s);
+/* Drop every capability (effective, permitted, inheritable, ambient; the
+ * bounding set too where CAP_SETPCAP allows) once attached: what runs
+ * on (maps, the ring buffer) needs none. Kernel symbols are read first.
+ * 0, or -1 with why in err. */
+int lb_drop_caps(struct lb_session *s, char *err, size_t errlen);
 
 /* maps.c */
 int lb_map_create(struct lb_session *s, int i, char *err, size_t errlen);

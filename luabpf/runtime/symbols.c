@@ -190,6 +190,7 @@ static void kload(struct lb_syms *s)
 	char *line = NULL;
 	size_t cap = 0;
 	uint32_t order = 0;
+	long seen = 0;
 
 	s->kloaded = 1;
 	if (!(f = fopen("/proc/kallsyms", "re")))
@@ -200,6 +201,7 @@ static void kload(struct lb_syms *s)
 
 		if (end == line || end[0] != ' ' || !end[1] || end[2] != ' ')
 			continue;
+		seen++;
 		if (!a || !ktype_kept(end[1], a))
 			continue;
 		name = end + 3;
@@ -214,8 +216,16 @@ static void kload(struct lb_syms *s)
 	}
 	free(line);
 	fclose(f);
+	/* the kernel shows addresses only with CAP_SYSLOG (kptr_restrict,
+	 * perf_event_paranoid > 1): it lists names at 0 */
+	s->khidden = seen > 0 && s->k.n == 0;
 	if (tab_finish(&s->k, 0))
 		tab_free(&s->k);
+}
+
+int lb_syms_kernel_hidden(const struct lb_syms *s)
+{
+	return s && s->kloaded && s->khidden;
 }
 
 size_t lb_ksym(struct lb_syms *s, uint64_t addr, int with_offset, char *buf, size_t len)

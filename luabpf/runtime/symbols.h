@@ -30,6 +30,9 @@ void lb_syms_free(struct lb_syms *s);
  * at or below addr. User: the sized symbol holding addr in the ELF file
  * mapped there in process pid (stripped files: .dynsym, else unknown).
  * buf is NUL terminated, truncated to len; returns strlen(buf). */
+/* Kernel symbols were read and the kernel hid every address (no
+ * CAP_SYSLOG): kstack and ksym print addresses. */
+int lb_syms_kernel_hidden(const struct lb_syms *s);
 size_t lb_ksym(struct lb_syms *s, uint64_t addr, int with_offset, char *buf, size_t len);
 size_t lb_usym(struct lb_syms *s, pid_t pid, uint64_t addr, int with_offset, char *buf, size_t len);
 

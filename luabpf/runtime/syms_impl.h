@@ -65,6 +65,7 @@ struct proc {
 struct lb_syms {
 	/* kernel */
 	int kloaded;
+	int khidden; /* /proc/kallsyms listed every address as 0 */
 	struct symtab k;
 	/* user */
 	struct proc procs[SYMS_PROCS];

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
+#include <linux/capability.h>
 #include "runtime.h"
 
 #define TRACEFS "/sys/kernel/tracing"
@@ -24,7 +25,7 @@ const char *lb_tracefs(char *err, size_t errlen)
 	if (mount("tracefs", TRACEFS, "tracefs", 0, NULL) == 0)
 		return TRACEFS;
 	snprintf(err, errlen, "tracefs is not mounted at %s and mounting it failed: %s%s", TRACEFS,
-		 strerror(errno), errno == EPERM ? LB_NEEDS_PRIVILEGE : "");
+		 strerror(errno), errno == EPERM ? lb_lacks(CAP_SYS_ADMIN) : "");
 	return NULL;
 }
 
@@ -51,8 +52,9 @@ int lb_tracepoints(const char *pattern, char ***out, int *n, char *err, size_t e
 	if (!(top = opendir(path))) {
 		int e = errno;
 
+		/* tracefs is root's alone (mode 0700) */
 		snprintf(err, errlen, "cannot list %s: %s%s", path, strerror(e),
-			 e == EACCES || e == EPERM ? LB_NEEDS_PRIVILEGE : "");
+			 e == EACCES || e == EPERM ? lb_lacks(CAP_DAC_READ_SEARCH) : "");
 		return -1;
 	}
 	while ((c = readdir(top))) {
@@ -104,7 +106,7 @@ int lb_kprobe_funcs(const char *glob, char ***out, int *n, char *err, size_t err
 		snprintf(err, errlen, "cannot list kernel functions: %s: %s%s", path, strerror(e),
 			 e == ENOENT || (e == EPERM && geteuid() == 0)
 			     ? " (this kernel has no function tracing: no kprobes to list)"
-			 : e == EACCES || e == EPERM ? LB_NEEDS_PRIVILEGE
+			 : e == EACCES || e == EPERM ? lb_lacks(CAP_DAC_READ_SEARCH)
 						     : "");
 		return -1;
 	}
