@@ -267,12 +267,28 @@ for _, kind in ipairs { "kfunc", "kretfunc", "rawtracepoint", "kprobe", "kretpro
     local n, skipped = call(2, self.core.probe, self.core, kind, spec, fn)
     self:adopt_maps()
     self.probes = self.probes + n
+    if self.running then self:refused_warnings() end
     if skipped > 0 then
       self:emit { type = "warning", text = string.format(
         "Warning: %s: %d matching function%s skipped (IFUNCs whose implementation " ..
         "cannot be known here: probe the implementation instead)", spec, skipped,
         skipped == 1 and " was" or "s were") }
     end
+  end
+end
+
+-- Functions of a uprobe wildcard the kernel refused (ENOTSUPP: an
+-- instruction uprobes cannot handle) were skipped at attach: one warning
+-- per probe, naming them.
+function Session:refused_warnings()
+  for _, r in ipairs(self.core:refused()) do
+    local names = {}
+    for i = 1, math.min(#r.funcs, 20) do names[i] = r.funcs[i] end
+    if #r.funcs > 20 then names[#names + 1] = string.format("and %d more", #r.funcs - 20) end
+    self:emit { type = "warning", text = string.format(
+      "Warning: %s: %d function%s the kernel cannot probe (ENOTSUPP: an instruction " ..
+      "uprobes cannot handle) %s skipped: %s", r.spec, #r.funcs, #r.funcs == 1 and "" or "s",
+      #r.funcs == 1 and "was" or "were", table.concat(names, ", ")) }
   end
 end
 
@@ -366,6 +382,7 @@ function Session:start()
   -- SIGINT/SIGTERM (held) during a long attach: nothing stays attached,
   -- and the run ends as a Ctrl-C after it would
   if interrupted then self.exiting = true end
+  self:refused_warnings()
   local now = core.now()
   for _, t in ipairs(self.intervals) do t.due = now + t.every end
   self:arm_timer()

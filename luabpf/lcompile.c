@@ -448,7 +448,13 @@ int lb_finish_probe(lua_State *L, struct lb_session *s, struct lb_mapdesc *saved
 		return lua_error(L);
 	}
 	free(saved);
-	lua_pushinteger(L, p->nprogs);
+	{
+		int n = 0; /* probes as bpftrace counts them: each function */
+
+		for (int j = 0; j < p->nprogs; j++)
+			n += p->progs[j].nfuncs ? p->progs[j].nfuncs : 1;
+		lua_pushinteger(L, n);
+	}
 	return 1;
 }
 

@@ -35,7 +35,8 @@ struct target {
 	int nregs, nfields;
 	struct lb_usdt_site *sites; /* usdt: handed to the program */
 	int nsites;
-	int wild; /* one function of a wildcard: skipped if it has no address */
+	int wild;     /* one function of a wildcard: skipped if it has no address */
+	int resolved; /* uprobe: offset is known already */
 };
 
 static void add_reg(struct target *t, const char *name, __u16 off, int btf_type, int usdt)
@@ -80,6 +81,7 @@ static int describe(struct lb_session *s, int k, struct target *t, char *err, si
 	}
 	case LBC_REGS:
 		if ((kinds[k].prog == LB_PROG_UPROBE || kinds[k].prog == LB_PROG_URETPROBE) &&
+		    !t->resolved &&
 		    lb_elf_func_offset(t->binary, t->event, &t->offset, err, errlen))
 			return t->wild ? 1 : -1; /* an IFUNC a wildcard matched: skip it */
 		for (int i = 0; i < 6; i++) {
@@ -128,6 +130,7 @@ static int add_target(lua_State *L, struct lb_session *s, struct lb_probe *p, in
 	}
 	pr->kind = kinds[k].prog;
 	pr->offset = t->offset;
+	pr->wild = t->wild;
 	pr->sites = t->sites; /* the program's now; its args fill plan.usdt */
 	pr->nsites = t->nsites;
 	t->sites = NULL;
@@ -147,6 +150,109 @@ static int add_target(lua_State *L, struct lb_session *s, struct lb_probe *p, in
 	lb_free_fields(t->fields, t->nfields);
 	t->fields = NULL;
 	t->nfields = 0;
+	return rc;
+}
+
+static void drop_last_prog(struct lb_probe *p)
+{
+	struct lb_prog *pr = &p->progs[--p->nprogs];
+
+	free(pr->event);
+	free(pr->category);
+	free(pr->binary);
+	free(pr->sites);
+	free(pr->offsets);
+	free(pr->cookies);
+	lb_free_strings(pr->funcs, pr->nfuncs);
+}
+
+/* Has the session a probe name starting with prefix? */
+static int have_prefix(const struct lb_session *s, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	for (int i = 0; i < s->nnames; i++)
+		if (!strncmp(s->names[i], prefix, n))
+			return 1;
+	return 0;
+}
+
+/* A uprobe wildcard on a kernel with uprobe_multi links: one program for
+ * all its functions, compiled once; each function's cookie is its
+ * e.probe index. 0 (*skipped: functions with no address to probe); 2 if
+ * the handler reads e.func, a constant of each function's own plan, or
+ * no function has an address: then the caller takes them one by one;
+ * -1 with why in err. */
+static int add_multi(lua_State *L, struct lb_session *s, struct lb_probe *p, int k,
+		     struct target *t, const char *pattern, char **names, int nnames, int *skipped,
+		     char *err, size_t errlen)
+{
+	uint64_t *offs = calloc((size_t)nnames, sizeof *offs);
+	char prefix[900], *probe = NULL;
+	struct lb_prog *pr;
+	int first = -1, rc, n = 0, cap = 0, fresh;
+	size_t longest = 0;
+
+	if (!offs || lb_elf_func_offsets(t->binary, names, nnames, offs, err, errlen)) {
+		if (!offs)
+			snprintf(err, errlen, "out of memory");
+		free(offs);
+		return -1;
+	}
+	for (int i = 0; i < nnames && first < 0; i++)
+		if (offs[i])
+			first = i;
+	if (first < 0) {
+		free(offs);
+		return 2;
+	}
+	snprintf(t->event, sizeof t->event, "%s", names[first]);
+	snprintf(t->probe, sizeof t->probe, "%s:%s:%s", kinds[k].name, t->binary, t->event);
+	snprintf(prefix, sizeof prefix, "%s:%s:", kinds[k].name, t->binary);
+	fresh = !have_prefix(s, prefix);
+	t->offset = offs[first];
+	t->resolved = 1;
+	t->nregs = 0;
+	rc = add_target(L, s, p, k, t, err, errlen);
+	t->resolved = 0;
+	if (rc) {
+		free(offs);
+		return rc;
+	}
+	pr = &p->progs[p->nprogs - 1];
+	if (pr->code.uses_func) {
+		drop_last_prog(p);
+		free(offs);
+		return 2;
+	}
+	free(pr->event);
+	pr->event = strdup(pattern); /* messages: "uprobe:/lib/libc.so.6:* (N functions)" */
+	pr->offsets = malloc((size_t)nnames * sizeof *pr->offsets);
+	pr->cookies = malloc((size_t)nnames * sizeof *pr->cookies);
+	for (int i = 0; i < nnames; i++)
+		if (strlen(names[i]) > longest)
+			longest = strlen(names[i]);
+	probe = malloc(strlen(prefix) + longest + 1);
+	rc = !pr->event || !pr->offsets || !pr->cookies || !probe ? -1 : 0;
+	for (int i = 0; rc == 0 && i < nnames; i++) {
+		int id;
+
+		if (!offs[i]) {
+			(*skipped)++;
+			continue;
+		}
+		sprintf(probe, "%s%s", prefix, names[i]);
+		id = i == first || !fresh ? lb_session_add_name(s, probe)
+					  : lb_session_append_name(s, probe);
+		if (id < 0 || lb_strings_push(&pr->funcs, &pr->nfuncs, &cap, names[i]))
+			rc = -1;
+		pr->offsets[n] = offs[i];
+		pr->cookies[n++] = (uint64_t)id;
+	}
+	free(probe);
+	free(offs);
+	if (rc)
+		snprintf(err, errlen, "out of memory");
 	return rc;
 }
 
@@ -282,6 +388,11 @@ int lb_l_probe(lua_State *L)
 			}
 		}
 		t->wild = names != NULL;
+		if (names && lb_uprobe_multi_supported() &&
+		    (rc = add_multi(L, s, p, k, t, parts[1], names, nnames, &skipped, err,
+				    sizeof err)) != 2)
+			break;
+		rc = 0;
 		for (int i = 0; rc == 0 && i < (names ? nnames : 1); i++) {
 			snprintf(t->event, sizeof t->event, "%s", names ? names[i] : parts[1]);
 			snprintf(t->probe, sizeof t->probe, "%s:%s:%s", kname, t->binary, t->event);

@@ -12,6 +12,7 @@
 #include "elffile.h"
 #include "mmapwatch.h"
 #include "symbols.h"
+#include "umulti.h"
 
 #define LOG_SIZE (1 << 20)
 #define RINGBUF_SIZE (2 << 20)
@@ -176,6 +177,11 @@ static const struct {
     [LB_PROG_USDT] = {lb_tpl_usdt, lb_tpl_usdt_end, "lb_usdt"},
 };
 
+static const char *prog_of(const struct lb_prog *pr)
+{
+	return pr->nfuncs ? "lb_uprobe_multi" : templates[pr->kind].prog;
+}
+
 /* "kfunc:vfs_read", "uprobe:/bin/x:foo", ... for messages */
 static void prog_name(const struct lb_prog *pr, char *buf, size_t len)
 {
@@ -192,8 +198,13 @@ static void prog_name(const struct lb_prog *pr, char *buf, size_t len)
 			snprintf(buf + strlen(buf), len - strlen(buf), "+%llu",
 				 (unsigned long long)pr->offset);
 		break;
-	case LB_PROG_UPROBE: snprintf(buf, len, "uprobe:%s:%s", pr->binary, pr->event); break;
-	case LB_PROG_URETPROBE: snprintf(buf, len, "uretprobe:%s:%s", pr->binary, pr->event); break;
+	case LB_PROG_UPROBE:
+	case LB_PROG_URETPROBE:
+		snprintf(buf, len, "%s:%s:%s", pr->kind == LB_PROG_UPROBE ? "uprobe" : "uretprobe",
+			 pr->binary, pr->event);
+		if (pr->nfuncs)
+			snprintf(buf + strlen(buf), len - strlen(buf), " (%d functions)", pr->nfuncs);
+		break;
 	case LB_PROG_USDT:
 		snprintf(buf, len, "usdt:%s:%s:%s", pr->binary, pr->category, pr->event);
 		break;
@@ -226,8 +237,13 @@ static int load(struct lb_session *s, struct lb_prog *pr, char *err, size_t errl
 	}
 	if (bind_maps(s, pr, err, errlen))
 		return -1;
-	prog = bpf_object__find_program_by_name(pr->obj, templates[pr->kind].prog);
+	prog = bpf_object__find_program_by_name(pr->obj, prog_of(pr));
 	bpf_object__for_each_program(p, pr->obj) bpf_program__set_autoload(p, p == prog);
+	/* libbpf 1.1 knows no uprobe_multi attach type: its number, set
+	 * before load as the kernel requires */
+	if (pr->nfuncs)
+		bpf_program__set_expected_attach_type(prog,
+						      (enum bpf_attach_type)LB_TRACE_UPROBE_MULTI);
 	if ((pr->kind == LB_PROG_KFUNC || pr->kind == LB_PROG_KRETFUNC ||
 	     pr->kind == LB_PROG_TPBTF) &&
 	    bpf_program__set_attach_target(prog, 0, pr->event)) {
@@ -424,7 +440,22 @@ static int load_attach(struct lb_session *s, struct lb_prog *pr, char *err, size
 			goto fail;
 		return 0;
 	}
-	l = attach(s, pr, bpf_object__find_program_by_name(pr->obj, templates[pr->kind].prog));
+	if (pr->nfuncs) {
+		int r = lb_attach_uprobe_multi(pr, bpf_program__fd(bpf_object__find_program_by_name(
+						       pr->obj, prog_of(pr))),
+					       uprobe_pid(s), name, err, errlen);
+
+		if (r)
+			lb_prog_detach(pr);
+		return r;
+	}
+	l = attach(s, pr, bpf_object__find_program_by_name(pr->obj, prog_of(pr)));
+	if (!l && errno == 524 && pr->wild) {
+		/* one function of a wildcard the kernel cannot probe: skipped
+		 * and named in a warning, as the uprobe_multi path does */
+		lb_prog_detach(pr);
+		return lb_strings_push(&pr->refused, &pr->nrefused, &(int){0}, pr->event) ? -1 : 0;
+	}
 	if (!l && errno == EILSEQ && pr->kind == LB_PROG_KPROBE && pr->offset) {
 		/* the kernel decodes the function up to the offset: a probe
 		 * there would overwrite the middle of an instruction */

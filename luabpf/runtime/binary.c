@@ -195,3 +195,101 @@ int lb_elf_func_offset(const char *path, const char *func, uint64_t *off, char *
 	lb_elf_close(&h);
 	return rc;
 }
+
+/* Defined symbols of an ELF file (and of its debug file) by name, for
+ * resolving a wildcard's thousands of functions with one opening. */
+struct symidx {
+	const char *name;
+	size_t len; /* of the name before any "@VERSION" */
+	int order;  /* lb_elf_lookup's order: .symtab, .dynsym, the debug file's */
+	GElf_Sym sym;
+};
+
+struct symlist {
+	struct symidx *v;
+	int n, cap;
+};
+
+static int collect(void *ud, const GElf_Sym *sym, const char *name)
+{
+	struct symlist *l = ud;
+	const char *at = strchr(name, '@');
+
+	if (sym->st_shndx == SHN_UNDEF)
+		return 0;
+	if (l->n == l->cap) {
+		struct symidx *nv = realloc(l->v, (size_t)(l->cap = l->cap ? 2 * l->cap : 4096) *
+						      sizeof *nv);
+		if (!nv)
+			return -1;
+		l->v = nv;
+	}
+	l->v[l->n] = (struct symidx){name, at ? (size_t)(at - name) : strlen(name), l->n, *sym};
+	l->n++;
+	return 0;
+}
+
+static int symcmp(const void *a, const void *b)
+{
+	const struct symidx *x = a, *y = b;
+	size_t n = x->len < y->len ? x->len : y->len;
+	int c = memcmp(x->name, y->name, n);
+
+	if (c || x->len != y->len)
+		return c ? c : x->len < y->len ? -1 : 1;
+	return x->order - y->order;
+}
+
+static int namecmp(const void *key, const void *b)
+{
+	const char *k = key;
+	const struct symidx *y = b;
+	int c = strncmp(k, y->name, y->len);
+
+	return c ? c : k[y->len] ? 1 : 0;
+}
+
+int lb_elf_func_offsets(const char *path, char *const *funcs, int n, uint64_t *offs, char *err,
+			size_t errlen)
+{
+	struct symlist l = {NULL, 0, 0};
+	struct lb_elf h, dh;
+	int rc = -1, have_debug;
+
+	if (lb_elf_open(path, &h, err, errlen))
+		return -1;
+	have_debug = !lb_elf_open_debug(h.e, path, &dh);
+	if (lb_elf_symbols(h.e, SHT_SYMTAB, collect, &l) ||
+	    lb_elf_symbols(h.e, SHT_DYNSYM, collect, &l) ||
+	    (have_debug && (lb_elf_symbols(dh.e, SHT_SYMTAB, collect, &l) ||
+			    lb_elf_symbols(dh.e, SHT_DYNSYM, collect, &l)))) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	qsort(l.v, (size_t)l.n, sizeof *l.v, symcmp);
+	for (int i = 0; i < n; i++) {
+		struct symidx *x = bsearch(funcs[i], l.v, (size_t)l.n, sizeof *l.v, namecmp);
+		uint64_t addr = 0;
+		int type;
+
+		offs[i] = 0;
+		if (!x)
+			continue;
+		while (x > l.v && !namecmp(funcs[i], x - 1))
+			x--;
+		type = GELF_ST_TYPE(x->sym.st_info);
+		if (type == STT_FUNC)
+			addr = x->sym.st_value;
+		else if (type != STT_GNU_IFUNC || ifunc_target(path, funcs[i], &addr))
+			continue;
+		if (lb_elf_file_offset(h.e, addr, 1, &offs[i]))
+			offs[i] = 0;
+	}
+	rc = 0;
+out:
+	free(l.v);
+	if (have_debug)
+		lb_elf_close(&dh);
+	lb_elf_close(&h);
+	return rc;
+}
