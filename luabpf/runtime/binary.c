@@ -240,13 +240,38 @@ static int symcmp(const void *a, const void *b)
 	return x->order - y->order;
 }
 
-static int namecmp(const void *key, const void *b)
-{
-	const char *k = key;
-	const struct symidx *y = b;
-	int c = strncmp(k, y->name, y->len);
+/* A name up to any "@VERSION", as bsearch looks for it */
+struct basekey {
+	const char *s;
+	size_t len;
+};
 
-	return c ? c : k[y->len] ? 1 : 0;
+static int basecmp(const void *key, const void *b)
+{
+	const struct basekey *k = key;
+	const struct symidx *y = b;
+	size_t n = k->len < y->len ? k->len : y->len;
+	int c = memcmp(k->s, y->name, n);
+
+	return c ? c : k->len == y->len ? 0 : k->len < y->len ? -1 : 1;
+}
+
+/* func as lb_elf_lookup finds it ("name" or "name@@VERSION"): the first
+ * in its order of the symbols that are func or func@... */
+static const struct symidx *find_sym(const struct symlist *l, const char *func)
+{
+	struct basekey k = {func, strcspn(func, "@")};
+	const struct symidx *x = bsearch(&k, l->v, (size_t)l->n, sizeof *l->v, basecmp);
+	size_t fl = strlen(func);
+
+	if (!x)
+		return NULL;
+	while (x > l->v && !basecmp(&k, x - 1))
+		x--;
+	for (; x < l->v + l->n && !basecmp(&k, x); x++)
+		if (!strncmp(x->name, func, fl) && (!x->name[fl] || x->name[fl] == '@'))
+			return x;
+	return NULL;
 }
 
 int lb_elf_func_offsets(const char *path, char *const *funcs, int n, uint64_t *offs, char *err,
@@ -268,15 +293,13 @@ int lb_elf_func_offsets(const char *path, char *const *funcs, int n, uint64_t *o
 	}
 	qsort(l.v, (size_t)l.n, sizeof *l.v, symcmp);
 	for (int i = 0; i < n; i++) {
-		struct symidx *x = bsearch(funcs[i], l.v, (size_t)l.n, sizeof *l.v, namecmp);
+		const struct symidx *x = find_sym(&l, funcs[i]);
 		uint64_t addr = 0;
 		int type;
 
 		offs[i] = 0;
 		if (!x)
 			continue;
-		while (x > l.v && !namecmp(funcs[i], x - 1))
-			x--;
 		type = GELF_ST_TYPE(x->sym.st_info);
 		if (type == STT_FUNC)
 			addr = x->sym.st_value;

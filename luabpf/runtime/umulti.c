@@ -97,12 +97,15 @@ static int keep_fd(struct attach *a, int fd)
 	return 0;
 }
 
-/* Functions [i, i + n) in one link; a link the kernel refuses because
- * one function cannot be probed is split until that one is alone. */
+/* Functions [i, i + n) in one link. A link the kernel refuses because a
+ * function cannot be probed is split in 16 and each piece tried again,
+ * until the refused ones are alone: a refused attempt costs ~0.1 s here
+ * (the kernel waits for a grace period to take back the probes it had
+ * made), a made one ~5 ms per 1,000 functions, so few, wide splits. */
 static int attach_range(struct attach *a, int i, int n)
 {
 	struct lb_prog *pr = a->pr;
-	int fd, cap = pr->nrefused;
+	int fd, cap = pr->nrefused, piece;
 
 	if (lb_stop_pending())
 		return 1;
@@ -119,16 +122,21 @@ static int attach_range(struct attach *a, int i, int n)
 		return -1;
 	}
 	if (n == 1) {
+		/* left out of the links: the rest is attached without it */
 		if (lb_strings_push(&pr->refused, &pr->nrefused, &cap, pr->funcs[i])) {
 			snprintf(a->err, a->errlen, "out of memory");
 			return -1;
 		}
-		/* kept out of the links: the rest is attached without it */
 		return 0;
 	}
-	int r = attach_range(a, i, n / 2);
+	piece = (n + 15) / 16;
+	for (int j = i; j < i + n; j += piece) {
+		int r = attach_range(a, j, i + n - j < piece ? i + n - j : piece);
 
-	return r ? r : attach_range(a, i + n / 2, n - n / 2);
+		if (r)
+			return r;
+	}
+	return 0;
 }
 
 static double now_s(void)
@@ -158,6 +166,8 @@ int lb_attach_uprobe_multi(struct lb_prog *pr, int prog_fd, int pid, const char 
 		/* each function is a uprobe put into every process that maps
 		 * the file: the time per link follows how many there are */
 		dt = now_s() - t0;
+		if (getenv("LB_DEBUG_CHUNKS"))
+			fprintf(stderr, "chunk %d at %d: %.3f s, refused %d\n", n, i - n, dt, pr->nrefused);
 		if (dt < 0.1 && chunk < 8192)
 			chunk *= 2;
 		else if (dt > 0.3 && chunk > 1)
