@@ -80,8 +80,8 @@ end
 -- Errors from the C side: a compile error already says file:line:col;
 -- anything else is reported at the user's call.
 local function call(level, f, ...)
-  local ok, a, b = pcall(f, ...)
-  if ok then return a, b end
+  local ok, a, b, c = pcall(f, ...)
+  if ok then return a, b, c end
   if type(a) == "string" and a:match("^[^\n]-:%d+:%d+: ") then error(a, 0) end
   error(a, level + 1)
 end
@@ -264,10 +264,17 @@ for _, kind in ipairs { "kfunc", "kretfunc", "rawtracepoint", "kprobe", "kretpro
       error("usage: " .. kind .. "(\"...\", function(e) ... end)", 2)
     end
     mark_bitlibs()
-    local n, skipped = call(2, self.core.probe, self.core, kind, spec, fn)
+    local n, skipped, evex = call(2, self.core.probe, self.core, kind, spec, fn)
     self:adopt_maps()
     self.probes = self.probes + n
     if self.running then self:refused_warnings() end
+    if #evex > 0 then
+      self:emit { type = "warning", text = string.format(
+        "Warning: %s: %d matching function%s skipped: %s with an AVX-512 (EVEX) " ..
+        "instruction, whose result uprobes lose when they step over it (the traced " ..
+        "program would go wrong): %s", spec, #evex, #evex == 1 and " was" or "s were",
+        #evex == 1 and "it starts" or "they start", table.concat(evex, ", ")) }
+    end
     if skipped > 0 then
       self:emit { type = "warning", text = string.format(
         "Warning: %s: %d matching function%s skipped (IFUNCs whose implementation " ..

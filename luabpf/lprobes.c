@@ -184,28 +184,19 @@ static int have_prefix(const struct lb_session *s, const char *prefix)
  * no function has an address: then the caller takes them one by one;
  * -1 with why in err. */
 static int add_multi(lua_State *L, struct lb_session *s, struct lb_probe *p, int k,
-		     struct target *t, const char *pattern, char **names, int nnames, int *skipped,
-		     char *err, size_t errlen)
+		     struct target *t, const char *pattern, char **names, const uint64_t *offs,
+		     int nnames, int *skipped, char *err, size_t errlen)
 {
-	uint64_t *offs = calloc((size_t)nnames, sizeof *offs);
 	char prefix[900], *probe = NULL;
 	struct lb_prog *pr;
 	int first = -1, rc, n = 0, cap = 0, fresh;
 	size_t longest = 0;
 
-	if (!offs || lb_elf_func_offsets(t->binary, names, nnames, offs, err, errlen)) {
-		if (!offs)
-			snprintf(err, errlen, "out of memory");
-		free(offs);
-		return -1;
-	}
 	for (int i = 0; i < nnames && first < 0; i++)
 		if (offs[i])
 			first = i;
-	if (first < 0) {
-		free(offs);
+	if (first < 0)
 		return 2;
-	}
 	snprintf(t->event, sizeof t->event, "%s", names[first]);
 	snprintf(t->probe, sizeof t->probe, "%s:%s:%s", kinds[k].name, t->binary, t->event);
 	snprintf(prefix, sizeof prefix, "%s:%s:", kinds[k].name, t->binary);
@@ -215,14 +206,11 @@ static int add_multi(lua_State *L, struct lb_session *s, struct lb_probe *p, int
 	t->nregs = 0;
 	rc = add_target(L, s, p, k, t, err, errlen);
 	t->resolved = 0;
-	if (rc) {
-		free(offs);
+	if (rc)
 		return rc;
-	}
 	pr = &p->progs[p->nprogs - 1];
 	if (pr->code.uses_func) {
 		drop_last_prog(p);
-		free(offs);
 		return 2;
 	}
 	free(pr->event);
@@ -250,10 +238,45 @@ static int add_multi(lua_State *L, struct lb_session *s, struct lb_probe *p, int
 		pr->cookies[n++] = (uint64_t)id;
 	}
 	free(probe);
-	free(offs);
 	if (rc)
 		snprintf(err, errlen, "out of memory");
 	return rc;
+}
+
+/* A wildcard's functions whose first instruction is AVX-512 (EVEX, its
+ * 0x62 prefix: BOUND is no instruction in 64-bit code) are taken out of
+ * names and offs into *evex: Linux 6.18 accepts a uprobe there, but the
+ * traced process loses the instruction's result when the kernel steps
+ * over it (libc's strchrnul then misses the '%' of "%lld": Lua's
+ * string.format prints "%lld"). 0, or -1 with why. */
+static int drop_evex(const char *path, char **names, uint64_t *offs, int *n, char ***evex,
+		     int *nevex, char *err, size_t errlen)
+{
+	unsigned char *first = malloc((size_t)*n + 1);
+	int cap = 0, m = 0;
+
+	if (!first || lb_file_bytes(path, offs, *n, first, err, errlen)) {
+		if (!first)
+			snprintf(err, errlen, "out of memory");
+		free(first);
+		return -1;
+	}
+	for (int i = 0; i < *n; i++) {
+		if (offs[i] && first[i] == 0x62) {
+			if (lb_strings_push(evex, nevex, &cap, names[i])) {
+				free(first);
+				snprintf(err, errlen, "out of memory");
+				return -1;
+			}
+			free(names[i]);
+			continue;
+		}
+		names[m] = names[i];
+		offs[m++] = offs[i];
+	}
+	*n = m;
+	free(first);
+	return 0;
 }
 
 /* Split "kind:a:b:c" after the kind prefix (optional) into parts. */
@@ -284,7 +307,9 @@ int lb_l_probe(lua_State *L)
 {
 	struct lb_session *s = lb_check_session(L, 1);
 	const char *kname = luaL_checkstring(L, 2), *spec = luaL_checkstring(L, 3);
-	char parts[3][400], err[LB_ERR * 2], **names = NULL;
+	char parts[3][400], err[LB_ERR * 2], **names = NULL, **evex = NULL;
+	uint64_t *offs = NULL;
+	int nevex = 0;
 	struct lb_mapdesc *saved;
 	struct target *t;
 	struct lb_probe *p;
@@ -388,8 +413,28 @@ int lb_l_probe(lua_State *L)
 			}
 		}
 		t->wild = names != NULL;
+		if (names && rc == 0) {
+			if (!(offs = calloc((size_t)nnames, sizeof *offs)) ||
+			    lb_elf_func_offsets(t->binary, names, nnames, offs, err, sizeof err) ||
+			    drop_evex(t->binary, names, offs, &nnames, &evex, &nevex, err,
+				      sizeof err)) {
+				if (!offs)
+					snprintf(err, sizeof err, "out of memory");
+				rc = -1;
+				break;
+			}
+			if (nnames == 0) {
+				snprintf(err, sizeof err,
+					 "every function of %s matching '%s' starts with an "
+					 "AVX-512 instruction, which uprobes cannot step over "
+					 "safely",
+					 t->binary, parts[1]);
+				rc = -1;
+				break;
+			}
+		}
 		if (names && lb_uprobe_multi_supported() &&
-		    (rc = add_multi(L, s, p, k, t, parts[1], names, nnames, &skipped, err,
+		    (rc = add_multi(L, s, p, k, t, parts[1], names, offs, nnames, &skipped, err,
 				    sizeof err)) != 2)
 			break;
 		rc = 0;
@@ -397,6 +442,8 @@ int lb_l_probe(lua_State *L)
 			snprintf(t->event, sizeof t->event, "%s", names ? names[i] : parts[1]);
 			snprintf(t->probe, sizeof t->probe, "%s:%s:%s", kname, t->binary, t->event);
 			t->nregs = 0;
+			t->offset = offs ? offs[i] : 0;
+			t->resolved = t->offset != 0; /* else describe() says why not */
 			if ((rc = add_target(L, s, p, k, t, err, sizeof err)) == 1) {
 				skipped++;
 				rc = 0;
@@ -427,8 +474,17 @@ int lb_l_probe(lua_State *L)
 		break;
 	}
 	lb_free_strings(names, nnames);
+	free(offs);
 	free(t);
+	if (rc)
+		lb_free_strings(evex, nevex);
 	lb_finish_probe(L, s, saved, rc, err, sizeof err);
 	lua_pushinteger(L, skipped); /* functions of a wildcard with no address */
-	return 2;
+	lua_createtable(L, nevex, 0); /* and those left out for their AVX-512 */
+	for (int i = 0; i < nevex; i++) {
+		lua_pushstring(L, evex[i]);
+		lua_rawseti(L, -2, i + 1);
+	}
+	lb_free_strings(evex, nevex);
+	return 3;
 }

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <link.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -315,4 +316,20 @@ out:
 		lb_elf_close(&dh);
 	lb_elf_close(&h);
 	return rc;
+}
+
+int lb_file_bytes(const char *path, const uint64_t *offs, int n, unsigned char *out, char *err,
+		  size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	for (int i = 0; i < n; i++)
+		if (!offs[i] || pread(fd, &out[i], 1, (off_t)offs[i]) != 1)
+			out[i] = 0;
+	close(fd);
+	return 0;
 }

@@ -264,6 +264,10 @@ int lb_elf_func_offset(const char *path, const char *func, uint64_t *off, char *
  * not known here, not in an executable segment). 0, or -1 with why. */
 int lb_elf_func_offsets(const char *path, char *const *funcs, int n, uint64_t *offs, char *err,
 			size_t errlen);
+/* out[i]: the byte of the (regular) file path at offset offs[i], 0 where
+ * offs[i] is 0 or past its end. 0, or -1 with why. */
+int lb_file_bytes(const char *path, const uint64_t *offs, int n, unsigned char *out, char *err,
+		  size_t errlen);
 
 /* syscalls.c */
 int lb_syscall_nr(const char *tpname); /* "newstat" -> 4, or -1 */
