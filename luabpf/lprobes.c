@@ -479,7 +479,7 @@ int lb_l_probe(lua_State *L)
 	if (rc)
 		lb_free_strings(evex, nevex);
 	lb_finish_probe(L, s, saved, rc, err, sizeof err);
-	lua_pushinteger(L, skipped); /* functions of a wildcard with no address */
+	lua_pushinteger(L, skipped);  /* functions of a wildcard with no address */
 	lua_createtable(L, nevex, 0); /* and those left out for their AVX-512 */
 	for (int i = 0; i < nevex; i++) {
 		lua_pushstring(L, evex[i]);

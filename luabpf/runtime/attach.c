@@ -203,7 +203,8 @@ static void prog_name(const struct lb_prog *pr, char *buf, size_t len)
 		snprintf(buf, len, "%s:%s:%s", pr->kind == LB_PROG_UPROBE ? "uprobe" : "uretprobe",
 			 pr->binary, pr->event);
 		if (pr->nfuncs)
-			snprintf(buf + strlen(buf), len - strlen(buf), " (%d functions)", pr->nfuncs);
+			snprintf(buf + strlen(buf), len - strlen(buf), " (%d functions)",
+				 pr->nfuncs);
 		break;
 	case LB_PROG_USDT:
 		snprintf(buf, len, "usdt:%s:%s:%s", pr->binary, pr->category, pr->event);
@@ -441,9 +442,9 @@ static int load_attach(struct lb_session *s, struct lb_prog *pr, char *err, size
 		return 0;
 	}
 	if (pr->nfuncs) {
-		int r = lb_attach_uprobe_multi(pr, bpf_program__fd(bpf_object__find_program_by_name(
-						       pr->obj, prog_of(pr))),
-					       uprobe_pid(s), name, err, errlen);
+		int r = lb_attach_uprobe_multi(
+		    pr, bpf_program__fd(bpf_object__find_program_by_name(pr->obj, prog_of(pr))),
+		    uprobe_pid(s), name, err, errlen);
 
 		if (r)
 			lb_prog_detach(pr);

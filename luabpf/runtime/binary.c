@@ -219,8 +219,8 @@ static int collect(void *ud, const GElf_Sym *sym, const char *name)
 	if (sym->st_shndx == SHN_UNDEF)
 		return 0;
 	if (l->n == l->cap) {
-		struct symidx *nv = realloc(l->v, (size_t)(l->cap = l->cap ? 2 * l->cap : 4096) *
-						      sizeof *nv);
+		struct symidx *nv =
+		    realloc(l->v, (size_t)(l->cap = l->cap ? 2 * l->cap : 4096) * sizeof *nv);
 		if (!nv)
 			return -1;
 		l->v = nv;

@@ -56,8 +56,8 @@ struct lb_prog {
 	int nfuncs;
 	int *mfds; /* the uprobe_multi links (raw fds: libbpf 1.1 has none) */
 	int nmfds;
-	int wild;	 /* one function of a uprobe wildcard: a refusal skips it */
-	char **refused;	 /* functions the kernel cannot probe (ENOTSUPP), skipped */
+	int wild;	/* one function of a uprobe wildcard: a refusal skips it */
+	char **refused; /* functions the kernel cannot probe (ENOTSUPP), skipped */
 	int nrefused;
 	int refused_told; /* the warning about them was taken (lb_session_refused) */
 };

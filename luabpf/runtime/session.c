@@ -84,7 +84,8 @@ static void close_links_of(struct lb_prog **progs, int nprogs)
 		c.total += progs[j]->nlinks + progs[j]->nmfds;
 	/* thread creation fails only for want of resources: then this thread
 	 * does the rest alone */
-	while (nt < LB_CLOSERS - 1 && nt + 1 < c.total && !pthread_create(&th[nt], NULL, closer, &c))
+	while (nt < LB_CLOSERS - 1 && nt + 1 < c.total &&
+	       !pthread_create(&th[nt], NULL, closer, &c))
 		nt++;
 	closer(&c);
 	while (nt > 0)

@@ -84,7 +84,8 @@ static int keep_fd(struct attach *a, int fd)
 	struct lb_prog *pr = a->pr;
 
 	if (pr->nmfds == a->cap) {
-		int *nv = realloc(pr->mfds, (size_t)(a->cap = a->cap ? 2 * a->cap : 16) * sizeof *nv);
+		int *nv =
+		    realloc(pr->mfds, (size_t)(a->cap = a->cap ? 2 * a->cap : 16) * sizeof *nv);
 
 		if (!nv) {
 			close(fd);
@@ -166,11 +167,9 @@ int lb_attach_uprobe_multi(struct lb_prog *pr, int prog_fd, int pid, const char 
 		/* each function is a uprobe put into every process that maps
 		 * the file: the time per link follows how many there are */
 		dt = now_s() - t0;
-		if (getenv("LB_DEBUG_CHUNKS"))
-			fprintf(stderr, "chunk %d at %d: %.3f s, refused %d\n", n, i - n, dt, pr->nrefused);
-		if (dt < 0.1 && chunk < 8192)
+		if (dt < 0.05 && chunk < 8192)
 			chunk *= 2;
-		else if (dt > 0.3 && chunk > 1)
+		else if (dt > 0.15 && chunk > 1)
 			chunk /= 2;
 	}
 	return 0;
