@@ -70,7 +70,7 @@ describe("uprobe wildcards", function()
     counts_every_function(false)
   end)
 
-  it("count every function of a binary exactly on this kernel's path #kprobe", function()
+  it("count every function of a binary exactly on this kernel's path #kprobe #umulti", function()
     counts_every_function(true) -- in make vmtest: 6.1 has no uprobe_multi, 6.12 has
   end)
 
@@ -90,6 +90,19 @@ describe("uprobe wildcards", function()
     local rc, m, err = uprobeme_wildcard(true, "uprobe", "m[e.func] = count()")
     assert.are.equal(0, rc, err)
     assert.are.same(expected(""), m)
+  end)
+
+  it("fail up front with the count when one program per function cannot fit in ulimit -n", function()
+    local before = H.live_programs()
+    local rc, _, err = H.run_rc("ulimit -n 1000; LUABPF_UPROBE_MULTI=0 " .. H.luabpf .. " -e " ..
+      H.quote('local m = map() uprobe("libc:*", function(e) m[e.probe] = count() end)'), 120)
+    assert.are.equal(1, rc, err)
+    local progs, need = err:match("\nluabpf: libc:%*: (%d+) programs need about (%d+) open " ..
+      "files, more than the 1000 this process may open %(ulimit %-n; hard limit 1000%): raise " ..
+      "the limit or match fewer functions\n$")
+    assert.is_truthy(progs, err)
+    assert.is_truthy(tonumber(progs) > 5000 and tonumber(need) >= 2 * tonumber(progs), err)
+    assert.are.equal(before, programs_back_to(before))
   end)
 
   it("count libc functions a process calls a known number of times (libc:*, -p)", function()
