@@ -280,7 +280,7 @@ static int load(struct lb_session *s, struct lb_prog *pr, char *err, size_t errl
 static const char *attach_error(int e)
 {
 	switch (e) {
-	case 524: /* ENOTSUPP, kernel-internal */
+	case LB_ENOTSUPP:
 		return "the kernel cannot probe this place (ENOTSUPP: e.g. an instruction "
 		       "uprobes cannot single-step)";
 	case EPERM:
@@ -451,11 +451,16 @@ static int load_attach(struct lb_session *s, struct lb_prog *pr, char *err, size
 		return r;
 	}
 	l = attach(s, pr, bpf_object__find_program_by_name(pr->obj, prog_of(pr)));
-	if (!l && errno == 524 && pr->wild) {
+	if (!l && errno == LB_ENOTSUPP && pr->wild) {
 		/* one function of a wildcard the kernel cannot probe: skipped
 		 * and named in a warning, as the uprobe_multi path does */
+		int cap = 0;
+
 		lb_prog_detach(pr);
-		return lb_strings_push(&pr->refused, &pr->nrefused, &(int){0}, pr->event) ? -1 : 0;
+		if (!lb_strings_push(&pr->refused, &pr->nrefused, &cap, pr->event))
+			return 0;
+		snprintf(err, errlen, "out of memory");
+		return -1;
 	}
 	if (!l && errno == EILSEQ && pr->kind == LB_PROG_KPROBE && pr->offset) {
 		/* the kernel decodes the function up to the offset: a probe
