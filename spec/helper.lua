@@ -243,6 +243,19 @@ function H.live_programs()
   return n
 end
 
+-- H.live_programs() once it is back to `before`, or after 5 s: a
+-- uprobe_multi link's program is freed a grace period after the link is
+-- closed (call_rcu_tasks_trace), so it outlives luabpf's exit briefly.
+function H.programs_back_to(before)
+  local n
+  for _ = 1, 100 do
+    n = H.live_programs()
+    if n == before then break end
+    sleep(0.05)
+  end
+  return n
+end
+
 -- A comm unique to this run, so other processes never collide with it.
 local serial = 0
 function H.comm(prefix)

@@ -9,19 +9,6 @@ local H = require "spec.helper"
 local uprobeme = H.bin .. "uprobeme"
 local libcalls = H.bin .. "libcalls"
 
--- The programs left: a uprobe_multi link's program is freed after a
--- grace period once the link is closed (call_rcu_tasks_trace), so give
--- the kernel up to 5 s to come back to `before`.
-local function programs_back_to(before)
-  local n
-  for _ = 1, 100 do
-    n = H.live_programs()
-    if n == before then break end
-    H.sleep(0.05)
-  end
-  return n
-end
-
 local function env(multi) return multi and "" or "LUABPF_UPROBE_MULTI=0 " end
 
 -- luabpf -c 'uprobeme --calls 7 --contacts 3' with handler `code` on
@@ -32,7 +19,7 @@ local function uprobeme_wildcard(multi, kind, code, glob)
     H.quote(uprobeme .. " --calls 7 --contacts 3") .. " -e " ..
     H.quote(string.format('local m = map() %s("%s:%s", function(e) %s end)', kind, uprobeme,
                           glob or "*", code)))
-  assert.are.equal(before, programs_back_to(before))
+  assert.are.equal(before, H.programs_back_to(before))
   return rc, H.parse_maps(out).m or {}, err, attached
 end
 
@@ -102,7 +89,7 @@ describe("uprobe wildcards", function()
       "the limit or match fewer functions\n$")
     assert.is_truthy(progs, err)
     assert.is_truthy(tonumber(progs) > 5000 and tonumber(need) >= 2 * tonumber(progs), err)
-    assert.are.equal(before, programs_back_to(before))
+    assert.are.equal(before, H.programs_back_to(before))
   end)
 
   it("count libc functions a process calls a known number of times (libc:*, -p)", function()
@@ -114,7 +101,7 @@ describe("uprobe wildcards", function()
     local rc, out, err, attached = H.finish(p, 120)
     H.finish(w)
     assert.are.equal(0, rc, err)
-    assert.are.equal(before, programs_back_to(before))
+    assert.are.equal(before, H.programs_back_to(before))
     local n = {}
     for k, v in pairs(H.parse_maps(out).m) do
       local f = k:match("^uprobe:/[^:]*/libc%.so%.6:([%w_]+)$")
@@ -186,7 +173,7 @@ describe("Ctrl-C while a huge uprobe wildcard attaches", function()
     local rc, _, err, attached = H.finish(p)
     assert.are.equal(0, rc, err)
     assert.are.equal("Attaching 0 probes...", attached) -- it was still attaching
-    assert.are.equal(before, programs_back_to(before))
+    assert.are.equal(before, H.programs_back_to(before))
     assert.is_truthy(took <= 1.0, string.format("SIGINT to exit: %.3f s", took))
     io.stderr:write(string.format("[%s] SIGINT to exit during attach: %.3f s\n",
       multi and "uprobe_multi" or "per function", took))
