@@ -77,6 +77,43 @@ static int l_session_start(lua_State *L)
 	return 1;
 }
 
+/* s:refused(): {{spec =, funcs = {...}}, ...}: functions of wildcards the
+ * kernel refused to probe (and skipped) since the last call. */
+static int l_session_refused(lua_State *L)
+{
+	struct lb_session *s = lb_check_session(L, 1);
+	int n = 0;
+
+	lua_newtable(L);
+	for (int i = 0; i < s->nprobes; i++) {
+		struct lb_probe *p = &s->probes[i];
+		int m = 0;
+
+		for (int j = 0; j < p->nprogs; j++) {
+			struct lb_prog *pr = &p->progs[j];
+
+			if (pr->refused_told || !pr->nrefused)
+				continue;
+			if (!m) {
+				lua_createtable(L, 0, 2);
+				lua_pushstring(L, p->spec);
+				lua_setfield(L, -2, "spec");
+				lua_newtable(L);
+			}
+			for (int f = 0; f < pr->nrefused; f++) {
+				lua_pushstring(L, pr->refused[f]);
+				lua_rawseti(L, -2, ++m);
+			}
+			pr->refused_told = 1;
+		}
+		if (m) {
+			lua_setfield(L, -2, "funcs");
+			lua_rawseti(L, -2, ++n);
+		}
+	}
+	return 1;
+}
+
 static int l_session_attached(lua_State *L)
 {
 	lua_pushinteger(L, lb_count_attached(lb_check_session(L, 1)));
@@ -583,6 +620,7 @@ static const luaL_Reg session_methods[] = {
     {"compile", lb_l_compile},
     {"start", l_session_start},
     {"attached", l_session_attached},
+    {"refused", l_session_refused},
     {"close", l_session_close},
     {NULL, NULL},
 };

@@ -87,8 +87,8 @@ end
 -- Errors from the C side: a compile error already says file:line:col;
 -- anything else is reported at the user's call.
 local function call(level, f, ...)
-  local ok, a, b = pcall(f, ...)
-  if ok then return a, b end
+  local ok, a, b, c = pcall(f, ...)
+  if ok then return a, b, c end
   if type(a) == "string" and a:match("^[^\n]-:%d+:%d+: ") then error(a, 0) end
   error(a, level + 1)
 end
@@ -266,15 +266,38 @@ for _, kind in ipairs { "kfunc", "kretfunc", "rawtracepoint", "kprobe", "kretpro
       error("usage: " .. kind .. "(\"...\", function(e) ... end)", 2)
     end
     mark_bitlibs()
-    local n, skipped = call(2, self.core.probe, self.core, kind, spec, fn)
+    local n, skipped, evex = call(2, self.core.probe, self.core, kind, spec, fn)
     self:adopt_maps()
     self.probes = self.probes + n
+    if self.running then self:refused_warnings() end
+    if #evex > 0 then
+      self:emit { type = "warning", text = string.format(
+        "Warning: %s: %d matching function%s skipped: %s with an AVX-512 (EVEX) " ..
+        "instruction, whose result uprobes lose when they step over it (the traced " ..
+        "program would go wrong): %s", spec, #evex, #evex == 1 and " was" or "s were",
+        #evex == 1 and "it starts" or "they start", table.concat(evex, ", ")) }
+    end
     if skipped > 0 then
       self:emit { type = "warning", text = string.format(
         "Warning: %s: %d matching function%s skipped (IFUNCs whose implementation " ..
         "cannot be known here: probe the implementation instead)", spec, skipped,
         skipped == 1 and " was" or "s were") }
     end
+  end
+end
+
+-- Functions of a uprobe wildcard the kernel refused (ENOTSUPP: an
+-- instruction uprobes cannot handle) were skipped at attach: one warning
+-- per probe, naming them.
+function Session:refused_warnings()
+  for _, r in ipairs(self.core:refused()) do
+    local names = {}
+    for i = 1, math.min(#r.funcs, 20) do names[i] = r.funcs[i] end
+    if #r.funcs > 20 then names[#names + 1] = string.format("and %d more", #r.funcs - 20) end
+    self:emit { type = "warning", text = string.format(
+      "Warning: %s: %d function%s the kernel cannot probe (ENOTSUPP: an instruction " ..
+      "uprobes cannot handle) %s skipped: %s", r.spec, #r.funcs, #r.funcs == 1 and "" or "s",
+      #r.funcs == 1 and "was" or "were", table.concat(names, ", ")) }
   end
 end
 
@@ -396,6 +419,7 @@ function Session:start()
   -- SIGINT/SIGTERM (held) during a long attach: nothing stays attached,
   -- and the run ends as a Ctrl-C after it would
   if interrupted then self.exiting = true end
+  self:refused_warnings()
   local now = core.now()
   for _, t in ipairs(self.intervals) do t.due = now + t.every end
   self:arm_timer()

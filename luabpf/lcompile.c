@@ -520,8 +520,6 @@ struct lb_probe *lb_start_probe(lua_State *L, struct lb_session *s, const char *
 int lb_finish_probe(lua_State *L, struct lb_session *s, struct lb_txn *t, int rc, char *err,
 		    size_t errlen)
 {
-	int nprogs = s->probes[s->nprobes - 1].nprogs;
-
 	if (rc == 0)
 		rc = lb_probe_commit(s, t, err, errlen);
 	else
@@ -531,7 +529,14 @@ int lb_finish_probe(lua_State *L, struct lb_session *s, struct lb_txn *t, int rc
 		lua_pushstring(L, err);
 		return lua_error(L);
 	}
-	lua_pushinteger(L, nprogs);
+	{
+		int n = 0; /* probes as bpftrace counts them: each function */
+		const struct lb_probe *p = &s->probes[s->nprobes - 1];
+
+		for (int j = 0; j < p->nprogs; j++)
+			n += p->progs[j].nfuncs ? p->progs[j].nfuncs : 1;
+		lua_pushinteger(L, n);
+	}
 	return 1;
 }
 

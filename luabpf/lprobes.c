@@ -34,7 +34,8 @@ struct target {
 	int nregs, nfields;
 	struct lb_usdt_site *sites; /* usdt: handed to the program */
 	int nsites;
-	int wild; /* one function of a wildcard: skipped if it has no address */
+	int wild;     /* one function of a wildcard: skipped if it has no address */
+	int resolved; /* uprobe: offset is known already */
 };
 
 static void add_reg(struct target *t, const char *name, __u16 off, int btf_type, int usdt)
@@ -79,6 +80,7 @@ static int describe(struct lb_session *s, int k, struct target *t, char *err, si
 	}
 	case LBC_REGS:
 		if ((kinds[k].prog == LB_PROG_UPROBE || kinds[k].prog == LB_PROG_URETPROBE) &&
+		    !t->resolved &&
 		    lb_elf_func_offset(t->binary, t->event, &t->offset, err, errlen))
 			return t->wild ? 1 : -1; /* an IFUNC a wildcard matched: skip it */
 		for (int i = 0; i < 6; i++) {
@@ -128,6 +130,7 @@ static int add_target(lua_State *L, struct lb_session *s, struct lb_txn *txn, st
 	}
 	pr->kind = kinds[k].prog;
 	pr->offset = t->offset;
+	pr->wild = t->wild;
 	pr->sites = t->sites; /* the program's now; its args fill plan.usdt */
 	pr->nsites = t->nsites;
 	t->sites = NULL;
@@ -150,6 +153,132 @@ static int add_target(lua_State *L, struct lb_session *s, struct lb_txn *txn, st
 	t->fields = NULL;
 	t->nfields = 0;
 	return rc;
+}
+
+static void drop_last_prog(struct lb_probe *p)
+{
+	struct lb_prog *pr = &p->progs[--p->nprogs];
+
+	free(pr->event);
+	free(pr->category);
+	free(pr->binary);
+	free(pr->sites);
+	free(pr->offsets);
+	free(pr->cookies);
+	lb_free_strings(pr->funcs, pr->nfuncs);
+}
+
+/* Has the session a probe name starting with prefix? */
+static int have_prefix(const struct lb_session *s, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	for (int i = 0; i < s->nnames; i++)
+		if (!strncmp(s->names[i], prefix, n))
+			return 1;
+	return 0;
+}
+
+/* A uprobe wildcard on a kernel with uprobe_multi links: one program for
+ * all its functions, compiled once; each function's cookie is its
+ * e.probe index. 0 (*skipped: functions with no address to probe); 2 if
+ * the handler reads e.func, a constant of each function's own plan, or
+ * no function has an address: then the caller takes them one by one;
+ * -1 with why in err. */
+static int add_multi(lua_State *L, struct lb_session *s, struct lb_txn *txn, struct lb_probe *p,
+		     int k, struct target *t, const char *pattern, char **names,
+		     const uint64_t *offs, int nnames, int *skipped, char *err, size_t errlen)
+{
+	char prefix[900], *probe = NULL;
+	struct lb_prog *pr;
+	int first = -1, rc, n = 0, cap = 0, fresh;
+	size_t longest = 0;
+
+	for (int i = 0; i < nnames && first < 0; i++)
+		if (offs[i])
+			first = i;
+	if (first < 0)
+		return 2;
+	snprintf(t->event, sizeof t->event, "%s", names[first]);
+	snprintf(t->probe, sizeof t->probe, "%s:%s:%s", kinds[k].name, t->binary, t->event);
+	snprintf(prefix, sizeof prefix, "%s:%s:", kinds[k].name, t->binary);
+	fresh = !have_prefix(s, prefix);
+	t->offset = offs[first];
+	t->resolved = 1;
+	t->nregs = 0;
+	rc = add_target(L, s, txn, p, k, t, err, errlen);
+	t->resolved = 0;
+	if (rc)
+		return rc;
+	pr = &p->progs[p->nprogs - 1];
+	if (pr->code.uses_func) {
+		drop_last_prog(p);
+		return 2;
+	}
+	free(pr->event);
+	pr->event = strdup(pattern); /* messages: "uprobe:/lib/libc.so.6:* (N functions)" */
+	pr->offsets = malloc((size_t)nnames * sizeof *pr->offsets);
+	pr->cookies = malloc((size_t)nnames * sizeof *pr->cookies);
+	for (int i = 0; i < nnames; i++)
+		if (strlen(names[i]) > longest)
+			longest = strlen(names[i]);
+	probe = malloc(strlen(prefix) + longest + 1);
+	rc = !pr->event || !pr->offsets || !pr->cookies || !probe ? -1 : 0;
+	for (int i = 0; rc == 0 && i < nnames; i++) {
+		int id;
+
+		if (!offs[i]) {
+			(*skipped)++;
+			continue;
+		}
+		sprintf(probe, "%s%s", prefix, names[i]);
+		id = i == first || !fresh ? lb_session_add_name(s, probe)
+					  : lb_session_append_name(s, probe);
+		if (id < 0 || lb_strings_push(&pr->funcs, &pr->nfuncs, &cap, names[i]))
+			rc = -1;
+		pr->offsets[n] = offs[i];
+		pr->cookies[n++] = (uint64_t)id;
+	}
+	free(probe);
+	if (rc)
+		snprintf(err, errlen, "out of memory");
+	return rc;
+}
+
+/* A wildcard's functions whose first instruction is AVX-512 (EVEX, its
+ * 0x62 prefix: BOUND is no instruction in 64-bit code) are taken out of
+ * names and offs into *evex: Linux 6.18 accepts a uprobe there, but the
+ * traced process loses the instruction's result when the kernel steps
+ * over it (libc's strchrnul then misses the '%' of "%lld": Lua's
+ * string.format prints "%lld"). 0, or -1 with why. */
+static int drop_evex(const char *path, char **names, uint64_t *offs, int *n, char ***evex,
+		     int *nevex, char *err, size_t errlen)
+{
+	unsigned char *first = malloc((size_t)*n + 1);
+	int cap = 0, m = 0;
+
+	if (!first || lb_file_bytes(path, offs, *n, first, err, errlen)) {
+		if (!first)
+			snprintf(err, errlen, "out of memory");
+		free(first);
+		return -1;
+	}
+	for (int i = 0; i < *n; i++) {
+		if (offs[i] && first[i] == 0x62) {
+			if (lb_strings_push(evex, nevex, &cap, names[i])) {
+				free(first);
+				snprintf(err, errlen, "out of memory");
+				return -1;
+			}
+			free(names[i]);
+			continue;
+		}
+		names[m] = names[i];
+		offs[m++] = offs[i];
+	}
+	*n = m;
+	free(first);
+	return 0;
 }
 
 /* Split "kind:a:b:c" after the kind prefix (optional) into parts. */
@@ -180,7 +309,9 @@ int lb_l_probe(lua_State *L)
 {
 	struct lb_session *s = lb_check_session(L, 1);
 	const char *kname = luaL_checkstring(L, 2), *spec = luaL_checkstring(L, 3);
-	char parts[3][400], err[LB_ERR * 2], **names = NULL;
+	char parts[3][400], err[LB_ERR * 2], **names = NULL, **evex = NULL;
+	uint64_t *offs = NULL;
+	int nevex = 0;
 	struct lb_txn *txn;
 	struct target *t;
 	struct lb_probe *p;
@@ -290,10 +421,37 @@ int lb_l_probe(lua_State *L)
 			}
 		}
 		t->wild = names != NULL;
+		if (names && rc == 0) {
+			if (!(offs = calloc((size_t)nnames, sizeof *offs)) ||
+			    lb_elf_func_offsets(t->binary, names, nnames, offs, err, sizeof err) ||
+			    drop_evex(t->binary, names, offs, &nnames, &evex, &nevex, err,
+				      sizeof err)) {
+				if (!offs)
+					snprintf(err, sizeof err, "out of memory");
+				rc = -1;
+				break;
+			}
+			if (nnames == 0) {
+				snprintf(err, sizeof err,
+					 "every function of %s matching '%s' starts with an "
+					 "AVX-512 instruction, which uprobes cannot step over "
+					 "safely",
+					 t->binary, parts[1]);
+				rc = -1;
+				break;
+			}
+		}
+		if (names && lb_uprobe_multi_supported() &&
+		    (rc = add_multi(L, s, txn, p, k, t, parts[1], names, offs, nnames, &skipped,
+				    err, sizeof err)) != 2)
+			break;
+		rc = 0;
 		for (int i = 0; rc == 0 && i < (names ? nnames : 1); i++) {
 			snprintf(t->event, sizeof t->event, "%s", names ? names[i] : parts[1]);
 			snprintf(t->probe, sizeof t->probe, "%s:%s:%s", kname, t->binary, t->event);
 			t->nregs = 0;
+			t->offset = offs ? offs[i] : 0;
+			t->resolved = t->offset != 0; /* else describe() says why not */
 			if ((rc = add_target(L, s, txn, p, k, t, err, sizeof err)) == 1) {
 				skipped++;
 				rc = 0;
@@ -324,8 +482,17 @@ int lb_l_probe(lua_State *L)
 		break;
 	}
 	lb_free_strings(names, nnames);
+	free(offs);
 	free(t);
+	if (rc)
+		lb_free_strings(evex, nevex);
 	lb_finish_probe(L, s, txn, rc, err, sizeof err);
-	lua_pushinteger(L, skipped); /* functions of a wildcard with no address */
-	return 2;
+	lua_pushinteger(L, skipped);  /* functions of a wildcard with no address */
+	lua_createtable(L, nevex, 0); /* and those left out for their AVX-512 */
+	for (int i = 0; i < nevex; i++) {
+		lua_pushstring(L, evex[i]);
+		lua_rawseti(L, -2, i + 1);
+	}
+	lb_free_strings(evex, nevex);
+	return 3;
 }

@@ -248,6 +248,7 @@ struct lbc_output {
 	struct lb_fmt fmts[LBC_MAX_FMTS];
 	int nfmts;
 	int uses_stacks; /* LB_OP_STACK present: needs the stack map */
+	int uses_func;	 /* e.func is read: the plan holds the function's name */
 	/* set when compiling failed on an e.args field the probe does not
 	 * have: the runtime then tries the tracepoints of a wildcard one by
 	 * one, to say which of them lack it */

@@ -368,6 +368,7 @@ static struct val index_(struct lbc *C, int n)
 				lbc_error(C, k->tok, "kprobe, uprobe and kfunc handlers have it",
 					  "%s probes no function: it has no e.func",
 					  pr && pr->name ? pr->name : "this probe");
+			C->out->uses_func = 1;
 			v.t = T_STR;
 			v.s = pr->func;
 			v.n = strlen(pr->func);

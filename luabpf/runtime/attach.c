@@ -13,6 +13,7 @@
 #include "elffile.h"
 #include "mmapwatch.h"
 #include "symbols.h"
+#include "umulti.h"
 
 #define LOG_SIZE (1 << 20)
 #define RINGBUF_SIZE (2 << 20)
@@ -205,6 +206,11 @@ static const struct {
     [LB_PROG_USDT] = {lb_tpl_usdt, lb_tpl_usdt_end, "lb_usdt"},
 };
 
+static const char *prog_of(const struct lb_prog *pr)
+{
+	return pr->nfuncs ? "lb_uprobe_multi" : templates[pr->kind].prog;
+}
+
 /* "kfunc:vfs_read", "uprobe:/bin/x:foo", ... for messages */
 static void prog_name(const struct lb_prog *pr, char *buf, size_t len)
 {
@@ -221,8 +227,14 @@ static void prog_name(const struct lb_prog *pr, char *buf, size_t len)
 			snprintf(buf + strlen(buf), len - strlen(buf), "+%llu",
 				 (unsigned long long)pr->offset);
 		break;
-	case LB_PROG_UPROBE: snprintf(buf, len, "uprobe:%s:%s", pr->binary, pr->event); break;
-	case LB_PROG_URETPROBE: snprintf(buf, len, "uretprobe:%s:%s", pr->binary, pr->event); break;
+	case LB_PROG_UPROBE:
+	case LB_PROG_URETPROBE:
+		snprintf(buf, len, "%s:%s:%s", pr->kind == LB_PROG_UPROBE ? "uprobe" : "uretprobe",
+			 pr->binary, pr->event);
+		if (pr->nfuncs)
+			snprintf(buf + strlen(buf), len - strlen(buf), " (%d functions)",
+				 pr->nfuncs);
+		break;
 	case LB_PROG_USDT:
 		snprintf(buf, len, "usdt:%s:%s:%s", pr->binary, pr->category, pr->event);
 		break;
@@ -312,10 +324,15 @@ static int load(struct lb_session *s, struct lb_prog *pr, int raw, char *err, si
 	free(plan); /* libbpf keeps its own copy */
 	if (r)
 		return -1;
-	prog = bpf_object__find_program_by_name(pr->obj, templates[pr->kind].prog);
+	prog = bpf_object__find_program_by_name(pr->obj, prog_of(pr));
 	bpf_object__for_each_program(p, pr->obj) bpf_program__set_autoload(p, p == prog);
 	if (raw)
 		bpf_program__set_type(prog, BPF_PROG_TYPE_RAW_TRACEPOINT);
+	/* libbpf 1.1 knows no uprobe_multi attach type: its number, set
+	 * before load as the kernel requires */
+	if (pr->nfuncs)
+		bpf_program__set_expected_attach_type(prog,
+						      (enum bpf_attach_type)LB_TRACE_UPROBE_MULTI);
 	if ((pr->kind == LB_PROG_KFUNC || pr->kind == LB_PROG_KRETFUNC ||
 	     pr->kind == LB_PROG_TPBTF) &&
 	    bpf_program__set_attach_target(prog, 0, pr->event)) {
@@ -357,7 +374,7 @@ static const char *attach_error(const struct lb_prog *pr, int e, char *buf, size
 	    pr->kind == LB_PROG_UPROBE || pr->kind == LB_PROG_URETPROBE || pr->kind == LB_PROG_USDT;
 
 	switch (e) {
-	case 524: /* ENOTSUPP, kernel-internal */
+	case LB_ENOTSUPP:
 		return "the kernel cannot probe this place (ENOTSUPP: e.g. an instruction "
 		       "uprobes cannot single-step)";
 	case EPERM:
@@ -536,9 +553,29 @@ again:
 			goto fail;
 		return 0;
 	}
-	l = attach(s, pr, bpf_object__find_program_by_name(pr->obj, templates[pr->kind].prog), raw);
+	if (pr->nfuncs) {
+		int r = lb_attach_uprobe_multi(
+		    pr, bpf_program__fd(bpf_object__find_program_by_name(pr->obj, prog_of(pr))),
+		    uprobe_pid(s), name, err, errlen);
+
+		if (r)
+			lb_prog_detach(pr);
+		return r;
+	}
+	l = attach(s, pr, bpf_object__find_program_by_name(pr->obj, prog_of(pr)), raw);
 	if (!l && raw) /* an event with no raw tracepoint of its name */
 		goto perf_event;
+	if (!l && errno == LB_ENOTSUPP && pr->wild) {
+		/* one function of a wildcard the kernel cannot probe: skipped
+		 * and named in a warning, as the uprobe_multi path does */
+		int cap = 0;
+
+		lb_prog_detach(pr);
+		if (!lb_strings_push(&pr->refused, &pr->nrefused, &cap, pr->event))
+			return 0;
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	if (!l && errno == EILSEQ && pr->kind == LB_PROG_KPROBE && pr->offset) {
 		/* the kernel decodes the function up to the offset: a probe
 		 * there would overwrite the middle of an instruction */
@@ -583,6 +620,14 @@ int lb_prog_load_attach(struct lb_session *s, struct lb_prog *pr, char *err, siz
 	libbpf_print_fn_t host = lb_libbpf_quiet();
 	int r = load_attach(s, pr, 0, err, errlen);
 
+	/* Attached, the links hold the program: the object's descriptors
+	 * (the program, its maps and the shared maps' duplicates, its BTF:
+	 * ~20) and memory go, leaving ~2 per link. 7,000 functions of a
+	 * wildcard taken one by one then fit in 20,000 descriptors. */
+	if (r == 0) {
+		bpf_object__close(pr->obj);
+		pr->obj = NULL;
+	}
 	libbpf_set_print(host);
 	return r;
 }

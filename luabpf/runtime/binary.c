@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <link.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -195,4 +196,141 @@ int lb_elf_func_offset(const char *path, const char *func, uint64_t *off, char *
 		rc = 0;
 	lb_elf_close(&h);
 	return rc;
+}
+
+/* Defined symbols of an ELF file (and of its debug file) by name, for
+ * resolving a wildcard's thousands of functions with one opening. */
+struct symidx {
+	const char *name;
+	size_t len; /* of the name before any "@VERSION" */
+	int order;  /* lb_elf_lookup's order: .symtab, .dynsym, the debug file's */
+	GElf_Sym sym;
+};
+
+struct symlist {
+	struct symidx *v;
+	int n, cap;
+};
+
+static int collect(void *ud, const GElf_Sym *sym, const char *name)
+{
+	struct symlist *l = ud;
+	const char *at = strchr(name, '@');
+
+	if (sym->st_shndx == SHN_UNDEF)
+		return 0;
+	if (l->n == l->cap) {
+		struct symidx *nv =
+		    realloc(l->v, (size_t)(l->cap = l->cap ? 2 * l->cap : 4096) * sizeof *nv);
+		if (!nv)
+			return -1;
+		l->v = nv;
+	}
+	l->v[l->n] = (struct symidx){name, at ? (size_t)(at - name) : strlen(name), l->n, *sym};
+	l->n++;
+	return 0;
+}
+
+static int symcmp(const void *a, const void *b)
+{
+	const struct symidx *x = a, *y = b;
+	size_t n = x->len < y->len ? x->len : y->len;
+	int c = memcmp(x->name, y->name, n);
+
+	if (c || x->len != y->len)
+		return c ? c : x->len < y->len ? -1 : 1;
+	return x->order - y->order;
+}
+
+/* A name up to any "@VERSION", as bsearch looks for it */
+struct basekey {
+	const char *s;
+	size_t len;
+};
+
+static int basecmp(const void *key, const void *b)
+{
+	const struct basekey *k = key;
+	const struct symidx *y = b;
+	size_t n = k->len < y->len ? k->len : y->len;
+	int c = memcmp(k->s, y->name, n);
+
+	return c ? c : k->len == y->len ? 0 : k->len < y->len ? -1 : 1;
+}
+
+/* func as lb_elf_lookup finds it ("name" or "name@@VERSION"): the first
+ * in its order of the symbols that are func or func@... */
+static const struct symidx *find_sym(const struct symlist *l, const char *func)
+{
+	struct basekey k = {func, strcspn(func, "@")};
+	const struct symidx *x = bsearch(&k, l->v, (size_t)l->n, sizeof *l->v, basecmp);
+	size_t fl = strlen(func);
+
+	if (!x)
+		return NULL;
+	while (x > l->v && !basecmp(&k, x - 1))
+		x--;
+	for (; x < l->v + l->n && !basecmp(&k, x); x++)
+		if (!strncmp(x->name, func, fl) && (!x->name[fl] || x->name[fl] == '@'))
+			return x;
+	return NULL;
+}
+
+int lb_elf_func_offsets(const char *path, char *const *funcs, int n, uint64_t *offs, char *err,
+			size_t errlen)
+{
+	struct symlist l = {NULL, 0, 0};
+	struct lb_elf h, dh;
+	int rc = -1, have_debug;
+
+	if (lb_elf_open(path, &h, err, errlen))
+		return -1;
+	have_debug = !lb_elf_open_debug(h.e, path, &dh);
+	if (lb_elf_symbols(h.e, SHT_SYMTAB, collect, &l) ||
+	    lb_elf_symbols(h.e, SHT_DYNSYM, collect, &l) ||
+	    (have_debug && (lb_elf_symbols(dh.e, SHT_SYMTAB, collect, &l) ||
+			    lb_elf_symbols(dh.e, SHT_DYNSYM, collect, &l)))) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	qsort(l.v, (size_t)l.n, sizeof *l.v, symcmp);
+	for (int i = 0; i < n; i++) {
+		const struct symidx *x = find_sym(&l, funcs[i]);
+		uint64_t addr = 0;
+		int type;
+
+		offs[i] = 0;
+		if (!x)
+			continue;
+		type = GELF_ST_TYPE(x->sym.st_info);
+		if (type == STT_FUNC)
+			addr = x->sym.st_value;
+		else if (type != STT_GNU_IFUNC || ifunc_target(path, funcs[i], &addr))
+			continue;
+		if (lb_elf_file_offset(h.e, addr, 1, &offs[i]))
+			offs[i] = 0;
+	}
+	rc = 0;
+out:
+	free(l.v);
+	if (have_debug)
+		lb_elf_close(&dh);
+	lb_elf_close(&h);
+	return rc;
+}
+
+int lb_file_bytes(const char *path, const uint64_t *offs, int n, unsigned char *out, char *err,
+		  size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	for (int i = 0; i < n; i++)
+		if (!offs[i] || pread(fd, &out[i], 1, (off_t)offs[i]) != 1)
+			out[i] = 0;
+	close(fd);
+	return 0;
 }

@@ -54,6 +54,18 @@ struct lb_prog {
 	struct bpf_object *obj;
 	struct bpf_link **links;
 	int nlinks;
+	/* uprobe, uretprobe: every function of a wildcard through this one
+	 * program and uprobe_multi links (Linux 6.6) when nfuncs > 0: each
+	 * function's file offset, cookie (its e.probe index) and name */
+	uint64_t *offsets, *cookies;
+	char **funcs;
+	int nfuncs;
+	int *mfds; /* the uprobe_multi links (raw fds: libbpf 1.1 has none) */
+	int nmfds;
+	int wild;	/* one function of a uprobe wildcard: a refusal skips it */
+	char **refused; /* functions the kernel cannot probe (ENOTSUPP), skipped */
+	int nrefused;
+	int refused_told; /* the warning about them was taken (lb_session_refused) */
 };
 
 /* One probe as the user wrote it; a wildcard holds several programs. */
@@ -175,6 +187,9 @@ int lb_session_start(struct lb_session *s, char *err, size_t errlen);
 /* SIGINT or SIGTERM pending (blocked, waiting to be read). */
 int lb_stop_pending(void);
 int lb_session_add_name(struct lb_session *s, const char *name);
+/* The same for a name known not to be there yet (thousands of a
+ * wildcard's functions: no search). */
+int lb_session_append_name(struct lb_session *s, const char *name);
 struct lb_probe *lb_session_add_probe(struct lb_session *s, const char *spec);
 struct lb_prog *lb_probe_add_prog(struct lb_probe *p);
 void lb_session_drop_probe(struct lb_session *s);
@@ -195,6 +210,9 @@ int lb_count_attached(const struct lb_session *s);
 int lb_session_adopt(struct lb_session *s, struct lb_prog *pr);
 
 /* attach.c */
+/* Does the kernel have uprobe_multi links (6.6)? Asked once. */
+int lb_uprobe_multi_supported(void);
+
 /* Load a program (if not loaded yet) and attach it: 0, or -1 with why
  * in err and the program unloaded. */
 int lb_prog_load_attach(struct lb_session *s, struct lb_prog *pr, char *err, size_t errlen);
@@ -293,6 +311,15 @@ int lb_resolve_binary(const char *name, int pid, char *out, size_t len, char *er
  * libc is; else err says so and names the likely implementations. 0, or
  * -1 with why in err. */
 int lb_elf_func_offset(const char *path, const char *func, uint64_t *off, char *err, size_t errlen);
+/* The same for n functions of one file at once (a wildcard's): offs[i]
+ * is 0 where funcs[i] cannot be probed (an IFUNC whose implementation is
+ * not known here, not in an executable segment). 0, or -1 with why. */
+int lb_elf_func_offsets(const char *path, char *const *funcs, int n, uint64_t *offs, char *err,
+			size_t errlen);
+/* out[i]: the byte of the (regular) file path at offset offs[i], 0 where
+ * offs[i] is 0 or past its end. 0, or -1 with why. */
+int lb_file_bytes(const char *path, const uint64_t *offs, int n, unsigned char *out, char *err,
+		  size_t errlen);
 
 /* syscalls.c */
 int lb_syscall_nr(const char *tpname); /* "newstat" -> 4, or -1 */

@@ -1,5 +1,8 @@
 /* A session: maps, probes, programs, links; started once, closed once. */
+#include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdio.h>
 #include <pthread.h>
@@ -7,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -29,13 +33,94 @@ void lb_session_init(struct lb_session *s)
 	s->ncpus = libbpf_num_possible_cpus();
 }
 
-void lb_prog_detach(struct lb_prog *pr)
+/* Closing a link waits in the kernel for a grace period (~0.1 s for a
+ * uprobe_multi link here, ~40 ms for a perf-event tracepoint): links close from up to LB_CLOSERS
+ * threads at once, so the waits overlap and detaching 150 links takes ~0.1 s, not 15 s. */
+#define LB_CLOSERS 32
+
+struct closing {
+	struct lb_prog **progs; /* each (prog, link) pair is one item */
+	int nprogs;
+	atomic_int next;
+	int total;
+};
+
+/* Item k: links first, then uprobe_multi fds, prog by prog. */
+static void close_item(struct closing *c, int k)
 {
+	for (int j = 0; j < c->nprogs; j++) {
+		struct lb_prog *pr = c->progs[j];
+
+		if (k < pr->nlinks) {
+			bpf_link__destroy(pr->links[k]);
+			return;
+		}
+		k -= pr->nlinks;
+		if (k < pr->nmfds) {
+			close(pr->mfds[k]);
+			return;
+		}
+		k -= pr->nmfds;
+	}
+}
+
+static void *closer(void *arg)
+{
+	struct closing *c = arg;
+	int k;
+
+	while ((k = atomic_fetch_add(&c->next, 1)) < c->total)
+		close_item(c, k);
+	return NULL;
+}
+
+static void close_links_of(struct lb_prog **progs, int nprogs)
+{
+	struct closing c = {progs, nprogs, 0, 0};
+	pthread_t th[LB_CLOSERS];
+	int nt = 0;
+
+	for (int j = 0; j < nprogs; j++)
+		c.total += progs[j]->nlinks + progs[j]->nmfds;
+	sigset_t all, old;
+
+	/* the threads take no signal: a host's handlers run where it expects */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	/* thread creation fails only for want of resources: then this thread
+	 * does the rest alone */
+	while (nt < LB_CLOSERS - 1 && nt + 1 < c.total &&
+	       !pthread_create(&th[nt], NULL, closer, &c))
+		nt++;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	closer(&c);
+	while (nt > 0)
+		pthread_join(th[--nt], NULL);
+	for (int j = 0; j < nprogs; j++)
+		progs[j]->nlinks = progs[j]->nmfds = 0;
+}
+
+static void close_links(struct lb_prog *pr)
+{
+	if (pr->nlinks + pr->nmfds > 1) {
+		close_links_of(&pr, 1);
+		return;
+	}
 	for (int i = 0; i < pr->nlinks; i++)
 		bpf_link__destroy(pr->links[i]);
+	pr->nlinks = 0;
+	for (int i = 0; i < pr->nmfds; i++)
+		close(pr->mfds[i]);
+	pr->nmfds = 0;
+}
+
+void lb_prog_detach(struct lb_prog *pr)
+{
+	close_links(pr);
 	free(pr->links);
 	pr->links = NULL;
-	pr->nlinks = 0;
+	free(pr->mfds);
+	pr->mfds = NULL;
 	bpf_object__close(pr->obj);
 	pr->obj = NULL;
 }
@@ -184,73 +269,24 @@ int lb_session_target(struct lb_session *s, int pid, int child, char *err, size_
 	return 0;
 }
 
-/* Closing a link can wait for a grace period in the kernel (a perf-event
- * tracepoint or uprobe: ~40 ms each here), one after another: 60
- * tracepoint handlers took 2.3 s to detach. Closed from several threads
- * the waits overlap. */
-#define DETACH_THREADS 16
-
-struct detach_job {
-	struct bpf_link **v;
-	int n, step;
-};
-
-static void *detach_some(void *arg)
-{
-	struct detach_job *j = arg;
-
-	for (int i = 0; i < j->n; i += j->step)
-		bpf_link__destroy(j->v[i]);
-	return NULL;
-}
-
-static void destroy_links(struct bpf_link **v, int n)
-{
-	pthread_t tid[DETACH_THREADS];
-	struct detach_job job[DETACH_THREADS];
-	int nt = n < DETACH_THREADS ? n : DETACH_THREADS, started = 0;
-	sigset_t all, old;
-
-	/* the threads take no signal: a host's handlers run where it expects */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	for (int t = 0; t < nt; t++) {
-		job[t] = (struct detach_job){v + t, n - t, nt};
-		if (t > 0 && pthread_create(&tid[t], NULL, detach_some, &job[t]) == 0)
-			started |= 1 << t;
-		else if (t > 0)
-			detach_some(&job[t]); /* no thread: this one does it */
-	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (nt > 0)
-		detach_some(&job[0]);
-	for (int t = 1; t < nt; t++)
-		if (started & 1 << t)
-			pthread_join(tid[t], NULL);
-}
-
 void lb_session_detach(struct lb_session *s)
 {
-	struct bpf_link **all;
+	struct lb_prog **all;
 	int n = 0;
 
 	for (int i = 0; i < s->nprobes; i++)
-		for (int j = 0; j < s->probes[i].nprogs; j++)
-			n += s->probes[i].progs[j].nlinks;
-	all = n > 1 ? malloc((size_t)n * sizeof *all) : NULL;
+		n += s->probes[i].nprogs;
+	if (!(all = malloc((size_t)(n ? n : 1) * sizeof *all))) {
+		for (int i = 0; i < s->nprobes; i++)
+			for (int j = 0; j < s->probes[i].nprogs; j++)
+				close_links(&s->probes[i].progs[j]);
+		return;
+	}
 	n = 0;
 	for (int i = 0; i < s->nprobes; i++)
-		for (int j = 0; j < s->probes[i].nprogs; j++) {
-			struct lb_prog *pr = &s->probes[i].progs[j];
-
-			for (int k = 0; k < pr->nlinks; k++)
-				if (all)
-					all[n++] = pr->links[k];
-				else
-					bpf_link__destroy(pr->links[k]);
-			pr->nlinks = 0;
-		}
-	destroy_links(all, n);
+		for (int j = 0; j < s->probes[i].nprogs; j++)
+			all[n++] = &s->probes[i].progs[j];
+	close_links_of(all, n);
 	free(all);
 }
 
@@ -265,6 +301,10 @@ void lb_session_drop_probe(struct lb_session *s)
 		free(p->progs[j].event);
 		free(p->progs[j].binary);
 		free(p->progs[j].sites);
+		free(p->progs[j].offsets);
+		free(p->progs[j].cookies);
+		lb_free_strings(p->progs[j].funcs, p->progs[j].nfuncs);
+		lb_free_strings(p->progs[j].refused, p->progs[j].nrefused);
 	}
 	free(p->progs);
 	free(p->spec);
@@ -272,11 +312,16 @@ void lb_session_drop_probe(struct lb_session *s)
 
 int lb_session_add_name(struct lb_session *s, const char *name)
 {
-	char **nv;
-
 	for (int i = 0; i < s->nnames; i++)
 		if (strcmp(s->names[i], name) == 0)
 			return i;
+	return lb_session_append_name(s, name);
+}
+
+int lb_session_append_name(struct lb_session *s, const char *name)
+{
+	char **nv;
+
 	if (!(nv = realloc(s->names, (s->nnames + 1) * sizeof *nv)))
 		return -1;
 	s->names = nv;
@@ -355,13 +400,21 @@ int lb_count_attached(const struct lb_session *s)
 	int n = 0;
 
 	for (int i = 0; i < s->nprobes; i++)
-		for (int j = 0; j < s->probes[i].nprogs; j++)
-			n += s->probes[i].progs[j].nlinks > 0;
+		for (int j = 0; j < s->probes[i].nprogs; j++) {
+			const struct lb_prog *pr = &s->probes[i].progs[j];
+
+			/* a uprobe_multi program: each function is a probe */
+			if (pr->nfuncs)
+				n += pr->nmfds > 0 ? pr->nfuncs - pr->nrefused : 0;
+			else
+				n += pr->nlinks > 0;
+		}
 	return n;
 }
 
 static void detach_all(struct lb_session *s)
 {
+	lb_session_detach(s); /* the links, all at once */
 	for (int i = 0; i < s->nprobes; i++)
 		for (int j = 0; j < s->probes[i].nprogs; j++)
 			lb_prog_detach(&s->probes[i].progs[j]);
@@ -505,10 +558,58 @@ int lb_stop_pending(void)
 	       (sigismember(&pending, SIGINT) || sigismember(&pending, SIGTERM));
 }
 
+/* Descriptors an attached program keeps: its link and perf event (the
+ * object, ~20 more, is closed once attached; measured with ls
+ * /proc/PID/fd over uprobeme's 13 functions taken one by one). */
+#define LB_FDS_PER_PROG 2
+#define LB_FDS_LOADING 32 /* the object being loaded, while it is */
+
+static int open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n - 3; /* ".", ".." and d's own */
+}
+
+/* Fail before attaching anything when the programs cannot all get their
+ * descriptors (RLIMIT_NOFILE, raised to the hard limit at start-up). */
+static int fds_fit(struct lb_session *s, int total, char *err, size_t errlen)
+{
+	struct rlimit rl;
+	long need;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == RLIM_INFINITY)
+		return 0;
+	need = (long)total * LB_FDS_PER_PROG + LB_FDS_LOADING + open_fds();
+	if (need <= (long)rl.rlim_cur)
+		return 0;
+	for (int i = 0; i < s->nprobes; i++)
+		if (s->probes[i].nprogs > 1) {
+			snprintf(err, errlen,
+				 "%s: %d programs need about %ld open files, more than the "
+				 "%llu this process may open (ulimit -n; hard limit %llu): "
+				 "raise the limit or match fewer functions",
+				 s->probes[i].spec, total, need, (unsigned long long)rl.rlim_cur,
+				 (unsigned long long)rl.rlim_max);
+			return -1;
+		}
+	snprintf(err, errlen,
+		 "%d programs need about %ld open files, more than the %llu this process "
+		 "may open (ulimit -n): raise the limit or attach fewer probes",
+		 total, need, (unsigned long long)rl.rlim_cur);
+	return -1;
+}
+
 /* Create the maps, then load and attach every program. All or nothing. */
 int lb_session_start(struct lb_session *s, char *err, size_t errlen)
 {
-	int done = 0, total = 0;
+	int done = 0, total = 0, r;
 
 	struct timespec now;
 
@@ -518,9 +619,13 @@ int lb_session_start(struct lb_session *s, char *err, size_t errlen)
 	s->start_ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
 	for (int i = 0; i < s->nprobes; i++)
 		total += s->probes[i].nprogs;
+	if (fds_fit(s, total, err, errlen))
+		return -1;
 	for (int i = 0; i < s->nprobes; i++)
 		for (int j = 0; j < s->probes[i].nprogs; j++, done++) {
-			if (lb_stop_pending()) { /* the signal stays pending for the poll */
+			if (lb_stop_pending() ||
+			    (r = lb_prog_load_attach(s, &s->probes[i].progs[j], err, errlen)) > 0) {
+				/* the signal stays pending for the poll */
 				snprintf(err, errlen,
 					 "interrupted while attaching (%d of %d programs were "
 					 "attached; all are detached again)",
@@ -528,7 +633,7 @@ int lb_session_start(struct lb_session *s, char *err, size_t errlen)
 				detach_all(s);
 				return 1;
 			}
-			if (lb_prog_load_attach(s, &s->probes[i].progs[j], err, errlen)) {
+			if (r) {
 				detach_all(s);
 				return -1;
 			}
