@@ -418,6 +418,7 @@ int lb_l_probe(lua_State *L)
 				snprintf(err, sizeof err, "no function of %s matches '%s'",
 					 t->binary, parts[1]);
 				rc = -1;
+				break;
 			}
 		}
 		t->wild = names != NULL;
