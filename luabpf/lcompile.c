@@ -579,7 +579,6 @@ int lb_l_tracepoint(lua_State *L)
 	return lb_finish_probe(L, s, t, rc, err, sizeof err);
 }
 
-/* "99hz" / "hz:99", "10ms" / "ms:10", "us:", "s:" -> freq or period. */
 /* The kernel's ceiling on samples per second per CPU (0: unknown). */
 static unsigned long long max_sample_rate(void)
 {
@@ -594,49 +593,28 @@ static unsigned long long max_sample_rate(void)
 	return r;
 }
 
-/* "99hz", "10ms", "hz:99": 0, or -1 with why in err. */
+/* "99hz", "10ms", "hz:99": 0, or -1 with why in err; no faster than the
+ * kernel samples. */
 static int parse_rate(const char *spec, struct lb_prog *pr, char *err, size_t errlen)
 {
-	static const struct {
-		const char *unit;
-		uint64_t ns;
-	} units[] = {{"s", 1000000000}, {"ms", 1000000}, {"us", 1000}, {"hz", 0}};
-	char unit[8] = "";
-	unsigned long long n, max = max_sample_rate();
-	int used = 0;
-	const char *digits = spec;
+	unsigned long long max = max_sample_rate();
+	int rc = lb_parse_period("profile rate", spec, &pr->freq, &pr->period_ns, err, errlen);
 
-	if (sscanf(spec, "%llu%7[a-z]%n", &n, unit, &used) != 2 || spec[used]) {
-		used = 0;
-		if (sscanf(spec, "%7[a-z]:%llu%n", unit, &n, &used) != 2 || spec[used])
-			goto bad;
-		digits = strchr(spec, ':') + 1;
-	}
-	if (*digits < '0' || *digits > '9') /* sscanf takes "-5" as a huge number */
-		goto bad;
-	for (size_t i = 0; i < sizeof units / sizeof *units; i++) {
-		uint64_t ns = units[i].ns;
+	if (rc == -1) {
+		size_t len = strlen(err);
 
-		if (strcmp(unit, units[i].unit) || n == 0)
-			continue;
-		/* as many samples a second as the kernel allows at most */
-		if (ns && n > UINT64_MAX / ns)
-			goto bad;
-		if ((ns == 0 && max && n > max) || (ns && max && n * ns < 1000000000 / max)) {
-			snprintf(err, errlen,
-				 "profile rate '%s' is more than this kernel's %llu samples per "
-				 "second (kernel.perf_event_max_sample_rate)",
-				 spec, max);
-			return -1;
-		}
-		pr->freq = ns ? 0 : n;
-		pr->period_ns = ns * n;
-		return 0;
+		snprintf(err + len, errlen - len, " (use e.g. \"99hz\", \"10ms\")");
 	}
-bad:
-	snprintf(err, errlen, "bad profile rate '" LB_CLIP_FMT "' (use e.g. \"99hz\", \"10ms\")",
-		 LB_CLIP(spec));
-	return -1;
+	if (rc)
+		return -1;
+	if (max && (pr->freq ? pr->freq > max : pr->period_ns < 1000000000 / max)) {
+		snprintf(err, errlen,
+			 "profile rate '" LB_CLIP_FMT "' is more than this kernel's %llu samples "
+			 "per second (kernel.perf_event_max_sample_rate)",
+			 LB_CLIP(spec), max);
+		return -1;
+	}
+	return 0;
 }
 
 /* s:profile("99hz" | "10ms", fn): sample every CPU, like bpftrace's
@@ -671,9 +649,12 @@ int lb_l_profile(lua_State *L)
 		else if (pr->period_ns % 1000000 == 0)
 			snprintf(name, sizeof name, "profile:ms:%llu",
 				 (unsigned long long)(pr->period_ns / 1000000));
-		else
+		else if (pr->period_ns % 1000 == 0)
 			snprintf(name, sizeof name, "profile:us:%llu",
 				 (unsigned long long)(pr->period_ns / 1000));
+		else
+			snprintf(name, sizeof name, "profile:ns:%llu",
+				 (unsigned long long)pr->period_ns);
 		memset(&probe, 0, sizeof probe);
 		probe.name = name;
 		probe.kind = LBC_PROFILE;
