@@ -469,6 +469,24 @@ static int l_now(lua_State *L)
 	return 1;
 }
 
+/* core.period_ns("10s" | "5hz" | ...) -> nanoseconds, or nil, why,
+ * "year" if it is longer than one (the caller adds its usage hint). */
+static int l_period_ns(lua_State *L)
+{
+	uint64_t freq, ns;
+	char err[LB_ERR];
+	int rc = lb_parse_period("period", luaL_checkstring(L, 1), &freq, &ns, err, sizeof err);
+
+	if (rc) {
+		lua_pushnil(L);
+		lua_pushstring(L, err);
+		lua_pushboolean(L, rc == -2);
+		return 3;
+	}
+	lua_pushinteger(L, (lua_Integer)(freq ? 1000000000 / freq : ns));
+	return 1;
+}
+
 static void stop_signals(sigset_t *set)
 {
 	sigemptyset(set);
@@ -629,6 +647,7 @@ static const luaL_Reg functions[] = {
     {"session", l_session},
     {"mark", l_mark},
     {"now", l_now},
+    {"period_ns", l_period_ns},
     {"tracepoints", l_tracepoints},
     {"kprobe_functions", l_kprobe_functions},
     {"tracepoint_fields", l_tracepoint_fields},

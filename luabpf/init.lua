@@ -66,22 +66,16 @@ M.clear = core.map_clear
 
 -- ---- sessions ----
 
--- Parse "10s", "500ms", "100us", "2m" or "5hz" into nanoseconds.
-local units = { ns = 1, us = 1000, ms = 1000000, s = 1000000000, m = 60000000000 }
+-- "10s", "500ms", "100us", "2m" or "5hz" in nanoseconds (the parser
+-- profile() uses too).
 local function period_ns(spec)
   local use = "(use e.g. \"10s\", \"500ms\", \"100us\", \"5hz\")"
   if type(spec) ~= "string" and type(spec) ~= "number" then
     error("bad period: a " .. type(spec) .. " " .. use, 3)
   end
-  local n, unit = tostring(spec):match("^(%d+)(%a+)$")
-  n = tonumber(n)
-  -- a year at most: longer ones overflow the timer's nanoseconds
-  if n and units[unit] and n > 365 * 24 * 3600 * 1e9 / units[unit] then
-    error(string.format("period '%s' is longer than a year", compat.clip(spec)), 3)
-  end
-  if n and unit == "hz" and n > 0 and n <= 1000000000 then return compat.idiv(1000000000, n) end
-  if n and units[unit] and n > 0 then return compat.toint(n * units[unit]) end
-  error(string.format("bad period '%s' %s", compat.clip(spec), use), 3)
+  local ns, err, long = core.period_ns(tostring(spec))
+  if ns then return ns end
+  error(long and err or err .. " " .. use, 3)
 end
 
 -- Errors from the C side: a compile error already says file:line:col;

@@ -9,6 +9,7 @@
 #include <lua.h>
 #include <lauxlib.h>
 #include "lcore.h"
+#include "runtime/tpplan.h"
 
 static void classify(lua_State *L, int i, struct lb_session *s, struct lbc_value *v)
 {
@@ -268,11 +269,6 @@ done:
 	return rc;
 }
 
-static int is_syscall_wildcard(const char *pattern)
-{
-	return strncmp(pattern, "syscalls:", 9) == 0 && strpbrk(pattern + 9, "*?[");
-}
-
 static const char *strip_kind(const char *spec)
 {
 	if (strncmp(spec, "tracepoint:", 11) == 0)
@@ -291,212 +287,65 @@ static int split_target(struct lb_prog *pr, const char *target)
 	return pr->category && pr->event ? 0 : -1;
 }
 
-/* One program for one tracepoint, compiled with its format's fields. */
-static int add_tracepoint(lua_State *L, struct lb_session *s, struct lb_txn *t, struct lb_probe *p,
-			  const char *target, int fn, char *err, size_t errlen)
+/* One program for group gi of the plan (runtime/tpplan.c), compiled with
+ * its fields. 1: a field the syscall group's members all have but not at
+ * one place; the caller splits the group. */
+static int add_group(lua_State *L, struct lb_session *s, struct lb_txn *t, struct lb_probe *p,
+		     struct lb_tpplan *pl, int gi, int fn, char *err, size_t errlen)
 {
-	char name[300];
-	struct lbc_field *fields;
+	struct lb_tpgroup *g = &pl->groups[gi];
 	struct lbc_probe probe;
 	struct lb_prog *pr;
-	int nfields, id, rc;
+	char name[300];
+	int id = 0, rc;
 
-	snprintf(name, sizeof name, "tracepoint:%s", target);
-	if ((id = lb_session_add_name(s, name)) < 0 || !(pr = lb_probe_add_prog(p)) ||
-	    split_target(pr, target)) {
+	memset(&probe, 0, sizeof probe);
+	if (g->sysmode)
+		snprintf(name, sizeof name, "tracepoint:%s", strip_kind(p->spec));
+	else
+		snprintf(name, sizeof name, "tracepoint:%s", g->target);
+	if ((!g->sysmode && (id = lb_session_add_name(s, name)) < 0) ||
+	    !(pr = lb_probe_add_prog(p)) || split_target(pr, g->target)) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (lb_tp_fields(pr->category, pr->event, &fields, &nfields, err, errlen))
-		return -1;
-	memset(&probe, 0, sizeof probe);
 	probe.name = name;
 	probe.probe_id = id;
-	probe.fields = fields;
-	probe.nfields = nfields;
+	probe.sysmode = g->sysmode;
+	probe.sysmask = g->sysmode ? g->sysmask : NULL;
+	probe.fields = g->fields;
+	probe.nfields = g->nfields;
 	probe.int_type = lb_session_int_type;
 	probe.int_type_ud = s;
+	pr->code.missing_field[0] = 0;
 	rc = lb_compile_probe(L, s, t, fn, &probe, &pr->code, err, errlen);
-	lb_free_fields(fields, nfields);
-	return rc;
-}
+	if (rc && pr->code.missing_field[0] && (g->sysmode ? g->nmembers : pl->ntargets) > 1 &&
+	    (g->sysmode || !pl->syscalls)) {
+		char field[LB_NAME_MAX];
 
-static int has_field(const struct lbc_field *f, int n, const struct lbc_field *x)
-{
-	for (int i = 0; i < n; i++)
-		if (strcmp(f[i].name, x->name) == 0 && f[i].off == x->off && f[i].size == x->size &&
-		    f[i].is_signed == x->is_signed && f[i].is_string == x->is_string &&
-		    !f[i].ctype == !x->ctype && (!x->ctype || !strcmp(f[i].ctype, x->ctype)))
+		snprintf(field, sizeof field, "%s", pr->code.missing_field);
+		if (lb_tpplan_lacking(pl, g->sysmode ? g : NULL, field, err, errlen) ==
+			g->nmembers &&
+		    g->sysmode) { /* everywhere, but not at one place */
+			free(pr->category);
+			free(pr->event);
+			p->nprogs--;
+			fprintf(stderr,
+				"luabpf: e.args.%s is not at the same place in every "
+				"syscall of %s: attaching %d tracepoints one by one\n",
+				field, p->spec, g->nmembers);
 			return 1;
-	return 0;
-}
-
-/* The fields every one of targets[idx[..]] has, at the same place. */
-static int common_fields(char **targets, const int *idx, int n, struct lbc_field **out, int *nout,
-			 char *err, size_t errlen)
-{
-	char *colon = strchr(targets[idx[0]], ':');
-	char cat[64];
-
-	snprintf(cat, sizeof cat, "%.*s", (int)(colon - targets[idx[0]]), targets[idx[0]]);
-	if (lb_tp_fields(cat, colon + 1, out, nout, err, errlen))
-		return -1;
-	for (int t = 1; t<n && * nout> 0; t++) {
-		struct lbc_field *f;
-		int nf, kept = 0;
-
-		colon = strchr(targets[idx[t]], ':');
-		if (lb_tp_fields(cat, colon + 1, &f, &nf, err, errlen))
-			return -1;
-		for (int i = 0; i < *nout; i++) {
-			if (has_field(f, nf, &(*out)[i]))
-				(*out)[kept++] = (*out)[i];
-			else
-				lb_clear_field(&(*out)[i]);
 		}
-		*nout = kept;
-		lb_free_fields(f, nf);
 	}
-	return 0;
-}
+	for (int j = 0; rc == 0 && j < (g->sysmode ? g->nmembers : 0); j++) {
+		const char *sys = pl->targets[g->members[j]] + g->prefix_len; /* for e.probe */
+		int nr = lb_syscall_nr(sys);
 
-/* After "no field X" on a wildcard: say which matched tracepoints lack
- * it. Returns how many have it. */
-static int lacking_note(char **targets, const int *idx, int n, const char *field, char *err,
-			size_t errlen)
-{
-	size_t used = strlen(err);
-	int lack = 0, have = 0;
-
-	for (int t = 0; t < n; t++) {
-		char *colon = strchr(targets[idx[t]], ':'), cat[64], e2[8];
-		struct lbc_field *f;
-		int nf, found = 0;
-
-		snprintf(cat, sizeof cat, "%.*s", (int)(colon - targets[idx[t]]), targets[idx[t]]);
-		if (lb_tp_fields(cat, colon + 1, &f, &nf, e2, sizeof e2))
-			continue;
-		for (int i = 0; i < nf && !found; i++)
-			found = strcmp(f[i].name, field) == 0;
-		lb_free_fields(f, nf);
-		if (found) {
-			have++;
-			continue;
-		}
-		if (used + 1 < errlen)
-			used += snprintf(err + used, errlen - used, "%s%s",
-					 lack++ ? ", " : "\nthese matched tracepoints lack it: ",
-					 targets[idx[t]]);
-	}
-	if (lack == 0 && have == 0)
-		return 0;
-	if (lack && used + 1 < errlen)
-		snprintf(err + used, errlen - used, " (%d of %d)", lack, n);
-	return have;
-}
-
-/* syscalls:sys_enter_* and friends: one program on raw_syscalls per
- * direction, filtered by a bitmap of the matched syscall numbers; its
- * args are the raw record's, at the same offsets as syscalls:* records,
- * so e.args.NAME works for every field the matched syscalls share at the
- * same place. A field that differs in place (open's filename is arg 0,
- * openat's arg 1) makes the matched syscalls attach one by one instead;
- * one that some of them lack is an error naming those. */
-static int add_syscalls(lua_State *L, struct lb_session *s, struct lb_txn *t, struct lb_probe *p,
-			char **targets, int n, int fn, char *err, size_t errlen)
-{
-	static const char *dirs[] = {"syscalls:sys_enter_", "syscalls:sys_exit_"};
-	int *idx = malloc(sizeof *idx * (size_t)n);
-	char name[300];
-	int rc = 0;
-
-	if (!idx) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	for (int d = 0; d < 2 && rc == 0; d++) {
-		size_t plen = strlen(dirs[d]);
-		struct lbc_field *fields = NULL;
-		struct lbc_probe probe;
-		struct lb_prog *pr;
-		__u64 sysmask[LB_SYSMASK] = {0};
-		int m = 0, nfields = 0;
-
-		for (int i = 0; i < n; i++) {
-			int nr;
-
-			if (strncmp(targets[i], dirs[d], plen) != 0)
-				continue;
-			nr = lb_syscall_nr(targets[i] + plen);
-			if (nr >= 0 && nr < LB_SYSMASK * 64) {
-				idx[m++] = i;
-				sysmask[nr / 64] |= 1ULL << (nr % 64);
-			} else if ((rc = add_tracepoint(L, s, t, p, targets[i], fn, err, errlen)))
-				break; /* no number known: one by one */
-		}
-		if (rc || m == 0)
-			continue;
-		if ((rc = common_fields(targets, idx, m, &fields, &nfields, err, errlen)))
-			break;
-		if (!(pr = lb_probe_add_prog(p)) ||
-		    split_target(pr, d ? "raw_syscalls:sys_exit" : "raw_syscalls:sys_enter")) {
-			lb_free_fields(fields, nfields);
+		if (!s->sysname[nr] && !(s->sysname[nr] = strdup(sys))) {
 			snprintf(err, errlen, "out of memory");
 			rc = -1;
-			break;
-		}
-		memset(&probe, 0, sizeof probe);
-		snprintf(name, sizeof name, "tracepoint:%s", strip_kind(p->spec));
-		probe.name = name;
-		probe.sysmode = d ? LB_SYS_EXIT : LB_SYS_ENTER;
-		probe.sysmask = sysmask;
-		probe.fields = fields;
-		probe.nfields = nfields;
-		probe.int_type = lb_session_int_type;
-		probe.int_type_ud = s;
-		pr->code.missing_field[0] = 0;
-		rc = lb_compile_probe(L, s, t, fn, &probe, &pr->code, err, errlen);
-		lb_free_fields(fields, nfields);
-		if (rc && pr->code.missing_field[0] && m > 1) {
-			char field[LB_NAME_MAX];
-			int have;
-
-			snprintf(field, sizeof field, "%s", pr->code.missing_field);
-			have = lacking_note(targets, idx, m, field, err, errlen);
-			if (have == m) { /* everywhere, but not at one place */
-				free(pr->category);
-				free(pr->event);
-				p->nprogs--;
-				fprintf(stderr,
-					"luabpf: e.args.%s is not at the same place in every "
-					"syscall of %s: attaching %d tracepoints one by one\n",
-					field, p->spec, m);
-				rc = 0;
-				for (int j = 0; j < m && rc == 0; j++)
-					rc = add_tracepoint(L, s, t, p, targets[idx[j]], fn, err,
-							    errlen);
-				continue;
-			}
-		}
-		if (rc)
-			break;
-		for (int j = 0; j < m; j++) { /* for e.probe's names */
-			const char *sys = targets[idx[j]] + plen;
-			int nr = lb_syscall_nr(sys);
-
-			if (!s->sysname[nr] && !(s->sysname[nr] = strdup(sys))) {
-				snprintf(err, errlen, "out of memory");
-				rc = -1;
-				break;
-			}
 		}
 	}
-	/* the rest of "syscalls:*" (none today) one by one */
-	for (int i = 0; i < n && rc == 0; i++)
-		if (strncmp(targets[i], dirs[0], strlen(dirs[0])) &&
-		    strncmp(targets[i], dirs[1], strlen(dirs[1])))
-			rc = add_tracepoint(L, s, t, p, targets[i], fn, err, errlen);
-	free(idx);
 	return rc;
 }
 
@@ -546,45 +395,26 @@ int lb_l_tracepoint(lua_State *L)
 {
 	struct lb_session *s = lb_check_session(L, 1);
 	const char *spec = luaL_checkstring(L, 2), *pattern = strip_kind(spec);
+	struct lb_tpplan pl;
 	struct lb_txn *t;
 	struct lb_probe *p;
-	char **targets, err[LB_ERR * 2];
-	int n, rc = -1;
+	char err[LB_ERR * 2];
+	int rc = 0;
 
 	luaL_checktype(L, 3, LUA_TFUNCTION);
-	if (lb_tracepoints(pattern, &targets, &n, err, sizeof err))
+	if (lb_tpplan(pattern, &pl, err, sizeof err))
 		return luaL_error(L, "%s", err);
-	if (n == 0) {
-		lb_free_strings(targets, n);
-		return luaL_error(L, "no tracepoint matches '%s'", lb_clip(L, pattern));
-	}
 	if (!(p = lb_start_probe(L, s, spec, &t))) {
-		lb_free_strings(targets, n);
+		lb_tpplan_free(&pl);
 		return luaL_error(L, "out of memory");
 	}
-	if (is_syscall_wildcard(pattern))
-		rc = add_syscalls(L, s, t, p, targets, n, 3, err, sizeof err);
-	else
-		for (int i = 0; i < n; i++)
-			if ((rc = add_tracepoint(L, s, t, p, targets[i], 3, err, sizeof err))) {
-				const char *field =
-				    p->nprogs ? p->progs[p->nprogs - 1].code.missing_field : "";
-				int *all =
-				    n > 1 && field[0] ? malloc(sizeof *all * (size_t)n) : NULL;
-
-				if (all) {
-					for (int j = 0; j < n; j++)
-						all[j] = j;
-					lacking_note(targets, all, n, field, err, sizeof err);
-					free(all);
-				}
-				break;
-			}
-	lb_free_strings(targets, n);
+	for (int i = 0; i < pl.ngroups && rc == 0; i++)
+		if ((rc = add_group(L, s, t, p, &pl, i, 3, err, sizeof err)) == 1)
+			rc = lb_tpplan_split(&pl, i--, err, sizeof err);
+	lb_tpplan_free(&pl);
 	return lb_finish_probe(L, s, t, rc, err, sizeof err);
 }
 
-/* "99hz" / "hz:99", "10ms" / "ms:10", "us:", "s:" -> freq or period. */
 /* The kernel's ceiling on samples per second per CPU (0: unknown). */
 static unsigned long long max_sample_rate(void)
 {
@@ -599,49 +429,28 @@ static unsigned long long max_sample_rate(void)
 	return r;
 }
 
-/* "99hz", "10ms", "hz:99": 0, or -1 with why in err. */
+/* "99hz", "10ms", "hz:99": 0, or -1 with why in err; no faster than the
+ * kernel samples. */
 static int parse_rate(const char *spec, struct lb_prog *pr, char *err, size_t errlen)
 {
-	static const struct {
-		const char *unit;
-		uint64_t ns;
-	} units[] = {{"s", 1000000000}, {"ms", 1000000}, {"us", 1000}, {"hz", 0}};
-	char unit[8] = "";
-	unsigned long long n, max = max_sample_rate();
-	int used = 0;
-	const char *digits = spec;
+	unsigned long long max = max_sample_rate();
+	int rc = lb_parse_period("profile rate", spec, &pr->freq, &pr->period_ns, err, errlen);
 
-	if (sscanf(spec, "%llu%7[a-z]%n", &n, unit, &used) != 2 || spec[used]) {
-		used = 0;
-		if (sscanf(spec, "%7[a-z]:%llu%n", unit, &n, &used) != 2 || spec[used])
-			goto bad;
-		digits = strchr(spec, ':') + 1;
-	}
-	if (*digits < '0' || *digits > '9') /* sscanf takes "-5" as a huge number */
-		goto bad;
-	for (size_t i = 0; i < sizeof units / sizeof *units; i++) {
-		uint64_t ns = units[i].ns;
+	if (rc == -1) {
+		size_t len = strlen(err);
 
-		if (strcmp(unit, units[i].unit) || n == 0)
-			continue;
-		/* as many samples a second as the kernel allows at most */
-		if (ns && n > UINT64_MAX / ns)
-			goto bad;
-		if ((ns == 0 && max && n > max) || (ns && max && n * ns < 1000000000 / max)) {
-			snprintf(err, errlen,
-				 "profile rate '%s' is more than this kernel's %llu samples per "
-				 "second (kernel.perf_event_max_sample_rate)",
-				 spec, max);
-			return -1;
-		}
-		pr->freq = ns ? 0 : n;
-		pr->period_ns = ns * n;
-		return 0;
+		snprintf(err + len, errlen - len, " (use e.g. \"99hz\", \"10ms\")");
 	}
-bad:
-	snprintf(err, errlen, "bad profile rate '" LB_CLIP_FMT "' (use e.g. \"99hz\", \"10ms\")",
-		 LB_CLIP(spec));
-	return -1;
+	if (rc)
+		return -1;
+	if (max && (pr->freq ? pr->freq > max : pr->period_ns < 1000000000 / max)) {
+		snprintf(err, errlen,
+			 "profile rate '" LB_CLIP_FMT "' is more than this kernel's %llu samples "
+			 "per second (kernel.perf_event_max_sample_rate)",
+			 LB_CLIP(spec), max);
+		return -1;
+	}
+	return 0;
 }
 
 /* s:profile("99hz" | "10ms", fn): sample every CPU, like bpftrace's
@@ -676,9 +485,12 @@ int lb_l_profile(lua_State *L)
 		else if (pr->period_ns % 1000000 == 0)
 			snprintf(name, sizeof name, "profile:ms:%llu",
 				 (unsigned long long)(pr->period_ns / 1000000));
-		else
+		else if (pr->period_ns % 1000 == 0)
 			snprintf(name, sizeof name, "profile:us:%llu",
 				 (unsigned long long)(pr->period_ns / 1000));
+		else
+			snprintf(name, sizeof name, "profile:ns:%llu",
+				 (unsigned long long)pr->period_ns);
 		memset(&probe, 0, sizeof probe);
 		probe.name = name;
 		probe.kind = LBC_PROFILE;
@@ -710,7 +522,7 @@ int lb_l_compile(lua_State *L)
 	luaL_checktype(L, 3, LUA_TFUNCTION);
 	memset(&probe, 0, sizeof probe);
 	probe.name = spec;
-	if (is_syscall_wildcard(strip_kind(spec)))
+	if (lb_tpplan_syscalls(strip_kind(spec)))
 		probe.sysmode = strstr(spec, "sys_exit") ? LB_SYS_EXIT : LB_SYS_ENTER;
 	if (lua_istable(L, 4)) {
 		for (; n < 64 && lua_rawgeti(L, 4, n + 1) == LUA_TTABLE; n++) {

@@ -205,11 +205,13 @@ function H.lines(text)
 end
 
 -- The compiler's standalone driver (spec/compiler/driver.c), built into
--- dir with the compiler alone (it includes nothing of the runtime);
--- returns its path.
+-- dir with the compiler and, for --plan, runtime/tpplan.c and what it
+-- reads tracefs with (no libbpf, no Lua); returns its path.
 function H.build_driver(dir)
   local driver = dir .. "/lbc_driver"
-  H.run(("cc -std=gnu11 -Iluabpf -Ibpf -o %s spec/compiler/driver.c luabpf/compiler/*.c"):format(driver))
+  H.run(("cc -std=gnu11 -Iluabpf -Ibpf -Ibuild/gen -o %s spec/compiler/driver.c luabpf/compiler/*.c " ..
+    "luabpf/runtime/tpplan.c luabpf/runtime/tracefs.c luabpf/runtime/syscalls.c " ..
+    "luabpf/runtime/strlist.c"):format(driver))
   return driver
 end
 

@@ -50,6 +50,16 @@ describe("hostile input to the luabpf command #kernel", function()
     end
   end)
 
+  it("profile and interval take the same units, as 99hz or as bpftrace's hz:99", function()
+    local rc, out = luabpf("-e " .. H.quote([[local n = 0
+interval("2m", function() end)
+profile("hz:99", function(e) end)
+profile("us:100000", function(e) end)
+interval("ms:20", function() n = n + 1; printf("tick %d\n", n); if n == 3 then exit() end end)]]))
+    assert.are.equal(0, rc)
+    assert.are.equal("Attaching 4 probes...\ntick 1\ntick 2\ntick 3\n", out:match("^.-tick 3\n"))
+  end)
+
   it("output that cannot be written is an error, not lost with status 0", function()
     local code = H.quote('BEGIN(function() printf("hello\\n"); exit() end)')
     local rc, _, err = H.run_rc("(" .. H.luabpf .. " -e " .. code .. " >/dev/full)")

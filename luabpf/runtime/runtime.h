@@ -286,6 +286,13 @@ int lb_map_dropped_add(struct lb_session *s, int i);
 /* All keys, concatenated (key_size each); caller frees *keys. */
 int lb_map_keys(struct lb_session *s, int i, void **keys, size_t *n);
 
+/* period.c */
+/* "10s", "500ms", "100us", "5hz", "2m", "ns" too, or bpftrace's "hz:99":
+ * 0 with either *freq_hz or *period_ns set, the other 0; -1 if malformed
+ * ("bad WHAT 'spec'" in err), -2 if longer than a year. */
+int lb_parse_period(const char *what, const char *spec, uint64_t *freq_hz, uint64_t *period_ns,
+		    char *err, size_t errlen);
+
 /* tracefs.c */
 const char *lb_tracefs(char *err, size_t errlen);
 /* Tracepoints matching "cat:event" globs, as "cat:event" strings. */

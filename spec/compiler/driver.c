@@ -15,8 +15,12 @@
  * (str is uptr: a char * into user memory, as in syscalls:*)
  * Also prints the printf formats (type@offset:size per argument) and
  * whether the plan uses stacks or records.
- * Build: cc -Iluabpf -Ibpf spec/compiler/driver.c luabpf/compiler/[a-z]*.c
- *        luabpf/runtime/format.c -o lbc_driver
+ *   lbc_driver --plan PATTERN
+ *
+ * plans a tracepoint probe (runtime/tpplan.c) on this machine's tracefs:
+ * one line per program, "TARGET sysmode=N members=N fields=N[ nrs=A,B..]".
+ * Build: cc -Iluabpf -Ibpf -Ibuild/gen spec/compiler/driver.c luabpf/compiler/[a-z]*.c
+ *        luabpf/runtime/{format,tpplan,tracefs,syscalls,strlist}.c -o lbc_driver
  * Prints the dump and the map layouts, or the error (exit 1) and the
  * missing e.args field if the error is about one. Compiles
  * twice and complains if the plans differ.
@@ -33,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "compiler/compiler.h"
+#include "runtime/tpplan.h"
 
 struct sym {
 	char name[LB_NAME_MAX];
@@ -344,6 +349,34 @@ static void fmts_print(const struct lbc_output *o)
 		       o->uses_records ? " records" : "");
 }
 
+/* --plan PATTERN: what a tracepoint probe on PATTERN would attach. */
+static int plan_main(const char *pattern)
+{
+	struct lb_tpplan pl;
+	char err[4096];
+
+	if (lb_tpplan(pattern, &pl, err, sizeof err)) {
+		printf("error: %s\n", err);
+		return 1;
+	}
+	printf("targets=%d programs=%d\n", pl.ntargets, pl.ngroups);
+	for (int i = 0; i < pl.ngroups; i++) {
+		const struct lb_tpgroup *g = &pl.groups[i];
+		const char *sep = " nrs=";
+
+		printf("%s sysmode=%d members=%d fields=%d", g->target, g->sysmode, g->nmembers,
+		       g->nfields);
+		for (int nr = 0; g->sysmode && nr < LB_SYSMASK * 64; nr++)
+			if (g->sysmask[nr / 64] >> (nr % 64) & 1) {
+				printf("%s%d", sep, nr);
+				sep = ",";
+			}
+		printf("\n");
+	}
+	lb_tpplan_free(&pl);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static struct env env;
@@ -360,6 +393,8 @@ int main(int argc, char **argv)
 	struct lbc_probe probe = {.name = "tracepoint:test:probe", .types = &ktypes_cb};
 	struct lbc_input in = {0};
 
+	if (argc == 3 && !strcmp(argv[1], "--plan"))
+		return plan_main(argv[2]);
 	if (argc < 4) {
 		fprintf(stderr, "usage: %s FILE FIRST LAST [options] [UPVALUE...]\n", argv[0]);
 		return 2;
