@@ -594,12 +594,12 @@ static int l_prepare_process(lua_State *L)
 	return 0;
 }
 
-/* s:drop_caps(): every capability dropped (lb_drop_caps). */
+/* s:drop_caps(): every capability dropped (lb_session_drop_caps). */
 static int l_session_drop_caps(lua_State *L)
 {
 	char err[LB_ERR];
 
-	if (lb_drop_caps(lb_check_session(L, 1), err, sizeof err))
+	if (lb_session_drop_caps(lb_check_session(L, 1), err, sizeof err))
 		return luaL_error(L, "%s", err);
 	return 0;
 }

@@ -229,7 +229,7 @@ function Session:tracepoint(spec, fn)
     error("usage: tracepoint(\"category:name\", function(e) ... end)", 2)
   end
   mark_bitlibs()
-  local ok, n = pcall(self.core.tracepoint, self.core, spec, fn)
+  local ok, n, note = pcall(self.core.tracepoint, self.core, spec, fn)
   self:adopt_maps()
   if not ok then
     if type(n) == "string" and n:match("^no tracepoint matches") then
@@ -238,6 +238,7 @@ function Session:tracepoint(spec, fn)
     end
     call(2, error, n)
   end
+  if note then self:emit { type = "warning", text = note } end
   self.probes = self.probes + n
 end
 

@@ -330,10 +330,11 @@ static int add_group(lua_State *L, struct lb_session *s, struct lb_txn *t, struc
 			free(pr->category);
 			free(pr->event);
 			p->nprogs--;
-			fprintf(stderr,
-				"luabpf: e.args.%s is not at the same place in every "
-				"syscall of %s: attaching %d tracepoints one by one\n",
-				field, p->spec, g->nmembers);
+			/* a warning for the session's events (lb_l_tracepoint) */
+			snprintf(err, errlen,
+				 "Warning: e.args.%s is not at the same place in every syscall of "
+				 "%s: attaching %d tracepoints one by one",
+				 field, p->spec, g->nmembers);
 			return 1;
 		}
 	}
@@ -398,8 +399,8 @@ int lb_l_tracepoint(lua_State *L)
 	struct lb_tpplan pl;
 	struct lb_txn *t;
 	struct lb_probe *p;
-	char err[LB_ERR * 2];
-	int rc = 0;
+	char err[LB_ERR * 2], note[LB_ERR * 2] = "";
+	int rc = 0, n;
 
 	luaL_checktype(L, 3, LUA_TFUNCTION);
 	if (lb_tpplan(pattern, &pl, err, sizeof err))
@@ -409,10 +410,15 @@ int lb_l_tracepoint(lua_State *L)
 		return luaL_error(L, "out of memory");
 	}
 	for (int i = 0; i < pl.ngroups && rc == 0; i++)
-		if ((rc = add_group(L, s, t, p, &pl, i, 3, err, sizeof err)) == 1)
+		if ((rc = add_group(L, s, t, p, &pl, i, 3, err, sizeof err)) == 1) {
+			snprintf(note, sizeof note, "%s", err);
 			rc = lb_tpplan_split(&pl, i--, err, sizeof err);
+		}
 	lb_tpplan_free(&pl);
-	return lb_finish_probe(L, s, t, rc, err, sizeof err);
+	n = lb_finish_probe(L, s, t, rc, err, sizeof err);
+	if (note[0]) /* the probe count, then the note */
+		lua_pushstring(L, note);
+	return n + (note[0] != 0);
 }
 
 /* The kernel's ceiling on samples per second per CPU (0: unknown). */

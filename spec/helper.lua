@@ -210,7 +210,7 @@ end
 function H.build_driver(dir)
   local driver = dir .. "/lbc_driver"
   H.run(("cc -std=gnu11 -Iluabpf -Ibpf -Ibuild/gen -o %s spec/compiler/driver.c luabpf/compiler/*.c " ..
-    "luabpf/runtime/tpplan.c luabpf/runtime/tracefs.c luabpf/runtime/syscalls.c " ..
+    "luabpf/runtime/tpplan.c luabpf/runtime/tracefs.c luabpf/runtime/syscalls.c luabpf/runtime/caps.c " ..
     "luabpf/runtime/strlist.c"):format(driver))
   return driver
 end

@@ -9,7 +9,6 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include "runtime.h"
-#include "symbols.h"
 
 #ifndef CAP_PERFMON
 #define CAP_PERFMON 38
@@ -51,11 +50,6 @@ const char *lb_lacks2(int cap1, int cap2)
 	return *m ? m : lb_lacks(cap2);
 }
 
-const char *lb_ksyms_hidden(const struct lb_session *s)
-{
-	return lb_syms_kernel_hidden(s->syms) ? lb_lacks(CAP_SYSLOG) : NULL;
-}
-
 static int cap_last(void)
 {
 	FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");
@@ -69,20 +63,12 @@ static int cap_last(void)
 	return last;
 }
 
-int lb_drop_caps(struct lb_session *s, char *err, size_t errlen)
+int lb_drop_caps(char *err, size_t errlen)
 {
 	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
 	struct __user_cap_data_struct d[2];
-	char buf[64];
 	int last = cap_last();
 
-	/* kernel symbols are hidden (all addresses 0) without CAP_SYSLOG:
-	 * read them while it is still there, for kstack and ksym */
-	if (!s->syms && !(s->syms = lb_syms_new())) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	lb_ksym(s->syms, 0, 0, buf, sizeof buf);
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) && errno != EINVAL) {
 		snprintf(err, errlen, "cannot clear the ambient capabilities: %s", strerror(errno));
 		return -1;

@@ -169,6 +169,12 @@ struct lb_txn {
 
 /* session.c */
 void lb_session_init(struct lb_session *s);
+/* Kernel symbols were hidden from this session (kstack and ksym printed
+ * addresses): the tail naming CAP_SYSLOG (lb_lacks), else NULL. */
+const char *lb_ksyms_hidden(const struct lb_session *s);
+/* lb_drop_caps once attached: what runs on (maps, the ring buffer) needs
+ * none. Kernel symbols are read first, while CAP_SYSLOG shows them. */
+int lb_session_drop_caps(struct lb_session *s, char *err, size_t errlen);
 void lb_probe_begin(struct lb_session *s, struct lb_txn *t);
 /* The link step: the proposed layouts become the session's, the new
  * probe's printf formats are registered, and if the session runs its
@@ -246,14 +252,10 @@ size_t lb_session_text(void *session, int type, const void *arg, char *buf, size
  * two it lacks. */
 const char *lb_lacks(int cap);
 const char *lb_lacks2(int cap1, int cap2);
-/* Kernel symbols were hidden from this session (kstack and ksym printed
- * addresses): the tail naming CAP_SYSLOG (lb_lacks), else NULL. */
-const char *lb_ksyms_hidden(const struct lb_session *s);
-/* Drop every capability (effective, permitted, inheritable, ambient; the
- * bounding set too where CAP_SETPCAP allows) once attached: what runs
- * on (maps, the ring buffer) needs none. Kernel symbols are read first.
+/* Drop every capability of this process (effective, permitted,
+ * inheritable, ambient; the bounding set too where CAP_SETPCAP allows):
  * 0, or -1 with why in err. */
-int lb_drop_caps(struct lb_session *s, char *err, size_t errlen);
+int lb_drop_caps(char *err, size_t errlen);
 
 /* maps.c */
 int lb_map_create(struct lb_session *s, int i, char *err, size_t errlen);

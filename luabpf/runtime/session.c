@@ -1,6 +1,7 @@
 /* A session: maps, probes, programs, links; started once, closed once. */
 #include <dirent.h>
 #include <errno.h>
+#include <linux/capability.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <signal.h>
@@ -267,6 +268,23 @@ int lb_session_target(struct lb_session *s, int pid, int child, char *err, size_
 	s->task_parent_off = off[0];
 	s->task_tgid_off = off[1];
 	return 0;
+}
+
+const char *lb_ksyms_hidden(const struct lb_session *s)
+{
+	return lb_syms_kernel_hidden(s->syms) ? lb_lacks(CAP_SYSLOG) : NULL;
+}
+
+int lb_session_drop_caps(struct lb_session *s, char *err, size_t errlen)
+{
+	char buf[64];
+
+	if (!s->syms && !(s->syms = lb_syms_new())) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	lb_ksym(s->syms, 0, 0, buf, sizeof buf); /* reads kallsyms */
+	return lb_drop_caps(err, errlen);
 }
 
 void lb_session_detach(struct lb_session *s)
