@@ -17,7 +17,9 @@ local function trace(cmd, workload, json, settle)
   if settle then H.sleep(settle) end
   local wout = workload and H.run(workload) or ""
   H.signal(t, "TERM") -- bpftrace, started in the background, may ignore SIGINT
-  local rc, out, err = H.finish(t)
+  -- (bpftrace's exit, detaching its perf events one by one, has taken
+  -- over 30 s on this 2-core machine under load)
+  local rc, out, err = H.finish(t, 120)
   assert.are.equal(0, rc, err)
   return out, wout
 end
