@@ -52,6 +52,27 @@ static void add_reg(struct target *t, const char *name, __u16 off, int btf_type,
 }
 
 /* Fill what `e` offers for one target of kind k. */
+/* A uprobe (or uretprobe: both trap the instruction there) on an AVX-512
+ * (EVEX, 0x62) instruction: the kernel accepts it, but the traced
+ * process loses the instruction's result when it is stepped over
+ * (Lua's string.format("%d") printed "%lld" with one on strchrnul).
+ * Wildcards leave such functions out with a warning (drop_evex); one
+ * named alone is refused. */
+static int evex_at(const struct target *t, char *err, size_t errlen)
+{
+	unsigned char first;
+	char why[64];
+
+	if (lb_file_bytes(t->binary, &t->offset, 1, &first, why, sizeof why) || first != 0x62)
+		return 0; /* unreadable: attaching says why */
+	snprintf(err, errlen,
+		 "%s: it starts with an AVX-512 (EVEX) instruction, whose result uprobes lose "
+		 "when they step over it (the traced program would go wrong): probe a "
+		 "function that calls it instead",
+		 t->probe);
+	return -1;
+}
+
 static int describe(struct lb_session *s, int k, struct target *t, char *err, size_t errlen)
 {
 	char name[16];
@@ -83,6 +104,9 @@ static int describe(struct lb_session *s, int k, struct target *t, char *err, si
 		    !t->resolved &&
 		    lb_elf_func_offset(t->binary, t->event, &t->offset, err, errlen))
 			return t->wild ? 1 : -1; /* an IFUNC a wildcard matched: skip it */
+		if ((kinds[k].prog == LB_PROG_UPROBE || kinds[k].prog == LB_PROG_URETPROBE) &&
+		    !t->wild && evex_at(t, err, errlen))
+			return -1;
 		for (int i = 0; i < 6; i++) {
 			snprintf(name, sizeof name, "arg%d", i);
 			add_reg(t, name, arg_words[i] * 8, 0, 0);

@@ -182,4 +182,25 @@ describe("Ctrl-C while a huge uprobe wildcard attaches", function()
   it("through uprobe_multi ends within a second, nothing left attached", function()
     interrupt(true)
   end)
+
+  it("a uprobe or uretprobe on a function that starts with an AVX-512 instruction is refused", function()
+    -- the kernel would accept it, and the traced program would lose the
+    -- instruction's result each time it is stepped over
+    local before = H.live_programs()
+    for _, kind in ipairs { "uprobe", "uretprobe" } do
+      local rc, _, out = H.run_rc(H.luabpf .. " -e " ..
+        H.quote(kind .. '("' .. libcalls .. ':evex_first", function(e) end)'))
+      assert.are.equal(1, rc)
+      assert.are.equal("luabpf: -e:1: " .. kind .. ":" .. libcalls .. ":evex_first: it starts with an " ..
+        "AVX-512 (EVEX) instruction, whose result uprobes lose when they step over it (the traced " ..
+        "program would go wrong): probe a function that calls it instead\n", out)
+    end
+    -- matched by a wildcard alone: every function it matches is left out
+    local rc, _, out = H.run_rc(H.luabpf .. " -e " ..
+      H.quote('uprobe("' .. libcalls .. ':evex_*", function(e) end)'))
+    assert.are.equal(1, rc)
+    assert.are.equal("luabpf: -e:1: every function of " .. libcalls .. " matching 'evex_*' starts " ..
+      "with an AVX-512 instruction, which uprobes cannot step over safely\n", out)
+    assert.are.equal(before, H.live_programs_settled(before))
+  end)
 end)

@@ -7,9 +7,19 @@
  * waits for SIGUSR1 (start a tracer, then `kill -USR1 pid`); then calls
  * getppid() N times, getuid() 2N times and geteuid() 3N times, through
  * libc (plain syscall wrappers nothing else in this program or in libc's
- * exit path calls), prints `done` and exits 0. */
+ * exit path calls), prints `done` and exits 0.
+ *
+ * evex_first, never called, starts with an AVX-512 (EVEX) instruction:
+ * a uprobe on it must be refused whatever this CPU has. */
 #define _GNU_SOURCE
 #include "workload.h"
+
+__asm__(".globl evex_first\n"
+	".type evex_first, @function\n"
+	"evex_first:\n"
+	"\tvpxord %zmm0, %zmm0, %zmm0\n"
+	"\tret\n"
+	".size evex_first, . - evex_first\n");
 
 int main(int argc, char **argv)
 {
