@@ -96,13 +96,7 @@ describe("the hostile corpus #kernel", function()
     collectgarbage()
     -- programs other runs on the machine are closing are held by no
     -- process for a moment, and count as left behind: wait them out
-    local now = H.live_programs()
-    for _ = 1, 20 do
-      if now == before_progs then break end
-      H.sleep(0.25)
-      now = H.live_programs()
-    end
-    assert.are.equal(before_progs, now)
+    assert.are.equal(before_progs, H.live_programs_settled(before_progs))
     assert.are.equal(before_fds, open_fds())
   end)
 end)

@@ -121,6 +121,34 @@ local function chromium(svg, target)
   return steps
 end
 
+-- `luabpf -f folded` on fanout (its options fargs) counting getppid by
+-- `key` (a Lua expression of e); returns rc, stdout, stderr and the
+-- workload's pid once both have ended.
+local function fanout_folded(fargs, key)
+  local w = H.workload(H.bin .. "fanout --wait-signal --hold " .. fargs)
+  local path = H.script(([[
+local bpf = require "luabpf"
+local pid = tonumber(arg[1])
+local m = bpf.map()
+bpf.tracepoint("syscalls:sys_enter_getppid", function(e)
+  if e.pid == pid then m[%s] = bpf.count() end
+end)
+]]):format(key))
+  local t = H.spawn(H.luabpf .. " -f folded " .. path .. " " .. w.wpid)
+  local ok, werr = pcall(function()
+    H.wait_for(t, "err", "Attaching")
+    H.signal(w, "USR1")
+    H.wait_for(w, "out", "done\n")
+  end)
+  H.signal(t, "INT")
+  local rc, out, err = H.finish(t)
+  H.signal(w, ok and "USR1" or "KILL") -- the workload goes, whatever the tracer did
+  H.finish(w)
+  os.remove(path)
+  assert(ok, werr)
+  return rc, out, err, w.wpid
+end
+
 describe("folded stacks and flame graphs #kernel", function()
   it("luabpf -f folded prints root;...;leaf count lines, everything else on stderr", function()
     local rc, out, err, comm = traced("-f folded", STACKS .. [[
@@ -156,33 +184,13 @@ bpf.END(function() bpf.printf("ended\n") end)
   it("folds {tid, ustack} keys: the thread leads, each call path once", function()
     -- fanout: 2 threads x 16 calls; call i goes down through fan_a where
     -- bit j of i is set, fan_b elsewhere (3 levels): 8 paths, 2 calls each
-    local w = H.workload(H.bin .. "fanout --wait-signal --hold --threads 2 --depth 3 --calls 16")
-    local path = H.script([[
-local bpf = require "luabpf"
-local pid = tonumber(arg[1])
-local m = bpf.map()
-bpf.tracepoint("syscalls:sys_enter_getppid", function(e)
-  if e.pid == pid then m[{e.tid, e.ustack}] = bpf.count() end
-end)
-]])
-    local t = H.spawn(H.luabpf .. " -f folded " .. path .. " " .. w.wpid)
-    local ok, werr = pcall(function()
-      H.wait_for(t, "err", "Attaching")
-      H.signal(w, "USR1")
-      H.wait_for(w, "out", "done\n")
-    end)
-    H.signal(t, "INT")
-    local rc, out, err = H.finish(t)
-    H.signal(w, ok and "USR1" or "KILL") -- the workload goes, whatever the tracer did
-    H.finish(w)
-    os.remove(path)
-    assert(ok, werr)
+    local rc, out, err, wpid = fanout_folded("--threads 2 --depth 3 --calls 16", "{e.tid, e.ustack}")
     assert.are.equal(0, rc, err)
     local want, tids = {}, {}
     for line in out:gmatch("[^\n]+") do
       local tid, rest = line:match("^(%d+);(.*)$")
       assert.is_truthy(tid, line)
-      assert.are_not.equal(w.wpid, tonumber(tid)) -- a thread, not main
+      assert.are_not.equal(wpid, tonumber(tid)) -- a thread, not main
       tids[tid] = (tids[tid] or 0) + 1
       want[#want + 1] = rest
     end
@@ -206,27 +214,7 @@ end)
     -- a kernel stack map refuses a stack whose bucket another holds; with
     -- one 4096-entry map ~110 of 1,024 paths came out as [unknown], with
     -- the second chance ~1 % (both buckets taken). Every call is counted.
-    local w = H.workload(H.bin .. "fanout --wait-signal --hold --threads 1 --depth 10 --calls 1024")
-    local path = H.script([[
-local bpf = require "luabpf"
-local pid = tonumber(arg[1])
-local m = bpf.map()
-bpf.tracepoint("syscalls:sys_enter_getppid", function(e)
-  if e.pid == pid then m[e.ustack] = bpf.count() end
-end)
-]])
-    local t = H.spawn(H.luabpf .. " -f folded " .. path .. " " .. w.wpid)
-    local ok, werr = pcall(function()
-      H.wait_for(t, "err", "Attaching")
-      H.signal(w, "USR1")
-      H.wait_for(w, "out", "done\n")
-    end)
-    H.signal(t, "INT")
-    local rc, out, err = H.finish(t)
-    H.signal(w, ok and "USR1" or "KILL")
-    H.finish(w)
-    os.remove(path)
-    assert(ok, werr)
+    local rc, out, err = fanout_folded("--threads 1 --depth 10 --calls 1024", "e.ustack")
     assert.are.equal(0, rc, err)
     local calls, lost, paths = 0, 0, 0
     for line in out:gmatch("[^\n]+") do

@@ -96,13 +96,7 @@ describe("privilege #kernel", function()
       assert.are.equal("", out)
       assert.are.equal("luabpf: " .. msg .. "\n", err)
       -- programs other runs are releasing show unheld for a moment
-      local after = H.live_programs()
-      for _ = 1, 50 do
-        if after == before then break end
-        H.sleep(0.1)
-        after = H.live_programs()
-      end
-      assert.are.equal(before, after)
+      assert.are.equal(before, H.live_programs_settled(before))
     end)
   end
 
