@@ -118,6 +118,9 @@ $(B5)/bpf/%.bpf.o: bpf/%.bpf.c bpf/interp.h bpf/plan.h bpf/arith.h | $(B)/.build
 	@mkdir -p $(@D)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
+# no BTF: the shells' line info would not fit the code put into them
+$(B5)/bpf/shell.bpf.o: BPF_CFLAGS := $(filter-out -g,$(BPF_CFLAGS))
+
 # Templates are embedded in the module: no clang at run time.
 $(B5)/gen/templates.S: $(TEMPLATE_OBJS) Makefile
 	@mkdir -p $(@D)

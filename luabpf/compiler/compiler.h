@@ -351,6 +351,23 @@ int lbc_refinit(struct lbc_refvm *vm, const struct lbc_output *out, const struct
  * or -1 with the reason in err (an invalid plan, an op it cannot run) */
 int lbc_refrun(struct lbc_refvm *vm, const struct lb_plan *plan, const struct lbc_event *ev,
 	       char *err, size_t errlen);
+/* A linked plan as BPF instructions (bpfgen.c), for a program that runs
+ * it without the interpreter. The maps are the fds it refers to; e.probe
+ * is the plan's probe id, the attach cookie (uprobe_multi) or the
+ * syscall number (raw_syscalls, sysmode). */
+enum lbc_probesrc { LBC_PROBE_PLAN = 0, LBC_PROBE_COOKIE, LBC_PROBE_SYSNR };
+struct lbc_bpfenv {
+	int probe; /* enum lbc_probesrc */
+	int slot_fd[LB_MAX_MAPS];
+	int scratch_fd, zeros_fd, events_fd, lost_fd, dropped_fd, upids_fd, procs_fd;
+	int stacks_fd[2];
+};
+struct bpf_insn;
+/* 0 and the instructions in *out (malloc'd), 1 when the plan needs the
+ * interpreter (why says what), -1 out of memory */
+int lbc_bpfgen(const struct lb_plan *plan, const struct lbc_bpfenv *env, struct bpf_insn **out,
+	       int *nout, char *why, size_t whylen);
+
 unsigned char *lbc_refget(const struct lbc_refmap *m, const void *key);
 void lbc_reffree(struct lbc_refvm *vm);
 

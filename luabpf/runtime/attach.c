@@ -295,9 +295,97 @@ static int check_plan(const struct lb_session *s, const struct lb_prog *pr,
 	return -1;
 }
 
+/* What the generated code needs of the session, and its own maps: the
+ * per-CPU scratch space and, for ops that start from zeros, a zero
+ * page. The program keeps them once loaded. */
+static int gen_env(const struct lb_session *s, const struct lb_prog *pr, const struct lb_plan *plan,
+		   struct lbc_bpfenv *env, char *err, size_t errlen)
+{
+	int zeros = 0;
+
+	memset(env, -1, sizeof *env);
+	env->probe = pr->nfuncs	     ? LBC_PROBE_COOKIE
+		     : plan->sysmode ? LBC_PROBE_SYSNR
+				     : LBC_PROBE_PLAN;
+	for (int i = 0; i < pr->code.nslots; i++)
+		env->slot_fd[i] = s->map_fd[pr->code.slot_map[i]];
+	env->events_fd = s->events_fd;
+	env->lost_fd = s->lost_fd;
+	env->dropped_fd = s->dropped_fd;
+	env->stacks_fd[0] = s->stacks_fd[0];
+	env->stacks_fd[1] = s->stacks_fd[1];
+	env->upids_fd = s->upids_fd;
+	env->procs_fd = s->procs_fd;
+	for (__u32 i = 0; i < plan->nops; i++)
+		switch (plan->ops[i].code) {
+		case LB_OP_MAP_MIN:
+		case LB_OP_MAP_MAX:
+		case LB_OP_MAP_AVG:
+		case LB_OP_MAP_BUCKET:
+		case LB_OP_STR:
+		case LB_OP_DATALOC:
+		case LB_OP_MAP_GETSTR: zeros = 1;
+		}
+	env->scratch_fd =
+	    bpf_map_create(BPF_MAP_TYPE_ARRAY, "lb_scratch", 4,
+			   plan->scratch_size ? plan->scratch_size : 1024, (__u32)s->ncpus, NULL);
+	if (env->scratch_fd < 0)
+		return map_fail(err, errlen, "the scratch map");
+	if (zeros && (env->zeros_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "lb_zeros", 4, LB_ZEROS, 1,
+						     NULL)) < 0) {
+		close(env->scratch_fd);
+		return map_fail(err, errlen, "the zeros map");
+	}
+	return 0;
+}
+
+/* The handler's own code into the shell of its kind (bpf/shell.bpf.c):
+ * 0, 1 when the plan needs the interpreter, -1 with err. */
+static int use_generated(struct lb_session *s, struct lb_prog *pr, const struct lb_plan *plan,
+			 struct lbc_bpfenv *env, char *err, size_t errlen)
+{
+	struct bpf_insn *insns;
+	struct bpf_program *prog;
+	char why[256];
+	int n, r;
+
+	if (s->interp)
+		return 1;
+	if (gen_env(s, pr, plan, env, err, errlen))
+		return -1;
+	if ((r = lbc_bpfgen(plan, env, &insns, &n, why, sizeof why))) {
+		if (r < 0)
+			snprintf(err, errlen, "%s", why);
+		return r;
+	}
+	if (!(pr->obj =
+		  bpf_object__open_mem(lb_tpl_shell, lb_tpl_shell_end - lb_tpl_shell, NULL))) {
+		free(insns);
+		snprintf(err, errlen, "cannot open a template: %s", strerror(errno));
+		return -1;
+	}
+	prog = bpf_object__find_program_by_name(pr->obj, prog_of(pr));
+	r = prog ? bpf_program__set_insns(prog, insns, (size_t)n) : -ENOENT;
+	free(insns);
+	if (r) {
+		snprintf(err, errlen, "cannot set a program's code: %s", strerror(-r));
+		return -1;
+	}
+	return 0;
+}
+
+static void close_env(struct lbc_bpfenv *env)
+{
+	if (env->scratch_fd >= 0)
+		close(env->scratch_fd);
+	if (env->zeros_fd >= 0)
+		close(env->zeros_fd);
+}
+
 static int load(struct lb_session *s, struct lb_prog *pr, int raw, char *err, size_t errlen)
 {
 	struct bpf_program *prog, *p;
+	struct lbc_bpfenv env;
 	struct lb_plan *plan;
 	char name[512];
 	char *log;
@@ -313,17 +401,23 @@ static int load(struct lb_session *s, struct lb_prog *pr, int raw, char *err, si
 		free(plan);
 		return -1;
 	}
-	if (!(pr->obj = bpf_object__open_mem(templates[pr->kind].start,
-					     templates[pr->kind].end - templates[pr->kind].start,
-					     NULL))) {
-		free(plan);
-		snprintf(err, errlen, "cannot open a template: %s", strerror(errno));
+	memset(&env, -1, sizeof env);
+	r = use_generated(s, pr, plan, &env, err, errlen);
+	if (r == 1) { /* the interpreter's template, the plan in its .rodata */
+		if (!(pr->obj = bpf_object__open_mem(
+			  templates[pr->kind].start,
+			  templates[pr->kind].end - templates[pr->kind].start, NULL))) {
+			snprintf(err, errlen, "cannot open a template: %s", strerror(errno));
+			r = -1;
+		} else {
+			r = bind_maps(s, pr, plan, err, errlen);
+		}
+	}
+	free(plan); /* libbpf keeps its own copy */
+	if (r) {
+		close_env(&env);
 		return -1;
 	}
-	r = bind_maps(s, pr, plan, err, errlen);
-	free(plan); /* libbpf keeps its own copy */
-	if (r)
-		return -1;
 	prog = bpf_object__find_program_by_name(pr->obj, prog_of(pr));
 	bpf_object__for_each_program(p, pr->obj) bpf_program__set_autoload(p, p == prog);
 	if (raw)
@@ -336,16 +430,20 @@ static int load(struct lb_session *s, struct lb_prog *pr, int raw, char *err, si
 	if ((pr->kind == LB_PROG_KFUNC || pr->kind == LB_PROG_KRETFUNC ||
 	     pr->kind == LB_PROG_TPBTF) &&
 	    bpf_program__set_attach_target(prog, 0, pr->event)) {
+		close_env(&env);
 		snprintf(err, errlen, "%s: no such kernel function or BTF tracepoint", name);
 		return -1;
 	}
 	if (!(log = malloc(LOG_SIZE))) {
+		close_env(&env);
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 	log[0] = 0;
 	bpf_program__set_log_buf(prog, log, LOG_SIZE);
-	if ((r = bpf_object__load(pr->obj))) {
+	r = bpf_object__load(pr->obj);
+	close_env(&env); /* the loaded program holds its maps */
+	if (r) {
 		if ((pr->kind == LB_PROG_KFUNC || pr->kind == LB_PROG_KRETFUNC) && r == -EPERM)
 			snprintf(err, errlen,
 				 "%s: this kernel does not permit kfunc (fentry/fexit) "
@@ -406,7 +504,7 @@ static int add_link(struct lb_prog *pr, struct bpf_link *l)
 /* A CPU clock perf event on every online CPU, like bpftrace's profile. */
 static int attach_profile(struct lb_session *s, struct lb_prog *pr, char *err, size_t errlen)
 {
-	struct bpf_program *prog = bpf_object__next_program(pr->obj, NULL);
+	struct bpf_program *prog = bpf_object__find_program_by_name(pr->obj, prog_of(pr));
 
 	for (int cpu = 0; cpu < s->ncpus; cpu++) {
 		struct perf_event_attr attr = {
@@ -466,7 +564,7 @@ static int uprobe_pid(const struct lb_session *s)
  * the site's row of plan.usdt. */
 static int attach_usdt(struct lb_session *s, struct lb_prog *pr, char *err, size_t errlen)
 {
-	struct bpf_program *prog = bpf_object__next_program(pr->obj, NULL);
+	struct bpf_program *prog = bpf_object__find_program_by_name(pr->obj, prog_of(pr));
 	char name[512], why[128];
 
 	for (int i = 0; i < pr->nsites; i++) {

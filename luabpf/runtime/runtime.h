@@ -100,6 +100,8 @@ struct lb_session {
 	int pid;	    /* luabpf -p / -c: probes see only this process (0: all) */
 	int cpid;	    /* luabpf -c: the child's pid, e.cpid (0: none) */
 	uint64_t start_ns;  /* CLOCK_MONOTONIC when started: e.elapsed's zero */
+	int interp;	    /* LUABPF_ENGINE=interp: every plan in the template
+			       interpreter (bpf/interp.h), none translated */
 	int trace_self;	    /* probes fire in this process too (by default they
 			       skip it: a uprobe on malloc that prints would
 			       feed itself, a syscall probe counts its poll) */
@@ -340,5 +342,6 @@ extern const char lb_tpl_btf[], lb_tpl_btf_end[];
 extern const char lb_tpl_kprobe[], lb_tpl_kprobe_end[];
 extern const char lb_tpl_uprobe[], lb_tpl_uprobe_end[];
 extern const char lb_tpl_usdt[], lb_tpl_usdt_end[];
+extern const char lb_tpl_shell[], lb_tpl_shell_end[];
 
 #endif

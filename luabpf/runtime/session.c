@@ -32,6 +32,8 @@ void lb_session_init(struct lb_session *s)
 	s->upids_fd = s->procs_fd = -1;
 	s->epoll_fd = s->signal_fd = s->timer_fd = -1;
 	s->ncpus = libbpf_num_possible_cpus();
+	/* to compare the two ways a plan runs (spec/engine_spec.lua) */
+	s->interp = getenv("LUABPF_ENGINE") && !strcmp(getenv("LUABPF_ENGINE"), "interp");
 }
 
 /* Closing a link waits in the kernel for a grace period (~0.1 s for a

@@ -1,0 +1,1122 @@
+/* A linked plan as BPF instructions: each op becomes the few instructions
+ * it means (bpf/interp.h's case for it, specialised to its operands), so
+ * the program that runs has no op loop, no dispatch and no operands read
+ * from .rodata. Constants (pool strings, record heads, times, pids) are
+ * immediates; maps are the fds the caller gives.
+ *
+ * Register use: r6 the ctx, r7 the per-CPU scratch space, r8 and r9
+ * kept across helper calls where an op needs them; r0-r5 per op. The
+ * plan's registers live on the stack, r[i] at fp - 8 (i + 1). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdio.h>
+#include <linux/bpf.h>
+#include "compiler.h"
+
+#define R0 BPF_REG_0
+#define R1 BPF_REG_1
+#define R2 BPF_REG_2
+#define R3 BPF_REG_3
+#define R4 BPF_REG_4
+#define R5 BPF_REG_5
+#define CTX BPF_REG_6
+#define SCR BPF_REG_7
+#define R8 BPF_REG_8
+#define R9 BPF_REG_9
+#define FP BPF_REG_10
+
+/* stack slots below the plan's registers */
+#define VREG(i) (-8 * ((int)(i) + 1))
+#define KEY32 (-136) /* u32 keys of array maps, the pid of lb_announce */
+#define VAL64 (-144) /* values for updates, words read by helpers */
+#define ONE32 (-152)
+#define REC16 (-168) /* lb_announce's record */
+
+#define NOLABEL (-1)
+
+struct fixup {
+	int at, label;
+};
+
+struct gen {
+	const struct lb_plan *p;
+	const struct lbc_bpfenv *env;
+	struct bpf_insn *v;
+	int n, cap;
+	int *label; /* insn index of each label, -1 until placed */
+	int nlabels, labcap;
+	struct fixup *fix;
+	int nfix, fixcap;
+	int exit; /* the label of "return 0" */
+	int nomem;
+	const char *unsupported;
+};
+
+static void put(struct gen *g, __u8 code, __u8 dst, __u8 src, __s16 off, __s32 imm)
+{
+	if (g->n == g->cap) {
+		int cap = g->cap ? g->cap * 2 : 256;
+		struct bpf_insn *v = realloc(g->v, (size_t)cap * sizeof *v);
+
+		if (!v) {
+			g->nomem = 1;
+			return;
+		}
+		g->v = v;
+		g->cap = cap;
+	}
+	g->v[g->n++] =
+	    (struct bpf_insn){.code = code, .dst_reg = dst, .src_reg = src, .off = off, .imm = imm};
+}
+
+static int newlabel(struct gen *g)
+{
+	if (g->nlabels == g->labcap) {
+		int cap = g->labcap ? g->labcap * 2 : 256;
+		int *v = realloc(g->label, (size_t)cap * sizeof *v);
+
+		if (!v) {
+			g->nomem = 1;
+			return 0;
+		}
+		g->label = v;
+		g->labcap = cap;
+	}
+	g->label[g->nlabels] = -1;
+	return g->nlabels++;
+}
+
+static void place(struct gen *g, int l)
+{
+	if (!g->nomem)
+		g->label[l] = g->n;
+}
+
+/* A jump to a label placed later (or earlier): its offset is patched at the end. */
+static void jmp(struct gen *g, __u8 op, __u8 dst, __u8 src, int isreg, __s32 imm, int l)
+{
+	if (g->nomem)
+		return;
+	if (g->nfix == g->fixcap) {
+		int cap = g->fixcap ? g->fixcap * 2 : 256;
+		struct fixup *v = realloc(g->fix, (size_t)cap * sizeof *v);
+
+		if (!v) {
+			g->nomem = 1;
+			return;
+		}
+		g->fix = v;
+		g->fixcap = cap;
+	}
+	g->fix[g->nfix++] = (struct fixup){g->n, l};
+	put(g, BPF_JMP | op | (isreg ? BPF_X : BPF_K), dst, src, 0, imm);
+}
+#define JIMM(g, op, d, imm, l) jmp(g, op, d, 0, 0, imm, l)
+#define JREG(g, op, d, s, l) jmp(g, op, d, s, 1, 0, l)
+#define GOTO(g, l) jmp(g, BPF_JA, 0, 0, 0, 0, l)
+
+static void alu(struct gen *g, __u8 op, __u8 d, __s32 imm)
+{
+	put(g, BPF_ALU64 | op | BPF_K, d, 0, 0, imm);
+}
+
+static void alur(struct gen *g, __u8 op, __u8 d, __u8 s)
+{
+	put(g, BPF_ALU64 | op | BPF_X, d, s, 0, 0);
+}
+
+static void mov(struct gen *g, __u8 d, __u8 s)
+{
+	alur(g, BPF_MOV, d, s);
+}
+
+/* d = (u32)d: a 32-bit move zero-extends */
+static void zext32(struct gen *g, __u8 d)
+{
+	put(g, BPF_ALU | BPF_MOV | BPF_X, d, d, 0, 0);
+}
+
+static void imm64(struct gen *g, __u8 d, __u64 v)
+{
+	if ((__s64)v == (__s32)v) {
+		alu(g, BPF_MOV, d, (__s32)v);
+		return;
+	}
+	put(g, BPF_LD | BPF_DW | BPF_IMM, d, 0, 0, (__s32)(__u32)v);
+	put(g, 0, 0, 0, 0, (__s32)(__u32)(v >> 32));
+}
+
+static void mapfd(struct gen *g, __u8 d, int fd)
+{
+	put(g, BPF_LD | BPF_DW | BPF_IMM, d, BPF_PSEUDO_MAP_FD, 0, fd);
+	put(g, 0, 0, 0, 0, 0);
+}
+
+static void ldx(struct gen *g, __u8 size, __u8 d, __u8 s, __s16 off)
+{
+	put(g, BPF_LDX | size | BPF_MEM, d, s, off, 0);
+}
+
+static void stx(struct gen *g, __u8 size, __u8 d, __s16 off, __u8 s)
+{
+	put(g, BPF_STX | size | BPF_MEM, d, s, off, 0);
+}
+
+static void st(struct gen *g, __u8 size, __u8 d, __s16 off, __s32 imm)
+{
+	put(g, BPF_ST | size | BPF_MEM, d, 0, off, imm);
+}
+
+static void call(struct gen *g, int fn)
+{
+	put(g, BPF_JMP | BPF_CALL, 0, 0, 0, fn);
+}
+
+static void getreg(struct gen *g, __u8 d, int i)
+{
+	ldx(g, BPF_DW, d, FP, VREG(i & (LB_NREGS - 1)));
+}
+
+static void setreg(struct gen *g, int i, __u8 s)
+{
+	stx(g, BPF_DW, FP, VREG(i & (LB_NREGS - 1)), s);
+}
+
+/* d = the scratch address off (insn offsets are 16-bit; scratch is 64 KiB) */
+static void scr(struct gen *g, __u8 d, __u32 off)
+{
+	mov(g, d, SCR);
+	if (off)
+		alu(g, BPF_ADD, d, (__s32)off);
+}
+
+/* A base register and an offset that reach scratch[off]: d itself when
+ * off does not fit an instruction's offset field. */
+static __s16 scrat(struct gen *g, __u8 d, __u32 off, __u8 *base)
+{
+	if (off <= 32767) {
+		*base = SCR;
+		return (__s16)off;
+	}
+	scr(g, d, off);
+	*base = d;
+	return 0;
+}
+
+static void fp_addr(struct gen *g, __u8 d, int off)
+{
+	mov(g, d, FP);
+	alu(g, BPF_ADD, d, off);
+}
+
+/* *v += 1 for the entry idx of a per-CPU array (counters: lost, dropped) */
+static void count(struct gen *g, int fd, __u32 idx)
+{
+	int skip = newlabel(g);
+
+	st(g, BPF_W, FP, KEY32, (__s32)idx);
+	mapfd(g, R1, fd);
+	fp_addr(g, R2, KEY32);
+	call(g, BPF_FUNC_map_lookup_elem);
+	JIMM(g, BPF_JEQ, R0, 0, skip);
+	ldx(g, BPF_DW, R1, R0, 0);
+	alu(g, BPF_ADD, R1, 1);
+	stx(g, BPF_DW, R0, 0, R1);
+	place(g, skip);
+}
+
+static int slotfd(struct gen *g, int slot)
+{
+	return g->env->slot_fd[slot & (LB_MAX_MAPS - 1)];
+}
+
+static void lookup(struct gen *g, int slot, __u32 keyoff)
+{
+	mapfd(g, R1, slotfd(g, slot));
+	scr(g, R2, keyoff);
+	call(g, BPF_FUNC_map_lookup_elem);
+}
+
+/* lb_update: the value at r3, the result in r9 (0: done); refusals for
+ * want of room are counted for the session map */
+static void update(struct gen *g, int slot, __u32 keyoff, __u64 flags)
+{
+	int counted = newlabel(g), drop = newlabel(g);
+
+	mapfd(g, R1, slotfd(g, slot));
+	scr(g, R2, keyoff);
+	alu(g, BPF_MOV, R4, (__s32)flags);
+	call(g, BPF_FUNC_map_update_elem);
+	mov(g, R9, R0);
+	JIMM(g, BPF_JEQ, R9, -7 /* E2BIG */, drop);
+	JIMM(g, BPF_JNE, R9, -12 /* ENOMEM */, counted);
+	place(g, drop);
+	count(g, g->env->dropped_fd, g->p->slot_ids[slot & (LB_MAX_MAPS - 1)]);
+	place(g, counted);
+}
+
+/* zero len bytes at scratch[off]: stores for short strings, a copy of the
+ * zeros map's for long ones */
+static void zero_fill(struct gen *g, __u32 off, __u32 len)
+{
+	__u32 i = 0;
+	__u8 base;
+	__s16 o;
+
+	if (len <= 256) {
+		o = scrat(g, R5, off, &base);
+		for (; i + 8 <= len; i += 8)
+			st(g, BPF_DW, base, o + i, 0);
+		for (; i < len; i++)
+			st(g, BPF_B, base, o + i, 0);
+		return;
+	}
+	if (len <= LB_ZEROS) {
+		int none = newlabel(g);
+
+		st(g, BPF_W, FP, KEY32, 0);
+		mapfd(g, R1, g->env->zeros_fd);
+		fp_addr(g, R2, KEY32);
+		call(g, BPF_FUNC_map_lookup_elem);
+		JIMM(g, BPF_JEQ, R0, 0, none);
+		scr(g, R1, off);
+		alu(g, BPF_MOV, R2, (__s32)len);
+		mov(g, R3, R0);
+		call(g, BPF_FUNC_probe_read_kernel);
+		place(g, none);
+	}
+}
+
+static void zero_byte(struct gen *g, __u32 off)
+{
+	__u8 base;
+	__s16 o = scrat(g, R5, off, &base);
+
+	st(g, BPF_B, base, o, 0);
+}
+
+/* r0 = lb_div(r1, r2), r2 != 0; r3-r5 clobbered. Without branches: a
+ * branch the verifier can decide from a range marks its operands
+ * precise, and precise values keep it from pruning the paths after. */
+static void divide(struct gen *g)
+{
+	mov(g, R5, R1); /* sx = x >> 63, ux = (x ^ sx) - sx */
+	alu(g, BPF_ARSH, R5, 63);
+	mov(g, R3, R1);
+	alur(g, BPF_XOR, R3, R5);
+	alur(g, BPF_SUB, R3, R5);
+	mov(g, R0, R2); /* t = sx ^ sy, uy the same way */
+	alu(g, BPF_ARSH, R0, 63);
+	alur(g, BPF_XOR, R5, R0);
+	mov(g, R4, R2);
+	alur(g, BPF_XOR, R4, R0);
+	alur(g, BPF_SUB, R4, R0);
+	mov(g, R0, R3); /* q = ux / uy */
+	alur(g, BPF_DIV, R0, R4);
+	alur(g, BPF_MUL, R4, R0); /* the remainder ux - q * uy, != 0 as 0/1 */
+	alur(g, BPF_SUB, R3, R4);
+	mov(g, R4, R3);
+	alu(g, BPF_NEG, R4, 0);
+	alur(g, BPF_OR, R3, R4);
+	alu(g, BPF_RSH, R3, 63);
+	alur(g, BPF_XOR, R0, R5); /* -q when the signs differ, then -1 more */
+	alur(g, BPF_SUB, R0, R5);
+	alur(g, BPF_AND, R3, R5);
+	alur(g, BPF_SUB, R0, R3);
+}
+
+/* r0 = lb_log2(r1) (LB_OP_LOG2 at k = 0); r1-r3 clobbered */
+static void log2_(struct gen *g)
+{
+	int done = newlabel(g);
+
+	alu(g, BPF_MOV, R0, 0);
+	JIMM(g, BPF_JSLT, R1, 0, done);
+	alu(g, BPF_MOV, R0, 1);
+	JIMM(g, BPF_JEQ, R1, 0, done);
+	alu(g, BPF_MOV, R2, 0);
+	for (int b = 32; b >= 1; b /= 2) {
+		int no = newlabel(g);
+
+		mov(g, R3, R1);
+		alu(g, BPF_RSH, R3, b);
+		JIMM(g, BPF_JEQ, R3, 0, no);
+		mov(g, R1, R3);
+		alu(g, BPF_ADD, R2, b);
+		place(g, no);
+	}
+	mov(g, R0, R2);
+	alu(g, BPF_ADD, R0, 2);
+	place(g, done);
+}
+
+/* r0 = lb_log2k(r1, k); r1-r4 clobbered */
+static void log2k(struct gen *g, __u32 k)
+{
+	int done = newlabel(g), big = newlabel(g);
+	__u64 mask = (1ULL << k) - 1;
+
+	alu(g, BPF_MOV, R0, 0);
+	JIMM(g, BPF_JSLT, R1, 0, done);
+	mov(g, R0, R1);
+	alu(g, BPF_ADD, R0, 1);
+	JIMM(g, BPF_JGT, R1, (__s32)mask, big);
+	GOTO(g, done);
+	place(g, big);
+	mov(g, R4, R1);
+	log2_(g);			     /* r0 = log2(x), x >= 2^k > 0 */
+	alu(g, BPF_SUB, R0, (__s32)(2 + k)); /* l */
+	mov(g, R1, R4);
+	alur(g, BPF_RSH, R1, R0);
+	alu(g, BPF_AND, R1, (__s32)mask);
+	alu(g, BPF_ADD, R0, 1);
+	alu(g, BPF_LSH, R0, (__s32)k);
+	alur(g, BPF_ADD, R0, R1);
+	alu(g, BPF_ADD, R0, 1);
+	place(g, done);
+}
+
+/* r0 = lb_shl(r1, r2); r2 clobbered */
+static void shift(struct gen *g)
+{
+	int done = newlabel(g), neg = newlabel(g);
+
+	alu(g, BPF_MOV, R0, 0);
+	JIMM(g, BPF_JSLE, R2, -64, done);
+	JIMM(g, BPF_JSGE, R2, 64, done);
+	mov(g, R0, R1);
+	JIMM(g, BPF_JSLT, R2, 0, neg);
+	alur(g, BPF_LSH, R0, R2);
+	GOTO(g, done);
+	place(g, neg);
+	alu(g, BPF_NEG, R2, 0);
+	alur(g, BPF_RSH, R0, R2);
+	place(g, done);
+}
+
+/* lb_announce: the first user stack of a process tells user space */
+static void announce(struct gen *g)
+{
+	int done = newlabel(g);
+
+	call(g, BPF_FUNC_get_current_pid_tgid);
+	alu(g, BPF_RSH, R0, 32);
+	JIMM(g, BPF_JEQ, R0, 0, done);
+	stx(g, BPF_W, FP, KEY32, R0);
+	stx(g, BPF_DW, FP, REC16 + 8, R0);
+	imm64(g, R1, LB_REC(LB_REC_PROC, 0));
+	stx(g, BPF_DW, FP, REC16, R1);
+	st(g, BPF_W, FP, ONE32, 1);
+	mapfd(g, R1, g->env->upids_fd);
+	fp_addr(g, R2, KEY32);
+	call(g, BPF_FUNC_map_lookup_elem);
+	JIMM(g, BPF_JNE, R0, 0, done);
+	mapfd(g, R1, g->env->upids_fd);
+	fp_addr(g, R2, KEY32);
+	fp_addr(g, R3, ONE32);
+	alu(g, BPF_MOV, R4, BPF_NOEXIST);
+	call(g, BPF_FUNC_map_update_elem);
+	JIMM(g, BPF_JNE, R0, 0, done);
+	mapfd(g, R1, g->env->procs_fd);
+	fp_addr(g, R2, REC16);
+	alu(g, BPF_MOV, R3, 16);
+	alu(g, BPF_MOV, R4, 0);
+	call(g, BPF_FUNC_ringbuf_output);
+	JIMM(g, BPF_JEQ, R0, 0, done);
+	mapfd(g, R1, g->env->upids_fd);
+	fp_addr(g, R2, KEY32);
+	call(g, BPF_FUNC_map_delete_elem); /* announced by the next stack */
+	place(g, done);
+}
+
+static void ctx_value(struct gen *g, __s64 which)
+{
+	switch (which) {
+	case LB_CTX_PID:
+		call(g, BPF_FUNC_get_current_pid_tgid);
+		alu(g, BPF_RSH, R0, 32);
+		break;
+	case LB_CTX_TID:
+		call(g, BPF_FUNC_get_current_pid_tgid);
+		zext32(g, R0);
+		break;
+	case LB_CTX_UID:
+		call(g, BPF_FUNC_get_current_uid_gid);
+		zext32(g, R0);
+		break;
+	case LB_CTX_GID:
+		call(g, BPF_FUNC_get_current_uid_gid);
+		alu(g, BPF_RSH, R0, 32);
+		break;
+	case LB_CTX_CPU: call(g, BPF_FUNC_get_smp_processor_id); break;
+	case LB_CTX_NSECS: call(g, BPF_FUNC_ktime_get_ns); break;
+	case LB_CTX_ELAPSED:
+		call(g, BPF_FUNC_ktime_get_ns);
+		imm64(g, R1, g->p->start_ns);
+		alur(g, BPF_SUB, R0, R1);
+		break;
+	case LB_CTX_CPID: imm64(g, R0, g->p->cpid); break;
+	case LB_CTX_PROBE:
+		switch (g->env->probe) {
+		case LBC_PROBE_COOKIE:
+			mov(g, R1, CTX);
+			call(g, BPF_FUNC_get_attach_cookie);
+			zext32(g, R0);
+			break;
+		case LBC_PROBE_SYSNR:
+			ldx(g, BPF_DW, R0, CTX, 8);
+			imm64(g, R1, (__u64)g->p->sysmode << 32);
+			alur(g, BPF_OR, R0, R1);
+			break;
+		default: imm64(g, R0, LB_PROBE_ID(LB_PROBE_SESSION, (__u64)g->p->probe_id));
+		}
+		break;
+	default: alu(g, BPF_MOV, R0, 0);
+	}
+}
+
+/* the process filter of luabpf -p / -c, and luabpf's own pid skipped */
+static void pid_filter(struct gen *g)
+{
+	const struct lb_plan *p = g->p;
+	int pass = newlabel(g);
+
+	if (!(p->filter_pid | p->skip_pid))
+		return;
+	call(g, BPF_FUNC_get_current_pid_tgid);
+	alu(g, BPF_RSH, R0, 32);
+	if (p->skip_pid)
+		JIMM(g, BPF_JEQ, R0, (__s32)p->skip_pid, g->exit);
+	if (p->filter_pid) {
+		JIMM(g, BPF_JEQ, R0, (__s32)p->filter_pid, pass);
+		if (!p->task_parent_off) {
+			GOTO(g, g->exit);
+		} else { /* up the parent chain, LB_TREE_DEPTH generations */
+			call(g, BPF_FUNC_get_current_task);
+			mov(g, R8, R0);
+			for (int i = 0; i < LB_TREE_DEPTH; i++) {
+				fp_addr(g, R1, VAL64);
+				alu(g, BPF_MOV, R2, 8);
+				mov(g, R3, R8);
+				alu(g, BPF_ADD, R3, (__s32)p->task_parent_off);
+				call(g, BPF_FUNC_probe_read_kernel);
+				JIMM(g, BPF_JNE, R0, 0, g->exit);
+				ldx(g, BPF_DW, R8, FP, VAL64);
+				st(g, BPF_DW, FP, VAL64, 0);
+				fp_addr(g, R1, VAL64);
+				alu(g, BPF_MOV, R2, 4);
+				mov(g, R3, R8);
+				alu(g, BPF_ADD, R3, (__s32)p->task_tgid_off);
+				call(g, BPF_FUNC_probe_read_kernel);
+				JIMM(g, BPF_JNE, R0, 0, g->exit);
+				ldx(g, BPF_W, R0, FP, VAL64);
+				JIMM(g, BPF_JEQ, R0, (__s32)p->filter_pid, pass);
+				JIMM(g, BPF_JLE, R0, 1, g->exit);
+			}
+			GOTO(g, g->exit);
+		}
+	}
+	place(g, pass);
+}
+
+/* raw_syscalls: the syscall number at ctx + 8, in the plan's mask */
+static void sys_filter(struct gen *g)
+{
+	const struct lb_plan *p = g->p;
+	int test = newlabel(g);
+
+	ldx(g, BPF_DW, R1, CTX, 8);
+	JIMM(g, BPF_JGE, R1, LB_SYSMASK * 64, g->exit);
+	mov(g, R2, R1);
+	alu(g, BPF_RSH, R2, 6);
+	alu(g, BPF_AND, R1, 63);
+	for (int w = 0; w < LB_SYSMASK; w++) {
+		int next = newlabel(g);
+
+		if (!p->sysmask[w]) /* lbc_validate: some word is not */
+			continue;
+		JIMM(g, BPF_JNE, R2, w, next);
+		imm64(g, R3, p->sysmask[w]);
+		GOTO(g, test);
+		place(g, next);
+	}
+	GOTO(g, g->exit);
+	place(g, test);
+	alur(g, BPF_RSH, R3, R1);
+	alu(g, BPF_AND, R3, 1);
+	JIMM(g, BPF_JEQ, R3, 0, g->exit);
+}
+
+static void prologue(struct gen *g)
+{
+	const struct lb_plan *p = g->p;
+
+	mov(g, CTX, R1);
+	if (p->sysmode && g->env->probe == LBC_PROBE_SYSNR)
+		sys_filter(g);
+	pid_filter(g);
+	call(g, BPF_FUNC_get_smp_processor_id);
+	stx(g, BPF_W, FP, KEY32, R0);
+	mapfd(g, R1, g->env->scratch_fd);
+	fp_addr(g, R2, KEY32);
+	call(g, BPF_FUNC_map_lookup_elem);
+	JIMM(g, BPF_JEQ, R0, 0, g->exit);
+	mov(g, SCR, R0);
+	if (p->ctx_copy) {
+		mov(g, R1, SCR);
+		alu(g, BPF_MOV, R2, (__s32)(p->ctx_copy & (LB_SCRATCH - 1)));
+		mov(g, R3, CTX);
+		call(g, BPF_FUNC_probe_read_kernel);
+	}
+}
+
+/* 8-byte words: scratch[off ..] against the pool (imm >= 0) or scratch[imm ..] */
+static void words_equal(struct gen *g, const struct lb_op *op, int pool)
+{
+	int ne = newlabel(g), done = newlabel(g);
+	__u8 base;
+
+	for (__u32 j = 0; j < op->len; j += 8) {
+		__s16 o = scrat(g, R5, op->off + j, &base);
+
+		ldx(g, BPF_DW, R1, base, o);
+		if (pool) {
+			__u64 w;
+
+			memcpy(&w, &g->p->pool[(op->imm + j) & (LB_POOL - 8)], 8);
+			imm64(g, R2, w);
+		} else {
+			o = scrat(g, R5, (__u32)op->imm + j, &base);
+			ldx(g, BPF_DW, R2, base, o);
+		}
+		JREG(g, BPF_JNE, R1, R2, ne);
+	}
+	alu(g, BPF_MOV, R0, 1);
+	GOTO(g, done);
+	place(g, ne);
+	alu(g, BPF_MOV, R0, 0);
+	place(g, done);
+	setreg(g, op->dst, R0);
+}
+
+/* value at r0 of an aggregate slot, inserting zeros first (lb_slot_value);
+ * to skip when there is none */
+static void slot_value(struct gen *g, const struct lb_op *op, int skip)
+{
+	int have = newlabel(g);
+
+	lookup(g, op->dst, op->off);
+	JIMM(g, BPF_JNE, R0, 0, have);
+	st(g, BPF_W, FP, KEY32, 0);
+	mapfd(g, R1, g->env->zeros_fd);
+	fp_addr(g, R2, KEY32);
+	call(g, BPF_FUNC_map_lookup_elem);
+	JIMM(g, BPF_JEQ, R0, 0, skip);
+	mov(g, R3, R0);
+	update(g, op->dst, op->off, BPF_NOEXIST);
+	lookup(g, op->dst, op->off);
+	JIMM(g, BPF_JEQ, R0, 0, skip);
+	place(g, have);
+}
+
+static void str_read(struct gen *g, __u32 off, int user)
+{
+	int ok = newlabel(g);
+
+	call(g, user ? BPF_FUNC_probe_read_user_str : BPF_FUNC_probe_read_kernel_str);
+	JIMM(g, BPF_JSGE, R0, 0, ok);
+	zero_byte(g, off);
+	place(g, ok);
+}
+
+static void binop(struct gen *g, const struct lb_op *op)
+{
+	/* | 1: BPF_ADD is 0 */
+	static const __u8 alu_of[LB_OP_NCODES] = {
+	    [LB_OP_ADD] = BPF_ADD | 1,	[LB_OP_SUB] = BPF_SUB | 1, [LB_OP_MUL] = BPF_MUL | 1,
+	    [LB_OP_BAND] = BPF_AND | 1, [LB_OP_BOR] = BPF_OR | 1,  [LB_OP_BXOR] = BPF_XOR | 1,
+	};
+	static const __u8 jmp_of[LB_OP_NCODES] = {
+	    [LB_OP_EQ] = BPF_JEQ,  [LB_OP_NE] = BPF_JNE,  [LB_OP_LT] = BPF_JSLT,
+	    [LB_OP_LE] = BPF_JSLE, [LB_OP_GT] = BPF_JSGT, [LB_OP_GE] = BPF_JSGE,
+	};
+
+	getreg(g, R1, op->a);
+	getreg(g, R2, op->b);
+	if (alu_of[op->code]) {
+		alur(g, alu_of[op->code] & ~1, R1, R2);
+		setreg(g, op->dst, R1);
+	} else if (jmp_of[op->code]) {
+		int yes = newlabel(g);
+
+		alu(g, BPF_MOV, R0, 1);
+		JREG(g, jmp_of[op->code], R1, R2, yes);
+		alu(g, BPF_MOV, R0, 0);
+		place(g, yes);
+		setreg(g, op->dst, R0);
+	} else if (op->code == LB_OP_SHL || op->code == LB_OP_SHR) {
+		if (op->code == LB_OP_SHR)
+			alu(g, BPF_NEG, R2, 0);
+		shift(g);
+		setreg(g, op->dst, R0);
+	} else { /* DIV, MOD: a zero stops the run, counted */
+		int ok = newlabel(g);
+
+		JIMM(g, BPF_JNE, R2, 0, ok);
+		count(g, g->env->dropped_fd, LB_DIVZERO_SLOT);
+		if (op->imm >= 0 && op->imm < LB_DIV_SITES)
+			count(g, g->env->dropped_fd, LB_DIVZERO_SLOT + 1 + (__u32)op->imm);
+		GOTO(g, g->exit);
+		place(g, ok);
+		divide(g);
+		if (op->code == LB_OP_MOD) { /* x - q * y */
+			alur(g, BPF_MUL, R0, R2);
+			alur(g, BPF_SUB, R1, R0);
+			mov(g, R0, R1);
+		}
+		setreg(g, op->dst, R0);
+	}
+}
+
+static void op_code(struct gen *g, const struct lb_op *op, const int *oplabel)
+{
+	__u32 off = op->off, len = op->len;
+	int done = newlabel(g);
+	__u8 base;
+	__s16 o;
+
+	switch (op->code) {
+	case LB_OP_END: GOTO(g, g->exit); break;
+	case LB_OP_IMM:
+		if (op->imm == (__s32)op->imm) {
+			st(g, BPF_DW, FP, VREG(op->dst & (LB_NREGS - 1)), (__s32)op->imm);
+		} else {
+			imm64(g, R1, (__u64)op->imm);
+			setreg(g, op->dst, R1);
+		}
+		break;
+	case LB_OP_CTX:
+		ctx_value(g, op->imm);
+		setreg(g, op->dst, R0);
+		break;
+	case LB_OP_FIELD: {
+		static const __u8 size_of[9] = {
+		    [1] = BPF_B, [2] = BPF_H, [4] = BPF_W, [8] = BPF_DW};
+
+		o = scrat(g, R5, off, &base);
+		ldx(g, size_of[len & 15], R1, base, o);
+		if (op->a && len < 8) {
+			alu(g, BPF_LSH, R1, 64 - 8 * (int)len);
+			alu(g, BPF_ARSH, R1, 64 - 8 * (int)len);
+		}
+		setreg(g, op->dst, R1);
+		break;
+	}
+	case LB_OP_COMM:
+		scr(g, R1, off);
+		alu(g, BPF_MOV, R2, LB_COMM_LEN);
+		call(g, BPF_FUNC_get_current_comm);
+		break;
+	case LB_OP_STRCPY:
+		for (__u32 j = 0; j < len; j += 8) {
+			__u64 w;
+
+			memcpy(&w, &g->p->pool[(op->imm + j) & (LB_POOL - 8)], 8);
+			imm64(g, R1, w);
+			o = scrat(g, R5, off + j, &base);
+			stx(g, BPF_DW, base, o, R1);
+		}
+		break;
+	case LB_OP_STREQ: words_equal(g, op, 1); break;
+	case LB_OP_SCMP: words_equal(g, op, 0); break;
+	case LB_OP_PUT:
+		getreg(g, R1, op->a);
+		o = scrat(g, R5, off, &base);
+		stx(g, BPF_DW, base, o, R1);
+		break;
+	case LB_OP_ADD:
+	case LB_OP_SUB:
+	case LB_OP_MUL:
+	case LB_OP_DIV:
+	case LB_OP_MOD:
+	case LB_OP_BAND:
+	case LB_OP_BOR:
+	case LB_OP_BXOR:
+	case LB_OP_SHL:
+	case LB_OP_SHR:
+	case LB_OP_EQ:
+	case LB_OP_NE:
+	case LB_OP_LT:
+	case LB_OP_LE:
+	case LB_OP_GT:
+	case LB_OP_GE: binop(g, op); break;
+	case LB_OP_NOT: {
+		int zero = newlabel(g);
+
+		getreg(g, R1, op->a);
+		alu(g, BPF_MOV, R0, 1);
+		JIMM(g, BPF_JEQ, R1, 0, zero);
+		alu(g, BPF_MOV, R0, 0);
+		place(g, zero);
+		setreg(g, op->dst, R0);
+		break;
+	}
+	case LB_OP_NEG:
+	case LB_OP_BNOT:
+	case LB_OP_MOV:
+		getreg(g, R1, op->a);
+		if (op->code == LB_OP_NEG)
+			alu(g, BPF_NEG, R1, 0);
+		else if (op->code == LB_OP_BNOT)
+			alu(g, BPF_XOR, R1, -1);
+		setreg(g, op->dst, R1);
+		break;
+	case LB_OP_JMP: GOTO(g, oplabel[off]); break;
+	case LB_OP_JZ:
+	case LB_OP_JNZ:
+		getreg(g, R1, op->a);
+		JIMM(g, op->code == LB_OP_JZ ? BPF_JEQ : BPF_JNE, R1, 0, oplabel[off]);
+		break;
+	case LB_OP_MAP_ADD:
+	case LB_OP_MAP_XADD: { /* an insert racing with another CPU's fails: add then */
+		int slot = op->code == LB_OP_MAP_ADD ? op->dst : op->b, add = newlabel(g);
+
+		lookup(g, slot, off);
+		JIMM(g, BPF_JNE, R0, 0, add);
+		getreg(g, R1, op->a);
+		stx(g, BPF_DW, FP, VAL64, R1);
+		fp_addr(g, R3, VAL64);
+		update(g, slot, off, BPF_NOEXIST);
+		JIMM(g, BPF_JEQ, R9, 0, done);
+		lookup(g, slot, off);
+		JIMM(g, BPF_JEQ, R0, 0, done);
+		place(g, add);
+		getreg(g, R1, op->a);
+		if (op->code == LB_OP_MAP_XADD) {
+			put(g, BPF_STX | BPF_DW | BPF_ATOMIC, R0, R1, 0, BPF_ADD);
+		} else {
+			ldx(g, BPF_DW, R2, R0, 0);
+			alur(g, BPF_ADD, R2, R1);
+			stx(g, BPF_DW, R0, 0, R2);
+		}
+		break;
+	}
+	case LB_OP_MAP_READ: {
+		int none = newlabel(g);
+
+		lookup(g, op->b, off);
+		alu(g, BPF_MOV, R1, 0);
+		alu(g, BPF_MOV, R2, 0);
+		JIMM(g, BPF_JEQ, R0, 0, none);
+		ldx(g, BPF_DW, R1, R0, 0);
+		alu(g, BPF_MOV, R2, 1);
+		place(g, none);
+		setreg(g, op->dst, R1);
+		setreg(g, op->a, R2);
+		break;
+	}
+	case LB_OP_MAP_SET:
+		getreg(g, R1, op->a);
+		stx(g, BPF_DW, FP, VAL64, R1);
+		fp_addr(g, R3, VAL64);
+		update(g, op->b, off, BPF_ANY);
+		break;
+	case LB_OP_MAP_SETSTR:
+		scr(g, R3, (__u32)op->imm);
+		update(g, op->b, off, BPF_ANY);
+		break;
+	case LB_OP_MAP_DELETE:
+		mapfd(g, R1, slotfd(g, op->b));
+		scr(g, R2, off);
+		call(g, BPF_FUNC_map_delete_elem);
+		break;
+	case LB_OP_MAP_MIN:
+	case LB_OP_MAP_MAX:
+	case LB_OP_MAP_AVG:
+	case LB_OP_MAP_BUCKET:
+		slot_value(g, op, done);
+		getreg(g, R1, op->a);
+		if (op->code == LB_OP_MAP_AVG) {
+			ldx(g, BPF_DW, R2, R0, 0);
+			alu(g, BPF_ADD, R2, 1);
+			stx(g, BPF_DW, R0, 0, R2);
+			ldx(g, BPF_DW, R2, R0, 8);
+			alur(g, BPF_ADD, R2, R1);
+			stx(g, BPF_DW, R0, 8, R2);
+		} else if (op->code == LB_OP_MAP_BUCKET) {
+			int in = newlabel(g);
+
+			JIMM(g, BPF_JLT, R1, (__s32)len, in);
+			alu(g, BPF_MOV, R1, (__s32)len - 1);
+			place(g, in);
+			alu(g, BPF_LSH, R1, 3);
+			mov(g, R3, R0);
+			alur(g, BPF_ADD, R3, R1);
+			ldx(g, BPF_DW, R2, R3, 0);
+			alu(g, BPF_ADD, R2, 1);
+			stx(g, BPF_DW, R3, 0, R2);
+			getreg(g, R1, op->b);
+			ldx(g, BPF_DW, R2, R0, (__s16)(len * 8));
+			alur(g, BPF_ADD, R2, R1);
+			stx(g, BPF_DW, R0, (__s16)(len * 8), R2);
+		} else {
+			int set = newlabel(g);
+
+			ldx(g, BPF_DW, R2, R0, 8);
+			JIMM(g, BPF_JEQ, R2, 0, set);
+			ldx(g, BPF_DW, R2, R0, 0);
+			JREG(g, op->code == LB_OP_MAP_MIN ? BPF_JSLT : BPF_JSGT, R1, R2, set);
+			GOTO(g, done);
+			place(g, set);
+			stx(g, BPF_DW, R0, 0, R1);
+			st(g, BPF_DW, R0, 8, 1);
+		}
+		break;
+	case LB_OP_LOG2:
+		getreg(g, R1, op->a);
+		if (op->imm)
+			log2k(g, (__u32)op->imm);
+		else
+			log2_(g);
+		setreg(g, op->dst, R0);
+		break;
+	case LB_OP_LINEAR: {
+		int last = newlabel(g), set = newlabel(g);
+
+		getreg(g, R1, op->a);
+		getreg(g, R2, op->b);
+		alu(g, BPF_MOV, R0, 0);
+		imm64(g, R3, (__u64)op->imm);
+		JREG(g, BPF_JSLT, R1, R3, set);
+		JIMM(g, BPF_JSLE, R2, 0, last);
+		alur(g, BPF_SUB, R1, R3);
+		divide(g);
+		alu(g, BPF_ADD, R0, 1);
+		JIMM(g, BPF_JSLT, R0, (__s32)len - 1, set);
+		place(g, last);
+		alu(g, BPF_MOV, R0, (__s32)len - 1);
+		place(g, set);
+		setreg(g, op->dst, R0);
+		break;
+	}
+	case LB_OP_EMIT:
+		imm64(g, R1, (__u64)op->imm);
+		o = scrat(g, R5, off, &base);
+		stx(g, BPF_DW, base, o, R1);
+		mapfd(g, R1, g->env->events_fd);
+		scr(g, R2, off);
+		alu(g, BPF_MOV, R3, (__s32)(len & (LB_SCRATCH - 1)));
+		alu(g, BPF_MOV, R4, 0);
+		call(g, BPF_FUNC_ringbuf_output);
+		JIMM(g, BPF_JEQ, R0, 0, done);
+		count(g, g->env->lost_fd, 0);
+		break;
+	case LB_OP_STACK: {
+		int have = newlabel(g), bad = newlabel(g), id = newlabel(g);
+		__u64 flags = op->imm ? BPF_F_USER_STACK : 0;
+
+		mov(g, R1, CTX);
+		mapfd(g, R2, g->env->stacks_fd[0]);
+		alu(g, BPF_MOV, R3, (__s32)flags);
+		call(g, BPF_FUNC_get_stackid);
+		JIMM(g, BPF_JNE, R0, -17 /* EEXIST */, have);
+		mov(g, R1, CTX);
+		mapfd(g, R2, g->env->stacks_fd[1]);
+		alu(g, BPF_MOV, R3, (__s32)flags);
+		call(g, BPF_FUNC_get_stackid);
+		JIMM(g, BPF_JSLT, R0, 0, bad);
+		alu(g, BPF_ADD, R0, LB_STACK_ENTRIES);
+		place(g, have);
+		JIMM(g, BPF_JSGE, R0, 0, id);
+		place(g, bad);
+		imm64(g, R0, 0xffffffffULL);
+		place(g, id);
+		imm64(g, R1, (__u64)len << 32);
+		alur(g, BPF_OR, R0, R1);
+		setreg(g, op->dst, R0);
+		if (op->imm)
+			announce(g);
+		break;
+	}
+	case LB_OP_STR:
+		if (op->b)
+			zero_fill(g, off, len);
+		scr(g, R1, off);
+		alu(g, BPF_MOV, R2, (__s32)len);
+		getreg(g, R3, op->a);
+		str_read(g, off, op->imm != 0);
+		break;
+	case LB_OP_DATALOC:
+		if (op->b)
+			zero_fill(g, off, len);
+		scr(g, R1, off);
+		alu(g, BPF_MOV, R2, (__s32)len);
+		getreg(g, R4, op->a);
+		alu(g, BPF_AND, R4, 0xffff);
+		mov(g, R3, CTX);
+		alur(g, BPF_ADD, R3, R4);
+		str_read(g, off, 0);
+		break;
+	case LB_OP_COPY:
+		scr(g, R1, off);
+		alu(g, BPF_MOV, R2, (__s32)len);
+		scr(g, R3, (__u32)op->imm);
+		call(g, BPF_FUNC_probe_read_kernel);
+		break;
+	case LB_OP_MAP_GETSTR: {
+		int none = newlabel(g);
+
+		lookup(g, op->b, off);
+		alu(g, BPF_MOV, R1, 0);
+		JIMM(g, BPF_JEQ, R0, 0, none);
+		alu(g, BPF_MOV, R1, 1);
+		setreg(g, op->dst, R1);
+		scr(g, R1, (__u32)op->imm);
+		alu(g, BPF_MOV, R2, (__s32)len);
+		mov(g, R3, R0);
+		call(g, BPF_FUNC_probe_read_kernel);
+		GOTO(g, done);
+		place(g, none);
+		setreg(g, op->dst, R1);
+		if (len <= LB_ZEROS)
+			zero_fill(g, (__u32)op->imm, len);
+		else
+			zero_byte(g, (__u32)op->imm);
+		break;
+	}
+	case LB_OP_KREAD: {
+		static const __u8 size_of[9] = {
+		    [1] = BPF_B, [2] = BPF_H, [4] = BPF_W, [8] = BPF_DW};
+
+		st(g, BPF_DW, FP, VAL64, 0);
+		fp_addr(g, R1, VAL64);
+		alu(g, BPF_MOV, R2, (__s32)(len & 15));
+		getreg(g, R3, op->a);
+		imm64(g, R4, (__u64)op->imm);
+		alur(g, BPF_ADD, R3, R4);
+		call(g, BPF_FUNC_probe_read_kernel);
+		ldx(g, size_of[len & 15], R1, FP, VAL64);
+		if (op->b && len < 8) {
+			alu(g, BPF_LSH, R1, 64 - 8 * (int)len);
+			alu(g, BPF_ARSH, R1, 64 - 8 * (int)len);
+		}
+		setreg(g, op->dst, R1);
+		break;
+	}
+	case LB_OP_JOIN: {
+		int user = op->imm != 0;
+
+		getreg(g, R8, op->a);
+		for (__u32 j = 0; j < LB_JOIN_ARGS; j++) {
+			int stop = newlabel(g), next = newlabel(g);
+			__u32 q = off + j * len;
+
+			st(g, BPF_DW, FP, VAL64, 0);
+			fp_addr(g, R1, VAL64);
+			alu(g, BPF_MOV, R2, 8);
+			mov(g, R3, R8);
+			alu(g, BPF_ADD, R3, (__s32)(8 * j));
+			call(g, user ? BPF_FUNC_probe_read_user : BPF_FUNC_probe_read_kernel);
+			JIMM(g, BPF_JNE, R0, 0, stop);
+			ldx(g, BPF_DW, R3, FP, VAL64);
+			JIMM(g, BPF_JEQ, R3, 0, stop);
+			scr(g, R1, q);
+			alu(g, BPF_MOV, R2, (__s32)len);
+			str_read(g, q, user);
+			GOTO(g, next);
+			place(g, stop);
+			zero_byte(g, q);
+			GOTO(g, done);
+			place(g, next);
+		}
+		break;
+	}
+	default: /* USDT_ARG, UNWIND_ADD: the interpreter's */
+		g->unsupported = lbc_ops[op->code].name;
+	}
+	place(g, done);
+}
+
+int lbc_bpfgen(const struct lb_plan *plan, const struct lbc_bpfenv *env, struct bpf_insn **out,
+	       int *nout, char *why, size_t whylen)
+{
+	struct gen g = {.p = plan, .env = env};
+	int *oplabel = NULL, rc = -1;
+	char *live = NULL;
+
+	*out = NULL;
+	*nout = 0;
+	for (__u32 i = 0; i < plan->nops && i < LB_MAX_OPS; i++) {
+		const struct lb_op *op = &plan->ops[i];
+
+		if (op->code == LB_OP_USDT_ARG || op->code == LB_OP_UNWIND_ADD ||
+		    (op->code == LB_OP_EMIT && op->b)) {
+			snprintf(why, whylen, "op %u (%s) runs in the interpreter", i,
+				 lbc_ops[op->code].name);
+			return 1;
+		}
+	}
+	if (!(oplabel = malloc((plan->nops + 1) * sizeof *oplabel)))
+		goto nomem;
+	g.exit = newlabel(&g);
+	for (__u32 i = 0; i <= plan->nops; i++)
+		oplabel[i] = newlabel(&g);
+	/* the verifier refuses code no path reaches: ops after an END or a
+	 * JMP that no jump targets are left out (jumps only go forward) */
+	if (!(live = calloc(plan->nops + 1, 1)))
+		goto nomem;
+	live[0] = 1;
+	for (__u32 i = 0; i < plan->nops; i++) {
+		const struct lb_op *op = &plan->ops[i];
+
+		if (!live[i])
+			continue;
+		if (op->code == LB_OP_JMP || op->code == LB_OP_JZ || op->code == LB_OP_JNZ)
+			live[op->off <= plan->nops ? op->off : plan->nops] = 1;
+		if (op->code != LB_OP_END && op->code != LB_OP_JMP)
+			live[i + 1] = 1;
+	}
+	prologue(&g);
+	for (__u32 i = 0; i < plan->nops && !g.nomem && !g.unsupported; i++) {
+		place(&g, oplabel[i]);
+		if (live[i])
+			op_code(&g, &plan->ops[i], oplabel);
+	}
+	place(&g, oplabel[plan->nops]);
+	place(&g, g.exit);
+	alu(&g, BPF_MOV, R0, 0);
+	put(&g, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+	if (g.nomem)
+		goto nomem;
+	if (g.unsupported) {
+		snprintf(why, whylen, "op %s runs in the interpreter", g.unsupported);
+		rc = 1;
+		goto out;
+	}
+	for (int i = 0; i < g.nfix; i++) {
+		long d = (long)g.label[g.fix[i].label] - (g.fix[i].at + 1);
+
+		if (g.label[g.fix[i].label] < 0 || d < -32768 || d > 32767) {
+			snprintf(why, whylen, "a jump of the plan is out of a BPF jump's reach");
+			rc = 1;
+			goto out;
+		}
+		g.v[g.fix[i].at].off = (__s16)d;
+	}
+	*out = g.v;
+	*nout = g.n;
+	g.v = NULL;
+	rc = 0;
+	goto out;
+nomem:
+	snprintf(why, whylen, "out of memory");
+	rc = -1;
+out:
+	free(g.v);
+	free(g.label);
+	free(g.fix);
+	free(oplabel);
+	free(live);
+	return rc;
+}
