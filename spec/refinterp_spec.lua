@@ -289,7 +289,11 @@ end
     assert.matches("\nrun 0: error op %d+: str reads the running kernel or process\n", out)
   end)
 
-  it("agrees with the kernel on a sample of generated handlers #kernel", function()
+  -- the kernel runs a plan as generated BPF code, or (LUABPF_ENGINE=interp,
+  -- what plans with USDT arguments or DWARF unwinding use) in the
+  -- template interpreter: both must give what Lua gives
+  for _, engine in ipairs { "bpf", "interp" } do
+  it(("agrees with the kernel on a sample of generated handlers (%s) #kernel"):format(engine), function()
     math.randomseed(SEED + 1)
     local comm = H.comm("lbref")
     local runs = runs_of(6, 0)
@@ -314,7 +318,11 @@ end
       ("map(), "):rep(#names - 1) .. "map()"))
     local args = {}
     for _, v in ipairs(runs) do args[#args + 1] = table.concat(v, " ") end
-    local t = H.tracer({ "-e", table.concat(script, "\n") }, comm)
+    local luabpf = H.luabpf
+    H.luabpf = "LUABPF_ENGINE=" .. engine .. " " .. luabpf
+    local ok, t = pcall(H.tracer, { "-e", table.concat(script, "\n") }, comm)
+    H.luabpf = luabpf
+    assert(ok, t)
     H.run(H.bin .. "argcaller " .. comm .. " " .. table.concat(args, " "))
     local rc, out, err = H.stop(t)
     assert.are.equal(0, rc, err)
@@ -338,4 +346,5 @@ end
     end
     assert.are.equal(stops, warned, err)
   end)
+  end
 end)

@@ -556,13 +556,21 @@ static void prologue(struct gen *g)
 	if (p->sysmode && g->env->probe == LBC_PROBE_SYSNR)
 		sys_filter(g);
 	pid_filter(g);
-	call(g, BPF_FUNC_get_smp_processor_id);
-	stx(g, BPF_W, FP, KEY32, R0);
-	mapfd(g, R1, g->env->scratch_fd);
-	fp_addr(g, R2, KEY32);
-	call(g, BPF_FUNC_map_lookup_elem);
-	JIMM(g, BPF_JEQ, R0, 0, g->exit);
-	mov(g, SCR, R0);
+	if (g->env->stack_scratch > 0) { /* below the temporaries, zeroed past the ctx copy */
+		int at = REC16 - ((g->env->stack_scratch + 7) & ~7);
+
+		fp_addr(g, SCR, at);
+		for (__u32 i = p->ctx_copy; i < (__u32)g->env->stack_scratch; i += 8)
+			st(g, BPF_DW, SCR, (__s16)i, 0);
+	} else {
+		call(g, BPF_FUNC_get_smp_processor_id);
+		stx(g, BPF_W, FP, KEY32, R0);
+		mapfd(g, R1, g->env->scratch_fd);
+		fp_addr(g, R2, KEY32);
+		call(g, BPF_FUNC_map_lookup_elem);
+		JIMM(g, BPF_JEQ, R0, 0, g->exit);
+		mov(g, SCR, R0);
+	}
 	if (p->ctx_copy) {
 		mov(g, R1, SCR);
 		alu(g, BPF_MOV, R2, (__s32)(p->ctx_copy & (LB_SCRATCH - 1)));

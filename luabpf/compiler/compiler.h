@@ -302,6 +302,9 @@ struct lbc_links {
 	/* with loading: the plan is for the usdt template, the only one that
 	 * runs LB_OP_USDT_ARG (the others end the run there) */
 	int usdt;
+	/* if set: where the scratch bytes the ops use end (the ctx copy
+	   included), for a loader that keeps a small scratch on the stack */
+	unsigned *scratch_top;
 };
 
 /* Does the plan keep what bpf/interp.h relies on (every field of every
@@ -361,7 +364,11 @@ struct lbc_bpfenv {
 	int slot_fd[LB_MAX_MAPS];
 	int scratch_fd, zeros_fd, events_fd, lost_fd, dropped_fd, upids_fd, procs_fd;
 	int stacks_fd[2];
+	/* > 0: the plan's scratch bytes (lbc_links.scratch_top, at most
+	   LBC_STACK_SCRATCH) live on the BPF stack, not in scratch_fd */
+	int stack_scratch;
 };
+#define LBC_STACK_SCRATCH 128
 struct bpf_insn;
 /* 0 and the instructions in *out (malloc'd), 1 when the plan needs the
  * interpreter (why says what), -1 out of memory */

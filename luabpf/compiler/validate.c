@@ -362,6 +362,8 @@ int lbc_validate(const struct lb_plan *p, const struct lbc_links *l, char *err, 
 		}
 	}
 	v.pc = ~0u;
+	if (l->scratch_top)
+		*l->scratch_top = (unsigned)(top > p->ctx_copy ? top : p->ctx_copy);
 	if (unwinds && (ss != LB_SCRATCH || top > LB_UNWIND_AT))
 		return bad(&v, "scratch up to %llu of %u beside a DWARF stack record", top, ss);
 	if (l->uses_stacks >= 0 && stacks != !!l->uses_stacks)

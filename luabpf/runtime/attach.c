@@ -273,7 +273,8 @@ static int raw_ok(const struct lb_prog *pr)
 /* The plan as it will run (link_plan's copy): what the compiler checked
  * still holds with the session's formats and maps. */
 static int check_plan(const struct lb_session *s, const struct lb_prog *pr,
-		      const struct lb_plan *plan, const char *name, char *err, size_t errlen)
+		      const struct lb_plan *plan, const char *name, unsigned *top, char *err,
+		      size_t errlen)
 {
 	char why[256];
 	struct lbc_links l = {
@@ -287,6 +288,7 @@ static int check_plan(const struct lb_session *s, const struct lb_prog *pr,
 	    .uses_records = pr->code.uses_records,
 	    .loading = 1,
 	    .usdt = pr->kind == LB_PROG_USDT,
+	    .scratch_top = top,
 	};
 
 	if (!lbc_validate(plan, &l, why, sizeof why))
@@ -299,7 +301,7 @@ static int check_plan(const struct lb_session *s, const struct lb_prog *pr,
  * per-CPU scratch space and, for ops that start from zeros, a zero
  * page. The program keeps them once loaded. */
 static int gen_env(const struct lb_session *s, const struct lb_prog *pr, const struct lb_plan *plan,
-		   struct lbc_bpfenv *env, char *err, size_t errlen)
+		   unsigned top, struct lbc_bpfenv *env, char *err, size_t errlen)
 {
 	int zeros = 0;
 
@@ -326,14 +328,21 @@ static int gen_env(const struct lb_session *s, const struct lb_prog *pr, const s
 		case LB_OP_DATALOC:
 		case LB_OP_MAP_GETSTR: zeros = 1;
 		}
-	env->scratch_fd =
-	    bpf_map_create(BPF_MAP_TYPE_ARRAY, "lb_scratch", 4,
-			   plan->scratch_size ? plan->scratch_size : 1024, (__u32)s->ncpus, NULL);
-	if (env->scratch_fd < 0)
-		return map_fail(err, errlen, "the scratch map");
+	/* a few bytes are cheaper to zero on the stack than to look up */
+	if (top <= LBC_STACK_SCRATCH) {
+		env->stack_scratch = top ? (int)top : 8;
+	} else {
+		env->stack_scratch = 0;
+		env->scratch_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "lb_scratch", 4,
+						 plan->scratch_size ? plan->scratch_size : 1024,
+						 (__u32)s->ncpus, NULL);
+		if (env->scratch_fd < 0)
+			return map_fail(err, errlen, "the scratch map");
+	}
 	if (zeros && (env->zeros_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "lb_zeros", 4, LB_ZEROS, 1,
 						     NULL)) < 0) {
-		close(env->scratch_fd);
+		if (env->scratch_fd >= 0)
+			close(env->scratch_fd);
 		return map_fail(err, errlen, "the zeros map");
 	}
 	return 0;
@@ -342,7 +351,7 @@ static int gen_env(const struct lb_session *s, const struct lb_prog *pr, const s
 /* The handler's own code into the shell of its kind (bpf/shell.bpf.c):
  * 0, 1 when the plan needs the interpreter, -1 with err. */
 static int use_generated(struct lb_session *s, struct lb_prog *pr, const struct lb_plan *plan,
-			 struct lbc_bpfenv *env, char *err, size_t errlen)
+			 unsigned top, struct lbc_bpfenv *env, char *err, size_t errlen)
 {
 	struct bpf_insn *insns;
 	struct bpf_program *prog;
@@ -351,7 +360,7 @@ static int use_generated(struct lb_session *s, struct lb_prog *pr, const struct 
 
 	if (s->interp)
 		return 1;
-	if (gen_env(s, pr, plan, env, err, errlen))
+	if (gen_env(s, pr, plan, top, env, err, errlen))
 		return -1;
 	if ((r = lbc_bpfgen(plan, env, &insns, &n, why, sizeof why))) {
 		if (r < 0)
@@ -382,27 +391,19 @@ static void close_env(struct lbc_bpfenv *env)
 		close(env->zeros_fd);
 }
 
-static int load(struct lb_session *s, struct lb_prog *pr, int raw, char *err, size_t errlen)
+/* One try: the generated code unless interp, else (or for a plan that
+ * needs it) the interpreter's template. 0, or the kernel's -errno (-1
+ * when it never got that far), with err. */
+static int load_as(struct lb_session *s, struct lb_prog *pr, const struct lb_plan *plan,
+		   unsigned top, int raw, int interp, const char *name, char *err, size_t errlen)
 {
 	struct bpf_program *prog, *p;
 	struct lbc_bpfenv env;
-	struct lb_plan *plan;
-	char name[512];
 	char *log;
 	int r;
 
-	prog_name(pr, name, sizeof name);
-	if (!(plan = malloc(sizeof *plan))) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	link_plan(s, pr, plan);
-	if (check_plan(s, pr, plan, name, err, errlen)) {
-		free(plan);
-		return -1;
-	}
 	memset(&env, -1, sizeof env);
-	r = use_generated(s, pr, plan, &env, err, errlen);
+	r = interp ? 1 : use_generated(s, pr, plan, top, &env, err, errlen);
 	if (r == 1) { /* the interpreter's template, the plan in its .rodata */
 		if (!(pr->obj = bpf_object__open_mem(
 			  templates[pr->kind].start,
@@ -413,7 +414,6 @@ static int load(struct lb_session *s, struct lb_prog *pr, int raw, char *err, si
 			r = bind_maps(s, pr, plan, err, errlen);
 		}
 	}
-	free(plan); /* libbpf keeps its own copy */
 	if (r) {
 		close_env(&env);
 		return -1;
@@ -459,6 +459,35 @@ static int load(struct lb_session *s, struct lb_prog *pr, int raw, char *err, si
 			verifier_tail(err, errlen, log);
 	}
 	free(log);
+	return r;
+}
+
+static int load(struct lb_session *s, struct lb_prog *pr, int raw, char *err, size_t errlen)
+{
+	struct lb_plan *plan;
+	unsigned top = LB_SCRATCH;
+	char name[512];
+	int r;
+
+	prog_name(pr, name, sizeof name);
+	if (!(plan = malloc(sizeof *plan))) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	link_plan(s, pr, plan);
+	if (check_plan(s, pr, plan, name, &top, err, errlen)) {
+		free(plan);
+		return -1;
+	}
+	r = load_as(s, pr, plan, top, raw, s->interp, name, err, errlen);
+	/* too many paths for the verifier in straight-line code (long
+	 * if/else chains): the interpreter's loop lets it merge them */
+	if (r == -E2BIG && !s->interp) {
+		bpf_object__close(pr->obj);
+		pr->obj = NULL;
+		r = load_as(s, pr, plan, top, raw, 1, name, err, errlen);
+	}
+	free(plan);
 	return r ? -1 : 0;
 }
 
