@@ -308,6 +308,15 @@ static __always_inline void *lb_slot_value(__u32 slot, void *key)
 	return lb_lookup(slot, key);
 }
 
+/* An update makes a cell present (plan.h: slot_cell). */
+static __always_inline void lb_cell_set(__u32 slot, char *v)
+{
+	__u32 at = plan.slot_cell[slot & (LB_MAX_MAPS - 1)];
+
+	if (at)
+		*(__u64 *)(v + (at & (2 * LB_ZEROS - 8))) = 1;
+}
+
 /* Lua raises an error on integer division by zero; a kernel handler
  * cannot, so the run stops there (as the error would stop it) and is
  * counted for the session to report. */
@@ -465,8 +474,10 @@ static __always_inline int lb_run(void *ctx, __u64 probe)
 
 			if (!v && lb_update(dst, S(off), &x, BPF_NOEXIST) == 0)
 				break;
-			if (v || (v = lb_lookup(dst, S(off))))
+			if (v || (v = lb_lookup(dst, S(off)))) {
 				*v += x;
+				lb_cell_set(dst, (char *)v);
+			}
 			break;
 		}
 		case LB_OP_MAP_READ: {
@@ -495,6 +506,7 @@ static __always_inline int lb_run(void *ctx, __u64 probe)
 
 			if (!(v = lb_slot_value(dst, S(off))))
 				break;
+			lb_cell_set(dst, (char *)v);
 			if (code == LB_OP_MAP_AVG) {
 				v[0] += 1;
 				v[1] += x;

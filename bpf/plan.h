@@ -353,6 +353,11 @@ struct lb_plan {
 	__u32 slot_ids[LB_MAX_MAPS]; /* session map index of each slot (the
 					compiler fills them; drops are counted
 					per session map) */
+	/* a slot whose map is a cell (a keyless per-CPU aggregate kept in a
+	   one-entry per-CPU array, key 0): the offset of the word after the
+	   value that an update sets to 1; 0: a hash map. The runtime fills
+	   them. A cell is never deleted by the interpreter. */
+	__u16 slot_cell[LB_MAX_MAPS];
 	/* luabpf -c: task_struct's real_parent and tgid offsets (the runtime
 	   fills them from BTF): filter_pid's descendants pass the filter too */
 	__u32 task_parent_off, task_tgid_off;

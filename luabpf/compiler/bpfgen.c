@@ -231,11 +231,68 @@ static int slotfd(struct gen *g, int slot)
 	return g->env->slot_fd[slot & (LB_MAX_MAPS - 1)];
 }
 
+/* the offset of a cell's set word, 0 for a hash map (plan.h: slot_cell) */
+static unsigned cell(struct gen *g, int slot)
+{
+	return g->p->slot_cell[slot & (LB_MAX_MAPS - 1)];
+}
+
+/* r0 = the value of the key at scratch[keyoff], or of a cell's key 0 */
 static void lookup(struct gen *g, int slot, __u32 keyoff)
 {
 	mapfd(g, R1, slotfd(g, slot));
-	scr(g, R2, keyoff);
+	if (cell(g, slot)) {
+		st(g, BPF_W, FP, KEY32, 0);
+		fp_addr(g, R2, KEY32);
+	} else {
+		scr(g, R2, keyoff);
+	}
 	call(g, BPF_FUNC_map_lookup_elem);
+}
+
+/* an update of a cell (value at r0) makes it present */
+static void cell_set(struct gen *g, int slot)
+{
+	if (cell(g, slot))
+		st(g, BPF_DW, R0, (__s16)cell(g, slot), 1);
+}
+
+/* m.x = nil on a cell: every CPU's copy zeroed, as deleting a per-CPU
+ * hash map's key drops every CPU's value */
+static void cell_clear(struct gen *g, int slot)
+{
+	int loop = newlabel(g), next = newlabel(g), end = newlabel(g);
+	unsigned size = cell(g, slot) + 8;
+
+	alu(g, BPF_MOV, R8, 0);
+	place(g, loop);
+	JIMM(g, BPF_JGE, R8, g->env->ncpus, end);
+	st(g, BPF_W, FP, KEY32, 0);
+	mapfd(g, R1, slotfd(g, slot));
+	fp_addr(g, R2, KEY32);
+	mov(g, R3, R8);
+	call(g, BPF_FUNC_map_lookup_percpu_elem);
+	JIMM(g, BPF_JEQ, R0, 0, next);
+	if (size <= 256) {
+		for (unsigned i = 0; i < size; i += 8)
+			st(g, BPF_DW, R0, (__s16)i, 0);
+	} else {
+		mov(g, R9, R0);
+		st(g, BPF_W, FP, KEY32, 0);
+		mapfd(g, R1, g->env->zeros_fd);
+		fp_addr(g, R2, KEY32);
+		call(g, BPF_FUNC_map_lookup_elem);
+		JIMM(g, BPF_JEQ, R0, 0, next);
+		mov(g, R3, R0);
+		mov(g, R1, R9);
+		alu(g, BPF_MOV, R2, (__s32)(size - 8));
+		call(g, BPF_FUNC_probe_read_kernel); /* the value: LB_ZEROS at most */
+		st(g, BPF_DW, R9, (__s16)(size - 8), 0);
+	}
+	place(g, next);
+	alu(g, BPF_ADD, R8, 1);
+	GOTO(g, loop);
+	place(g, end);
 }
 
 /* lb_update: the value at r3, the result in r9 (0: done); refusals for
@@ -615,6 +672,11 @@ static void slot_value(struct gen *g, const struct lb_op *op, int skip)
 	int have = newlabel(g);
 
 	lookup(g, op->dst, op->off);
+	if (cell(g, op->dst)) { /* always there */
+		JIMM(g, BPF_JEQ, R0, 0, skip);
+		cell_set(g, op->dst);
+		return;
+	}
 	JIMM(g, BPF_JNE, R0, 0, have);
 	st(g, BPF_W, FP, KEY32, 0);
 	mapfd(g, R1, g->env->zeros_fd);
@@ -791,14 +853,19 @@ static void op_code(struct gen *g, const struct lb_op *op, const int *oplabel)
 		int slot = op->code == LB_OP_MAP_ADD ? op->dst : op->b, add = newlabel(g);
 
 		lookup(g, slot, off);
-		JIMM(g, BPF_JNE, R0, 0, add);
-		getreg(g, R1, op->a);
-		stx(g, BPF_DW, FP, VAL64, R1);
-		fp_addr(g, R3, VAL64);
-		update(g, slot, off, BPF_NOEXIST);
-		JIMM(g, BPF_JEQ, R9, 0, done);
-		lookup(g, slot, off);
-		JIMM(g, BPF_JEQ, R0, 0, done);
+		if (cell(g, slot)) { /* always there */
+			JIMM(g, BPF_JEQ, R0, 0, done);
+			cell_set(g, slot);
+		} else {
+			JIMM(g, BPF_JNE, R0, 0, add);
+			getreg(g, R1, op->a);
+			stx(g, BPF_DW, FP, VAL64, R1);
+			fp_addr(g, R3, VAL64);
+			update(g, slot, off, BPF_NOEXIST);
+			JIMM(g, BPF_JEQ, R9, 0, done);
+			lookup(g, slot, off);
+			JIMM(g, BPF_JEQ, R0, 0, done);
+		}
 		place(g, add);
 		getreg(g, R1, op->a);
 		if (op->code == LB_OP_MAP_XADD) {
@@ -835,6 +902,10 @@ static void op_code(struct gen *g, const struct lb_op *op, const int *oplabel)
 		update(g, op->b, off, BPF_ANY);
 		break;
 	case LB_OP_MAP_DELETE:
+		if (cell(g, op->b)) {
+			cell_clear(g, op->b);
+			break;
+		}
 		mapfd(g, R1, slotfd(g, op->b));
 		scr(g, R2, off);
 		call(g, BPF_FUNC_map_delete_elem);

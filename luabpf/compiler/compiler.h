@@ -367,6 +367,7 @@ struct lbc_bpfenv {
 	/* > 0: the plan's scratch bytes (lbc_links.scratch_top, at most
 	   LBC_STACK_SCRATCH) live on the BPF stack, not in scratch_fd */
 	int stack_scratch;
+	int ncpus; /* possible CPUs: a cell's copies */
 };
 #define LBC_STACK_SCRATCH 128
 struct bpf_insn;

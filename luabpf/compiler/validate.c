@@ -104,7 +104,16 @@ static int check_slots(struct vstate *v, const struct lb_plan *p, const struct l
 		if (p->slot_ids[i] != (__u32)m) /* the compiler fills them */
 			return bad(v, "slot %d: slot_ids says map %u, the slot map %d", i,
 				   p->slot_ids[i], m);
+		const struct lb_mapdesc *d = &l->maps[m];
+		if (p->slot_cell[i] &&
+		    (!d->percpu || d->nkeys != 1 || d->keytype[0] != LB_KEY_NONE ||
+		     p->slot_cell[i] != (d->value_size + 7u) / 8 * 8))
+			return bad(v, "slot %d: a cell's word at %u of a map that is not one", i,
+				   p->slot_cell[i]);
 	}
+	for (int i = l->nslots; i < LB_MAX_MAPS; i++)
+		if (p->slot_cell[i])
+			return bad(v, "slot %d: unused, with a cell", i);
 	return 0;
 }
 

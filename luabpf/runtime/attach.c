@@ -119,6 +119,8 @@ static void link_plan(const struct lb_session *s, const struct lb_prog *pr, stru
 			op->imm =
 			    op->imm >= 0 && op->imm < LBC_MAX_DIVSITES ? pr->divmap[op->imm] : -1;
 	}
+	for (int i = 0; i < pr->code.nslots; i++)
+		plan->slot_cell[i] = (__u16)lb_map_cell(s, pr->code.slot_map[i]);
 	plan->filter_pid = (__u32)s->pid;
 	plan->cpid = (__u32)s->cpid;
 	plan->start_ns = s->start_ns;
@@ -306,6 +308,7 @@ static int gen_env(const struct lb_session *s, const struct lb_prog *pr, const s
 	int zeros = 0;
 
 	memset(env, -1, sizeof *env);
+	env->ncpus = s->ncpus;
 	env->probe = pr->nfuncs	     ? LBC_PROBE_COOKIE
 		     : plan->sysmode ? LBC_PROBE_SYSNR
 				     : LBC_PROBE_PLAN;
@@ -326,7 +329,8 @@ static int gen_env(const struct lb_session *s, const struct lb_prog *pr, const s
 		case LB_OP_MAP_BUCKET:
 		case LB_OP_STR:
 		case LB_OP_DATALOC:
-		case LB_OP_MAP_GETSTR: zeros = 1;
+		case LB_OP_MAP_GETSTR: zeros = 1; break;
+		case LB_OP_MAP_DELETE: zeros |= plan->slot_cell[plan->ops[i].b & 7] + 8 > 256;
 		}
 	/* a few bytes are cheaper to zero on the stack than to look up */
 	if (top <= LBC_STACK_SCRATCH) {
@@ -404,6 +408,17 @@ static int load_as(struct lb_session *s, struct lb_prog *pr, const struct lb_pla
 
 	memset(&env, -1, sizeof env);
 	r = interp ? 1 : use_generated(s, pr, plan, top, &env, err, errlen);
+	if (r == 1) /* the interpreter clears no cell: only generated code can */
+		for (__u32 i = 0; i < plan->nops; i++)
+			if (plan->ops[i].code == LB_OP_MAP_DELETE &&
+			    plan->slot_cell[plan->ops[i].b & (LB_MAX_MAPS - 1)]) {
+				snprintf(err, errlen,
+					 "%s: the interpreter this handler runs in (for USDT "
+					 "arguments, DWARF stacks or LUABPF_ENGINE=interp) "
+					 "cannot delete the keyless map @%s",
+					 name, s->maps[pr->code.slot_map[plan->ops[i].b & 7]].name);
+				return -1;
+			}
 	if (r == 1) { /* the interpreter's template, the plan in its .rodata */
 		if (!(pr->obj = bpf_object__open_mem(
 			  templates[pr->kind].start,

@@ -261,6 +261,9 @@ int lb_drop_caps(char *err, size_t errlen);
 
 /* maps.c */
 int lb_map_create(struct lb_session *s, int i, char *err, size_t errlen);
+/* A keyless per-CPU aggregate is kept as a cell (maps.c): the offset of
+ * its set word, 0 for other maps. */
+unsigned lb_map_cell(const struct lb_session *s, int i);
 /* Number of int64 a value of map i reads as (lb_map_value's out). */
 size_t lb_map_value_len(const struct lb_mapdesc *d);
 /* Read one value, combined over CPUs by kind: sum and int: out[0]; min,
