@@ -12,7 +12,10 @@ int main(int argc, char **argv)
 	if (argc != 3)
 		NATIVE_DIE("usage: ucount PATH FUNC");
 	native_init();
-	if (!(skel = ucount_bpf__open()) || ucount_bpf__load(skel))
+	if (!(skel = ucount_bpf__open()))
+		NATIVE_DIE("ucount: cannot open");
+	skel->rodata->self_pid = getpid();
+	if (ucount_bpf__load(skel))
 		NATIVE_DIE("ucount: cannot load: %s", strerror(errno));
 	opts.func_name = argv[2];
 	skel->links.ucount =
