@@ -31,7 +31,8 @@
 #define KEY32 (-136) /* u32 keys of array maps, the pid of lb_announce */
 #define VAL64 (-144) /* values for updates, words read by helpers */
 #define ONE32 (-152)
-#define REC16 (-168) /* lb_announce's record */
+#define REC16 (-168)   /* lb_announce's record */
+#define PIDTGID (-176) /* bpf_get_current_pid_tgid(), when the pid filter took it */
 
 #define NOLABEL (-1)
 
@@ -48,7 +49,8 @@ struct gen {
 	int nlabels, labcap;
 	struct fixup *fix;
 	int nfix, fixcap;
-	int exit; /* the label of "return 0" */
+	int exit;    /* the label of "return 0" */
+	int pidtgid; /* PIDTGID holds it */
 	int nomem;
 	const char *unsupported;
 };
@@ -491,12 +493,15 @@ static void ctx_value(struct gen *g, __s64 which)
 {
 	switch (which) {
 	case LB_CTX_PID:
-		call(g, BPF_FUNC_get_current_pid_tgid);
-		alu(g, BPF_RSH, R0, 32);
-		break;
 	case LB_CTX_TID:
-		call(g, BPF_FUNC_get_current_pid_tgid);
-		zext32(g, R0);
+		if (g->pidtgid)
+			ldx(g, BPF_DW, R0, FP, PIDTGID);
+		else
+			call(g, BPF_FUNC_get_current_pid_tgid);
+		if (which == LB_CTX_PID)
+			alu(g, BPF_RSH, R0, 32);
+		else
+			zext32(g, R0);
 		break;
 	case LB_CTX_UID:
 		call(g, BPF_FUNC_get_current_uid_gid);
@@ -542,6 +547,8 @@ static void pid_filter(struct gen *g)
 	if (!(p->filter_pid | p->skip_pid))
 		return;
 	call(g, BPF_FUNC_get_current_pid_tgid);
+	stx(g, BPF_DW, FP, PIDTGID, R0); /* e.pid and e.tid need no other call */
+	g->pidtgid = 1;
 	alu(g, BPF_RSH, R0, 32);
 	if (p->skip_pid)
 		JIMM(g, BPF_JEQ, R0, (__s32)p->skip_pid, g->exit);
@@ -614,7 +621,7 @@ static void prologue(struct gen *g)
 		sys_filter(g);
 	pid_filter(g);
 	if (g->env->stack_scratch > 0) { /* below the temporaries, zeroed past the ctx copy */
-		int at = REC16 - ((g->env->stack_scratch + 7) & ~7);
+		int at = PIDTGID - ((g->env->stack_scratch + 7) & ~7);
 
 		fp_addr(g, SCR, at);
 		for (__u32 i = p->ctx_copy; i < (__u32)g->env->stack_scratch; i += 8)
