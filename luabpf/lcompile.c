@@ -193,6 +193,7 @@ int lb_compile_probe(lua_State *L, struct lb_session *s, struct lb_txn *t, int f
 	struct lb_proto ks;
 	struct names r;
 	const char *names[256], *src;
+	const struct lbc_scan *scan;
 	size_t len = 0, room = 0;
 	int top = lua_gettop(L), n = 0, rc = -1, known;
 
@@ -208,13 +209,14 @@ int lb_compile_probe(lua_State *L, struct lb_session *s, struct lb_txn *t, int f
 		n++;
 	}
 	/* the text Lua compiled it from (lsource.c), or why not */
-	if (!(src = lb_chunk_source(L, fn, &ar, &len, err, errlen))) {
+	if (!(src = lb_chunk_source(L, fn, &ar, &len, &scan, err, errlen))) {
 		lua_settop(L, top);
 		return -1;
 	}
 	memset(&in, 0, sizeof in);
 	in.source = src;
 	in.source_len = len;
+	in.scan = scan;
 	in.chunkname = ar.source;
 	in.linedefined = ar.linedefined;
 	in.lastlinedefined = ar.lastlinedefined;

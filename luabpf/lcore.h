@@ -59,9 +59,10 @@ void lb_open_format(lua_State *L);
 /* llist.c: elf_functions, usdt_probes, kernel_types (listings) */
 void lb_open_list(lua_State *L);
 /* lsource.c: the text Lua compiled the function at fn from (ar: its "S"
- * info), pushed and returned; NULL with why in err */
-const char *lb_chunk_source(lua_State *L, int fn, const lua_Debug *ar, size_t *len, char *err,
-			    size_t errlen);
+ * info) and its lbc_scan (or NULL), returned, the value holding them
+ * pushed; NULL with why in err */
+const char *lb_chunk_source(lua_State *L, int fn, const lua_Debug *ar, size_t *len,
+			    const struct lbc_scan **scan, char *err, size_t errlen);
 void lb_open_source(lua_State *L);
 /* lchild.c: spawn, reap, stop_child, which (luabpf -c's command) */
 void lb_open_child(lua_State *L);

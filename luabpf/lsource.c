@@ -24,7 +24,8 @@
 #define VERSIONS 4
 
 /* registry SOURCES: chunkname -> { {text, dump of the text's chunk or
- * false until first needed}, ... }, newest first */
+ * false until first needed, its lbc_scan (a userdata; false if the lexer
+ * refuses the text) or nil until first needed}, ... }, newest first */
 static void push_versions(lua_State *L, const char *chunk)
 {
 	lua_getfield(L, LUA_REGISTRYINDEX, SOURCES);
@@ -38,7 +39,8 @@ static void push_versions(lua_State *L, const char *chunk)
 	lua_remove(L, -2);
 }
 
-/* registry PROVEN: function -> its source text, once proven (weak keys) */
+/* registry PROVEN: function -> the version table of its source text,
+ * once proven (weak keys) */
 #define PROVEN "luabpf.proven"
 static void push_proven(lua_State *L)
 {
@@ -226,6 +228,36 @@ static int try_new(lua_State *L, const char *chunk, const char *body, size_t ble
 	return 1;
 }
 
+/* The text of version v (a stack index) and, made at its first compile
+ * and kept with it, its lbc_scan: each compile then lexes only its
+ * handler's lines (NULL when the lexer refuses the text: compiles lex it
+ * all and say why). Both live as long as the version table. */
+static const char *version_text(lua_State *L, int v, size_t *len, const struct lbc_scan **scan)
+{
+	const char *text;
+
+	lua_rawgeti(L, v, 1);
+	text = lua_tolstring(L, -1, len);
+	lua_rawgeti(L, v, 3);
+	if (lua_isnil(L, -1)) {
+		size_t size;
+		struct lbc_scan *sc = lbc_scan(text, *len, &size);
+
+		lua_pop(L, 1);
+		if (sc) {
+			memcpy(lua_newuserdata(L, size), sc, size);
+			free(sc);
+		} else {
+			lua_pushboolean(L, 0);
+		}
+		lua_pushvalue(L, -1);
+		lua_rawseti(L, v, 3);
+	}
+	*scan = lua_touserdata(L, -1);
+	lua_pop(L, 2);
+	return text;
+}
+
 /* Messages: where (Lua's short source and the handler's line), what
  * happened, and the way to a handler luabpf can compile. */
 #define FIX_OTHERS "bpf.loadfile or bpf.dofile, or require it through bpf.searcher"
@@ -237,11 +269,12 @@ static void fail(char *err, size_t errlen, const lua_Debug *ar, const char *what
 }
 
 /* The source of the Lua function at stack index fn (ar: its "S" info):
- * pushed, and returned with its length; or NULL with why in err. */
-const char *lb_chunk_source(lua_State *L, int fn, const lua_Debug *ar, size_t *len, char *err,
-			    size_t errlen)
+ * returned with its length and scan, the value that holds them pushed;
+ * or NULL with why in err. */
+const char *lb_chunk_source(lua_State *L, int fn, const lua_Debug *ar, size_t *len,
+			    const struct lbc_scan **scan, char *err, size_t errlen)
 {
-	const char *chunk = ar->source, *pre, *text, *body;
+	const char *chunk = ar->source, *pre, *body;
 	size_t dlen, off, blen, npre;
 	char *dump, what[512];
 	int n, kept, found = 0, top = lua_gettop(L);
@@ -259,11 +292,10 @@ const char *lb_chunk_source(lua_State *L, int fn, const lua_Debug *ar, size_t *l
 	push_proven(L);
 	lua_pushvalue(L, fn);
 	lua_rawget(L, -2);
-	if (lua_isstring(L, -1)) {
-		text = lua_tolstring(L, -1, len);
+	if (lua_istable(L, -1)) {
 		lua_replace(L, top + 1);
 		lua_settop(L, top + 1);
-		return text;
+		return version_text(L, top + 1, len, scan);
 	}
 	lua_settop(L, top);
 	if (!(dump = lb_dump(L, fn, &dlen)) || lb_dump_body(dump, dlen, &off, &blen, &pre, &npre)) {
@@ -302,17 +334,15 @@ const char *lb_chunk_source(lua_State *L, int fn, const lua_Debug *ar, size_t *l
 		}
 		found = try_new(L, chunk, body, blen, off, pre, npre);
 	}
-	if (found) {
-		lua_rawgeti(L, -1, 1);
+	if (found) { /* its version on top */
 		push_proven(L);
 		lua_pushvalue(L, fn);
 		lua_pushvalue(L, -3);
 		lua_rawset(L, -3);
 		lua_pop(L, 1);
-		text = lua_tolstring(L, -1, len);
 		lua_replace(L, top + 1);
 		lua_settop(L, top + 1);
-		return text;
+		return version_text(L, top + 1, len, scan);
 	}
 	if (chunk[0] == '@')
 		fail(err, errlen, ar,

@@ -2257,3 +2257,51 @@ describe("compiler: typed args, e.argN, e.retval (driver)", function()
     }, drive('bpf.printf("%s %s\\n", bpf.str(e.arg0), bpf.str(e.arg1))', USDT))
   end)
 end)
+
+-- A compile lexes only its handler's lines, from a line that starts
+-- outside any string or comment (lbc_scan, once per chunk): the plan is
+-- the same wherever the chunk puts the handler, and what other handlers
+-- of the chunk do (str(m[k]) keeps m's char * fields as addresses) is
+-- still seen.
+describe("compiler: only the handler's lines are lexed", function()
+  local function compile(src, pick)
+    local s, H = bpf.session(), {}
+    assert(bpf.load("local bpf, s, H = ... local m, p = s:map(), s:map()\n" .. src, "=lines"))(bpf, s, H)
+    return s:compile("tracepoint:syscalls:sys_enter_openat", H[pick or 1], OPEN)
+  end
+  local COUNT = "H[1] = function(e) m[e.pid] = bpf.count() end"
+
+  it("after a long comment, a long string, an escaped line break or \\z ending on its line", function()
+    local want = compile(COUNT)
+    for _, before in ipairs {
+      "--[[ a\n function(e) m[e.tid] = bpf.count() end ]] ",
+      "local z = [[\n function(e) m[e.tid] = bpf.count() end ]] ",
+      "local z = 'a\\\n function(e) m[e.tid] = bpf.count() end' ",
+      "local z = 'a\\z\n\n  b' ",
+    } do
+      assert.are.equal(want, compile(before .. COUNT))
+    end
+  end)
+
+  it("with its '(' lines after 'function' (Lua's line of the handler)", function()
+    assert.are.equal(compile(COUNT),
+      compile("H[1] = function -- c\n--[[ x\n]]\n(e)\n m[e.pid] = bpf.count()\n end"))
+  end)
+
+  it("the second of two handlers on one line", function()
+    assert.are.equal(compile("H[1] = function(e) m[e.tid] = bpf.count() end"),
+      compile(COUNT .. " H[2] = function(e) m[e.tid] = bpf.count() end", 2))
+  end)
+
+  it("str(p[k]) in another handler, before or after it, keeps p's char * fields as addresses", function()
+    local keep = "H[1] = function(e) p[e.tid] = e.args.filename end\n"
+    local reader = "H[2] = function(e) m[bpf.str(p[e.tid])] = bpf.count() end\n"
+    local plain = compile(keep)
+    assert.matches("map_setstr", plain)
+    for _, src in ipairs { keep .. reader, reader .. keep, keep .. ("\n"):rep(100) .. reader } do
+      local p = compile(src)
+      assert.matches("map_set ", p)
+      assert.is_nil(p:find("map_setstr", 1, true))
+    end
+  end)
+end)

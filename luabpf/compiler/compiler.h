@@ -202,6 +202,24 @@ struct lbc_probe {
 			     of its own); NULL elsewhere */
 };
 
+/* What one pass over a chunk's text tells every compile of its handlers
+ * (lbc_scan), so that each compile lexes only its handler's lines. */
+struct lbc_scan {
+	uint32_t len;	 /* of the text it was made from */
+	uint32_t nlines; /* lines 1..nlines */
+	uint32_t nstrs;
+	/* nlines + 1 pairs {pos, line}: pair l is where lexing starts for a
+	 * handler defined on line l (a line no token or comment spans the
+	 * start of, at or before the 'function' whose '(' is on l; pair 0
+	 * unused); then nstrs pairs {pos, len}: the names m of str(m[...])
+	 * in the chunk */
+	uint32_t v[];
+};
+
+/* The scan of a text: malloc'ed, *size bytes, no pointers inside (it may
+ * be copied); NULL on a text the lexer refuses or out of memory. */
+struct lbc_scan *lbc_scan(const char *src, size_t len, size_t *size);
+
 struct lbc_input {
 	int ustack_dwarf;   /* e.ustack, bpf.ustack(n): unwound in user space
 			       through DWARF CFI (LB_OP_UNWIND_ADD) */
@@ -209,6 +227,9 @@ struct lbc_input {
 			       (bpftrace's max_strlen; 0: LB_STR_DEFAULT) */
 	const char *source; /* the whole chunk the function is defined in */
 	size_t source_len;
+	/* lbc_scan of source, or NULL: then the whole chunk is lexed, each
+	 * compile in time and memory proportional to it */
+	const struct lbc_scan *scan;
 	const char *chunkname; /* Lua's: "@file.lua", "=stdin" or the source */
 	int linedefined, lastlinedefined;
 	int nparams;		     /* -1: not known */

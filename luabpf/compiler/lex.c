@@ -1,6 +1,7 @@
-/* Lua 5.4 lexer over the whole chunk. The chunk was accepted by Lua, but
- * we may be handed anything (a changed file, a fuzzer), so every error is
- * reported, never assumed away. */
+/* Lua 5.4 lexer over the handler's part of the chunk (its lines, from a
+ * place lbc_scan found once per chunk), or over the whole chunk. The chunk
+ * was accepted by Lua, but we may be handed anything (a changed file, a
+ * fuzzer), so every error is reported, never assumed away. */
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
@@ -53,11 +54,16 @@ const char *lbc_tokname(int t, char *buf, size_t len)
 	return buf;
 }
 
+struct scanner;
+
 struct lx {
 	struct lbc *C;
 	const char *s;
 	size_t n, i, linestart;
 	int line;
+	int lastline;	    /* stop before a token on a later line (0: never) */
+	size_t scap;	    /* bytes of C->sbuf */
+	struct scanner *sc; /* lbc_scan's pass, else NULL */
 };
 
 #define CUR(L) ((L)->i < (L)->n ? (unsigned char)(L)->s[(L)->i] : -1)
@@ -85,6 +91,26 @@ static void lxerr(struct lx *L, const char *msg)
 	lbc_error_at(L->C, L->line, (int)(L->i - L->linestart) + 1, NULL, "%s", msg);
 }
 
+/* Room for k more bytes after the o of the string being decoded at
+ * sused: the buffer grows with the strings, not with the source. Tokens
+ * hold offsets into it until lexing ends (it moves). */
+static char *room(struct lx *L, size_t o, size_t k)
+{
+	struct lbc *C = L->C;
+	size_t need = C->sused + o + k, ncap = L->scap ? L->scap : 256;
+
+	if (need > L->scap) {
+		while (ncap < need)
+			ncap *= 2;
+		char *nb = realloc(C->sbuf, ncap);
+		if (!nb)
+			lxerr(L, "out of memory");
+		C->sbuf = nb;
+		L->scap = ncap;
+	}
+	return C->sbuf + C->sused;
+}
+
 /* \n, \r, \r\n and \n\r each count as one line break, as in Lua */
 static void newline(struct lx *L)
 {
@@ -110,13 +136,15 @@ static int longlevel(struct lx *L)
 
 static void longstring(struct lx *L, int level, struct tok *t)
 {
-	char *out = t ? L->C->sbuf + L->C->sused : NULL;
+	char *out = NULL;
 	size_t o = 0;
 	L->i += level + 2;
 	if (CUR(L) == '\r' || CUR(L) == '\n')
 		newline(L);
 	for (;;) {
 		int c = CUR(L);
+		if (t)
+			out = room(L, o, 1);
 		if (c < 0)
 			lxerr(L, t ? "unfinished long string" : "unfinished long comment");
 		if (c == ']') {
@@ -142,7 +170,7 @@ static void longstring(struct lx *L, int level, struct tok *t)
 	}
 	if (t) {
 		t->t = TK_STR;
-		t->s = out;
+		t->i = (int64_t)L->C->sused;
 		t->n = o;
 		L->C->sused += o;
 	}
@@ -170,10 +198,10 @@ static size_t utf8(char *out, unsigned long x)
 static void shortstring(struct lx *L, struct tok *t)
 {
 	int del = CUR(L);
-	char *out = L->C->sbuf + L->C->sused;
 	size_t o = 0;
 	L->i++;
 	for (;;) {
+		char *out = room(L, o, 8); /* an escape decodes to 6 bytes at most */
 		int c = CUR(L);
 		if (c < 0 || c == '\n' || c == '\r')
 			lxerr(L, "unfinished string");
@@ -283,7 +311,7 @@ static void shortstring(struct lx *L, struct tok *t)
 		}
 	}
 	t->t = TK_STR;
-	t->s = out;
+	t->i = (int64_t)L->C->sused;
 	t->n = o;
 	L->C->sused += o;
 }
@@ -314,11 +342,10 @@ static void numeral(struct lx *L, struct tok *t)
 	if (isalpha_(CUR(L)))
 		lxerr(L, "malformed number");
 	/* Lua takes numerals of any length, so the NUL-terminated copy strtod
-	 * needs goes to the free end of the string buffer: decoded strings
-	 * never outgrow their source, so the room left there is at least the
-	 * numeral's length plus one. Not kept: sused does not move. */
+	 * needs goes to the free end of the string buffer. Not kept: sused
+	 * does not move. */
 	size_t len = L->i - start;
-	char *buf = L->C->sbuf + L->C->sused;
+	char *buf = room(L, 0, len + 1);
 	memcpy(buf, L->s + start, len);
 	buf[len] = 0;
 	int hex = expo[0] == 'P';
@@ -364,21 +391,113 @@ static void numeral(struct lx *L, struct tok *t)
 	t->d = d;
 }
 
+/* lbc_scan's pass: per line, where it starts when no token or comment
+ * spans its beginning (else NOLINE), and the first line of a 'function'
+ * whose '(' is on it (lbc_find takes both lines); the names m of each
+ * str(m[ (maps.c's ptrmaps); the 'function' tokens of the last 64 whose
+ * '(' has not come. Tokens are a ring of the last 64. */
+#define NOLINE UINT32_MAX
+#define RING 64
+struct scanner {
+	uint32_t *start, *from; /* [line], from 1 */
+	size_t lcap;
+	uint32_t *strs; /* pos, len of each m */
+	size_t nstrs, scap;
+	struct {
+		int tok, line;
+	} pend[RING];
+	int npend;
+};
+
 /* room for one more token: the array grows with the tokens, not the bytes */
 static struct tok *newtok(struct lx *L, size_t *cap)
 {
 	struct lbc *C = L->C;
-	if ((size_t)C->ntoks == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 256;
-		struct tok *nt = realloc(C->toks, ncap * sizeof *nt);
-		if (!nt)
-			lxerr(L, "out of memory");
-		C->toks = nt;
-		*cap = ncap;
+	struct tok *t;
+
+	if (L->sc) {
+		t = &C->toks[C->ntoks++ % RING];
+	} else {
+		if ((size_t)C->ntoks == *cap) {
+			size_t ncap = *cap ? *cap * 2 : 256;
+			struct tok *nt = realloc(C->toks, ncap * sizeof *nt);
+			if (!nt)
+				lxerr(L, "out of memory");
+			C->toks = nt;
+			*cap = ncap;
+		}
+		t = &C->toks[C->ntoks++];
 	}
-	struct tok *t = &C->toks[C->ntoks++];
 	memset(t, 0, sizeof *t);
 	return t;
+}
+
+/* lines up to line have their entries */
+static void scan_lines(struct lx *L, int line)
+{
+	struct scanner *sc = L->sc;
+	size_t n = sc->lcap;
+
+	if ((size_t)line < n)
+		return;
+	while (n <= (size_t)line)
+		n = n ? n * 2 : 1024;
+	uint32_t *a = realloc(sc->start, n * sizeof *a), *b;
+	if (a)
+		sc->start = a;
+	b = a ? realloc(sc->from, n * sizeof *b) : NULL;
+	if (!b)
+		lxerr(L, "out of memory");
+	sc->from = b;
+	for (size_t k = sc->lcap; k < n; k++) {
+		sc->start[k] = NOLINE;
+		sc->from[k] = (uint32_t)k;
+	}
+	sc->lcap = n;
+}
+
+static const struct tok *back(const struct lbc *C, int k)
+{
+	return &C->toks[(C->ntoks - 1 - k) % RING];
+}
+
+/* what lbc_scan keeps of token t, the last one lexed */
+static void scan_tok(struct lx *L, const struct tok *t)
+{
+	struct scanner *sc = L->sc;
+	struct lbc *C = L->C;
+	int i = C->ntoks - 1, k, n;
+
+	C->sused = 0; /* strings are not kept */
+	if (t->t == TK_FUNCTION) {
+		for (k = n = 0; k < sc->npend; k++) /* those out of reach go */
+			if (i - sc->pend[k].tok < RING - 1)
+				sc->pend[n++] = sc->pend[k];
+		sc->pend[n].tok = i;
+		sc->pend[n].line = t->line;
+		sc->npend = n + 1;
+	} else if (t->t == '(') {
+		/* lbc_find looks for the '(' in the 63 tokens after 'function' */
+		scan_lines(L, t->line);
+		for (k = 0; k < sc->npend; k++)
+			if (i - sc->pend[k].tok < RING &&
+			    (uint32_t)sc->pend[k].line < sc->from[t->line])
+				sc->from[t->line] = (uint32_t)sc->pend[k].line;
+		sc->npend = 0;
+	} else if (t->t == '[' && i >= 3 && back(C, 1)->t == TK_NAME && back(C, 2)->t == '(' &&
+		   back(C, 3)->t == TK_NAME && lbc_isname(back(C, 3)->s, back(C, 3)->n, "str")) {
+		if (sc->nstrs == sc->scap) {
+			size_t ncap = sc->scap ? sc->scap * 2 : 16;
+			uint32_t *ns = realloc(sc->strs, ncap * 2 * sizeof *ns);
+			if (!ns)
+				lxerr(L, "out of memory");
+			sc->strs = ns;
+			sc->scap = ncap;
+		}
+		sc->strs[2 * sc->nstrs] = (uint32_t)back(C, 1)->pos;
+		sc->strs[2 * sc->nstrs + 1] = (uint32_t)back(C, 1)->n;
+		sc->nstrs++;
+	}
 }
 
 /* The text luaL_loadfile reads: a UTF-8 byte-order mark is dropped, and a
@@ -395,20 +514,20 @@ static void skip_prefix(struct lx *L)
 			L->i++;
 }
 
-void lbc_lex(struct lbc *C)
+/* Tokens from L->i on, up to the end or to a token on a line after
+ * L->lastline, then TK_EOS */
+static void lexloop(struct lx *L0)
 {
-	struct lx L = {C, C->in->source, C->in->source_len, 0, 0, 1};
+	struct lx L = *L0;
 	size_t cap = 0;
-	C->toks = NULL;
-	C->ntoks = 0;
-	C->sbuf = malloc(L.n + 1);
-	if (!C->sbuf)
-		lbc_error_at(C, 1, 1, NULL, "out of memory");
-	skip_prefix(&L);
 	for (;;) {
 		int c = CUR(&L);
 		if (c == '\n' || c == '\r') {
 			newline(&L);
+			if (L.sc) {
+				scan_lines(&L, L.line);
+				L.sc->start[L.line] = (uint32_t)L.i;
+			}
 			continue;
 		}
 		if (c == ' ' || c == '\t' || c == '\v' || c == '\f') {
@@ -433,7 +552,7 @@ void lbc_lex(struct lbc *C)
 		t->line = L.line;
 		t->col = (int)(L.i - L.linestart) + 1;
 		t->pos = L.i;
-		if (c < 0) {
+		if (c < 0 || (L.lastline && L.line > L.lastline)) {
 			t->t = TK_EOS;
 			t->end = L.i;
 			break;
@@ -522,5 +641,107 @@ void lbc_lex(struct lbc *C)
 			}
 		}
 		t->end = L.i;
+		if (L.sc)
+			scan_tok(&L, t);
 	}
+	*L0 = L;
+}
+
+void lbc_lex(struct lbc *C)
+{
+	const struct lbc_input *in = C->in;
+	const struct lbc_scan *sc = in->scan;
+	struct lx L = {C, in->source, in->source_len, 0, 0, 1, 0, 0, NULL};
+	int ld = in->linedefined;
+
+	C->toks = NULL;
+	C->ntoks = 0;
+	C->sbuf = NULL;
+	C->sused = 0;
+	/* only the handler's lines, from where lbc_scan says they may start */
+	if (sc && sc->len == in->source_len && ld >= 1 && (uint32_t)ld <= sc->nlines &&
+	    sc->v[2 * ld] <= in->source_len && sc->v[2 * ld + 1] >= 1) {
+		L.i = L.linestart = sc->v[2 * ld];
+		L.line = (int)sc->v[2 * ld + 1];
+		L.lastline = in->lastlinedefined;
+	}
+	room(&L, 0, 1); /* strings point into it, empty ones too */
+	if (L.i == 0)
+		skip_prefix(&L);
+	lexloop(&L);
+	for (int i = 0; i < C->ntoks; i++)
+		if (C->toks[i].t == TK_STR) {
+			C->toks[i].s = C->sbuf + C->toks[i].i;
+			C->toks[i].i = 0;
+		}
+}
+
+/* The pass of lbc_scan: the whole text, tokens in a ring */
+struct lbc_scan *lbc_scan(const char *src, size_t len, size_t *size)
+{
+	struct lbc_input in;
+	struct lbc *C = calloc(1, sizeof *C);
+	struct scanner *sc = calloc(1, sizeof *sc);
+	struct lbc_scan *volatile out = NULL;
+	char err[8];
+
+	if (!C || !sc || len > LBC_MAX_SOURCE)
+		goto done;
+	memset(&in, 0, sizeof in);
+	in.source = src;
+	in.source_len = len;
+	C->in = &in;
+	C->err = err;
+	C->errlen = sizeof err;
+	C->nosrc = 1;
+	if (setjmp(C->jb) == 0) {
+		struct lx L = {C, src, len, 0, 0, 1, 0, 0, sc};
+		uint32_t nlines, *v;
+
+		if (!(C->toks = malloc(RING * sizeof *C->toks)))
+			goto done;
+		scan_lines(&L, 1);
+		sc->start[1] = 0;
+		room(&L, 0, 1);
+		skip_prefix(&L);
+		lexloop(&L);
+		nlines = (uint32_t)L.line; /* where the text ended */
+		scan_lines(&L, L.line);
+		*size = sizeof *out + sizeof *v * 2 * (nlines + 1 + sc->nstrs);
+		if (!(out = malloc(*size)))
+			goto done;
+		v = out->v;
+		out->len = (uint32_t)len;
+		out->nlines = nlines;
+		out->nstrs = (uint32_t)sc->nstrs;
+		/* pair l: the start of the last line at or before l that begins
+		 * outside a token; then, from the last line down (an entry is
+		 * read before it is written), that pair of from[l] */
+		v[0] = v[1] = 0;
+		for (uint32_t l = 1; l <= nlines; l++) {
+			int clean = sc->start[l] != NOLINE;
+			v[2 * l] = clean ? sc->start[l] : v[2 * l - 2];
+			v[2 * l + 1] = clean ? l : v[2 * l - 1];
+		}
+		for (uint32_t l = nlines; l >= 1; l--) {
+			uint32_t f = sc->from[l];
+			v[2 * l] = v[2 * f];
+			v[2 * l + 1] = v[2 * f + 1];
+		}
+		if (sc->nstrs)
+			memcpy(v + 2 * (nlines + 1), sc->strs, sizeof *v * 2 * sc->nstrs);
+	}
+done:
+	if (sc) {
+		free(sc->start);
+		free(sc->from);
+		free(sc->strs);
+	}
+	if (C) {
+		free(C->toks);
+		free(C->sbuf);
+	}
+	free(C);
+	free(sc);
+	return out;
 }

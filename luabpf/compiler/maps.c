@@ -959,8 +959,20 @@ static int isstrcall(struct lbc *C, const struct node *x)
 static void ptrmaps(struct lbc *C)
 {
 	const struct tok *t = C->toks;
+	const struct lbc_scan *sc = C->in->scan;
 	struct lbc_value lv;
-	for (int i = 0; i + 3 < C->ntoks; i++) {
+	if (sc && sc->len != C->in->source_len) /* not this text's: lbc_lex ignored it */
+		sc = NULL;
+	if (sc) { /* the tokens are only the handler's: the chunk's str(m[ from the scan */
+		const uint32_t *m = sc->v + 2 * (sc->nlines + 1);
+		for (uint32_t k = 0; k < sc->nstrs; k++, m += 2)
+			if ((m[0] < t[C->ftok].pos || m[0] >= t[C->fend].end) &&
+			    m[0] + m[1] <= C->in->source_len &&
+			    outer(C, C->in->source + m[0], m[1], &lv) && lv.kind == LBC_V_MAP &&
+			    lv.map >= 0 && lv.map < C->in->nmaps)
+				C->ptruse[lv.map] = 1;
+	}
+	for (int i = 0; !sc && i + 3 < C->ntoks; i++) {
 		if (i >= C->ftok && i <= C->fend)
 			continue;
 		if (t[i].t == TK_NAME && lbc_isname(t[i].s, t[i].n, "str") && t[i + 1].t == '(' &&

@@ -534,7 +534,7 @@ static const char *attach_error(const struct lb_prog *pr, int e, char *buf, size
 
 static int add_link(struct lb_prog *pr, struct bpf_link *l)
 {
-	struct bpf_link **nv = realloc(pr->links, (size_t)(pr->nlinks + 1) * sizeof *nv);
+	struct bpf_link **nv = lb_append(pr->links, (size_t)pr->nlinks, sizeof *nv);
 
 	if (!nv) {
 		bpf_link__destroy(l);

@@ -468,12 +468,12 @@ static int add_site(void *ud, const struct sdt_note *note)
 
 	if (strcmp(note->provider, S->provider) || strcmp(note->name, S->name))
 		return 0;
-	if (!(nv = realloc(S->v, (size_t)(S->n + 1) * sizeof *nv))) {
+	if (!(nv = lb_append(S->v, (size_t)S->n, sizeof *nv))) {
 		snprintf(S->err, S->errlen, "out of memory");
 		return -1;
 	}
 	S->v = nv;
-	site = memset(&nv[S->n++], 0, sizeof *nv);
+	site = &nv[S->n++];
 	site->pc = note->pc;
 	while (next_arg(&a, arg, sizeof arg)) {
 		if (site->nargs == LB_USDT_ARGS) {

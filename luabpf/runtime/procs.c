@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "strlist.h"
 #include "syms_impl.h"
 
 void lb_proc_clear(struct proc *p)
@@ -186,10 +187,9 @@ void lb_syms_map_add(struct lb_syms *s, pid_t pid, uint64_t start, uint64_t end,
 		p->maps[j++] = p->maps[i];
 	}
 	p->nmaps = j;
-	if (p->nmaps >= SYMS_MAPS || !(v = realloc(p->maps, (size_t)(p->nmaps + 1) * sizeof *v)))
+	if (p->nmaps >= SYMS_MAPS || !(v = lb_append(p->maps, (size_t)p->nmaps, sizeof *v)))
 		return;
 	p->maps = v;
-	memset(&v[p->nmaps], 0, sizeof *v);
 	v[p->nmaps].start = start;
 	v[p->nmaps].end = end;
 	v[p->nmaps].off = off;

@@ -342,7 +342,7 @@ int lb_session_append_name(struct lb_session *s, const char *name)
 {
 	char **nv;
 
-	if (!(nv = realloc(s->names, (s->nnames + 1) * sizeof *nv)))
+	if (!(nv = lb_append(s->names, (size_t)s->nnames, sizeof *nv)))
 		return -1;
 	s->names = nv;
 	if (!(nv[s->nnames] = strdup(name)))
@@ -393,12 +393,11 @@ int lb_session_probe_id(const struct lb_session *s, const char *name, uint64_t *
 
 struct lb_probe *lb_session_add_probe(struct lb_session *s, const char *spec)
 {
-	struct lb_probe *nv = realloc(s->probes, (s->nprobes + 1) * sizeof *nv);
+	struct lb_probe *nv = lb_append(s->probes, (size_t)s->nprobes, sizeof *nv);
 
 	if (!nv)
 		return NULL;
 	s->probes = nv;
-	memset(&nv[s->nprobes], 0, sizeof *nv);
 	if (!(nv[s->nprobes].spec = strdup(spec)))
 		return NULL;
 	return &nv[s->nprobes++];
@@ -406,12 +405,11 @@ struct lb_probe *lb_session_add_probe(struct lb_session *s, const char *spec)
 
 struct lb_prog *lb_probe_add_prog(struct lb_probe *p)
 {
-	struct lb_prog *nv = realloc(p->progs, (p->nprogs + 1) * sizeof *nv);
+	struct lb_prog *nv = lb_append(p->progs, (size_t)p->nprogs, sizeof *nv);
 
 	if (!nv)
 		return NULL;
 	p->progs = nv;
-	memset(&nv[p->nprogs], 0, sizeof *nv);
 	return &nv[p->nprogs++];
 }
 

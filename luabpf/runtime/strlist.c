@@ -1,8 +1,20 @@
-/* Growing, sortable lists of strings: tracepoint, function and probe
- * names for wildcards and listings. */
+/* Growing lists: sortable lists of strings (tracepoint, function and
+ * probe names for wildcards and listings), and arrays grown one element
+ * at a time. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "strlist.h"
+
+void *lb_append(void *v, size_t n, size_t size)
+{
+	char *nv;
+
+	if (n >= SIZE_MAX / size - 1 || !(nv = realloc(v, (n + 1) * size)))
+		return NULL;
+	memset(nv + n * size, 0, size);
+	return nv;
+}
 
 int lb_strings_push(char ***v, int *n, int *cap, const char *s)
 {

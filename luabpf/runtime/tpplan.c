@@ -10,13 +10,12 @@
 
 static struct lb_tpgroup *add_group(struct lb_tpplan *pl, const char *target)
 {
-	struct lb_tpgroup *v = realloc(pl->groups, (size_t)(pl->ngroups + 1) * sizeof *v);
+	struct lb_tpgroup *v = lb_append(pl->groups, (size_t)pl->ngroups, sizeof *v);
 
 	if (!v)
 		return NULL;
 	pl->groups = v;
 	v += pl->ngroups;
-	memset(v, 0, sizeof *v);
 	if (!(v->target = strdup(target)))
 		return NULL;
 	pl->ngroups++;

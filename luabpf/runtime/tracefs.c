@@ -287,7 +287,7 @@ int lb_tp_fields(const char *cat, const char *event, struct lbc_field **out, int
 				break;
 			continue;
 		}
-		if (!(nv = realloc(*out, (*n + 1) * sizeof **out))) {
+		if (!(nv = lb_append(*out, (size_t)*n, sizeof *nv))) {
 			free((char *)fld.name);
 			r = -1;
 			break;
