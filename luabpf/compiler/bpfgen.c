@@ -123,7 +123,7 @@ int lbc_bpfgen(const struct lb_plan *plan, const struct lbc_bpfenv *env, struct 
 	for (__u32 i = 0; i < plan->nops && i < LB_MAX_OPS; i++) {
 		const struct lb_op *op = &plan->ops[i];
 
-		if (op->code == LB_OP_USDT_ARG || op->code == LB_OP_UNWIND_ADD ||
+		if (op->code == LB_OP_UNWIND_ADD ||
 		    (op->code == LB_OP_EMIT && op->b)) {
 			snprintf(why, whylen, "op %u (%s) runs in the interpreter", i,
 				 lbc_ops[op->code].name);

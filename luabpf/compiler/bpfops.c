@@ -280,6 +280,70 @@ static void announce(struct gen *g)
 	place(g, done);
 }
 
+/* r1 = word w of the user pt_regs (ctx), 0 past its end (no register) */
+static void usdt_reg(struct gen *g, __u8 d, __u8 w)
+{
+	if (w < LB_REG_WORDS)
+		ldx(g, BPF_DW, d, CTX, (__s16)(w * 8));
+	else
+		alu(g, BPF_MOV, d, 0);
+}
+
+/* r1 = v's low size bytes, sign- or zero-extended */
+static void extend(struct gen *g, __u8 d, unsigned size, int sign)
+{
+	if (size >= 8 || !size)
+		return;
+	alu(g, BPF_LSH, d, 64 - 8 * (int)size);
+	alu(g, sign ? BPF_ARSH : BPF_RSH, d, 64 - 8 * (int)size);
+}
+
+/* r1 = USDT argument n where the site the probe fired at (its link's
+ * cookie) keeps it: each site's operand from its note, as constants
+ * (interp.h's lb_usdt_arg) */
+static void usdt_arg(struct gen *g, __u32 n)
+{
+	int done = newlabel(g);
+
+	mov(g, R1, CTX);
+	call(g, BPF_FUNC_get_attach_cookie);
+	for (int site = 0; site < LB_USDT_SITES && n < LB_USDT_ARGS; site++) {
+		const struct lb_usdt_arg *a = &g->p->usdt[site][n];
+		int next = newlabel(g);
+
+		if (a->kind != LB_USDT_CONST && a->kind != LB_USDT_REG && a->kind != LB_USDT_MEM)
+			continue; /* reads 0, as past the last site */
+		JIMM(g, BPF_JNE, R0, site, next);
+		switch (a->kind) {
+		case LB_USDT_CONST: imm64(g, R1, (__u64)a->val); break;
+		case LB_USDT_REG:
+			usdt_reg(g, R1, a->base);
+			alu(g, BPF_RSH, R1, a->shift & 63);
+			extend(g, R1, a->size, a->is_signed);
+			break;
+		case LB_USDT_MEM:
+			usdt_reg(g, R3, a->base);
+			usdt_reg(g, R4, a->index);
+			alu(g, BPF_MUL, R4, a->scale);
+			alur(g, BPF_ADD, R3, R4);
+			imm64(g, R4, (__u64)a->val);
+			alur(g, BPF_ADD, R3, R4);
+			st(g, BPF_DW, FP, VAL64, 0);
+			fp_addr(g, R1, VAL64);
+			alu(g, BPF_MOV, R2,
+			    a->size == 1 || a->size == 2 || a->size == 4 ? a->size : 8);
+			call(g, BPF_FUNC_probe_read_user);
+			ldx(g, BPF_DW, R1, FP, VAL64);
+			extend(g, R1, a->size, a->is_signed);
+			break;
+		}
+		GOTO(g, done);
+		place(g, next);
+	}
+	alu(g, BPF_MOV, R1, 0);
+	place(g, done);
+}
+
 static void ctx_value(struct gen *g, __s64 which)
 {
 	switch (which) {
@@ -804,8 +868,11 @@ void lbc_bpfop(struct gen *g, const struct lb_op *op, const int *oplabel)
 		}
 		break;
 	}
-	default: /* USDT_ARG, UNWIND_ADD: the interpreter's */
-		g->unsupported = lbc_ops[op->code].name;
+	case LB_OP_USDT_ARG:
+		usdt_arg(g, (__u32)op->imm);
+		setreg(g, op->dst, R1);
+		break;
+	default: /* UNWIND_ADD: the interpreter's */ g->unsupported = lbc_ops[op->code].name;
 	}
 	place(g, done);
 }
