@@ -80,7 +80,7 @@ describe("keyless aggregates (cells) #kernel", function()
       tracepoint("syscalls:sys_enter_getppid", function(e) at.n = count() end)
       tracepoint("syscalls:sys_enter_gettid", function(e) at.n = nil end)' 2>&1; echo "rc=$?"]])
     assert.are.equal("luabpf: tracepoint:syscalls:sys_enter_gettid: the interpreter this handler " ..
-      "runs in (for USDT arguments, DWARF stacks or LUABPF_ENGINE=interp) cannot delete the " ..
+      "runs in (for DWARF stacks or LUABPF_ENGINE=interp) cannot delete the " ..
       "keyless map @n\nrc=1\n", out)
   end)
 

@@ -413,8 +413,8 @@ static int load_as(struct lb_session *s, struct lb_prog *pr, const struct lb_pla
 			if (plan->ops[i].code == LB_OP_MAP_DELETE &&
 			    plan->slot_cell[plan->ops[i].b & (LB_MAX_MAPS - 1)]) {
 				snprintf(err, errlen,
-					 "%s: the interpreter this handler runs in (for USDT "
-					 "arguments, DWARF stacks or LUABPF_ENGINE=interp) "
+					 "%s: the interpreter this handler runs in (for DWARF "
+					 "stacks or LUABPF_ENGINE=interp) "
 					 "cannot delete the keyless map @%s",
 					 name, s->maps[pr->code.slot_map[plan->ops[i].b & 7]].name);
 				return -1;

@@ -41,6 +41,13 @@ __attribute__((noinline)) void bench_uprobe_target(long i)
 int main(int argc, char **argv)
 {
 	prctl(PR_SET_NAME, "benchmark", 0, 0, 0);
+	if (argc == 2 && !strcmp(argv[1], "--now")) { /* the clock of e.nsecs */
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		printf("%lld\n", (long long)ts.tv_sec * 1000000000 + ts.tv_nsec);
+		return 0;
+	}
 	if (argc == 3 && !strcmp(argv[1], "--tick")) {
 		long us = atol(argv[2]);
 		struct timespec ts = {us / 1000000, (us % 1000000) * 1000};
