@@ -45,8 +45,13 @@ struct gen {
 	int nlabels, labcap;
 	struct fixup *fix;
 	int nfix, fixcap;
-	int exit;    /* the label of "return 0" */
-	int pidtgid; /* PIDTGID holds it */
+	int exit;		/* the label of "return 0" */
+	int pidtgid;		/* PIDTGID holds it */
+	int uses_ctx, uses_pid; /* ops read the ctx after the prologue, e.pid or e.tid */
+	/* plan registers known to hold a constant since the last join: read
+	   as an immediate, not back from the stack slot just stored */
+	unsigned cknown;
+	__s64 cval[LB_NREGS];
 	int nomem;
 	const char *unsupported;
 };
@@ -169,11 +174,16 @@ static inline void call(struct gen *g, int fn)
 
 static inline void getreg(struct gen *g, __u8 d, int i)
 {
-	ldx(g, BPF_DW, d, FP, VREG(i & (LB_NREGS - 1)));
+	i &= LB_NREGS - 1;
+	if (g->cknown & (1u << i))
+		imm64(g, d, (__u64)g->cval[i]);
+	else
+		ldx(g, BPF_DW, d, FP, VREG(i));
 }
 
 static inline void setreg(struct gen *g, int i, __u8 s)
 {
+	g->cknown &= ~(1u << (i & (LB_NREGS - 1)));
 	stx(g, BPF_DW, FP, VREG(i & (LB_NREGS - 1)), s);
 }
 

@@ -14,8 +14,10 @@ static void pid_filter(struct gen *g)
 	if (!(p->filter_pid | p->skip_pid))
 		return;
 	call(g, BPF_FUNC_get_current_pid_tgid);
-	stx(g, BPF_DW, FP, PIDTGID, R0); /* e.pid and e.tid need no other call */
-	g->pidtgid = 1;
+	if (g->uses_pid) { /* e.pid and e.tid need no other call */
+		stx(g, BPF_DW, FP, PIDTGID, R0);
+		g->pidtgid = 1;
+	}
 	alu(g, BPF_RSH, R0, 32);
 	if (p->skip_pid)
 		JIMM(g, BPF_JEQ, R0, (__s32)p->skip_pid, g->exit);
@@ -83,7 +85,8 @@ static void prologue(struct gen *g)
 {
 	const struct lb_plan *p = g->p;
 
-	mov(g, CTX, R1);
+	if (g->uses_ctx || p->ctx_copy || p->sysmode) /* else r6 needs no saving */
+		mov(g, CTX, R1);
 	if (p->sysmode && g->env->probe == LBC_PROBE_SYSNR)
 		sys_filter(g);
 	pid_filter(g);
@@ -123,8 +126,7 @@ int lbc_bpfgen(const struct lb_plan *plan, const struct lbc_bpfenv *env, struct 
 	for (__u32 i = 0; i < plan->nops && i < LB_MAX_OPS; i++) {
 		const struct lb_op *op = &plan->ops[i];
 
-		if (op->code == LB_OP_UNWIND_ADD ||
-		    (op->code == LB_OP_EMIT && op->b)) {
+		if (op->code == LB_OP_UNWIND_ADD || (op->code == LB_OP_EMIT && op->b)) {
 			snprintf(why, whylen, "op %u (%s) runs in the interpreter", i,
 				 lbc_ops[op->code].name);
 			return 1;
@@ -146,13 +148,27 @@ int lbc_bpfgen(const struct lb_plan *plan, const struct lbc_bpfenv *env, struct 
 		if (!live[i])
 			continue;
 		if (op->code == LB_OP_JMP || op->code == LB_OP_JZ || op->code == LB_OP_JNZ)
-			live[op->off <= plan->nops ? op->off : plan->nops] = 1;
+			live[op->off <= plan->nops ? op->off : plan->nops] = 3; /* 2: a target */
 		if (op->code != LB_OP_END && op->code != LB_OP_JMP)
-			live[i + 1] = 1;
+			live[i + 1] |= 1;
+	}
+	for (__u32 i = 0; i < plan->nops; i++) {
+		const struct lb_op *op = &plan->ops[i];
+
+		if (!live[i])
+			continue;
+		g.uses_ctx |= op->code == LB_OP_STACK || op->code == LB_OP_USDT_ARG ||
+			      op->code == LB_OP_DATALOC ||
+			      (op->code == LB_OP_CTX && op->imm == LB_CTX_PROBE &&
+			       env->probe != LBC_PROBE_PLAN);
+		g.uses_pid |=
+		    op->code == LB_OP_CTX && (op->imm == LB_CTX_PID || op->imm == LB_CTX_TID);
 	}
 	prologue(&g);
 	for (__u32 i = 0; i < plan->nops && !g.nomem && !g.unsupported; i++) {
 		place(&g, oplabel[i]);
+		if (live[i] & 2) /* other paths join: what registers hold is unknown */
+			g.cknown = 0;
 		if (live[i])
 			lbc_bpfop(&g, &plan->ops[i], oplabel);
 	}

@@ -522,6 +522,8 @@ void lbc_bpfop(struct gen *g, const struct lb_op *op, const int *oplabel)
 			imm64(g, R1, (__u64)op->imm);
 			setreg(g, op->dst, R1);
 		}
+		g->cknown |= 1u << (op->dst & (LB_NREGS - 1));
+		g->cval[op->dst & (LB_NREGS - 1)] = op->imm;
 		break;
 	case LB_OP_CTX:
 		ctx_value(g, op->imm);
