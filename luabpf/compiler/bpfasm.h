@@ -48,6 +48,7 @@ struct gen {
 	int exit;		/* the label of "return 0" */
 	int pidtgid;		/* PIDTGID holds it */
 	int uses_ctx, uses_pid; /* ops read the ctx after the prologue, e.pid or e.tid */
+	int ctx_direct;		/* fields load from the record: no ctx copy */
 	/* plan registers known to hold a constant since the last join: read
 	   as an immediate, not back from the stack slot just stored */
 	unsigned cknown;

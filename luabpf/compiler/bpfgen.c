@@ -105,7 +105,7 @@ static void prologue(struct gen *g)
 		JIMM(g, BPF_JEQ, R0, 0, g->exit);
 		mov(g, SCR, R0);
 	}
-	if (p->ctx_copy) {
+	if (p->ctx_copy && !g->ctx_direct) {
 		mov(g, R1, SCR);
 		alu(g, BPF_MOV, R2, (__s32)(p->ctx_copy & (LB_SCRATCH - 1)));
 		mov(g, R3, CTX);
@@ -114,6 +114,29 @@ static void prologue(struct gen *g)
 }
 
 /* 8-byte words: scratch[off ..] against the pool (imm >= 0) or scratch[imm ..] */
+/* Does nothing but FIELD ops read the ctx copy, each where a tracepoint
+ * record can be loaded in place (past its first 8 bytes, aligned)? */
+static int direct_fields(const struct lb_plan *p, const char *live)
+{
+	for (__u32 i = 0; i < p->nops; i++) {
+		const struct lb_op *op = &p->ops[i];
+		const struct lbc_opinfo *d = &lbc_ops[op->code];
+
+		if (!live[i])
+			continue;
+		if (op->code == LB_OP_FIELD) {
+			if (op->off < 8 || op->off % op->len)
+				return 0;
+			continue;
+		}
+		if ((d->off == LB_O_KEY || d->off == LB_O_SCR) && op->off < p->ctx_copy)
+			return 0;
+		if ((d->imm == LB_O_SCR || d->imm == LB_O_TMP) && op->imm < p->ctx_copy)
+			return 0;
+	}
+	return 1;
+}
+
 int lbc_bpfgen(const struct lb_plan *plan, const struct lbc_bpfenv *env, struct bpf_insn **out,
 	       int *nout, char *why, size_t whylen)
 {
@@ -164,6 +187,8 @@ int lbc_bpfgen(const struct lb_plan *plan, const struct lbc_bpfenv *env, struct 
 		g.uses_pid |=
 		    op->code == LB_OP_CTX && (op->imm == LB_CTX_PID || op->imm == LB_CTX_TID);
 	}
+	g.ctx_direct = env->tp_record && plan->ctx_copy && direct_fields(plan, live);
+	g.uses_ctx |= g.ctx_direct;
 	prologue(&g);
 	for (__u32 i = 0; i < plan->nops && !g.nomem && !g.unsupported; i++) {
 		place(&g, oplabel[i]);

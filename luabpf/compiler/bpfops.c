@@ -533,8 +533,12 @@ void lbc_bpfop(struct gen *g, const struct lb_op *op, const int *oplabel)
 		static const __u8 size_of[9] = {
 		    [1] = BPF_B, [2] = BPF_H, [4] = BPF_W, [8] = BPF_DW};
 
-		o = scrat(g, R5, off, &base);
-		ldx(g, size_of[len & 15], R1, base, o);
+		if (g->ctx_direct) { /* the record itself, not a copy */
+			ldx(g, size_of[len & 15], R1, CTX, (__s16)off);
+		} else {
+			o = scrat(g, R5, off, &base);
+			ldx(g, size_of[len & 15], R1, base, o);
+		}
 		if (op->a && len < 8) {
 			alu(g, BPF_LSH, R1, 64 - 8 * (int)len);
 			alu(g, BPF_ARSH, R1, 64 - 8 * (int)len);

@@ -389,6 +389,9 @@ struct lbc_bpfenv {
 	   LBC_STACK_SCRATCH) live on the BPF stack, not in scratch_fd */
 	int stack_scratch;
 	int ncpus; /* possible CPUs: a cell's copies */
+	/* a perf-event tracepoint: its record can be read in place (at 8
+	   and above, aligned), so fields need not be copied first */
+	int tp_record;
 };
 #define LBC_STACK_SCRATCH 128
 struct bpf_insn;

@@ -303,12 +303,13 @@ static int check_plan(const struct lb_session *s, const struct lb_prog *pr,
  * per-CPU scratch space and, for ops that start from zeros, a zero
  * page. The program keeps them once loaded. */
 static int gen_env(const struct lb_session *s, const struct lb_prog *pr, const struct lb_plan *plan,
-		   unsigned top, struct lbc_bpfenv *env, char *err, size_t errlen)
+		   unsigned top, int raw, struct lbc_bpfenv *env, char *err, size_t errlen)
 {
 	int zeros = 0;
 
 	memset(env, -1, sizeof *env);
 	env->ncpus = s->ncpus;
+	env->tp_record = pr->kind == LB_PROG_TRACEPOINT && !raw;
 	env->probe = pr->nfuncs	     ? LBC_PROBE_COOKIE
 		     : plan->sysmode ? LBC_PROBE_SYSNR
 				     : LBC_PROBE_PLAN;
@@ -355,7 +356,7 @@ static int gen_env(const struct lb_session *s, const struct lb_prog *pr, const s
 /* The handler's own code into the shell of its kind (bpf/shell.bpf.c):
  * 0, 1 when the plan needs the interpreter, -1 with err. */
 static int use_generated(struct lb_session *s, struct lb_prog *pr, const struct lb_plan *plan,
-			 unsigned top, struct lbc_bpfenv *env, char *err, size_t errlen)
+			 unsigned top, int raw, struct lbc_bpfenv *env, char *err, size_t errlen)
 {
 	struct bpf_insn *insns;
 	struct bpf_program *prog;
@@ -364,7 +365,7 @@ static int use_generated(struct lb_session *s, struct lb_prog *pr, const struct 
 
 	if (s->interp)
 		return 1;
-	if (gen_env(s, pr, plan, top, env, err, errlen))
+	if (gen_env(s, pr, plan, top, raw, env, err, errlen))
 		return -1;
 	if ((r = lbc_bpfgen(plan, env, &insns, &n, why, sizeof why))) {
 		if (r < 0)
@@ -407,7 +408,7 @@ static int load_as(struct lb_session *s, struct lb_prog *pr, const struct lb_pla
 	int r;
 
 	memset(&env, -1, sizeof env);
-	r = interp ? 1 : use_generated(s, pr, plan, top, &env, err, errlen);
+	r = interp ? 1 : use_generated(s, pr, plan, top, raw, &env, err, errlen);
 	if (r == 1) /* the interpreter clears no cell: only generated code can */
 		for (__u32 i = 0; i < plan->nops; i++)
 			if (plan->ops[i].code == LB_OP_MAP_DELETE &&
