@@ -52,6 +52,7 @@ struct gen {
 	/* plan registers known to hold a constant since the last join: read
 	   as an immediate, not back from the stack slot just stored */
 	unsigned cknown;
+	unsigned cpending; /* of those, the ones not stored in their slots yet */
 	__s64 cval[LB_NREGS];
 	int nomem;
 	const char *unsupported;
@@ -182,9 +183,25 @@ static inline void getreg(struct gen *g, __u8 d, int i)
 		ldx(g, BPF_DW, d, FP, VREG(i));
 }
 
+/* the constants another path could read from their slots, stored */
+static inline void flush(struct gen *g)
+{
+	for (int i = 0; i < LB_NREGS; i++)
+		if (g->cpending & (1u << i)) {
+			if (g->cval[i] == (__s32)g->cval[i]) {
+				st(g, BPF_DW, FP, VREG(i), (__s32)g->cval[i]);
+			} else {
+				imm64(g, R0, (__u64)g->cval[i]); /* r1: a jump's condition */
+				stx(g, BPF_DW, FP, VREG(i), R0);
+			}
+		}
+	g->cpending = 0;
+}
+
 static inline void setreg(struct gen *g, int i, __u8 s)
 {
 	g->cknown &= ~(1u << (i & (LB_NREGS - 1)));
+	g->cpending &= ~(1u << (i & (LB_NREGS - 1)));
 	stx(g, BPF_DW, FP, VREG(i & (LB_NREGS - 1)), s);
 }
 

@@ -191,9 +191,11 @@ int lbc_bpfgen(const struct lb_plan *plan, const struct lbc_bpfenv *env, struct 
 	g.uses_ctx |= g.ctx_direct;
 	prologue(&g);
 	for (__u32 i = 0; i < plan->nops && !g.nomem && !g.unsupported; i++) {
-		place(&g, oplabel[i]);
-		if (live[i] & 2) /* other paths join: what registers hold is unknown */
+		if (live[i] & 2) { /* other paths join: the registers in their slots */
+			flush(&g);
 			g.cknown = 0;
+		}
+		place(&g, oplabel[i]);
 		if (live[i])
 			lbc_bpfop(&g, &plan->ops[i], oplabel);
 	}

@@ -514,15 +514,13 @@ void lbc_bpfop(struct gen *g, const struct lb_op *op, const int *oplabel)
 	__s16 o;
 
 	switch (op->code) {
-	case LB_OP_END: GOTO(g, g->exit); break;
-	case LB_OP_IMM:
-		if (op->imm == (__s32)op->imm) {
-			st(g, BPF_DW, FP, VREG(op->dst & (LB_NREGS - 1)), (__s32)op->imm);
-		} else {
-			imm64(g, R1, (__u64)op->imm);
-			setreg(g, op->dst, R1);
-		}
+	case LB_OP_END:
+		GOTO(g, g->exit);
+		g->cpending = 0; /* no path goes on from here */
+		break;
+	case LB_OP_IMM: /* stored only if a path that joins later needs it */
 		g->cknown |= 1u << (op->dst & (LB_NREGS - 1));
+		g->cpending |= 1u << (op->dst & (LB_NREGS - 1));
 		g->cval[op->dst & (LB_NREGS - 1)] = op->imm;
 		break;
 	case LB_OP_CTX:
@@ -563,11 +561,18 @@ void lbc_bpfop(struct gen *g, const struct lb_op *op, const int *oplabel)
 		break;
 	case LB_OP_STREQ: words_equal(g, op, 1); break;
 	case LB_OP_SCMP: words_equal(g, op, 0); break;
-	case LB_OP_PUT:
-		getreg(g, R1, op->a);
+	case LB_OP_PUT: {
+		int a = op->a & (LB_NREGS - 1);
+
 		o = scrat(g, R5, off, &base);
-		stx(g, BPF_DW, base, o, R1);
+		if ((g->cknown & (1u << a)) && g->cval[a] == (__s32)g->cval[a]) {
+			st(g, BPF_DW, base, o, (__s32)g->cval[a]);
+		} else {
+			getreg(g, R1, a);
+			stx(g, BPF_DW, base, o, R1);
+		}
 		break;
+	}
 	case LB_OP_ADD:
 	case LB_OP_SUB:
 	case LB_OP_MUL:
@@ -605,10 +610,14 @@ void lbc_bpfop(struct gen *g, const struct lb_op *op, const int *oplabel)
 			alu(g, BPF_XOR, R1, -1);
 		setreg(g, op->dst, R1);
 		break;
-	case LB_OP_JMP: GOTO(g, oplabel[off]); break;
+	case LB_OP_JMP:
+		flush(g);
+		GOTO(g, oplabel[off]);
+		break;
 	case LB_OP_JZ:
 	case LB_OP_JNZ:
 		getreg(g, R1, op->a);
+		flush(g);
 		JIMM(g, op->code == LB_OP_JZ ? BPF_JEQ : BPF_JNE, R1, 0, oplabel[off]);
 		break;
 	case LB_OP_MAP_ADD:
