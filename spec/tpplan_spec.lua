@@ -1,7 +1,7 @@
 -- Tracepoint probe planning (runtime/tpplan.c) through the C driver, on
--- this machine's tracefs: a syscalls:* wildcard becomes one raw_syscalls
--- program per direction with a mask of the matched numbers; any other
--- pattern one program per tracepoint.
+-- this machine's tracefs: the syscalls a wildcard matches become one
+-- raw_syscalls program per direction with a mask of the matched numbers;
+-- any other tracepoint one program.
 local H = require "spec.helper"
 
 local function tracefs_events(dir, glob)
@@ -55,6 +55,14 @@ describe("probe planning", function()
     -- __syscall_nr is all sys_enter_* have in common; exit adds ret
     assert.matches("^raw_syscalls:sys_enter sysmode=1 members=%d+ fields=1 ", lines[2])
     assert.matches("^raw_syscalls:sys_exit sysmode=2 members=%d+ fields=2 ", lines[3])
+  end)
+
+  it("groups the syscalls a wider wildcard matches, the rest one by one", function()
+    local n = tracefs_events("syscalls", "sys_enter_*")
+    local lines = plan("*:sys_enter*")
+    assert.are.equal(("targets=%d programs=2"):format(n + 1), lines[1])
+    assert.matches(("^raw_syscalls:sys_enter sysmode=1 members=%d fields=1 "):format(n), lines[2])
+    assert.are.equal("raw_syscalls:sys_enter sysmode=0 members=1 fields=2", lines[3])
   end)
 
   it("plans one program per tracepoint elsewhere, and says when none matches", function()

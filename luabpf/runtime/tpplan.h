@@ -23,7 +23,8 @@ struct lb_tpplan {
 	int ntargets;
 	struct lb_tpgroup *groups;
 	int ngroups;
-	int syscalls; /* a syscalls:* wildcard, planned by syscall number */
+	int syscalls; /* a syscalls:* wildcard (its syscalls are planned by
+			 number, as those of any wildcard are) */
 };
 
 /* A syscalls:* wildcard: planned onto raw_syscalls by number. */
