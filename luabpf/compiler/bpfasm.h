@@ -49,6 +49,7 @@ struct gen {
 	int pidtgid;		/* PIDTGID holds it */
 	int uses_ctx, uses_pid; /* ops read the ctx after the prologue, e.pid or e.tid */
 	int ctx_direct;		/* fields load from the record: no ctx copy */
+	int no_scratch;		/* no op reads scratch: PUTs into it are left out */
 	/* plan registers known to hold a constant since the last join: read
 	   as an immediate, not back from the stack slot just stored */
 	unsigned cknown;

@@ -90,7 +90,10 @@ static void prologue(struct gen *g)
 	if (p->sysmode && g->env->probe == LBC_PROBE_SYSNR)
 		sys_filter(g);
 	pid_filter(g);
-	if (g->env->stack_scratch > 0) { /* below the temporaries, zeroed past the ctx copy */
+	if (g->no_scratch) {
+		/* nothing to set up */
+	} else if (g->env->stack_scratch >
+		   0) { /* below the temporaries, zeroed past the ctx copy */
 		int at = PIDTGID - ((g->env->stack_scratch + 7) & ~7);
 
 		fp_addr(g, SCR, at);
@@ -105,7 +108,7 @@ static void prologue(struct gen *g)
 		JIMM(g, BPF_JEQ, R0, 0, g->exit);
 		mov(g, SCR, R0);
 	}
-	if (p->ctx_copy && !g->ctx_direct) {
+	if (p->ctx_copy && !g->ctx_direct && !g->no_scratch) {
 		mov(g, R1, SCR);
 		alu(g, BPF_MOV, R2, (__s32)(p->ctx_copy & (LB_SCRATCH - 1)));
 		mov(g, R3, CTX);
@@ -132,6 +135,26 @@ static int direct_fields(const struct lb_plan *p, const char *live)
 		if ((d->off == LB_O_KEY || d->off == LB_O_SCR) && op->off < p->ctx_copy)
 			return 0;
 		if ((d->imm == LB_O_SCR || d->imm == LB_O_TMP) && op->imm < p->ctx_copy)
+			return 0;
+	}
+	return 1;
+}
+
+/* Is scratch never read? Keys of cells are not (their key is 0), so a
+ * handler that only aggregates into cells needs no scratch at all. */
+static int scratch_unread(const struct lb_plan *p, const char *live, int ctx_direct)
+{
+	for (__u32 i = 0; i < p->nops; i++) {
+		const struct lb_op *op = &p->ops[i];
+		const struct lbc_opinfo *d = &lbc_ops[op->code];
+
+		if (!live[i] || op->code == LB_OP_PUT || (op->code == LB_OP_FIELD && ctx_direct))
+			continue;
+		if (d->dst == LB_O_SLOT && d->off == LB_O_KEY && op->code != LB_OP_UNWIND_ADD &&
+		    p->slot_cell[op->dst & (LB_MAX_MAPS - 1)])
+			continue;
+		if (d->off == LB_O_KEY || d->off == LB_O_SCR || d->off == LB_O_CTX ||
+		    d->imm == LB_O_SCR || d->imm == LB_O_TMP)
 			return 0;
 	}
 	return 1;
@@ -189,6 +212,7 @@ int lbc_bpfgen(const struct lb_plan *plan, const struct lbc_bpfenv *env, struct 
 	}
 	g.ctx_direct = env->tp_record && plan->ctx_copy && direct_fields(plan, live);
 	g.uses_ctx |= g.ctx_direct;
+	g.no_scratch = scratch_unread(plan, live, g.ctx_direct);
 	prologue(&g);
 	for (__u32 i = 0; i < plan->nops && !g.nomem && !g.unsupported; i++) {
 		if (live[i] & 2) { /* other paths join: the registers in their slots */

@@ -564,6 +564,8 @@ void lbc_bpfop(struct gen *g, const struct lb_op *op, const int *oplabel)
 	case LB_OP_PUT: {
 		int a = op->a & (LB_NREGS - 1);
 
+		if (g->no_scratch)
+			break;
 		o = scrat(g, R5, off, &base);
 		if ((g->cknown & (1u << a)) && g->cval[a] == (__s32)g->cval[a]) {
 			st(g, BPF_DW, base, o, (__s32)g->cval[a]);
