@@ -6,6 +6,18 @@
 #include <string.h>
 #include "bpfasm.h"
 
+/* VAL64 = size bytes at task r8 + off; a fault ends the run */
+static void task_read(struct gen *g, __u32 off, int size)
+{
+	fp_addr(g, R1, VAL64);
+	alu(g, BPF_MOV, R2, size);
+	mov(g, R3, R8);
+	alu(g, BPF_ADD, R3, (__s32)off);
+	call(g, BPF_FUNC_probe_read_kernel);
+	JIMM(g, BPF_JNE, R0, 0, g->exit);
+}
+
+/* the process filter of luabpf -p / -c, and luabpf's own pid skipped */
 static void pid_filter(struct gen *g)
 {
 	const struct lb_plan *p = g->p;
@@ -29,20 +41,10 @@ static void pid_filter(struct gen *g)
 			call(g, BPF_FUNC_get_current_task);
 			mov(g, R8, R0);
 			for (int i = 0; i < LB_TREE_DEPTH; i++) {
-				fp_addr(g, R1, VAL64);
-				alu(g, BPF_MOV, R2, 8);
-				mov(g, R3, R8);
-				alu(g, BPF_ADD, R3, (__s32)p->task_parent_off);
-				call(g, BPF_FUNC_probe_read_kernel);
-				JIMM(g, BPF_JNE, R0, 0, g->exit);
+				task_read(g, p->task_parent_off, 8);
 				ldx(g, BPF_DW, R8, FP, VAL64);
 				st(g, BPF_DW, FP, VAL64, 0);
-				fp_addr(g, R1, VAL64);
-				alu(g, BPF_MOV, R2, 4);
-				mov(g, R3, R8);
-				alu(g, BPF_ADD, R3, (__s32)p->task_tgid_off);
-				call(g, BPF_FUNC_probe_read_kernel);
-				JIMM(g, BPF_JNE, R0, 0, g->exit);
+				task_read(g, p->task_tgid_off, 4);
 				ldx(g, BPF_W, R0, FP, VAL64);
 				JIMM(g, BPF_JEQ, R0, (__s32)p->filter_pid, pass);
 				JIMM(g, BPF_JLE, R0, 1, g->exit);

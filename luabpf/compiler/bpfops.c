@@ -289,7 +289,10 @@ static void usdt_reg(struct gen *g, __u8 d, __u8 w)
 		alu(g, BPF_MOV, d, 0);
 }
 
-/* r1 = v's low size bytes, sign- or zero-extended */
+/* the load of a 1, 2, 4 or 8-byte number */
+static const __u8 size_of[9] = {[1] = BPF_B, [2] = BPF_H, [4] = BPF_W, [8] = BPF_DW};
+
+/* d = its low size bytes, sign- or zero-extended */
 static void extend(struct gen *g, __u8 d, unsigned size, int sign)
 {
 	if (size >= 8 || !size)
@@ -527,23 +530,17 @@ void lbc_bpfop(struct gen *g, const struct lb_op *op, const int *oplabel)
 		ctx_value(g, op->imm);
 		setreg(g, op->dst, R0);
 		break;
-	case LB_OP_FIELD: {
-		static const __u8 size_of[9] = {
-		    [1] = BPF_B, [2] = BPF_H, [4] = BPF_W, [8] = BPF_DW};
-
+	case LB_OP_FIELD:
 		if (g->ctx_direct) { /* the record itself, not a copy */
 			ldx(g, size_of[len & 15], R1, CTX, (__s16)off);
 		} else {
 			o = scrat(g, R5, off, &base);
 			ldx(g, size_of[len & 15], R1, base, o);
 		}
-		if (op->a && len < 8) {
-			alu(g, BPF_LSH, R1, 64 - 8 * (int)len);
-			alu(g, BPF_ARSH, R1, 64 - 8 * (int)len);
-		}
+		if (op->a)
+			extend(g, R1, len, 1);
 		setreg(g, op->dst, R1);
 		break;
-	}
 	case LB_OP_COMM:
 		scr(g, R1, off);
 		alu(g, BPF_MOV, R2, LB_COMM_LEN);
@@ -839,9 +836,6 @@ void lbc_bpfop(struct gen *g, const struct lb_op *op, const int *oplabel)
 		break;
 	}
 	case LB_OP_KREAD: {
-		static const __u8 size_of[9] = {
-		    [1] = BPF_B, [2] = BPF_H, [4] = BPF_W, [8] = BPF_DW};
-
 		st(g, BPF_DW, FP, VAL64, 0);
 		fp_addr(g, R1, VAL64);
 		alu(g, BPF_MOV, R2, (__s32)(len & 15));
@@ -850,10 +844,8 @@ void lbc_bpfop(struct gen *g, const struct lb_op *op, const int *oplabel)
 		alur(g, BPF_ADD, R3, R4);
 		call(g, BPF_FUNC_probe_read_kernel);
 		ldx(g, size_of[len & 15], R1, FP, VAL64);
-		if (op->b && len < 8) {
-			alu(g, BPF_LSH, R1, 64 - 8 * (int)len);
-			alu(g, BPF_ARSH, R1, 64 - 8 * (int)len);
-		}
+		if (op->b)
+			extend(g, R1, len, 1);
 		setreg(g, op->dst, R1);
 		break;
 	}
