@@ -56,7 +56,6 @@ struct gen {
 	unsigned cpending; /* of those, the ones not stored in their slots yet */
 	__s64 cval[LB_NREGS];
 	int nomem;
-	const char *unsupported;
 };
 
 /* v with room for element n (size bytes each), moved if it grew; NULL

@@ -216,7 +216,7 @@ int lbc_bpfgen(const struct lb_plan *plan, const struct lbc_bpfenv *env, struct 
 	g.uses_ctx |= g.ctx_direct;
 	g.no_scratch = scratch_unread(plan, live, g.ctx_direct);
 	prologue(&g);
-	for (__u32 i = 0; i < plan->nops && !g.nomem && !g.unsupported; i++) {
+	for (__u32 i = 0; i < plan->nops && !g.nomem; i++) {
 		if (live[i] & 2) { /* other paths join: the registers in their slots */
 			flush(&g);
 			g.cknown = 0;
@@ -231,11 +231,6 @@ int lbc_bpfgen(const struct lb_plan *plan, const struct lbc_bpfenv *env, struct 
 	put(&g, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
 	if (g.nomem)
 		goto nomem;
-	if (g.unsupported) {
-		snprintf(why, whylen, "op %s runs in the interpreter", g.unsupported);
-		rc = 1;
-		goto out;
-	}
 	for (int i = 0; i < g.nfix; i++) {
 		long d = (long)g.label[g.fix[i].label] - (g.fix[i].at + 1);
 

@@ -790,23 +790,20 @@ void lbc_bpfop(struct gen *g, const struct lb_op *op, const int *oplabel)
 		break;
 	}
 	case LB_OP_STR:
+	case LB_OP_DATALOC: /* from an address, or a record's __data_loc field */
 		if (op->b)
 			zero_fill(g, off, len);
 		scr(g, R1, off);
 		alu(g, BPF_MOV, R2, (__s32)len);
-		getreg(g, R3, op->a);
-		str_read(g, off, op->imm != 0);
-		break;
-	case LB_OP_DATALOC:
-		if (op->b)
-			zero_fill(g, off, len);
-		scr(g, R1, off);
-		alu(g, BPF_MOV, R2, (__s32)len);
-		getreg(g, R4, op->a);
-		alu(g, BPF_AND, R4, 0xffff);
-		mov(g, R3, CTX);
-		alur(g, BPF_ADD, R3, R4);
-		str_read(g, off, 0);
+		if (op->code == LB_OP_STR) {
+			getreg(g, R3, op->a);
+		} else {
+			getreg(g, R4, op->a);
+			alu(g, BPF_AND, R4, 0xffff);
+			mov(g, R3, CTX);
+			alur(g, BPF_ADD, R3, R4);
+		}
+		str_read(g, off, op->code == LB_OP_STR && op->imm != 0);
 		break;
 	case LB_OP_COPY:
 		scr(g, R1, off);
@@ -881,7 +878,7 @@ void lbc_bpfop(struct gen *g, const struct lb_op *op, const int *oplabel)
 		usdt_arg(g, (__u32)op->imm);
 		setreg(g, op->dst, R1);
 		break;
-	default: /* UNWIND_ADD: the interpreter's */ g->unsupported = lbc_ops[op->code].name;
+	default: break; /* UNWIND_ADD: lbc_bpfgen leaves it to the interpreter */
 	}
 	place(g, done);
 }

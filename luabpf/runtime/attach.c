@@ -307,7 +307,6 @@ static int gen_env(const struct lb_session *s, const struct lb_prog *pr, const s
 {
 	int zeros = 0;
 
-	memset(env, -1, sizeof *env);
 	env->ncpus = s->ncpus;
 	env->tp_record = pr->kind == LB_PROG_TRACEPOINT && !raw;
 	env->probe = pr->nfuncs	     ? LBC_PROBE_COOKIE
@@ -331,7 +330,8 @@ static int gen_env(const struct lb_session *s, const struct lb_prog *pr, const s
 		case LB_OP_STR:
 		case LB_OP_DATALOC:
 		case LB_OP_MAP_GETSTR: zeros = 1; break;
-		case LB_OP_MAP_DELETE: zeros |= plan->slot_cell[plan->ops[i].b & 7] + 8 > 256;
+		case LB_OP_MAP_DELETE:
+			zeros |= plan->slot_cell[plan->ops[i].b & (LB_MAX_MAPS - 1)] + 8 > 256;
 		}
 	/* a few bytes are cheaper to zero on the stack than to look up */
 	if (top <= LBC_STACK_SCRATCH) {
@@ -354,7 +354,7 @@ static int gen_env(const struct lb_session *s, const struct lb_prog *pr, const s
 }
 
 /* The handler's own code into the shell of its kind (bpf/shell.bpf.c):
- * 0, 1 when the plan needs the interpreter, -1 with err. */
+ * 0, 1 when the plan needs the interpreter, -1 with err. env: all -1. */
 static int use_generated(struct lb_session *s, struct lb_prog *pr, const struct lb_plan *plan,
 			 unsigned top, int raw, struct lbc_bpfenv *env, char *err, size_t errlen)
 {
@@ -363,8 +363,6 @@ static int use_generated(struct lb_session *s, struct lb_prog *pr, const struct 
 	char why[256];
 	int n, r;
 
-	if (s->interp)
-		return 1;
 	if (gen_env(s, pr, plan, top, raw, env, err, errlen))
 		return -1;
 	if ((r = lbc_bpfgen(plan, env, &insns, &n, why, sizeof why))) {
@@ -409,18 +407,21 @@ static int load_as(struct lb_session *s, struct lb_prog *pr, const struct lb_pla
 
 	memset(&env, -1, sizeof env);
 	r = interp ? 1 : use_generated(s, pr, plan, top, raw, &env, err, errlen);
-	if (r == 1) /* the interpreter clears no cell: only generated code can */
-		for (__u32 i = 0; i < plan->nops; i++)
-			if (plan->ops[i].code == LB_OP_MAP_DELETE &&
-			    plan->slot_cell[plan->ops[i].b & (LB_MAX_MAPS - 1)]) {
+	if (r == 1) { /* the interpreter's template, the plan in its .rodata */
+		for (__u32 i = 0; i < plan->nops; i++) {
+			int slot = plan->ops[i].b & (LB_MAX_MAPS - 1);
+
+			if (plan->ops[i].code == LB_OP_MAP_DELETE && plan->slot_cell[slot]) {
+				/* only generated code clears a cell */
+				close_env(&env);
 				snprintf(err, errlen,
 					 "%s: the interpreter this handler runs in (for DWARF "
-					 "stacks or LUABPF_ENGINE=interp) "
-					 "cannot delete the keyless map @%s",
-					 name, s->maps[pr->code.slot_map[plan->ops[i].b & 7]].name);
+					 "stacks or LUABPF_ENGINE=interp) cannot delete the "
+					 "keyless map @%s",
+					 name, s->maps[pr->code.slot_map[slot]].name);
 				return -1;
 			}
-	if (r == 1) { /* the interpreter's template, the plan in its .rodata */
+		}
 		if (!(pr->obj = bpf_object__open_mem(
 			  templates[pr->kind].start,
 			  templates[pr->kind].end - templates[pr->kind].start, NULL))) {

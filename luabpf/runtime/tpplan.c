@@ -125,7 +125,7 @@ static int plan_syscalls(struct lb_tpplan *pl, char *err, size_t errlen)
 		if (common_fields(pl, g, err, errlen))
 			return -1;
 	}
-	/* the rest of "syscalls:*" (none today) one by one */
+	/* the rest of the matches one by one */
 	for (int i = 0; i < pl->ntargets; i++)
 		if (strncmp(pl->targets[i], dirs[0], strlen(dirs[0])) &&
 		    strncmp(pl->targets[i], dirs[1], strlen(dirs[1])) &&
@@ -148,12 +148,9 @@ int lb_tpplan(const char *pattern, struct lb_tpplan *pl, char *err, size_t errle
 		snprintf(err, errlen, "no tracepoint matches '" LB_CLIP_FMT "'", LB_CLIP(pattern));
 		goto fail;
 	}
-	/* a wider wildcard ("*:*") groups the syscalls it matches too: 700
+	/* any wildcard ("*:*" too) groups the syscalls it matches: 700
 	 * perf-event tracepoints would take ~35 s to release */
-	for (int i = 0; i < pl->ntargets && !pl->syscalls; i++)
-		pl->syscalls =
-		    !strncmp(pl->targets[i], "syscalls:sys_e", 14) && strpbrk(pattern, "*?[");
-	if (pl->syscalls) {
+	if (strpbrk(pattern, "*?[")) {
 		pl->syscalls = lb_tpplan_syscalls(pattern);
 		if (plan_syscalls(pl, err, errlen))
 			goto fail;
